@@ -1,0 +1,36 @@
+/**
+ * The storage backend interface. The local directory (`LocalBackend`) is the embedded default; an
+ * object store (S3 protocol, conditional writes for refs) implements the same interface.
+ *
+ * Objects are immutable and content-addressed: `putObject` of an id that exists is a no-op. Refs are
+ * small mutable pointers updated only by compare-and-swap.
+ */
+export interface PutResult {
+  id: string;
+  /** False when the object already existed (dedup): no bytes were written. */
+  written: boolean;
+  bytes: number;
+}
+
+export interface ObjectBackend {
+  /** Human-readable location, used in messages. */
+  readonly location: string;
+  /** Stores bytes under `id` durably (the caller has computed `id` from the bytes). */
+  putObject(id: string, bytes: Uint8Array): Promise<PutResult>;
+  /** The stored bytes, or `undefined` when there is no such object. */
+  getObject(id: string): Promise<Uint8Array | undefined>;
+  hasObject(id: string): Promise<boolean>;
+  /** Every stored object id with its size and modification time. */
+  listObjects(): AsyncIterable<{ id: string; bytes: number; mtimeMs: number }>;
+  deleteObject(id: string): Promise<void>;
+
+  /** Current value of a ref (`heads/main`, `tags/v1`), or `undefined`. */
+  readRef(name: string): Promise<string | undefined>;
+  /**
+   * Atomically sets ref `name` to `next` if its current value is `expected` (`undefined` = must not
+   * exist; `next` = `undefined` deletes it). Returns false, changing nothing, when the value differs.
+   */
+  compareAndSwapRef(name: string, expected: string | undefined, next: string | undefined): Promise<boolean>;
+  /** Names of the refs under a prefix (`heads/`, `tags/`). */
+  listRefs(prefix: string): Promise<string[]>;
+}

@@ -1,0 +1,156 @@
+/**
+ * A cross-process lock file, used to make ref compare-and-swap atomic on a local filesystem.
+ *
+ * ```
+ *   acquire:  open(<path>, O_CREAT|O_EXCL)  ── exists? ──> owner alive? ── yes ──> wait, retry
+ *                 │ created                                 │ no (stale)
+ *                 v                                         v
+ *             holder writes {pid, host, nonce}      take <path>.breaker (O_EXCL), re-read <path>:
+ *                                                   same nonce -> unlink it; release breaker; retry
+ *   release:  unlink(<path>) if it still holds our nonce
+ * ```
+ *
+ * A lock is stale when its owner process is gone (same host: `kill(pid, 0)` fails with ESRCH) or,
+ * for a lock from another host, when it is older than `staleMs`. Only the holder of the short-lived
+ * breaker file may remove a stale lock, and only if the lock still carries the nonce it judged
+ * stale, so two recovering processes cannot both remove a lock (one of them a live one).
+ */
+import { randomBytes } from 'node:crypto';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+
+import { LockTimeoutError } from '../errors.js';
+
+interface LockOwner {
+  pid: number;
+  host: string;
+  nonce: string;
+  time: number;
+}
+
+export interface LockOptions {
+  /** Give up after this long (ms). */
+  timeoutMs?: number;
+  /** A lock from another host (or unreadable) is stale after this long (ms). */
+  staleMs?: number;
+}
+
+const HOST = hostname();
+const BREAKER_STALE_MS = 10_000; // the breaker is held for microseconds; 10 s means its holder died
+
+export class FileLock {
+  private constructor(readonly path: string, private readonly nonce: string) {}
+
+  /** Acquires the lock at `path`, waiting (with backoff) while a live process holds it. */
+  static async acquire(path: string, options: LockOptions = {}): Promise<FileLock> {
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const staleMs = options.staleMs ?? 60_000;
+    const nonce = randomBytes(12).toString('hex');
+    const started = Date.now();
+    let delay = 1;
+    for (;;) {
+      if (await tryCreate(path, { pid: process.pid, host: HOST, nonce, time: Date.now() })) {
+        return new FileLock(path, nonce);
+      }
+      const owner = await readOwner(path);
+      if (owner !== 'gone' && (await isStale(path, owner, staleMs))) {
+        await breakStale(path, owner);
+        continue;
+      }
+      if (Date.now() - started > timeoutMs) throw new LockTimeoutError(path, Date.now() - started);
+      await sleep(delay + Math.random() * delay);
+      delay = Math.min(delay * 2, 50);
+    }
+  }
+
+  /** Releases the lock if we still hold it. Idempotent. */
+  async release(): Promise<void> {
+    const owner = await readOwner(this.path);
+    if (owner !== 'gone' && owner !== 'unreadable' && owner.nonce === this.nonce) {
+      await unlink(this.path).catch(ignoreEnoent);
+    }
+  }
+}
+
+async function tryCreate(path: string, owner: LockOwner): Promise<boolean> {
+  let fh;
+  try {
+    fh = await open(path, 'wx');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+  try {
+    await fh.writeFile(JSON.stringify(owner));
+  } finally {
+    await fh.close();
+  }
+  return true;
+}
+
+async function readOwner(path: string): Promise<LockOwner | 'gone' | 'unreadable'> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+    throw e;
+  }
+  try {
+    const o = JSON.parse(text) as LockOwner;
+    return typeof o.nonce === 'string' ? o : 'unreadable';
+  } catch {
+    return 'unreadable'; // created but not yet written, or torn by a crash
+  }
+}
+
+async function isStale(path: string, owner: LockOwner | 'unreadable', staleMs: number): Promise<boolean> {
+  if (owner !== 'unreadable' && owner.host === HOST) return !processAlive(owner.pid);
+  const age = await ageMs(path);
+  return age !== undefined && age > staleMs;
+}
+
+async function breakStale(path: string, judged: LockOwner | 'unreadable'): Promise<void> {
+  const breaker = `${path}.breaker`;
+  if (!(await tryCreate(breaker, { pid: process.pid, host: HOST, nonce: 'breaker', time: Date.now() }))) {
+    const age = await ageMs(breaker);
+    if (age !== undefined && age > BREAKER_STALE_MS) await unlink(breaker).catch(ignoreEnoent);
+    await sleep(1);
+    return;
+  }
+  try {
+    const now = await readOwner(path);
+    const same =
+      now !== 'gone' &&
+      (judged === 'unreadable' ? now === 'unreadable' : now !== 'unreadable' && now.nonce === judged.nonce);
+    if (same) await unlink(path).catch(ignoreEnoent);
+  } finally {
+    await unlink(breaker).catch(ignoreEnoent);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function ageMs(path: string): Promise<number | undefined> {
+  try {
+    return Date.now() - (await stat(path)).mtimeMs;
+  } catch (e) {
+    ignoreEnoent(e);
+    return undefined;
+  }
+}
+
+function ignoreEnoent(e: unknown): void {
+  if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,176 @@
+/**
+ * The local-directory backend: objects as files in a fan-out tree, refs as one-line files updated by
+ * compare-and-swap under a `FileLock`. See `layout.ts` for the tree.
+ *
+ * Object put: write tmp/<id>.<pid>.<n>.tmp, fsync it, rename into objects/ab/…, fsync the fan-out
+ * directory. Racing writers of the same id each rename an identical file into place, which is harmless.
+ *
+ * Ref CAS (`heads/main`):
+ * ```
+ *   lock refs/heads/main.lock ─> read refs/heads/main ─ differs from expected? ─> unlock, return false
+ *                                     │ equal
+ *                                     v
+ *   write refs/heads/main.<nonce>.tmp, fsync ─> rename over refs/heads/main ─> fsync dir ─> unlock
+ * ```
+ * The rename is the atomic step: a crash before it leaves the old value, after it the new one.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+
+import type { ObjectBackend, PutResult } from './backend.js';
+import { FileLock, type LockOptions } from './file-lock.js';
+import { fanoutDir, objectPath, OBJECTS_DIR, REFS_DIR, tempPath, TMP_DIR } from './layout.js';
+
+export interface LocalBackendOptions {
+  /** fsync objects and refs before they become visible (default true). Off only for throwaway stores. */
+  fsync?: boolean;
+  lock?: LockOptions;
+}
+
+export class LocalBackend implements ObjectBackend {
+  readonly fsync: boolean;
+  private readonly lockOptions: LockOptions;
+  private readonly knownDirs = new Set<string>();
+
+  constructor(readonly root: string, options: LocalBackendOptions = {}) {
+    this.fsync = options.fsync ?? true;
+    this.lockOptions = options.lock ?? {};
+  }
+
+  get location(): string {
+    return this.root;
+  }
+
+  async putObject(id: string, bytes: Uint8Array): Promise<PutResult> {
+    const final = objectPath(this.root, id);
+    if (await exists(final)) return { id, written: false, bytes: bytes.byteLength };
+    const dir = fanoutDir(this.root, id);
+    await this.ensureDir(dir);
+    const tmp = tempPath(this.root, id);
+    await writeDurably(tmp, bytes, this.fsync);
+    await rename(tmp, final);
+    if (this.fsync) await fsyncDir(dir);
+    return { id, written: true, bytes: bytes.byteLength };
+  }
+
+  async getObject(id: string): Promise<Uint8Array | undefined> {
+    try {
+      return await readFile(objectPath(this.root, id));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  async hasObject(id: string): Promise<boolean> {
+    return exists(objectPath(this.root, id));
+  }
+
+  async *listObjects(): AsyncIterable<{ id: string; bytes: number; mtimeMs: number }> {
+    const base = join(this.root, OBJECTS_DIR);
+    for (const fan of await readdirOrEmpty(base)) {
+      if (!/^[0-9a-f]{2}$/.test(fan)) continue;
+      for (const rest of await readdirOrEmpty(join(base, fan))) {
+        const st = await stat(join(base, fan, rest)).catch(() => undefined);
+        if (st?.isFile()) yield { id: fan + rest, bytes: st.size, mtimeMs: st.mtimeMs };
+      }
+    }
+  }
+
+  async deleteObject(id: string): Promise<void> {
+    await unlink(objectPath(this.root, id)).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
+  }
+
+  async readRef(name: string): Promise<string | undefined> {
+    try {
+      return (await readFile(join(this.root, REFS_DIR, name), 'utf8')).trim() || undefined;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  async compareAndSwapRef(name: string, expected: string | undefined, next: string | undefined): Promise<boolean> {
+    const path = join(this.root, REFS_DIR, name);
+    await this.ensureDir(dirname(path));
+    const lock = await FileLock.acquire(`${path}.lock`, this.lockOptions);
+    try {
+      if ((await this.readRef(name)) !== expected) return false;
+      if (next === undefined) {
+        await unlink(path).catch(() => undefined);
+      } else {
+        const tmp = `${path}.${randomBytes(8).toString('hex')}.tmp`;
+        await writeDurably(tmp, Buffer.from(`${next}\n`), this.fsync);
+        await rename(tmp, path);
+      }
+      if (this.fsync) await fsyncDir(dirname(path));
+      return true;
+    } finally {
+      await lock.release();
+    }
+  }
+
+  async listRefs(prefix: string): Promise<string[]> {
+    const base = join(this.root, REFS_DIR);
+    const out: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+        const full = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(full);
+        else if (!/\.(lock|tmp|breaker)$/.test(entry.name)) out.push(relative(base, full).split(sep).join('/'));
+      }
+    };
+    await walk(join(base, prefix));
+    return out.sort();
+  }
+
+  /** Creates the store's directories (objects/, tmp/, refs/heads, refs/tags). */
+  async initLayout(): Promise<void> {
+    for (const d of [OBJECTS_DIR, TMP_DIR, join(REFS_DIR, 'heads'), join(REFS_DIR, 'tags')]) {
+      await mkdir(join(this.root, d), { recursive: true });
+    }
+  }
+
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.knownDirs.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    this.knownDirs.add(dir);
+  }
+}
+
+/** Writes `bytes` to a new file and (optionally) fsyncs it before closing. */
+export async function writeDurably(path: string, bytes: Uint8Array, fsync: boolean): Promise<void> {
+  const fh = await open(path, 'wx');
+  try {
+    await fh.writeFile(bytes);
+    if (fsync) await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** fsync a directory so a rename inside it survives a power loss. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function readdirOrEmpty(dir: string): Promise<string[]> {
+  return readdir(dir).catch(() => []);
+}

@@ -1,0 +1,56 @@
+/**
+ * A manifest describes one version of one table: its exact Arrow schema (as a schema-only IPC
+ * message, base64) and the ordered list of chunks with their rows, bytes and statistics.
+ */
+import type { Schema } from 'apache-arrow';
+
+import type { ChunkStore } from '../chunk-store/chunk-store.js';
+import { schemaFromIpc, schemaToIpc } from '../table/arrow-ipc.js';
+import type { Codec } from '../table/parquet-codec.js';
+import type { ChunkStats } from '../table/stats.js';
+import { getJson, putJson } from './objects.js';
+
+export const MANIFEST_FORMAT = 1;
+
+/** One stored chunk: a Parquet file named by the BLAKE3 hash of its bytes. */
+export interface ChunkRef {
+  id: string;
+  rows: number;
+  bytes: number;
+  stats: ChunkStats;
+}
+
+export interface Manifest {
+  type: 'manifest';
+  format: typeof MANIFEST_FORMAT;
+  /** base64 of a schema-only Arrow IPC stream: lossless (types, metadata, dictionaries). */
+  schema: string;
+  rows: number;
+  codec: Codec;
+  chunkRows: number;
+  chunks: ChunkRef[];
+}
+
+export function makeManifest(schema: Schema, chunks: ChunkRef[], codec: Codec, chunkRows: number): Manifest {
+  return {
+    type: 'manifest',
+    format: MANIFEST_FORMAT,
+    schema: Buffer.from(schemaToIpc(schema)).toString('base64'),
+    rows: chunks.reduce((n, c) => n + c.rows, 0),
+    codec,
+    chunkRows,
+    chunks,
+  };
+}
+
+export function manifestSchema(m: Manifest): Schema {
+  return schemaFromIpc(Buffer.from(m.schema, 'base64'));
+}
+
+export function manifestBytes(m: Manifest): number {
+  return m.chunks.reduce((n, c) => n + c.bytes, 0);
+}
+
+export const putManifest = (store: ChunkStore, m: Manifest): Promise<string> => putJson(store, m);
+export const getManifest = (store: ChunkStore, id: string, verify = false): Promise<Manifest> =>
+  getJson<Manifest>(store, id, 'manifest', { verify });

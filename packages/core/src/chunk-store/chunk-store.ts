@@ -1,0 +1,74 @@
+/**
+ * The content-addressed object store: `put(bytes) -> id` where id = BLAKE3-256 hex of the bytes.
+ * Chunks, manifests and commits all live here; identical bytes are stored once (put of an existing id
+ * writes nothing), and every object can be checked against its name.
+ */
+import type { ObjectBackend, PutResult } from '../backend/backend.js';
+import { ChunkNotFoundError, CorruptChunkError } from '../errors.js';
+import { hashBytes, parseContentHash, type ContentHash } from '../hash/content-hash.js';
+
+export interface GetOptions {
+  /** Re-hash the bytes and throw `CorruptChunkError` if they do not match the id. */
+  verify?: boolean;
+}
+
+export class ChunkStore {
+  constructor(readonly backend: ObjectBackend) {}
+
+  /** Stores `bytes` and returns its id; a no-op (written: false) when the object exists. */
+  async put(bytes: Uint8Array): Promise<PutResult & { id: ContentHash }> {
+    const id = hashBytes(bytes);
+    return { ...(await this.backend.putObject(id, bytes)), id };
+  }
+
+  /** The bytes of object `id`. @throws {ChunkNotFoundError} @throws {CorruptChunkError} when verifying */
+  async get(id: string, options: GetOptions = {}): Promise<Uint8Array> {
+    parseContentHash(id, 'chunk id');
+    const bytes = await this.backend.getObject(id);
+    if (bytes === undefined) throw new ChunkNotFoundError(id);
+    if (options.verify) checkHash(id, bytes);
+    return bytes;
+  }
+
+  async has(id: string): Promise<boolean> {
+    parseContentHash(id, 'chunk id');
+    return this.backend.hasObject(id);
+  }
+
+  /** One `put` per chunk, in order: the sequential batch. */
+  async putMany(chunks: readonly Uint8Array[]): Promise<PutResult[]> {
+    const out: PutResult[] = [];
+    for (const c of chunks) out.push(await this.put(c));
+    return out;
+  }
+
+  /** One `get` per id, in order; fails as a whole if any id is missing. */
+  async getMany(ids: readonly string[], options: GetOptions = {}): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = [];
+    for (const id of ids) out.push(await this.get(id, options));
+    return out;
+  }
+
+  /**
+   * Re-hashes every stored object. Yields each one whose content does not match its id (or that
+   * cannot be read), with the reason.
+   */
+  async *verifyAll(onProgress?: (checked: number) => void): AsyncIterable<{ id: string; problem: string }> {
+    let n = 0;
+    for await (const { id } of this.backend.listObjects()) {
+      const bytes = await this.backend.getObject(id);
+      if (bytes === undefined) yield { id, problem: 'vanished while verifying' };
+      else {
+        const actual = hashBytes(bytes);
+        if (actual !== id) yield { id, problem: `content hashes to ${actual}` };
+      }
+      onProgress?.(++n);
+    }
+  }
+}
+
+/** Throws `CorruptChunkError` unless `bytes` hash to `id`. */
+export function checkHash(id: string, bytes: Uint8Array): void {
+  const actual = hashBytes(bytes);
+  if (actual !== id) throw new CorruptChunkError(id, actual);
+}

@@ -1,0 +1,208 @@
+/**
+ * Typed errors with stable codes.
+ *
+ * Every error Armillaria throws is an `ArmillariaError` with a `code` from `ErrorCode`; the message
+ * starts with a lower-case subsystem prefix and names the offending value (`catalog: table "x" not
+ * found`). Identity uses a brand (`isArmillariaError`) rather than `instanceof`, because bench and
+ * core can end up with two copies of this module. `fromNativeError` is the one place that reads the
+ * codes the Rust addon emits.
+ */
+
+export const ErrorCode = {
+  ChunkNotFound: 'ARM_CHUNK_NOT_FOUND',
+  CorruptChunk: 'ARM_CORRUPT_CHUNK',
+  ObjectNotFound: 'ARM_OBJECT_NOT_FOUND',
+  TableNotFound: 'ARM_TABLE_NOT_FOUND',
+  BranchNotFound: 'ARM_BRANCH_NOT_FOUND',
+  RefNotFound: 'ARM_REF_NOT_FOUND',
+  VersionNotFound: 'ARM_VERSION_NOT_FOUND',
+  SchemaMismatch: 'ARM_SCHEMA_MISMATCH',
+  CommitConflict: 'ARM_COMMIT_CONFLICT',
+  InvalidArgument: 'ARM_INVALID_ARGUMENT',
+  InvalidName: 'ARM_INVALID_NAME',
+  StoreNotFound: 'ARM_STORE_NOT_FOUND',
+  StoreExists: 'ARM_STORE_EXISTS',
+  UnsupportedFormat: 'ARM_UNSUPPORTED_FORMAT',
+  NativeUnavailable: 'ARM_NATIVE_UNAVAILABLE',
+  LockTimeout: 'ARM_LOCK_TIMEOUT',
+  Io: 'ARM_IO',
+  Parquet: 'ARM_PARQUET',
+  Arrow: 'ARM_ARROW',
+  Internal: 'ARM_INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const BRAND = Symbol.for('armillaria:error');
+
+/** Base class of every error Armillaria throws. */
+export class ArmillariaError extends Error {
+  readonly code: ErrorCode;
+  /** True when retrying the same operation may succeed (e.g. a commit conflict). */
+  readonly retryable: boolean = false;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+}
+
+/** True for any Armillaria error, even one thrown by another copy of this module. */
+export function isArmillariaError(e: unknown): e is ArmillariaError {
+  return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/** A chunk id was requested that the store does not hold. */
+export class ChunkNotFoundError extends ArmillariaError {
+  constructor(readonly id: string, options?: { cause?: unknown }) {
+    super(ErrorCode.ChunkNotFound, `chunk-store: chunk ${id} not found`, options);
+  }
+}
+
+/** Stored bytes no longer hash to their id. */
+export class CorruptChunkError extends ArmillariaError {
+  constructor(readonly id: string, readonly actual: string, options?: { cause?: unknown }) {
+    super(ErrorCode.CorruptChunk, `chunk-store: chunk ${id} is corrupt (content hashes to ${actual})`, options);
+  }
+}
+
+/** A manifest or commit object is missing or not what its reference says it is. */
+export class ObjectNotFoundError extends ArmillariaError {
+  constructor(readonly kind: string, readonly id: string) {
+    super(ErrorCode.ObjectNotFound, `catalog: ${kind} ${id} not found`);
+  }
+}
+
+export class TableNotFoundError extends ArmillariaError {
+  constructor(readonly table: string, readonly ref: string) {
+    super(ErrorCode.TableNotFound, `catalog: table "${table}" not found on ${ref}`);
+  }
+}
+
+export class BranchNotFoundError extends ArmillariaError {
+  constructor(readonly branch: string) {
+    super(ErrorCode.BranchNotFound, `catalog: branch "${branch}" not found`);
+  }
+}
+
+export class RefNotFoundError extends ArmillariaError {
+  constructor(readonly ref: string) {
+    super(ErrorCode.RefNotFound, `catalog: ref "${ref}" not found`);
+  }
+}
+
+export class VersionNotFoundError extends ArmillariaError {
+  constructor(readonly table: string, readonly version: number, readonly latest: number) {
+    super(ErrorCode.VersionNotFound, `catalog: table "${table}" has no version ${version} (latest is ${latest})`);
+  }
+}
+
+/** An append (or merge) whose schema differs from the table's; `differences` lists each one. */
+export class SchemaMismatchError extends ArmillariaError {
+  constructor(readonly table: string, readonly differences: string[]) {
+    super(ErrorCode.SchemaMismatch, `table: schema of "${table}" differs: ${differences.join('; ')}`);
+  }
+}
+
+/** The branch head moved under a commit in a way that cannot be rebased; retry from the new head. */
+export class CommitConflictError extends ArmillariaError {
+  override readonly retryable = true;
+  constructor(
+    readonly table: string,
+    readonly expectedVersion: number,
+    readonly actualVersion: number,
+    detail?: string,
+  ) {
+    super(
+      ErrorCode.CommitConflict,
+      `transaction: conflict on table "${table}" (base v${expectedVersion}, head v${actualVersion})${detail ? `: ${detail}` : ''}`,
+    );
+  }
+}
+
+export class InvalidArgumentError extends ArmillariaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.InvalidArgument, message, options);
+  }
+}
+
+/** A table, branch or tag name broke one of the naming rules; the message says which. */
+export class InvalidNameError extends ArmillariaError {
+  constructor(readonly kind: string, readonly value: string, readonly rule: string) {
+    super(ErrorCode.InvalidName, `names: invalid ${kind} name ${JSON.stringify(value)}: ${rule}`);
+  }
+}
+
+export class StoreNotFoundError extends ArmillariaError {
+  constructor(readonly path: string) {
+    super(ErrorCode.StoreNotFound, `store: no Armillaria store at ${path} (run \`armillaria init\` first)`);
+  }
+}
+
+export class StoreExistsError extends ArmillariaError {
+  constructor(readonly path: string) {
+    super(ErrorCode.StoreExists, `store: a store already exists at ${path}`);
+  }
+}
+
+export class UnsupportedFormatError extends ArmillariaError {
+  constructor(readonly path: string, readonly expected: string) {
+    super(ErrorCode.UnsupportedFormat, `io: unsupported file format for ${path} (expected ${expected})`);
+  }
+}
+
+/** A phase needs the Rust addon and it could not be loaded; `cause` carries the loader errors. */
+export class NativeUnavailableError extends ArmillariaError {
+  constructor(readonly what: string, readonly reasons: string[], options?: { cause?: unknown }) {
+    super(
+      ErrorCode.NativeUnavailable,
+      `native: ${what} needs the @armillaria/native addon, which is unavailable: ${reasons.join('; ')}`,
+      options,
+    );
+  }
+}
+
+export class LockTimeoutError extends ArmillariaError {
+  constructor(readonly lockPath: string, readonly waitedMs: number) {
+    super(ErrorCode.LockTimeout, `refs: timed out after ${waitedMs} ms waiting for lock ${lockPath}`);
+  }
+}
+
+/** Wraps a failure of a third-party codec or the OS, keeping the original as `cause`. */
+export class WrappedError extends ArmillariaError {}
+
+/**
+ * Maps an error thrown by `@armillaria/native` (napi error whose `code` is an `ARM_*` string) to the
+ * matching Armillaria class. This is the only place that interprets native codes.
+ */
+export function fromNativeError(e: unknown): ArmillariaError {
+  if (isArmillariaError(e)) return e;
+  const err = e as { code?: unknown; message?: unknown };
+  const message = typeof err?.message === 'string' ? err.message : String(e);
+  const id = /\b([0-9a-f]{64})\b/.exec(message)?.[1] ?? '';
+  switch (err?.code) {
+    case ErrorCode.ChunkNotFound:
+      return new ChunkNotFoundError(id, { cause: e });
+    case ErrorCode.CorruptChunk:
+      return new CorruptChunkError(id, /hashes to ([0-9a-f]{64})/.exec(message)?.[1] ?? 'unknown', { cause: e });
+    case ErrorCode.InvalidArgument:
+      return new InvalidArgumentError(message, { cause: e });
+    case ErrorCode.Io:
+    case ErrorCode.Parquet:
+    case ErrorCode.Arrow:
+      return new WrappedError(err.code, message, { cause: e });
+    default:
+      return new WrappedError(ErrorCode.Internal, `native: ${message}`, { cause: e });
+  }
+}
+
+/** Runs a native call and converts whatever it throws with `fromNativeError`. */
+export async function callNative<T>(fn: () => Promise<T> | T): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw fromNativeError(e);
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * @armillaria/core — the public API. Explicit named exports only: the exports test pins this list,
+ * so API changes are deliberate.
+ */
+export { openStore, initStore, Store, DEFAULT_BRANCH, DEFAULT_CHUNK_ROWS, DEFAULT_CODEC } from './store.js';
+export type { OpenOptions, WriteOptions, WriteMode, WriteResult, ReadOptions, TableInfo, LogEntry, VerifyReport } from './store.js';
+export type { TableSource, TableInput } from './table/source.js';
+export { CODECS, parseCodec, type Codec } from './table/parquet-codec.js';
+export type { ChunkStats, ColumnStats, StatValue } from './table/stats.js';
+export type { Manifest, ChunkRef } from './catalog/manifest.js';
+export type { Commit, TableEntry } from './catalog/commit.js';
+export { validateName } from './catalog/names.js';
+export { ChunkStore } from './chunk-store/chunk-store.js';
+export { LocalBackend } from './backend/local-backend.js';
+export type { ObjectBackend, PutResult } from './backend/backend.js';
+export { hashBytes, isContentHash, type ContentHash } from './hash/content-hash.js';
+export { PHASE_ORDER, type PhaseName, type Phase } from './phases/types.js';
+export { PHASES, resolvePhase, parsePhase } from './phases/registry.js';
+export { nativeStatus, type NativeStatus } from './native.js';
+export {
+  ErrorCode,
+  ArmillariaError,
+  isArmillariaError,
+  ChunkNotFoundError,
+  CorruptChunkError,
+  ObjectNotFoundError,
+  TableNotFoundError,
+  BranchNotFoundError,
+  RefNotFoundError,
+  VersionNotFoundError,
+  SchemaMismatchError,
+  CommitConflictError,
+  InvalidArgumentError,
+  InvalidNameError,
+  StoreNotFoundError,
+  StoreExistsError,
+  UnsupportedFormatError,
+  NativeUnavailableError,
+  LockTimeoutError,
+  fromNativeError,
+} from './errors.js';

@@ -1,0 +1,43 @@
+/**
+ * Lazy, cached loader for @armillaria/native. Never throws at import; `nativeStatus()` says whether
+ * the addon loaded and, if not, why. ARMILLARIA_NATIVE=off forces pure JS, =require makes a missing
+ * addon an error at the first status check (CI sets it so a broken build cannot pass as skipped).
+ */
+import { createRequire } from 'node:module';
+
+import { NativeUnavailableError } from './errors.js';
+
+export interface NativeStatus {
+  available: boolean;
+  /** The loaded module when available. Typed loosely here; phases wrap it with typed helpers. */
+  module?: Record<string, unknown>;
+  /** Why it is unavailable: one line per cause. */
+  errors: string[];
+  cause?: unknown;
+}
+
+let cached: NativeStatus | undefined;
+
+export function nativeStatus(): NativeStatus {
+  if (cached) return cached;
+  const mode = process.env.ARMILLARIA_NATIVE ?? 'auto';
+  if (mode === 'off') {
+    cached = { available: false, errors: ['disabled by ARMILLARIA_NATIVE=off'] };
+    return cached;
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    cached = { available: true, module: require('@armillaria/native') as Record<string, unknown>, errors: [] };
+  } catch (e) {
+    cached = { available: false, errors: [`cannot load @armillaria/native: ${(e as Error).message.split('\n')[0]}`], cause: e };
+  }
+  if (mode === 'require' && !cached.available) {
+    throw new NativeUnavailableError('ARMILLARIA_NATIVE=require', cached.errors, { cause: cached.cause });
+  }
+  return cached;
+}
+
+/** Forgets the cached status (tests toggle ARMILLARIA_NATIVE). */
+export function resetNativeStatus(): void {
+  cached = undefined;
+}

@@ -1,0 +1,54 @@
+/**
+ * The phase contract. A phase decides how chunks are encoded, stored, fetched and decoded; everything
+ * above it (manifests, commits, refs) is shared. Phases are cumulative presets, and every phase must
+ * produce byte-identical chunks and identical tables for the same input and settings (one conformance
+ * suite checks this).
+ */
+import type { RecordBatch, Table } from 'apache-arrow';
+
+import type { ChunkStore } from '../chunk-store/chunk-store.js';
+import type { ChunkRef } from '../catalog/manifest.js';
+import type { Codec } from '../table/parquet-codec.js';
+
+export const PHASE_ORDER = ['sequential', 'batch', 'mmap', 'parallel-parse', 'native-parquet', 'pushdown'] as const;
+export type PhaseName = (typeof PHASE_ORDER)[number];
+
+export interface EncodeSettings {
+  codec: Codec;
+  chunkRows: number;
+}
+
+/** A chunk after it was stored: its manifest entry and whether its bytes were new. */
+export interface StoredChunk extends ChunkRef {
+  written: boolean;
+}
+
+export interface ReadChunksOptions {
+  /** Decode only these top-level columns. */
+  columns?: readonly string[];
+  /** Re-hash every chunk and fail on a mismatch. */
+  verify?: boolean;
+}
+
+/** What a phase does for one store. */
+export interface PhaseRuntime {
+  /** Encodes each slice as one chunk, stores them all; results in input order. */
+  writeChunks(slices: readonly Table[], settings: EncodeSettings): Promise<StoredChunk[]>;
+  /** Fetches and decodes `chunks`, in order; fails as a whole if any is missing or corrupt. */
+  readChunks(chunks: readonly ChunkRef[], options: ReadChunksOptions): Promise<RecordBatch[]>;
+}
+
+export interface PhaseContext {
+  root: string;
+  chunks: ChunkStore;
+  fsync: boolean;
+}
+
+export interface Phase {
+  name: PhaseName;
+  /** One line for `--help` and reports: what this phase changes relative to the previous one. */
+  summary: string;
+  /** True when the phase cannot run without @armillaria/native. */
+  needsNative: boolean;
+  create(ctx: PhaseContext): PhaseRuntime;
+}

@@ -1,0 +1,67 @@
+/**
+ * Table sources and chunk slicing. Writers accept a whole Arrow table or a stream of record batches
+ * (for imports larger than memory); both are cut into chunks of exactly `chunkRows` rows (the last one
+ * may be shorter), so chunk boundaries depend only on the rows, not on how the input was batched.
+ */
+import { RecordBatch, Schema, Table } from 'apache-arrow';
+
+import { InvalidArgumentError } from '../errors.js';
+
+/** A schema plus its record batches, possibly arriving asynchronously. */
+export interface TableSource {
+  schema: Schema;
+  batches: Iterable<RecordBatch> | AsyncIterable<RecordBatch>;
+}
+
+export type TableInput = Table | RecordBatch | TableSource;
+
+/** Normalises what a caller passed to `write` into a `TableSource`, naming anything unusable. */
+export function toSource(input: unknown, what = 'data'): TableSource {
+  if (input instanceof Table || Table.isTable?.(input)) {
+    const t = input as Table;
+    return { schema: t.schema, batches: t.batches };
+  }
+  if (input instanceof RecordBatch) return { schema: input.schema, batches: [input] };
+  if (
+    input &&
+    typeof input === 'object' &&
+    (input as TableSource).schema instanceof Schema &&
+    ((input as TableSource).batches as object | undefined) !== undefined
+  ) {
+    return input as TableSource;
+  }
+  const kind = input === null ? 'null' : typeof input === 'object' ? ((input as object).constructor?.name ?? 'object') : typeof input;
+  throw new InvalidArgumentError(`table: ${what} must be an Arrow Table, RecordBatch or { schema, batches } (got ${kind})`);
+}
+
+/** Cuts the source into tables of exactly `chunkRows` rows (the last may be shorter), zero-copy. */
+export async function* sliceIntoChunks(source: TableSource, chunkRows: number): AsyncIterable<Table> {
+  let pending: RecordBatch[] = [];
+  let pendingRows = 0;
+  for await (const batch of source.batches) {
+    if (batch.numRows === 0) continue;
+    pending.push(batch);
+    pendingRows += batch.numRows;
+    while (pendingRows >= chunkRows) {
+      const all = new Table(source.schema, pending);
+      yield all.slice(0, chunkRows);
+      const rest = all.slice(chunkRows);
+      pending = rest.batches.filter((b) => b.numRows > 0);
+      pendingRows -= chunkRows;
+    }
+  }
+  if (pendingRows > 0) yield new Table(source.schema, pending);
+}
+
+/** Groups an async stream into arrays of at most `size` items (bounds memory per phase call). */
+export async function* groupsOf<T>(items: AsyncIterable<T>, size: number): AsyncIterable<T[]> {
+  let group: T[] = [];
+  for await (const item of items) {
+    group.push(item);
+    if (group.length >= size) {
+      yield group;
+      group = [];
+    }
+  }
+  if (group.length > 0) yield group;
+}

@@ -1,0 +1,68 @@
+/** Arrow tables covering the types users meet, with nulls everywhere. */
+import {
+  Bool, DateDay, DateMillisecond, Decimal, Dictionary, Field, Float16, Float32, Float64, Int16, Int32, Int64, Int8,
+  LargeUtf8, List, Schema, Struct, Table, TimestampMicrosecond, TimestampMillisecond, TimestampNanosecond, Uint16,
+  Uint32, Uint64, Uint8, Utf8, makeBuilder, tableFromArrays, type DataType,
+} from 'apache-arrow';
+
+function column<T extends DataType>(type: T, values: unknown[]) {
+  const b = makeBuilder({ type, nullValues: [null, undefined] });
+  for (const v of values) b.append(v as never);
+  return b.finish().toVector();
+}
+
+const N = 7; // rows in the all-types table; every column has nulls at rows 2 and 5
+
+function withNulls<T>(f: (i: number) => T): (T | null)[] {
+  return Array.from({ length: N }, (_, i) => (i === 2 || i === 5 ? null : f(i)));
+}
+
+export function allTypesTable(): Table {
+  const cols: [string, DataType, unknown[]][] = [
+    ['i8', new Int8(), withNulls((i) => (i % 2 ? -128 : 127))],
+    ['i16', new Int16(), withNulls((i) => i * -1000)],
+    ['i32', new Int32(), withNulls((i) => i * 100000 - 2147483648 * (i % 2))],
+    ['i64', new Int64(), withNulls((i) => BigInt(i) * 1234567890123n - 9007199254740993n)],
+    ['u8', new Uint8(), withNulls((i) => 255 - i)],
+    ['u16', new Uint16(), withNulls((i) => 65535 - i)],
+    ['u32', new Uint32(), withNulls((i) => 4294967295 - i)],
+    ['u64', new Uint64(), withNulls((i) => 18446744073709551615n - BigInt(i))],
+    ['f16', new Float16(), withNulls((i) => i / 4)],
+    ['f32', new Float32(), withNulls((i) => i * 1.5)],
+    ['f64', new Float64(), withNulls((i) => (i === 3 ? NaN : i === 4 ? -Infinity : i * Math.PI))],
+    ['flag', new Bool(), withNulls((i) => i % 3 === 0)],
+    ['s', new Utf8(), withNulls((i) => ['', 'héllo', 'x', '日本語', '𝄞 clef', 'z', 'a'][i])],
+    ['ls', new LargeUtf8(), withNulls((i) => `large-${i}`.repeat(i))],
+    ['dict', new Dictionary(new Utf8(), new Int32()), withNulls((i) => ['red', 'green', 'blue'][i % 3])],
+    ['ts_ms', new TimestampMillisecond(), withNulls((i) => 1_700_000_000_000 + i)],
+    ['ts_us_tz', new TimestampMicrosecond('Europe/Paris'), withNulls((i) => 1_700_000_000_000 + i * 1000)],
+    ['ts_ns_utc', new TimestampNanosecond('UTC'), withNulls((i) => 1_700_000_000_000 + i)],
+    ['d32', new DateDay(), withNulls((i) => new Date(Date.UTC(2024, 0, 1 + i)))],
+    ['d64', new DateMillisecond(), withNulls((i) => new Date(Date.UTC(1969, 11, 31, 0, 0, i)))],
+    ['dec', new Decimal(2, 12, 128), withNulls((i) => new Uint32Array([i * 12345, 0, 0, 0]))],
+    ['list', new List(new Field('item', new Int32(), true)), withNulls((i) => (i === 1 ? [] : [i, null, i * 2]))],
+    [
+      'obj',
+      new Struct([new Field('a', new Int32(), true), new Field('b', new Utf8(), true)]),
+      withNulls((i) => ({ a: i === 3 ? null : i, b: `b${i}` })),
+    ],
+  ];
+  const fields = cols.map(([name, type]) => new Field(name, type, true));
+  const vectors = Object.fromEntries(cols.map(([name, type, values]) => [name, column(type, values)]));
+  const t = new Table(vectors);
+  const metadata = new Map([['owner', 'armillaria-tests'], ['purpose', 'round trip']]);
+  return new Table(new Schema(fields, metadata), t.batches);
+}
+
+/** `{ id int64 0..n-1, value float64 }`, deterministic. */
+export function narrowTable(n: number, seed = 1): Table {
+  const ids = new BigInt64Array(n);
+  const values = new Float64Array(n);
+  let x = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    ids[i] = BigInt(i);
+    x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    values[i] = x / 0x100000000;
+  }
+  return tableFromArrays({ id: ids, value: values });
+}

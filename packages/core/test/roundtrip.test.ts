@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+
+import { allTypesTable, narrowTable } from './fixtures.js';
+import { withTempStore } from './helpers.js';
+
+describe('table round trip', () => {
+  it('returns every supported type exactly, nulls and schema metadata included', async () => {
+    await withTempStore(async (store) => {
+      const t = allTypesTable();
+      await store.write('all', t);
+      expect(await store.read('all')).toEqualTable(t);
+    });
+  });
+  it('splits into chunks of chunkRows and reads them back in order', async () => {
+    await withTempStore(async (store) => {
+      const t = narrowTable(10_000);
+      const res = await store.write('n', t, { chunkRows: 3000 });
+      expect(res.chunks).toBe(4);
+      expect(await store.read('n')).toEqualTable(t);
+    });
+  });
+});
