@@ -225,7 +225,7 @@ export class Store {
     const { manifest } = await this.resolveTable(name, options);
     const schema = projectSchema(manifestSchema(manifest), options.columns, name);
     const batches = await this.runtime.readChunks(manifest.chunks, { columns: options.columns, verify: options.verify });
-    return new Table(schema, batches.map((b) => new RecordBatch(schema, b.data)));
+    return new Table(schema, batches.map((b) => conform(b, schema, options.columns)));
   }
 
   /** Streams table `name` chunk by chunk (bounded memory), e.g. for exports of large tables. */
@@ -235,7 +235,7 @@ export class Store {
     for (let i = 0; i < manifest.chunks.length; i += CHUNKS_PER_CALL) {
       const refs = manifest.chunks.slice(i, i + CHUNKS_PER_CALL);
       for (const b of await this.runtime.readChunks(refs, { columns: options.columns, verify: options.verify })) {
-        yield new RecordBatch(schema, b.data);
+        yield conform(b, schema, options.columns);
       }
     }
   }
@@ -440,9 +440,21 @@ function checkChunkRows(value: number): number {
   return value;
 }
 
+/**
+ * Gives a decoded batch the manifest's exact schema (Parquet readers may drop field metadata) and the
+ * caller's column order (readers return projected columns in file order).
+ */
+function conform(batch: RecordBatch, schema: Schema, columns: readonly string[] | undefined): RecordBatch {
+  if (!columns) return new RecordBatch(schema, batch.data);
+  const names = batch.schema.fields.map((f) => f.name);
+  return new RecordBatch(schema, batch.selectAt(columns.map((c) => names.indexOf(c))).data);
+}
+
 function projectSchema(schema: Schema, columns: readonly string[] | undefined, table: string): Schema {
   if (!columns) return schema;
   const byName = new Map(schema.fields.map((f) => [f.name, f]));
+  const dup = columns.find((c, i) => columns.indexOf(c) !== i);
+  if (dup !== undefined) throw new InvalidArgumentError(`table: column "${dup}" requested twice`);
   const fields = columns.map((c) => {
     const f = byName.get(c);
     if (!f) throw new InvalidArgumentError(`table: column "${c}" not found in table "${table}" (columns: ${[...byName.keys()].join(', ')})`);

@@ -1,5 +1,5 @@
 /** Schema comparison for appends: lists every difference precisely, so the error can say what to fix. */
-import type { Field, Schema } from 'apache-arrow';
+import { util, type Field, type Schema } from 'apache-arrow';
 
 /** A readable type name, e.g. `Timestamp<MILLISECOND, UTC>`, `List<Int32>`. */
 export function typeName(field: Field): string {
@@ -14,7 +14,7 @@ export function schemaDifferences(table: Schema, incoming: Schema): string[] {
   for (const f of table.fields) {
     const g = theirs.get(f.name);
     if (!g) diffs.push(`column "${f.name}" (${typeName(f)}) is missing`);
-    else if (!f.type.compareTo(g.type)) diffs.push(`column "${f.name}" is ${typeName(g)}, expected ${typeName(f)}`);
+    else if (!util.compareTypes(f.type, g.type)) diffs.push(`column "${f.name}" is ${typeName(g)}, expected ${typeName(f)}`);
     else if (!f.nullable && g.nullable) diffs.push(`column "${f.name}" is nullable, expected non-nullable`);
   }
   for (const g of incoming.fields) {

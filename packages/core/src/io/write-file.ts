@@ -1,0 +1,134 @@
+/** Writes a stream of record batches to a Parquet, CSV or Arrow IPC file, chosen by extension. */
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
+
+import { RecordBatchFileWriter, Table, Type, type DataType, type RecordBatch, type Schema } from 'apache-arrow';
+import { stringify } from 'csv-stringify';
+import * as pw from 'parquet-wasm/node';
+
+import { tableToIpcStream } from '../table/arrow-ipc.js';
+import { encodeChunk } from '../table/parquet-codec.js';
+import { formatOf } from './formats.js';
+import { DEFAULT_CODEC } from '../store.js';
+
+/**
+ * Writes `batches` (all with `schema`) to `path`. The file appears only when complete: it is written
+ * beside the target and renamed at the end.
+ */
+export async function writeTableFile(path: string, schema: Schema, batches: AsyncIterable<RecordBatch>): Promise<number> {
+  const tmp = `${path}.${process.pid}.partial`;
+  const out = createWriteStream(tmp);
+  try {
+    let rows = 0;
+    const counted = (async function* () {
+      for await (const b of batches) {
+        rows += b.numRows;
+        yield b;
+      }
+    })();
+    switch (formatOf(path)) {
+      case 'parquet':
+        await writeParquet(out, schema, counted);
+        break;
+      case 'arrow':
+        await writeArrow(out, schema, counted);
+        break;
+      case 'csv':
+        await writeCsv(out, schema, counted);
+        break;
+    }
+    out.end();
+    await finished(out);
+    await rename(tmp, path);
+    return rows;
+  } catch (e) {
+    out.destroy();
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+async function write(out: Writable, bytes: Uint8Array): Promise<void> {
+  if (!out.write(bytes)) await once(out, 'drain');
+}
+
+/** Streams batches through parquet-wasm's writer: one row group per input batch. */
+async function writeParquet(out: Writable, schema: Schema, batches: AsyncIterable<RecordBatch>): Promise<void> {
+  const it = batches[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) {
+    await write(out, encodeChunk(new Table(schema), DEFAULT_CODEC, 1));
+    return;
+  }
+  const input = new ReadableStream<pw.RecordBatch>({
+    start(controller) {
+      controller.enqueue(toWasmBatch(first.value));
+    },
+    async pull(controller) {
+      const next = await it.next();
+      if (next.done) controller.close();
+      else controller.enqueue(toWasmBatch(next.value));
+    },
+  });
+  const props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.SNAPPY).build();
+  const bytes = (await pw.transformParquetStream(input, props)) as ReadableStream<Uint8Array>;
+  for await (const chunk of bytes as unknown as AsyncIterable<Uint8Array>) await write(out, chunk);
+}
+
+function toWasmBatch(batch: RecordBatch): pw.RecordBatch {
+  return pw.Table.fromIPCStream(tableToIpcStream(new Table(batch.schema, [batch]))).recordBatch(0)!;
+}
+
+async function writeArrow(out: Writable, schema: Schema, batches: AsyncIterable<RecordBatch>): Promise<void> {
+  const writer = new RecordBatchFileWriter();
+  const done = (async () => {
+    for await (const bytes of writer) await write(out, bytes);
+  })();
+  writer.reset(undefined, schema);
+  let any = false;
+  for await (const b of batches) {
+    writer.write(b);
+    any = true;
+  }
+  if (!any) writer.write(new Table(schema));
+  writer.finish();
+  await done;
+}
+
+async function writeCsv(out: Writable, schema: Schema, batches: AsyncIterable<RecordBatch>): Promise<void> {
+  const csv = stringify({ header: true, columns: schema.fields.map((f) => f.name) });
+  const piped = csv.pipe(out, { end: false });
+  const format = schema.fields.map((f) => csvFormatter(f.type));
+  for await (const batch of batches) {
+    for (let i = 0; i < batch.numRows; i++) {
+      const row = batch.schema.fields.map((_, c) => format[c]!(batch.getChildAt(c)!.get(i)));
+      if (!csv.write(row)) await once(csv, 'drain');
+    }
+  }
+  csv.end();
+  await finished(csv);
+  void piped;
+}
+
+/** CSV text for one value: nulls empty, bigints exact, dates and timestamps ISO 8601, nested as JSON. */
+function csvFormatter(type: DataType): (v: unknown) => string {
+  const plain = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+  switch (type.typeId) {
+    case Type.Date:
+    case Type.Timestamp:
+      return (v) => (v === null || v === undefined ? '' : new Date(Number(v)).toISOString());
+    case Type.List:
+    case Type.Struct:
+    case Type.Map:
+    case Type.FixedSizeList:
+      return (v) =>
+        v === null || v === undefined
+          ? ''
+          : JSON.stringify((v as { toJSON(): unknown }).toJSON(), (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+    default:
+      return plain;
+  }
+}

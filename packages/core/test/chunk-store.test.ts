@@ -1,0 +1,100 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { ChunkNotFoundError, ChunkStore, CorruptChunkError, ErrorCode, InvalidArgumentError, LocalBackend, hashBytes } from '../src/index.js';
+import { objectPath } from '../src/backend/layout.js';
+import { withTempDir } from './helpers.js';
+
+async function withChunkStore<T>(fn: (s: ChunkStore, dir: string) => Promise<T>): Promise<T> {
+  return withTempDir(async (dir) => {
+    const backend = new LocalBackend(dir);
+    await backend.initLayout();
+    return fn(new ChunkStore(backend), dir);
+  });
+}
+
+describe('ChunkStore', () => {
+  it('names objects by the BLAKE3-256 of their bytes and returns them', async () => {
+    await withChunkStore(async (s, dir) => {
+      const bytes = Buffer.from('hello armillaria');
+      const r = await s.put(bytes);
+      expect(r).toEqual({ id: hashBytes(bytes), written: true, bytes: bytes.length });
+      expect(Buffer.from(await s.get(r.id))).toEqual(bytes);
+      expect(await s.has(r.id)).toBe(true);
+      expect(await readFile(objectPath(dir, r.id))).toEqual(bytes);
+    });
+  });
+
+  it('stores identical bytes once', async () => {
+    await withChunkStore(async (s) => {
+      const a = await s.put(Buffer.from('same'));
+      const b = await s.put(Buffer.from('same'));
+      expect(b).toEqual({ ...a, written: false });
+      const ids: string[] = [];
+      for await (const o of s.backend.listObjects()) ids.push(o.id);
+      expect(ids).toEqual([a.id]);
+    });
+  });
+
+  it('reports a missing chunk with its id', async () => {
+    await withChunkStore(async (s) => {
+      const id = 'ab'.repeat(32);
+      const err = await s.get(id).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ChunkNotFoundError);
+      expect(err).toMatchObject({ code: ErrorCode.ChunkNotFound, message: `chunk-store: chunk ${id} not found` });
+    });
+  });
+
+  it('rejects an id that is not 64 lower-case hex characters', async () => {
+    await withChunkStore(async (s) => {
+      await expect(s.get('../../etc/passwd')).rejects.toThrow(InvalidArgumentError);
+      await expect(s.get('ABC')).rejects.toThrow('chunk-store: invalid chunk id "ABC" (expected 64 lower-case hex characters)');
+    });
+  });
+
+  it('detects a single flipped byte on verified read and in verifyAll', async () => {
+    await withChunkStore(async (s, dir) => {
+      const good = await s.put(Buffer.from('good object'));
+      const r = await s.put(Buffer.alloc(5000, 7));
+      const path = objectPath(dir, r.id);
+      const bytes = await readFile(path);
+      bytes[4321]! ^= 0x01;
+      await writeFile(path, bytes);
+      const actual = hashBytes(bytes);
+      const err = await s.get(r.id, { verify: true }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CorruptChunkError);
+      expect(err).toMatchObject({ code: 'ARM_CORRUPT_CHUNK', message: `chunk-store: chunk ${r.id} is corrupt (content hashes to ${actual})` });
+      const bad = [];
+      for await (const p of s.verifyAll()) bad.push(p);
+      expect(bad).toEqual([{ id: r.id, problem: `content hashes to ${actual}` }]);
+      expect(bad.map((b) => b.id)).not.toContain(good.id);
+    });
+  });
+
+  it('ignores a temp file left by an interrupted write', async () => {
+    await withChunkStore(async (s, dir) => {
+      const id = hashBytes(Buffer.from('whole object'));
+      // What a crash between write and rename leaves behind: a partial temp file, no object.
+      await writeFile(join(dir, 'tmp', `${id}.99999.0abc.tmp`), Buffer.from('whole obj'));
+      expect(await s.has(id)).toBe(false);
+      const listed = [];
+      for await (const o of s.backend.listObjects()) listed.push(o);
+      expect(listed).toEqual([]);
+      const r = await s.put(Buffer.from('whole object'));
+      expect(r.written).toBe(true);
+      expect(Buffer.from(await s.get(id, { verify: true })).toString()).toBe('whole object');
+      expect(await readdir(join(dir, 'tmp'))).toHaveLength(1); // the orphan, for gc; not our new temp file
+    });
+  });
+
+  it('survives concurrent puts of the same id', async () => {
+    await withChunkStore(async (s) => {
+      const bytes = Buffer.alloc(100_000, 3);
+      const rs = await Promise.all(Array.from({ length: 8 }, () => s.put(bytes)));
+      expect(new Set(rs.map((r) => r.id)).size).toBe(1);
+      expect(Buffer.from(await s.get(rs[0]!.id, { verify: true }))).toEqual(bytes);
+    });
+  });
+});

@@ -1,0 +1,35 @@
+import { tableFromArrays } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+
+import { chunkStats } from '../src/table/stats.js';
+import { allTypesTable } from './fixtures.js';
+
+describe('chunkStats', () => {
+  it('follows the manifest statistics contract for every type', () => {
+    const s = chunkStats(allTypesTable());
+    expect(s.i8).toEqual({ nulls: 2, min: -128, max: 127 });
+    expect(s.i64).toEqual({ nulls: 2, min: '-9007199254740993', max: '-8999791847400255' });
+    expect(s.u64).toEqual({ nulls: 2, min: '18446744073709551609', max: '18446744073709551615' });
+    expect(s.u32).toEqual({ nulls: 2, min: 4294967289, max: 4294967295 });
+    expect(s.f16).toEqual({ nulls: 2, min: 0, max: 1.5 });
+    expect(s.f64).toEqual({ nulls: 2, min: -Infinity, max: 6 * Math.PI }); // NaN is ignored
+    expect(s.flag).toEqual({ nulls: 2, min: false, max: true });
+    expect(s.s).toEqual({ nulls: 2, min: '', max: '𝄞 clef' }); // UTF-8 byte order: U+1D11E sorts after 日
+    expect(s.ts_ms).toEqual({ nulls: 2, min: '1700000000000', max: '1700000000006' });
+    expect(s.d32).toEqual({ nulls: 2, min: 19723, max: 19729 });
+    expect(s.dec).toEqual({ nulls: 2 });
+    expect(s.dict).toEqual({ nulls: 2 });
+    expect(s.list).toEqual({ nulls: 2 });
+    expect(s.obj).toEqual({ nulls: 2 });
+  });
+
+  it('reads slices at their offset', () => {
+    const t = tableFromArrays({ id: new BigInt64Array([5n, -3n, 9n, 1n]), v: new Float64Array([1, 2, 3, 4]), s: ['d', 'c', 'b', 'a'] });
+    expect(chunkStats(t.slice(2, 4))).toMatchObject({ id: { min: '1', max: '9' }, v: { min: 3, max: 4 } });
+  });
+
+  it('omits min and max for an all-null column', () => {
+    const t = tableFromArrays({ v: new Float64Array([NaN, NaN]) });
+    expect(chunkStats(t)).toEqual({ v: { nulls: 0 } });
+  });
+});
