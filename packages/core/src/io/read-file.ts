@@ -2,7 +2,7 @@
 import { openAsBlob } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 
-import { RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow';
+import { RecordBatch, RecordBatchReader, type Schema } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
 
 import { ErrorCode, InvalidArgumentError, WrappedError } from '../errors.js';
@@ -43,12 +43,15 @@ async function openParquet(path: string): Promise<FileSource> {
   const meta = file.metadata();
   const groups = meta.numRowGroups();
   const totalRows = Number(meta.fileMetadata().numRows());
-  const schema: Schema = tableFromIpcBytes((await file.read({ limit: 0 })).intoIPCStream()).schema;
+  // file.schema() keeps schema-level metadata; the async row-group reader drops it, so batches are
+  // re-labelled with this schema below.
+  const schema: Schema = tableFromIpcBytes(file.schema().intoIPCStream()).schema;
   async function* batches(): AsyncIterable<RecordBatch> {
     // One row group at a time: memory stays at one decoded group however large the file is.
     for (let g = 0; g < groups; g++) {
       const rows = Number(meta.rowGroup(g).numRows());
-      yield* tableFromIpcBytes((await file.read({ rowGroups: [g], batchSize: Math.max(rows, 1) })).intoIPCStream()).batches;
+      const decoded = tableFromIpcBytes((await file.read({ rowGroups: [g], batchSize: Math.max(rows, 1) })).intoIPCStream());
+      for (const b of decoded.batches) yield new RecordBatch(schema, b.data);
     }
   }
   return { schema, batches: batches(), totalRows };

@@ -73,7 +73,9 @@ async function writeParquet(out: Writable, schema: Schema, batches: AsyncIterabl
       else controller.enqueue(toWasmBatch(next.value));
     },
   });
-  const props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.SNAPPY).build();
+  // The streaming writer takes its schema from the batches, which carry no schema-level metadata;
+  // pass it as key-value metadata, which Arrow readers restore as schema metadata.
+  const props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.SNAPPY).setKeyValueMetadata(schema.metadata).build();
   const bytes = (await pw.transformParquetStream(input, props)) as ReadableStream<Uint8Array>;
   for await (const chunk of bytes as unknown as AsyncIterable<Uint8Array>) await write(out, chunk);
 }

@@ -1,0 +1,137 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { Table, tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
+import * as pw from 'parquet-wasm/node';
+import { describe, expect, it, vi } from 'vitest';
+
+import { main } from '../src/cli/main.js';
+import { objectPath } from '../src/backend/layout.js';
+import { openStore } from '../src/index.js';
+import { allTypesTable, narrowTable } from './fixtures.js';
+import { withTempDir } from './helpers.js';
+
+/** Runs the CLI in-process; returns exit code and captured output. */
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  try {
+    const code = await main(['node', 'armillaria', ...args]);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+    process.exitCode = 0;
+  }
+}
+
+function parquetOf(t: Table): Uint8Array {
+  return pw.writeParquet(pw.Table.fromIPCStream(tableToIPC(t, 'stream')));
+}
+
+function readParquetFile(bytes: Uint8Array): Table {
+  return tableFromIPC(pw.readParquet(bytes).intoIPCStream());
+}
+
+describe('armillaria CLI', () => {
+  it('imports and exports every type through .arrow and .parquet unchanged', async () => {
+    await withTempDir(async (dir) => {
+      const s = join(dir, 'store');
+      const t = allTypesTable();
+      expect((await cli('--store', s, 'init')).code).toBe(0);
+      await writeFile(join(dir, 'in.arrow'), tableToIPC(t, 'file'));
+      await writeFile(join(dir, 'in.parquet'), parquetOf(t));
+      expect(await cli('--store', s, 'import', 'a', join(dir, 'in.arrow'))).toMatchObject({ code: 0 });
+      expect(await cli('--store', s, 'import', 'p', join(dir, 'in.parquet'))).toMatchObject({ code: 0 });
+      expect((await cli('--store', s, 'export', 'a', join(dir, 'out.arrow'))).code).toBe(0);
+      expect((await cli('--store', s, 'export', 'p', join(dir, 'out.parquet'))).code).toBe(0);
+      expect(tableFromIPC(await readFile(join(dir, 'out.arrow')))).toEqualTable(t);
+      expect(readParquetFile(await readFile(join(dir, 'out.parquet')))).toEqualTable(readParquetFile(parquetOf(t)));
+    });
+  });
+
+  it('round-trips CSV with inferred types and nulls', async () => {
+    await withTempDir(async (dir) => {
+      const s = join(dir, 'store');
+      await cli('--store', s, 'init');
+      const csv = 'id,price,ok,name\n1,1.5,true,"a, quoted"\n2,,false,\n-3,2e3,,"line\nbreak"\n';
+      await writeFile(join(dir, 'in.csv'), csv);
+      expect((await cli('--store', s, 'import', 't', join(dir, 'in.csv'))).code).toBe(0);
+      const store = await openStore(s);
+      const t = await store.read('t');
+      expect(t.schema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual(['id:Int64', 'price:Float64', 'ok:Bool', 'name:Utf8']);
+      expect(t.toArray().map((r) => r.toJSON())).toEqual([
+        { id: 1n, price: 1.5, ok: true, name: 'a, quoted' },
+        { id: 2n, price: null, ok: false, name: null },
+        { id: -3n, price: 2000, ok: null, name: 'line\nbreak' },
+      ]);
+      expect((await cli('--store', s, 'export', 't', join(dir, 'out.csv'))).code).toBe(0);
+      expect(await readFile(join(dir, 'out.csv'), 'utf8')).toBe('id,price,ok,name\n1,1.5,true,"a, quoted"\n2,,false,\n-3,2000,,"line\nbreak"\n');
+    });
+  });
+
+  it('reports a CSV value that does not fit its column, and leaves the store unchanged', async () => {
+    await withTempDir(async (dir) => {
+      const s = join(dir, 'store');
+      await cli('--store', s, 'init');
+      await writeFile(join(dir, 'bad.csv'), `n\n${Array.from({ length: 10_001 }, (_, i) => i).join('\n')}\nseven\n`);
+      const r = await cli('--store', s, 'import', 't', join(dir, 'bad.csv'));
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(`error: csv: ${join(dir, 'bad.csv')} line 10003, column "n": "seven" is not int (type inferred from the first 10000 rows)\n`);
+      expect((await cli('--store', s, 'tables', '--json')).out).toBe('[]\n');
+    });
+  });
+
+  it('shows tables, versions and history as JSON', async () => {
+    await withTempDir(async (dir) => {
+      const s = join(dir, 'store');
+      await cli('--store', s, 'init');
+      await writeFile(join(dir, 'n.arrow'), tableToIPC(narrowTable(1000), 'file'));
+      await cli('--store', s, 'import', 'n', join(dir, 'n.arrow'), '-m', 'load n');
+      await cli('--store', s, 'import', 'n', join(dir, 'n.arrow'), '--mode', 'append', '--chunk-rows', '300');
+      const show = JSON.parse((await cli('--store', s, 'show', 'n', '--json')).out) as Record<string, unknown>;
+      expect(show).toMatchObject({ name: 'n', version: 2, rows: 2000, chunks: 5, schema: [{ name: 'id', type: 'Int64' }, { name: 'value', type: 'Float64' }] });
+      const v1 = JSON.parse((await cli('--store', s, 'show', 'n', '--version', '1', '--json')).out) as Record<string, unknown>;
+      expect(v1).toMatchObject({ version: 1, rows: 1000, chunks: 1 });
+      const log = JSON.parse((await cli('--store', s, 'log', 'n', '--json')).out) as { message: string }[];
+      expect(log.map((e) => e.message)).toEqual([`import ${join(dir, 'n.arrow')}`, 'load n']);
+      const missing = await cli('--store', s, 'show', 'n', '--version', '3');
+      expect(missing).toMatchObject({ code: 2, err: 'error: catalog: table "n" has no version 3 (latest is 2)\n' });
+    });
+  });
+
+  it('verify exits 0 on a clean store and 1 naming every corrupt object', async () => {
+    await withTempDir(async (dir) => {
+      const s = join(dir, 'store');
+      await cli('--store', s, 'init');
+      const store = await openStore(s);
+      await store.write('t', tableFromArrays({ x: new Int32Array([1, 2, 3]) }));
+      expect(await cli('--store', s, 'verify')).toMatchObject({ code: 0, out: 'ok: 3 objects verified\n' });
+      const chunk = (await store.describe('t')).manifest;
+      const path = objectPath(s, chunk);
+      const bytes = await readFile(path);
+      bytes[bytes.length - 1]! ^= 1;
+      await writeFile(path, bytes);
+      const r = await cli('--store', s, 'verify');
+      expect(r.code).toBe(1);
+      expect(r.out).toContain(`bad object ${chunk}: content hashes to `);
+      expect(r.out).toContain('1 problem(s) in 3 objects');
+    });
+  });
+
+  it('fails clearly without a store or with an unsupported file', async () => {
+    await withTempDir(async (dir) => {
+      expect(await cli('--store', dir, 'tables')).toMatchObject({
+        code: 2,
+        err: `error: store: no Armillaria store at ${dir} (run \`armillaria init\` first)\n`,
+      });
+      await cli('--store', dir, 'init');
+      expect(await cli('--store', dir, 'import', 't', join(dir, 'x.xlsx'))).toMatchObject({
+        code: 2,
+        err: `error: io: unsupported file format for ${join(dir, 'x.xlsx')} (expected .parquet, .pq, .csv, .arrow, .ipc, .feather)\n`,
+      });
+    });
+  });
+});

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+
+import * as core from '../src/index.js';
+
+describe('public API', () => {
+  it('exports exactly these names (change deliberately)', () => {
+    expect(Object.keys(core).sort()).toEqual(
+      [
+        'ArmillariaError', 'BranchNotFoundError', 'CODECS', 'ChunkNotFoundError', 'ChunkStore', 'CommitConflictError',
+        'CorruptChunkError', 'DEFAULT_BRANCH', 'DEFAULT_CHUNK_ROWS', 'DEFAULT_CODEC', 'ErrorCode', 'InvalidArgumentError',
+        'InvalidNameError', 'LocalBackend', 'LockTimeoutError', 'NativeUnavailableError', 'ObjectNotFoundError', 'PHASES',
+        'PHASE_ORDER', 'RefNotFoundError', 'SchemaMismatchError', 'Store', 'StoreExistsError', 'StoreNotFoundError',
+        'TableNotFoundError', 'UnsupportedFormatError', 'VersionNotFoundError', 'fromNativeError', 'hashBytes', 'initStore',
+        'isArmillariaError', 'isContentHash', 'nativeStatus', 'openStore', 'parseCodec', 'parsePhase', 'resolvePhase',
+        'validateName',
+      ].sort(),
+    );
+  });
+});
