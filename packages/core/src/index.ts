@@ -3,7 +3,12 @@
  * so API changes are deliberate.
  */
 export { openStore, initStore, Store, DEFAULT_BRANCH, DEFAULT_CHUNK_ROWS, DEFAULT_CODEC } from './store.js';
-export type { OpenOptions, WriteOptions, WriteMode, WriteResult, ReadOptions, TableInfo, LogEntry, VerifyReport } from './store.js';
+export type { OpenOptions, WriteOptions, WriteResult, ReadOptions, AtOptions, TableInfo, LogEntry, TransactionOptions, TransactionResult } from './store.js';
+export { Transaction, withRetry, type WriteMode, type TxWriteOptions, type StagedWrite } from './catalog/transaction.js';
+export type { VerifyReport, GcOptions, GcReport } from './catalog/maintenance.js';
+export type { RefInfo, RefKind } from './catalog/refs.js';
+export type { RefLogEntry } from './backend/backend.js';
+export type { Filter, Scalar, CompareOp } from './table/filter.js';
 export type { TableSource, TableInput } from './table/source.js';
 export { CODECS, parseCodec, type Codec } from './table/parquet-codec.js';
 export type { ChunkStats, ColumnStats, StatValue } from './table/stats.js';

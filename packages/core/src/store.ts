@@ -1,46 +1,49 @@
 /**
- * `Store`: the public face of the engine. Opens a store directory, writes tables (every write is a
- * commit on a branch, `main` by default), reads them back at any version, lists tables and history,
- * and verifies every stored byte.
+ * `Store`: the public face of the engine. Opens a store directory; writes tables (every write is a
+ * commit on a branch, `main` by default) alone or in cross-table transactions; reads any table at a
+ * branch, tag, commit, per-table version or point in time; manages branches and tags; lists history;
+ * verifies every stored byte and collects garbage.
  *
  * Write path: slice the input into chunks -> the phase encodes and stores them -> a manifest for the
  * new table version -> a commit that maps every table to its manifest -> compare-and-swap of the
- * branch ref. Chunks and manifests are written before the ref moves, so a crash at any point leaves
- * the previous commit intact and at worst some unreferenced objects for `gc`.
+ * branch ref (see catalog/transaction.ts). Objects are written before the ref moves, so a crash at
+ * any point leaves the previous commit intact and at worst unreferenced objects for `gc`.
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
-import { RecordBatch, Table, type Schema } from 'apache-arrow';
+import type { RecordBatch, Schema, Table } from 'apache-arrow';
 
-import { LocalBackend } from './backend/local-backend.js';
+import type { RefLogEntry } from './backend/backend.js';
 import { STORE_MARKER } from './backend/layout.js';
+import { LocalBackend } from './backend/local-backend.js';
 import { ChunkStore } from './chunk-store/chunk-store.js';
-import { firstParentHistory, getCommit, makeCommit, putCommit, type Commit, type CommitInfo, type TableEntry } from './catalog/commit.js';
-import { getManifest, makeManifest, manifestBytes, manifestSchema, putManifest, type Manifest } from './catalog/manifest.js';
+import type { CommitInfo, TableEntry } from './catalog/commit.js';
+import { CommitReader } from './catalog/history.js';
+import { collectGarbage, verifyStore, type GcOptions, type GcReport, type VerifyReport } from './catalog/maintenance.js';
+import { getManifest, manifestBytes, manifestSchema, type Manifest } from './catalog/manifest.js';
 import { validateName } from './catalog/names.js';
+import { RefStore, type RefInfo, type RefKind } from './catalog/refs.js';
+import { Transaction, withRetry, type TxContext, type TxWriteOptions } from './catalog/transaction.js';
 import {
-  BranchNotFoundError,
-  CommitConflictError,
   InvalidArgumentError,
-  SchemaMismatchError,
   StoreExistsError,
   StoreNotFoundError,
   TableNotFoundError,
   VersionNotFoundError,
 } from './errors.js';
 import { resolvePhase } from './phases/registry.js';
-import type { PhaseName, PhaseRuntime, StoredChunk } from './phases/types.js';
+import type { PhaseName, PhaseRuntime } from './phases/types.js';
+import type { Filter } from './table/filter.js';
 import { parseCodec, type Codec } from './table/parquet-codec.js';
-import { schemaDifferences } from './table/schema.js';
-import { groupsOf, sliceIntoChunks, toSource, type TableInput } from './table/source.js';
+import type { TableInput } from './table/source.js';
+import { readManifest, scanManifest } from './table/table-reader.js';
+import { checkChunkRows } from './table/table-writer.js';
 
 export const DEFAULT_BRANCH = 'main';
 export const DEFAULT_CHUNK_ROWS = 131_072; // ~2 MB of seed-narrow per chunk: fsync ~2 ms, decode in one batch
 export const DEFAULT_CODEC: Codec = 'snappy'; // Delta Lake's default too, so headline numbers compare like for like
-const CHUNKS_PER_CALL = 16; // bounds memory of a streamed write to ~16 encoded chunks in flight
 const STORE_FORMAT = 1;
-const COMMIT_RETRIES = 20;
 
 export interface OpenOptions {
   /** Create the store if the directory has none (default false). */
@@ -55,16 +58,9 @@ export interface OpenOptions {
   fsync?: boolean;
 }
 
-export type WriteMode = 'overwrite' | 'append';
-
-export interface WriteOptions {
-  mode?: WriteMode;
+export interface WriteOptions extends TxWriteOptions {
   message?: string;
   branch?: string;
-  codec?: Codec;
-  chunkRows?: number;
-  /** Called after each group of chunks is stored, with the rows written so far. */
-  onProgress?: (rowsWritten: number) => void;
 }
 
 export interface WriteResult {
@@ -78,19 +74,29 @@ export interface WriteResult {
   newBytes: number;
 }
 
-export interface ReadOptions {
+/** Where to read from. At most one of `ref` and `branch`; at most one of `version` and `asOf`. */
+export interface AtOptions {
+  /** Branch (default `main`). */
   branch?: string;
-  /** Per-table version number (1 = first write); default: latest on the branch. */
+  /** A branch, tag (`v1` or `tags/v1`) or commit id, instead of `branch`. */
+  ref?: string;
+  /** Per-table version number (1 = first write). */
   version?: number;
+  /** The table as it was at this time (the newest commit not after it). */
+  asOf?: Date | string;
+}
+
+export interface ReadOptions extends AtOptions {
   /** Top-level columns to return, in this order. */
   columns?: readonly string[];
+  /** Keep only matching rows; chunks whose statistics rule the filter out are not read. */
+  filter?: Filter;
   /** Re-hash every chunk read (detects corruption). */
   verify?: boolean;
 }
 
 export interface TableInfo {
   name: string;
-  branch: string;
   version: number;
   commit: string;
   manifest: string;
@@ -98,6 +104,7 @@ export interface TableInfo {
   chunks: number;
   bytes: number;
   codec: Codec;
+  keys?: string[];
   schema: Schema;
 }
 
@@ -106,14 +113,24 @@ export interface LogEntry {
   parents: string[];
   time: string;
   message: string;
-  /** Tables this commit changed relative to its first parent, with their new version. */
+  /** Tables this commit changed relative to its first parent, with their new version (-1 = dropped). */
   changes: { table: string; version: number }[];
 }
 
-export interface VerifyReport {
-  objectsChecked: number;
-  /** Objects whose bytes do not hash to their id, or references to missing objects. */
-  problems: { id: string; problem: string }[];
+export interface TransactionOptions {
+  branch?: string;
+  message?: string;
+  /** Re-run the whole transaction this many times on a commit conflict (default 0). */
+  retries?: number;
+}
+
+export interface TransactionResult<T> {
+  /** What the transaction function returned. */
+  value: T;
+  /** The new commit, or undefined when the transaction changed nothing. */
+  commit?: string;
+  /** New version of every table the transaction changed. */
+  versions: Record<string, number>;
 }
 
 /**
@@ -127,10 +144,11 @@ export interface VerifyReport {
  */
 export async function openStore(path: string, options: OpenOptions = {}): Promise<Store> {
   const root = resolve(path);
-  const exists = await isStore(root);
-  if (!exists) {
+  if (!(await isStore(root))) {
     if (!options.create) throw new StoreNotFoundError(root);
-    await initStore(root);
+    await initStore(root).catch((e: unknown) => {
+      if (!(e instanceof StoreExistsError)) throw e; // another process created it first
+    });
   }
   return new Store(root, options);
 }
@@ -141,7 +159,11 @@ export async function initStore(path: string): Promise<void> {
   if (await isStore(root)) throw new StoreExistsError(root);
   await mkdir(root, { recursive: true });
   await new LocalBackend(root).initLayout();
-  await writeFile(join(root, STORE_MARKER), `${JSON.stringify({ format: STORE_FORMAT, created: new Date().toISOString() }, null, 2)}\n`);
+  const marker = `${JSON.stringify({ format: STORE_FORMAT, created: new Date().toISOString() }, null, 2)}\n`;
+  await writeFile(join(root, STORE_MARKER), marker, { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'EEXIST') throw new StoreExistsError(root);
+    throw e;
+  });
 }
 
 async function isStore(root: string): Promise<boolean> {
@@ -158,13 +180,17 @@ export class Store {
   readonly codec: Codec;
   readonly chunkRows: number;
   readonly chunks: ChunkStore;
-  private readonly backend: LocalBackend;
+  readonly refs: RefStore;
+  readonly commits: CommitReader;
+  readonly backend: LocalBackend;
   private readonly runtime: PhaseRuntime;
 
   /** Use `openStore`. */
   constructor(readonly path: string, options: OpenOptions = {}) {
     this.backend = new LocalBackend(path, { fsync: options.fsync ?? true });
     this.chunks = new ChunkStore(this.backend);
+    this.commits = new CommitReader(this.chunks);
+    this.refs = new RefStore(this.backend, this.commits);
     const phase = resolvePhase(options.phase);
     this.phase = phase.name;
     this.runtime = phase.create({ root: path, chunks: this.chunks, fsync: this.backend.fsync });
@@ -179,73 +205,72 @@ export class Store {
    * @throws {CommitConflictError} another writer changed this table incompatibly; retry
    */
   async write(name: string, data: TableInput, options: WriteOptions = {}): Promise<WriteResult> {
-    validateName('table', name);
-    const branch = validateName('branch', options.branch ?? DEFAULT_BRANCH);
-    const mode = parseMode(options.mode ?? 'overwrite');
-    const codec = parseCodec(options.codec ?? this.codec);
-    const chunkRows = checkChunkRows(options.chunkRows ?? this.chunkRows);
-    const source = toSource(data);
-
-    const head = await this.branchHead(branch, { mustExist: branch !== DEFAULT_BRANCH });
-    const base = head ? (await getCommit(this.chunks, head)).tables[name] : undefined;
-    if (mode === 'append' && base) this.checkAppendSchema(name, await getManifest(this.chunks, base.manifest), source.schema);
-
-    const stored: StoredChunk[] = [];
-    let rows = 0;
-    for await (const group of groupsOf(sliceIntoChunks(source, chunkRows), CHUNKS_PER_CALL)) {
-      stored.push(...(await this.runtime.writeChunks(group, { codec, chunkRows })));
-      rows += group.reduce((n, t) => n + t.numRows, 0);
-      options.onProgress?.(rows);
-    }
-    const chunkRefs = stored.map(({ written: _written, ...ref }) => ref);
-    const newChunks = stored.filter((c) => c.written);
-
-    const commit = await this.commitTable(branch, head, name, base, async (current) => {
-      const prefix = mode === 'append' && current ? (await getManifest(this.chunks, current.manifest)).chunks : [];
-      return putManifest(this.chunks, makeManifest(source.schema, [...prefix, ...chunkRefs], codec, chunkRows));
-    }, options.message ?? `${mode} ${name}`, mode);
-
-    return {
-      commit: commit.id,
-      table: name,
-      version: commit.tables[name]!.version,
-      rows,
-      chunks: chunkRefs.length,
-      newChunks: newChunks.length,
-      newBytes: newChunks.reduce((n, c) => n + c.bytes, 0),
-    };
+    const mode = options.mode ?? 'overwrite';
+    const { value, commit, versions } = await this.transaction((tx) => tx.write(name, data, options), {
+      branch: options.branch,
+      message: options.message ?? `${mode} ${name}`,
+    });
+    return { ...value, commit: commit!, version: versions[name]! };
   }
 
   /**
-   * Reads table `name` as an Arrow table.
-   * @throws {TableNotFoundError} @throws {VersionNotFoundError} @throws {BranchNotFoundError}
+   * Runs `fn` in a transaction on a branch and commits everything it staged atomically: all or
+   * nothing, across tables. Concurrent commits to other tables (or concurrent appends where this
+   * transaction only appended) are rebased over automatically.
+   * @throws {CommitConflictError} (retryable) a table changed incompatibly; `retries` re-runs `fn`
+   * @example
+   * await store.transaction(async (tx) => {
+   *   await tx.write('orders', orders, { mode: 'append' });
+   *   await tx.delete('inventory', { column: 'qty', op: '=', value: 0 });
+   * }, { message: 'nightly load' });
+   */
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<TransactionResult<T>> {
+    const branch = validateName('branch', options.branch ?? DEFAULT_BRANCH);
+    return withRetry(
+      async () => {
+        const tx = await this.begin(branch);
+        let value: T;
+        try {
+          value = await fn(tx);
+        } catch (e) {
+          tx.abort();
+          throw e;
+        }
+        const outcome = await tx.commit(options.message ?? 'transaction');
+        return { value, commit: outcome?.commit.id, versions: outcome?.versions ?? {} };
+      },
+      { retries: options.retries ?? 0 },
+    );
+  }
+
+  /** Starts a transaction by hand (commit with `tx.commit(message)`); `transaction()` is usually simpler. */
+  async begin(branch = DEFAULT_BRANCH): Promise<Transaction> {
+    const head = branch === DEFAULT_BRANCH ? await this.refs.head(branch) : await this.refs.requireHead(branch);
+    const ctx: TxContext = { chunks: this.chunks, runtime: this.runtime, commits: this.commits, refs: this.refs, codec: this.codec, chunkRows: this.chunkRows };
+    return new Transaction(ctx, branch, head ? await this.commits.get(head) : undefined);
+  }
+
+  /**
+   * Reads table `name` as an Arrow table, at the head of a branch or at any ref, version or time.
+   * @throws {TableNotFoundError} @throws {VersionNotFoundError} @throws {BranchNotFoundError} @throws {RefNotFoundError}
    * @throws {CorruptChunkError} with `verify`, when a chunk's bytes do not match its id
    */
   async read(name: string, options: ReadOptions = {}): Promise<Table> {
     const { manifest } = await this.resolveTable(name, options);
-    const schema = projectSchema(manifestSchema(manifest), options.columns, name);
-    const batches = await this.runtime.readChunks(manifest.chunks, { columns: options.columns, verify: options.verify });
-    return new Table(schema, batches.map((b) => conform(b, schema, options.columns)));
+    return readManifest(this.runtime, manifest, name, options);
   }
 
   /** Streams table `name` chunk by chunk (bounded memory), e.g. for exports of large tables. */
   async *scan(name: string, options: ReadOptions = {}): AsyncIterable<RecordBatch> {
     const { manifest } = await this.resolveTable(name, options);
-    const schema = projectSchema(manifestSchema(manifest), options.columns, name);
-    for (let i = 0; i < manifest.chunks.length; i += CHUNKS_PER_CALL) {
-      const refs = manifest.chunks.slice(i, i + CHUNKS_PER_CALL);
-      for (const b of await this.runtime.readChunks(refs, { columns: options.columns, verify: options.verify })) {
-        yield conform(b, schema, options.columns);
-      }
-    }
+    yield* scanManifest(this.runtime, manifest, name, options);
   }
 
   /** Schema, rows, chunks and bytes of a table version. */
-  async describe(name: string, options: Omit<ReadOptions, 'columns' | 'verify'> = {}): Promise<TableInfo> {
-    const { manifest, entry, commit, branch } = await this.resolveTable(name, options);
+  async describe(name: string, options: AtOptions = {}): Promise<TableInfo> {
+    const { manifest, entry, commit } = await this.resolveTable(name, options);
     return {
       name,
-      branch,
       version: entry.version,
       commit,
       manifest: entry.manifest,
@@ -253,212 +278,158 @@ export class Store {
       chunks: manifest.chunks.length,
       bytes: manifestBytes(manifest),
       codec: manifest.codec,
+      ...(manifest.keys ? { keys: manifest.keys } : {}),
       schema: manifestSchema(manifest),
     };
   }
 
-  /** The tables on a branch's head, sorted by name. */
-  async tables(options: { branch?: string } = {}): Promise<TableInfo[]> {
-    const branch = validateName('branch', options.branch ?? DEFAULT_BRANCH);
-    const head = await this.branchHead(branch, { mustExist: branch !== DEFAULT_BRANCH });
-    if (!head) return [];
-    const names = Object.keys((await getCommit(this.chunks, head)).tables).sort();
-    return Promise.all(names.map((n) => this.describe(n, { branch })));
+  /** The tables at a branch head (or ref), sorted by name. */
+  async tables(options: Pick<AtOptions, 'branch' | 'ref' | 'asOf'> = {}): Promise<TableInfo[]> {
+    const commit = await this.resolveCommit(options);
+    if (!commit) return [];
+    return Promise.all(
+      Object.keys(commit.tables)
+        .sort()
+        .map((n) => this.describe(n, { ref: commit.id })),
+    );
   }
 
-  /** Commits on a branch, newest first; with `table`, only those that changed it. */
-  async log(options: { branch?: string; table?: string; limit?: number } = {}): Promise<LogEntry[]> {
-    const branch = validateName('branch', options.branch ?? DEFAULT_BRANCH);
+  /** Commits on a branch (or from a ref), newest first; with `table`, only those that changed it. */
+  async log(options: { branch?: string; ref?: string; table?: string; limit?: number } = {}): Promise<LogEntry[]> {
     if (options.table !== undefined) validateName('table', options.table);
-    const head = await this.branchHead(branch, { mustExist: branch !== DEFAULT_BRANCH });
+    const head = await this.resolveCommit(options);
     const out: LogEntry[] = [];
-    let newer: CommitInfo | undefined;
-    const flush = async (c: CommitInfo, parent: Commit | undefined): Promise<void> => {
-      const changes = Object.entries(c.tables)
-        .filter(([t, e]) => parent?.tables[t]?.manifest !== e.manifest || parent?.tables[t]?.version !== e.version)
-        .map(([table, e]) => ({ table, version: e.version }));
+    if (!head) return out;
+    for await (const c of this.commits.firstParents(head.id)) {
+      const parent = c.parents[0] ? await this.commits.get(c.parents[0]) : undefined;
+      const changes = tableChanges(parent?.tables ?? {}, c.tables);
       if (options.table === undefined || changes.some((ch) => ch.table === options.table)) {
         out.push({ commit: c.id, parents: c.parents, time: c.time, message: c.message, changes });
+        if (options.limit !== undefined && out.length >= options.limit) break;
       }
-    };
-    for await (const c of firstParentHistory(this.chunks, head)) {
-      if (newer) await flush(newer, c);
-      newer = c;
-      if (options.limit !== undefined && out.length >= options.limit) return out;
     }
-    if (newer) await flush(newer, undefined);
-    return options.limit !== undefined ? out.slice(0, options.limit) : out;
+    return out;
   }
+
+  // ---- branches and tags ----
+
+  /** Creates branch `name` at `from` (a branch, tag or commit; default `main`). O(1): one small ref file. */
+  async createBranch(name: string, options: { from?: string } = {}): Promise<string> {
+    const commit = await this.refs.resolve(options.from ?? DEFAULT_BRANCH);
+    await this.refs.create('branch', name, commit, `branch create from ${options.from ?? DEFAULT_BRANCH}`);
+    return commit;
+  }
+
+  /** Deletes a branch; its commits stay recoverable through the reflog until gc's retention passes. */
+  async deleteBranch(name: string): Promise<string> {
+    if (name === DEFAULT_BRANCH) throw new InvalidArgumentError(`refs: the default branch "${DEFAULT_BRANCH}" cannot be deleted`);
+    return this.refs.delete('branch', name);
+  }
+
+  async renameBranch(from: string, to: string): Promise<void> {
+    if (from === DEFAULT_BRANCH) throw new InvalidArgumentError(`refs: the default branch "${DEFAULT_BRANCH}" cannot be renamed`);
+    await this.refs.rename('branch', from, to);
+  }
+
+  async branches(): Promise<RefInfo[]> {
+    return this.refs.list('branch');
+  }
+
+  /** Creates tag `name` at `at` (a branch, tag or commit; default `main`). */
+  async createTag(name: string, options: { at?: string } = {}): Promise<string> {
+    const commit = await this.refs.resolve(options.at ?? DEFAULT_BRANCH);
+    await this.refs.create('tag', name, commit, `tag create at ${options.at ?? DEFAULT_BRANCH}`);
+    return commit;
+  }
+
+  async deleteTag(name: string): Promise<string> {
+    return this.refs.delete('tag', name);
+  }
+
+  async tags(): Promise<RefInfo[]> {
+    return this.refs.list('tag');
+  }
+
+  /** Every update of a branch or tag, oldest first (also after it was deleted). */
+  async reflog(kind: RefKind, name: string): Promise<RefLogEntry[]> {
+    return this.refs.reflog(kind, name);
+  }
+
+  // ---- maintenance ----
 
   /**
-   * Re-hashes every object and checks the graph: every ref resolves to a commit, and every manifest
-   * and chunk a commit reaches exists.
+   * Re-hashes every object and checks the graph: every ref resolves to a commit, and every commit,
+   * manifest and chunk it reaches exists.
    */
   async verify(onProgress?: (checked: number) => void): Promise<VerifyReport> {
-    const problems: VerifyReport['problems'] = [];
-    let objectsChecked = 0;
-    for await (const bad of this.chunks.verifyAll((n) => {
-      objectsChecked = n;
-      onProgress?.(n);
-    })) {
-      problems.push(bad);
-    }
-    const corrupt = new Set(problems.map((p) => p.id));
-    const seen = new Set<string>();
-    const missing = (id: string, what: string): void => {
-      problems.push({ id, problem: `missing ${what}` });
-    };
-    for (const ref of await this.backend.listRefs('')) {
-      const stack = [await this.backend.readRef(ref)].filter((x): x is string => !!x);
-      while (stack.length > 0) {
-        const id = stack.pop()!;
-        if (seen.has(id) || corrupt.has(id)) continue;
-        seen.add(id);
-        let c: Commit;
-        try {
-          c = await getCommit(this.chunks, id);
-        } catch (e) {
-          missing(id, `commit (reached from ref ${ref}): ${(e as Error).message}`);
-          continue;
-        }
-        stack.push(...c.parents);
-        for (const [table, entry] of Object.entries(c.tables)) {
-          if (seen.has(entry.manifest) || corrupt.has(entry.manifest)) continue;
-          seen.add(entry.manifest);
-          let m: Manifest;
-          try {
-            m = await getManifest(this.chunks, entry.manifest);
-          } catch (e) {
-            missing(entry.manifest, `manifest of table "${table}": ${(e as Error).message}`);
-            continue;
-          }
-          for (const chunk of m.chunks) {
-            if (seen.has(chunk.id)) continue;
-            seen.add(chunk.id);
-            if (!(await this.chunks.has(chunk.id))) missing(chunk.id, `chunk of table "${table}"`);
-          }
-        }
-      }
-    }
-    return { objectsChecked, problems };
+    return verifyStore(this.backend, this.chunks, this.commits, onProgress);
   }
 
-  /** Nothing to release yet for the local backend; present so callers can always `close()`. Idempotent. */
+  /** Deletes objects unreachable from every ref and recent reflog entry, older than the grace period. */
+  async gc(options: GcOptions = {}): Promise<GcReport> {
+    return collectGarbage(this.backend, this.chunks, this.commits, options);
+  }
+
+  /** Nothing to release for the local backend; present so callers can always `close()`. Idempotent. */
   async close(): Promise<void> {}
 
   // ---- internals ----
 
-  private async branchHead(branch: string, { mustExist }: { mustExist: boolean }): Promise<string | undefined> {
-    const head = await this.backend.readRef(`heads/${branch}`);
-    if (!head && mustExist) throw new BranchNotFoundError(branch);
-    return head;
-  }
-
-  private checkAppendSchema(name: string, manifest: Manifest, incoming: Schema): void {
-    const diffs = schemaDifferences(manifestSchema(manifest), incoming);
-    if (diffs.length > 0) throw new SchemaMismatchError(name, diffs);
-  }
-
-  /**
-   * Commits a new manifest for one table by CAS of the branch ref, rebasing on a moved head when that
-   * is safe: the other commit did not touch this table, or both only appended to it.
-   */
-  private async commitTable(
-    branch: string,
-    head: string | undefined,
-    name: string,
-    base: TableEntry | undefined,
-    makeManifestFor: (current: TableEntry | undefined) => Promise<string>,
-    message: string,
-    mode: WriteMode,
-  ): Promise<CommitInfo> {
-    let parent = head;
-    let current = base;
-    for (let attempt = 0; attempt < COMMIT_RETRIES; attempt++) {
-      const parentTables = parent ? (await getCommit(this.chunks, parent)).tables : {};
-      const manifest = await makeManifestFor(current);
-      const tables = { ...parentTables, [name]: { manifest, version: (current?.version ?? 0) + 1 } };
-      const commit = makeCommit(parent ? [parent] : [], tables, message);
-      const id = await putCommit(this.chunks, commit);
-      if (await this.backend.compareAndSwapRef(`heads/${branch}`, parent, id)) return { ...commit, id };
-
-      const moved = await this.backend.readRef(`heads/${branch}`);
-      if (!moved) throw new BranchNotFoundError(branch);
-      const now = (await getCommit(this.chunks, moved)).tables[name];
-      const untouched = now?.manifest === current?.manifest && now?.version === current?.version;
-      if (!untouched && !(mode === 'append' && (await this.onlyAppended(current, now)))) {
-        throw new CommitConflictError(name, current?.version ?? 0, now?.version ?? 0, `branch "${branch}" moved`);
-      }
-      parent = moved;
-      current = now;
+  /** The commit that `options` designate: a ref, else a branch head; optionally moved back to `asOf`. */
+  async resolveCommit(options: Pick<AtOptions, 'branch' | 'ref' | 'asOf'>): Promise<CommitInfo | undefined> {
+    if (options.ref !== undefined && options.branch !== undefined) {
+      throw new InvalidArgumentError('catalog: give either ref or branch, not both');
     }
-    throw new CommitConflictError(name, base?.version ?? 0, current?.version ?? 0, `gave up after ${COMMIT_RETRIES} attempts`);
+    let head: string | undefined;
+    if (options.ref !== undefined) head = await this.refs.resolve(options.ref);
+    else {
+      const branch = validateName('branch', options.branch ?? DEFAULT_BRANCH);
+      head = branch === DEFAULT_BRANCH ? await this.refs.head(branch) : await this.refs.requireHead(branch);
+    }
+    if (!head) return undefined;
+    const commit = await this.commits.get(head);
+    if (options.asOf === undefined) return commit;
+    const t = parseTime(options.asOf);
+    return this.commits.newestWhere(commit, (c) => Date.parse(c.time) <= t);
   }
 
-  /** True when `now` is `before` plus chunks appended at the end (a concurrent append). */
-  private async onlyAppended(before: TableEntry | undefined, now: TableEntry | undefined): Promise<boolean> {
-    if (!now) return false;
-    if (!before) return false;
-    const [a, b] = await Promise.all([getManifest(this.chunks, before.manifest), getManifest(this.chunks, now.manifest)]);
-    return a.schema === b.schema && a.chunks.every((c, i) => b.chunks[i]?.id === c.id);
-  }
-
-  private async resolveTable(
-    name: string,
-    options: { branch?: string; version?: number },
-  ): Promise<{ manifest: Manifest; entry: TableEntry; commit: string; branch: string }> {
+  private async resolveTable(name: string, options: AtOptions): Promise<{ manifest: Manifest; entry: TableEntry; commit: string }> {
     validateName('table', name);
-    const branch = validateName('branch', options.branch ?? DEFAULT_BRANCH);
-    const head = await this.branchHead(branch, { mustExist: branch !== DEFAULT_BRANCH });
+    if (options.version !== undefined && options.asOf !== undefined) {
+      throw new InvalidArgumentError('catalog: give either version or asOf, not both');
+    }
     if (options.version !== undefined && (!Number.isSafeInteger(options.version) || options.version < 1)) {
       throw new InvalidArgumentError(`catalog: invalid version ${JSON.stringify(options.version)} (expected an integer >= 1)`);
     }
-    let latest: number | undefined;
-    for await (const c of firstParentHistory(this.chunks, head)) {
-      const entry = c.tables[name];
-      if (!entry) break;
-      latest ??= entry.version;
-      if (options.version === undefined || entry.version === options.version) {
-        return { manifest: await getManifest(this.chunks, entry.manifest), entry, commit: c.id, branch };
-      }
-      if (entry.version < options.version) break;
+    const where = options.ref !== undefined ? `ref "${options.ref}"` : `branch "${options.branch ?? DEFAULT_BRANCH}"`;
+    const head = await this.resolveCommit(options);
+    const latest = head?.tables[name];
+    if (!head || !latest) throw new TableNotFoundError(name, where + (options.asOf !== undefined ? ` as of ${String(options.asOf)}` : ''));
+    let commit = head;
+    if (options.version !== undefined && options.version !== latest.version) {
+      const v = options.version;
+      const found = v < latest.version ? await this.commits.oldestWhere(head, (c) => (c.tables[name]?.version ?? 0) >= v) : undefined;
+      if (!found || found.tables[name]?.version !== v) throw new VersionNotFoundError(name, v, latest.version);
+      commit = found;
     }
-    if (latest === undefined) throw new TableNotFoundError(name, `branch "${branch}"`);
-    throw new VersionNotFoundError(name, options.version!, latest);
+    const entry = commit.tables[name]!;
+    return { manifest: await getManifest(this.chunks, entry.manifest), entry, commit: commit.id };
   }
 }
 
-function parseMode(value: string): WriteMode {
-  if (value === 'overwrite' || value === 'append') return value;
-  throw new InvalidArgumentError(`table: invalid write mode ${JSON.stringify(value)}: expected overwrite or append`);
-}
-
-function checkChunkRows(value: number): number {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new InvalidArgumentError(`table: invalid chunkRows ${JSON.stringify(value)} (expected a positive integer)`);
+/** Tables whose entry differs between two commits' table maps (dropped tables get version -1). */
+export function tableChanges(before: Record<string, TableEntry>, after: Record<string, TableEntry>): { table: string; version: number }[] {
+  const out: { table: string; version: number }[] = [];
+  for (const [table, e] of Object.entries(after)) {
+    const b = before[table];
+    if (b?.manifest !== e.manifest || b?.version !== e.version) out.push({ table, version: e.version });
   }
-  return value;
+  for (const table of Object.keys(before)) if (!(table in after)) out.push({ table, version: -1 });
+  return out.sort((a, b) => (a.table < b.table ? -1 : 1));
 }
 
-/**
- * Gives a decoded batch the manifest's exact schema (Parquet readers may drop field metadata) and the
- * caller's column order (readers return projected columns in file order).
- */
-function conform(batch: RecordBatch, schema: Schema, columns: readonly string[] | undefined): RecordBatch {
-  if (!columns) return new RecordBatch(schema, batch.data);
-  const names = batch.schema.fields.map((f) => f.name);
-  return new RecordBatch(schema, batch.selectAt(columns.map((c) => names.indexOf(c))).data);
-}
-
-function projectSchema(schema: Schema, columns: readonly string[] | undefined, table: string): Schema {
-  if (!columns) return schema;
-  const byName = new Map(schema.fields.map((f) => [f.name, f]));
-  const dup = columns.find((c, i) => columns.indexOf(c) !== i);
-  if (dup !== undefined) throw new InvalidArgumentError(`table: column "${dup}" requested twice`);
-  const fields = columns.map((c) => {
-    const f = byName.get(c);
-    if (!f) throw new InvalidArgumentError(`table: column "${c}" not found in table "${table}" (columns: ${[...byName.keys()].join(', ')})`);
-    return f;
-  });
-  return new (schema.constructor as typeof import('apache-arrow').Schema)(fields, schema.metadata);
+function parseTime(value: Date | string): number {
+  const t = value instanceof Date ? value.getTime() : Date.parse(value);
+  if (Number.isNaN(t)) throw new InvalidArgumentError(`catalog: invalid time ${JSON.stringify(String(value))} (expected an ISO 8601 date)`);
+  return t;
 }

@@ -10,9 +10,9 @@ describe('public API', () => {
         'CorruptChunkError', 'DEFAULT_BRANCH', 'DEFAULT_CHUNK_ROWS', 'DEFAULT_CODEC', 'ErrorCode', 'InvalidArgumentError',
         'InvalidNameError', 'LocalBackend', 'LockTimeoutError', 'NativeUnavailableError', 'ObjectNotFoundError', 'PHASES',
         'PHASE_ORDER', 'RefNotFoundError', 'SchemaMismatchError', 'Store', 'StoreExistsError', 'StoreNotFoundError',
-        'TableNotFoundError', 'UnsupportedFormatError', 'VersionNotFoundError', 'fromNativeError', 'hashBytes', 'initStore',
+        'TableNotFoundError', 'Transaction', 'UnsupportedFormatError', 'VersionNotFoundError', 'fromNativeError', 'hashBytes', 'initStore',
         'isArmillariaError', 'isContentHash', 'nativeStatus', 'openStore', 'parseCodec', 'parsePhase', 'resolvePhase',
-        'validateName',
+        'validateName', 'withRetry',
       ].sort(),
     );
   });

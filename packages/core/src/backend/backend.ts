@@ -12,6 +12,17 @@ export interface PutResult {
   bytes: number;
 }
 
+/** One line of a ref's history: every update of a ref is logged, so a moved or deleted ref can be recovered. */
+export interface RefLogEntry {
+  /** ISO 8601 UTC. */
+  time: string;
+  /** Previous value (`null` when the ref was created). */
+  old: string | null;
+  /** New value (`null` when the ref was deleted). */
+  new: string | null;
+  reason: string;
+}
+
 export interface ObjectBackend {
   /** Human-readable location, used in messages. */
   readonly location: string;
@@ -22,7 +33,8 @@ export interface ObjectBackend {
   hasObject(id: string): Promise<boolean>;
   /** Every stored object id with its size and modification time. */
   listObjects(): AsyncIterable<{ id: string; bytes: number; mtimeMs: number }>;
-  deleteObject(id: string): Promise<void>;
+  /** Deletes an object; with `ifOlderThanMs`, only if it was not written (or re-put) more recently. */
+  deleteObject(id: string, ifOlderThanMs?: number): Promise<boolean>;
 
   /** Current value of a ref (`heads/main`, `tags/v1`), or `undefined`. */
   readRef(name: string): Promise<string | undefined>;
@@ -30,7 +42,13 @@ export interface ObjectBackend {
    * Atomically sets ref `name` to `next` if its current value is `expected` (`undefined` = must not
    * exist; `next` = `undefined` deletes it). Returns false, changing nothing, when the value differs.
    */
-  compareAndSwapRef(name: string, expected: string | undefined, next: string | undefined): Promise<boolean>;
+  compareAndSwapRef(name: string, expected: string | undefined, next: string | undefined, reason?: string): Promise<boolean>;
   /** Names of the refs under a prefix (`heads/`, `tags/`). */
   listRefs(prefix: string): Promise<string[]>;
+  /** The reflog of `name`, oldest first (kept after the ref is deleted). */
+  readRefLog(name: string): Promise<RefLogEntry[]>;
+  /** Names of every ref that has a reflog, including deleted ones. */
+  listRefLogs(): Promise<string[]>;
+  /** Deletes temp files (left by interrupted writes) older than `olderThanMs`; returns how many. */
+  sweepTemp(olderThanMs: number): Promise<number>;
 }

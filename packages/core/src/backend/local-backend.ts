@@ -15,12 +15,12 @@
  * The rename is the atomic step: a crash before it leaves the old value, after it the new one.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 
-import type { ObjectBackend, PutResult } from './backend.js';
+import type { ObjectBackend, PutResult, RefLogEntry } from './backend.js';
 import { FileLock, type LockOptions } from './file-lock.js';
-import { fanoutDir, objectPath, OBJECTS_DIR, REFS_DIR, tempPath, TMP_DIR } from './layout.js';
+import { fanoutDir, LOGS_DIR, objectPath, OBJECTS_DIR, REFS_DIR, tempPath, TMP_DIR } from './layout.js';
 
 export interface LocalBackendOptions {
   /** fsync objects and refs before they become visible (default true). Off only for throwaway stores. */
@@ -44,7 +44,7 @@ export class LocalBackend implements ObjectBackend {
 
   async putObject(id: string, bytes: Uint8Array): Promise<PutResult> {
     const final = objectPath(this.root, id);
-    if (await exists(final)) return { id, written: false, bytes: bytes.byteLength };
+    if (await touch(final)) return { id, written: false, bytes: bytes.byteLength };
     const dir = fanoutDir(this.root, id);
     await this.ensureDir(dir);
     const tmp = tempPath(this.root, id);
@@ -78,10 +78,19 @@ export class LocalBackend implements ObjectBackend {
     }
   }
 
-  async deleteObject(id: string): Promise<void> {
-    await unlink(objectPath(this.root, id)).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'ENOENT') throw e;
-    });
+  async deleteObject(id: string, ifOlderThanMs?: number): Promise<boolean> {
+    const path = objectPath(this.root, id);
+    if (ifOlderThanMs !== undefined) {
+      const st = await stat(path).catch(() => undefined);
+      if (!st || Date.now() - st.mtimeMs <= ifOlderThanMs) return false; // re-checked just before unlink
+    }
+    try {
+      await unlink(path);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw e;
+    }
   }
 
   async readRef(name: string): Promise<string | undefined> {
@@ -93,7 +102,7 @@ export class LocalBackend implements ObjectBackend {
     }
   }
 
-  async compareAndSwapRef(name: string, expected: string | undefined, next: string | undefined): Promise<boolean> {
+  async compareAndSwapRef(name: string, expected: string | undefined, next: string | undefined, reason = 'update'): Promise<boolean> {
     const path = join(this.root, REFS_DIR, name);
     await this.ensureDir(dirname(path));
     const lock = await FileLock.acquire(`${path}.lock`, this.lockOptions);
@@ -107,9 +116,72 @@ export class LocalBackend implements ObjectBackend {
         await rename(tmp, path);
       }
       if (this.fsync) await fsyncDir(dirname(path));
+      // Logged after the atomic step and still under the lock: a crash in between loses one log line,
+      // never the ref update itself.
+      await this.appendRefLog(name, { time: new Date().toISOString(), old: expected ?? null, new: next ?? null, reason });
       return true;
     } finally {
       await lock.release();
+    }
+  }
+
+  async readRefLog(name: string): Promise<RefLogEntry[]> {
+    let text: string;
+    try {
+      text = await readFile(join(this.root, LOGS_DIR, REFS_DIR, name), 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    const out: RefLogEntry[] = [];
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      try {
+        out.push(JSON.parse(line) as RefLogEntry);
+      } catch {
+        // a line torn by a crash mid-append: skip it
+      }
+    }
+    return out;
+  }
+
+  async listRefLogs(): Promise<string[]> {
+    const base = join(this.root, LOGS_DIR, REFS_DIR);
+    const out: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+        const full = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(full);
+        else out.push(relative(base, full).split(sep).join('/'));
+      }
+    };
+    await walk(base);
+    return out.sort();
+  }
+
+  async sweepTemp(olderThanMs: number): Promise<number> {
+    const dir = join(this.root, TMP_DIR);
+    let n = 0;
+    for (const name of await readdirOrEmpty(dir)) {
+      const st = await stat(join(dir, name)).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > olderThanMs) {
+        await unlink(join(dir, name)).catch(() => undefined);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private async appendRefLog(name: string, entry: RefLogEntry): Promise<void> {
+    const path = join(this.root, LOGS_DIR, REFS_DIR, name);
+    await this.ensureDir(dirname(path));
+    if (!this.fsync) return appendFile(path, `${JSON.stringify(entry)}\n`);
+    const fh = await open(path, 'a');
+    try {
+      await fh.write(`${JSON.stringify(entry)}\n`);
+      await fh.sync();
+    } finally {
+      await fh.close();
     }
   }
 
@@ -159,6 +231,22 @@ export async function fsyncDir(dir: string): Promise<void> {
     await fh.sync();
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * Marks an existing object as just written (mtime = now) and says whether it existed. A deduplicated
+ * put is about to reference an object that may be unreferenced and old; refreshing its mtime puts it
+ * inside gc's grace period, so gc cannot delete it under the writer.
+ */
+async function touch(path: string): Promise<boolean> {
+  try {
+    const now = new Date();
+    await utimes(path, now, now);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
   }
 }
 

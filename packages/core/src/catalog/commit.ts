@@ -2,6 +2,11 @@
  * Commits: the Merkle graph of versions. A commit names its parents, a time, a message and, for every
  * table on the branch, its manifest id and per-table version number. Its id hashes all of that, so
  * it is a root over every table and chunk.
+ *
+ * History lookups must not slow down as history grows, so each commit also records its `depth` on
+ * the first-parent chain (root = 1) and one `skip` pointer to its first-parent ancestor at depth
+ * `depth & (depth - 1)` (the depth with its lowest set bit cleared, as in a Fenwick tree). Any
+ * ancestor is then reachable in O(log n) jumps; see `history.ts`.
  */
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import { getJson, putJson } from './objects.js';
@@ -17,7 +22,12 @@ export interface TableEntry {
 export interface Commit {
   type: 'commit';
   format: typeof COMMIT_FORMAT;
+  /** First parent is the branch's previous head; a merge commit has two. */
   parents: string[];
+  /** Position on the first-parent chain: 1 for a root commit. */
+  depth: number;
+  /** First-parent ancestor at depth `depth & (depth - 1)`, or null when that is 0. */
+  skip: string | null;
   /** ISO 8601 UTC. */
   time: string;
   message: string;
@@ -28,20 +38,11 @@ export interface CommitInfo extends Commit {
   id: string;
 }
 
-export function makeCommit(parents: string[], tables: Record<string, TableEntry>, message: string, time = new Date()): Commit {
-  return { type: 'commit', format: COMMIT_FORMAT, parents, time: time.toISOString(), message, tables };
-}
-
 export const putCommit = (store: ChunkStore, c: Commit): Promise<string> => putJson(store, c);
 export const getCommit = (store: ChunkStore, id: string, verify = false): Promise<Commit> =>
   getJson<Commit>(store, id, 'commit', { verify });
 
-/** Walks first parents from `head`, newest first. */
-export async function* firstParentHistory(store: ChunkStore, head: string | undefined): AsyncIterable<CommitInfo> {
-  let id = head;
-  while (id) {
-    const c = await getCommit(store, id);
-    yield { ...c, id };
-    id = c.parents[0];
-  }
+/** The depth a commit's skip pointer targets. */
+export function skipDepth(depth: number): number {
+  return depth & (depth - 1);
 }

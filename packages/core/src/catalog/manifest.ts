@@ -28,17 +28,24 @@ export interface Manifest {
   rows: number;
   codec: Codec;
   chunkRows: number;
+  /** Key columns, when the table declares them: enables row-level merge and keyed diffs. */
+  keys?: string[];
   chunks: ChunkRef[];
 }
 
-export function makeManifest(schema: Schema, chunks: ChunkRef[], codec: Codec, chunkRows: number): Manifest {
+export function makeManifest(
+  schema: Schema | string,
+  chunks: ChunkRef[],
+  settings: { codec: Codec; chunkRows: number; keys?: string[] },
+): Manifest {
   return {
     type: 'manifest',
     format: MANIFEST_FORMAT,
-    schema: Buffer.from(schemaToIpc(schema)).toString('base64'),
+    schema: typeof schema === 'string' ? schema : Buffer.from(schemaToIpc(schema)).toString('base64'),
     rows: chunks.reduce((n, c) => n + c.rows, 0),
-    codec,
-    chunkRows,
+    codec: settings.codec,
+    chunkRows: settings.chunkRows,
+    ...(settings.keys && settings.keys.length > 0 ? { keys: settings.keys } : {}),
     chunks,
   };
 }

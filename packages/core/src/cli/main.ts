@@ -27,7 +27,6 @@ function positiveInt(value: string): number {
 function tableInfoJson(t: TableInfo): Record<string, unknown> {
   return {
     name: t.name,
-    branch: t.branch,
     version: t.version,
     commit: t.commit,
     manifest: t.manifest,
@@ -166,7 +165,7 @@ export function buildProgram(): Command {
       const t = await (await open()).describe(table, { branch: o.branch, version: o.version });
       if (o.json) return printJson(tableInfoJson(t));
       process.stdout.write(
-        `table    ${t.name} (branch ${t.branch})\nversion  ${t.version}\ncommit   ${t.commit}\nrows     ${t.rows}\n` +
+        `table    ${t.name}\nversion  ${t.version}\ncommit   ${t.commit}\nrows     ${t.rows}\n` +
           `chunks   ${t.chunks} (${t.codec})\nbytes    ${formatBytes(t.bytes)}\nschema\n`,
       );
       printTable(['  COLUMN', 'TYPE', 'NULLABLE'], t.schema.fields.map((f) => [`  ${f.name}`, String(f.type), f.nullable ? 'yes' : 'no']));

@@ -1,0 +1,303 @@
+/**
+ * Cross-table transactions and the commit protocol.
+ *
+ * A transaction starts from a branch head (its *base*), and every change it makes is staged per
+ * table: chunks are written to the store as it goes (immutable, so harmless if it aborts), and each
+ * changed table gets a new manifest. Readers inside the transaction see the base plus its own changes;
+ * readers outside see nothing until the commit.
+ *
+ * ```
+ *   base = head(branch)
+ *   stage: write / append / delete ──> chunks + manifests in the store (invisible)
+ *   commit:
+ *     parent = base
+ *     loop:
+ *       for each staged table:  current = parent.tables[t]
+ *         current == staged.base            -> take staged manifest
+ *         staged is append-only and current
+ *           only appended to staged.base   -> current chunks + staged appended chunks (rebase)
+ *         otherwise                         -> CommitConflictError(t, base version, current version)
+ *       commit = { parents: [parent], tables: parent.tables ∪ staged }
+ *       CAS(branch: parent -> commit)  ── ok ──> done (the one atomic step)
+ *            │ moved
+ *            └─> parent = new head; loop  (tables the other commit did not touch rebase freely)
+ * ```
+ * All or nothing: the ref moves once, to a commit that names every changed table. A crash before the
+ * CAS leaves the old head and some unreferenced objects (collected by `gc` after its grace period).
+ * A conflict is a typed, retryable error; `withRetry` re-runs the whole transaction from a new head.
+ */
+import type { Schema } from 'apache-arrow';
+
+import type { ChunkStore } from '../chunk-store/chunk-store.js';
+import { CommitConflictError, InvalidArgumentError, SchemaMismatchError, TableNotFoundError } from '../errors.js';
+import type { PhaseRuntime } from '../phases/types.js';
+import { filterMask, mayMatch, validateFilter, type Filter } from '../table/filter.js';
+import { parseCodec, type Codec } from '../table/parquet-codec.js';
+import { schemaDifferences } from '../table/schema.js';
+import { toSource, type TableInput } from '../table/source.js';
+import { maskedSlices, readManifest, scanManifest, type ManifestReadOptions } from '../table/table-reader.js';
+import { checkChunkRows, writeChunks } from '../table/table-writer.js';
+import type { CommitInfo, TableEntry } from './commit.js';
+import type { CommitReader } from './history.js';
+import { getManifest, makeManifest, manifestSchema, putManifest, type ChunkRef, type Manifest } from './manifest.js';
+import { validateName } from './names.js';
+import type { RefStore } from './refs.js';
+
+export type WriteMode = 'overwrite' | 'append';
+
+export interface TxWriteOptions {
+  mode?: WriteMode;
+  codec?: Codec;
+  chunkRows?: number;
+  /** Declare (or change) the table's key columns; kept across later writes. */
+  keys?: string[];
+  onProgress?: (rows: number) => void;
+}
+
+/** What one staged write did; `version`/`commit` are filled in when the transaction commits. */
+export interface StagedWrite {
+  table: string;
+  rows: number;
+  chunks: number;
+  newChunks: number;
+  newBytes: number;
+}
+
+export interface TxContext {
+  chunks: ChunkStore;
+  runtime: PhaseRuntime;
+  commits: CommitReader;
+  refs: RefStore;
+  codec: Codec;
+  chunkRows: number;
+}
+
+interface Staged {
+  /** The table's entry in the transaction's base commit. */
+  base: TableEntry | undefined;
+  manifest: Manifest;
+  /** True while every change to this table was an append: such changes rebase onto concurrent appends. */
+  appendOnly: boolean;
+  appended: ChunkRef[];
+}
+
+export interface CommitOutcome {
+  commit: CommitInfo;
+  /** Per changed table, its new version. */
+  versions: Record<string, number>;
+}
+
+export class Transaction {
+  private readonly staged = new Map<string, Staged>();
+  private readonly manifests = new Map<string, Manifest>();
+  private done = false;
+
+  constructor(
+    private readonly ctx: TxContext,
+    readonly branch: string,
+    /** The commit this transaction reads from and builds on; undefined on an unborn branch. */
+    readonly base: CommitInfo | undefined,
+  ) {}
+
+  /** Names of the tables visible in this transaction (base plus staged), sorted. */
+  tables(): string[] {
+    return [...new Set([...Object.keys(this.base?.tables ?? {}), ...this.staged.keys()])].sort();
+  }
+
+  /** Reads a table as this transaction sees it. */
+  async read(name: string, options: ManifestReadOptions = {}) {
+    return readManifest(this.ctx.runtime, await this.requireManifest(name), name, options);
+  }
+
+  /** Writes `data` as the new content of `name` (`overwrite`, the default) or appends it. */
+  async write(name: string, data: TableInput, options: TxWriteOptions = {}): Promise<StagedWrite> {
+    this.checkOpen();
+    validateName('table', name);
+    const mode = parseMode(options.mode ?? 'overwrite');
+    const source = toSource(data);
+    const current = await this.manifestOf(name);
+    if (mode === 'append' && current) checkSchema(name, manifestSchema(current), source.schema);
+    if (options.keys) checkKeys(name, source.schema, options.keys);
+    const settings = {
+      codec: parseCodec(options.codec ?? this.ctx.codec),
+      chunkRows: checkChunkRows(options.chunkRows ?? this.ctx.chunkRows),
+      keys: options.keys ?? current?.keys,
+    };
+    const { chunks, rows } = await writeChunks(this.ctx.runtime, source, settings, options.onProgress);
+    const refs = chunks.map(({ written: _w, ...ref }) => ref);
+    const prev = this.staged.get(name);
+    if (mode === 'append' && current) {
+      this.stage(name, makeManifest(current.schema, [...current.chunks, ...refs], { ...settings, codec: current.codec, chunkRows: current.chunkRows }), {
+        appendOnly: prev ? prev.appendOnly : true,
+        appended: [...(prev?.appended ?? []), ...refs],
+      });
+    } else {
+      this.stage(name, makeManifest(source.schema, refs, settings), { appendOnly: false, appended: [] });
+    }
+    const fresh = chunks.filter((c) => c.written);
+    return { table: name, rows, chunks: refs.length, newChunks: fresh.length, newBytes: fresh.reduce((n, c) => n + c.bytes, 0) };
+  }
+
+  /**
+   * Deletes the rows of `name` matching `filter`. Chunks that cannot match (by statistics) or do not
+   * match are kept as they are; only chunks with matching rows are rewritten. Returns rows deleted.
+   */
+  async delete(name: string, filter: Filter): Promise<number> {
+    this.checkOpen();
+    const current = await this.requireManifest(name);
+    const schema = manifestSchema(current);
+    validateFilter(filter, schema, name);
+    const settings = { codec: current.codec, chunkRows: current.chunkRows, keys: current.keys };
+    const out: ChunkRef[] = [];
+    let deleted = 0;
+    for (const ref of current.chunks) {
+      if (!mayMatch(filter, ref.stats, ref.rows)) {
+        out.push(ref);
+        continue;
+      }
+      const [batch] = await this.ctx.runtime.readChunks([ref], {});
+      const mask = filterMask(filter, batch!);
+      const hits = mask.reduce((n, m) => n + m, 0);
+      if (hits === 0) {
+        out.push(ref);
+        continue;
+      }
+      deleted += hits;
+      const keep = maskedSlices(batch!, mask.map((m) => 1 - m));
+      if (keep.length === 0) continue;
+      const { chunks } = await writeChunks(this.ctx.runtime, { schema, batches: keep }, settings);
+      out.push(...chunks.map(({ written: _w, ...r }) => r));
+    }
+    if (deleted > 0) this.stage(name, makeManifest(current.schema, out, settings), { appendOnly: false, appended: [] });
+    return deleted;
+  }
+
+  /** Streams a table as this transaction sees it. */
+  async *scan(name: string, options: ManifestReadOptions = {}) {
+    yield* scanManifest(this.ctx.runtime, await this.requireManifest(name), name, options);
+  }
+
+  /** The manifest of `name` as this transaction sees it, or undefined. */
+  async manifestOf(name: string): Promise<Manifest | undefined> {
+    const staged = this.staged.get(name);
+    if (staged) return staged.manifest;
+    const entry = this.base?.tables[name];
+    return entry ? this.loadManifest(entry.manifest) : undefined;
+  }
+
+  /** True when nothing was staged. */
+  get empty(): boolean {
+    return this.staged.size === 0;
+  }
+
+  /**
+   * Commits every staged change atomically, rebasing onto a moved head when that is safe.
+   * @throws {CommitConflictError} a staged table was changed incompatibly since the base
+   */
+  async commit(message: string): Promise<CommitOutcome | undefined> {
+    this.checkOpen();
+    this.done = true;
+    if (this.staged.size === 0) return undefined;
+    let parent = this.base;
+    for (;;) {
+      const tables: Record<string, TableEntry> = { ...(parent?.tables ?? {}) };
+      const versions: Record<string, number> = {};
+      for (const [name, s] of this.staged) {
+        const current = parent?.tables[name];
+        const manifest = await this.rebased(name, s, current);
+        const id = await putManifest(this.ctx.chunks, manifest);
+        tables[name] = { manifest: id, version: (current?.version ?? 0) + 1 };
+        versions[name] = tables[name].version;
+      }
+      const commit = await this.ctx.commits.create(parent ? [parent.id] : [], tables, message);
+      if (await this.ctx.refs.move('branch', this.branch, parent?.id, commit.id, `commit: ${firstLine(message)}`)) {
+        return { commit, versions };
+      }
+      const head = await this.ctx.refs.requireHead(this.branch);
+      parent = await this.ctx.commits.get(head);
+    }
+  }
+
+  /** Abandons the transaction; its chunks stay unreferenced until `gc`. */
+  abort(): void {
+    this.done = true;
+  }
+
+  private async rebased(name: string, s: Staged, current: TableEntry | undefined): Promise<Manifest> {
+    if (sameEntry(current, s.base)) return s.manifest;
+    if (s.appendOnly && s.base && current) {
+      const [before, now] = await Promise.all([this.loadManifest(s.base.manifest), this.loadManifest(current.manifest)]);
+      const onlyAppended = before.schema === now.schema && before.chunks.every((c, i) => now.chunks[i]?.id === c.id);
+      if (onlyAppended) return makeManifest(now.schema, [...now.chunks, ...s.appended], now);
+    }
+    throw new CommitConflictError(name, s.base?.version ?? 0, current?.version ?? 0, `branch "${this.branch}" moved`);
+  }
+
+  private stage(name: string, manifest: Manifest, how: { appendOnly: boolean; appended: ChunkRef[] }): void {
+    const prev = this.staged.get(name);
+    this.staged.set(name, { base: prev ? prev.base : this.base?.tables[name], manifest, ...how });
+  }
+
+  private async requireManifest(name: string): Promise<Manifest> {
+    validateName('table', name);
+    const m = await this.manifestOf(name);
+    if (!m) throw new TableNotFoundError(name, `branch "${this.branch}"`);
+    return m;
+  }
+
+  private async loadManifest(id: string): Promise<Manifest> {
+    let m = this.manifests.get(id);
+    if (!m) {
+      m = await getManifest(this.ctx.chunks, id);
+      this.manifests.set(id, m);
+    }
+    return m;
+  }
+
+  private checkOpen(): void {
+    if (this.done) throw new InvalidArgumentError('transaction: already committed or aborted');
+  }
+}
+
+function sameEntry(a: TableEntry | undefined, b: TableEntry | undefined): boolean {
+  return a?.manifest === b?.manifest && a?.version === b?.version;
+}
+
+function firstLine(s: string): string {
+  return s.split('\n', 1)[0]!.slice(0, 200);
+}
+
+export function parseMode(value: string): WriteMode {
+  if (value === 'overwrite' || value === 'append') return value;
+  throw new InvalidArgumentError(`table: invalid write mode ${JSON.stringify(value)}: expected overwrite or append`);
+}
+
+function checkSchema(name: string, table: Schema, incoming: Schema): void {
+  const diffs = schemaDifferences(table, incoming);
+  if (diffs.length > 0) throw new SchemaMismatchError(name, diffs);
+}
+
+function checkKeys(name: string, schema: Schema, keys: string[]): void {
+  const names = new Set(schema.fields.map((f) => f.name));
+  for (const k of keys) {
+    if (!names.has(k)) throw new InvalidArgumentError(`table: key column "${k}" not found in table "${name}"`);
+  }
+}
+
+/**
+ * Runs `fn` and re-runs it when it throws a retryable error (a commit conflict), with jittered
+ * exponential backoff. `fn` must start its transaction afresh each time.
+ */
+export async function withRetry<T>(fn: () => Promise<T>, options: { retries?: number; baseDelayMs?: number } = {}): Promise<T> {
+  const retries = options.retries ?? 5;
+  const base = options.baseDelayMs ?? 5;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      const retryable = (e as { retryable?: unknown })?.retryable === true;
+      if (!retryable || attempt >= retries) throw e;
+      await new Promise((r) => setTimeout(r, base * 2 ** attempt * (0.5 + Math.random())));
+    }
+  }
+}

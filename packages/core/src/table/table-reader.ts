@@ -1,0 +1,91 @@
+/**
+ * Manifest -> Arrow. Chunks are fetched and decoded by the phase; batches are given the manifest's
+ * exact schema and the caller's column order; a filter skips chunks by statistics, then rows.
+ */
+import { RecordBatch, Schema, Table } from 'apache-arrow';
+
+import { manifestSchema, type ChunkRef, type Manifest } from '../catalog/manifest.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { PhaseRuntime } from '../phases/types.js';
+import { filterMask, mayMatch, validateFilter, type Filter } from './filter.js';
+
+const CHUNKS_PER_CALL = 16;
+
+export interface ManifestReadOptions {
+  /** Top-level columns to return, in this order. */
+  columns?: readonly string[];
+  /** Keep only rows matching this predicate; chunks whose statistics rule it out are not read. */
+  filter?: Filter;
+  /** Re-hash every chunk read. */
+  verify?: boolean;
+}
+
+export async function readManifest(runtime: PhaseRuntime, manifest: Manifest, table: string, options: ManifestReadOptions = {}): Promise<Table> {
+  const schema = projectSchema(manifestSchema(manifest), options.columns, table);
+  const batches: RecordBatch[] = [];
+  for await (const b of scanManifest(runtime, manifest, table, options)) batches.push(b);
+  return new Table(schema, batches);
+}
+
+/** Streams a table version chunk group by chunk group (bounded memory). */
+export async function* scanManifest(
+  runtime: PhaseRuntime,
+  manifest: Manifest,
+  table: string,
+  options: ManifestReadOptions = {},
+): AsyncIterable<RecordBatch> {
+  const full = manifestSchema(manifest);
+  const schema = projectSchema(full, options.columns, table);
+  const { filter } = options;
+  if (filter) validateFilter(filter, full, table);
+  const refs: ChunkRef[] = filter ? manifest.chunks.filter((c) => mayMatch(filter, c.stats, c.rows)) : manifest.chunks;
+  // With a filter, decode the filter's columns too, then project after masking.
+  const decodeColumns = options.columns && filter ? undefined : options.columns;
+  for (let i = 0; i < refs.length; i += CHUNKS_PER_CALL) {
+    const group = refs.slice(i, i + CHUNKS_PER_CALL);
+    for (const decoded of await runtime.readChunks(group, { columns: decodeColumns, verify: options.verify })) {
+      const b = new RecordBatch(decodeColumns ? projectSchema(full, decodeColumns, table) : full, conformData(decoded, decodeColumns));
+      const kept = filter ? maskedSlices(b, filterMask(filter, b)) : [b];
+      for (const k of kept) yield options.columns && !decodeColumns ? reorder(k, schema, options.columns) : new RecordBatch(schema, k.data);
+    }
+  }
+}
+
+/** Readers return projected columns in file order: put them in the requested order. */
+function conformData(batch: RecordBatch, columns: readonly string[] | undefined) {
+  if (!columns) return batch.data;
+  const names = batch.schema.fields.map((f) => f.name);
+  return batch.selectAt(columns.map((c) => names.indexOf(c))).data;
+}
+
+function reorder(batch: RecordBatch, schema: Schema, columns: readonly string[]): RecordBatch {
+  return new RecordBatch(schema, conformData(batch, columns));
+}
+
+/** The rows where `mask` is set, as zero-copy slices of `batch` (one per run of consecutive rows). */
+export function maskedSlices(batch: RecordBatch, mask: Uint8Array): RecordBatch[] {
+  const out: RecordBatch[] = [];
+  let start = -1;
+  for (let r = 0; r <= mask.length; r++) {
+    const on = r < mask.length && mask[r] === 1;
+    if (on && start < 0) start = r;
+    else if (!on && start >= 0) {
+      out.push(batch.slice(start, r));
+      start = -1;
+    }
+  }
+  return out;
+}
+
+export function projectSchema(schema: Schema, columns: readonly string[] | undefined, table: string): Schema {
+  if (!columns) return schema;
+  const byName = new Map(schema.fields.map((f) => [f.name, f]));
+  const dup = columns.find((c, i) => columns.indexOf(c) !== i);
+  if (dup !== undefined) throw new InvalidArgumentError(`table: column "${dup}" requested twice`);
+  const fields = columns.map((c) => {
+    const f = byName.get(c);
+    if (!f) throw new InvalidArgumentError(`table: column "${c}" not found in table "${table}" (columns: ${[...byName.keys()].join(', ')})`);
+    return f;
+  });
+  return new Schema(fields, schema.metadata);
+}

@@ -1,0 +1,34 @@
+/** Turns a table source into stored chunks through a phase, a bounded group of chunks at a time. */
+import { InvalidArgumentError } from '../errors.js';
+import type { EncodeSettings, PhaseRuntime, StoredChunk } from '../phases/types.js';
+import { groupsOf, sliceIntoChunks, type TableSource } from './source.js';
+
+const CHUNKS_PER_CALL = 16; // bounds memory of a streamed write to ~16 encoded chunks in flight
+
+export interface WrittenChunks {
+  chunks: StoredChunk[];
+  rows: number;
+}
+
+export async function writeChunks(
+  runtime: PhaseRuntime,
+  source: TableSource,
+  settings: EncodeSettings,
+  onProgress?: (rows: number) => void,
+): Promise<WrittenChunks> {
+  const chunks: StoredChunk[] = [];
+  let rows = 0;
+  for await (const group of groupsOf(sliceIntoChunks(source, settings.chunkRows), CHUNKS_PER_CALL)) {
+    chunks.push(...(await runtime.writeChunks(group, settings)));
+    rows += group.reduce((n, t) => n + t.numRows, 0);
+    onProgress?.(rows);
+  }
+  return { chunks, rows };
+}
+
+export function checkChunkRows(value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`table: invalid chunkRows ${JSON.stringify(value)} (expected a positive integer)`);
+  }
+  return value;
+}
