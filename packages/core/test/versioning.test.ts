@@ -1,0 +1,237 @@
+import { utimes } from 'node:fs/promises';
+
+import { tableFromArrays } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+
+import { BranchNotFoundError, CommitConflictError, InvalidNameError, RefNotFoundError, withRetry } from '../src/index.js';
+import { objectPath } from '../src/backend/layout.js';
+import { narrowTable } from './fixtures.js';
+import { withTempStore } from './helpers.js';
+
+const ints = (...xs: number[]) => tableFromArrays({ id: new Int32Array(xs) });
+const ids = async (p: Promise<import('apache-arrow').Table>) => [...(await p).getChild('id')!].map(Number);
+
+describe('branches and tags', () => {
+  it('creates a branch in O(1) that diverges from main', async () => {
+    await withTempStore(async (store) => {
+      await store.write('t', ints(1, 2));
+      await store.createBranch('dev');
+      await store.write('t', ints(3), { branch: 'dev', mode: 'append' });
+      expect(await ids(store.read('t'))).toEqual([1, 2]);
+      expect(await ids(store.read('t', { branch: 'dev' }))).toEqual([1, 2, 3]);
+      expect((await store.branches()).map((b) => b.name)).toEqual(['dev', 'main']);
+    });
+  });
+
+  it('renames and deletes branches, keeping a reflog to recover them', async () => {
+    await withTempStore(async (store) => {
+      await store.write('t', ints(1));
+      const at = await store.createBranch('feature/x');
+      await store.renameBranch('feature/x', 'feature/y');
+      await expect(store.read('t', { branch: 'feature/x' })).rejects.toThrow(BranchNotFoundError);
+      expect(await store.deleteBranch('feature/y')).toBe(at);
+      const log = await store.reflog('branch', 'feature/y');
+      expect(log.map((e) => [e.old, e.new, e.reason])).toEqual([
+        [null, at, 'branch rename from feature/x'],
+        [at, null, 'branch delete'],
+      ]);
+      await store.createBranch('restored', { from: log[0]!.new! });
+      expect(await ids(store.read('t', { branch: 'restored' }))).toEqual([1]);
+    });
+  });
+
+  it('rejects taken, clashing and protected names', async () => {
+    await withTempStore(async (store) => {
+      await store.write('t', ints(1));
+      await store.createBranch('a');
+      await expect(store.createBranch('a')).rejects.toThrow('names: invalid branch name "a": a branch with this name already exists');
+      await expect(store.createBranch('a/b')).rejects.toThrow('names: invalid branch name "a/b": clashes with existing branch "a"');
+      await expect(store.createBranch('../../x')).rejects.toThrow(InvalidNameError);
+      await expect(store.deleteBranch('main')).rejects.toThrow('refs: the default branch "main" cannot be deleted');
+      await expect(store.createBranch('b', { from: 'nope' })).rejects.toThrow(RefNotFoundError);
+    });
+  });
+
+  it('reads at a tag after the branch moved on', async () => {
+    await withTempStore(async (store) => {
+      await store.write('t', ints(1));
+      await store.createTag('v1');
+      await store.write('t', ints(2));
+      expect(await ids(store.read('t', { ref: 'v1' }))).toEqual([1]);
+      expect(await ids(store.read('t', { ref: 'tags/v1' }))).toEqual([1]);
+      expect((await store.tags()).map((t) => t.name)).toEqual(['v1']);
+      await store.deleteTag('v1');
+      await expect(store.read('t', { ref: 'v1' })).rejects.toThrow('catalog: ref "v1" not found');
+    });
+  });
+});
+
+describe('time travel', () => {
+  it('finds any version and any instant of a long history', async () => {
+    await withTempStore(async (store) => {
+      const times: string[] = [];
+      for (let i = 1; i <= 40; i++) {
+        await store.write('t', ints(i));
+        if (i % 3 === 0) await store.write('other', ints(-i)); // interleaved commits to another table
+        times.push((await store.log({ limit: 1 }))[0]!.time);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      for (const v of [1, 2, 17, 39, 40]) expect(await ids(store.read('t', { version: v }))).toEqual([v]);
+      expect(await ids(store.read('t', { asOf: times[9]! }))).toEqual([10]);
+      await expect(store.read('t', { asOf: '2000-01-01T00:00:00Z' })).rejects.toThrow(
+        'catalog: table "t" not found on branch "main" as of 2000-01-01T00:00:00Z',
+      );
+      const head = (await store.log({ limit: 1 }))[0]!.commit;
+      expect(await ids(store.read('t', { ref: head, version: 5 }))).toEqual([5]);
+    });
+  });
+});
+
+describe('transactions', () => {
+  it('commits several tables atomically, or nothing when the function throws', async () => {
+    await withTempStore(async (store) => {
+      const r = await store.transaction(async (tx) => {
+        await tx.write('a', ints(1));
+        await tx.write('b', ints(2));
+        expect(await ids(tx.read('a'))).toEqual([1]); // sees its own writes
+        return 'done';
+      }, { message: 'load a and b' });
+      expect(r).toMatchObject({ value: 'done', versions: { a: 1, b: 1 } });
+      expect((await store.log()).map((e) => [e.message, e.changes.map((c) => c.table)])).toEqual([['load a and b', ['a', 'b']]]);
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.write('a', ints(9));
+          throw new Error('abort');
+        }),
+      ).rejects.toThrow('abort');
+      expect(await ids(store.read('a'))).toEqual([1]);
+      expect(await store.log()).toHaveLength(1);
+    });
+  });
+
+  it('rebases over a concurrent commit to another table', async () => {
+    await withTempStore(async (store) => {
+      await store.write('a', ints(1));
+      const tx = await store.begin();
+      await tx.write('b', ints(2));
+      await store.write('a', ints(3)); // lands first
+      const out = await tx.commit('b');
+      expect(out!.versions).toEqual({ b: 1 });
+      expect(await ids(store.read('a'))).toEqual([3]);
+      expect(await ids(store.read('b'))).toEqual([2]);
+    });
+  });
+
+  it('rebases an append over a concurrent append, and conflicts on an overwrite', async () => {
+    await withTempStore(async (store) => {
+      await store.write('t', ints(1));
+      const tx = await store.begin();
+      await tx.write('t', ints(2), { mode: 'append' });
+      await store.write('t', ints(3), { mode: 'append' });
+      await tx.commit('append 2');
+      expect(await ids(store.read('t'))).toEqual([1, 3, 2]);
+      expect((await store.describe('t')).version).toBe(3);
+
+      const tx2 = await store.begin();
+      await tx2.write('t', ints(7)); // overwrite
+      await store.write('t', ints(4), { mode: 'append' });
+      const err = await tx2.commit('overwrite').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CommitConflictError);
+      expect(err).toMatchObject({
+        retryable: true,
+        table: 't',
+        expectedVersion: 3,
+        actualVersion: 4,
+        message: 'transaction: conflict on table "t" (base v3, head v4): branch "main" moved',
+      });
+      expect(await ids(store.read('t'))).toEqual([1, 3, 2, 4]);
+    });
+  });
+
+  it('retries a conflicting transaction from the new head', async () => {
+    await withTempStore(async (store) => {
+      await store.write('counter', ints(0));
+      let attempts = 0;
+      await withRetry(async () => {
+        const tx = await store.begin();
+        const n = (await ids(tx.read('counter')))[0]!;
+        if (attempts++ === 0) await store.write('counter', ints(100)); // someone else wins the first race
+        await tx.write('counter', ints(n + 1));
+        return tx.commit('increment');
+      });
+      expect(attempts).toBe(2);
+      expect(await ids(store.read('counter'))).toEqual([101]);
+    });
+  });
+
+  it('deletes rows by predicate, rewriting only the chunks that hold them', async () => {
+    await withTempStore(async (store) => {
+      await store.write('n', narrowTable(1000), { chunkRows: 250 });
+      const before = await store.describe('n');
+      const r = await store.transaction((tx) =>
+        tx.delete('n', { or: [{ column: 'id', op: '<', value: 10n }, { column: 'id', op: '=', value: 999 }] }),
+      );
+      expect(r.value).toBe(11);
+      const after = await store.read('n');
+      expect(after.numRows).toBe(989);
+      expect(Number(after.getChild('id')!.get(0))).toBe(10);
+      const m1 = JSON.parse(Buffer.from(await store.chunks.get(before.manifest)).toString()) as { chunks: { id: string }[] };
+      const m2 = JSON.parse(Buffer.from(await store.chunks.get((await store.describe('n')).manifest)).toString()) as { chunks: { id: string }[] };
+      expect(m2.chunks.slice(1, 3).map((c) => c.id)).toEqual(m1.chunks.slice(1, 3).map((c) => c.id)); // untouched chunks kept
+      expect(m2.chunks[0]!.id).not.toBe(m1.chunks[0]!.id);
+    });
+  });
+});
+
+describe('filtered reads', () => {
+  it('returns exactly the matching rows and skips chunks by statistics', async () => {
+    await withTempStore(async (store) => {
+      await store.write('n', narrowTable(1000), { chunkRows: 100 });
+      const t = await store.read('n', { filter: { and: [{ column: 'id', op: '>=', value: 250n }, { column: 'id', op: '<', value: 260n }] }, columns: ['id'] });
+      expect([...t.getChild('id')!].map(Number)).toEqual([250, 251, 252, 253, 254, 255, 256, 257, 258, 259]);
+      expect(t.schema.fields.map((f) => f.name)).toEqual(['id']);
+      await expect(store.read('n', { filter: { column: 'nope', op: '=', value: 1 } })).rejects.toThrow(
+        'filter: column "nope" not found in table "n"',
+      );
+    });
+  });
+});
+
+describe('gc', () => {
+  it('keeps everything reachable from branches, tags and young objects, and deletes the rest', async () => {
+    await withTempStore(async (store, dir) => {
+      await store.write('t', narrowTable(300, 1));
+      const v1 = await store.describe('t');
+      await store.createTag('keep');
+      await store.write('t', narrowTable(300, 2));
+      await store.createBranch('side');
+      await store.write('s', narrowTable(300, 3), { branch: 'side' });
+      await store.deleteBranch('side');
+      const orphan = await store.chunks.put(Buffer.from('never referenced'));
+      const young = await store.chunks.put(Buffer.from('written a moment ago'));
+      const old = new Date(Date.now() - 2 * 3600_000);
+      for await (const o of store.backend.listObjects()) if (o.id !== young.id) await utimes(objectPath(dir, o.id), old, old);
+
+      const report = await store.gc({ reflogRetentionMs: 0 });
+      expect(report.keptYoung).toBe(1);
+      expect(await store.chunks.has(orphan.id)).toBe(false);
+      expect(await store.chunks.has(young.id)).toBe(true);
+      expect(report.deleted).toBeGreaterThanOrEqual(3); // orphan + side branch's commit, manifest, chunk
+      expect((await store.read('t', { ref: 'keep' })).numRows).toBe(300);
+      expect((await store.describe('t', { version: 1 })).manifest).toBe(v1.manifest);
+      expect(await store.verify()).toMatchObject({ problems: [] });
+    });
+  });
+
+  it('keeps what recent reflog entries reach, so a deleted branch can be restored', async () => {
+    await withTempStore(async (store) => {
+      await store.write('t', ints(1));
+      await store.createBranch('tmp');
+      await store.write('t', ints(2), { branch: 'tmp' });
+      const head = await store.deleteBranch('tmp');
+      await store.gc({ graceMs: 0 });
+      await store.createBranch('back', { from: head });
+      expect(await ids(store.read('t', { branch: 'back' }))).toEqual([2]);
+    });
+  });
+});
