@@ -1,0 +1,87 @@
+/**
+ * Crash and concurrency across real processes. The children run the built package (dist/), which
+ * `pnpm test` builds first.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+import { tableFromArrays } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+
+import { openStore } from '../src/index.js';
+import { withTempDir } from './helpers.js';
+
+const WORKER = fileURLToPath(new URL('./workers/committer.mjs', import.meta.url));
+const DIST = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+
+function start(...args: string[]): { child: ChildProcess; out: () => string; done: Promise<number | null> } {
+  const child = spawn(process.execPath, [WORKER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const done = new Promise<number | null>((resolve) =>
+    child.on('exit', (code, signal) => {
+      if (code !== 0 && signal === null) process.stderr.write(`worker ${args.join(' ')} failed:\n${err}`);
+      resolve(code);
+    }),
+  );
+  return { child, out: () => out, done };
+}
+
+const col = (t: import('apache-arrow').Table) => [...t.getChild('n')!].map(Number);
+const seed = () => tableFromArrays({ n: new Int32Array([0]), pid: new Int32Array([0]) });
+
+describe.skipIf(!existsSync(DIST))('across processes', () => {
+  it('never shows a partial transaction or loses a committed one when killed with SIGKILL', async () => {
+    await withTempDir(async (dir) => {
+      let lastCommitted = -1;
+      for (let round = 0; round < 12; round++) {
+        const w = start(dir, 'crash');
+        // Let it commit for a random while (past startup), then kill it mid-flight.
+        await new Promise((r) => setTimeout(r, 400 + Math.random() * 500));
+        w.child.kill('SIGKILL');
+        await w.done;
+        const committed = [...w.out().matchAll(/committed (\d+)/g)].map((m) => Number(m[1]));
+        if (committed.length > 0) lastCommitted = Math.max(lastCommitted, ...committed);
+
+        const store = await openStore(dir);
+        const a = col(await store.read('a'));
+        const b = col(await store.read('b'));
+        expect(a).toEqual(b); // both tables or neither: nothing partial
+        expect(a).toEqual(a.map((_, i) => i)); // no gaps, no duplicates
+        expect(a.length - 1).toBeGreaterThanOrEqual(lastCommitted); // nothing committed was lost
+        expect((await store.verify()).problems).toEqual([]);
+      }
+      expect(lastCommitted).toBeGreaterThan(5);
+    });
+  }, 120_000);
+
+  it('lands every commit of concurrent writers to different tables', async () => {
+    await withTempDir(async (dir) => {
+      await (await openStore(dir, { create: true })).write('seed', seed());
+      const workers = ['t0', 't1', 't2', 't3'].map((t) => start(dir, 'own', t, '15'));
+      expect(await Promise.all(workers.map((w) => w.done))).toEqual([0, 0, 0, 0]);
+      const store = await openStore(dir);
+      for (const t of ['t0', 't1', 't2', 't3']) expect((await store.describe(t)).version).toBe(15);
+      expect(await store.log()).toHaveLength(1 + 4 * 15);
+    });
+  }, 120_000);
+
+  it('reports conflicts on one table instead of losing commits', async () => {
+    await withTempDir(async (dir) => {
+      await (await openStore(dir, { create: true })).write('shared', seed());
+      const workers = [0, 1, 2].map(() => start(dir, 'shared', 'shared', '15'));
+      expect(await Promise.all(workers.map((w) => w.done))).toEqual([0, 0, 0]);
+      const outcomes = workers.flatMap((w) => w.out().trim().split('\n'));
+      expect(outcomes).toHaveLength(45);
+      const ok = outcomes.filter((o) => o === 'ok').length;
+      const store = await openStore(dir);
+      // Every success is a version; every other attempt was told it conflicted.
+      expect((await store.describe('shared')).version).toBe(1 + ok);
+      expect((await store.log({ table: 'shared' })).length).toBe(1 + ok);
+      expect(outcomes.filter((o) => o === 'conflict').length).toBe(45 - ok);
+    });
+  }, 120_000);
+});
