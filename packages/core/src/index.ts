@@ -9,6 +9,9 @@ export type { VerifyReport, GcOptions, GcReport } from './catalog/maintenance.js
 export type { RefInfo, RefKind } from './catalog/refs.js';
 export type { RefLogEntry } from './backend/backend.js';
 export type { Filter, Scalar, CompareOp } from './table/filter.js';
+export type { MergeResult, MergeConflict } from './catalog/merge.js';
+export type { DiffResult, TableDiff } from './catalog/diff.js';
+export type { ChangeEntry, Subscription } from './catalog/feed.js';
 export type { TableSource, TableInput } from './table/source.js';
 export { CODECS, parseCodec, type Codec } from './table/parquet-codec.js';
 export type { ChunkStats, ColumnStats, StatValue } from './table/stats.js';

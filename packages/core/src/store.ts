@@ -20,6 +20,9 @@ import { LocalBackend } from './backend/local-backend.js';
 import { ChunkStore } from './chunk-store/chunk-store.js';
 import type { CommitInfo, TableEntry } from './catalog/commit.js';
 import { CommitReader } from './catalog/history.js';
+import { diffCommits, type DiffResult } from './catalog/diff.js';
+import { changesBetween, subscribe, type ChangeEntry, type Subscription } from './catalog/feed.js';
+import { mergeRefs, type MergeResult } from './catalog/merge.js';
 import { collectGarbage, verifyStore, type GcOptions, type GcReport, type VerifyReport } from './catalog/maintenance.js';
 import { getManifest, manifestBytes, manifestSchema, type Manifest } from './catalog/manifest.js';
 import { validateName } from './catalog/names.js';
@@ -246,7 +249,7 @@ export class Store {
   /** Starts a transaction by hand (commit with `tx.commit(message)`); `transaction()` is usually simpler. */
   async begin(branch = DEFAULT_BRANCH): Promise<Transaction> {
     const head = branch === DEFAULT_BRANCH ? await this.refs.head(branch) : await this.refs.requireHead(branch);
-    const ctx: TxContext = { chunks: this.chunks, runtime: this.runtime, commits: this.commits, refs: this.refs, codec: this.codec, chunkRows: this.chunkRows };
+    const ctx: TxContext = { ...this.context(), codec: this.codec, chunkRows: this.chunkRows };
     return new Transaction(ctx, branch, head ? await this.commits.get(head) : undefined);
   }
 
@@ -355,6 +358,41 @@ export class Store {
     return this.refs.reflog(kind, name);
   }
 
+  // ---- merge, diff, changes ----
+
+  /**
+   * Merges `source` (a branch, tag or commit) into branch `into` (default `main`): fast-forward when
+   * possible, else a three-way merge, table by table and row by row for keyed tables. With conflicts,
+   * nothing is committed and the result lists them.
+   */
+  async merge(source: string, options: { into?: string; message?: string } = {}): Promise<MergeResult> {
+    const into = validateName('branch', options.into ?? DEFAULT_BRANCH);
+    return mergeRefs(this.context(), source, into, options.message ?? `merge ${source} into ${into}`);
+  }
+
+  /** What changed from ref `from` to ref `to`: tables, chunks, and rows by key for keyed tables. */
+  async diff(from: string, to: string, options: { rows?: boolean } = {}): Promise<DiffResult> {
+    const [a, b] = await Promise.all([this.refs.resolve(from), this.refs.resolve(to)]);
+    return diffCommits(this.context(), await this.commits.get(a), await this.commits.get(b), options);
+  }
+
+  /** Commits that landed on `branch` after commit `since` (default: all), oldest first. */
+  async changes(options: { since?: string; branch?: string } = {}): Promise<ChangeEntry[]> {
+    const head = await this.refs.requireHead(options.branch ?? DEFAULT_BRANCH);
+    return changesBetween(this.commits, options.since, head);
+  }
+
+  /**
+   * Delivers new commits on a branch as they land, in order, from `since` (default: now).
+   * @example
+   * const sub = store.subscribe({ branch: 'main' });
+   * for await (const change of sub) { console.log(change.commit, change.tables); }
+   */
+  subscribe(options: { branch?: string; since?: string; intervalMs?: number } = {}): Subscription {
+    const branch = validateName('branch', options.branch ?? DEFAULT_BRANCH);
+    return subscribe(this.commits, this.refs, this.path, branch, options);
+  }
+
   // ---- maintenance ----
 
   /**
@@ -374,6 +412,10 @@ export class Store {
   async close(): Promise<void> {}
 
   // ---- internals ----
+
+  private context() {
+    return { chunks: this.chunks, runtime: this.runtime, commits: this.commits, refs: this.refs };
+  }
 
   /** The commit that `options` designate: a ref, else a branch head; optionally moved back to `asOf`. */
   async resolveCommit(options: Pick<AtOptions, 'branch' | 'ref' | 'asOf'>): Promise<CommitInfo | undefined> {

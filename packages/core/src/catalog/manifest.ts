@@ -6,6 +6,7 @@ import type { Schema } from 'apache-arrow';
 
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import { schemaFromIpc, schemaToIpc } from '../table/arrow-ipc.js';
+import { canonicalSchema } from '../table/schema.js';
 import type { Codec } from '../table/parquet-codec.js';
 import type { ChunkStats } from '../table/stats.js';
 import { getJson, putJson } from './objects.js';
@@ -41,7 +42,7 @@ export function makeManifest(
   return {
     type: 'manifest',
     format: MANIFEST_FORMAT,
-    schema: typeof schema === 'string' ? schema : Buffer.from(schemaToIpc(schema)).toString('base64'),
+    schema: typeof schema === 'string' ? schema : Buffer.from(schemaToIpc(canonicalSchema(schema))).toString('base64'),
     rows: chunks.reduce((n, c) => n + c.rows, 0),
     codec: settings.codec,
     chunkRows: settings.chunkRows,

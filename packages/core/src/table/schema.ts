@@ -1,5 +1,41 @@
-/** Schema comparison for appends: lists every difference precisely, so the error can say what to fix. */
-import { util, type Field, type Schema } from 'apache-arrow';
+/**
+ * Schema helpers: a canonical form (dictionary ids renumbered) and comparison for appends, which lists
+ * every difference precisely so the error can say what to fix.
+ */
+import {
+  Dictionary, Field, FixedSizeList, LargeList, List, Map_, Schema, Struct, Type, util, type DataType,
+} from 'apache-arrow';
+
+/**
+ * The schema with dictionary ids renumbered 0, 1, 2… in field order. apache-arrow gives every new
+ * dictionary a fresh id, so two equal schemas could otherwise serialize differently, compare unequal,
+ * and defeat manifest dedup and append rebasing.
+ */
+export function canonicalSchema(schema: Schema): Schema {
+  let next = 0;
+  const field = (f: Field): Field => new Field(f.name, type(f.type), f.nullable, f.metadata);
+  const type = (t: DataType): DataType => {
+    switch (t.typeId) {
+      case Type.Dictionary: {
+        const d = t as Dictionary;
+        return new Dictionary(type(d.dictionary), d.indices, next++, d.isOrdered);
+      }
+      case Type.List:
+        return new List(field((t as List).children[0]!));
+      case Type.LargeList:
+        return new LargeList(field((t as LargeList).children[0]!));
+      case Type.FixedSizeList:
+        return new FixedSizeList((t as FixedSizeList).listSize, field((t as FixedSizeList).children[0]!));
+      case Type.Struct:
+        return new Struct((t as Struct).children.map(field));
+      case Type.Map:
+        return new Map_(field((t as Map_).children[0]!) as Field<Struct>, (t as Map_).keysSorted);
+      default:
+        return t;
+    }
+  };
+  return new Schema(schema.fields.map(field), schema.metadata);
+}
 
 /** A readable type name, e.g. `Timestamp<MILLISECOND, UTC>`, `List<Int32>`. */
 export function typeName(field: Field): string {
@@ -7,7 +43,9 @@ export function typeName(field: Field): string {
 }
 
 /** Differences between the table's schema and an incoming one; empty when an append may proceed. */
-export function schemaDifferences(table: Schema, incoming: Schema): string[] {
+export function schemaDifferences(tableSchema: Schema, incomingSchema: Schema): string[] {
+  const table = canonicalSchema(tableSchema);
+  const incoming = canonicalSchema(incomingSchema);
   const diffs: string[] = [];
   const theirs = new Map(incoming.fields.map((f) => [f.name, f]));
   const ours = new Map(table.fields.map((f) => [f.name, f]));

@@ -1,0 +1,122 @@
+/**
+ * Diff between two commits, and the change feed.
+ *
+ * Chunk ids are the Merkle leaves: two versions share every chunk they have in common, so a diff
+ * compares chunk id lists and reads only the chunks on one side alone. For keyed tables those rows are
+ * matched by key into inserts, deletes and updates; rows of shared chunks are never read.
+ */
+import type { ChunkStore } from '../chunk-store/chunk-store.js';
+import type { PhaseRuntime } from '../phases/types.js';
+import { readManifest } from '../table/table-reader.js';
+import type { CommitInfo } from './commit.js';
+import type { CommitReader } from './history.js';
+import { getManifest, manifestSchema, type ChunkRef, type Manifest } from './manifest.js';
+import { displayValue, indexByKey, rowCells, type KeyedRows } from './rows.js';
+
+export interface TableDiff {
+  table: string;
+  status: 'added' | 'removed' | 'changed';
+  fromVersion?: number;
+  toVersion?: number;
+  chunksAdded: string[];
+  chunksRemoved: string[];
+  rowsAdded: number;
+  rowsRemoved: number;
+  /** For tables with key columns on both sides: row-level changes by key. */
+  keyed?: {
+    keys: string[];
+    inserted: Record<string, unknown>[];
+    deleted: Record<string, unknown>[];
+    updated: { key: Record<string, unknown>; columns: string[] }[];
+  };
+}
+
+export interface DiffResult {
+  from: string | null;
+  to: string | null;
+  tables: TableDiff[];
+}
+
+export interface DiffContext {
+  chunks: ChunkStore;
+  runtime: PhaseRuntime;
+  commits: CommitReader;
+}
+
+export async function diffCommits(ctx: DiffContext, from: CommitInfo | undefined, to: CommitInfo | undefined, options: { rows?: boolean } = {}): Promise<DiffResult> {
+  const a = from?.tables ?? {};
+  const b = to?.tables ?? {};
+  const out: TableDiff[] = [];
+  for (const table of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+    const ea = a[table];
+    const eb = b[table];
+    if (ea?.manifest === eb?.manifest) continue;
+    const [ma, mb] = await Promise.all([ea && getManifest(ctx.chunks, ea.manifest), eb && getManifest(ctx.chunks, eb.manifest)]);
+    out.push(await diffTable(ctx, table, ma, mb, ea?.version, eb?.version, options.rows ?? true));
+  }
+  return { from: from?.id ?? null, to: to?.id ?? null, tables: out };
+}
+
+async function diffTable(
+  ctx: DiffContext,
+  table: string,
+  ma: Manifest | undefined,
+  mb: Manifest | undefined,
+  fromVersion: number | undefined,
+  toVersion: number | undefined,
+  rows: boolean,
+): Promise<TableDiff> {
+  const inA = new Set(ma?.chunks.map((c) => c.id));
+  const inB = new Set(mb?.chunks.map((c) => c.id));
+  const removed = (ma?.chunks ?? []).filter((c) => !inB.has(c.id));
+  const added = (mb?.chunks ?? []).filter((c) => !inA.has(c.id));
+  const d: TableDiff = {
+    table,
+    status: !ma ? 'added' : !mb ? 'removed' : 'changed',
+    ...(fromVersion !== undefined ? { fromVersion } : {}),
+    ...(toVersion !== undefined ? { toVersion } : {}),
+    chunksAdded: added.map((c) => c.id),
+    chunksRemoved: removed.map((c) => c.id),
+    rowsAdded: added.reduce((n, c) => n + c.rows, 0),
+    rowsRemoved: removed.reduce((n, c) => n + c.rows, 0),
+  };
+  const keys = ma?.keys ?? mb?.keys;
+  // Row-level changes need the same keys and columns on both sides to be meaningful.
+  const comparable = !ma || !mb || (ma.keys?.join() === mb.keys?.join() && ma.schema === mb.schema);
+  if (rows && keys && comparable) d.keyed = await keyedChanges(ctx, table, keys, ma, removed, mb, added);
+  return d;
+}
+
+/** Matches the rows of the one-sided chunks by key. */
+async function keyedChanges(
+  ctx: DiffContext,
+  table: string,
+  keys: string[],
+  ma: Manifest | undefined,
+  removed: ChunkRef[],
+  mb: Manifest | undefined,
+  added: ChunkRef[],
+): Promise<NonNullable<TableDiff['keyed']>> {
+  const only = async (m: Manifest | undefined, refs: ChunkRef[]) =>
+    m ? readManifest(ctx.runtime, { ...m, chunks: refs }, table) : undefined;
+  const [A, B] = await Promise.all([only(ma, removed), only(mb, added)]);
+  const ia = A ? indexByKey(A, keys) : undefined;
+  const ib = B ? indexByKey(B, keys) : undefined;
+  const ka = ia && 'index' in ia ? ia : undefined;
+  const kb = ib && 'index' in ib ? ib : undefined;
+  const keyOf = (rows: KeyedRows, r: number) => Object.fromEntries(keys.map((k) => [k, displayValue(rows.table.getChild(k)!.get(r))]));
+  const out: NonNullable<TableDiff['keyed']> = { keys, inserted: [], deleted: [], updated: [] };
+  const names = (ma ?? mb) ? manifestSchema((mb ?? ma)!).fields.map((f) => f.name) : [];
+  for (const [k, rb] of kb?.index ?? []) {
+    const ra = ka?.index.get(k);
+    if (ra === undefined) out.inserted.push(keyOf(kb!, rb));
+    else {
+      const ca = rowCells(ka!, ra);
+      const cb = rowCells(kb!, rb);
+      const columns = names.filter((_, c) => ca[c] !== cb[c]);
+      if (columns.length > 0) out.updated.push({ key: keyOf(kb!, rb), columns });
+    }
+  }
+  for (const [k, ra] of ka?.index ?? []) if (!kb?.index.has(k)) out.deleted.push(keyOf(ka!, ra));
+  return out;
+}

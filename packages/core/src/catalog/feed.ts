@@ -1,0 +1,116 @@
+/**
+ * The change feed: which commits landed on a branch since a given commit, and what each changed;
+ * and a subscription that delivers new commits as they land (batch and streaming consumers read the
+ * same history). A consumer stores the last commit id it processed and resumes from it.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+
+import { InvalidArgumentError } from '../errors.js';
+import type { CommitInfo, TableEntry } from './commit.js';
+import type { CommitReader } from './history.js';
+import type { RefStore } from './refs.js';
+
+export interface ChangeEntry {
+  commit: string;
+  parents: string[];
+  time: string;
+  message: string;
+  /** Tables this commit changed: new and previous manifest (null = absent) and the new version. */
+  tables: { table: string; version: number | null; manifest: string | null; previous: string | null }[];
+}
+
+function entryOf(c: CommitInfo, parent: Record<string, TableEntry>): ChangeEntry {
+  const tables: ChangeEntry['tables'] = [];
+  for (const name of [...new Set([...Object.keys(parent), ...Object.keys(c.tables)])].sort()) {
+    const before = parent[name];
+    const after = c.tables[name];
+    if (before?.manifest === after?.manifest && before?.version === after?.version) continue;
+    tables.push({ table: name, version: after?.version ?? null, manifest: after?.manifest ?? null, previous: before?.manifest ?? null });
+  }
+  return { commit: c.id, parents: c.parents, time: c.time, message: c.message, tables };
+}
+
+/**
+ * Commits on the first-parent chain after `since` up to `head`, oldest first.
+ * @throws {InvalidArgumentError} when `since` is not on that chain (the branch was reset past it)
+ */
+export async function changesBetween(commits: CommitReader, since: string | undefined, head: string | undefined): Promise<ChangeEntry[]> {
+  if (!head || head === since) return [];
+  const stop = since ? await commits.get(since) : undefined;
+  const out: ChangeEntry[] = [];
+  let c = await commits.get(head);
+  for (;;) {
+    const parent = c.parents[0] ? await commits.get(c.parents[0]) : undefined;
+    out.push(entryOf(c, parent?.tables ?? {}));
+    if (!parent || parent.id === stop?.id) break;
+    if (stop && parent.depth <= stop.depth) {
+      throw new InvalidArgumentError(`feed: commit ${since} is not an ancestor of the branch head ${head}`);
+    }
+    c = parent;
+  }
+  if (stop && c.parents[0] !== stop.id) throw new InvalidArgumentError(`feed: commit ${since} is not an ancestor of the branch head ${head}`);
+  return out.reverse();
+}
+
+export interface Subscription extends AsyncIterable<ChangeEntry> {
+  /** Stops the subscription; a pending iteration ends. */
+  close(): void;
+}
+
+/**
+ * Delivers every new commit on `branch` after `since` (default: the head when subscribing), in order.
+ * Watches the ref file and also polls every `intervalMs` (file events are not guaranteed everywhere).
+ */
+export function subscribe(
+  commits: CommitReader,
+  refs: RefStore,
+  root: string,
+  branch: string,
+  options: { since?: string; intervalMs?: number } = {},
+): Subscription {
+  const intervalMs = options.intervalMs ?? 100;
+  let closed = false;
+  let wake: (() => void) | undefined;
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(join(root, 'refs', 'heads'), { recursive: false }, () => wake?.());
+  } catch {
+    watcher = undefined; // polling alone still delivers everything
+  }
+  const sleep = () =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, intervalMs);
+      wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  async function* run(): AsyncIterable<ChangeEntry> {
+    let last = options.since ?? (await refs.head(branch));
+    try {
+      while (!closed) {
+        const head = await refs.head(branch);
+        if (head !== last) {
+          for (const e of await changesBetween(commits, last, head)) {
+            if (closed) return;
+            yield e;
+          }
+          last = head;
+        }
+        await sleep();
+      }
+    } finally {
+      watcher?.close();
+    }
+  }
+  const iterable = run();
+  return {
+    [Symbol.asyncIterator]: () => iterable[Symbol.asyncIterator](),
+    close() {
+      closed = true;
+      wake?.();
+      watcher?.close();
+    },
+  };
+}

@@ -1,0 +1,238 @@
+/**
+ * Three-way merge of one branch (or any ref) into a branch.
+ *
+ * ```
+ *   theirs already in ours          -> up-to-date, nothing to do
+ *   ours is an ancestor of theirs   -> fast-forward: CAS(into: ours -> theirs)
+ *   otherwise, base = merge base; per table (compared by manifest id):
+ *     same on both sides, or changed on one side only -> take that side
+ *     changed on both, table declares keys            -> row-level merge by key
+ *     changed on both, no keys                        -> table conflict
+ *   any conflict -> return them; nothing is committed
+ *   else commit { parents: [ours, theirs] } and CAS(into: ours -> merge)
+ * ```
+ * Row-level merge: each side's changes against the base (insert, delete, update per column) are
+ * combined; the same key changed differently on both sides (same column to different values, or
+ * update against delete, or different inserts) is a conflict reported per key and column.
+ */
+import type { Table } from 'apache-arrow';
+
+import type { ChunkStore } from '../chunk-store/chunk-store.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { PhaseRuntime } from '../phases/types.js';
+import { schemaDifferences } from '../table/schema.js';
+import { readManifest } from '../table/table-reader.js';
+import { writeChunks } from '../table/table-writer.js';
+import type { CommitInfo, TableEntry } from './commit.js';
+import type { CommitReader } from './history.js';
+import { getManifest, makeManifest, manifestSchema, putManifest, type Manifest } from './manifest.js';
+import { buildTable, displayValue, indexByKey, rowCells, type KeyedRows } from './rows.js';
+import type { RefStore } from './refs.js';
+
+export interface MergeConflict {
+  table: string;
+  /** `table`: both sides changed an unkeyed table (or its schema); `row`: one key, one column. */
+  kind: 'table' | 'row';
+  /** The key columns' values, for row conflicts. */
+  key?: Record<string, unknown>;
+  /** The column in conflict; `*` when one side deleted the row. */
+  column?: string;
+  base?: unknown;
+  ours?: unknown;
+  theirs?: unknown;
+  reason: string;
+}
+
+export interface MergeResult {
+  status: 'up-to-date' | 'fast-forward' | 'merged' | 'conflicts';
+  /** The branch head after the merge (unchanged on conflicts). */
+  commit?: string;
+  /** What happened to each table the two sides disagree on. */
+  tables: { table: string; action: 'ours' | 'theirs' | 'row-merge' | 'conflict' }[];
+  conflicts: MergeConflict[];
+}
+
+export interface MergeContext {
+  chunks: ChunkStore;
+  runtime: PhaseRuntime;
+  commits: CommitReader;
+  refs: RefStore;
+}
+
+/** Is `ancestor` reachable from `from` (any parent)? Walks no deeper than `ancestor`'s depth allows. */
+async function isAncestor(commits: CommitReader, ancestor: CommitInfo, from: CommitInfo): Promise<boolean> {
+  return (await mergeBase(commits, ancestor, from))?.id === ancestor.id;
+}
+
+/**
+ * A best common ancestor: walks both histories newest-first (by depth, then time) and returns the
+ * first commit reached from both sides.
+ */
+export async function mergeBase(commits: CommitReader, a: CommitInfo, b: CommitInfo): Promise<CommitInfo | undefined> {
+  const marks = new Map<string, number>(); // bit 1: reached from a, bit 2: from b
+  const queue: CommitInfo[] = [];
+  const push = (c: CommitInfo, bit: number): void => {
+    const m = marks.get(c.id) ?? 0;
+    if ((m & bit) !== 0) return;
+    marks.set(c.id, m | bit);
+    queue.push(c);
+  };
+  push(a, 1);
+  push(b, 2);
+  while (queue.length > 0) {
+    queue.sort((x, y) => x.depth - y.depth || Date.parse(x.time) - Date.parse(y.time));
+    const c = queue.pop()!;
+    const m = marks.get(c.id)!;
+    if (m === 3) return c;
+    for (const p of c.parents) push(await commits.get(p), m);
+  }
+  return undefined;
+}
+
+export async function mergeRefs(ctx: MergeContext, source: string, into: string, message: string): Promise<MergeResult> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const theirsId = await ctx.refs.resolve(source);
+    const oursId = await ctx.refs.requireHead(into);
+    const [ours, theirs] = await Promise.all([ctx.commits.get(oursId), ctx.commits.get(theirsId)]);
+    if (await isAncestor(ctx.commits, theirs, ours)) return { status: 'up-to-date', commit: ours.id, tables: [], conflicts: [] };
+    if (await isAncestor(ctx.commits, ours, theirs)) {
+      if (await ctx.refs.move('branch', into, ours.id, theirs.id, `merge ${source}: fast-forward`)) {
+        return { status: 'fast-forward', commit: theirs.id, tables: [], conflicts: [] };
+      }
+      continue; // `into` moved under us: start again
+    }
+    const base = await mergeBase(ctx.commits, ours, theirs);
+    const result = await mergeTables(ctx, base, ours, theirs);
+    if (result.conflicts.length > 0) return { status: 'conflicts', commit: ours.id, tables: result.actions, conflicts: result.conflicts };
+    const commit = await ctx.commits.create([ours.id, theirs.id], result.tables, message);
+    if (await ctx.refs.move('branch', into, ours.id, commit.id, `merge ${source}`)) {
+      return { status: 'merged', commit: commit.id, tables: result.actions, conflicts: [] };
+    }
+  }
+  throw new InvalidArgumentError(`merge: branch "${into}" kept moving; try again`);
+}
+
+async function mergeTables(ctx: MergeContext, base: CommitInfo | undefined, ours: CommitInfo, theirs: CommitInfo) {
+  const tables: Record<string, TableEntry> = { ...ours.tables };
+  const actions: MergeResult['tables'] = [];
+  const conflicts: MergeConflict[] = [];
+  const names = new Set([...Object.keys(ours.tables), ...Object.keys(theirs.tables), ...Object.keys(base?.tables ?? {})]);
+  for (const name of [...names].sort()) {
+    const b = base?.tables[name]?.manifest;
+    const o = ours.tables[name];
+    const t = theirs.tables[name];
+    if (o?.manifest === t?.manifest || t?.manifest === b) continue; // same, or only ours changed
+    const version = Math.max(o?.version ?? 0, t?.version ?? 0) + 1;
+    if (o?.manifest === b) {
+      if (t) tables[name] = { manifest: t.manifest, version };
+      else delete tables[name];
+      actions.push({ table: name, action: 'theirs' });
+      continue;
+    }
+    const merged = o && t && b ? await mergeRows(ctx, name, b, o.manifest, t.manifest, conflicts) : undefined;
+    if (merged) {
+      tables[name] = { manifest: merged, version };
+      actions.push({ table: name, action: 'row-merge' });
+    } else {
+      if (!(o && t && b) || !conflicts.some((c) => c.table === name)) {
+        conflicts.push({
+          table: name,
+          kind: 'table',
+          reason: !o || !t ? 'deleted on one side and changed on the other' : b ? 'changed on both sides and the table declares no key columns' : 'created on both sides',
+        });
+      }
+      actions.push({ table: name, action: 'conflict' });
+    }
+  }
+  return { tables, actions, conflicts };
+}
+
+/** Row-level merge of a keyed table; returns the merged manifest id, or undefined with conflicts recorded. */
+async function mergeRows(
+  ctx: MergeContext,
+  name: string,
+  baseId: string,
+  oursId: string,
+  theirsId: string,
+  conflicts: MergeConflict[],
+): Promise<string | undefined> {
+  const [bm, om, tm] = await Promise.all([baseId, oursId, theirsId].map((id) => getManifest(ctx.chunks, id)));
+  const keys = om!.keys;
+  if (!keys || keys.join() !== tm!.keys?.join() || keys.join() !== bm!.keys?.join()) return undefined;
+  const schema = manifestSchema(om!);
+  const schemaDiff = [...schemaDifferences(manifestSchema(bm!), schema), ...schemaDifferences(schema, manifestSchema(tm!))];
+  if (schemaDiff.length > 0) {
+    conflicts.push({ table: name, kind: 'table', reason: `schema changed: ${schemaDiff.join('; ')}` });
+    return undefined;
+  }
+  const read = (m: Manifest): Promise<Table> => readManifest(ctx.runtime, m, name);
+  const [B, O, T] = await Promise.all([read(bm!), read(om!), read(tm!)]);
+  const idx = [B, O, T].map((x) => indexByKey(x, keys));
+  const dup = idx.find((i): i is { duplicate: string } => 'duplicate' in i);
+  if (dup) {
+    conflicts.push({ table: name, kind: 'table', reason: `key ${dup.duplicate} is not unique` });
+    return undefined;
+  }
+  const [base, ours, theirs] = idx as [KeyedRows, KeyedRows, KeyedRows];
+  const fields = schema.fields.map((f) => f.name);
+  const keyOf = (rows: KeyedRows, r: number) => Object.fromEntries(keys.map((k) => [k, displayValue(rows.table.getChild(k)!.get(r))]));
+  const before = conflicts.length;
+
+  // Start from ours; fold in theirs' changes against the base.
+  type Row = (c: number) => unknown;
+  const out = new Map<string, Row>();
+  for (const [k, r] of ours.index) out.set(k, (c) => ours.columns[c]!.get(r));
+  const conflict = (k: string, rows: KeyedRows, r: number, column: string, extra: Partial<MergeConflict>, reason: string) =>
+    conflicts.push({ table: name, kind: 'row', key: keyOf(rows, r), column, ...extra, reason });
+
+  for (const [k, tr] of theirs.index) {
+    const br = base.index.get(k);
+    const or = ours.index.get(k);
+    const tc = rowCells(theirs, tr);
+    if (br === undefined) {
+      if (or === undefined) out.set(k, (c) => theirs.columns[c]!.get(tr));
+      else {
+        const oc = rowCells(ours, or);
+        fields.forEach((f, c) => {
+          if (oc[c] !== tc[c]) conflict(k, theirs, tr, f, { ours: displayValue(ours.columns[c]!.get(or)), theirs: displayValue(theirs.columns[c]!.get(tr)) }, 'inserted on both sides with different values');
+        });
+      }
+      continue;
+    }
+    const bc = rowCells(base, br);
+    const theirsChanged = fields.map((_, c) => bc[c] !== tc[c]);
+    if (!theirsChanged.some(Boolean)) continue;
+    if (or === undefined) {
+      conflict(k, theirs, tr, '*', {}, 'updated on theirs, deleted on ours');
+      continue;
+    }
+    const oc = rowCells(ours, or);
+    const merged: number[] = []; // per column: 0 = ours, 1 = theirs
+    fields.forEach((f, c) => {
+      const oursChanged = bc[c] !== oc[c];
+      if (theirsChanged[c] && oursChanged && oc[c] !== tc[c]) {
+        conflict(k, theirs, tr, f, {
+          base: displayValue(base.columns[c]!.get(br)),
+          ours: displayValue(ours.columns[c]!.get(or)),
+          theirs: displayValue(theirs.columns[c]!.get(tr)),
+        }, 'changed on both sides to different values');
+      }
+      merged.push(theirsChanged[c] ? 1 : 0);
+    });
+    out.set(k, (c) => (merged[c] ? theirs.columns[c]!.get(tr) : ours.columns[c]!.get(or)));
+  }
+  for (const [k, br] of base.index) {
+    if (theirs.index.has(k)) continue; // still there on theirs
+    const or = ours.index.get(k);
+    if (or === undefined) continue; // deleted on both
+    const changedOnOurs = rowCells(ours, or).some((v, c) => v !== rowCells(base, br)[c]);
+    if (changedOnOurs) conflict(k, base, br, '*', {}, 'deleted on theirs, updated on ours');
+    else out.delete(k);
+  }
+  if (conflicts.length > before) return undefined;
+
+  const table = buildTable(schema, [...out.values()]);
+  const settings = { codec: om!.codec, chunkRows: om!.chunkRows, keys };
+  const { chunks } = await writeChunks(ctx.runtime, { schema, batches: table.batches }, settings);
+  return putManifest(ctx.chunks, makeManifest(om!.schema, chunks.map(({ written: _w, ...r }) => r), settings));
+}

@@ -1,0 +1,154 @@
+import { tableFromArrays } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+
+import { withTempStore } from './helpers.js';
+
+/** A keyed table: id (key), name, score. */
+function people(rows: [number, string, number][]) {
+  return tableFromArrays({
+    id: new Int32Array(rows.map((r) => r[0])),
+    name: rows.map((r) => r[1]),
+    score: new Float64Array(rows.map((r) => r[2])),
+  });
+}
+
+async function rowsOf(store: import('../src/index.js').Store, table: string, branch = 'main') {
+  const t = await store.read(table, { branch });
+  return t.toArray().map((r) => Object.values(r.toJSON() as Record<string, unknown>)).sort((a, b) => (a[0] as number) - (b[0] as number));
+}
+
+describe('merge', () => {
+  it('fast-forwards when main has not moved, and is up to date afterwards', async () => {
+    await withTempStore(async (store) => {
+      await store.write('t', people([[1, 'a', 1]]));
+      await store.createBranch('dev');
+      const w = await store.write('t', people([[2, 'b', 2]]), { branch: 'dev', mode: 'append' });
+      expect(await store.merge('dev')).toEqual({ status: 'fast-forward', commit: w.commit, tables: [], conflicts: [] });
+      expect(await store.merge('dev')).toMatchObject({ status: 'up-to-date' });
+      expect(await rowsOf(store, 't')).toEqual([[1, 'a', 1], [2, 'b', 2]]);
+    });
+  });
+
+  it('takes each side’s tables when they changed different tables', async () => {
+    await withTempStore(async (store) => {
+      await store.write('a', people([[1, 'a', 1]]));
+      await store.write('b', people([[1, 'b', 1]]));
+      await store.createBranch('dev');
+      await store.write('a', people([[1, 'a2', 1]]));
+      await store.write('b', people([[1, 'b2', 1]]), { branch: 'dev' });
+      await store.write('c', people([[3, 'c', 3]]), { branch: 'dev' });
+      const r = await store.merge('dev', { message: 'bring dev in' });
+      expect(r.status).toBe('merged');
+      expect(r.tables).toEqual([{ table: 'b', action: 'theirs' }, { table: 'c', action: 'theirs' }]);
+      expect(await rowsOf(store, 'a')).toEqual([[1, 'a2', 1]]);
+      expect(await rowsOf(store, 'b')).toEqual([[1, 'b2', 1]]);
+      expect(await rowsOf(store, 'c')).toEqual([[3, 'c', 3]]);
+      const head = (await store.log({ limit: 1 }))[0]!;
+      expect(head.message).toBe('bring dev in');
+      expect(head.parents).toHaveLength(2);
+    });
+  });
+
+  it('merges a keyed table row by row: inserts, deletes and updates of different columns from both sides', async () => {
+    await withTempStore(async (store) => {
+      await store.write('p', people([[1, 'ann', 10], [2, 'bob', 20], [3, 'cid', 30], [4, 'dan', 40]]), { keys: ['id'] });
+      await store.createBranch('dev');
+      // main: update 1.score, delete 3, insert 5
+      await store.write('p', people([[1, 'ann', 11], [2, 'bob', 20], [4, 'dan', 40], [5, 'eve', 50]]));
+      // dev: update 1.name, update 2.score, insert 6
+      await store.write('p', people([[1, 'ANN', 10], [2, 'bob', 22], [3, 'cid', 30], [4, 'dan', 40], [6, 'fay', 60]]), { branch: 'dev' });
+      const r = await store.merge('dev');
+      expect(r).toMatchObject({ status: 'merged', conflicts: [], tables: [{ table: 'p', action: 'row-merge' }] });
+      expect(await rowsOf(store, 'p')).toEqual([[1, 'ANN', 11], [2, 'bob', 22], [4, 'dan', 40], [5, 'eve', 50], [6, 'fay', 60]]);
+      expect((await store.describe('p')).keys).toEqual(['id']);
+    });
+  });
+
+  it('reports conflicts per key and column and commits nothing', async () => {
+    await withTempStore(async (store) => {
+      await store.write('p', people([[1, 'ann', 10], [2, 'bob', 20]]), { keys: ['id'] });
+      await store.write('plain', people([[1, 'x', 0]]));
+      await store.createBranch('dev');
+      await store.write('p', people([[1, 'ann', 11]]));
+      await store.write('p', people([[1, 'ann', 12], [2, 'bob', 21]]), { branch: 'dev' });
+      await store.write('plain', people([[1, 'y', 0]]));
+      await store.write('plain', people([[1, 'z', 0]]), { branch: 'dev' });
+      const head = (await store.log({ limit: 1 }))[0]!.commit;
+      const r = await store.merge('dev');
+      expect(r.status).toBe('conflicts');
+      expect(r.commit).toBe(head);
+      expect(r.conflicts).toEqual([
+        { table: 'p', kind: 'row', key: { id: 1 }, column: 'score', base: 10, ours: 11, theirs: 12, reason: 'changed on both sides to different values' },
+        { table: 'p', kind: 'row', key: { id: 2 }, column: '*', reason: 'updated on theirs, deleted on ours' },
+        { table: 'plain', kind: 'table', reason: 'changed on both sides and the table declares no key columns' },
+      ]);
+      expect((await store.log({ limit: 1 }))[0]!.commit).toBe(head);
+    });
+  });
+});
+
+describe('diff', () => {
+  it('lists changed tables and chunks, and rows by key for keyed tables', async () => {
+    await withTempStore(async (store) => {
+      await store.write('p', people([[1, 'ann', 10], [2, 'bob', 20], [3, 'cid', 30]]), { keys: ['id'], chunkRows: 2 });
+      await store.write('u', people([[1, 'u', 1]]));
+      await store.createTag('v1');
+      await store.write('p', people([[1, 'ann', 10], [2, 'bob', 25], [4, 'dan', 40]]), { chunkRows: 2 });
+      await store.write('n', people([[9, 'new', 9]]));
+      const d = await store.diff('v1', 'main');
+      expect(d.tables.map((t) => [t.table, t.status])).toEqual([['n', 'added'], ['p', 'changed']]);
+      const p = d.tables[1]!;
+      expect(p).toMatchObject({ fromVersion: 1, toVersion: 2, rowsAdded: 3, rowsRemoved: 3 });
+      expect(p.chunksAdded).toHaveLength(2);
+      expect(p.keyed).toEqual({ keys: ['id'], inserted: [{ id: 4 }], deleted: [{ id: 3 }], updated: [{ key: { id: 2 }, columns: ['score'] }] });
+    });
+  });
+
+  it('reads nothing for a table whose chunks are all shared', async () => {
+    await withTempStore(async (store) => {
+      await store.write('p', people([[1, 'a', 1], [2, 'b', 2]]), { keys: ['id'], chunkRows: 1 });
+      await store.createTag('v1');
+      await store.write('p', people([[3, 'c', 3]]), { mode: 'append', chunkRows: 1 });
+      const d = await store.diff('v1', 'main');
+      expect(d.tables[0]).toMatchObject({ chunksRemoved: [], rowsAdded: 1, keyed: { inserted: [{ id: 3 }], deleted: [], updated: [] } });
+    });
+  });
+});
+
+describe('change feed', () => {
+  it('lists commits since a given one, oldest first', async () => {
+    await withTempStore(async (store) => {
+      const first = await store.write('a', people([[1, 'a', 1]]));
+      await store.write('b', people([[1, 'b', 1]]), { message: 'b1' });
+      await store.write('a', people([[2, 'a', 2]]), { message: 'a2', mode: 'append' });
+      const changes = await store.changes({ since: first.commit });
+      expect(changes.map((c) => [c.message, c.tables.map((t) => `${t.table}@${t.version}`)])).toEqual([
+        ['b1', ['b@1']],
+        ['a2', ['a@2']],
+      ]);
+      expect(await store.changes({ since: (await store.log({ limit: 1 }))[0]!.commit })).toEqual([]);
+    });
+  });
+
+  it('delivers new commits to a subscriber as they land', async () => {
+    await withTempStore(async (store) => {
+      await store.write('a', people([[1, 'a', 1]]));
+      const sub = store.subscribe({ intervalMs: 20 });
+      const seen: string[] = [];
+      const reader = (async () => {
+        for await (const c of sub) {
+          seen.push(c.message);
+          if (seen.length === 3) sub.close();
+        }
+      })();
+      await store.write('a', people([[2, 'a', 2]]), { message: 'one' });
+      await store.write('b', people([[1, 'b', 1]]), { message: 'two' });
+      await store.transaction(async (tx) => {
+        await tx.write('a', people([[3, 'a', 3]]));
+        await tx.write('b', people([[3, 'b', 3]]));
+      }, { message: 'three' });
+      await reader;
+      expect(seen).toEqual(['one', 'two', 'three']);
+    });
+  });
+});
