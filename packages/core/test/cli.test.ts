@@ -134,4 +134,30 @@ describe('armillaria CLI', () => {
       });
     });
   });
+
+  it('branches, tags, merges, diffs and collects garbage', async () => {
+    await withTempDir(async (dir) => {
+      const s = join(dir, 'store');
+      await cli('--store', s, 'init');
+      await writeFile(join(dir, 'p.csv'), 'id,name\n1,ann\n2,bob\n');
+      await writeFile(join(dir, 'p2.csv'), 'id,name\n1,ann\n2,BOB\n3,cid\n');
+      expect((await cli('--store', s, 'import', 'p', join(dir, 'p.csv'), '--keys', 'id')).code).toBe(0);
+      expect(await cli('--store', s, 'tag', 'create', 'v1')).toMatchObject({ code: 0 });
+      expect((await cli('--store', s, 'branch', 'create', 'dev')).out).toMatch(/^created branch dev at [0-9a-f]{12}\n$/);
+      await cli('--store', s, 'import', 'p', join(dir, 'p2.csv'), '--branch', 'dev');
+      const branches = JSON.parse((await cli('--store', s, 'branch', 'list', '--json')).out) as { name: string }[];
+      expect(branches.map((b) => b.name)).toEqual(['dev', 'main']);
+      const diff = await cli('--store', s, 'diff', 'v1', 'dev');
+      expect(diff.out).toContain('by key (id): 1 inserted, 0 deleted, 1 updated');
+      const merged = await cli('--store', s, 'merge', 'dev');
+      expect(merged).toMatchObject({ code: 0, out: expect.stringMatching(/^fast-forward \(main at [0-9a-f]{12}\)\n$/) as unknown });
+      const old = JSON.parse((await cli('--store', s, 'show', 'p', '--ref', 'v1', '--json')).out) as { rows: number };
+      expect(old.rows).toBe(2);
+      expect((await cli('--store', s, 'branch', 'delete', 'dev')).out).toContain('deleted branch dev');
+      expect(await cli('--store', s, 'branch', 'delete', 'main')).toMatchObject({ code: 2, err: 'error: refs: the default branch "main" cannot be deleted\n' });
+      const gc = JSON.parse((await cli('--store', s, 'gc', '--json')).out) as { deleted: number };
+      expect(gc.deleted).toBe(0); // everything is reachable or young
+      expect((await cli('--store', s, 'verify')).code).toBe(0);
+    });
+  });
 });

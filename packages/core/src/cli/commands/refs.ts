@@ -1,0 +1,106 @@
+/** Branch, tag, merge and diff commands. */
+import type { Command } from 'commander';
+
+import type { CliContext } from '../context.js';
+import { printJson, printTable } from '../output.js';
+
+export function registerRefCommands({ program, open }: CliContext): void {
+  const branch = program.command('branch').description('create, list, rename and delete branches');
+  branch
+    .command('create')
+    .argument('<name>', 'new branch')
+    .option('--from <ref>', 'branch, tag or commit to start from', 'main')
+    .option('--json', 'print as JSON')
+    .action(async (name: string, o: { from: string; json?: boolean }) => {
+      const commit = await (await open()).createBranch(name, { from: o.from });
+      if (o.json) printJson({ branch: name, commit });
+      else process.stdout.write(`created branch ${name} at ${commit.slice(0, 12)}\n`);
+    });
+  listCommand(branch, 'branches', async () => (await open()).branches());
+  branch
+    .command('rename')
+    .argument('<from>')
+    .argument('<to>')
+    .action(async (from: string, to: string) => {
+      await (await open()).renameBranch(from, to);
+      process.stdout.write(`renamed branch ${from} to ${to}\n`);
+    });
+  branch
+    .command('delete')
+    .argument('<name>')
+    .action(async (name: string) => {
+      const commit = await (await open()).deleteBranch(name);
+      process.stdout.write(`deleted branch ${name} (was ${commit.slice(0, 12)}; recover with: branch create ${name} --from ${commit})\n`);
+    });
+
+  const tag = program.command('tag').description('create, list and delete tags');
+  tag
+    .command('create')
+    .argument('<name>', 'new tag')
+    .option('--at <ref>', 'branch, tag or commit to tag', 'main')
+    .option('--json', 'print as JSON')
+    .action(async (name: string, o: { at: string; json?: boolean }) => {
+      const commit = await (await open()).createTag(name, { at: o.at });
+      if (o.json) printJson({ tag: name, commit });
+      else process.stdout.write(`created tag ${name} at ${commit.slice(0, 12)}\n`);
+    });
+  listCommand(tag, 'tags', async () => (await open()).tags());
+  tag
+    .command('delete')
+    .argument('<name>')
+    .action(async (name: string) => {
+      const commit = await (await open()).deleteTag(name);
+      process.stdout.write(`deleted tag ${name} (was ${commit.slice(0, 12)})\n`);
+    });
+
+  program
+    .command('merge')
+    .description('merge SOURCE (branch, tag or commit) into a branch: fast-forward, table-level or row-level by key')
+    .argument('<source>')
+    .option('--into <branch>', 'branch to merge into', 'main')
+    .option('-m, --message <text>', 'merge commit message')
+    .option('--json', 'print as JSON')
+    .action(async (source: string, o: { into: string; message?: string; json?: boolean }) => {
+      const r = await (await open()).merge(source, { into: o.into, message: o.message });
+      if (o.json) printJson(r);
+      else {
+        process.stdout.write(`${r.status}${r.commit ? ` (${o.into} at ${r.commit.slice(0, 12)})` : ''}\n`);
+        for (const t of r.tables) process.stdout.write(`  ${t.table}: ${t.action}\n`);
+        for (const c of r.conflicts) {
+          const where = c.kind === 'row' ? ` key ${JSON.stringify(c.key)} column ${c.column}` : '';
+          const values = c.ours !== undefined || c.theirs !== undefined ? ` (base ${JSON.stringify(c.base)}, ours ${JSON.stringify(c.ours)}, theirs ${JSON.stringify(c.theirs)})` : '';
+          process.stdout.write(`  conflict in ${c.table}${where}: ${c.reason}${values}\n`);
+        }
+      }
+      if (r.status === 'conflicts') process.exitCode = 1;
+    });
+
+  program
+    .command('diff')
+    .description('what changed from ref A to ref B: tables, chunks, and rows by key for keyed tables')
+    .argument('<a>')
+    .argument('<b>')
+    .option('--json', 'print as JSON')
+    .action(async (a: string, b: string, o: { json?: boolean }) => {
+      const d = await (await open()).diff(a, b);
+      if (o.json) return printJson(d);
+      if (d.tables.length === 0) return void process.stdout.write('no differences\n');
+      for (const t of d.tables) {
+        const v = `v${t.fromVersion ?? '-'} -> v${t.toVersion ?? '-'}`;
+        process.stdout.write(`${t.table}: ${t.status} (${v}), chunks +${t.chunksAdded.length} -${t.chunksRemoved.length}, rows in them +${t.rowsAdded} -${t.rowsRemoved}\n`);
+        if (t.keyed) process.stdout.write(`  by key (${t.keyed.keys.join(', ')}): ${t.keyed.inserted.length} inserted, ${t.keyed.deleted.length} deleted, ${t.keyed.updated.length} updated\n`);
+      }
+    });
+}
+
+function listCommand(parent: Command, what: string, list: () => Promise<{ name: string; commit: string }[]>): void {
+  parent
+    .command('list')
+    .description(`list ${what}`)
+    .option('--json', 'print as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const refs = await list();
+      if (o.json) return printJson(refs.map(({ name, commit }) => ({ name, commit })));
+      printTable(['NAME', 'COMMIT'], refs.map((r) => [r.name, r.commit.slice(0, 12)]));
+    });
+}

@@ -1,0 +1,130 @@
+/** Table commands: import, export, tables, show, log. */
+import { Option } from 'commander';
+
+import { openTableFile } from '../../io/read-file.js';
+import { writeTableFile } from '../../io/write-file.js';
+import { DEFAULT_BRANCH, type TableInfo } from '../../store.js';
+import { CODECS, type Codec } from '../../table/parquet-codec.js';
+import { atOptions, positiveInt, withAtFlags, type AtFlags, type CliContext } from '../context.js';
+import { formatBytes, printJson, printTable, progress } from '../output.js';
+
+export function tableInfoJson(t: TableInfo): Record<string, unknown> {
+  return {
+    name: t.name,
+    version: t.version,
+    commit: t.commit,
+    manifest: t.manifest,
+    rows: t.rows,
+    chunks: t.chunks,
+    bytes: t.bytes,
+    codec: t.codec,
+    ...(t.keys ? { keys: t.keys } : {}),
+    schema: t.schema.fields.map((f) => ({ name: f.name, type: String(f.type), nullable: f.nullable })),
+    metadata: Object.fromEntries(t.schema.metadata),
+  };
+}
+
+export function registerTableCommands({ program, open }: CliContext): void {
+  program
+    .command('import')
+    .description('write a .parquet, .csv or .arrow file as a new version of TABLE (streamed in batches)')
+    .argument('<table>', 'table name')
+    .argument('<file>', 'input file; format from the extension')
+    .addOption(new Option('--mode <mode>', 'overwrite the table or append to it').choices(['overwrite', 'append']).default('overwrite'))
+    .option('-m, --message <text>', 'commit message')
+    .option('--branch <name>', 'branch to commit to', DEFAULT_BRANCH)
+    .option('--keys <columns>', 'declare key columns (comma-separated) for row-level merge and diff')
+    .addOption(new Option('--codec <codec>', 'Parquet codec for new chunks').choices([...CODECS]))
+    .option('--chunk-rows <n>', 'rows per chunk', positiveInt)
+    .option('--json', 'print the result as JSON')
+    .action(async (table: string, file: string, o: { mode: 'overwrite' | 'append'; message?: string; branch: string; keys?: string; codec?: Codec; chunkRows?: number; json?: boolean }) => {
+      const store = await open();
+      const source = await openTableFile(file);
+      const bar = progress(`import ${table}`, source.totalRows, 'rows', !o.json);
+      try {
+        const r = await store.write(table, source, {
+          mode: o.mode,
+          message: o.message ?? `import ${file}`,
+          branch: o.branch,
+          codec: o.codec,
+          chunkRows: o.chunkRows,
+          ...(o.keys ? { keys: o.keys.split(',').map((k) => k.trim()) } : {}),
+          onProgress: (rows) => bar.update(rows),
+        });
+        bar.stop();
+        if (o.json) printJson(r);
+        else {
+          process.stdout.write(
+            `${table}: version ${r.version}, ${r.rows} rows in ${r.chunks} chunks (${r.newChunks} new, ${formatBytes(r.newBytes)}), commit ${r.commit.slice(0, 12)}\n`,
+          );
+        }
+      } finally {
+        bar.stop();
+      }
+    });
+
+  withAtFlags(
+    program
+      .command('export')
+      .description('write TABLE to a .parquet, .csv or .arrow file (format from the extension)')
+      .argument('<table>', 'table name')
+      .argument('<file>', 'output file'),
+  )
+    .option('--json', 'print the result as JSON')
+    .action(async (table: string, file: string, o: AtFlags & { json?: boolean }) => {
+      const store = await open();
+      const info = await store.describe(table, atOptions(o));
+      const bar = progress(`export ${table}`, info.rows, 'rows', !o.json);
+      let done = 0;
+      const counted = (async function* () {
+        for await (const b of store.scan(table, { ref: info.commit })) {
+          done += b.numRows;
+          bar.update(done);
+          yield b;
+        }
+      })();
+      const rows = await writeTableFile(file, info.schema, counted);
+      bar.stop();
+      if (o.json) printJson({ table, version: info.version, rows, file });
+      else process.stdout.write(`${table}: exported version ${info.version}, ${rows} rows to ${file}\n`);
+    });
+
+  withAtFlags(program.command('tables').description('list the tables on a branch (or at a ref or time)'), { version: false })
+    .option('--json', 'print as JSON')
+    .action(async (o: AtFlags & { json?: boolean }) => {
+      const tables = await (await open()).tables(atOptions(o));
+      if (o.json) return printJson(tables.map(tableInfoJson));
+      if (tables.length === 0) return void process.stdout.write('no tables\n');
+      printTable(['TABLE', 'VERSION', 'ROWS', 'CHUNKS', 'BYTES'], tables.map((t) => [t.name, t.version, t.rows, t.chunks, formatBytes(t.bytes)]));
+    });
+
+  program
+    .command('log')
+    .description('show commit history, newest first; with TABLE, only commits that changed it')
+    .argument('[table]', 'table name')
+    .option('--branch <name>', 'branch (default: main)')
+    .option('--ref <ref>', 'start from a tag or commit instead')
+    .option('-n, --limit <n>', 'at most this many commits', positiveInt)
+    .option('--json', 'print as JSON')
+    .action(async (table: string | undefined, o: { branch?: string; ref?: string; limit?: number; json?: boolean }) => {
+      const entries = await (await open()).log({ ...atOptions(o), table, limit: o.limit });
+      if (o.json) return printJson(entries);
+      for (const e of entries) {
+        const changes = e.changes.map((c) => (c.version < 0 ? `${c.table} (dropped)` : `${c.table}@v${c.version}`)).join(', ');
+        const merge = e.parents.length > 1 ? `Merge:   ${e.parents.map((p) => p.slice(0, 12)).join(' ')}\n` : '';
+        process.stdout.write(`commit ${e.commit}\n${merge}Date:    ${e.time}\nTables:  ${changes || '(none)'}\n\n    ${e.message}\n\n`);
+      }
+    });
+
+  withAtFlags(program.command('show').description('schema, rows, chunks and bytes of a table version').argument('<table>', 'table name'))
+    .option('--json', 'print as JSON')
+    .action(async (table: string, o: AtFlags & { json?: boolean }) => {
+      const t = await (await open()).describe(table, atOptions(o));
+      if (o.json) return printJson(tableInfoJson(t));
+      process.stdout.write(
+        `table    ${t.name}\nversion  ${t.version}\ncommit   ${t.commit}\nrows     ${t.rows}\n` +
+          `chunks   ${t.chunks} (${t.codec})\nbytes    ${formatBytes(t.bytes)}\n${t.keys ? `keys     ${t.keys.join(', ')}\n` : ''}schema\n`,
+      );
+      printTable(['  COLUMN', 'TYPE', 'NULLABLE'], t.schema.fields.map((f) => [`  ${f.name}`, String(f.type), f.nullable ? 'yes' : 'no']));
+    });
+}

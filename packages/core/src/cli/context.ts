@@ -1,0 +1,55 @@
+/** What every command module gets: the program (for global options) and a way to open the store. */
+import { Command, InvalidArgumentError as CommanderArgumentError } from 'commander';
+
+import { DEFAULT_BRANCH, openStore, type AtOptions, type Store } from '../store.js';
+
+export interface GlobalOptions {
+  store: string;
+  phase?: string;
+}
+
+export interface CliContext {
+  program: Command;
+  open(): Promise<Store>;
+}
+
+export function makeContext(program: Command): CliContext {
+  return {
+    program,
+    open: () => {
+      const g = program.opts<GlobalOptions>();
+      return openStore(g.store, { phase: g.phase });
+    },
+  };
+}
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new CommanderArgumentError(`expected a positive integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** Flags that pick what to read: `--branch`, `--ref`, `--as-of`, `--version`. */
+export interface AtFlags {
+  branch?: string;
+  ref?: string;
+  asOf?: string;
+  version?: number;
+}
+
+export function withAtFlags(cmd: Command, what: { version?: boolean } = {}): Command {
+  cmd
+    .option('--branch <name>', 'branch to read (default: main)')
+    .option('--ref <ref>', 'a tag or commit id to read instead of a branch')
+    .option('--as-of <time>', 'the state at this ISO 8601 time');
+  if (what.version !== false) cmd.option('--version <n>', 'table version (default: latest)', positiveInt);
+  return cmd;
+}
+
+export function atOptions(o: AtFlags): AtOptions {
+  return {
+    ...(o.ref !== undefined ? { ref: o.ref } : { branch: o.branch ?? DEFAULT_BRANCH }),
+    ...(o.asOf !== undefined ? { asOf: o.asOf } : {}),
+    ...(o.version !== undefined ? { version: o.version } : {}),
+  };
+}
