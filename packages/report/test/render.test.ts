@@ -1,0 +1,146 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { aggregate, renderCharts, renderHtml, renderReport, type RunFile } from '../src/index.js';
+import { fixtureRuns, laterRun } from './helpers.js';
+
+/** Text a reader would see in a fragment: tags dropped, entities decoded, whitespace collapsed. */
+function text(fragment: string): string {
+  return fragment
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+function row(html: string, rowId: string): string {
+  const m = html.match(new RegExp(`<tr data-row="${rowId.replace(/\|/g, '\\|')}">([\\s\\S]*?)</tr>`));
+  if (!m) throw new Error(`no ladder row ${rowId}`);
+  return m[1]!;
+}
+
+function cell(rowHtml: string, phase: string): string {
+  const m = rowHtml.match(new RegExp(`<td class="([^"]*)" data-phase="${phase}"([^>]*)>([\\s\\S]*?)</td>`));
+  if (!m) throw new Error(`no cell ${phase}`);
+  return m[0];
+}
+
+describe('renderReport', () => {
+  let html: string;
+  beforeAll(async () => {
+    html = await renderReport(fixtureRuns(), { generatedAt: '2025-11-24T12:00:00Z' });
+  });
+
+  it('is one self-contained document: no scripts, no external resources', () => {
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(\s*['"]?https?:/i);
+    expect(html).not.toMatch(/\s(src|href)="https?:/i);
+  });
+
+  it('says what was measured, where and with what', () => {
+    const header = text(html.slice(0, html.indexOf('</header>')));
+    expect(header).toContain('Armillaria phases against Delta Lake on ref-2core · full run · latest 2025-11-24 09:10 UTC');
+    expect(header).toContain('7e8d9c0');
+    expect(header).toContain('AMD EPYC 7B13 (2 vCPU) · 2 cores · 8 GiB RAM');
+    expect(header).toContain('Node v20.19.5 · rustc 1.86.0 · deltalake 1.2.1 · pyarrow 21.0.0');
+    expect(header).toContain('2 runs on this machine, 2025-11-20 – 2025-11-24');
+    expect(header).toContain('seed-narrow (100K, 500K); seed-wide (100K, 1M)');
+    expect(header).toContain('1 regression in the latest run against the previous one (tolerance 10%): batch write seed-narrow 500K −20.0%');
+  });
+
+  it('lays the ladder out as the roadmap table: phases in order, Delta last', () => {
+    const head = html.slice(html.indexOf('<table class="ladder">'), html.indexOf('</thead>', html.indexOf('<table class="ladder">')));
+    expect(text(head)).toBe('Operation Rows sequential batch mmap parallel-parse native-parquet pushdown Delta Lake');
+  });
+
+  it('shows median MB/s with ratios to Delta and sequential, and the regression flag', () => {
+    const r = row(html, 'write|seed-narrow|500000|zstd|');
+    expect(text(r.slice(0, r.indexOf('<td class="cell')))).toBe('Write 500K');
+    const batch = cell(r, 'batch');
+    expect(text(batch)).toBe('400 MB/s 2.50× Delta 2.00× seq ▼ −20.0%');
+    expect(batch).toContain('regressed');
+    expect(batch).toMatch(/title="median 400 MB\/s · min–max 339 MB\/s – 412 MB\/s · time median 20.0 ms \(19.4 ms – 23.6 ms\) over 5 tries · run 2025-11-24 09:10 UTC @ 7e8d9c0"/);
+    expect(text(cell(r, 'sequential'))).toBe('200 MB/s 1.25× Delta');
+    expect(text(cell(r, 'delta'))).toBe('160 MB/s 0.80× seq');
+  });
+
+  it('shows statuses as statuses, never as numbers', () => {
+    const r = row(html, 'read|seed-narrow|500000|zstd|');
+    const rejected = cell(r, 'parallel-parse');
+    expect(text(rejected)).toBe('rejected');
+    expect(rejected).toContain('read check failed: 499712 rows, expected 500000');
+    expect(text(cell(r, 'native-parquet'))).toBe('not implemented');
+    expect(text(cell(r, 'pushdown'))).toBe('—');
+    expect(text(cell(r, 'mmap'))).toBe('1.00 GB/s 2.00× Delta 2.50× seq');
+    expect(cell(r, 'mmap')).toContain('best');
+  });
+
+  it('explains the throughput definition', () => {
+    expect(text(html)).toContain('Throughput = Arrow in-memory bytes of the input table / wall time of the operation, for both engines');
+  });
+
+  it('reports storage with dedup, and the original formula only as a labelled continuity figure', () => {
+    const storage = text(html.slice(html.indexOf('<section id="storage">'), html.indexOf('</section>', html.indexOf('<section id="storage">'))));
+    expect(storage).toContain('Versions · seed-narrow 100K insert 3% of rows mid-table, 10 versions sequential 10 1.48 MB 87.1% 90.8%');
+    expect(storage).toContain('Delta Lake 10 10.9 MB 6.0% 31.9%');
+    expect(storage).toContain('Continuity figure: the original system\'s "dedup"');
+  });
+
+  it('reports branch creation and time travel', () => {
+    const latency = text(html.slice(html.indexOf('<section id="latency">'), html.indexOf('</section>', html.indexOf('<section id="latency">'))));
+    expect(latency).toContain('Branch seed-narrow 100K batch 350 µs 340 µs – 413 µs 1.14× ref 212 B · tables 1');
+    expect(latency).toContain('Branch seed-narrow 100K Delta Lake not implemented delta-rs has no branches');
+    expect(latency).toContain('Time-travel seed-narrow 100K batch 4.00 ms 3.88 ms – 4.72 ms 3.00× 1.25×');
+  });
+
+  it('lists the regression with both runs', () => {
+    const history = text(html.slice(html.indexOf('<section id="history">'), html.indexOf('</section>', html.indexOf('<section id="history">'))));
+    expect(history).toContain('slower Write · seed-narrow 500K · zstd batch 500 MB/s 2025-11-20 @ 1f3c9a2 400 MB/s 2025-11-24 @ 7e8d9c0 −20.0%');
+  });
+
+  it('inlines every chart as SVG, with unique ids across the page', () => {
+    expect(html.match(/<svg /g)).toHaveLength(14); // 4 throughput, 3 timed cases, 1 storage, 6 history
+    const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('lists the environment of every run', () => {
+    const env = text(html.slice(html.indexOf('<section id="environment">')));
+    expect(env).toContain('2025-11-24 09:10 UTC 2025-11-24T09:10:37Z-7e8d9c0 7e8d9c0b1a2f v20.19.5 1.86.0 3.11.2 1.2.1 21.0.0 0.7.1 21.1.0 49');
+    expect(env).toContain('sequential codec=zstd threads=1 chunkRows=65536');
+    expect(env).toContain('Generated by @armillaria/report on 2025-11-24 12:00 UTC');
+  });
+});
+
+describe('renderHtml', () => {
+  it('escapes text that comes from results files', async () => {
+    const runs = fixtureRuns();
+    const evil: RunFile = laterRun(runs[1]!, 'r3', '2025-11-25T09:00:00Z', (results) => {
+      Object.assign(results.find((r) => r.phase === 'mmap' && r.case === 'read')!, { status: 'error', error: '<script>alert(1)</script>' });
+      return results;
+    });
+    const agg = aggregate([...runs, evil]);
+    const html = renderHtml(agg, await renderCharts(agg));
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
+  });
+
+  it('draws its charts without vega warnings', async () => {
+    const charts = await renderCharts(aggregate(fixtureRuns()));
+    expect(charts.warnings).toEqual([]);
+    expect(charts.throughput.map((c) => c.title)).toEqual([
+      'Write throughput · seed-narrow',
+      'Read throughput · seed-narrow',
+      'Write throughput · seed-wide',
+      'Read throughput · seed-wide',
+    ]);
+  });
+
+  it('renders a page that says so when there are no runs', async () => {
+    const html = await renderReport([]);
+    expect(text(html)).toContain('No benchmark runs found.');
+  });
+
+  it('says when there is only one run to compare', async () => {
+    const html = await renderReport([fixtureRuns()[0]!]);
+    expect(text(html)).toContain('Only one run on this machine: no history to compare yet.');
+  });
+});
