@@ -172,17 +172,14 @@ export class LocalBackend implements ObjectBackend {
     return n;
   }
 
+  /**
+   * The reflog is a recovery aid, not the source of truth, so it is not fsynced (as in Git): a power
+   * loss can drop its last lines, never a ref update. This keeps branch creation at one file fsync.
+   */
   private async appendRefLog(name: string, entry: RefLogEntry): Promise<void> {
     const path = join(this.root, LOGS_DIR, REFS_DIR, name);
     await this.ensureDir(dirname(path));
-    if (!this.fsync) return appendFile(path, `${JSON.stringify(entry)}\n`);
-    const fh = await open(path, 'a');
-    try {
-      await fh.write(`${JSON.stringify(entry)}\n`);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await appendFile(path, `${JSON.stringify(entry)}\n`);
   }
 
   async listRefs(prefix: string): Promise<string[]> {

@@ -130,11 +130,19 @@ export class RefStore {
     return kind === 'branch' ? new BranchNotFoundError(name) : new RefNotFoundError(`tags/${name}`);
   }
 
-  /** `a/b` cannot coexist with `a` (one would be a file, the other a directory). */
+  /**
+   * `a/b` cannot coexist with `a` (one would be a file, the other a directory). Checked along the
+   * name's own path, O(depth), so creating a branch costs the same however many branches exist.
+   */
   private async checkHierarchy(kind: NameKind & RefKind, name: string): Promise<void> {
-    const existing = await this.backend.listRefs(PREFIX[kind]);
-    const full = PREFIX[kind] + name;
-    const clash = existing.find((e) => e.startsWith(`${full}/`) || full.startsWith(`${e}/`));
-    if (clash) throw new InvalidNameError(kind, name, `clashes with existing ${kind} "${clash.slice(PREFIX[kind].length)}"`);
+    const parts = name.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const prefix = parts.slice(0, i).join('/');
+      if (await this.backend.readRef(PREFIX[kind] + prefix).catch(() => undefined)) {
+        throw new InvalidNameError(kind, name, `clashes with existing ${kind} "${prefix}"`);
+      }
+    }
+    const below = await this.backend.listRefs(`${PREFIX[kind]}${name}/`);
+    if (below.length > 0) throw new InvalidNameError(kind, name, `clashes with existing ${kind} "${below[0]!.slice(PREFIX[kind].length)}"`);
   }
 }
