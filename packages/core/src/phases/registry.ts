@@ -2,19 +2,34 @@
  * The phase registry and selection. Precedence: explicit option > env ARMILLARIA_PHASE > 'auto'.
  * 'auto' picks the last phase in PHASE_ORDER that is registered and whose requirements are met.
  *
- * | phase          | chunk I/O                    | Parquet codec           |
- * |----------------|------------------------------|-------------------------|
- * | sequential     | one file at a time (TS)      | parquet-wasm, one chunk |
+ * Phases are cumulative presets; each file says what it changes relative to the previous one.
  *
- * Later phases (batch, mmap, parallel-parse, native-parquet, pushdown) register here, one file each.
+ * | phase          | writes: encode / store               | reads: fetch / decode                  | pushdown |
+ * |----------------|--------------------------------------|----------------------------------------|----------|
+ * | sequential     | wasm / one object at a time (TS)     | one at a time (TS) / wasm              | no       |
+ * | batch          | wasm / native putChunks (parallel)   | native getChunks (parallel) / wasm     | no       |
+ * | mmap           | wasm / native putChunks              | native mapChunks (zero-copy) / wasm    | no       |
+ * | parallel-parse | wasm / native putChunks              | mapChunks / native decodeChunks (par.) | no       |
+ * | native-parquet | native writeTable (all of it)        | native readTable (all of it)           | no       |
+ * | pushdown       | native writeTable                    | native readTable                       | yes      |
  */
 import { InvalidArgumentError, NativeUnavailableError } from '../errors.js';
 import { nativeStatus } from '../native.js';
+import { batch } from './batch.js';
+import { mmap } from './mmap.js';
+import { nativeParquet } from './native-parquet.js';
+import { parallelParse } from './parallel-parse.js';
+import { pushdown } from './pushdown.js';
 import { sequential } from './sequential.js';
 import { PHASE_ORDER, type Phase, type PhaseName } from './types.js';
 
-export const PHASES: Partial<Record<PhaseName, Phase>> = {
+export const PHASES: Record<PhaseName, Phase> = {
   sequential,
+  batch,
+  mmap,
+  'parallel-parse': parallelParse,
+  'native-parquet': nativeParquet,
+  pushdown,
 };
 
 export type PhaseRequest = PhaseName | 'auto';
@@ -36,16 +51,11 @@ export function resolvePhase(requested: string | undefined = process.env.ARMILLA
     const native = nativeStatus().available;
     for (const name of [...PHASE_ORDER].reverse()) {
       const phase = PHASES[name];
-      if (phase && (!phase.needsNative || native)) return phase;
+      if (!phase.needsNative || native) return phase;
     }
     return sequential;
   }
   const phase = PHASES[request];
-  if (!phase) {
-    throw new InvalidArgumentError(
-      `phases: phase "${request}" is not implemented yet (available: ${Object.keys(PHASES).join(', ')})`,
-    );
-  }
   if (phase.needsNative) {
     const status = nativeStatus();
     if (!status.available) throw new NativeUnavailableError(`phase "${request}"`, status.errors, { cause: status.cause });

@@ -5,22 +5,23 @@
 import type { RecordBatch } from 'apache-arrow';
 
 import { checkHash } from '../chunk-store/chunk-store.js';
-import { decodeChunk, encodeChunk } from '../table/parquet-codec.js';
-import { chunkStats } from '../table/stats.js';
+import { decodeEach, encodeSlices } from '../table/chunk-codec.js';
 import type { Phase, PhaseContext, PhaseRuntime, StoredChunk } from './types.js';
 
 export const sequential: Phase = {
   name: 'sequential',
   summary: 'one chunk at a time: encode, hash, write; read, decode (pure TS/wasm, no addon)',
   needsNative: false,
+  pushdown: false,
   create({ chunks }: PhaseContext): PhaseRuntime {
     return {
-      async writeChunks(slices, { codec, chunkRows }) {
+      pushdown: false,
+      async writeChunks(slices, settings) {
         const out: StoredChunk[] = [];
         for (const slice of slices) {
-          const bytes = encodeChunk(slice, codec, chunkRows);
-          const put = await chunks.put(bytes);
-          out.push({ id: put.id, rows: slice.numRows, bytes: bytes.byteLength, stats: chunkStats(slice), written: put.written });
+          const [chunk] = encodeSlices([slice], settings);
+          const put = await chunks.put(chunk!.bytes);
+          out.push({ id: put.id, rows: chunk!.rows, bytes: chunk!.bytes.byteLength, stats: chunk!.stats, written: put.written });
         }
         return out;
       },
@@ -29,7 +30,7 @@ export const sequential: Phase = {
         for (const ref of refs) {
           const bytes = await chunks.get(ref.id);
           if (verify) checkHash(ref.id, bytes);
-          out.push(...decodeChunk(bytes, ref.rows, columns).batches);
+          out.push(...decodeEach([bytes], [ref], columns));
         }
         return out;
       },

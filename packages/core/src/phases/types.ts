@@ -32,6 +32,8 @@ export interface ReadChunksOptions {
 
 /** What a phase does for one store. */
 export interface PhaseRuntime {
+  /** Skip chunks by statistics and decode only the needed columns (else: decode all, then filter). */
+  readonly pushdown: boolean;
   /** Encodes each slice as one chunk, stores them all; results in input order. */
   writeChunks(slices: readonly Table[], settings: EncodeSettings): Promise<StoredChunk[]>;
   /** Fetches and decodes `chunks`, in order; fails as a whole if any is missing or corrupt. */
@@ -50,5 +52,7 @@ export interface Phase {
   summary: string;
   /** True when the phase cannot run without @armillaria/native. */
   needsNative: boolean;
+  /** Reads skip chunks by statistics and decode only requested columns. */
+  pushdown: boolean;
   create(ctx: PhaseContext): PhaseRuntime;
 }

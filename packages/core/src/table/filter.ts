@@ -113,6 +113,14 @@ function test(op: CompareOp, c: number | undefined): boolean {
   }
 }
 
+/** The columns a filter reads. */
+export function filterColumns(filter: Filter): string[] {
+  const f = filter as Record<string, unknown>;
+  if (Array.isArray(f.and) || Array.isArray(f.or)) return ((f.and ?? f.or) as Filter[]).flatMap(filterColumns);
+  if (f.not) return filterColumns(f.not as Filter);
+  return [f.column as string];
+}
+
 /** One byte per row: 1 where the row matches. */
 export function filterMask(filter: Filter, batch: RecordBatch): Uint8Array {
   const n = batch.numRows;

@@ -7,7 +7,7 @@ import { RecordBatch, Schema, Table } from 'apache-arrow';
 import { manifestSchema, type ChunkRef, type Manifest } from '../catalog/manifest.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { PhaseRuntime } from '../phases/types.js';
-import { filterMask, mayMatch, validateFilter, type Filter } from './filter.js';
+import { filterColumns, filterMask, mayMatch, validateFilter, type Filter } from './filter.js';
 
 const CHUNKS_PER_CALL = 16;
 
@@ -27,7 +27,11 @@ export async function readManifest(runtime: PhaseRuntime, manifest: Manifest, ta
   return new Table(schema, batches);
 }
 
-/** Streams a table version chunk group by chunk group (bounded memory). */
+/**
+ * Streams a table version chunk group by chunk group (bounded memory). With a pushdown runtime, chunks
+ * that the filter rules out by statistics are skipped and only the needed columns are decoded;
+ * otherwise every column of every chunk is decoded and the filter and projection apply afterwards.
+ */
 export async function* scanManifest(
   runtime: PhaseRuntime,
   manifest: Manifest,
@@ -36,30 +40,27 @@ export async function* scanManifest(
 ): AsyncIterable<RecordBatch> {
   const full = manifestSchema(manifest);
   const schema = projectSchema(full, options.columns, table);
-  const { filter } = options;
+  const { filter, columns } = options;
   if (filter) validateFilter(filter, full, table);
-  const refs: ChunkRef[] = filter ? manifest.chunks.filter((c) => mayMatch(filter, c.stats, c.rows)) : manifest.chunks;
-  // With a filter, decode the filter's columns too, then project after masking.
-  const decodeColumns = options.columns && filter ? undefined : options.columns;
+  const refs: ChunkRef[] = filter && runtime.pushdown ? manifest.chunks.filter((c) => mayMatch(filter, c.stats, c.rows)) : manifest.chunks;
+  const decode = !runtime.pushdown || !columns ? undefined : filter ? [...new Set([...columns, ...filterColumns(filter)])] : columns;
+  const decodedSchema = decode ? projectSchema(full, decode, table) : full;
   for (let i = 0; i < refs.length; i += CHUNKS_PER_CALL) {
     const group = refs.slice(i, i + CHUNKS_PER_CALL);
-    for (const decoded of await runtime.readChunks(group, { columns: decodeColumns, verify: options.verify })) {
-      const b = new RecordBatch(decodeColumns ? projectSchema(full, decodeColumns, table) : full, conformData(decoded, decodeColumns));
-      const kept = filter ? maskedSlices(b, filterMask(filter, b)) : [b];
-      for (const k of kept) yield options.columns && !decodeColumns ? reorder(k, schema, options.columns) : new RecordBatch(schema, k.data);
+    for (const decoded of await runtime.readChunks(group, { columns: decode, verify: options.verify })) {
+      const b = new RecordBatch(decodedSchema, selectColumns(decoded, decode));
+      for (const kept of filter ? maskedSlices(b, filterMask(filter, b)) : [b]) {
+        yield new RecordBatch(schema, columns ? selectColumns(kept, columns) : kept.data);
+      }
     }
   }
 }
 
-/** Readers return projected columns in file order: put them in the requested order. */
-function conformData(batch: RecordBatch, columns: readonly string[] | undefined) {
+/** The batch's data with `columns` in that order (readers return projected columns in file order). */
+function selectColumns(batch: RecordBatch, columns: readonly string[] | undefined) {
   if (!columns) return batch.data;
   const names = batch.schema.fields.map((f) => f.name);
   return batch.selectAt(columns.map((c) => names.indexOf(c))).data;
-}
-
-function reorder(batch: RecordBatch, schema: Schema, columns: readonly string[]): RecordBatch {
-  return new RecordBatch(schema, conformData(batch, columns));
 }
 
 /** The rows where `mask` is set, as zero-copy slices of `batch` (one per run of consecutive rows). */

@@ -1,0 +1,61 @@
+/**
+ * The typed face of @armillaria/native for the phases. Every call goes through `callNative`, so a
+ * native failure surfaces as an Armillaria error class with the native error as `cause`.
+ */
+import { callNative, NativeUnavailableError } from '../errors.js';
+import { nativeStatus } from '../native.js';
+import type { Codec } from '../table/parquet-codec.js';
+
+/** The subset of the addon's generated typings (packages/native/index.d.ts) that core uses. */
+interface NativeModule {
+  putChunks(root: string, chunks: Buffer[], options?: { fsync?: boolean }): Promise<{ id: string; written: boolean; bytes: number }[]>;
+  getChunks(root: string, ids: string[], options?: { verify?: boolean }): Promise<Buffer[]>;
+  mapChunks(root: string, ids: string[], options?: { verify?: boolean; copy?: boolean }): Promise<Buffer[]>;
+  decodeChunks(chunks: Buffer[], options?: { columns?: string[] }): Promise<Buffer>;
+  writeTable(
+    root: string,
+    ipcStream: Buffer,
+    options: { chunkRows: number; compression: Codec; fsync?: boolean },
+  ): Promise<{ id: string; rows: number; bytes: number; written: boolean; stats: string }[]>;
+  readTable(root: string, ids: string[], options?: { columns?: string[]; verify?: boolean }): Promise<Buffer>;
+  nativeInfo(): { version: string; threads: number; parquet: string };
+  errorCodes(): string[];
+}
+
+export interface NativeBinding {
+  putChunks(root: string, chunks: Uint8Array[], fsync: boolean): Promise<{ id: string; written: boolean; bytes: number }[]>;
+  getChunks(root: string, ids: string[], verify: boolean): Promise<Buffer[]>;
+  mapChunks(root: string, ids: string[], verify: boolean): Promise<Buffer[]>;
+  decodeChunks(chunks: Buffer[], columns?: readonly string[]): Promise<Buffer>;
+  writeTable(root: string, ipc: Uint8Array, settings: { chunkRows: number; codec: Codec; fsync: boolean }): Promise<{ id: string; rows: number; bytes: number; written: boolean; stats: string }[]>;
+  readTable(root: string, ids: string[], columns: readonly string[] | undefined, verify: boolean): Promise<Buffer>;
+}
+
+const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+/** The addon, wrapped. @throws {NativeUnavailableError} with the loader's reasons */
+export function nativeBinding(what: string): NativeBinding {
+  const status = nativeStatus();
+  if (!status.available) throw new NativeUnavailableError(what, status.errors, { cause: status.cause });
+  const m = status.module as unknown as NativeModule;
+  return {
+    putChunks: (root, chunks, fsync) => callNative(() => m.putChunks(root, chunks.map(asBuffer), { fsync })),
+    getChunks: (root, ids, verify) => callNative(() => m.getChunks(root, ids, { verify })),
+    mapChunks: (root, ids, verify) => callNative(() => m.mapChunks(root, ids, { verify })),
+    decodeChunks: (chunks, columns) => callNative(() => m.decodeChunks(chunks, columns ? { columns: [...columns] } : undefined)),
+    writeTable: (root, ipc, s) => callNative(() => m.writeTable(root, asBuffer(ipc), { chunkRows: s.chunkRows, compression: s.codec, fsync: s.fsync })),
+    readTable: (root, ids, columns, verify) => callNative(() => m.readTable(root, ids, { ...(columns ? { columns: [...columns] } : {}), verify })),
+  };
+}
+
+/** Version, thread count and parquet crate of the loaded addon (for results), or undefined. */
+export function nativeInfo(): { version: string; threads: number; parquet: string } | undefined {
+  const status = nativeStatus();
+  return status.available ? (status.module as unknown as NativeModule).nativeInfo() : undefined;
+}
+
+/** The error codes the addon can emit (drift guard against core/src/errors.ts). */
+export function nativeErrorCodes(): string[] | undefined {
+  const status = nativeStatus();
+  return status.available ? (status.module as unknown as NativeModule).errorCodes() : undefined;
+}

@@ -1,0 +1,38 @@
+/**
+ * native-parquet — the Arrow data crosses once, as IPC bytes: splitting, Parquet encode, statistics,
+ * hashing, writing and fsync are all native and parallel; reads fetch and decode natively and return
+ * one IPC stream that JS views without copying. Native: `writeTable`, `readTable`. Expected: 1.5x+.
+ */
+import { Table } from 'apache-arrow';
+
+import { tableFromIpcBytes, tableToIpcStream } from '../table/arrow-ipc.js';
+import type { ChunkStats } from '../table/stats.js';
+import { nativeBinding } from './native-binding.js';
+import type { Phase, PhaseContext, PhaseRuntime } from './types.js';
+
+export function nativeParquetRuntime({ root, fsync }: PhaseContext, name: string, pushdown: boolean): PhaseRuntime {
+  const native = nativeBinding(`phase "${name}"`);
+  return {
+    pushdown,
+    async writeChunks(slices, { codec, chunkRows }) {
+      if (slices.length === 0) return [];
+      // Each slice is one contiguous batch of chunkRows rows (the last may be shorter), so the
+      // native split at chunkRows reproduces exactly these chunks.
+      const ipc = tableToIpcStream(new Table(slices[0]!.schema, slices.flatMap((s) => s.batches)));
+      const stored = await native.writeTable(root, ipc, { chunkRows, codec, fsync });
+      return stored.map((c) => ({ id: c.id, rows: c.rows, bytes: c.bytes, written: c.written, stats: JSON.parse(c.stats) as ChunkStats }));
+    },
+    async readChunks(refs, { columns, verify }) {
+      if (refs.length === 0) return [];
+      return tableFromIpcBytes(await native.readTable(root, refs.map((r) => r.id), columns, verify ?? false)).batches;
+    },
+  };
+}
+
+export const nativeParquet: Phase = {
+  name: 'native-parquet',
+  summary: 'Arrow crosses once as IPC; Parquet encode/decode, statistics, hashing and I/O native and parallel',
+  needsNative: true,
+  pushdown: false,
+  create: (ctx) => nativeParquetRuntime(ctx, 'native-parquet', false),
+};

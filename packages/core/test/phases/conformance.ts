@@ -1,0 +1,109 @@
+/**
+ * One conformance suite for every phase: each `<phase>.test.ts` calls `phaseConformance(name)`.
+ * Phases must agree byte for byte: the same input and settings give the same chunk ids (hence the
+ * same manifest id) as `sequential`, the same tables on read, and the same errors.
+ */
+import { readFile, rm, writeFile } from 'node:fs/promises';
+
+import { describe, expect, it } from 'vitest';
+
+import { ChunkNotFoundError, CorruptChunkError, nativeStatus, PHASES, type PhaseName, type Store } from '../../src/index.js';
+import { objectPath } from '../../src/backend/layout.js';
+import { allTypesTable, narrowTable } from '../fixtures.js';
+import { withTempStore } from '../helpers.js';
+
+async function manifestOf(store: Store, table: string): Promise<{ chunks: { id: string }[] }> {
+  return JSON.parse(Buffer.from(await store.chunks.get((await store.describe(table)).manifest)).toString()) as { chunks: { id: string }[] };
+}
+
+/** Writes `t` with the sequential phase and returns its manifest id (the reference). */
+async function referenceManifest(t: import('apache-arrow').Table, chunkRows: number): Promise<string> {
+  return withTempStore(async (store) => {
+    await store.write('t', t, { chunkRows });
+    return (await store.describe('t')).manifest;
+  }, { phase: 'sequential' });
+}
+
+export function phaseConformance(name: PhaseName): void {
+  // Under CI, ARMILLARIA_NATIVE=require turns a missing addon into a failure here instead of a skip.
+  const runnable = !PHASES[name].needsNative || nativeStatus().available;
+  describe.skipIf(!runnable)(`phase ${name} conformance`, () => {
+    const open = { phase: name };
+
+    it('round-trips every type exactly', async () => {
+      await withTempStore(async (store) => {
+        expect(store.phase).toBe(name);
+        const t = allTypesTable();
+        await store.write('all', t, { chunkRows: 3 });
+        expect(await store.read('all')).toEqualTable(t);
+      }, open);
+    });
+
+    it('writes byte-identical chunks and manifests to sequential', async () => {
+      // 131072 unique int64s overflow the 64 KiB dictionary page limit: both writers must fall back alike.
+      for (const [t, chunkRows] of [[narrowTable(200_000), 131_072], [narrowTable(50_000), 8192], [allTypesTable(), 3]] as const) {
+        const reference = await referenceManifest(t, chunkRows);
+        await withTempStore(async (store) => {
+          await store.write('t', t, { chunkRows });
+          expect((await store.describe('t')).manifest).toBe(reference);
+          expect(await store.read('t')).toEqualTable(t);
+        }, open);
+      }
+    });
+
+    it('stores identical data once', async () => {
+      await withTempStore(async (store) => {
+        const t = narrowTable(20_000);
+        expect(await store.write('a', t, { chunkRows: 5000 })).toMatchObject({ chunks: 4, newChunks: 4 });
+        expect(await store.write('b', t, { chunkRows: 5000 })).toMatchObject({ chunks: 4, newChunks: 0, newBytes: 0 });
+      }, open);
+    });
+
+    it('projects and filters like every other phase', async () => {
+      await withTempStore(async (store) => {
+        await store.write('n', narrowTable(10_000), { chunkRows: 1000 });
+        const t = await store.read('n', { columns: ['value', 'id'], filter: { column: 'id', op: '<', value: 1500n } });
+        expect(t.schema.fields.map((f) => f.name)).toEqual(['value', 'id']);
+        expect(t.numRows).toBe(1500);
+        expect(Number(t.getChild('id')!.get(1499))).toBe(1499);
+      }, open);
+    });
+
+    it('fails a read as a whole, naming the chunk, when one is missing', async () => {
+      await withTempStore(async (store, dir) => {
+        await store.write('n', narrowTable(3000), { chunkRows: 1000 });
+        const victim = (await manifestOf(store, 'n')).chunks[1]!.id;
+        await rm(objectPath(dir, victim));
+        const err = await store.read('n').catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ChunkNotFoundError);
+        expect(err).toMatchObject({ code: 'ARM_CHUNK_NOT_FOUND', message: `chunk-store: chunk ${victim} not found` });
+      }, open);
+    });
+
+    it('detects a flipped byte on a verified read, naming the chunk', async () => {
+      await withTempStore(async (store, dir) => {
+        await store.write('n', narrowTable(3000), { chunkRows: 1000 });
+        const victim = (await manifestOf(store, 'n')).chunks[2]!.id;
+        const bytes = await readFile(objectPath(dir, victim));
+        bytes[bytes.length >> 1]! ^= 0x40;
+        await writeFile(objectPath(dir, victim), bytes);
+        const err = await store.read('n', { verify: true }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(CorruptChunkError);
+        expect((err as CorruptChunkError).id).toBe(victim);
+        expect((err as Error).message).toMatch(new RegExp(`^chunk-store: chunk ${victim} is corrupt \\(content hashes to [0-9a-f]{64}\\)$`));
+      }, open);
+    });
+
+    it('commits on branches and closes idempotently', async () => {
+      await withTempStore(async (store) => {
+        await store.write('n', narrowTable(10));
+        await store.createBranch('dev');
+        await store.write('n', narrowTable(20), { branch: 'dev' });
+        expect((await store.read('n')).numRows).toBe(10);
+        expect((await store.read('n', { branch: 'dev' })).numRows).toBe(20);
+        await store.close();
+        await store.close();
+      }, open);
+    });
+  });
+}

@@ -1,0 +1,3 @@
+import { phaseConformance } from './conformance.js';
+
+phaseConformance('parallel-parse');
