@@ -33,3 +33,15 @@ describe('errors', () => {
     expect(fromNativeError(new Error('boom'))).toMatchObject({ code: ErrorCode.Internal, message: 'native: boom' });
   });
 });
+
+import { nativeStatus } from '../src/index.js';
+import { nativeErrorCodes } from '../src/phases/native-binding.js';
+
+describe.skipIf(!nativeStatus().available)('native error codes', () => {
+  it('are all known to core, so fromNativeError never falls back to a generic class by accident', () => {
+    const known = new Set<string>(Object.values(ErrorCode));
+    const codes = nativeErrorCodes()!;
+    expect(codes.length).toBeGreaterThan(0);
+    expect(codes.filter((c) => !known.has(c))).toEqual([]);
+  });
+});

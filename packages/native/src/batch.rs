@@ -1,0 +1,359 @@
+//! Batch chunk I/O: one call stores or fetches many chunks; hashing, writes, fsyncs and reads run
+//! in parallel on the addon's rayon pool. Results are always in input order.
+//!
+//! Duplicates inside one batch are written once: the first task to claim an id writes it, the
+//! others skip, and `written: true` is then reported on the first occurrence in input order (so the
+//! result does not depend on scheduling). Fan-out directories are fsynced once per batch, after all
+//! renames, and `objects/` too if the batch created a fan-out directory.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+use napi::bindgen_prelude::{AsyncTask, Buffer, Env, Task};
+use napi_derive::napi;
+use rayon::prelude::*;
+
+use crate::config;
+use crate::error::{Failure, NativeError, NativeResult};
+use crate::hash::{hash_hex, validate_id};
+use crate::layout::{sync_dir, Layout};
+
+/// A batch whose chunks total less than this runs on the calling (libuv) thread, unless it is
+/// fsynced. Reason: handing work to the pool costs a few µs per task plus waking parked workers,
+/// which is more than hashing and writing a few KiB; 1 MiB is ~0.2 ms of BLAKE3 on one core, where
+/// a second core starts to pay. An fsynced batch always goes parallel: each fsync waits ~ms on
+/// the disk, so overlapping them wins whatever the size.
+pub const PARALLEL_MIN_BYTES: usize = 1 << 20;
+
+/// Reads of fewer chunks than this run on the calling thread (one read is a few syscalls, so
+/// two or three of them do not repay waking the pool).
+pub const PARALLEL_MIN_READS: usize = 4;
+
+/// One stored chunk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutResult {
+    pub id: String,
+    pub written: bool,
+    pub bytes: usize,
+}
+
+/// Shared state of one batch of puts: dedup claims and the directories to fsync at the end.
+pub struct BatchWriter {
+    layout: Layout,
+    fsync: bool,
+    claimed: Mutex<HashSet<String>>,
+    touched: Mutex<BTreeSet<PathBuf>>,
+    created_fanout: AtomicBool,
+}
+
+impl BatchWriter {
+    /// Prepares a batch over `root` (creates `objects/` and `tmp/` if missing).
+    pub fn new(root: &str, fsync: bool) -> NativeResult<Self> {
+        let layout = Layout::new(root);
+        layout.ensure_dirs()?;
+        Ok(BatchWriter {
+            layout,
+            fsync,
+            claimed: Mutex::new(HashSet::new()),
+            touched: Mutex::new(BTreeSet::new()),
+            created_fanout: AtomicBool::new(false),
+        })
+    }
+
+    /// Stores `bytes` under `id` unless this batch already claimed it. Returns `written`.
+    pub fn put(&self, id: &str, bytes: &[u8]) -> NativeResult<bool> {
+        if !self.claimed.lock().unwrap_or_else(|e| e.into_inner()).insert(id.to_owned()) {
+            return Ok(false);
+        }
+        let outcome = self.layout.put(id, bytes, self.fsync)?;
+        if outcome.written && self.fsync {
+            self.touched.lock().unwrap_or_else(|e| e.into_inner()).insert(self.layout.fanout_dir(id));
+        }
+        if outcome.created_fanout {
+            self.created_fanout.store(true, Ordering::Relaxed);
+        }
+        Ok(outcome.written)
+    }
+
+    /// fsyncs every touched fan-out directory once, then `objects/` if a fan-out was created.
+    pub fn finish(self) -> NativeResult<()> {
+        if !self.fsync {
+            return Ok(());
+        }
+        let dirs: Vec<PathBuf> = self.touched.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter().collect();
+        if dirs.len() > 1 {
+            dirs.par_iter().try_for_each(|d| sync_dir(d))?;
+        } else {
+            dirs.iter().try_for_each(|d| sync_dir(d))?;
+        }
+        if self.created_fanout.load(Ordering::Relaxed) {
+            sync_dir(&self.layout.objects_dir())?;
+        }
+        Ok(())
+    }
+}
+
+/// Moves `written: true` to the first occurrence of each id (see the module doc).
+pub fn settle_duplicates<'a>(ids: impl Iterator<Item = &'a str>, written: &mut [bool]) {
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    for (i, id) in ids.enumerate() {
+        match first.get(id) {
+            None => {
+                first.insert(id, i);
+            }
+            Some(&f) => {
+                written[f] |= written[i];
+                written[i] = false;
+            }
+        }
+    }
+}
+
+/// Hashes and stores every chunk; results in input order.
+pub fn put_chunks(root: &str, chunks: &[&[u8]], fsync: bool) -> NativeResult<Vec<PutResult>> {
+    let writer = BatchWriter::new(root, fsync)?;
+    let store = |bytes: &&[u8]| -> NativeResult<PutResult> {
+        let id = hash_hex(bytes);
+        let written = writer.put(&id, bytes)?;
+        Ok(PutResult { id, written, bytes: bytes.len() })
+    };
+    let total: usize = chunks.iter().map(|c| c.len()).sum();
+    let parallel = chunks.len() > 1 && (fsync || total >= PARALLEL_MIN_BYTES);
+    let results: Vec<NativeResult<PutResult>> = if parallel {
+        config::install(|| Ok(chunks.par_iter().map(store).collect()))?
+    } else {
+        chunks.iter().map(store).collect()
+    };
+    // Collecting in order reports the first failing chunk in input order.
+    let mut results = results.into_iter().collect::<NativeResult<Vec<_>>>()?;
+    writer.finish()?;
+    let mut written: Vec<bool> = results.iter().map(|r| r.written).collect();
+    settle_duplicates(results.iter().map(|r| r.id.as_str()), &mut written);
+    for (r, w) in results.iter_mut().zip(written) {
+        r.written = w;
+    }
+    Ok(results)
+}
+
+/// Reads every chunk (verifying its hash if asked); fails as a whole on the first problem in
+/// input order.
+pub fn get_chunks(root: &str, ids: &[String], verify: bool) -> NativeResult<Vec<Vec<u8>>> {
+    ids.iter().try_for_each(|id| validate_id(id))?;
+    let layout = Layout::new(root);
+    let read = |id: &String| -> NativeResult<Vec<u8>> {
+        let bytes = layout.read(id)?;
+        if verify {
+            check_hash(id, &bytes)?;
+        }
+        Ok(bytes)
+    };
+    let results: Vec<NativeResult<Vec<u8>>> = if ids.len() >= PARALLEL_MIN_READS {
+        config::install(|| Ok(ids.par_iter().map(read).collect()))?
+    } else {
+        ids.iter().map(read).collect()
+    };
+    results.into_iter().collect()
+}
+
+/// `ARM_CORRUPT_CHUNK` unless `bytes` hash to `id`.
+pub fn check_hash(id: &str, bytes: &[u8]) -> NativeResult<()> {
+    let actual = hash_hex(bytes);
+    if actual == id {
+        Ok(())
+    } else {
+        Err(NativeError::CorruptChunk { id: id.to_owned(), actual })
+    }
+}
+
+// ---- napi glue -------------------------------------------------------------------------------
+
+/// Options of `putChunks`.
+#[napi(object)]
+pub struct PutOptions {
+    /// fsync each new object and its directory before resolving (default true).
+    pub fsync: Option<bool>,
+}
+
+/// One stored chunk, as returned by `putChunks`.
+#[napi(object)]
+pub struct PutChunkResult {
+    /// BLAKE3-256 hex of the bytes.
+    pub id: String,
+    /// True if this call created the object; false if it already existed (dedup) or was a
+    /// duplicate of an earlier chunk in the same batch.
+    pub written: bool,
+    /// Length of the chunk in bytes.
+    pub bytes: i64,
+}
+
+/// Options of `getChunks`.
+#[napi(object)]
+pub struct GetOptions {
+    /// Re-hash every chunk and fail with `ARM_CORRUPT_CHUNK` on a mismatch (default false).
+    pub verify: Option<bool>,
+}
+
+pub struct PutChunksTask {
+    root: String,
+    chunks: Vec<Buffer>,
+    fsync: bool,
+    failure: Failure,
+}
+
+/// Runs `putChunks` on the libuv pool; `compute` fans out on the rayon pool.
+#[napi]
+impl Task for PutChunksTask {
+    type Output = Vec<PutResult>;
+    type JsValue = Vec<PutChunkResult>;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let slices: Vec<&[u8]> = self.chunks.iter().map(|b| b.as_ref()).collect();
+        self.failure.run(|| put_chunks(&self.root, &slices, self.fsync))
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(output.into_iter().map(|r| PutChunkResult { id: r.id, written: r.written, bytes: r.bytes as i64 }).collect())
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<Self::JsValue> {
+        Err(self.failure.reject(&env, err))
+    }
+}
+
+/// Hashes and stores chunks under `root` (`objects/<2 hex>/<62 hex>`, written through `tmp/` and
+/// renamed into place), in parallel. Resolves to one result per chunk, in input order.
+#[napi(js_name = "putChunks", catch_unwind)]
+pub fn put_chunks_js(root: String, chunks: Vec<Buffer>, options: Option<PutOptions>) -> AsyncTask<PutChunksTask> {
+    let fsync = options.and_then(|o| o.fsync).unwrap_or(true);
+    AsyncTask::new(PutChunksTask { root, chunks, fsync, failure: Failure::default() })
+}
+
+pub struct GetChunksTask {
+    root: String,
+    ids: Vec<String>,
+    verify: bool,
+    failure: Failure,
+}
+
+/// Runs `getChunks` on the libuv pool; `compute` fans out on the rayon pool.
+#[napi]
+impl Task for GetChunksTask {
+    type Output = Vec<Vec<u8>>;
+    type JsValue = Vec<Buffer>;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        self.failure.run(|| get_chunks(&self.root, &self.ids, self.verify))
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(output.into_iter().map(Buffer::from).collect())
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<Self::JsValue> {
+        Err(self.failure.reject(&env, err))
+    }
+}
+
+/// Reads chunks by id from `root`, in parallel, in input order. Fails as a whole with
+/// `ARM_CHUNK_NOT_FOUND` (naming the id) if any is missing, `ARM_CORRUPT_CHUNK` if `verify` finds
+/// bytes that no longer hash to their id, `ARM_INVALID_ARGUMENT` for a malformed id.
+#[napi(js_name = "getChunks", catch_unwind)]
+pub fn get_chunks_js(root: String, ids: Vec<String>, options: Option<GetOptions>) -> AsyncTask<GetChunksTask> {
+    let verify = options.and_then(|o| o.verify).unwrap_or(false);
+    AsyncTask::new(GetChunksTask { root, ids, verify, failure: Failure::default() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+    use crate::test_util::TempDir;
+
+    fn root(dir: &TempDir) -> String {
+        dir.path().to_str().unwrap().to_owned()
+    }
+
+    #[test]
+    fn round_trip_in_order_with_duplicates() {
+        let dir = TempDir::new();
+        let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        let chunks: Vec<&[u8]> = vec![b"a", &big, b"b", b"a", b"", &big];
+        let results = put_chunks(&root(&dir), &chunks, true).unwrap();
+        let written: Vec<bool> = results.iter().map(|r| r.written).collect();
+        assert_eq!(written, [true, true, true, false, true, false]);
+        assert_eq!(results[0].id, results[3].id);
+        assert_eq!(results[1].bytes, big.len());
+        let again = put_chunks(&root(&dir), &chunks, false).unwrap();
+        assert!(again.iter().all(|r| !r.written), "second batch is fully deduplicated");
+        let ids: Vec<String> = results.iter().map(|r| r.id.clone()).collect();
+        let back = get_chunks(&root(&dir), &ids, true).unwrap();
+        let expected: Vec<Vec<u8>> = chunks.iter().map(|c| c.to_vec()).collect();
+        assert_eq!(back, expected);
+    }
+
+    #[test]
+    fn small_batches_stay_sequential_and_work() {
+        let dir = TempDir::new();
+        let chunks: Vec<&[u8]> = vec![b"x", b"y"];
+        let results = put_chunks(&root(&dir), &chunks, false).unwrap();
+        assert_eq!(results.len(), 2);
+        assert!(results.iter().all(|r| r.written));
+    }
+
+    #[test]
+    fn missing_and_corrupt_chunks_fail_the_batch() {
+        let dir = TempDir::new();
+        let chunks: Vec<&[u8]> = vec![b"one", b"two", b"three", b"four"];
+        let results = put_chunks(&root(&dir), &chunks, false).unwrap();
+        let mut ids: Vec<String> = results.iter().map(|r| r.id.clone()).collect();
+        let missing = "0".repeat(64);
+        ids.insert(2, missing.clone());
+        let err = get_chunks(&root(&dir), &ids, false).unwrap_err();
+        assert_eq!(err.to_string(), format!("chunk-store: chunk {missing} not found"));
+
+        let victim = &results[1].id;
+        let path = Layout::new(root(&dir)).object_path(victim);
+        std::fs::write(&path, b"twp").unwrap();
+        let ids: Vec<String> = results.iter().map(|r| r.id.clone()).collect();
+        assert!(get_chunks(&root(&dir), &ids, false).is_ok(), "unverified reads do not hash");
+        let err = get_chunks(&root(&dir), &ids, true).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::CorruptChunk);
+        assert_eq!(
+            err.to_string(),
+            format!("chunk-store: chunk {victim} is corrupt (content hashes to {})", hash_hex(b"twp"))
+        );
+    }
+
+    #[test]
+    fn invalid_ids_are_rejected_by_name() {
+        let err = get_chunks("/nonexistent", &["nope".to_owned()], false).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidArgument);
+        assert!(err.to_string().contains("\"nope\""));
+    }
+
+    #[test]
+    fn duplicate_flags_settle_on_the_first_occurrence() {
+        let mut written = [false, false, true, true];
+        settle_duplicates(["a", "b", "a", "c"].into_iter(), &mut written);
+        assert_eq!(written, [true, false, false, true]);
+    }
+
+    #[test]
+    fn two_batches_racing_on_the_same_ids_are_harmless() {
+        let dir = TempDir::new();
+        let data: Vec<Vec<u8>> = (0..32u8).map(|i| vec![i; 70_000]).collect();
+        let chunks: Vec<&[u8]> = data.iter().map(|d| d.as_slice()).collect();
+        let r = root(&dir);
+        let (a, b) = std::thread::scope(|s| {
+            let a = s.spawn(|| put_chunks(&r, &chunks, true).unwrap());
+            let b = s.spawn(|| put_chunks(&r, &chunks, true).unwrap());
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        assert_eq!(a.iter().map(|x| &x.id).collect::<Vec<_>>(), b.iter().map(|x| &x.id).collect::<Vec<_>>());
+        let ids: Vec<String> = a.iter().map(|x| x.id.clone()).collect();
+        assert_eq!(get_chunks(&r, &ids, true).unwrap(), data);
+        assert_eq!(std::fs::read_dir(Layout::new(&r).tmp_dir()).unwrap().count(), 0);
+    }
+}

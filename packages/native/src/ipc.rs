@@ -1,0 +1,124 @@
+//! Arrow crosses the JS boundary only as IPC stream bytes: read a stream into record batches, cut
+//! batches into row slices, write batches back as one stream.
+
+use std::io::Cursor;
+
+use arrow_array::RecordBatch;
+use arrow_ipc::reader::StreamReader;
+use arrow_ipc::writer::StreamWriter;
+use arrow_schema::SchemaRef;
+
+use crate::error::{NativeError, NativeResult};
+
+/// A decoded IPC stream.
+pub struct IpcTable {
+    pub schema: SchemaRef,
+    pub batches: Vec<RecordBatch>,
+}
+
+impl IpcTable {
+    /// Total rows over all batches.
+    pub fn num_rows(&self) -> usize {
+        self.batches.iter().map(|b| b.num_rows()).sum()
+    }
+}
+
+/// Reads an Arrow IPC *stream* (not the file format).
+pub fn read_stream(bytes: &[u8]) -> NativeResult<IpcTable> {
+    let reader =
+        StreamReader::try_new(Cursor::new(bytes), None).map_err(|e| NativeError::arrow("cannot read IPC stream", e))?;
+    let schema = reader.schema();
+    let batches = reader.collect::<Result<Vec<_>, _>>().map_err(|e| NativeError::arrow("cannot read IPC stream", e))?;
+    Ok(IpcTable { schema, batches })
+}
+
+/// Writes `batches` as one Arrow IPC stream with `schema`.
+pub fn write_stream(schema: &SchemaRef, batches: &[RecordBatch]) -> NativeResult<Vec<u8>> {
+    let context = "cannot write IPC stream";
+    let size: usize = batches.iter().map(|b| b.get_array_memory_size()).sum();
+    let mut writer =
+        StreamWriter::try_new(Vec::with_capacity(size + 4096), schema).map_err(|e| NativeError::arrow(context, e))?;
+    for batch in batches {
+        writer.write(batch).map_err(|e| NativeError::arrow(context, e))?;
+    }
+    writer.into_inner().map_err(|e| NativeError::arrow(context, e))
+}
+
+/// The rows `[start, start + len)` of the table as zero-copy slices of the input batches. Batch
+/// boundaries inside the range are kept (like apache-arrow's `Table.slice`), so an encoder fed
+/// these pieces sees the same write calls as one fed by the JS slice.
+pub fn slice_rows(batches: &[RecordBatch], start: usize, len: usize) -> Vec<RecordBatch> {
+    let end = start + len;
+    let mut pieces = Vec::new();
+    let mut offset = 0;
+    for batch in batches {
+        let (lo, hi) = (offset, offset + batch.num_rows());
+        offset = hi;
+        if hi <= start || batch.num_rows() == 0 {
+            continue;
+        }
+        if lo >= end {
+            break;
+        }
+        let from = start.max(lo) - lo;
+        let to = end.min(hi) - lo;
+        pieces.push(batch.slice(from, to - from));
+    }
+    pieces
+}
+
+/// Row ranges `(start, len)` of consecutive slices of at most `chunk_rows` rows.
+pub fn chunk_ranges(total_rows: usize, chunk_rows: usize) -> Vec<(usize, usize)> {
+    assert!(chunk_rows > 0, "chunk_rows must be positive");
+    (0..total_rows).step_by(chunk_rows).map(|start| (start, chunk_rows.min(total_rows - start))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{ArrayRef, Int64Array};
+    use std::sync::Arc;
+
+    fn batch(values: std::ops::Range<i64>) -> RecordBatch {
+        let array: ArrayRef = Arc::new(Int64Array::from_iter_values(values));
+        RecordBatch::try_from_iter([("id", array)]).unwrap()
+    }
+
+    fn ids(pieces: &[RecordBatch]) -> Vec<Vec<i64>> {
+        pieces.iter().map(|b| b.column(0).as_any().downcast_ref::<Int64Array>().unwrap().values().to_vec()).collect()
+    }
+
+    #[test]
+    fn slices_keep_batch_boundaries() {
+        let batches = vec![batch(0..3), batch(3..3), batch(3..8), batch(8..10)];
+        assert_eq!(ids(&slice_rows(&batches, 0, 4)), vec![vec![0, 1, 2], vec![3]]);
+        assert_eq!(ids(&slice_rows(&batches, 4, 4)), vec![vec![4, 5, 6, 7]]);
+        assert_eq!(ids(&slice_rows(&batches, 8, 4)), vec![vec![8, 9]]);
+        assert!(slice_rows(&batches, 10, 4).is_empty());
+    }
+
+    #[test]
+    fn chunk_ranges_cover_the_table() {
+        assert_eq!(chunk_ranges(10, 4), vec![(0, 4), (4, 4), (8, 2)]);
+        assert_eq!(chunk_ranges(8, 4), vec![(0, 4), (4, 4)]);
+        assert!(chunk_ranges(0, 4).is_empty());
+    }
+
+    #[test]
+    fn stream_round_trip() {
+        let batches = vec![batch(0..3), batch(3..5)];
+        let schema = batches[0].schema();
+        let bytes = write_stream(&schema, &batches).unwrap();
+        let table = read_stream(&bytes).unwrap();
+        assert_eq!(table.schema, schema);
+        assert_eq!(table.num_rows(), 5);
+        assert_eq!(ids(&table.batches), vec![vec![0, 1, 2], vec![3, 4]]);
+    }
+
+    #[test]
+    fn garbage_is_an_arrow_error() {
+        let err = read_stream(b"not arrow").err().unwrap();
+        assert_eq!(err.code(), crate::error::ErrorCode::Arrow);
+        assert!(err.to_string().starts_with("arrow: cannot read IPC stream: "), "{err}");
+    }
+}

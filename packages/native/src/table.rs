@@ -1,0 +1,293 @@
+//! The native-parquet phase: Arrow crosses once (IPC bytes) and everything else is native.
+//! `writeTable` = split + encode + stats + hash + write + fsync; `readTable` = map + verify +
+//! decode + one IPC stream. Both run one rayon task per chunk, so a call holds at most about
+//! 2 × `threads` encoded chunks in flight besides its input and output.
+
+use bytes::Bytes;
+use napi::bindgen_prelude::{AsyncTask, Buffer, Env, Task};
+use napi_derive::napi;
+use rayon::prelude::*;
+
+use crate::batch::{check_hash, settle_duplicates, BatchWriter};
+use crate::config;
+use crate::error::{Failure, NativeError, NativeResult};
+use crate::hash::{hash_hex, validate_id};
+use crate::ipc::read_stream;
+use crate::layout::Layout;
+use crate::mmap::map_object;
+use crate::parquet::{
+    chunks_to_ipc, decode_chunk, encode_pieces, for_each_slice, writer_properties, Compression, DecodedChunk,
+    EncodeSettings,
+};
+use crate::stats::chunk_stats;
+
+/// One chunk stored by `write_table`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredChunk {
+    pub id: String,
+    pub rows: usize,
+    pub bytes: usize,
+    pub written: bool,
+    pub stats: String,
+}
+
+/// Encodes the IPC table into chunks and stores them under `root`; results in row order.
+///
+/// Encoding runs on the rayon pool; writes (temp file, fsync, rename) run on one dedicated I/O
+/// thread fed through a bounded queue, so a worker never sits in fsync while there is encoding
+/// left to do. The queue bounds memory: at most `threads` encoded chunks wait for the disk.
+pub fn write_table(root: &str, ipc: &[u8], settings: &EncodeSettings, fsync: bool) -> NativeResult<Vec<StoredChunk>> {
+    let table = read_stream(ipc)?;
+    let props = writer_properties(&table.schema, settings);
+    let writer = BatchWriter::new(root, fsync)?;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, String, Vec<u8>)>(config::resolved_threads()?);
+    let (encoded, stored) = std::thread::scope(|scope| {
+        let io = scope.spawn(|| -> NativeResult<Vec<(usize, bool)>> {
+            // On the first error the receiver drops, so encoders stop at their next send.
+            rx.into_iter().map(|(index, id, data)| Ok((index, writer.put(&id, &data)?))).collect()
+        });
+        let encoded = for_each_slice(&table, settings.chunk_rows, |index, pieces, rows| {
+            let data = encode_pieces(&table.schema, pieces, props.clone(), index)?;
+            let chunk = StoredChunk {
+                id: hash_hex(&data),
+                rows,
+                bytes: data.len(),
+                written: false,
+                stats: chunk_stats(&table.schema, pieces),
+            };
+            tx.send((index, chunk.id.clone(), data))
+                .map_err(|_| NativeError::Internal("write-table: the I/O thread stopped".to_owned()))?;
+            Ok(chunk)
+        });
+        drop(tx);
+        let stored =
+            io.join().unwrap_or_else(|_| Err(NativeError::Internal("write-table: the I/O thread panicked".to_owned())));
+        (encoded, stored)
+    });
+    // An I/O failure explains an encoder's failed send, so it wins.
+    let stored = stored?;
+    let mut chunks = encoded?;
+    writer.finish()?;
+    for (index, written) in stored {
+        chunks[index].written = written;
+    }
+    let mut written: Vec<bool> = chunks.iter().map(|c| c.written).collect();
+    settle_duplicates(chunks.iter().map(|c| c.id.as_str()), &mut written);
+    for (c, w) in chunks.iter_mut().zip(written) {
+        c.written = w;
+    }
+    Ok(chunks)
+}
+
+/// Maps, optionally verifies, and decodes the chunks `ids` from `root` into one IPC stream.
+pub fn read_table(root: &str, ids: &[String], columns: Option<&[String]>, verify: bool) -> NativeResult<Vec<u8>> {
+    ids.iter().try_for_each(|id| validate_id(id))?;
+    let layout = Layout::new(root);
+    let decode = |(index, id): (usize, &String)| -> NativeResult<DecodedChunk> {
+        let mapped = map_object(&layout, id)?;
+        if verify {
+            check_hash(id, mapped.as_ref())?;
+        }
+        // Zero-copy: the decoder reads straight from the map, which drops with the last `Bytes`.
+        decode_chunk(Bytes::from_owner(mapped), columns, index)
+    };
+    let decoded: Vec<NativeResult<DecodedChunk>> = if ids.len() > 1 {
+        config::install(|| Ok(ids.par_iter().enumerate().map(decode).collect()))?
+    } else {
+        ids.iter().enumerate().map(decode).collect()
+    };
+    chunks_to_ipc(decoded.into_iter().collect::<NativeResult<Vec<_>>>()?)
+}
+
+// ---- napi glue -------------------------------------------------------------------------------
+
+/// Options of `writeTable`.
+#[napi(object)]
+pub struct WriteTableOptions {
+    /// Rows per chunk (the last chunk may be shorter); also the Parquet row-group size.
+    pub chunk_rows: u32,
+    /// Parquet compression codec.
+    #[napi(ts_type = "Compression")]
+    pub compression: String,
+    /// fsync each new object and its directory before resolving (default true).
+    pub fsync: Option<bool>,
+}
+
+/// One chunk stored by `writeTable`.
+#[napi(object)]
+pub struct StoredChunkResult {
+    /// BLAKE3-256 hex of the Parquet bytes.
+    pub id: String,
+    /// Rows in this chunk.
+    pub rows: u32,
+    /// Size of the Parquet file in bytes.
+    pub bytes: i64,
+    /// True if this call created the object; false if it already existed or repeats an earlier chunk.
+    pub written: bool,
+    /// Column statistics JSON, as in `encodeChunks`.
+    pub stats: String,
+}
+
+/// Options of `readTable`.
+#[napi(object)]
+pub struct ReadTableOptions {
+    /// Top-level columns to read (returned in schema order); all when omitted.
+    pub columns: Option<Vec<String>>,
+    /// Re-hash every chunk before decoding (default false).
+    pub verify: Option<bool>,
+}
+
+pub struct WriteTableTask {
+    root: String,
+    ipc: Buffer,
+    chunk_rows: u32,
+    compression: String,
+    fsync: bool,
+    failure: Failure,
+}
+
+/// Runs `writeTable` on the libuv pool; encoders on rayon, writes on one I/O thread.
+#[napi]
+impl Task for WriteTableTask {
+    type Output = Vec<StoredChunk>;
+    type JsValue = Vec<StoredChunkResult>;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        self.failure.run(|| {
+            let settings = EncodeSettings::new(self.chunk_rows, Compression::parse(&self.compression)?)?;
+            write_table(&self.root, &self.ipc, &settings, self.fsync)
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(output
+            .into_iter()
+            .map(|c| StoredChunkResult {
+                id: c.id,
+                rows: c.rows as u32,
+                bytes: c.bytes as i64,
+                written: c.written,
+                stats: c.stats,
+            })
+            .collect())
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<Self::JsValue> {
+        Err(self.failure.reject(&env, err))
+    }
+}
+
+/// Writes an Arrow table (IPC stream bytes) to the chunk store at `root`: splits it into chunks of
+/// `chunkRows` rows, encodes each as Parquet, computes stats, hashes, writes and fsyncs, all native
+/// and in parallel. Resolves to one result per chunk, in row order.
+#[napi(js_name = "writeTable", catch_unwind)]
+pub fn write_table_js(root: String, ipc_stream: Buffer, options: WriteTableOptions) -> AsyncTask<WriteTableTask> {
+    AsyncTask::new(WriteTableTask {
+        root,
+        ipc: ipc_stream,
+        chunk_rows: options.chunk_rows,
+        compression: options.compression,
+        fsync: options.fsync.unwrap_or(true),
+        failure: Failure::default(),
+    })
+}
+
+pub struct ReadTableTask {
+    root: String,
+    ids: Vec<String>,
+    columns: Option<Vec<String>>,
+    verify: bool,
+    failure: Failure,
+}
+
+/// Runs `readTable` on the libuv pool; one rayon task per chunk.
+#[napi]
+impl Task for ReadTableTask {
+    type Output = Vec<u8>;
+    type JsValue = Buffer;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        self.failure.run(|| read_table(&self.root, &self.ids, self.columns.as_deref(), self.verify))
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(output.into())
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<Self::JsValue> {
+        Err(self.failure.reject(&env, err))
+    }
+}
+
+/// Reads the chunks `ids` from `root` (memory-mapped, decoded in parallel) and resolves to ONE
+/// Arrow IPC stream, like `decodeChunks`. Errors as `getChunks` plus `ARM_INVALID_ARGUMENT` for an
+/// unknown column.
+#[napi(js_name = "readTable", catch_unwind)]
+pub fn read_table_js(root: String, ids: Vec<String>, options: Option<ReadTableOptions>) -> AsyncTask<ReadTableTask> {
+    let (columns, verify) = match options {
+        Some(o) => (o.columns, o.verify.unwrap_or(false)),
+        None => (None, false),
+    };
+    AsyncTask::new(ReadTableTask { root, ids, columns, verify, failure: Failure::default() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+    use crate::ipc::write_stream;
+    use crate::parquet::{encode_table, fixtures::narrow_ipc};
+    use crate::test_util::TempDir;
+
+    #[test]
+    fn write_then_read_matches_encode_and_the_input() {
+        let dir = TempDir::new();
+        let root = dir.path().to_str().unwrap();
+        let ipc = narrow_ipc(10_000, 4_096);
+        let settings = EncodeSettings::new(3_000, Compression::Snappy).unwrap();
+        let stored = write_table(root, &ipc, &settings, true).unwrap();
+        let encoded = encode_table(&ipc, &settings).unwrap();
+        assert_eq!(stored.len(), 4);
+        for (s, e) in stored.iter().zip(&encoded) {
+            assert_eq!(s.id, hash_hex(&e.data), "same bytes as encodeChunks");
+            assert_eq!((s.rows, s.bytes, &s.stats), (e.rows, e.data.len(), &e.stats));
+            assert!(s.written);
+        }
+        let ids: Vec<String> = stored.iter().map(|s| s.id.clone()).collect();
+        let back = read_stream(&read_table(root, &ids, None, true).unwrap()).unwrap();
+        let input = read_stream(&ipc).unwrap();
+        let all = arrow_select::concat::concat_batches(&back.schema, &back.batches).unwrap();
+        let expected = arrow_select::concat::concat_batches(&input.schema, &input.batches).unwrap();
+        assert_eq!(all, expected);
+        assert!(write_table(root, &ipc, &settings, true).unwrap().iter().all(|s| !s.written), "dedup");
+    }
+
+    #[test]
+    fn identical_slices_are_stored_once() {
+        let dir = TempDir::new();
+        let root = dir.path().to_str().unwrap();
+        let table = read_stream(&narrow_ipc(100, 100)).unwrap();
+        let twice = write_stream(&table.schema, &[table.batches[0].clone(), table.batches[0].clone()]).unwrap();
+        let stored = write_table(root, &twice, &EncodeSettings::new(100, Compression::Zstd).unwrap(), false).unwrap();
+        assert_eq!(stored[0].id, stored[1].id);
+        assert_eq!((stored[0].written, stored[1].written), (true, false));
+    }
+
+    #[test]
+    fn read_table_reports_missing_and_corrupt_chunks() {
+        let dir = TempDir::new();
+        let root = dir.path().to_str().unwrap();
+        let stored =
+            write_table(root, &narrow_ipc(100, 100), &EncodeSettings::new(50, Compression::Snappy).unwrap(), false)
+                .unwrap();
+        let mut ids: Vec<String> = stored.iter().map(|s| s.id.clone()).collect();
+        let path = Layout::new(root).object_path(&ids[1]);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[10] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(read_table(root, &ids, None, true).err().unwrap().code(), ErrorCode::CorruptChunk);
+        ids.push("f".repeat(64));
+        let err = read_table(root, &ids[2..], None, false).err().unwrap();
+        assert_eq!(err.to_string(), format!("chunk-store: chunk {} not found", "f".repeat(64)));
+    }
+}

@@ -1,0 +1,146 @@
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { blake3 } from '@napi-rs/blake-hash';
+import { describe, expect, it } from 'vitest';
+
+import { loadNative, objectPath, rejection, withTempRoot } from './helpers.js';
+
+const native = loadNative();
+const hex = (b: Uint8Array) => blake3(Buffer.from(b)).toString('hex');
+
+/** Byte equality of buffer lists (toEqual on multi-MiB Buffers is very slow). */
+function expectSameBytes(actual: Uint8Array[], expected: Uint8Array[]) {
+  expect(actual.length).toBe(expected.length);
+  actual.forEach((a, i) => expect(Buffer.compare(a, expected[i]!), `buffer ${i}`).toBe(0));
+}
+
+function chunkSet(): Buffer[] {
+  const big = Buffer.alloc(3 * 1024 * 1024 + 17);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 31) % 256;
+  return [Buffer.from('alpha'), big, Buffer.from('beta'), Buffer.alloc(0), Buffer.from('gamma')];
+}
+
+describe('putChunks', () => {
+  it('stores chunks under objects/<2>/<62> and reports results in input order', async () => {
+    await withTempRoot(async (root) => {
+      const chunks = chunkSet();
+      const results = await native.putChunks(root, chunks);
+      expect(results.map((r) => r.id)).toEqual(chunks.map(hex));
+      expect(results.map((r) => r.bytes)).toEqual(chunks.map((c) => c.length));
+      expect(results.every((r) => r.written)).toBe(true);
+      expectSameBytes(results.map((r) => readFileSync(objectPath(root, r.id))), chunks);
+      expect(readdirSync(join(root, 'tmp'))).toEqual([]);
+    });
+  });
+
+  it('writes duplicate ids in one batch once and reports written on the first occurrence', async () => {
+    await withTempRoot(async (root) => {
+      const a = Buffer.from('same');
+      const results = await native.putChunks(root, [a, Buffer.from('other'), Buffer.from('same'), a]);
+      expect(results.map((r) => r.written)).toEqual([true, true, false, false]);
+      expect(results[0]!.id).toBe(results[2]!.id);
+    });
+  });
+
+  it('deduplicates against the store: a second put writes nothing', async () => {
+    await withTempRoot(async (root) => {
+      const chunks = chunkSet();
+      await native.putChunks(root, chunks, { fsync: false });
+      const again = await native.putChunks(root, chunks, { fsync: false });
+      expect(again.map((r) => r.written)).toEqual(chunks.map(() => false));
+    });
+  });
+
+  it('survives concurrent batches racing on the same ids', async () => {
+    await withTempRoot(async (root) => {
+      const chunks = Array.from({ length: 40 }, (_, i) => Buffer.alloc(50_000, i));
+      const runs = await Promise.all([1, 2, 3, 4].map(() => native.putChunks(root, chunks)));
+      for (const run of runs) expect(run.map((r) => r.id)).toEqual(chunks.map(hex));
+      expectSameBytes(await native.getChunks(root, chunks.map(hex), { verify: true }), chunks);
+      expect(readdirSync(join(root, 'tmp'))).toEqual([]);
+    });
+  });
+
+  it('rejects with ARM_IO naming the path when the root cannot be created', async () => {
+    await withTempRoot(async (root) => {
+      const file = join(root, 'not-a-dir');
+      writeFileSync(file, 'x');
+      const err = await rejection(native.putChunks(file, [Buffer.from('x')]));
+      expect(err.code).toBe('ARM_IO');
+      expect(err.message).toBe(`chunk-store: cannot create directory ${file}/objects: Not a directory (os error 20)`);
+      expect((err.cause as Error).message).toBe('Not a directory (os error 20)');
+    });
+  });
+});
+
+describe.each([
+  ['getChunks', (root: string, ids: string[], verify?: boolean) => native.getChunks(root, ids, { verify })],
+  ['mapChunks', (root: string, ids: string[], verify?: boolean) => native.mapChunks(root, ids, { verify })],
+  ['mapChunks (copy)', (root: string, ids: string[], verify?: boolean) => native.mapChunks(root, ids, { verify, copy: true })],
+])('%s', (_name, read) => {
+  it('round-trips every chunk in input order, including empty and repeated ones', async () => {
+    await withTempRoot(async (root) => {
+      const chunks = chunkSet();
+      const ids = (await native.putChunks(root, chunks)).map((r) => r.id);
+      const order = [4, 0, 3, 1, 0, 2];
+      const back = await read(root, order.map((i) => ids[i]!), true);
+      expectSameBytes(back, order.map((i) => chunks[i]!));
+      expect(await read(root, [])).toEqual([]);
+    });
+  });
+
+  it('fails the whole batch with ARM_CHUNK_NOT_FOUND naming the missing id', async () => {
+    await withTempRoot(async (root) => {
+      const ids = (await native.putChunks(root, chunkSet())).map((r) => r.id);
+      const missing = 'e'.repeat(64);
+      const err = await rejection(read(root, [...ids, missing]));
+      expect(err.code).toBe('ARM_CHUNK_NOT_FOUND');
+      expect(err.message).toBe(`chunk-store: chunk ${missing} not found`);
+    });
+  });
+
+  it('detects a flipped byte with verify, naming the chunk and its actual hash', async () => {
+    await withTempRoot(async (root) => {
+      const ids = (await native.putChunks(root, chunkSet())).map((r) => r.id);
+      const victim = ids[1]!;
+      const bytes = readFileSync(objectPath(root, victim));
+      bytes[12345] = bytes[12345]! ^ 0x01;
+      writeFileSync(objectPath(root, victim), bytes);
+      await expect(read(root, ids)).resolves.toHaveLength(ids.length); // unverified reads do not hash
+      const err = await rejection(read(root, ids, true));
+      expect(err.code).toBe('ARM_CORRUPT_CHUNK');
+      expect(err.message).toBe(`chunk-store: chunk ${victim} is corrupt (content hashes to ${hex(bytes)})`);
+    });
+  });
+
+  it('rejects a malformed id with ARM_INVALID_ARGUMENT before touching the disk', async () => {
+    const err = await rejection(read('/nonexistent', ['../../etc/passwd']));
+    expect(err.code).toBe('ARM_INVALID_ARGUMENT');
+    expect(err.message).toBe('chunk-store: invalid chunk id "../../etc/passwd" (expected 64 lowercase hex characters)');
+  });
+});
+
+describe('mapChunks', () => {
+  it('hands out copy-on-write views: writing to one never changes the stored chunk', async () => {
+    await withTempRoot(async (root) => {
+      const [r] = await native.putChunks(root, [Buffer.from('immutable bytes')]);
+      const [view] = await native.mapChunks(root, [r!.id]);
+      view![0] = 0x58;
+      expect(view!.toString()).toBe('Xmmutable bytes');
+      expect(readFileSync(objectPath(root, r!.id), 'utf8')).toBe('immutable bytes');
+      const [again] = await native.getChunks(root, [r!.id], { verify: true });
+      expect(again!.toString()).toBe('immutable bytes');
+    });
+  });
+
+  it('keeps a view valid after the object is deleted (GC unlinks)', async () => {
+    await withTempRoot(async (root) => {
+      const [r] = await native.putChunks(root, [Buffer.alloc(100_000, 7)]);
+      const [view] = await native.mapChunks(root, [r!.id]);
+      expect(statSync(objectPath(root, r!.id)).size).toBe(100_000);
+      (await import('node:fs')).unlinkSync(objectPath(root, r!.id));
+      expect(view!.every((b) => b === 7)).toBe(true);
+    });
+  });
+});
