@@ -9,7 +9,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { PhaseRuntime } from '../phases/types.js';
 import { filterColumns, filterMask, mayMatch, validateFilter, type Filter } from './filter.js';
 
-const CHUNKS_PER_CALL = 16;
+import { CHUNKS_PER_CALL } from './table-writer.js';
 
 export interface ManifestReadOptions {
   /** Top-level columns to return, in this order. */

@@ -3,7 +3,10 @@ import { InvalidArgumentError } from '../errors.js';
 import type { EncodeSettings, PhaseRuntime, StoredChunk } from '../phases/types.js';
 import { groupsOf, sliceIntoChunks, type TableSource } from './source.js';
 
-const CHUNKS_PER_CALL = 16; // bounds memory of a streamed write to ~16 encoded chunks in flight
+// Chunks per phase call: enough for the native phases to use every core, few enough to bound memory
+// (a group is held decoded and encoded at once: 8 x 131072 rows). Import of a 5M-row, 5-column
+// Parquet file peaked at 528 MB RSS with 16, vs 155 MB of Arrow data.
+export const CHUNKS_PER_CALL = 8;
 
 export interface WrittenChunks {
   chunks: StoredChunk[];
