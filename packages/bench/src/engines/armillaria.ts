@@ -1,0 +1,242 @@
+/**
+ * Armillaria, in this process, parameterised by phase. Each target is its own store directory holding
+ * one table ("t"). The phase is requested explicitly: a phase that needs the native addon and cannot
+ * load it makes every case of that phase an 'error' (printed loudly), never a silent fallback; a phase
+ * that core has not registered yet makes them 'not-implemented'.
+ *
+ * Capabilities the public API does not (yet) have are feature-detected, never emulated:
+ *  - branch: `store.createBranch(name, { from })` must exist;
+ *  - filter: `read(name, { filter })` must honour the filter — if it returns every row although fewer
+ *    match, the option was ignored and the case is 'not-implemented' (a wrong subset is 'rejected');
+ *  - update: core has no row update; the harness writes the whole updated table as a new version
+ *    (`write(..., { mode: 'overwrite' })`, built outside the timed region) and labels it so. Chunk-level
+ *    dedup decides how many bytes that adds. When core gains a row update, wire it in `run('update')`
+ *    (and change `updateMethod`); it is deliberately not guessed from a method name.
+ */
+import { readdirSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
+import { resolve, join } from 'node:path';
+import { createRequire } from 'node:module';
+import * as core from '@armillaria/core';
+import type { Store } from '@armillaria/core';
+import { tableChecksum } from '../checksum.js';
+import { peakRss, resetPeakRss } from '../rss.js';
+import { mitataMeasure } from '../measure.js';
+import type { Filter } from '../filter.js';
+import type { LoadedDataset } from '../datasets/datasets.js';
+import {
+  NotImplementedError,
+  type Engine,
+  type EngineDescription,
+  type Feature,
+  type Operation,
+  type OperationResult,
+} from './engine.js';
+
+const TABLE = 't';
+
+/** Optional Store methods that may be missing in a given core; looked up at run time. */
+interface OptionalStoreApi {
+  createBranch?: (name: string, options?: { from?: string }) => Promise<unknown>;
+}
+
+/** Recursive size of the files under a directory. */
+export function duBytes(dir: string): number {
+  let total = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of entries) {
+    const p = join(dir, name);
+    const st = lstatSync(p, { throwIfNoEntry: false });
+    if (!st) continue;
+    total += st.isDirectory() ? duBytes(p) : st.size;
+  }
+  return total;
+}
+
+/** Version of a package resolvable from @armillaria/core (e.g. parquet-wasm), or undefined. */
+function coreDependencyVersion(pkg: string): string | undefined {
+  try {
+    const req = createRequire(import.meta.resolve('@armillaria/core'));
+    let dir = resolve(req.resolve(pkg), '..');
+    for (let i = 0; i < 6; i++) {
+      try {
+        const json = req(join(dir, 'package.json')) as { name?: string; version?: string };
+        if (json.name === pkg) return json.version;
+      } catch { /* keep walking up */ }
+      dir = resolve(dir, '..');
+    }
+  } catch { /* not resolvable */ }
+  return undefined;
+}
+
+export interface ArmillariaEngineOptions {
+  phase: string;
+  codec: 'snappy' | 'zstd' | 'uncompressed';
+  chunkRows?: number;
+  /** fsync objects and refs (core's default, durable commits). */
+  fsync?: boolean;
+}
+
+export class ArmillariaEngine implements Engine {
+  readonly engine = 'armillaria' as const;
+  readonly phase: string;
+  private workDir = '';
+  private readonly stores = new Map<string, Store>();
+
+  constructor(private readonly opts: ArmillariaEngineOptions) {
+    this.phase = opts.phase;
+  }
+
+  /**
+   * Is the phase runnable? Throws NotImplementedError when core has not registered it, and core's
+   * NativeUnavailableError (code ARM_NATIVE_UNAVAILABLE) when it needs the addon that cannot load.
+   */
+  checkPhase(): void {
+    const registered = (core.PHASES as Record<string, unknown>)[this.phase];
+    if ((core.PHASE_ORDER as readonly string[]).includes(this.phase) && !registered) {
+      throw new NotImplementedError(`phase "${this.phase}" is not implemented in @armillaria/core yet`);
+    }
+    core.resolvePhase(this.phase);
+  }
+
+  async describe(): Promise<EngineDescription> {
+    const phase = (core.PHASES as Record<string, core.Phase | undefined>)[this.phase];
+    const native = core.nativeStatus();
+    const arrowVersion = coreDependencyVersion('apache-arrow');
+    const parquetWasm = coreDependencyVersion('parquet-wasm');
+    return {
+      versions: {
+        ...(arrowVersion ? { apacheArrow: arrowVersion } : {}),
+        ...(parquetWasm ? { parquetWasm } : {}),
+      },
+      config: {
+        codec: this.opts.codec,
+        chunkRows: this.opts.chunkRows ?? core.DEFAULT_CHUNK_ROWS,
+        fsync: this.opts.fsync ?? true,
+        'phase.needsNative': phase?.needsNative ?? false,
+        ...(phase ? { 'phase.summary': phase.summary } : {}),
+        'native.available': native.available,
+        'threads.uv': Number(process.env.UV_THREADPOOL_SIZE ?? 4),
+        ...(process.env.RAYON_NUM_THREADS ? { 'threads.rayon': Number(process.env.RAYON_NUM_THREADS) } : {}),
+        timing: 'in-process performance.now()',
+        updateMethod: 'write overwrite of the updated table (core has no row update)',
+        branchMethod: 'createBranch (ref)',
+      },
+    };
+  }
+
+  async setup(_dataset: LoadedDataset, workDir: string): Promise<void> {
+    this.checkPhase();
+    this.workDir = workDir;
+    mkdirSync(resolve(workDir, 'stores'), { recursive: true });
+  }
+
+  unsupported(feature: Feature): string | undefined {
+    if (feature === 'branch') {
+      return typeof (core.Store.prototype as unknown as OptionalStoreApi).createBranch === 'function'
+        ? undefined
+        : 'store.createBranch is not in @armillaria/core yet';
+    }
+    return undefined;
+  }
+
+  private dir(target: string): string {
+    return resolve(this.workDir, 'stores', target);
+  }
+
+  private async store(target: string): Promise<Store> {
+    let s = this.stores.get(target);
+    if (!s) {
+      s = await core.openStore(this.dir(target), {
+        create: true,
+        phase: this.phase,
+        codec: this.opts.codec,
+        ...(this.opts.chunkRows ? { chunkRows: this.opts.chunkRows } : {}),
+        ...(this.opts.fsync === false ? { fsync: false } : {}),
+      });
+      this.stores.set(target, s);
+    }
+    return s;
+  }
+
+  async run(op: Operation): Promise<OperationResult> {
+    if (op.op === 'storage') {
+      const t0 = performance.now();
+      const bytes = duBytes(this.dir(op.target));
+      const ms = performance.now() - t0;
+      return { internalMs: ms, wallMs: ms, bytes };
+    }
+    if (op.op === 'drop') {
+      await this.stores.get(op.target)?.close();
+      this.stores.delete(op.target);
+      rmSync(this.dir(op.target), { recursive: true, force: true });
+      return { internalMs: 0, wallMs: 0 };
+    }
+    const store = await this.store(op.target); // opening is setup, outside the timed region
+    resetPeakRss();
+    const t0 = performance.now();
+    let out: OperationResult;
+    switch (op.op) {
+      case 'write': {
+        const r = await store.write(op.table ?? TABLE, op.source.table, { mode: op.mode, ...(op.message ? { message: op.message } : {}) });
+        const ms = performance.now() - t0;
+        out = { internalMs: ms, wallMs: ms, rows: r.rows, version: r.version, extra: { chunks: r.chunks, newChunks: r.newChunks, newBytes: r.newBytes } };
+        break;
+      }
+      case 'read': {
+        const options: core.ReadOptions & { filter?: Filter } = {
+          ...(op.version !== undefined ? { version: op.version } : {}),
+          ...(op.columns ? { columns: op.columns } : {}),
+          ...(op.filter ? { filter: op.filter } : {}),
+        };
+        const table = await store.read(TABLE, options);
+        const ms = performance.now() - t0;
+        out = { internalMs: ms, wallMs: ms, rows: table.numRows, checksum: tableChecksum(table) };
+        break;
+      }
+      case 'update': {
+        const r = await store.write(TABLE, op.next.table, { mode: 'overwrite' });
+        const ms = performance.now() - t0;
+        out = { internalMs: ms, wallMs: ms, version: r.version, extra: { newChunks: r.newChunks, newBytes: r.newBytes } };
+        break;
+      }
+      case 'branch': {
+        const api = store as unknown as OptionalStoreApi;
+        if (typeof api.createBranch !== 'function') throw new NotImplementedError('store.createBranch is not in @armillaria/core yet');
+        const before = duBytes(this.dir(op.target));
+        const t1 = performance.now();
+        await api.createBranch(op.name, { from: core.DEFAULT_BRANCH });
+        const ms = performance.now() - t1;
+        out = { internalMs: ms, wallMs: ms, bytes: duBytes(this.dir(op.target)) - before };
+        break;
+      }
+    }
+    out.rssPeakBytes = peakRss();
+    return out;
+  }
+
+  /** Branch creation sampled with mitata: each iteration creates a new branch `<name>-<i>`. */
+  async sample(op: Extract<Operation, { op: 'branch' }>, samples: number): Promise<number[]> {
+    const store = await this.store(op.target);
+    const api = store as unknown as OptionalStoreApi;
+    if (typeof api.createBranch !== 'function') throw new NotImplementedError('store.createBranch is not in @armillaria/core yet');
+    let i = 0;
+    const create = api.createBranch.bind(store);
+    const { samplesMs } = await mitataMeasure(() => create(`${op.name}-${i++}`, { from: core.DEFAULT_BRANCH }), samples);
+    return samplesMs;
+  }
+
+  async teardown(): Promise<void> {
+    for (const s of this.stores.values()) await s.close();
+    this.stores.clear();
+    if (this.workDir) rmSync(this.workDir, { recursive: true, force: true });
+  }
+
+  async close(): Promise<void> {
+    await this.teardown();
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * Delta Lake through delta-rs's Python package: a long-lived `python/delta_driver.py` child speaking
+ * JSON lines (its header states the contract). Python times each operation itself
+ * (`time.perf_counter()`); the harness also records wall time around each request.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { tableToIPC } from 'apache-arrow';
+import { PYTHON_DIR } from '../paths.js';
+import { ensureVenv } from '../python-env.js';
+import type { LoadedDataset } from '../datasets/datasets.js';
+import type { Engine, EngineDescription, Feature, Operation, OperationResult, SourceTable } from './engine.js';
+
+export const DRIVER_PATH = resolve(PYTHON_DIR, 'delta_driver.py');
+
+export interface DriverResponse {
+  id: number;
+  ok: boolean;
+  ms?: number;
+  error?: string;
+  errorType?: string;
+  rssPeakBytes?: number;
+  [k: string]: unknown;
+}
+
+/** JSON-lines client for delta_driver.py. One request in flight at a time is the normal use. */
+export class DeltaDriver {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (r: DriverResponse) => void; reject: (e: Error) => void }>();
+  private exited: Error | undefined;
+
+  constructor(python: string, opts: { onStderr?: (line: string) => void } = {}) {
+    this.child = spawn(python, ['-u', DRIVER_PATH], { stdio: ['pipe', 'pipe', 'pipe'] });
+    createInterface({ input: this.child.stdout }).on('line', (line) => {
+      let msg: DriverResponse;
+      try {
+        msg = JSON.parse(line) as DriverResponse;
+      } catch {
+        opts.onStderr?.(`delta_driver: unexpected stdout line: ${line}`);
+        return;
+      }
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      p.resolve(msg);
+    });
+    const onErr = opts.onStderr ?? ((l: string) => process.stderr.write(`[delta] ${l}\n`));
+    createInterface({ input: this.child.stderr }).on('line', onErr);
+    const fail = (e: Error): void => {
+      this.exited = e;
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+    };
+    this.child.on('error', (e) => fail(new Error(`delta: could not start ${python} ${DRIVER_PATH}: ${e.message}`)));
+    this.child.on('exit', (code, signal) => fail(new Error(`delta: driver exited (code ${code}, signal ${signal})`)));
+  }
+
+  /** Send one request; resolves with the driver's response (ok or not), rejects if the process died. */
+  request(cmd: string, args: Record<string, unknown> = {}): Promise<DriverResponse> {
+    if (this.exited) return Promise.reject(this.exited);
+    const id = this.nextId++;
+    return new Promise((resolve_, reject) => {
+      this.pending.set(id, { resolve: resolve_, reject });
+      this.child.stdin.write(`${JSON.stringify({ id, cmd, ...args })}\n`);
+    });
+  }
+
+  /** Like `request`, but an `ok: false` answer becomes a thrown Error with the driver's message. */
+  async call(cmd: string, args: Record<string, unknown> = {}): Promise<DriverResponse> {
+    const r = await this.request(cmd, args);
+    if (!r.ok) throw new Error(`delta: ${cmd} failed: ${r.error ?? 'unknown error'}`);
+    return r;
+  }
+
+  async quit(): Promise<void> {
+    if (this.exited) return;
+    const done = new Promise<void>((r) => this.child.once('exit', () => r()));
+    try {
+      await this.request('quit');
+    } catch { /* already gone */ }
+    this.child.stdin.end();
+    await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
+    if (!this.exited) this.child.kill('SIGKILL');
+  }
+}
+
+export interface DeltaEngineOptions {
+  codec: string;
+  python?: string;
+  onStderr?: (line: string) => void;
+}
+
+/** Delta Lake engine. Targets are table directories under the work directory. */
+export class DeltaEngine implements Engine {
+  readonly engine = 'delta' as const;
+  readonly phase = 'delta';
+  private driver: DeltaDriver | undefined;
+  private workDir = '';
+  private readonly loaded = new Set<string>();
+  private hello: DriverResponse | undefined;
+
+  constructor(private readonly opts: DeltaEngineOptions) {}
+
+  private async d(): Promise<DeltaDriver> {
+    if (!this.driver) {
+      this.driver = new DeltaDriver(this.opts.python ?? ensureVenv(), { ...(this.opts.onStderr ? { onStderr: this.opts.onStderr } : {}) });
+      this.hello = await this.driver.call('hello');
+    }
+    return this.driver;
+  }
+
+  async describe(): Promise<EngineDescription> {
+    await this.d();
+    const h = this.hello!;
+    const versions = h.versions as { python: string; deltalake: string; pyarrow: string };
+    const threads = h.threads as Record<string, number>;
+    return {
+      versions: { python: versions.python, deltalake: versions.deltalake, pyarrow: versions.pyarrow },
+      config: {
+        codec: this.opts.codec,
+        'threads.pyarrowCpu': threads.pyarrowCpu ?? 0,
+        'threads.pyarrowIo': threads.pyarrowIo ?? 0,
+        timing: 'python perf_counter (internal)',
+        // deltalake 1.6.6 writes through object_store's LocalFileSystem, which does not fsync by default.
+        fsync: false,
+        readApi: 'DeltaTable(path).to_pyarrow_table',
+        updateMethod: 'merge (when_matched_update)',
+        branchMethod: 'full-copy (copytree of the table directory)',
+      },
+    };
+  }
+
+  /**
+   * Loads the dataset's payload in Python and checks that pyarrow sees the same content as Node did
+   * (same checksum of the identical file bytes) before anything is measured.
+   */
+  async setup(dataset: LoadedDataset, workDir: string): Promise<void> {
+    this.workDir = workDir;
+    mkdirSync(resolve(workDir, 'staging'), { recursive: true });
+    const key = `dataset:${dataset.spec.name}`;
+    const r = await (await this.d()).call('load', { slot: key, path: dataset.path });
+    if (r.checksum !== dataset.checksum) {
+      throw new Error(`delta: ${dataset.spec.name}: pyarrow checksum ${String(r.checksum)} differs from Node's ${dataset.checksum} for the same file`);
+    }
+    this.loaded.add(key);
+  }
+
+  unsupported(_feature: Feature): string | undefined {
+    return undefined;
+  }
+
+  /** Sibling table directories created by writes with `table`. */
+  private readonly siblings = new Set<string>();
+
+  private path(target: string, table?: string): string {
+    if (table) {
+      this.siblings.add(`${target}--${table}`);
+      return resolve(this.workDir, 'tables', `${target}--${table}`);
+    }
+    return resolve(this.workDir, 'tables', target);
+  }
+
+  /** Make the driver hold `src` in a memory slot (untimed): load its IPC file, staging one if needed. */
+  private async slot(src: SourceTable): Promise<string> {
+    if (this.loaded.has(src.key)) return src.key;
+    let file = src.file;
+    if (!file) {
+      file = resolve(this.workDir, 'staging', `${src.key.replace(/[^a-zA-Z0-9_.-]/g, '_')}.arrow`);
+      writeFileSync(file, tableToIPC(src.table, 'file'));
+    }
+    await (await this.d()).call('load', { slot: src.key, path: file });
+    this.loaded.add(src.key);
+    return src.key;
+  }
+
+  async run(op: Operation): Promise<OperationResult> {
+    const d = await this.d();
+    let args: Record<string, unknown>;
+    let cmd: string = op.op;
+    switch (op.op) {
+      case 'write':
+        args = { slot: await this.slot(op.source), path: this.path(op.target, op.table), mode: op.mode, codec: this.opts.codec };
+        break;
+      case 'read':
+        args = {
+          path: this.path(op.target),
+          ...(op.version !== undefined ? { version: op.version } : {}),
+          ...(op.columns ? { columns: op.columns } : {}),
+          ...(op.filter ? { filter: op.filter } : {}),
+        };
+        break;
+      case 'update':
+        args = { slot: await this.slot(op.updates), path: this.path(op.target), codec: this.opts.codec };
+        break;
+      case 'branch':
+        cmd = 'copy';
+        args = { src: this.path(op.target), dst: this.path(`${op.target}@${op.name}`) };
+        break;
+      case 'storage': {
+        // A target's own table plus its sibling tables (`<target>--<table>`).
+        const dirs = [this.path(op.target), ...[...this.siblings].filter((x) => x.startsWith(`${op.target}--`)).map((x) => this.path(x))];
+        let bytes = 0;
+        const t0 = performance.now();
+        for (const path of dirs) bytes += Number((await d.call('du', { path })).bytes ?? 0);
+        const ms = performance.now() - t0;
+        return { internalMs: ms, wallMs: ms, bytes };
+      }
+      case 'drop':
+        for (const x of [...this.siblings].filter((y) => y.startsWith(`${op.target}--`))) {
+          await d.call('drop', { path: this.path(x) });
+          this.siblings.delete(x);
+        }
+        args = { path: this.path(op.target) };
+        break;
+    }
+    const t0 = performance.now();
+    const r = await d.call(cmd, args);
+    const wallMs = performance.now() - t0;
+    const out: OperationResult = { internalMs: r.ms ?? wallMs, wallMs };
+    if (typeof r.rows === 'number') out.rows = r.rows;
+    if (typeof r.checksum === 'string') out.checksum = r.checksum;
+    if (typeof r.version === 'number') out.version = r.version;
+    if (typeof r.bytes === 'number') out.bytes = r.bytes;
+    if (typeof r.rssPeakBytes === 'number') out.rssPeakBytes = r.rssPeakBytes;
+    if (r.metrics && typeof r.metrics === 'object') {
+      out.extra = Object.fromEntries(Object.entries(r.metrics as Record<string, number>).map(([k, v]) => [`merge.${k}`, v]));
+    }
+    return out;
+  }
+
+  async teardown(): Promise<void> {
+    if (this.driver) {
+      for (const key of this.loaded) await this.driver.call('unload', { slot: key });
+      await this.driver.call('drop', { path: this.workDir });
+    }
+    this.loaded.clear();
+    this.siblings.clear();
+  }
+
+  async close(): Promise<void> {
+    await this.driver?.quit();
+    this.driver = undefined;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The engine contract, ClickBench's per-system scripts as a TypeScript interface: every engine is set
+ * up once per dataset, runs one *operation* per `run` call and reports how long it took, and is torn
+ * down afterwards. Cases (src/cases/) compose operations into workloads: fresh targets per try,
+ * warm-ups, verification. An engine never retries, never falls back, and never fakes a feature it
+ * lacks: `supports()` says so, and the case records status 'not-implemented'.
+ */
+import type { Table } from 'apache-arrow';
+import type { VersionInfo } from '@armillaria/report';
+import type { Filter } from '../filter.js';
+import type { LoadedDataset } from '../datasets/datasets.js';
+
+/** A table the harness hands to an engine: in memory for Node, staged as an IPC file for Python. */
+export interface SourceTable {
+  /** Stable key; engines may cache what they derive from it (the Delta driver's memory slot). */
+  key: string;
+  table: Table;
+  /** Arrow IPC file holding exactly `table`, when one exists (datasets do; derived tables get staged). */
+  file?: string;
+}
+
+/** One engine operation; `target` names a table location inside the engine's work directory. */
+export type Operation =
+  /**
+   * `table` names a second table beside the target's own (Armillaria: another table in the same store;
+   * Delta, which has one table per directory: a sibling directory). Storage of a target covers both.
+   */
+  | { op: 'write'; target: string; source: SourceTable; mode: 'overwrite' | 'append'; message?: string; table?: string }
+  | { op: 'read'; target: string; version?: number; columns?: string[]; filter?: Filter }
+  /**
+   * Replace `value` at the rows whose `id` is in `updates` ({id, value}); `next` is the whole table after
+   * the update, for engines whose API has no row update and so write a new version of the table.
+   */
+  | { op: 'update'; target: string; updates: SourceTable; next: SourceTable }
+  | { op: 'branch'; target: string; name: string }
+  | { op: 'storage'; target: string }
+  | { op: 'drop'; target: string };
+
+export type OperationName = Operation['op'];
+
+export interface OperationResult {
+  /** Time measured by the engine around the operation only (in-process, or inside Python). */
+  internalMs: number;
+  /** Time the harness measured around the call (includes IPC for out-of-process engines). */
+  wallMs: number;
+  /** Rows returned (reads) or written. */
+  rows?: number;
+  /** `armillaria-checksum-v1` of what a read returned (computed outside the timed region). */
+  checksum?: string;
+  /** Table version after a write/update, or the version a read resolved. */
+  version?: number;
+  /** Bytes on disk (storage) or bytes created (branch). */
+  bytes?: number;
+  /** Peak RSS of the process that did the work, during this operation. */
+  rssPeakBytes?: number;
+  extra?: Record<string, number | string>;
+}
+
+/** Optional capabilities; a missing one makes its case 'not-implemented'. */
+export type Feature = 'filter' | 'time-travel' | 'update' | 'branch' | 'projection';
+
+export interface EngineDescription {
+  versions: Partial<VersionInfo>;
+  /** Goes into every result's `config`: codec, phase flags, thread counts, methods. */
+  config: Record<string, string | number | boolean>;
+}
+
+export interface Engine {
+  readonly engine: 'armillaria' | 'delta';
+  /** Phase name, or 'delta'. */
+  readonly phase: string;
+  describe(): Promise<EngineDescription>;
+  /** Prepare for one dataset; `workDir` is empty and owned by the engine until `teardown`. */
+  setup(dataset: LoadedDataset, workDir: string): Promise<void>;
+  /** Why a feature is unavailable, or `undefined` when it is available. */
+  unsupported(feature: Feature): string | undefined;
+  run(op: Operation): Promise<OperationResult>;
+  /**
+   * Optional: sample an in-process, sub-millisecond operation many times with mitata (fixed sample
+   * count, gc between iterations, results kept alive). Returns per-iteration milliseconds.
+   */
+  sample?(op: Extract<Operation, { op: 'branch' }>, samples: number): Promise<number[]>;
+  /** Release everything `setup` and `run` created (files, handles). */
+  teardown(): Promise<void>;
+  /** End the engine (child processes). */
+  close(): Promise<void>;
+}
+
+/** Thrown by an engine for a requested capability it does not have (recorded as 'not-implemented'). */
+export class NotImplementedError extends Error {
+  readonly notImplemented = true;
+}

@@ -1,0 +1,61 @@
+/**
+ * Timing primitives. Disk-writing cases need a fresh target per try, and every read is verified
+ * between tries, so engine-level cases use a plain loop: `warmup` unmeasured tries, then `tries`
+ * measured ones, min/median/max/mean over the measured ones. Sub-millisecond in-process operations
+ * (branch creation) use mitata's `measure`, which gives many samples, runs gc between iterations
+ * (`--expose-gc`) and keeps results alive with `do_not_optimize`.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { do_not_optimize, measure } from 'mitata';
+import type { TimingStats } from '@armillaria/report';
+
+/** min/median/max/mean of a list of milliseconds. */
+export function timingStats(ms: readonly number[]): TimingStats {
+  if (ms.length === 0) throw new Error('measure: no samples');
+  const s = [...ms].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return { min: s[0]!, median, max: s[s.length - 1]!, mean: s.reduce((a, b) => a + b, 0) / s.length, samples: s.length };
+}
+
+/**
+ * Make `globalThis.gc` available even when node was started without `--expose-gc` (the `pnpm bench`
+ * script passes the flag; this covers `node dist/cli.js` and the bin). mitata picks it up too.
+ */
+export function exposeGc(): void {
+  if (typeof (globalThis as { gc?: unknown }).gc === 'function') return;
+  setFlagsFromString('--expose-gc');
+  (globalThis as { gc?: unknown }).gc = runInNewContext('gc') as () => void;
+}
+
+/** Force a full GC when exposed (`node --expose-gc`), so one try's garbage is not paid by the next. */
+export function collectGarbage(): void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g) g();
+}
+
+export interface MitataSample {
+  /** Per-iteration times, ms. */
+  samplesMs: number[];
+  stats: TimingStats;
+}
+
+/**
+ * mitata `measure` of an async in-process operation with exactly `samples` measured iterations.
+ * @param fn the operation; its result goes through `do_not_optimize`
+ */
+export async function mitataMeasure(fn: () => Promise<unknown>, samples: number, warmup = 2): Promise<MitataSample> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const st = await measure(async () => do_not_optimize(await fn()), {
+    min_samples: samples,
+    max_samples: samples,
+    min_cpu_time: 0,
+    warmup_samples: warmup,
+    batch_samples: 1,
+    batch_unroll: 1,
+    ...(typeof gc === 'function' ? { gc, inner_gc: true } : {}),
+  });
+  const samplesMs = st.samples.map((ns) => ns / 1e6);
+  return { samplesMs, stats: timingStats(samplesMs) };
+}

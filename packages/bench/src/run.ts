@@ -1,0 +1,237 @@
+/**
+ * One benchmark run: for each dataset, every engine (each Armillaria phase, then Delta) runs every
+ * selected case, case by case with the engines interleaved, so ratios are measured side by side.
+ * Failures are recorded per case (status 'error' / 'rejected' / 'not-implemented') and printed loudly;
+ * a failing case never stops the run and never falls back to another phase.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { BenchResult, RunFile, VersionInfo } from '@armillaria/report';
+import { tableChecksum } from './checksum.js';
+import { ensureDataset, readPayload, type LoadedDataset } from './datasets/datasets.js';
+import { datasetSpec } from './datasets/specs.js';
+import { ArmillariaEngine } from './engines/armillaria.js';
+import { DeltaEngine } from './engines/delta.js';
+import type { Engine, EngineDescription } from './engines/engine.js';
+import { baseVersions, machineInfo } from './environment.js';
+import { collectGarbage, timingStats } from './measure.js';
+import { makeProgress, type Progress } from './progress.js';
+import { makeRunFile } from './results.js';
+import { selectCases, type BenchCase, type CaseOutcome, type SessionState } from './cases/index.js';
+
+export type Codec = 'snappy' | 'zstd' | 'uncompressed';
+
+export interface RunOptions {
+  quick: boolean;
+  /** Armillaria phases, plus 'delta' for Delta Lake. */
+  phases: string[];
+  cases?: string[];
+  datasets: string[];
+  tries: number;
+  warmup: number;
+  /** Fast cases add measured tries until this much engine time is measured (default quick 300, full 1500 ms). */
+  minTimeMs?: number;
+  /** Cap on measured tries per case (default quick 20, full 30). */
+  maxTries?: number;
+  codec: Codec;
+  /** Scratch directory for tables (default $ARMILLARIA_BENCH_DIR or the OS temp dir). */
+  workDir?: string;
+  chunkRows?: number;
+  /** Armillaria fsyncs objects and refs (default true); false compares page cache with page cache. */
+  fsync?: boolean;
+  progress?: Progress;
+  /** Print a line per finished case even on a TTY. */
+  verbose?: boolean;
+}
+
+const errMessage = (e: unknown): string => {
+  const err = e as { code?: string; message?: string };
+  return `${err.code ? `[${err.code}] ` : ''}${err.message ?? String(e)}`;
+};
+
+function isNotImplemented(e: unknown): boolean {
+  return (e as { notImplemented?: boolean }).notImplemented === true;
+}
+
+function makeEngine(phase: string, opts: RunOptions, log: (l: string) => void): Engine {
+  if (phase === 'delta') return new DeltaEngine({ codec: opts.codec, onStderr: (l) => log(`[delta] ${l}`) });
+  return new ArmillariaEngine({
+    phase,
+    codec: opts.codec,
+    ...(opts.chunkRows ? { chunkRows: opts.chunkRows } : {}),
+    ...(opts.fsync === false ? { fsync: false } : {}),
+  });
+}
+
+/** Assemble the result of one case from its outcome. */
+export function assembleResult(
+  engine: Pick<Engine, 'engine' | 'phase'>,
+  bcase: Pick<BenchCase, 'name' | 'throughput'>,
+  dataset: LoadedDataset,
+  config: Record<string, string | number | boolean>,
+  outcome: CaseOutcome,
+): BenchResult {
+  const measured = outcome.tries.filter((t) => t.cold === undefined);
+  const times = measured.map((t) => t.internalMs ?? t.ms);
+  const stats = outcome.stats ?? (outcome.status === 'ok' && times.length > 0 ? timingStats(times) : undefined);
+  const bytes = dataset.entry.arrowBytes;
+  const throughputMBps =
+    outcome.throughputMBps ?? (bcase.throughput && stats && stats.median > 0 ? bytes / stats.median / 1000 : undefined);
+  return {
+    engine: engine.engine,
+    phase: engine.phase,
+    case: bcase.name,
+    dataset: { name: dataset.spec.family, rows: dataset.entry.rows, bytes, sha256: dataset.entry.sha256 },
+    ...(outcome.variant ? { variant: outcome.variant } : {}),
+    config: { ...config, ...(outcome.config ?? {}), datasetId: dataset.spec.name },
+    status: outcome.status,
+    ...(outcome.error ? { error: outcome.error } : {}),
+    tries: outcome.tries,
+    ...(stats ? { stats } : {}),
+    ...(throughputMBps !== undefined && outcome.status === 'ok' ? { throughputMBps } : {}),
+    ...(outcome.rssPeakBytes ? { rssPeakBytes: outcome.rssPeakBytes } : {}),
+    ...(outcome.storage ? { storage: outcome.storage } : {}),
+    ...(outcome.extra ? { extra: outcome.extra } : {}),
+  };
+}
+
+function summary(r: BenchResult): string {
+  const head = `${r.phase.padEnd(14)} ${`${r.config.datasetId}`.padEnd(17)} ${r.case.padEnd(15)}`;
+  if (r.status !== 'ok') return `${head} ${r.status.toUpperCase()}${r.error ? `: ${r.error}` : ''}`;
+  const s = r.stats!;
+  const tp = r.throughputMBps !== undefined ? `  ${r.throughputMBps.toFixed(1)} MB/s` : '';
+  const st =
+    r.storage?.dedup !== undefined
+      ? `  dedup ${(r.storage.dedup * 100).toFixed(1)}%`
+      : r.extra?.insertNewFraction !== undefined
+        ? `  insert 3%: +${(Number(r.extra.insertNewFraction) * 100).toFixed(1)}% bytes, identical table: +${Number(r.extra.identicalTableNewBytes)} B`
+        : '';
+  return `${head} median ${s.median.toFixed(s.median < 10 ? 3 : 1)} ms${tp}${st}`;
+}
+
+/** Load a dataset (generating it if needed) and compute its checksum. */
+export async function loadDataset(name: string, log: (l: string) => void): Promise<LoadedDataset> {
+  const { path, entry } = await ensureDataset(name, { log });
+  const table = readPayload(path);
+  return { spec: datasetSpec(name), entry, path, table, checksum: tableChecksum(table) };
+}
+
+/**
+ * Run the benchmark and return the run file (not yet written).
+ */
+export async function runBench(opts: RunOptions): Promise<RunFile> {
+  const start = new Date();
+  const cases = selectCases(opts.cases);
+  const workRoot = resolve(opts.workDir ?? process.env.ARMILLARIA_BENCH_DIR ?? os.tmpdir(), `armillaria-bench-${process.pid}`);
+  mkdirSync(workRoot, { recursive: true });
+  const machine = machineInfo(dirname(workRoot));
+  const progress = opts.progress ?? makeProgress(opts.datasets.length * opts.phases.length * cases.length);
+  const log = (l: string): void => progress.log(l);
+  const loud = (l: string): void => progress.log(`\n!!! ${l}\n`);
+  const versions: VersionInfo = baseVersions();
+  const results: BenchResult[] = [];
+  const engines = new Map<string, { engine: Engine; description?: EngineDescription; setupError?: unknown }>();
+  for (const phase of opts.phases) {
+    const engine = makeEngine(phase, opts, log);
+    try {
+      const description = await engine.describe();
+      Object.assign(versions, description.versions);
+      engines.set(phase, { engine, description });
+    } catch (e) {
+      loud(`${phase}: cannot describe engine: ${errMessage(e)}`);
+      engines.set(phase, { engine, setupError: e });
+    }
+  }
+  try {
+    for (const name of opts.datasets) {
+      progress.status(`loading ${name}`);
+      const dataset = await loadDataset(name, log);
+      // Set every engine up for this dataset, then run case by case with the engines interleaved, so
+      // the engines' numbers for one case are taken seconds apart: load from other work on a shared
+      // machine then hits both sides of a ratio alike.
+      const sessions = [];
+      for (const phase of opts.phases) {
+        const slot = engines.get(phase)!;
+        const workDir = join(workRoot, name, phase);
+        rmSync(workDir, { recursive: true, force: true });
+        mkdirSync(workDir, { recursive: true });
+        let setupError = slot.setupError;
+        if (!setupError) {
+          try {
+            await slot.engine.setup(dataset, workDir);
+          } catch (e) {
+            setupError = e;
+          }
+        }
+        if (setupError && !isNotImplemented(setupError)) {
+          loud(`${phase} on ${name}: engine setup FAILED, all its cases are recorded as errors: ${errMessage(setupError)}`);
+        } else if (setupError) {
+          log(`${phase.padEnd(14)} ${name.padEnd(17)} NOT-IMPLEMENTED (all cases): ${errMessage(setupError)}`);
+        }
+        const config: Record<string, string | number | boolean> = { ...(slot.description?.config ?? { codec: opts.codec }) };
+        sessions.push({ phase, engine: slot.engine, workDir, setupError, config, state: {} as SessionState });
+      }
+      for (const bcase of cases) {
+        for (const { phase, engine, setupError, config, state } of sessions) {
+          if (!bcase.applies(dataset)) {
+            progress.tick(`${phase.padEnd(14)} ${name.padEnd(17)} ${bcase.name.padEnd(15)} (does not apply)`, true);
+            continue;
+          }
+          progress.status(`${phase} ${name} ${bcase.name}`);
+          let outcome: CaseOutcome;
+          const unsupported = bcase.feature ? engine.unsupported(bcase.feature) : undefined;
+          if (setupError) {
+            outcome = isNotImplemented(setupError)
+              ? { status: 'not-implemented', error: errMessage(setupError), tries: [] }
+              : { status: 'error', error: errMessage(setupError), tries: [] };
+          } else if (unsupported) {
+            outcome = { status: 'not-implemented', error: unsupported, tries: [] };
+          } else {
+            try {
+              collectGarbage();
+              outcome = await bcase.run({
+                engine,
+                dataset,
+                settings: {
+                  warmup: opts.warmup,
+                  tries: opts.tries,
+                  minTimeMs: opts.minTimeMs ?? (opts.quick ? 300 : 1500),
+                  maxTries: Math.max(opts.tries, opts.maxTries ?? (opts.quick ? 20 : 30)),
+                  quick: opts.quick,
+                },
+                state,
+                log,
+              });
+            } catch (e) {
+              if (isNotImplemented(e)) outcome = { status: 'not-implemented', error: errMessage(e), tries: [] };
+              else {
+                loud(`${phase} ${name} ${bcase.name} FAILED: ${errMessage(e)}`);
+                outcome = { status: 'error', error: errMessage(e), tries: [] };
+              }
+            }
+          }
+          const result = assembleResult(engine, bcase, dataset, config, outcome);
+          if (result.status === 'rejected') loud(`${phase} ${name} ${bcase.name} REJECTED: ${result.error}`);
+          results.push(result);
+          progress.tick(summary(result), Boolean(setupError && isNotImplemented(setupError)));
+        }
+      }
+      for (const { phase, engine, workDir, setupError } of sessions) {
+        if (!setupError) {
+          try {
+            await engine.teardown();
+          } catch (e) {
+            loud(`${phase} on ${name}: teardown failed: ${errMessage(e)}`);
+          }
+        }
+        rmSync(workDir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    for (const { engine } of engines.values()) await engine.close().catch(() => {});
+    progress.stop();
+    rmSync(workRoot, { recursive: true, force: true });
+  }
+  return makeRunFile({ start, quick: opts.quick, machine, versions, results });
+}

@@ -1,0 +1,78 @@
+/**
+ * End to end on a small dataset: the run file has the shape the report reads, every read was verified,
+ * and a phase core has not registered yet is recorded as not-implemented rather than faked.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { validateRunFile } from '@armillaria/report';
+import { runBench } from '../src/run.js';
+import { ensureVenv } from '../src/python-env.js';
+import { withTempDir } from './helpers.js';
+
+let python = true;
+try {
+  ensureVenv();
+} catch (e) {
+  if (process.env.CI) throw e;
+  python = false;
+}
+
+const silent = { log: () => {}, tick: () => {}, status: () => {}, stop: () => {} };
+
+describe('runBench', () => {
+  it('runs sequential (and Delta) on seed-narrow-100k and produces a valid run file', async () => {
+    await withTempDir(async (dir) => {
+      const prev = process.env.ARMILLARIA_DATASETS_DIR;
+      process.env.ARMILLARIA_DATASETS_DIR = join(dir, 'data');
+      try {
+        const phases = ['sequential', 'pushdown', ...(python ? ['delta'] : [])];
+        const run = await runBench({
+          quick: true,
+          phases,
+          cases: ['write', 'read', 'read-filter', 'versions', 'time-travel', 'dedup', 'branch'],
+          datasets: ['seed-narrow-100k'],
+          tries: 1,
+          warmup: 0,
+          minTimeMs: 0,
+          codec: 'snappy',
+          workDir: join(dir, 'work'),
+          progress: silent,
+        });
+        expect(() => validateRunFile(JSON.parse(JSON.stringify(run)) as unknown, 'run')).not.toThrow();
+        expect(run.quick).toBe(true);
+        const byKey = new Map(run.results.map((r) => [`${r.phase}/${r.case}`, r]));
+        for (const c of ['write', 'read', 'versions', 'time-travel']) {
+          const r = byKey.get(`sequential/${c}`)!;
+          expect(r.status, `${c}: ${r.error}`).toBe('ok');
+          expect(r.dataset).toMatchObject({ name: 'seed-narrow', rows: 100_000, bytes: 1_600_000 });
+          expect(r.stats!.samples).toBeGreaterThan(0);
+        }
+        expect(byKey.get('sequential/read')!.throughputMBps).toBeGreaterThan(0);
+        expect(byKey.get('sequential/versions')!.storage).toMatchObject({ versions: 11 });
+        const dedup = byKey.get('sequential/dedup')!;
+        expect(dedup.status, dedup.error).toBe('ok');
+        expect(dedup.extra).toMatchObject({ insertedRows: 3000 });
+        expect(Number(dedup.extra!.insertNewBytes)).toBeGreaterThan(0);
+        expect(byKey.get('pushdown/write')!.status).toMatch(/not-implemented|ok/);
+        const branch = byKey.get('sequential/branch')!;
+        expect(branch.status, branch.error).toMatch(/^(ok|not-implemented)$/);
+        if (branch.status === 'ok') {
+          expect(branch.config.sampler).toBe('mitata');
+          expect(branch.stats!.samples).toBeGreaterThan(10); // mitata trims the 2 fastest and 2 slowest samples
+          expect(branch.extra!.refBytes).toBeGreaterThan(0);
+        }
+        if (python) {
+          expect(byKey.get('delta/read')!.status).toBe('ok');
+          expect(byKey.get('delta/versions')!.config.updateMethod).toMatch(/merge/);
+          expect(byKey.get('delta/dedup')!.status).toBe('ok');
+          // Delta rewrites the table and copies identical data in full
+          expect(Number(byKey.get('delta/dedup')!.extra!.identicalTableNewFraction)).toBeGreaterThan(0.9);
+          expect(run.versions).toMatchObject({ deltalake: '1.6.6', pyarrow: '26.0.1' });
+        }
+      } finally {
+        if (prev === undefined) delete process.env.ARMILLARIA_DATASETS_DIR;
+        else process.env.ARMILLARIA_DATASETS_DIR = prev;
+      }
+    });
+  }, 180_000);
+});
