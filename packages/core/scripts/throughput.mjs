@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Write/read throughput of one phase on seed-narrow-shaped data ({id int64, value float64}), for quick
 // checks while working on a phase. The benchmark harness (`pnpm bench`) is the measurement of record.
-// Usage: node packages/core/scripts/throughput.mjs [rows=1000000] [phase=sequential] [runs=5]
+// Usage: node packages/core/scripts/throughput.mjs [rows=1000000] [phase=sequential] [runs=5] [codec=snappy]
+// FSYNC=0 turns durable writes off (to see what fsync costs).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { openStore } from '../dist/index.js';
 const rows = Number(process.argv[2] ?? 1_000_000);
 const phase = process.argv[3] ?? 'sequential';
 const runs = Number(process.argv[4] ?? 5);
+const codec = process.argv[5] ?? 'snappy';
 
 const ids = new BigInt64Array(rows);
 const values = new Float64Array(rows);
@@ -31,7 +33,7 @@ const reads = [];
 for (let r = 0; r < runs + 1; r++) {
   const dir = await mkdtemp(join(tmpdir(), 'armillaria-tp-'));
   try {
-    const store = await openStore(dir, { create: true, phase, fsync: process.env.FSYNC !== '0' });
+    const store = await openStore(dir, { create: true, phase, codec, fsync: process.env.FSYNC !== '0' });
     let t0 = performance.now();
     await store.write('t', table); // durable: chunks and ref are fsynced
     const w = performance.now() - t0;
@@ -49,6 +51,6 @@ for (let r = 0; r < runs + 1; r++) {
 }
 const mbps = (ms) => (bytes / 1e6 / (ms / 1e3)).toFixed(0);
 console.log(
-  `${phase}: ${rows} rows, ${(bytes / 1e6).toFixed(1)} MB Arrow; median of ${runs}: ` +
+  `${phase} (${codec}): ${rows} rows, ${(bytes / 1e6).toFixed(1)} MB Arrow; median of ${runs}: ` +
     `write ${median(writes).toFixed(1)} ms (${mbps(median(writes))} MB/s), read ${median(reads).toFixed(1)} ms (${mbps(median(reads))} MB/s)`,
 );
