@@ -10,13 +10,17 @@
  *   release:  unlink(<path>) if it still holds our nonce
  * ```
  *
+ * The lock's file operations are synchronous: each is a microsecond-scale syscall on a tiny file, and
+ * going through the libuv thread pool for each of them was most of the cost of a ref update
+ * (branch creation: 2.1 ms -> under 1 ms measured). Waiting for a held lock stays asynchronous.
+ *
  * A lock is stale when its owner process is gone (same host: `kill(pid, 0)` fails with ESRCH) or,
  * for a lock from another host, when it is older than `staleMs`. Only the holder of the short-lived
  * breaker file may remove a stale lock, and only if the lock still carries the nonce it judged
  * stale, so two recovering processes cannot both remove a lock (one of them a live one).
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 import { LockTimeoutError } from '../errors.js';
@@ -49,12 +53,12 @@ export class FileLock {
     const started = Date.now();
     let delay = 1;
     for (;;) {
-      if (await tryCreate(path, { pid: process.pid, host: HOST, nonce, time: Date.now() })) {
+      if (tryCreate(path, { pid: process.pid, host: HOST, nonce, time: Date.now() })) {
         return new FileLock(path, nonce);
       }
-      const owner = await readOwner(path);
-      if (owner !== 'gone' && (await isStale(path, owner, staleMs))) {
-        await breakStale(path, owner);
+      const owner = readOwner(path);
+      if (owner !== 'gone' && isStale(path, owner, staleMs)) {
+        if (!breakStale(path, owner)) await sleep(1);
         continue;
       }
       if (Date.now() - started > timeoutMs) throw new LockTimeoutError(path, Date.now() - started);
@@ -64,34 +68,32 @@ export class FileLock {
   }
 
   /** Releases the lock if we still hold it. Idempotent. */
-  async release(): Promise<void> {
-    const owner = await readOwner(this.path);
-    if (owner !== 'gone' && owner !== 'unreadable' && owner.nonce === this.nonce) {
-      await unlink(this.path).catch(ignoreEnoent);
-    }
+  release(): void {
+    const owner = readOwner(this.path);
+    if (owner !== 'gone' && owner !== 'unreadable' && owner.nonce === this.nonce) unlinkQuietly(this.path);
   }
 }
 
-async function tryCreate(path: string, owner: LockOwner): Promise<boolean> {
-  let fh;
+function tryCreate(path: string, owner: LockOwner): boolean {
+  let fd: number;
   try {
-    fh = await open(path, 'wx');
+    fd = openSync(path, 'wx');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw e;
   }
   try {
-    await fh.writeFile(JSON.stringify(owner));
+    writeSync(fd, JSON.stringify(owner));
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
   return true;
 }
 
-async function readOwner(path: string): Promise<LockOwner | 'gone' | 'unreadable'> {
+function readOwner(path: string): LockOwner | 'gone' | 'unreadable' {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
     throw e;
@@ -104,29 +106,30 @@ async function readOwner(path: string): Promise<LockOwner | 'gone' | 'unreadable
   }
 }
 
-async function isStale(path: string, owner: LockOwner | 'unreadable', staleMs: number): Promise<boolean> {
+function isStale(path: string, owner: LockOwner | 'unreadable', staleMs: number): boolean {
   if (owner !== 'unreadable' && owner.host === HOST) return !processAlive(owner.pid);
-  const age = await ageMs(path);
+  const age = ageMs(path);
   return age !== undefined && age > staleMs;
 }
 
-async function breakStale(path: string, judged: LockOwner | 'unreadable'): Promise<void> {
+/** Removes `path` if it still holds the lock judged stale; false when another process is breaking it. */
+function breakStale(path: string, judged: LockOwner | 'unreadable'): boolean {
   const breaker = `${path}.breaker`;
-  if (!(await tryCreate(breaker, { pid: process.pid, host: HOST, nonce: 'breaker', time: Date.now() }))) {
-    const age = await ageMs(breaker);
-    if (age !== undefined && age > BREAKER_STALE_MS) await unlink(breaker).catch(ignoreEnoent);
-    await sleep(1);
-    return;
+  if (!tryCreate(breaker, { pid: process.pid, host: HOST, nonce: 'breaker', time: Date.now() })) {
+    const age = ageMs(breaker);
+    if (age !== undefined && age > BREAKER_STALE_MS) unlinkQuietly(breaker);
+    return false;
   }
   try {
-    const now = await readOwner(path);
+    const now = readOwner(path);
     const same =
       now !== 'gone' &&
       (judged === 'unreadable' ? now === 'unreadable' : now !== 'unreadable' && now.nonce === judged.nonce);
-    if (same) await unlink(path).catch(ignoreEnoent);
+    if (same) unlinkQuietly(path);
   } finally {
-    await unlink(breaker).catch(ignoreEnoent);
+    unlinkQuietly(breaker);
   }
+  return true;
 }
 
 function processAlive(pid: number): boolean {
@@ -138,17 +141,21 @@ function processAlive(pid: number): boolean {
   }
 }
 
-async function ageMs(path: string): Promise<number | undefined> {
+function ageMs(path: string): number | undefined {
   try {
-    return Date.now() - (await stat(path)).mtimeMs;
+    return Date.now() - statSync(path).mtimeMs;
   } catch (e) {
-    ignoreEnoent(e);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     return undefined;
   }
 }
 
-function ignoreEnoent(e: unknown): void {
-  if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
 }
 
 function sleep(ms: number): Promise<void> {

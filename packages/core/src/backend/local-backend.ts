@@ -15,7 +15,8 @@
  * The rename is the atomic step: a crash before it leaves the old value, after it the new one.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 
 import type { ObjectBackend, PutResult, RefLogEntry } from './backend.js';
@@ -94,34 +95,35 @@ export class LocalBackend implements ObjectBackend {
   }
 
   async readRef(name: string): Promise<string | undefined> {
-    try {
-      return (await readFile(join(this.root, REFS_DIR, name), 'utf8')).trim() || undefined;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
+    return readRefSync(join(this.root, REFS_DIR, name)); // a 65-byte file: sync beats a thread-pool hop
   }
 
   async compareAndSwapRef(name: string, expected: string | undefined, next: string | undefined, reason = 'update'): Promise<boolean> {
     const path = join(this.root, REFS_DIR, name);
-    await this.ensureDir(dirname(path));
+    this.ensureDirSync(dirname(path));
     const lock = await FileLock.acquire(`${path}.lock`, this.lockOptions);
+    // The critical section is a handful of syscalls on tiny files: synchronous, like the lock, to
+    // avoid a thread-pool round trip per call (see file-lock.ts).
     try {
-      if ((await this.readRef(name)) !== expected) return false;
+      if (readRefSync(path) !== expected) return false;
       if (next === undefined) {
-        await unlink(path).catch(() => undefined);
+        try {
+          unlinkSync(path);
+        } catch {
+          // already gone
+        }
       } else {
         const tmp = `${path}.${randomBytes(8).toString('hex')}.tmp`;
-        await writeDurably(tmp, Buffer.from(`${next}\n`), this.fsync);
-        await rename(tmp, path);
+        writeDurablySync(tmp, `${next}\n`, this.fsync);
+        renameSync(tmp, path);
       }
-      if (this.fsync) await fsyncDir(dirname(path));
+      if (this.fsync) fsyncDirSync(dirname(path));
       // Logged after the atomic step and still under the lock: a crash in between loses one log line,
       // never the ref update itself.
-      await this.appendRefLog(name, { time: new Date().toISOString(), old: expected ?? null, new: next ?? null, reason });
+      this.appendRefLog(name, { time: new Date().toISOString(), old: expected ?? null, new: next ?? null, reason });
       return true;
     } finally {
-      await lock.release();
+      lock.release();
     }
   }
 
@@ -176,23 +178,35 @@ export class LocalBackend implements ObjectBackend {
    * The reflog is a recovery aid, not the source of truth, so it is not fsynced (as in Git): a power
    * loss can drop its last lines, never a ref update. This keeps branch creation at one file fsync.
    */
-  private async appendRefLog(name: string, entry: RefLogEntry): Promise<void> {
+  private appendRefLog(name: string, entry: RefLogEntry): void {
     const path = join(this.root, LOGS_DIR, REFS_DIR, name);
-    await this.ensureDir(dirname(path));
-    await appendFile(path, `${JSON.stringify(entry)}\n`);
+    this.ensureDirSync(dirname(path));
+    appendFileSync(path, `${JSON.stringify(entry)}\n`);
+  }
+
+  private ensureDirSync(dir: string): void {
+    if (this.knownDirs.has(dir)) return;
+    mkdirSync(dir, { recursive: true });
+    this.knownDirs.add(dir);
   }
 
   async listRefs(prefix: string): Promise<string[]> {
     const base = join(this.root, REFS_DIR);
     const out: string[] = [];
-    const walk = async (dir: string): Promise<void> => {
-      for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const walk = (dir: string): void => {
+      let entries;
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return; // no such prefix
+      }
+      for (const entry of entries) {
         const full = join(dir, entry.name);
-        if (entry.isDirectory()) await walk(full);
+        if (entry.isDirectory()) walk(full);
         else if (!/\.(lock|tmp|breaker)$/.test(entry.name)) out.push(relative(base, full).split(sep).join('/'));
       }
     };
-    await walk(join(base, prefix));
+    walk(join(base, prefix));
     return out.sort();
   }
 
@@ -218,6 +232,34 @@ export async function writeDurably(path: string, bytes: Uint8Array, fsync: boole
     if (fsync) await fh.sync();
   } finally {
     await fh.close();
+  }
+}
+
+function readRefSync(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim() || undefined;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+function writeDurablySync(path: string, text: string, fsync: boolean): void {
+  const fd = openSync(path, 'wx');
+  try {
+    writeSync(fd, text);
+    if (fsync) fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fsyncDirSync(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 
