@@ -102,7 +102,7 @@ async function writeArrow(out: Writable, schema: Schema, batches: AsyncIterable<
 
 async function writeCsv(out: Writable, schema: Schema, batches: AsyncIterable<RecordBatch>): Promise<void> {
   const csv = stringify({ header: true, columns: schema.fields.map((f) => f.name) });
-  const piped = csv.pipe(out, { end: false });
+  csv.pipe(out, { end: false }); // the caller ends `out` once the CSV stream has finished
   const format = schema.fields.map((f) => csvFormatter(f.type));
   for await (const batch of batches) {
     for (let i = 0; i < batch.numRows; i++) {
@@ -112,7 +112,6 @@ async function writeCsv(out: Writable, schema: Schema, batches: AsyncIterable<Re
   }
   csv.end();
   await finished(csv);
-  void piped;
 }
 
 /** CSV text for one value: nulls empty, bigints exact, dates and timestamps ISO 8601, nested as JSON. */
