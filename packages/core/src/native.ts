@@ -36,8 +36,3 @@ export function nativeStatus(): NativeStatus {
   }
   return cached;
 }
-
-/** Forgets the cached status (tests toggle ARMILLARIA_NATIVE). */
-export function resetNativeStatus(): void {
-  cached = undefined;
-}

@@ -460,7 +460,7 @@ export class Store {
 }
 
 /** Tables whose entry differs between two commits' table maps (dropped tables get version -1). */
-export function tableChanges(before: Record<string, TableEntry>, after: Record<string, TableEntry>): { table: string; version: number }[] {
+function tableChanges(before: Record<string, TableEntry>, after: Record<string, TableEntry>): { table: string; version: number }[] {
   const out: { table: string; version: number }[] = [];
   for (const [table, e] of Object.entries(after)) {
     const b = before[table];

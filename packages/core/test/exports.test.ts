@@ -11,7 +11,7 @@ describe('public API', () => {
         'InvalidNameError', 'LocalBackend', 'LockTimeoutError', 'NativeUnavailableError', 'ObjectNotFoundError', 'PHASES',
         'PHASE_ORDER', 'RefNotFoundError', 'SchemaMismatchError', 'Store', 'StoreExistsError', 'StoreNotFoundError',
         'TableNotFoundError', 'Transaction', 'UnsupportedFormatError', 'VersionNotFoundError', 'fromNativeError', 'hashBytes', 'initStore',
-        'isArmillariaError', 'isContentHash', 'nativeStatus', 'openStore', 'parseCodec', 'parsePhase', 'resolvePhase',
+        'isArmillariaError', 'isContentHash', 'nativeInfo', 'nativeStatus', 'openStore', 'parseCodec', 'parsePhase', 'resolvePhase',
         'validateName', 'withRetry',
       ].sort(),
     );

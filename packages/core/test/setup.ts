@@ -1,4 +1,4 @@
-import { tableToIPC, type Table } from 'apache-arrow';
+import type { Table } from 'apache-arrow';
 import { expect } from 'vitest';
 
 /** `expect(a).toEqualTable(b)`: same schema (types, nullability, metadata) and the same values. */

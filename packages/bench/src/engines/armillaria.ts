@@ -121,7 +121,8 @@ export class ArmillariaEngine implements Engine {
         ...(phase ? { 'phase.summary': phase.summary } : {}),
         'native.available': native.available,
         'threads.uv': Number(process.env.UV_THREADPOOL_SIZE ?? 4),
-        ...(process.env.RAYON_NUM_THREADS ? { 'threads.rayon': Number(process.env.RAYON_NUM_THREADS) } : {}),
+        // The addon's rayon pool size as configured (ARMILLARIA_THREADS, default: the core count).
+        ...(native.available ? { 'threads.native': core.nativeInfo()!.threads } : {}),
         timing: 'in-process performance.now()',
         updateMethod: 'write overwrite of the updated table (core has no row update)',
         branchMethod: 'createBranch (ref)',

@@ -182,7 +182,7 @@ async function mergeRows(
   type Row = (c: number) => unknown;
   const out = new Map<string, Row>();
   for (const [k, r] of ours.index) out.set(k, (c) => ours.columns[c]!.get(r));
-  const conflict = (k: string, rows: KeyedRows, r: number, column: string, extra: Partial<MergeConflict>, reason: string) =>
+  const conflict = (rows: KeyedRows, r: number, column: string, extra: Partial<MergeConflict>, reason: string) =>
     conflicts.push({ table: name, kind: 'row', key: keyOf(rows, r), column, ...extra, reason });
 
   for (const [k, tr] of theirs.index) {
@@ -194,7 +194,7 @@ async function mergeRows(
       else {
         const oc = rowCells(ours, or);
         fields.forEach((f, c) => {
-          if (oc[c] !== tc[c]) conflict(k, theirs, tr, f, { ours: displayValue(ours.columns[c]!.get(or)), theirs: displayValue(theirs.columns[c]!.get(tr)) }, 'inserted on both sides with different values');
+          if (oc[c] !== tc[c]) conflict(theirs, tr, f, { ours: displayValue(ours.columns[c]!.get(or)), theirs: displayValue(theirs.columns[c]!.get(tr)) }, 'inserted on both sides with different values');
         });
       }
       continue;
@@ -203,7 +203,7 @@ async function mergeRows(
     const theirsChanged = fields.map((_, c) => bc[c] !== tc[c]);
     if (!theirsChanged.some(Boolean)) continue;
     if (or === undefined) {
-      conflict(k, theirs, tr, '*', {}, 'updated on theirs, deleted on ours');
+      conflict(theirs, tr, '*', {}, 'updated on theirs, deleted on ours');
       continue;
     }
     const oc = rowCells(ours, or);
@@ -211,7 +211,7 @@ async function mergeRows(
     fields.forEach((f, c) => {
       const oursChanged = bc[c] !== oc[c];
       if (theirsChanged[c] && oursChanged && oc[c] !== tc[c]) {
-        conflict(k, theirs, tr, f, {
+        conflict(theirs, tr, f, {
           base: displayValue(base.columns[c]!.get(br)),
           ours: displayValue(ours.columns[c]!.get(or)),
           theirs: displayValue(theirs.columns[c]!.get(tr)),
@@ -225,8 +225,9 @@ async function mergeRows(
     if (theirs.index.has(k)) continue; // still there on theirs
     const or = ours.index.get(k);
     if (or === undefined) continue; // deleted on both
-    const changedOnOurs = rowCells(ours, or).some((v, c) => v !== rowCells(base, br)[c]);
-    if (changedOnOurs) conflict(k, base, br, '*', {}, 'deleted on theirs, updated on ours');
+    const bc = rowCells(base, br);
+    const changedOnOurs = rowCells(ours, or).some((v, c) => v !== bc[c]);
+    if (changedOnOurs) conflict(base, br, '*', {}, 'deleted on theirs, updated on ours');
     else out.delete(k);
   }
   if (conflicts.length > before) return undefined;

@@ -35,20 +35,6 @@ export class ChunkStore {
     return this.backend.hasObject(id);
   }
 
-  /** One `put` per chunk, in order: the sequential batch. */
-  async putMany(chunks: readonly Uint8Array[]): Promise<PutResult[]> {
-    const out: PutResult[] = [];
-    for (const c of chunks) out.push(await this.put(c));
-    return out;
-  }
-
-  /** One `get` per id, in order; fails as a whole if any id is missing. */
-  async getMany(ids: readonly string[], options: GetOptions = {}): Promise<Uint8Array[]> {
-    const out: Uint8Array[] = [];
-    for (const id of ids) out.push(await this.get(id, options));
-    return out;
-  }
-
   /**
    * Re-hashes every stored object. Yields each one whose content does not match its id (or that
    * cannot be read), with the reason.

@@ -10,7 +10,7 @@ import { stringify } from 'csv-stringify';
 import * as pw from 'parquet-wasm/node';
 
 import { tableToIpcStream } from '../table/arrow-ipc.js';
-import { encodeChunk } from '../table/parquet-codec.js';
+import { encodeChunk, wasmCompression } from '../table/parquet-codec.js';
 import { formatOf } from './formats.js';
 import { DEFAULT_CODEC } from '../store.js';
 
@@ -75,7 +75,7 @@ async function writeParquet(out: Writable, schema: Schema, batches: AsyncIterabl
   });
   // The streaming writer takes its schema from the batches, which carry no schema-level metadata;
   // pass it as key-value metadata, which Arrow readers restore as schema metadata.
-  const props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.SNAPPY).setKeyValueMetadata(schema.metadata).build();
+  const props = new pw.WriterPropertiesBuilder().setCompression(wasmCompression(DEFAULT_CODEC)).setKeyValueMetadata(schema.metadata).build();
   const bytes = (await pw.transformParquetStream(input, props)) as ReadableStream<Uint8Array>;
   for await (const chunk of bytes as unknown as AsyncIterable<Uint8Array>) await write(out, chunk);
 }

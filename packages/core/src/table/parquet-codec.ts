@@ -29,6 +29,11 @@ const WASM_CODEC: Record<Codec, pw.Compression> = {
   zstd: pw.Compression.ZSTD,
 };
 
+/** parquet-wasm's enum value for a codec (exports of whole tables use it too). */
+export function wasmCompression(codec: Codec): pw.Compression {
+  return WASM_CODEC[codec];
+}
+
 export const CREATED_BY = 'armillaria';
 export const DICTIONARY_PAGE_LIMIT = 64 * 1024;
 
@@ -44,7 +49,7 @@ export function floatColumns(schema: Schema): string[] {
 
 function writerProperties(schema: Schema, codec: Codec, chunkRows: number): pw.WriterProperties {
   let b = new pw.WriterPropertiesBuilder()
-    .setCompression(WASM_CODEC[codec])
+    .setCompression(wasmCompression(codec))
     .setDictionaryEnabled(true)
     .setDictionaryPageSizeLimit(DICTIONARY_PAGE_LIMIT)
     .setMaxRowGroupSize(chunkRows)
