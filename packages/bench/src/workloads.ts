@@ -1,20 +1,27 @@
 /**
  * Inputs derived from a dataset, built outside every timed region: the append batch, the per-version
- * row updates of the versioning workload, projections and filters per dataset family.
+ * row updates of the versioning workload, projections and filters per dataset family, and the inputs
+ * of the storage workloads (small appends, deletes, an added column).
  */
 import { Float64, Int64, Table, makeData, makeVector, type Vector } from 'apache-arrow';
 import type { Filter } from './filter.js';
 import type { DatasetFamily } from './datasets/specs.js';
 
+/** One mulberry32 step: the output for state `a` (before the increment), a 32-bit mix of `a`. */
+function mix32(a: number): number {
+  let t = (a + 0x6d2b79f5) >>> 0;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return (t ^ (t >>> 14)) >>> 0;
+}
+
 /** mulberry32, as in datasets/generate/seeded.mjs (kept here so workloads need no dataset module). */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
+    const out = mix32(a);
     a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
+    return out;
   };
 }
 
@@ -56,7 +63,7 @@ export function appendBatch(table: Table): Table {
     const vals = d.values as BigInt64Array;
     for (let i = 0; i < d.length; i++) shifted[pos++] = vals[i]! + n;
   }
-  return replaceColumn(table, 'id', makeVector(makeData({ type: new Int64(), length: table.numRows, nullCount: 0, data: shifted })));
+  return replaceColumn(table, 'id', int64Vector(shifted));
 }
 
 /** Row updates of one version: ascending distinct row indices and their new values. */
@@ -100,14 +107,26 @@ export function updateTable(u: VersionUpdate, idOf: (row: number) => bigint): Ta
   const ids = new BigInt64Array(u.rows.length);
   for (let i = 0; i < u.rows.length; i++) ids[i] = idOf(u.rows[i]!);
   return new Table({
-    id: makeVector(makeData({ type: new Int64(), length: ids.length, nullCount: 0, data: ids })),
-    value: makeVector(makeData({ type: new Float64(), length: ids.length, nullCount: 0, data: u.values })),
+    id: int64Vector(ids),
+    value: float64Vector(u.values),
   });
 }
 
 /** A float64 vector over an array (no copy). */
 export function float64Vector(a: Float64Array): Vector<Float64> {
   return makeVector(makeData({ type: new Float64(), length: a.length, nullCount: 0, data: a }));
+}
+
+/** An int64 vector over an array (no copy). */
+export function int64Vector(a: BigInt64Array): Vector<Int64> {
+  return makeVector(makeData({ type: new Int64(), length: a.length, nullCount: 0, data: a }));
+}
+
+/** The ids start, start + 1, ..., start + n - 1. */
+export function idRange(start: number, n: number): Vector<Int64> {
+  const ids = new BigInt64Array(n);
+  for (let i = 0; i < n; i++) ids[i] = BigInt(start + i);
+  return int64Vector(ids);
 }
 
 /** Columns of the read-projection case per family. */
@@ -147,9 +166,105 @@ export function insertMiddle(table: Table, fraction = INSERT_FRACTION): { table:
   const n = table.numRows;
   const mid = Math.floor(n / 2);
   const k = Math.max(1, Math.min(n - mid, Math.round(n * fraction)));
-  const extra = table.slice(mid, mid + k);
-  const ids = new BigInt64Array(k);
-  for (let i = 0; i < k; i++) ids[i] = BigInt(n + i);
-  const fresh = replaceColumn(extra, 'id', makeVector(makeData({ type: new Int64(), length: k, nullCount: 0, data: ids })));
+  const fresh = replaceColumn(table.slice(mid, mid + k), 'id', idRange(n, k));
   return { table: table.slice(0, mid).concat(fresh, table.slice(mid)), inserted: k };
+}
+
+/** The storage workloads' small appends: how many, and the fraction of the dataset's rows each adds. */
+export const APPENDS = 10;
+export const APPEND_FRACTION = 0.01;
+/** Base seed of the appended `value`s; append j (1-based) uses APPEND_SEED + j. */
+export const APPEND_SEED = 0xa99e0d00;
+
+/**
+ * `times` append batches of `fraction` of the rows each. Batch j (0-based) copies the dataset's rows
+ * from j·k on (wrapping for tiny tables) with ids continuing after the dataset and the earlier batches
+ * (N + j·k, ...), and, when the table has a float64 `value`, fresh seeded uniform values — so no batch
+ * repeats byte sequences the store already holds and dedup cannot flatter the appends.
+ */
+export function appendBatches(table: Table, times = APPENDS, fraction = APPEND_FRACTION): Table[] {
+  const n = table.numRows;
+  const k = Math.max(1, Math.round(n * fraction));
+  const hasValue = table.getChild('value') !== null;
+  const out: Table[] = [];
+  for (let j = 0; j < times; j++) {
+    const from = n > k ? (j * k) % (n - k + 1) : 0;
+    let batch = table.slice(from, from + k);
+    if (table.getChild('id')) batch = replaceColumn(batch, 'id', idRange(n + j * batch.numRows, batch.numRows));
+    if (hasValue) {
+      const next = mulberry32(APPEND_SEED + j + 1);
+      const values = new Float64Array(batch.numRows);
+      for (let i = 0; i < values.length; i++) values[i] = nextFloat64(next);
+      batch = replaceColumn(batch, 'value', float64Vector(values));
+    }
+    out.push(batch);
+  }
+  return out;
+}
+
+/** Fraction of the rows the delete workloads remove. */
+export const DELETE_FRACTION = 0.04;
+
+/**
+ * The delete predicates, both matching ~`fraction` of the seeded tables' rows:
+ *  - `scattered`: `value < fraction` — `value` is uniform in [0, 1), so the matches are spread over the
+ *    whole table (core's filters have no modulo, and an `in` list of 4% of the ids would cost
+ *    rows × list length to evaluate);
+ *  - `range`: one contiguous id range in the middle (ids are row indices in the seeded sets).
+ */
+export function deleteFilters(rows: number, fraction = DELETE_FRACTION): { scattered: Filter; range: Filter } {
+  const k = Math.max(1, Math.round(rows * fraction));
+  const lo = Math.max(0, Math.floor((rows - k) / 2));
+  return {
+    scattered: { column: 'value', op: '<', value: fraction },
+    range: { and: [{ column: 'id', op: '>=', value: lo }, { column: 'id', op: '<', value: lo + k }] },
+  };
+}
+
+/** `table` without the rows at the given ascending indices (slices of the rest, no copy). */
+export function withoutRows(table: Table, rows: Uint32Array): Table {
+  const parts: Table[] = [];
+  let start = 0;
+  for (const r of rows) {
+    if (r > start) parts.push(table.slice(start, r));
+    start = r + 1;
+  }
+  if (start < table.numRows) parts.push(table.slice(start));
+  if (parts.length === 0) return table.slice(0, 0);
+  return parts[0]!.concat(...parts.slice(1));
+}
+
+/** Name of the column the add-column workload adds. */
+export const ADDED_COLUMN = 'score';
+const SCORE_SEED = 0x5c0e5c0e;
+
+/**
+ * The added column: a float64 per row computed from `id` alone (a 53-bit hash of it scaled into [0, 1)),
+ * as incompressible as `value` — a new measurement, not a constant a codec would squeeze to nothing.
+ */
+export function derivedColumn(table: Table): Vector<Float64> {
+  const id = table.getChild('id');
+  if (!id) throw new Error('workloads: the added column is derived from "id", which the table lacks');
+  const out = new Float64Array(table.numRows);
+  let pos = 0;
+  for (const d of id.data) {
+    const vals = d.values as BigInt64Array;
+    for (let i = 0; i < d.length; i++) {
+      const x = vals[i]!;
+      const low = Number(BigInt.asUintN(32, x));
+      const a = mix32(low ^ mix32(Number(BigInt.asUintN(32, x >> 32n)) ^ SCORE_SEED));
+      const b = mix32(a ^ low);
+      out[pos++] = ((a >>> 5) * 67108864 + (b >>> 6)) / 9007199254740992;
+    }
+  }
+  return float64Vector(out);
+}
+
+/** A copy of `table` with `vector` added as the last column `name`. */
+export function withColumn(table: Table, name: string, vector: Vector): Table {
+  if (table.getChild(name)) throw new Error(`workloads: the table already has a column "${name}"`);
+  const cols: Record<string, Vector> = {};
+  for (const f of table.schema.fields) cols[f.name] = table.getChild(f.name)!;
+  cols[name] = vector;
+  return new Table(cols);
 }
