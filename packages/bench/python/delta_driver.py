@@ -17,14 +17,19 @@ Commands (arguments in brackets are optional):
   hello                                  -> versions {python, deltalake, pyarrow}, threads, pid
   load      slot, path                   -> read an Arrow IPC file into memory slot `slot` (untimed
                                             setup); returns rows and checksum of what was loaded
-  write     slot, path, mode, codec      -> write_deltalake(path, slot, mode=overwrite|append,
-                                            WriterProperties(compression=codec)); timed
+  write     slot, path, mode, codec, [schemaMode]
+                                         -> write_deltalake(path, slot, mode=overwrite|append,
+                                            WriterProperties(compression=codec),
+                                            schema_mode=merge|overwrite); timed. schemaMode
+                                            'overwrite' replaces the table's schema (adding a column)
   read      path, [version], [columns], [filter]
                                          -> DeltaTable(path) [+ load_as_version] + to_pyarrow_table;
                                             timed; returns rows + checksum (computed after timing)
   update    path, slot, codec            -> MERGE slot {id, value} into the table on id, updating
                                             `value` of the matched rows (Delta's natural row update);
                                             timed; returns Delta's metrics
+  delete    path, filter, codec          -> DeltaTable(path).delete(<filter as a SQL predicate>); timed;
+                                            returns rows deleted and Delta's metrics
   copy      src, dst                     -> full recursive copy of a table directory: Delta's nearest
                                             equivalent of creating a branch (labelled "full-copy");
                                             timed; returns bytes copied
@@ -35,7 +40,7 @@ Commands (arguments in brackets are optional):
 
 Filters are JSON: {"column", "op": < <= > >= = !=, "value"} | {"and": [...]} | {"or": [...]}, turned
 into a pyarrow compute expression and given to to_pyarrow_table(filters=...), which prunes files and
-row groups by statistics and then filters rows.
+row groups by statistics and then filters rows; `delete` turns the same JSON into a SQL predicate.
 
 The checksum is `armillaria-checksum-v1`, defined in packages/bench/src/checksum.ts and implemented
 identically in `table_checksum` below.
@@ -254,6 +259,31 @@ def filter_expression(f: dict[str, Any]) -> pc.Expression:
     }[op]
 
 
+_SQL_OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "=": "=", "!=": "<>"}
+
+
+def _sql_literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise ValueError(f"filter: unsupported value {value!r}")
+
+
+def filter_sql(f: dict[str, Any]) -> str:
+    """The filter JSON as a SQL predicate (DeltaTable.delete takes one), identifiers quoted."""
+    if "and" in f or "or" in f:
+        word = " AND " if "and" in f else " OR "
+        return "(" + word.join(filter_sql(p) for p in f["and" if "and" in f else "or"]) + ")"
+    op = f["op"]
+    if op not in _SQL_OPS:
+        raise ValueError(f"filter: unknown op {op!r}")
+    column = '"' + f["column"].replace('"', '""') + '"'
+    return f"{column} {_SQL_OPS[op]} {_sql_literal(f['value'])}"
+
+
 def _writer_properties(codec: str) -> WriterProperties:
     return WriterProperties(compression=codec.upper())
 
@@ -293,8 +323,9 @@ class Driver:
     def write(self, req: dict[str, Any]) -> dict[str, Any]:
         table = self.slots[req["slot"]]
         props = _writer_properties(req.get("codec", "snappy"))
+        schema_mode = req.get("schemaMode")
         t0 = time.perf_counter()
-        write_deltalake(req["path"], table, mode=req.get("mode", "overwrite"), writer_properties=props)
+        write_deltalake(req["path"], table, mode=req.get("mode", "overwrite"), writer_properties=props, schema_mode=schema_mode)
         ms = (time.perf_counter() - t0) * 1000
         return {"ms": ms, "rows": table.num_rows, "version": DeltaTable(req["path"]).version()}
 
@@ -328,6 +359,16 @@ class Driver:
         keep = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
         return {"ms": ms, "version": dt.version(), "metrics": keep}
 
+    def delete(self, req: dict[str, Any]) -> dict[str, Any]:
+        predicate = filter_sql(req["filter"])
+        props = _writer_properties(req.get("codec", "snappy"))
+        t0 = time.perf_counter()
+        dt = DeltaTable(req["path"])
+        metrics = dt.delete(predicate=predicate, writer_properties=props)
+        ms = (time.perf_counter() - t0) * 1000
+        keep = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
+        return {"ms": ms, "rows": int(metrics.get("num_deleted_rows", 0)), "version": dt.version(), "metrics": keep, "predicate": predicate}
+
     def copy(self, req: dict[str, Any]) -> dict[str, Any]:
         t0 = time.perf_counter()
         shutil.copytree(req["src"], req["dst"])
@@ -357,7 +398,7 @@ def main() -> int:
     driver = Driver()
     handlers = {
         "hello": driver.hello, "load": driver.load, "checksum": driver.checksum, "write": driver.write,
-        "read": driver.read, "update": driver.update, "copy": driver.copy, "du": driver.du,
+        "read": driver.read, "update": driver.update, "delete": driver.delete, "copy": driver.copy, "du": driver.du,
         "drop": driver.drop, "unload": driver.unload,
     }
     for line in sys.stdin:

@@ -10,6 +10,8 @@ import { tableChecksum } from '../src/checksum.js';
 import { buildSeeded } from '../src/datasets/datasets.js';
 import { datasetSpec } from '../src/datasets/specs.js';
 import { DeltaDriver } from '../src/engines/delta.js';
+import { filterRows } from '../src/filter.js';
+import { ADDED_COLUMN, deleteFilters, derivedColumn, withColumn, withoutRows } from '../src/workloads.js';
 import { ensureVenv } from '../src/python-env.js';
 import { mixedTable, withTempDir } from './helpers.js';
 
@@ -78,6 +80,37 @@ describe.skipIf(!python)('delta_driver.py', () => {
       expect(du.bytes).toBeGreaterThan(0);
       const copy = await driver.call('copy', { src: path, dst: join(dir, 'delta', 'copy') });
       expect(copy).toMatchObject({ bytes: du.bytes, method: 'full-copy' });
+    });
+  });
+
+  it('deletes by a filter turned into SQL (scattered and range) and adds a column by schema overwrite', async () => {
+    await withTempDir(async (dir) => {
+      const table = (await buildSeeded(datasetSpec('seed-narrow-100k'))).slice(0, 10_000);
+      const file = join(dir, 't.arrow');
+      writeFileSync(file, tableToIPC(table, 'file'));
+      await driver.call('load', { slot: 't', path: file });
+      const { scattered, range } = deleteFilters(table.numRows);
+      for (const [name, filter] of [['scattered', scattered], ['range', range]] as const) {
+        const path = join(dir, 'delta', name);
+        await driver.call('write', { slot: 't', path, mode: 'overwrite', codec: 'snappy' });
+        const doomed = filterRows(table, filter);
+        const d = await driver.call('delete', { path, filter, codec: 'snappy' });
+        expect(d, name).toMatchObject({ rows: doomed.length, version: 1 });
+        const kept = withoutRows(table, doomed);
+        expect(await driver.call('read', { path }), name).toMatchObject({ rows: table.numRows - doomed.length, checksum: tableChecksum(kept) });
+      }
+      expect((await driver.call('delete', { path: join(dir, 'delta', 'range'), filter: { column: 'id', op: '=', value: -1 }, codec: 'snappy' })).rows).toBe(0);
+
+      const widened = withColumn(table, ADDED_COLUMN, derivedColumn(table));
+      const wfile = join(dir, 'w.arrow');
+      writeFileSync(wfile, tableToIPC(widened, 'file'));
+      await driver.call('load', { slot: 'w', path: wfile });
+      const path = join(dir, 'delta', 'scattered');
+      const plain = await driver.request('write', { slot: 'w', path, mode: 'overwrite', codec: 'snappy' });
+      expect(plain.ok).toBe(false); // a new column needs schema evolution
+      const w = await driver.call('write', { slot: 'w', path, mode: 'overwrite', codec: 'snappy', schemaMode: 'overwrite' });
+      expect(w.version).toBe(2);
+      expect(await driver.call('read', { path })).toMatchObject({ rows: 10_000, checksum: tableChecksum(widened) });
     });
   });
 

@@ -12,6 +12,9 @@
  *    (`write(..., { mode: 'overwrite' })`, built outside the timed region) and labels it so. Chunk-level
  *    dedup decides how many bytes that adds. When core gains a row update, wire it in `run('update')`
  *    (and change `updateMethod`); it is deliberately not guessed from a method name.
+ *  - delete: the transaction's delete-by-predicate (`store.transaction((tx) => tx.delete(t, filter))`);
+ *  - add-column: core has no schema change in place; the widened table is written as the next version
+ *    (`write(..., { mode: 'overwrite' })`), and chunk-level dedup decides what the old columns cost.
  */
 import { readdirSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { resolve, join } from 'node:path';
@@ -37,6 +40,20 @@ const TABLE = 't';
 /** Optional Store methods that may be missing in a given core; looked up at run time. */
 interface OptionalStoreApi {
   createBranch?: (name: string, options?: { from?: string }) => Promise<unknown>;
+}
+
+/**
+ * What a write reports about dedup: chunks, new objects and their bytes. Copied by name because core's
+ * counters are changing with its chunk layout (`newChunks` for row-sliced chunks, `newObjects` for
+ * per-column objects); whichever numeric ones the result has are kept.
+ */
+function writeCounters(r: core.WriteResult): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of ['chunks', 'newChunks', 'newObjects', 'newBytes']) {
+    const v = (r as unknown as Record<string, unknown>)[k];
+    if (typeof v === 'number') out[k] = v;
+  }
+  return out;
 }
 
 /** Recursive size of the files under a directory. */
@@ -126,6 +143,9 @@ export class ArmillariaEngine implements Engine {
         timing: 'in-process performance.now()',
         updateMethod: 'write overwrite of the updated table (core has no row update)',
         branchMethod: 'createBranch (ref)',
+        deleteMethod: 'transaction delete-by-predicate (tx.delete)',
+        addColumnMethod: 'write overwrite of the widened table (core has no in-place schema change)',
+        branchWriteMethod: 'createBranch + write of the identical table on the branch',
       },
     };
   }
@@ -185,11 +205,12 @@ export class ArmillariaEngine implements Engine {
       case 'write': {
         const r = await store.write(op.table ?? TABLE, op.source.table, { mode: op.mode, ...(op.message ? { message: op.message } : {}) });
         const ms = performance.now() - t0;
-        out = { internalMs: ms, wallMs: ms, rows: r.rows, version: r.version, extra: { chunks: r.chunks, newChunks: r.newChunks, newBytes: r.newBytes } };
+        out = { internalMs: ms, wallMs: ms, rows: r.rows, version: r.version, extra: writeCounters(r) };
         break;
       }
       case 'read': {
         const options: core.ReadOptions & { filter?: Filter } = {
+          ...(op.branch !== undefined ? { branch: op.branch } : {}),
           ...(op.version !== undefined ? { version: op.version } : {}),
           ...(op.columns ? { columns: op.columns } : {}),
           ...(op.filter ? { filter: op.filter } : {}),
@@ -202,7 +223,28 @@ export class ArmillariaEngine implements Engine {
       case 'update': {
         const r = await store.write(TABLE, op.next.table, { mode: 'overwrite' });
         const ms = performance.now() - t0;
-        out = { internalMs: ms, wallMs: ms, version: r.version, extra: { newChunks: r.newChunks, newBytes: r.newBytes } };
+        out = { internalMs: ms, wallMs: ms, version: r.version, extra: writeCounters(r) };
+        break;
+      }
+      case 'delete': {
+        const r = await store.transaction((tx) => tx.delete(TABLE, op.filter as core.Filter), { message: `delete from ${TABLE}` });
+        const ms = performance.now() - t0;
+        out = { internalMs: ms, wallMs: ms, rows: r.value, ...(r.versions[TABLE] !== undefined ? { version: r.versions[TABLE] } : {}) };
+        break;
+      }
+      case 'add-column': {
+        const r = await store.write(TABLE, op.next.table, { mode: 'overwrite', message: `add a column to ${TABLE}` });
+        const ms = performance.now() - t0;
+        out = { internalMs: ms, wallMs: ms, rows: r.rows, version: r.version, extra: writeCounters(r) };
+        break;
+      }
+      case 'branch-write': {
+        const api = store as unknown as OptionalStoreApi;
+        if (typeof api.createBranch !== 'function') throw new NotImplementedError('store.createBranch is not in @armillaria/core yet');
+        await api.createBranch(op.name, { from: core.DEFAULT_BRANCH });
+        const r = await store.write(TABLE, op.source.table, { mode: 'overwrite', branch: op.name });
+        const ms = performance.now() - t0;
+        out = { internalMs: ms, wallMs: ms, rows: r.rows, version: r.version, extra: writeCounters(r) };
         break;
       }
       case 'branch': {

@@ -129,6 +129,9 @@ export class DeltaEngine implements Engine {
         readApi: 'DeltaTable(path).to_pyarrow_table',
         updateMethod: 'merge (when_matched_update)',
         branchMethod: 'full-copy (copytree of the table directory)',
+        deleteMethod: 'DeltaTable.delete(predicate)',
+        addColumnMethod: "write_deltalake overwrite, schema_mode='overwrite'",
+        branchWriteMethod: 'full-copy (copytree of the table directory; Delta has no branches)',
       },
     };
   }
@@ -152,15 +155,29 @@ export class DeltaEngine implements Engine {
     return undefined;
   }
 
-  /** Sibling table directories created by writes with `table`. */
-  private readonly siblings = new Set<string>();
+  /**
+   * Directories a target owns beside its own table: sibling tables (`<target>--<table>`, writes with
+   * `table`) and branch copies (`<target>@<branch>`, from `branch-write`). Storage and drop of a target
+   * cover them.
+   */
+  private readonly owned = new Set<string>();
+
+  private ownedBy(target: string): string[] {
+    return [...this.owned].filter((x) => x.startsWith(`${target}--`) || x.startsWith(`${target}@`));
+  }
 
   private path(target: string, table?: string): string {
     if (table) {
-      this.siblings.add(`${target}--${table}`);
+      this.owned.add(`${target}--${table}`);
       return resolve(this.workDir, 'tables', `${target}--${table}`);
     }
     return resolve(this.workDir, 'tables', target);
+  }
+
+  /** A branch copy's directory, owned by `target`. */
+  private branchPath(target: string, branch: string): string {
+    this.owned.add(`${target}@${branch}`);
+    return this.path(`${target}@${branch}`);
   }
 
   /** Make the driver hold `src` in a memory slot (untimed): load its IPC file, staging one if needed. */
@@ -186,7 +203,7 @@ export class DeltaEngine implements Engine {
         break;
       case 'read':
         args = {
-          path: this.path(op.target),
+          path: op.branch !== undefined ? this.branchPath(op.target, op.branch) : this.path(op.target),
           ...(op.version !== undefined ? { version: op.version } : {}),
           ...(op.columns ? { columns: op.columns } : {}),
           ...(op.filter ? { filter: op.filter } : {}),
@@ -195,13 +212,25 @@ export class DeltaEngine implements Engine {
       case 'update':
         args = { slot: await this.slot(op.updates), path: this.path(op.target), codec: this.opts.codec };
         break;
+      case 'delete':
+        args = { path: this.path(op.target), filter: op.filter, codec: this.opts.codec };
+        break;
+      case 'add-column':
+        cmd = 'write';
+        args = { slot: await this.slot(op.next), path: this.path(op.target), mode: 'overwrite', schemaMode: 'overwrite', codec: this.opts.codec };
+        break;
       case 'branch':
         cmd = 'copy';
         args = { src: this.path(op.target), dst: this.path(`${op.target}@${op.name}`) };
         break;
+      case 'branch-write':
+        // No branches in Delta: a full copy of the table directory, which already holds `source`.
+        cmd = 'copy';
+        args = { src: this.path(op.target), dst: this.branchPath(op.target, op.name) };
+        break;
       case 'storage': {
-        // A target's own table plus its sibling tables (`<target>--<table>`).
-        const dirs = [this.path(op.target), ...[...this.siblings].filter((x) => x.startsWith(`${op.target}--`)).map((x) => this.path(x))];
+        // A target's own table plus the directories it owns (sibling tables, branch copies).
+        const dirs = [this.path(op.target), ...this.ownedBy(op.target).map((x) => this.path(x))];
         let bytes = 0;
         const t0 = performance.now();
         for (const path of dirs) bytes += Number((await d.call('du', { path })).bytes ?? 0);
@@ -209,10 +238,11 @@ export class DeltaEngine implements Engine {
         return { internalMs: ms, wallMs: ms, bytes };
       }
       case 'drop':
-        for (const x of [...this.siblings].filter((y) => y.startsWith(`${op.target}--`))) {
+        for (const x of this.ownedBy(op.target)) {
           await d.call('drop', { path: this.path(x) });
-          this.siblings.delete(x);
+          this.owned.delete(x);
         }
+        this.owned.delete(op.target);
         args = { path: this.path(op.target) };
         break;
     }
@@ -226,7 +256,8 @@ export class DeltaEngine implements Engine {
     if (typeof r.bytes === 'number') out.bytes = r.bytes;
     if (typeof r.rssPeakBytes === 'number') out.rssPeakBytes = r.rssPeakBytes;
     if (r.metrics && typeof r.metrics === 'object') {
-      out.extra = Object.fromEntries(Object.entries(r.metrics as Record<string, number>).map(([k, v]) => [`merge.${k}`, v]));
+      const prefix = op.op === 'update' ? 'merge' : op.op;
+      out.extra = Object.fromEntries(Object.entries(r.metrics as Record<string, number>).map(([k, v]) => [`${prefix}.${k}`, v]));
     }
     return out;
   }
@@ -237,7 +268,7 @@ export class DeltaEngine implements Engine {
       await this.driver.call('drop', { path: this.workDir });
     }
     this.loaded.clear();
-    this.siblings.clear();
+    this.owned.clear();
   }
 
   async close(): Promise<void> {

@@ -26,13 +26,28 @@ export type Operation =
    * Delta, which has one table per directory: a sibling directory). Storage of a target covers both.
    */
   | { op: 'write'; target: string; source: SourceTable; mode: 'overwrite' | 'append'; message?: string; table?: string }
-  | { op: 'read'; target: string; version?: number; columns?: string[]; filter?: Filter }
+  /** `branch` reads a branch's head (Delta: the copy that `branch-write` made). */
+  | { op: 'read'; target: string; version?: number; columns?: string[]; filter?: Filter; branch?: string }
   /**
    * Replace `value` at the rows whose `id` is in `updates` ({id, value}); `next` is the whole table after
    * the update, for engines whose API has no row update and so write a new version of the table.
    */
   | { op: 'update'; target: string; updates: SourceTable; next: SourceTable }
+  /** Delete the rows matching `filter`, as the next version (Armillaria: `tx.delete`; Delta: `DeltaTable.delete`). */
+  | { op: 'delete'; target: string; filter: Filter }
+  /**
+   * Add a column: `next` is the target's table with the new column last. Armillaria writes it as the
+   * next version (`write(..., overwrite)`); Delta overwrites with schema evolution (`schema_mode`).
+   */
+  | { op: 'add-column'; target: string; next: SourceTable }
   | { op: 'branch'; target: string; name: string }
+  /**
+   * Give the target a branch `name` whose head holds `source`, identical to the target's head.
+   * Armillaria creates the branch (a ref) and writes `source` on it as its next version; Delta has no
+   * branches, so its nearest equivalent is a full copy of the table directory (which already holds it).
+   * Storage of the target covers the branch.
+   */
+  | { op: 'branch-write'; target: string; name: string; source: SourceTable }
   | { op: 'storage'; target: string }
   | { op: 'drop'; target: string };
 
@@ -43,13 +58,13 @@ export interface OperationResult {
   internalMs: number;
   /** Time the harness measured around the call (includes IPC for out-of-process engines). */
   wallMs: number;
-  /** Rows returned (reads) or written. */
+  /** Rows returned (reads), written, or deleted (delete). */
   rows?: number;
   /** `armillaria-checksum-v1` of what a read returned (computed outside the timed region). */
   checksum?: string;
   /** Table version after a write/update, or the version a read resolved. */
   version?: number;
-  /** Bytes on disk (storage) or bytes created (branch). */
+  /** Bytes on disk (storage) or bytes created (branch, branch-write). */
   bytes?: number;
   /** Peak RSS of the process that did the work, during this operation. */
   rssPeakBytes?: number;
