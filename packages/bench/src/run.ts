@@ -96,17 +96,13 @@ export function assembleResult(
   };
 }
 
-function summary(r: BenchResult): string {
+function summary(r: BenchResult, bcase: BenchCase): string {
   const head = `${r.phase.padEnd(14)} ${`${r.config.datasetId}`.padEnd(17)} ${r.case.padEnd(15)}`;
   if (r.status !== 'ok') return `${head} ${r.status.toUpperCase()}${r.error ? `: ${r.error}` : ''}`;
   const s = r.stats!;
   const tp = r.throughputMBps !== undefined ? `  ${r.throughputMBps.toFixed(1)} MB/s` : '';
-  const st =
-    r.storage?.dedup !== undefined
-      ? `  dedup ${(r.storage.dedup * 100).toFixed(1)}%`
-      : r.extra?.insertNewFraction !== undefined
-        ? `  insert 3%: +${(Number(r.extra.insertNewFraction) * 100).toFixed(1)}% bytes, identical table: +${Number(r.extra.identicalTableNewBytes)} B`
-        : '';
+  const own = bcase.headline?.(r);
+  const st = own ? `  ${own}` : r.storage?.dedup !== undefined ? `  dedup ${(r.storage.dedup * 100).toFixed(1)}%` : '';
   return `${head} median ${s.median.toFixed(s.median < 10 ? 3 : 1)} ms${tp}${st}`;
 }
 
@@ -214,7 +210,7 @@ export async function runBench(opts: RunOptions): Promise<RunFile> {
           const result = assembleResult(engine, bcase, dataset, config, outcome);
           if (result.status === 'rejected') loud(`${phase} ${name} ${bcase.name} REJECTED: ${result.error}`);
           results.push(result);
-          progress.tick(summary(result), Boolean(setupError && isNotImplemented(setupError)));
+          progress.tick(summary(result, bcase), Boolean(setupError && isNotImplemented(setupError)));
         }
       }
       for (const { phase, engine, workDir, setupError } of sessions) {

@@ -75,4 +75,59 @@ describe('runBench', () => {
       }
     });
   }, 180_000);
+
+  it('runs the storage workloads on both engines, each head verified, with their figures in extra', async () => {
+    await withTempDir(async (dir) => {
+      const prev = process.env.ARMILLARIA_DATASETS_DIR;
+      process.env.ARMILLARIA_DATASETS_DIR = join(dir, 'data');
+      try {
+        const cases = ['appends', 'delete', 'delete-range', 'add-column', 'branch-write'];
+        const run = await runBench({
+          quick: true,
+          phases: ['sequential', ...(python ? ['delta'] : [])],
+          cases,
+          datasets: ['seed-narrow-100k'],
+          tries: 1,
+          warmup: 0,
+          minTimeMs: 0,
+          codec: 'snappy',
+          workDir: join(dir, 'work'),
+          progress: silent,
+        });
+        expect(() => validateRunFile(JSON.parse(JSON.stringify(run)) as unknown, 'run')).not.toThrow();
+        for (const phase of ['sequential', ...(python ? ['delta'] : [])]) {
+          const byCase = new Map(run.results.filter((r) => r.phase === phase).map((r) => [r.case, r]));
+          for (const c of cases) expect(byCase.get(c)?.status, `${phase} ${c}: ${byCase.get(c)?.error}`).toBe('ok');
+          const appends = byCase.get('appends')!;
+          expect(appends.tries).toHaveLength(10);
+          expect(appends.storage).toMatchObject({ versions: 11 });
+          const bytes = Array.from({ length: 11 }, (_, i) => Number(appends.extra![`bytesA${i}`]));
+          for (let i = 1; i < 11; i++) expect(bytes[i]).toBeGreaterThan(bytes[i - 1]!);
+          expect(appends.storage!.bytes).toBe(bytes[10]);
+          expect(Number(appends.extra!.appendFinalOverOptimum)).toBeCloseTo(bytes[10]! / Number(appends.extra!.optimumBytes), 9);
+          expect(byCase.get('delete')!.extra).toMatchObject({ deletedRows: 3998 });
+          expect(byCase.get('delete')!.config.predicate).toBe('value < 0.04');
+          expect(byCase.get('delete-range')!.extra).toMatchObject({ deletedRows: 4000 });
+          for (const c of ['delete', 'delete-range']) {
+            const e = byCase.get(c)!.extra!;
+            expect(Number(e.deleteNewFraction)).toBeCloseTo(Number(e.deleteNewBytes) / Number(e.bytesOneVersion), 9);
+          }
+          const add = byCase.get('add-column')!.extra!;
+          expect(Number(add.addColumnOwnBytes)).toBeGreaterThan(100_000 * 4); // 100K incompressible float64s
+          expect(Number(add.addColumnNewBytes)).toBeGreaterThan(0);
+          const branch = byCase.get('branch-write')!;
+          if (phase === 'delta') {
+            expect(branch.config.method).toBe('full-copy');
+            expect(branch.extra!.branchNewFraction).toBe(1);
+          } else {
+            expect(branch.extra!.branchNewChunkBytes).toBe(0); // identical data: every chunk already stored
+            expect(Number(branch.extra!.branchNewFraction)).toBeLessThan(0.01);
+          }
+        }
+      } finally {
+        if (prev === undefined) delete process.env.ARMILLARIA_DATASETS_DIR;
+        else process.env.ARMILLARIA_DATASETS_DIR = prev;
+      }
+    });
+  }, 180_000);
 });

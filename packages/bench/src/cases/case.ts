@@ -60,7 +60,12 @@ export interface BenchCase {
   /** True for cases whose figure of merit is dataset bytes / time. */
   throughput: boolean;
   run(ctx: CaseContext): Promise<CaseOutcome>;
+  /** The case's figures of merit in a few words, for the progress line of an 'ok' result. */
+  headline?(result: BenchResult): string;
 }
+
+/** A fraction as a signed percentage, e.g. `+96.0%`. */
+export const signedPercent = (x: unknown): string => `${Number(x) >= 0 ? '+' : ''}${(Number(x) * 100).toFixed(1)}%`;
 
 /** Tracks the peak RSS over a case's operations. */
 export class PeakTracker {
@@ -110,6 +115,16 @@ export async function ensureMain(ctx: CaseContext, peak: PeakTracker): Promise<{
     ctx.state.main = { target: 'main', ...(r.version !== undefined ? { version: r.version } : {}) };
   }
   return ctx.state.main;
+}
+
+/** Bytes the target holds on disk now (untimed). */
+export async function storedBytes(ctx: CaseContext, target: string): Promise<number> {
+  return (await ctx.engine.run({ op: 'storage', target })).bytes ?? 0;
+}
+
+/** DESIGN.md's dedup: 1 − stored / (versions × stored size of one version). */
+export function dedupOf(stored: number, versions: number, oneVersion: number): number {
+  return 1 - stored / (versions * oneVersion);
 }
 
 /** The dataset as a SourceTable (its payload file is shared, not re-staged). */

@@ -9,26 +9,28 @@
  */
 import { tableChecksum } from '../checksum.js';
 import { INSERT_FRACTION, insertMiddle } from '../workloads.js';
-import { datasetSource, mismatch, op, PeakTracker, tryOf, type BenchCase } from './case.js';
+import { datasetSource, mismatch, op, PeakTracker, signedPercent, storedBytes, tryOf, type BenchCase } from './case.js';
 
 export const dedupCase: BenchCase = {
   name: 'dedup',
   summary: `insert ${INSERT_FRACTION * 100}% rows mid-table (new bytes vs one version); identical data as a second table (new bytes)`,
   throughput: false,
   applies: (d) => d.table.getChild('id') !== null,
+  headline: (r) =>
+    `insert ${INSERT_FRACTION * 100}%: ${signedPercent(r.extra?.insertNewFraction)} bytes, identical table: +${Number(r.extra?.identicalTableNewBytes)} B`,
   async run(ctx) {
     const peak = new PeakTracker();
     const target = 'dedup';
     const { table: grown, inserted } = insertMiddle(ctx.dataset.table);
     const source = { key: `insert:${ctx.dataset.spec.name}`, table: grown };
     await op(ctx, peak, { op: 'write', target, source: datasetSource(ctx), mode: 'overwrite' });
-    const b0 = (await ctx.engine.run({ op: 'storage', target })).bytes ?? 0;
+    const b0 = await storedBytes(ctx, target);
     const r = await op(ctx, peak, { op: 'write', target, source, mode: 'overwrite' });
-    const b1 = (await ctx.engine.run({ op: 'storage', target })).bytes ?? 0;
+    const b1 = await storedBytes(ctx, target);
     const head = await op(ctx, peak, { op: 'read', target });
     const bad = mismatch(head, { rows: grown.numRows, checksum: tableChecksum(grown) });
     await op(ctx, peak, { op: 'write', target, table: 'copy', source: datasetSource(ctx), mode: 'overwrite' });
-    const b2 = (await ctx.engine.run({ op: 'storage', target })).bytes ?? 0;
+    const b2 = await storedBytes(ctx, target);
     await ctx.engine.run({ op: 'drop', target });
     return {
       status: bad ? 'rejected' : 'ok',

@@ -14,7 +14,7 @@ import {
   versionUpdates,
 } from '../workloads.js';
 import { readTries } from './io.js';
-import { datasetSource, ensureMain, mismatch, op, PeakTracker, tryOf, type BenchCase, type CaseContext } from './case.js';
+import { datasetSource, dedupOf, ensureMain, mismatch, op, PeakTracker, storedBytes, tryOf, type BenchCase, type CaseContext } from './case.js';
 
 /**
  * Run the versioning workload on a fresh target; returns the per-version update timings, the stored
@@ -25,7 +25,7 @@ async function runVersions(ctx: CaseContext, peak: PeakTracker, target: string) 
   const ids = table.getChild('id')!;
   const idAt = (row: number): bigint => ids.get(row) as bigint;
   const first = await op(ctx, peak, { op: 'write', target, source: datasetSource(ctx), mode: 'overwrite' });
-  const bytes: number[] = [(await ctx.engine.run({ op: 'storage', target })).bytes ?? 0];
+  const bytes: number[] = [await storedBytes(ctx, target)];
   const current = valuesOf(table);
   const tries: BenchResult['tries'] = [];
   const updates = versionUpdates(table.numRows);
@@ -42,7 +42,7 @@ async function runVersions(ctx: CaseContext, peak: PeakTracker, target: string) 
     });
     tries.push(tryOf(r));
     if (r.extra) extra = { ...extra, ...Object.fromEntries(Object.entries(r.extra).map(([k, x]) => [`last.${k}`, x])) };
-    bytes.push((await ctx.engine.run({ op: 'storage', target })).bytes ?? 0);
+    bytes.push(await storedBytes(ctx, target));
   }
   const expected = replaceColumn(table, 'value', float64Vector(current));
   const head = await op(ctx, peak, { op: 'read', target });
@@ -75,8 +75,7 @@ export const versionsCase: BenchCase = {
       storage: {
         bytes: stored,
         versions,
-        // DESIGN.md: 1 - stored / (versions x stored size of one version).
-        dedup: 1 - stored / (versions * one),
+        dedup: dedupOf(stored, versions, one),
         // The original's "84%" formula divided by the in-memory size, counting compression as dedup.
         continuityDedup: 1 - stored / (versions * ctx.dataset.entry.arrowBytes),
       },

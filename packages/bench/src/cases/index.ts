@@ -3,6 +3,7 @@ import type { BenchCase } from './case.js';
 import { appendCase, readCase, readFilterCase, readProjectionCase, writeCase } from './io.js';
 import { branchCase, timeTravelCase, versionsCase } from './history.js';
 import { dedupCase } from './dedup.js';
+import { addColumnCase, appendsCase, branchWriteCase, deleteCase, deleteRangeCase } from './storage.js';
 
 export const CASES: readonly BenchCase[] = [
   writeCase,
@@ -13,6 +14,11 @@ export const CASES: readonly BenchCase[] = [
   versionsCase,
   timeTravelCase,
   dedupCase,
+  appendsCase,
+  deleteCase,
+  deleteRangeCase,
+  addColumnCase,
+  branchWriteCase,
   branchCase,
 ];
 
