@@ -28,7 +28,7 @@ describe('combineBatches', () => {
         await store.write(`${name}-whole`, t, { chunkRows: 4 * 1000 });
         const a = (await store.describe(`${name}-whole`)).manifest;
         const r = await store.write(`${name}-pieces`, rebatch(t, 3), { chunkRows: 4 * 1000 });
-        expect(r.newObjects).toBe(0);
+        expect(r.newChunks).toBe(0);
         expect((await store.describe(`${name}-pieces`)).manifest).toBe(a);
         expect(await store.read(`${name}-pieces`)).toEqualTable(t);
       }

@@ -2,8 +2,7 @@
  * Diff between two commits, and the change feed.
  *
  * Chunk ids are the Merkle leaves: two versions share every chunk they have in common, so a diff
- * walks only the manifest pages that differ (manifest-tree.ts) and reads only the chunks on one side
- * alone. For keyed tables those rows are
+ * compares chunk id lists and reads only the chunks on one side alone. For keyed tables those rows are
  * matched by key into inserts, deletes and updates; rows of shared chunks are never read.
  */
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
@@ -11,7 +10,7 @@ import type { PhaseRuntime } from '../phases/types.js';
 import { readManifest } from '../table/table-reader.js';
 import type { CommitInfo } from './commit.js';
 import type { CommitReader } from './history.js';
-import { diffManifestChunks, getManifest, getManifestHeader, manifestSchema, type ChunkRef, type Manifest } from './manifest.js';
+import { getManifest, manifestSchema, type ChunkRef, type Manifest } from './manifest.js';
 import { displayValue, indexByKey, rowCells, type KeyedRows } from './rows.js';
 
 export interface TableDiff {
@@ -31,8 +30,6 @@ export interface TableDiff {
     updated: { key: Record<string, unknown>; columns: string[] }[];
   };
 }
-
-type ManifestHeader = Omit<Manifest, 'chunks'>;
 
 export interface DiffResult {
   from: string | null;
@@ -54,7 +51,8 @@ export async function diffCommits(ctx: DiffContext, from: CommitInfo | undefined
     const ea = a[table];
     const eb = b[table];
     if (ea?.manifest === eb?.manifest) continue;
-    out.push(await diffTable(ctx, table, ea?.manifest, eb?.manifest, ea?.version, eb?.version, options.rows ?? true));
+    const [ma, mb] = await Promise.all([ea && getManifest(ctx.chunks, ea.manifest), eb && getManifest(ctx.chunks, eb.manifest)]);
+    out.push(await diffTable(ctx, table, ma, mb, ea?.version, eb?.version, options.rows ?? true));
   }
   return { from: from?.id ?? null, to: to?.id ?? null, tables: out };
 }
@@ -62,24 +60,23 @@ export async function diffCommits(ctx: DiffContext, from: CommitInfo | undefined
 async function diffTable(
   ctx: DiffContext,
   table: string,
-  a: string | undefined,
-  b: string | undefined,
+  ma: Manifest | undefined,
+  mb: Manifest | undefined,
   fromVersion: number | undefined,
   toVersion: number | undefined,
   rows: boolean,
 ): Promise<TableDiff> {
-  const [ma, mb] = await Promise.all([a ? getManifestHeader(ctx.chunks, a) : undefined, b ? getManifestHeader(ctx.chunks, b) : undefined]);
-  const { removed, added } = await chunkChanges(ctx.chunks, a, b);
-  // The Merkle leaves: column chunks only on one side (a chunk with one column changed adds one).
-  const idsA = new Set(removed.flatMap((c) => c.columns));
-  const idsB = new Set(added.flatMap((c) => c.columns));
+  const inA = new Set(ma?.chunks.map((c) => c.id));
+  const inB = new Set(mb?.chunks.map((c) => c.id));
+  const removed = (ma?.chunks ?? []).filter((c) => !inB.has(c.id));
+  const added = (mb?.chunks ?? []).filter((c) => !inA.has(c.id));
   const d: TableDiff = {
     table,
     status: !ma ? 'added' : !mb ? 'removed' : 'changed',
     ...(fromVersion !== undefined ? { fromVersion } : {}),
     ...(toVersion !== undefined ? { toVersion } : {}),
-    chunksAdded: [...idsB].filter((id) => !idsA.has(id)),
-    chunksRemoved: [...idsA].filter((id) => !idsB.has(id)),
+    chunksAdded: added.map((c) => c.id),
+    chunksRemoved: removed.map((c) => c.id),
     rowsAdded: added.reduce((n, c) => n + c.rows, 0),
     rowsRemoved: removed.reduce((n, c) => n + c.rows, 0),
   };
@@ -90,23 +87,17 @@ async function diffTable(
   return d;
 }
 
-/** Chunks only in manifest `a` and only in `b`; a missing side has no chunks. */
-async function chunkChanges(store: ChunkStore, a: string | undefined, b: string | undefined): Promise<{ removed: ChunkRef[]; added: ChunkRef[] }> {
-  if (a && b) return diffManifestChunks(store, a, b);
-  return { removed: a ? (await getManifest(store, a)).chunks : [], added: b ? (await getManifest(store, b)).chunks : [] };
-}
-
 /** Matches the rows of the one-sided chunks by key. */
 async function keyedChanges(
   ctx: DiffContext,
   table: string,
   keys: string[],
-  ma: ManifestHeader | undefined,
+  ma: Manifest | undefined,
   removed: ChunkRef[],
-  mb: ManifestHeader | undefined,
+  mb: Manifest | undefined,
   added: ChunkRef[],
 ): Promise<NonNullable<TableDiff['keyed']>> {
-  const only = async (m: ManifestHeader | undefined, refs: ChunkRef[]) =>
+  const only = async (m: Manifest | undefined, refs: ChunkRef[]) =>
     m ? readManifest(ctx.runtime, { ...m, chunks: refs }, table) : undefined;
   const [A, B] = await Promise.all([only(ma, removed), only(mb, added)]);
   const ia = A ? indexByKey(A, keys) : undefined;

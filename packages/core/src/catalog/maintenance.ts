@@ -70,11 +70,10 @@ export async function reachableObjects(
         onMissing(entry.manifest, `manifest of table "${table}" reached from ${from}: ${(e as Error).message}`);
         continue;
       }
-      for (const page of m.pages) seen.add(page);
-      for (const id of m.chunks.flatMap((c) => c.columns)) {
-        if (seen.has(id)) continue;
-        seen.add(id);
-        if (!(await chunks.has(id))) onMissing(id, `missing column chunk of table "${table}" reached from ${from}`);
+      for (const c of m.chunks) {
+        if (seen.has(c.id)) continue;
+        seen.add(c.id);
+        if (!(await chunks.has(c.id))) onMissing(c.id, `missing chunk of table "${table}" reached from ${from}`);
       }
     }
   }

@@ -1,11 +1,6 @@
 /**
  * A manifest describes one version of one table: its exact Arrow schema (as a schema-only IPC
- * message, base64) and the ordered list of chunks with their rows, bytes and statistics. A chunk is
- * a run of rows stored as one object per column (a single-column Parquet file), so a column that did
- * not change is shared with earlier versions, whatever happened to the others.
- *
- * In memory the chunk list is flat; stored, it is a tree of pages (manifest-tree.ts) whose root sits
- * in the manifest object.
+ * message, base64) and the ordered list of chunks with their rows, bytes and statistics.
  */
 import type { Schema } from 'apache-arrow';
 
@@ -14,18 +9,15 @@ import { schemaFromIpc, schemaToIpc } from '../table/arrow-ipc.js';
 import { canonicalSchema } from '../table/schema.js';
 import type { Codec } from '../table/parquet-codec.js';
 import type { ChunkStats } from '../table/stats.js';
-import { diffTrees, loadTree, putTree, type TreeNode } from './manifest-tree.js';
 import { getJson, putJson } from './objects.js';
 
-export const MANIFEST_FORMAT = 2;
+export const MANIFEST_FORMAT = 1;
 
-/** One chunk: a run of rows, stored as one object per top-level column. */
+/** One stored chunk: a Parquet file named by the BLAKE3 hash of its bytes. */
 export interface ChunkRef {
+  id: string;
   rows: number;
-  /** Bytes of its column objects together. */
   bytes: number;
-  /** The id (BLAKE3 of a single-column Parquet file) of each top-level column, in schema order. */
-  columns: string[];
   stats: ChunkStats;
 }
 
@@ -40,14 +32,6 @@ export interface Manifest {
   /** Key columns, when the table declares them: enables row-level merge and keyed diffs. */
   keys?: string[];
   chunks: ChunkRef[];
-}
-
-/** The stored form: the chunk list becomes the root of a page tree. */
-interface StoredManifest extends Omit<Manifest, 'chunks'> {
-  /** Chunks in the tree, and their bytes together. */
-  count: number;
-  bytes: number;
-  root: TreeNode;
 }
 
 export function makeManifest(
@@ -67,7 +51,7 @@ export function makeManifest(
   };
 }
 
-export function manifestSchema(m: Pick<Manifest, 'schema'>): Schema {
+export function manifestSchema(m: Manifest): Schema {
   return schemaFromIpc(Buffer.from(m.schema, 'base64'));
 }
 
@@ -75,32 +59,6 @@ export function manifestBytes(m: Manifest): number {
   return m.chunks.reduce((n, c) => n + c.bytes, 0);
 }
 
-/** Stores the manifest and the pages of its chunk tree; returns the manifest's id. */
-export async function putManifest(store: ChunkStore, m: Manifest): Promise<string> {
-  const { chunks, ...rest } = m;
-  const stored: StoredManifest = { ...rest, count: chunks.length, bytes: manifestBytes(m), root: await putTree(store, chunks) };
-  return putJson(store, stored);
-}
-
-/** The manifest `id` with its whole chunk list, and the ids of the pages that hold it. */
-export async function getManifest(store: ChunkStore, id: string, verify = false): Promise<Manifest & { pages: string[] }> {
-  const { root, count: _c, bytes: _b, ...rest } = await getStoredManifest(store, id, verify);
-  const { chunks, pages } = await loadTree(store, root, verify);
-  return { ...rest, chunks, pages };
-}
-
-/** Manifest `id` without its chunk list (no page is read). */
-export async function getManifestHeader(store: ChunkStore, id: string): Promise<Omit<Manifest, 'chunks'>> {
-  const { root: _r, count: _c, bytes: _b, ...rest } = await getStoredManifest(store, id);
-  return rest;
-}
-
-/** The chunks only in manifest `a` (removed) and only in `b` (added), reading only differing pages. */
-export async function diffManifestChunks(store: ChunkStore, a: string, b: string): Promise<{ removed: ChunkRef[]; added: ChunkRef[] }> {
-  const [ma, mb] = await Promise.all([getStoredManifest(store, a), getStoredManifest(store, b)]);
-  return diffTrees(store, ma.root, mb.root);
-}
-
-function getStoredManifest(store: ChunkStore, id: string, verify = false): Promise<StoredManifest> {
-  return getJson<StoredManifest>(store, id, 'manifest', { verify });
-}
+export const putManifest = (store: ChunkStore, m: Manifest): Promise<string> => putJson(store, m);
+export const getManifest = (store: ChunkStore, id: string, verify = false): Promise<Manifest> =>
+  getJson<Manifest>(store, id, 'manifest', { verify });

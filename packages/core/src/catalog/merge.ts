@@ -235,5 +235,5 @@ async function mergeRows(
   const table = buildTable(schema, [...out.values()]);
   const settings = { codec: om!.codec, chunkRows: om!.chunkRows, keys };
   const { chunks } = await writeChunks(ctx.runtime, { schema, batches: table.batches }, settings);
-  return putManifest(ctx.chunks, makeManifest(om!.schema, chunks, settings));
+  return putManifest(ctx.chunks, makeManifest(om!.schema, chunks.map(({ written: _w, ...r }) => r), settings));
 }

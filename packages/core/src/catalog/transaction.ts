@@ -35,10 +35,9 @@ import { filterMask, mayMatch, validateFilter, type Filter } from '../table/filt
 import { parseCodec, type Codec } from '../table/parquet-codec.js';
 import { schemaDifferences } from '../table/schema.js';
 import { toSource, type TableInput } from '../table/source.js';
-import { maskedSlices, readChunkColumns, readManifest, scanManifest, type ManifestReadOptions } from '../table/table-reader.js';
+import { maskedSlices, readManifest, scanManifest, type ManifestReadOptions } from '../table/table-reader.js';
 import { checkChunkRows, writeChunks } from '../table/table-writer.js';
 import type { CommitInfo, TableEntry } from './commit.js';
-import { chunkKey } from './manifest-tree.js';
 import type { CommitReader } from './history.js';
 import { getManifest, makeManifest, manifestSchema, putManifest, type ChunkRef, type Manifest } from './manifest.js';
 import { validateName } from './names.js';
@@ -59,10 +58,8 @@ export interface TxWriteOptions {
 export interface StagedWrite {
   table: string;
   rows: number;
-  /** Chunks (runs of rows) in the written data. */
   chunks: number;
-  /** Column chunks (objects) this write stored, and their bytes; the rest were already stored. */
-  newObjects: number;
+  newChunks: number;
   newBytes: number;
 }
 
@@ -126,7 +123,8 @@ export class Transaction {
       chunkRows: checkChunkRows(options.chunkRows ?? this.ctx.chunkRows),
       keys: options.keys ?? current?.keys,
     };
-    const { chunks: refs, rows, newObjects, newBytes } = await writeChunks(this.ctx.runtime, source, settings, options.onProgress);
+    const { chunks, rows } = await writeChunks(this.ctx.runtime, source, settings, options.onProgress);
+    const refs = chunks.map(({ written: _w, ...ref }) => ref);
     const prev = this.staged.get(name);
     if (mode === 'append' && current) {
       this.stage(name, makeManifest(current.schema, [...current.chunks, ...refs], { ...settings, codec: current.codec, chunkRows: current.chunkRows }), {
@@ -136,7 +134,8 @@ export class Transaction {
     } else {
       this.stage(name, makeManifest(source.schema, refs, settings), { appendOnly: false, appended: [] });
     }
-    return { table: name, rows, chunks: refs.length, newObjects, newBytes };
+    const fresh = chunks.filter((c) => c.written);
+    return { table: name, rows, chunks: refs.length, newChunks: fresh.length, newBytes: fresh.reduce((n, c) => n + c.bytes, 0) };
   }
 
   /**
@@ -156,7 +155,7 @@ export class Transaction {
         out.push(ref);
         continue;
       }
-      const [batch] = await readChunkColumns(this.ctx.runtime, schema, schema, [ref]);
+      const [batch] = await this.ctx.runtime.readChunks([ref], {});
       const mask = filterMask(filter, batch!);
       const hits = mask.reduce((n, m) => n + m, 0);
       if (hits === 0) {
@@ -167,7 +166,7 @@ export class Transaction {
       const keep = maskedSlices(batch!, mask.map((m) => 1 - m));
       if (keep.length === 0) continue;
       const { chunks } = await writeChunks(this.ctx.runtime, { schema, batches: keep }, settings);
-      out.push(...chunks);
+      out.push(...chunks.map(({ written: _w, ...r }) => r));
     }
     if (deleted > 0) this.stage(name, makeManifest(current.schema, out, settings), { appendOnly: false, appended: [] });
     return deleted;
@@ -228,7 +227,7 @@ export class Transaction {
     if (sameEntry(current, s.base)) return s.manifest;
     if (s.appendOnly && s.base && current) {
       const [before, now] = await Promise.all([this.loadManifest(s.base.manifest), this.loadManifest(current.manifest)]);
-      const onlyAppended = before.schema === now.schema && before.chunks.every((c, i) => now.chunks[i] && chunkKey(now.chunks[i]) === chunkKey(c));
+      const onlyAppended = before.schema === now.schema && before.chunks.every((c, i) => now.chunks[i]?.id === c.id);
       if (onlyAppended) return makeManifest(now.schema, [...now.chunks, ...s.appended], now);
     }
     throw new CommitConflictError(name, s.base?.version ?? 0, current?.version ?? 0, `branch "${this.branch}" moved`);

@@ -18,8 +18,8 @@ export const batch: Phase = {
     return {
       pushdown: false,
       writeChunks: (slices, settings) => writeBatched(native, root, fsync, slices, settings),
-      async readChunks(refs, { verify }) {
-        return decodeEach(await native.getChunks(root, refs.map((r) => r.id), verify ?? false), refs);
+      async readChunks(refs, { columns, verify }) {
+        return decodeEach(await native.getChunks(root, refs.map((r) => r.id), verify ?? false), refs, columns);
       },
     };
   },

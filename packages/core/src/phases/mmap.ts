@@ -18,8 +18,8 @@ export const mmap: Phase = {
     return {
       pushdown: false,
       writeChunks: (slices, settings) => writeBatched(native, root, fsync, slices, settings),
-      async readChunks(refs, { verify }) {
-        return decodeEach(await native.mapChunks(root, refs.map((r) => r.id), verify ?? false), refs);
+      async readChunks(refs, { columns, verify }) {
+        return decodeEach(await native.mapChunks(root, refs.map((r) => r.id), verify ?? false), refs, columns);
       },
     };
   },

@@ -11,13 +11,13 @@ interface NativeModule {
   putChunks(root: string, chunks: Buffer[], options?: { fsync?: boolean }): Promise<{ id: string; written: boolean; bytes: number }[]>;
   getChunks(root: string, ids: string[], options?: { verify?: boolean }): Promise<Buffer[]>;
   mapChunks(root: string, ids: string[], options?: { verify?: boolean; copy?: boolean }): Promise<Buffer[]>;
-  decodeChunks(chunks: Buffer[]): Promise<Buffer>;
+  decodeChunks(chunks: Buffer[], options?: { columns?: string[] }): Promise<Buffer>;
   writeTable(
     root: string,
     ipcStream: Buffer,
-    options: { slices: number[]; compression: Codec; fsync?: boolean },
+    options: { chunkRows: number; compression: Codec; fsync?: boolean },
   ): Promise<{ id: string; rows: number; bytes: number; written: boolean; stats: string }[]>;
-  readTable(root: string, ids: string[], options?: { verify?: boolean }): Promise<Buffer>;
+  readTable(root: string, ids: string[], options?: { columns?: string[]; verify?: boolean }): Promise<Buffer>;
   nativeInfo(): { version: string; threads: number; parquet: string };
   errorCodes(): string[];
 }
@@ -26,9 +26,9 @@ export interface NativeBinding {
   putChunks(root: string, chunks: Uint8Array[], fsync: boolean): Promise<{ id: string; written: boolean; bytes: number }[]>;
   getChunks(root: string, ids: string[], verify: boolean): Promise<Buffer[]>;
   mapChunks(root: string, ids: string[], verify: boolean): Promise<Buffer[]>;
-  decodeChunks(chunks: Buffer[]): Promise<Buffer>;
-  writeTable(root: string, ipc: Uint8Array, settings: { slices: number[]; codec: Codec; fsync: boolean }): Promise<{ id: string; rows: number; bytes: number; written: boolean; stats: string }[]>;
-  readTable(root: string, ids: string[], verify: boolean): Promise<Buffer>;
+  decodeChunks(chunks: Buffer[], columns?: readonly string[]): Promise<Buffer>;
+  writeTable(root: string, ipc: Uint8Array, settings: { chunkRows: number; codec: Codec; fsync: boolean }): Promise<{ id: string; rows: number; bytes: number; written: boolean; stats: string }[]>;
+  readTable(root: string, ids: string[], columns: readonly string[] | undefined, verify: boolean): Promise<Buffer>;
 }
 
 const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -42,9 +42,9 @@ export function nativeBinding(what: string): NativeBinding {
     putChunks: (root, chunks, fsync) => callNative(() => m.putChunks(root, chunks.map(asBuffer), { fsync })),
     getChunks: (root, ids, verify) => callNative(() => m.getChunks(root, ids, { verify })),
     mapChunks: (root, ids, verify) => callNative(() => m.mapChunks(root, ids, { verify })),
-    decodeChunks: (chunks) => callNative(() => m.decodeChunks(chunks)),
-    writeTable: (root, ipc, s) => callNative(() => m.writeTable(root, asBuffer(ipc), { slices: s.slices, compression: s.codec, fsync: s.fsync })),
-    readTable: (root, ids, verify) => callNative(() => m.readTable(root, ids, { verify })),
+    decodeChunks: (chunks, columns) => callNative(() => m.decodeChunks(chunks, columns ? { columns: [...columns] } : undefined)),
+    writeTable: (root, ipc, s) => callNative(() => m.writeTable(root, asBuffer(ipc), { chunkRows: s.chunkRows, compression: s.codec, fsync: s.fsync })),
+    readTable: (root, ids, columns, verify) => callNative(() => m.readTable(root, ids, { ...(columns ? { columns: [...columns] } : {}), verify })),
   };
 }
 

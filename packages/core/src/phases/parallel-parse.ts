@@ -19,10 +19,10 @@ export const parallelParse: Phase = {
     return {
       pushdown: false,
       writeChunks: (slices, settings) => writeBatched(native, root, fsync, slices, settings),
-      async readChunks(refs, { verify }) {
+      async readChunks(refs, { columns, verify }) {
         if (refs.length === 0) return [];
         const mapped = await native.mapChunks(root, refs.map((r) => r.id), verify ?? false);
-        return tableFromIpcBytes(await native.decodeChunks(mapped)).batches;
+        return tableFromIpcBytes(await native.decodeChunks(mapped, columns)).batches;
       },
     };
   },

@@ -6,7 +6,7 @@ import type { RecordBatch } from 'apache-arrow';
 
 import { checkHash } from '../chunk-store/chunk-store.js';
 import { decodeEach, encodeSlices } from '../table/chunk-codec.js';
-import type { Phase, PhaseContext, PhaseRuntime, StoredColumnChunk } from './types.js';
+import type { Phase, PhaseContext, PhaseRuntime, StoredChunk } from './types.js';
 
 export const sequential: Phase = {
   name: 'sequential',
@@ -17,7 +17,7 @@ export const sequential: Phase = {
     return {
       pushdown: false,
       async writeChunks(slices, settings) {
-        const out: StoredColumnChunk[] = [];
+        const out: StoredChunk[] = [];
         for (const slice of slices) {
           const [chunk] = encodeSlices([slice], settings);
           const put = await chunks.put(chunk!.bytes);
@@ -25,12 +25,12 @@ export const sequential: Phase = {
         }
         return out;
       },
-      async readChunks(refs, { verify }) {
+      async readChunks(refs, { columns, verify }) {
         const out: RecordBatch[] = [];
         for (const ref of refs) {
           const bytes = await chunks.get(ref.id);
           if (verify) checkHash(ref.id, bytes);
-          out.push(...decodeEach([bytes], [ref]));
+          out.push(...decodeEach([bytes], [ref], columns));
         }
         return out;
       },

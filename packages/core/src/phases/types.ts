@@ -7,46 +7,37 @@
 import type { RecordBatch, Table } from 'apache-arrow';
 
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
+import type { ChunkRef } from '../catalog/manifest.js';
 import type { Codec } from '../table/parquet-codec.js';
-import type { ChunkStats } from '../table/stats.js';
 
 export const PHASE_ORDER = ['sequential', 'batch', 'mmap', 'parallel-parse', 'native-parquet', 'pushdown'] as const;
 export type PhaseName = (typeof PHASE_ORDER)[number];
 
 export interface EncodeSettings {
   codec: Codec;
+  chunkRows: number;
 }
 
-/**
- * What a phase moves: a column chunk, i.e. one column of one chunk (a run of rows), stored as a
- * single-column Parquet file named by the BLAKE3 hash of its bytes. The table writer and reader
- * split chunks into columns and zip them back (table-writer.ts, table-reader.ts).
- */
-export interface ColumnChunk {
-  id: string;
-  rows: number;
-}
-
-/** A column chunk after it was stored: its size, statistics, and whether its bytes were new. */
-export interface StoredColumnChunk extends ColumnChunk {
-  bytes: number;
-  stats: ChunkStats;
+/** A chunk after it was stored: its manifest entry and whether its bytes were new. */
+export interface StoredChunk extends ChunkRef {
   written: boolean;
 }
 
 export interface ReadChunksOptions {
-  /** Re-hash every column chunk and fail on a mismatch. */
+  /** Decode only these top-level columns. */
+  columns?: readonly string[];
+  /** Re-hash every chunk and fail on a mismatch. */
   verify?: boolean;
 }
 
 /** What a phase does for one store. */
 export interface PhaseRuntime {
-  /** Skip chunks by statistics and fetch only the needed columns (else: fetch all, then filter). */
+  /** Skip chunks by statistics and decode only the needed columns (else: decode all, then filter). */
   readonly pushdown: boolean;
-  /** Encodes each single-column slice (all of one schema) as one column chunk, stores them all; results in input order. */
-  writeChunks(slices: readonly Table[], settings: EncodeSettings): Promise<StoredColumnChunk[]>;
-  /** Fetches and decodes column chunks (all of one column), one record batch each, in order; fails as a whole if any is missing or corrupt. */
-  readChunks(chunks: readonly ColumnChunk[], options: ReadChunksOptions): Promise<RecordBatch[]>;
+  /** Encodes each slice as one chunk, stores them all; results in input order. */
+  writeChunks(slices: readonly Table[], settings: EncodeSettings): Promise<StoredChunk[]>;
+  /** Fetches and decodes `chunks`, in order; fails as a whole if any is missing or corrupt. */
+  readChunks(chunks: readonly ChunkRef[], options: ReadChunksOptions): Promise<RecordBatch[]>;
 }
 
 export interface PhaseContext {

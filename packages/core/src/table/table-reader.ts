@@ -2,7 +2,7 @@
  * Manifest -> Arrow. Chunks are fetched and decoded by the phase; batches are given the manifest's
  * exact schema and the caller's column order; a filter skips chunks by statistics, then rows.
  */
-import { RecordBatch, Schema, Struct, Table, makeData } from 'apache-arrow';
+import { RecordBatch, Schema, Table } from 'apache-arrow';
 
 import { manifestSchema, type ChunkRef, type Manifest } from '../catalog/manifest.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -29,8 +29,8 @@ export async function readManifest(runtime: PhaseRuntime, manifest: Manifest, ta
 
 /**
  * Streams a table version chunk group by chunk group (bounded memory). With a pushdown runtime, chunks
- * that the filter rules out by statistics are skipped and only the needed columns are fetched;
- * otherwise every column of every chunk is fetched and the filter and projection apply afterwards.
+ * that the filter rules out by statistics are skipped and only the needed columns are decoded;
+ * otherwise every column of every chunk is decoded and the filter and projection apply afterwards.
  */
 export async function* scanManifest(
   runtime: PhaseRuntime,
@@ -43,10 +43,12 @@ export async function* scanManifest(
   const { filter, columns } = options;
   if (filter) validateFilter(filter, full, table);
   const refs: ChunkRef[] = filter && runtime.pushdown ? manifest.chunks.filter((c) => mayMatch(filter, c.stats, c.rows)) : manifest.chunks;
-  const fetch = !runtime.pushdown || !columns ? undefined : filter ? [...new Set([...columns, ...filterColumns(filter)])] : columns;
-  const fetchedSchema = fetch ? projectSchema(full, fetch, table) : full;
+  const decode = !runtime.pushdown || !columns ? undefined : filter ? [...new Set([...columns, ...filterColumns(filter)])] : columns;
+  const decodedSchema = decode ? projectSchema(full, decode, table) : full;
   for (let i = 0; i < refs.length; i += CHUNKS_PER_CALL) {
-    for (const b of await readChunkColumns(runtime, fetchedSchema, full, refs.slice(i, i + CHUNKS_PER_CALL), options.verify)) {
+    const group = refs.slice(i, i + CHUNKS_PER_CALL);
+    for (const decoded of await runtime.readChunks(group, { columns: decode, verify: options.verify })) {
+      const b = new RecordBatch(decodedSchema, selectColumns(decoded, decode));
       for (const kept of filter ? maskedSlices(b, filterMask(filter, b)) : [b]) {
         yield new RecordBatch(schema, columns ? selectColumns(kept, columns) : kept.data);
       }
@@ -54,20 +56,9 @@ export async function* scanManifest(
   }
 }
 
-/**
- * Fetches the columns of `schema` (a projection of the table's `full` schema) of each chunk, one phase
- * call per column, and zips them into one record batch per chunk.
- */
-export async function readChunkColumns(runtime: PhaseRuntime, schema: Schema, full: Schema, refs: readonly ChunkRef[], verify?: boolean): Promise<RecordBatch[]> {
-  const positions = schema.fields.map((f) => full.fields.findIndex((g) => g.name === f.name));
-  const columns: RecordBatch[][] = [];
-  for (const c of positions) columns.push(await runtime.readChunks(refs.map((r) => ({ id: r.columns[c]!, rows: r.rows })), { verify }));
-  const type = new Struct(schema.fields);
-  return refs.map((r, i) => new RecordBatch(schema, makeData({ type, length: r.rows, nullCount: 0, children: columns.map((col) => col[i]!.data.children[0]!) })));
-}
-
-/** The batch's data with `columns` in that order. */
-function selectColumns(batch: RecordBatch, columns: readonly string[]) {
+/** The batch's data with `columns` in that order (readers return projected columns in file order). */
+function selectColumns(batch: RecordBatch, columns: readonly string[] | undefined) {
+  if (!columns) return batch.data;
   const names = batch.schema.fields.map((f) => f.name);
   return batch.selectAt(columns.map((c) => names.indexOf(c))).data;
 }

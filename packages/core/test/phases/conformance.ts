@@ -10,7 +10,11 @@ import { describe, expect, it } from 'vitest';
 import { ChunkNotFoundError, CorruptChunkError, nativeStatus, PHASES, type PhaseName, type Store } from '../../src/index.js';
 import { objectPath } from '../../src/backend/layout.js';
 import { allTypesTable, narrowTable } from '../fixtures.js';
-import { manifestOf, withTempStore } from '../helpers.js';
+import { withTempStore } from '../helpers.js';
+
+async function manifestOf(store: Store, table: string): Promise<{ chunks: { id: string }[] }> {
+  return JSON.parse(Buffer.from(await store.chunks.get((await store.describe(table)).manifest)).toString()) as { chunks: { id: string }[] };
+}
 
 /** Writes `t` with the sequential phase and returns its manifest id (the reference). */
 async function referenceManifest(t: import('apache-arrow').Table, chunkRows: number): Promise<string> {
@@ -50,10 +54,8 @@ export function phaseConformance(name: PhaseName): void {
     it('stores identical data once', async () => {
       await withTempStore(async (store) => {
         const t = narrowTable(20_000);
-        const first = await store.write('a', t, { chunkRows: 5000 });
-        expect(first.chunks).toBeGreaterThan(1);
-        expect(first.newObjects).toBe(first.chunks * 2); // one object per column of each chunk
-        expect(await store.write('b', t, { chunkRows: 5000 })).toMatchObject({ chunks: first.chunks, newObjects: 0, newBytes: 0 });
+        expect(await store.write('a', t, { chunkRows: 5000 })).toMatchObject({ chunks: 4, newChunks: 4 });
+        expect(await store.write('b', t, { chunkRows: 5000 })).toMatchObject({ chunks: 4, newChunks: 0, newBytes: 0 });
       }, open);
     });
 
@@ -70,7 +72,7 @@ export function phaseConformance(name: PhaseName): void {
     it('fails a read as a whole, naming the chunk, when one is missing', async () => {
       await withTempStore(async (store, dir) => {
         await store.write('n', narrowTable(3000), { chunkRows: 1000 });
-        const victim = (await manifestOf(store, 'n')).chunks[1]!.columns[1]!;
+        const victim = (await manifestOf(store, 'n')).chunks[1]!.id;
         await rm(objectPath(dir, victim));
         const err = await store.read('n').catch((e: unknown) => e);
         expect(err).toBeInstanceOf(ChunkNotFoundError);
@@ -81,7 +83,7 @@ export function phaseConformance(name: PhaseName): void {
     it('detects a flipped byte on a verified read, naming the chunk', async () => {
       await withTempStore(async (store, dir) => {
         await store.write('n', narrowTable(3000), { chunkRows: 1000 });
-        const victim = (await manifestOf(store, 'n')).chunks.at(-1)!.columns[0]!;
+        const victim = (await manifestOf(store, 'n')).chunks[2]!.id;
         const bytes = await readFile(objectPath(dir, victim));
         bytes[bytes.length >> 1]! ^= 0x40;
         await writeFile(objectPath(dir, victim), bytes);

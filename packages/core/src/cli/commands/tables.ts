@@ -55,7 +55,7 @@ export function registerTableCommands({ program, open }: CliContext): void {
         if (o.json) printJson(r);
         else {
           process.stdout.write(
-            `${table}: version ${r.version}, ${r.rows} rows in ${r.chunks} chunks (${r.newObjects} new column chunks, ${formatBytes(r.newBytes)}), commit ${r.commit.slice(0, 12)}\n`,
+            `${table}: version ${r.version}, ${r.rows} rows in ${r.chunks} chunks (${r.newChunks} new, ${formatBytes(r.newBytes)}), commit ${r.commit.slice(0, 12)}\n`,
           );
         }
       } finally {
