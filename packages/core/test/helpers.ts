@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import { tableToIPC, type Table } from 'apache-arrow';
 
+import { getManifest, type Manifest } from '../src/catalog/manifest.js';
 import { openStore, type OpenOptions, type Store } from '../src/index.js';
 
 /** Runs `fn` with a fresh store in its own temp directory, removed afterwards. */
@@ -33,4 +34,9 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
 /** Tables are equal when schema (incl. metadata) and every value match: compare canonical IPC bytes. */
 export function ipcOf(t: Table): Buffer {
   return Buffer.from(tableToIPC(t, 'stream'));
+}
+
+/** The head manifest of `table`, with its whole chunk list. */
+export async function manifestOf(store: Store, table: string): Promise<Manifest & { pages: string[] }> {
+  return getManifest(store.chunks, (await store.describe(table)).manifest);
 }

@@ -9,7 +9,7 @@ import {
 } from '../src/index.js';
 import { objectPath } from '../src/backend/layout.js';
 import { narrowTable } from './fixtures.js';
-import { withTempDir, withTempStore } from './helpers.js';
+import { manifestOf, withTempDir, withTempStore } from './helpers.js';
 
 describe('Store versions', () => {
   it('keeps every version readable by number', async () => {
@@ -175,7 +175,7 @@ describe('Store.verify', () => {
       await store.write('t', narrowTable(5000), { chunkRows: 2000 });
       expect(await store.verify()).toEqual({ objectsChecked: 5, problems: [] });
       const info = await store.describe('t');
-      const manifest = JSON.parse(Buffer.from(await store.chunks.get(info.manifest)).toString()) as { chunks: { id: string }[] };
+      const manifest = await manifestOf(store, 't');
       const victims = [manifest.chunks[1]!.id, info.manifest];
       for (const id of victims) {
         const path = objectPath(dir, id);

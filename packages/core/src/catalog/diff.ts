@@ -2,7 +2,8 @@
  * Diff between two commits, and the change feed.
  *
  * Chunk ids are the Merkle leaves: two versions share every chunk they have in common, so a diff
- * compares chunk id lists and reads only the chunks on one side alone. For keyed tables those rows are
+ * walks only the manifest pages that differ (manifest-tree.ts) and reads only the chunks on one side
+ * alone. For keyed tables those rows are
  * matched by key into inserts, deletes and updates; rows of shared chunks are never read.
  */
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
@@ -10,7 +11,7 @@ import type { PhaseRuntime } from '../phases/types.js';
 import { readManifest } from '../table/table-reader.js';
 import type { CommitInfo } from './commit.js';
 import type { CommitReader } from './history.js';
-import { getManifest, manifestSchema, type ChunkRef, type Manifest } from './manifest.js';
+import { diffManifestChunks, getManifest, getManifestHeader, manifestSchema, type ChunkRef, type Manifest } from './manifest.js';
 import { displayValue, indexByKey, rowCells, type KeyedRows } from './rows.js';
 
 export interface TableDiff {
@@ -30,6 +31,8 @@ export interface TableDiff {
     updated: { key: Record<string, unknown>; columns: string[] }[];
   };
 }
+
+type ManifestHeader = Omit<Manifest, 'chunks'>;
 
 export interface DiffResult {
   from: string | null;
@@ -51,8 +54,7 @@ export async function diffCommits(ctx: DiffContext, from: CommitInfo | undefined
     const ea = a[table];
     const eb = b[table];
     if (ea?.manifest === eb?.manifest) continue;
-    const [ma, mb] = await Promise.all([ea && getManifest(ctx.chunks, ea.manifest), eb && getManifest(ctx.chunks, eb.manifest)]);
-    out.push(await diffTable(ctx, table, ma, mb, ea?.version, eb?.version, options.rows ?? true));
+    out.push(await diffTable(ctx, table, ea?.manifest, eb?.manifest, ea?.version, eb?.version, options.rows ?? true));
   }
   return { from: from?.id ?? null, to: to?.id ?? null, tables: out };
 }
@@ -60,16 +62,14 @@ export async function diffCommits(ctx: DiffContext, from: CommitInfo | undefined
 async function diffTable(
   ctx: DiffContext,
   table: string,
-  ma: Manifest | undefined,
-  mb: Manifest | undefined,
+  a: string | undefined,
+  b: string | undefined,
   fromVersion: number | undefined,
   toVersion: number | undefined,
   rows: boolean,
 ): Promise<TableDiff> {
-  const inA = new Set(ma?.chunks.map((c) => c.id));
-  const inB = new Set(mb?.chunks.map((c) => c.id));
-  const removed = (ma?.chunks ?? []).filter((c) => !inB.has(c.id));
-  const added = (mb?.chunks ?? []).filter((c) => !inA.has(c.id));
+  const [ma, mb] = await Promise.all([a ? getManifestHeader(ctx.chunks, a) : undefined, b ? getManifestHeader(ctx.chunks, b) : undefined]);
+  const { removed, added } = await chunkChanges(ctx.chunks, a, b);
   const d: TableDiff = {
     table,
     status: !ma ? 'added' : !mb ? 'removed' : 'changed',
@@ -87,17 +87,23 @@ async function diffTable(
   return d;
 }
 
+/** Chunks only in manifest `a` and only in `b`; a missing side has no chunks. */
+async function chunkChanges(store: ChunkStore, a: string | undefined, b: string | undefined): Promise<{ removed: ChunkRef[]; added: ChunkRef[] }> {
+  if (a && b) return diffManifestChunks(store, a, b);
+  return { removed: a ? (await getManifest(store, a)).chunks : [], added: b ? (await getManifest(store, b)).chunks : [] };
+}
+
 /** Matches the rows of the one-sided chunks by key. */
 async function keyedChanges(
   ctx: DiffContext,
   table: string,
   keys: string[],
-  ma: Manifest | undefined,
+  ma: ManifestHeader | undefined,
   removed: ChunkRef[],
-  mb: Manifest | undefined,
+  mb: ManifestHeader | undefined,
   added: ChunkRef[],
 ): Promise<NonNullable<TableDiff['keyed']>> {
-  const only = async (m: Manifest | undefined, refs: ChunkRef[]) =>
+  const only = async (m: ManifestHeader | undefined, refs: ChunkRef[]) =>
     m ? readManifest(ctx.runtime, { ...m, chunks: refs }, table) : undefined;
   const [A, B] = await Promise.all([only(ma, removed), only(mb, added)]);
   const ia = A ? indexByKey(A, keys) : undefined;

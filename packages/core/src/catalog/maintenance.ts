@@ -70,6 +70,7 @@ export async function reachableObjects(
         onMissing(entry.manifest, `manifest of table "${table}" reached from ${from}: ${(e as Error).message}`);
         continue;
       }
+      for (const page of m.pages) seen.add(page);
       for (const c of m.chunks) {
         if (seen.has(c.id)) continue;
         seen.add(c.id);

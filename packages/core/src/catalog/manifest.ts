@@ -1,6 +1,10 @@
 /**
  * A manifest describes one version of one table: its exact Arrow schema (as a schema-only IPC
  * message, base64) and the ordered list of chunks with their rows, bytes and statistics.
+ *
+ * In memory the chunk list is flat; stored (format 2), it is a tree of pages (manifest-tree.ts) whose
+ * root sits in the manifest object, so a table of a few dozen chunks has no page at all. Format 1
+ * manifests (the flat list) are still read.
  */
 import type { Schema } from 'apache-arrow';
 
@@ -9,9 +13,10 @@ import { schemaFromIpc, schemaToIpc } from '../table/arrow-ipc.js';
 import { canonicalSchema } from '../table/schema.js';
 import type { Codec } from '../table/parquet-codec.js';
 import type { ChunkStats } from '../table/stats.js';
+import { diffTrees, loadTree, putTree, type TreeNode } from './manifest-tree.js';
 import { getJson, putJson } from './objects.js';
 
-export const MANIFEST_FORMAT = 1;
+export const MANIFEST_FORMAT = 2;
 
 /** One stored chunk: a Parquet file named by the BLAKE3 hash of its bytes. */
 export interface ChunkRef {
@@ -34,6 +39,15 @@ export interface Manifest {
   chunks: ChunkRef[];
 }
 
+/** The stored form: the chunk list becomes the root of a page tree. */
+interface StoredManifest extends Omit<Manifest, 'chunks' | 'format'> {
+  format: typeof MANIFEST_FORMAT | 1;
+  /** Chunks in the tree, and their bytes together. */
+  count: number;
+  bytes: number;
+  root: TreeNode;
+}
+
 export function makeManifest(
   schema: Schema | string,
   chunks: ChunkRef[],
@@ -51,7 +65,7 @@ export function makeManifest(
   };
 }
 
-export function manifestSchema(m: Manifest): Schema {
+export function manifestSchema(m: Pick<Manifest, 'schema'>): Schema {
   return schemaFromIpc(Buffer.from(m.schema, 'base64'));
 }
 
@@ -59,6 +73,35 @@ export function manifestBytes(m: Manifest): number {
   return m.chunks.reduce((n, c) => n + c.bytes, 0);
 }
 
-export const putManifest = (store: ChunkStore, m: Manifest): Promise<string> => putJson(store, m);
-export const getManifest = (store: ChunkStore, id: string, verify = false): Promise<Manifest> =>
-  getJson<Manifest>(store, id, 'manifest', { verify });
+/** Stores the manifest and the pages of its chunk tree; returns the manifest's id. */
+export async function putManifest(store: ChunkStore, m: Manifest): Promise<string> {
+  const { chunks, ...rest } = m;
+  const stored: StoredManifest = { ...rest, count: chunks.length, bytes: manifestBytes(m), root: await putTree(store, chunks) };
+  return putJson(store, stored);
+}
+
+/** The manifest `id` with its whole chunk list, and the ids of the pages that hold it. */
+export async function getManifest(store: ChunkStore, id: string, verify = false): Promise<Manifest & { pages: string[] }> {
+  const { root, count: _c, bytes: _b, ...rest } = await getStoredManifest(store, id, verify);
+  const { chunks, pages } = await loadTree(store, root, verify);
+  return { ...rest, format: MANIFEST_FORMAT, chunks, pages };
+}
+
+/** Manifest `id` without its chunk list (no page is read). */
+export async function getManifestHeader(store: ChunkStore, id: string): Promise<Omit<Manifest, 'chunks'>> {
+  const { root: _r, count: _c, bytes: _b, ...rest } = await getStoredManifest(store, id);
+  return { ...rest, format: MANIFEST_FORMAT };
+}
+
+/** The chunks only in manifest `a` (removed) and only in `b` (added), reading only differing pages. */
+export async function diffManifestChunks(store: ChunkStore, a: string, b: string): Promise<{ removed: ChunkRef[]; added: ChunkRef[] }> {
+  const [ma, mb] = await Promise.all([getStoredManifest(store, a), getStoredManifest(store, b)]);
+  return diffTrees(store, ma.root, mb.root);
+}
+
+async function getStoredManifest(store: ChunkStore, id: string, verify = false): Promise<StoredManifest> {
+  const m = await getJson<StoredManifest & { chunks?: ChunkRef[] }>(store, id, 'manifest', { verify });
+  if (m.format !== 1) return m;
+  const { chunks = [], ...rest } = m; // format 1: the flat list
+  return { ...rest, count: chunks.length, bytes: chunks.reduce((n, c) => n + c.bytes, 0), root: { level: 0, chunks } };
+}

@@ -7,14 +7,10 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 
 import { describe, expect, it } from 'vitest';
 
-import { ChunkNotFoundError, CorruptChunkError, nativeStatus, PHASES, type PhaseName, type Store } from '../../src/index.js';
+import { ChunkNotFoundError, CorruptChunkError, nativeStatus, PHASES, type PhaseName } from '../../src/index.js';
 import { objectPath } from '../../src/backend/layout.js';
 import { allTypesTable, narrowTable } from '../fixtures.js';
-import { withTempStore } from '../helpers.js';
-
-async function manifestOf(store: Store, table: string): Promise<{ chunks: { id: string }[] }> {
-  return JSON.parse(Buffer.from(await store.chunks.get((await store.describe(table)).manifest)).toString()) as { chunks: { id: string }[] };
-}
+import { manifestOf, withTempStore } from '../helpers.js';
 
 /** Writes `t` with the sequential phase and returns its manifest id (the reference). */
 async function referenceManifest(t: import('apache-arrow').Table, chunkRows: number): Promise<string> {

@@ -1,0 +1,163 @@
+/**
+ * The chunk list of a manifest as a Merkle tree of pages (a prolly tree), so that a version which
+ * changes one chunk of a large table writes O(log n) new metadata, and a diff walks only the subtrees
+ * that differ.
+ *
+ * Level 0 holds chunk entries; level k > 0 holds references to pages of level k - 1. Each level is cut
+ * into pages at content-defined boundaries: a page ends after an entry whose hash (of its object ids)
+ * falls below a threshold, once the page holds MIN_FANOUT entries, or at MAX_FANOUT. The same entries
+ * therefore always give the same pages, and an edit changes only the pages on its path to the root.
+ * The root node (the single page of the top level) is stored inline in the manifest, so a table of a
+ * few dozen chunks needs no page object at all.
+ */
+import type { ChunkStore } from '../chunk-store/chunk-store.js';
+import type { ChunkRef } from './manifest.js';
+import { getJson, putJson } from './objects.js';
+
+/** Entries per page: MIN_FANOUT, then on average one boundary per (AVG_FANOUT - MIN_FANOUT) entries. */
+export const MIN_FANOUT = 8;
+export const AVG_FANOUT = 32;
+export const MAX_FANOUT = 128;
+const THRESHOLD = Math.floor(2 ** 32 / (AVG_FANOUT - MIN_FANOUT));
+
+/** A child page: its id, and the rows and chunks below it. */
+export interface PageRef {
+  id: string;
+  rows: number;
+  chunks: number;
+}
+
+export type TreeNode = { level: 0; chunks: ChunkRef[] } | { level: number; pages: PageRef[] };
+
+interface Page {
+  type: 'manifest-page';
+  node: TreeNode;
+}
+
+/** Stores the pages of the tree over `chunks` (existing pages are not rewritten); returns the root. */
+export async function putTree(store: ChunkStore, chunks: ChunkRef[]): Promise<TreeNode> {
+  let node = await putLevel(store, { level: 0, chunks });
+  while (!isRoot(node)) node = await putLevel(store, node);
+  return node.node;
+}
+
+/** Every chunk entry under `root`, in order, and the ids of the pages that hold them. */
+export async function loadTree(store: ChunkStore, root: TreeNode, verify = false): Promise<{ chunks: ChunkRef[]; pages: string[] }> {
+  const chunks: ChunkRef[] = [];
+  const pages: string[] = [];
+  const walk = async (node: TreeNode): Promise<void> => {
+    if (node.level === 0) {
+      chunks.push(...(node as { chunks: ChunkRef[] }).chunks);
+      return;
+    }
+    const children = (node as { pages: PageRef[] }).pages;
+    const loaded = await Promise.all(children.map((p) => getPage(store, p.id, verify)));
+    pages.push(...children.map((p) => p.id));
+    for (const child of loaded) await walk(child);
+  };
+  await walk(root);
+  return { chunks, pages };
+}
+
+/**
+ * The chunk entries only in `a` (removed) and only in `b` (added), as multisets. Expands the two
+ * trees level by level from the top and cancels identical subtrees before expanding further, so the
+ * pages read follow the size of the difference, not the size of the tables.
+ */
+export async function diffTrees(store: ChunkStore, a: TreeNode, b: TreeNode): Promise<{ removed: ChunkRef[]; added: ChunkRef[] }> {
+  let fa: Item[] = items(a);
+  let fb: Item[] = items(b);
+  for (;;) {
+    [fa, fb] = cancel(fa, fb);
+    const level = Math.max(-1, ...fa.map(levelOf), ...fb.map(levelOf));
+    if (level < 0) break;
+    [fa, fb] = await Promise.all([expand(store, fa, level), expand(store, fb, level)]);
+  }
+  return { removed: fa.map((i) => (i as ChunkItem).chunk), added: fb.map((i) => (i as ChunkItem).chunk) };
+}
+
+/** The identity of a chunk entry: its object id (rows and statistics follow from it). */
+export function chunkKey(c: ChunkRef): string {
+  return c.id;
+}
+
+type ChunkItem = { kind: 'chunk'; key: string; chunk: ChunkRef };
+type PageItem = { kind: 'page'; key: string; level: number };
+type Item = ChunkItem | PageItem;
+
+function items(node: TreeNode): Item[] {
+  if (node.level === 0) return (node as { chunks: ChunkRef[] }).chunks.map((chunk) => ({ kind: 'chunk', key: chunkKey(chunk), chunk }));
+  return (node as { pages: PageRef[] }).pages.map((p) => ({ kind: 'page', key: p.id, level: node.level - 1 }));
+}
+
+const levelOf = (i: Item): number => (i.kind === 'page' ? i.level : -1);
+
+/** Removes the items present on both sides (multiset difference both ways, compared by key). */
+function cancel(a: Item[], b: Item[]): [Item[], Item[]] {
+  return [unmatched(a, countKeys(b)), unmatched(b, countKeys(a))];
+}
+
+function countKeys(items: Item[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const i of items) counts.set(i.key, (counts.get(i.key) ?? 0) + 1);
+  return counts;
+}
+
+function unmatched(items: Item[], other: Map<string, number>): Item[] {
+  return items.filter((i) => {
+    const n = other.get(i.key) ?? 0;
+    if (n > 0) other.set(i.key, n - 1);
+    return n === 0;
+  });
+}
+
+/** Replaces the pages of `level` by their entries. */
+async function expand(store: ChunkStore, frontier: Item[], level: number): Promise<Item[]> {
+  const out = await Promise.all(frontier.map(async (i) => (levelOf(i) === level ? items(await getPage(store, i.key)) : [i])));
+  return out.flat();
+}
+
+async function getPage(store: ChunkStore, id: string, verify = false): Promise<TreeNode> {
+  return (await getJson<Page>(store, id, 'manifest-page', { verify })).node;
+}
+
+type Level = { node: TreeNode } | { level: number; pages: PageRef[] };
+const isRoot = (l: Level): l is { node: TreeNode } => 'node' in l;
+
+/** Cuts one level into pages; a level that fits one page is the root and is returned as is. */
+async function putLevel(store: ChunkStore, node: TreeNode): Promise<Level> {
+  const entries: (ChunkRef | PageRef)[] = node.level === 0 ? (node as { chunks: ChunkRef[] }).chunks : (node as { pages: PageRef[] }).pages;
+  const cuts = boundaries(entries.map((e) => entryHash(e.id)));
+  if (cuts.length <= 1) return { node };
+  const pages: PageRef[] = [];
+  let start = 0;
+  for (const end of cuts) {
+    const part = entries.slice(start, end);
+    const child = (node.level === 0 ? { level: 0, chunks: part } : { level: node.level, pages: part }) as TreeNode;
+    const page: Page = { type: 'manifest-page', node: child };
+    const id = await putJson(store, page);
+    pages.push({ id, rows: part.reduce((n, e) => n + e.rows, 0), chunks: part.reduce((n, e) => n + ('stats' in e ? 1 : e.chunks), 0) });
+    start = end;
+  }
+  return { level: node.level + 1, pages };
+}
+
+/** End indices (exclusive) of the pages of a level whose entries hash to `hashes`. */
+function boundaries(hashes: number[]): number[] {
+  const cuts: number[] = [];
+  let run = 0;
+  hashes.forEach((h, i) => {
+    run++;
+    if (run >= MAX_FANOUT || (run >= MIN_FANOUT && h < THRESHOLD)) {
+      cuts.push(i + 1);
+      run = 0;
+    }
+  });
+  if (run > 0 || cuts.length === 0) cuts.push(hashes.length);
+  return cuts;
+}
+
+/** A 32-bit hash of an entry: the leading hex digits of its object id (a BLAKE3 hash, already uniform). */
+function entryHash(id: string): number {
+  return Number.parseInt(id.slice(0, 8), 16);
+}

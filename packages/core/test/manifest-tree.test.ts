@@ -1,0 +1,79 @@
+/** Manifests whose chunk list is a prolly tree of pages: O(log n) new metadata per change, diffs by subtree. */
+import { describe, expect, it } from 'vitest';
+
+import { MAX_FANOUT, diffTrees, loadTree, putTree } from '../src/catalog/manifest-tree.js';
+import { getManifest, type ChunkRef } from '../src/catalog/manifest.js';
+import { putJson } from '../src/catalog/objects.js';
+import { hashBytes } from '../src/hash/content-hash.js';
+import { narrowTable } from './fixtures.js';
+import { withTempStore } from './helpers.js';
+
+const fakeChunks = (n: number, salt = ''): ChunkRef[] =>
+  Array.from({ length: n }, (_, i) => ({ id: hashBytes(new TextEncoder().encode(`${i}${salt}`)), rows: 10, bytes: 100, stats: { a: { nulls: 0, min: i, max: i } } }));
+
+describe('manifest page trees', () => {
+  it('keep a small chunk list inline and a large one in pages, losslessly', async () => {
+    await withTempStore(async (store) => {
+      const small = fakeChunks(5);
+      expect(await putTree(store.chunks, small)).toEqual({ level: 0, chunks: small });
+      const big = fakeChunks(5000);
+      const root = await putTree(store.chunks, big);
+      expect(root.level).toBeGreaterThan(0);
+      const loaded = await loadTree(store.chunks, root);
+      expect(loaded.chunks).toEqual(big);
+      expect(loaded.pages.length).toBeGreaterThan(5000 / MAX_FANOUT);
+    });
+  });
+
+  it('write under 64 KiB of new metadata when one chunk of 100,000 changes; diff reads only the differing pages', async () => {
+    await withTempStore(async (store) => {
+      const chunks = fakeChunks(100_000);
+      const root1 = await putTree(store.chunks, chunks);
+      const changed = chunks.slice();
+      changed[54_321] = fakeChunks(54_322, 'x')[54_321]!;
+      let newBytes = 0;
+      const put = store.chunks.put.bind(store.chunks);
+      store.chunks.put = async (bytes) => {
+        const r = await put(bytes);
+        if (r.written) newBytes += bytes.byteLength;
+        return r;
+      };
+      const root2 = await putTree(store.chunks, changed);
+      store.chunks.put = put;
+      expect(newBytes).toBeGreaterThan(0);
+      expect(newBytes).toBeLessThan(64 * 1024);
+
+      let reads = 0;
+      const get = store.chunks.get.bind(store.chunks);
+      store.chunks.get = async (id, o) => {
+        reads++;
+        return get(id, o);
+      };
+      const d = await diffTrees(store.chunks, root1, root2);
+      expect(d.removed.map((c) => c.id)).toEqual([chunks[54_321]!.id]);
+      expect(d.added.map((c) => c.id)).toEqual([changed[54_321]!.id]);
+      expect(reads).toBeLessThan(20);
+    });
+  });
+
+  it('round-trip through a stored table, and gc keeps the pages', async () => {
+    await withTempStore(async (store) => {
+      const t = narrowTable(20_000);
+      await store.write('t', t, { chunkRows: 100 }); // 200 chunks: several pages
+      const m = await getManifest(store.chunks, (await store.describe('t')).manifest);
+      expect(m.chunks).toHaveLength(200);
+      expect(m.pages.length).toBeGreaterThan(1);
+      await store.gc({ graceMs: 0 });
+      expect(await store.read('t')).toEqualTable(t);
+      expect((await store.verify()).problems).toEqual([]);
+    });
+  });
+
+  it('still read format 1 manifests (the flat chunk list)', async () => {
+    await withTempStore(async (store) => {
+      const chunks = fakeChunks(3);
+      const id = await putJson(store.chunks, { type: 'manifest', format: 1, schema: '', rows: 30, codec: 'snappy', chunkRows: 10, chunks });
+      expect(await getManifest(store.chunks, id)).toMatchObject({ format: 2, rows: 30, chunks, pages: [] });
+    });
+  });
+});
