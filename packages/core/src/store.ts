@@ -260,13 +260,13 @@ export class Store {
    */
   async read(name: string, options: ReadOptions = {}): Promise<Table> {
     const { manifest } = await this.resolveTable(name, options);
-    return readManifest(this.runtime, manifest, name, options);
+    return readManifest({ runtime: this.runtime, chunks: this.chunks }, manifest, name, options);
   }
 
   /** Streams table `name` chunk by chunk (bounded memory), e.g. for exports of large tables. */
   async *scan(name: string, options: ReadOptions = {}): AsyncIterable<RecordBatch> {
     const { manifest } = await this.resolveTable(name, options);
-    yield* scanManifest(this.runtime, manifest, name, options);
+    yield* scanManifest({ runtime: this.runtime, chunks: this.chunks }, manifest, name, options);
   }
 
   /** Schema, rows, chunks and bytes of a table version. */

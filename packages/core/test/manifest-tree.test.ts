@@ -72,7 +72,8 @@ describe('manifest page trees', () => {
   it('still read format 1 manifests (the flat chunk list)', async () => {
     await withTempStore(async (store) => {
       const chunks = fakeChunks(3);
-      const id = await putJson(store.chunks, { type: 'manifest', format: 1, schema: '', rows: 30, codec: 'snappy', chunkRows: 10, chunks });
+      const v1 = { type: 'manifest', format: 1, schema: '', rows: 30, codec: 'snappy', chunkRows: 10, chunks };
+      const id = await putJson(store.chunks, v1);
       expect(await getManifest(store.chunks, id)).toMatchObject({ format: 2, rows: 30, chunks, pages: [] });
     });
   });

@@ -178,8 +178,37 @@ describe('transactions', () => {
       expect(Number(after.getChild('id')!.get(0))).toBe(10);
       const m1 = await getManifest(store.chunks, before.manifest);
       const m2 = await manifestOf(store, 'n');
-      expect(m2.chunks.slice(1, 3).map((c) => c.id)).toEqual(m1.chunks.slice(1, 3).map((c) => c.id)); // untouched chunks kept
-      expect(m2.chunks[0]!.id).not.toBe(m1.chunks[0]!.id);
+      expect(m2.chunks.slice(1, 3)).toEqual(m1.chunks.slice(1, 3)); // untouched chunks kept
+      // The touched chunks keep their bytes and gain deletion vectors.
+      expect(m2.chunks.map((c) => c.id)).toEqual(m1.chunks.map((c) => c.id));
+      expect([m2.chunks[0]!.deleted?.rows, m2.chunks[3]!.deleted?.rows]).toEqual([10, 1]);
+      expect(m2.rows).toBe(989);
+    });
+  });
+
+  it('deletes again through a deletion vector, rewrites a chunk that loses half its rows, and keeps it all through gc', async () => {
+    await withTempStore(async (store) => {
+      const t = narrowTable(1000);
+      await store.write('n', t, { chunkRows: 250, keys: ['id'] });
+      await store.createTag('full');
+      await store.transaction((tx) => tx.delete('n', { column: 'id', op: '<', value: 20n }));
+      await store.transaction((tx) => tx.delete('n', { and: [{ column: 'id', op: '>=', value: 20n }, { column: 'id', op: '<', value: 40n }] }));
+      let m = await manifestOf(store, 'n');
+      expect(m.chunks[0]!.deleted?.rows).toBe(40); // both deletes in one vector
+      expect(await store.read('n')).toEqualTable(t.slice(40));
+      const d = await store.diff('full', 'main');
+      expect(d.tables[0]).toMatchObject({ chunksAdded: [], chunksRemoved: [], rowsRemoved: 250, rowsAdded: 210 });
+      expect(d.tables[0]!.keyed!.deleted).toHaveLength(40);
+
+      await store.transaction((tx) => tx.delete('n', { column: 'id', op: '<', value: 200n }));
+      m = await manifestOf(store, 'n');
+      expect(m.chunks[0]!.deleted).toBeUndefined(); // rewritten: 50 of 250 rows left
+      expect(m.chunks[0]!.rows).toBe(50);
+      expect(await store.read('n', { filter: { column: 'id', op: '<', value: 300n } })).toEqualTable(t.slice(200, 300));
+
+      await store.gc({ graceMs: 0 });
+      expect((await store.verify()).problems).toEqual([]);
+      expect(await store.read('n', { ref: 'full' })).toEqualTable(t);
     });
   });
 });

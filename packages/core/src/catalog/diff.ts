@@ -10,6 +10,7 @@ import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import type { PhaseRuntime } from '../phases/types.js';
 import { readManifest } from '../table/table-reader.js';
 import type { CommitInfo } from './commit.js';
+import { liveRows } from './deletion-vector.js';
 import type { CommitReader } from './history.js';
 import { diffManifestChunks, getManifest, getManifestHeader, manifestSchema, type ChunkRef, type Manifest } from './manifest.js';
 import { displayValue, indexByKey, rowCells, type KeyedRows } from './rows.js';
@@ -70,15 +71,17 @@ async function diffTable(
 ): Promise<TableDiff> {
   const [ma, mb] = await Promise.all([a ? getManifestHeader(ctx.chunks, a) : undefined, b ? getManifestHeader(ctx.chunks, b) : undefined]);
   const { removed, added } = await chunkChanges(ctx.chunks, a, b);
+  const [removedIds, addedIds] = [new Set(removed.map((c) => c.id)), new Set(added.map((c) => c.id))];
   const d: TableDiff = {
     table,
     status: !ma ? 'added' : !mb ? 'removed' : 'changed',
     ...(fromVersion !== undefined ? { fromVersion } : {}),
     ...(toVersion !== undefined ? { toVersion } : {}),
-    chunksAdded: added.map((c) => c.id),
-    chunksRemoved: removed.map((c) => c.id),
-    rowsAdded: added.reduce((n, c) => n + c.rows, 0),
-    rowsRemoved: removed.reduce((n, c) => n + c.rows, 0),
+    // Chunk objects; a chunk that only gained deleted rows is in neither list (its rows are).
+    chunksAdded: added.filter((c) => !removedIds.has(c.id)).map((c) => c.id),
+    chunksRemoved: removed.filter((c) => !addedIds.has(c.id)).map((c) => c.id),
+    rowsAdded: added.reduce((n, c) => n + liveRows(c), 0),
+    rowsRemoved: removed.reduce((n, c) => n + liveRows(c), 0),
   };
   const keys = ma?.keys ?? mb?.keys;
   // Row-level changes need the same keys and columns on both sides to be meaningful.
@@ -104,7 +107,7 @@ async function keyedChanges(
   added: ChunkRef[],
 ): Promise<NonNullable<TableDiff['keyed']>> {
   const only = async (m: ManifestHeader | undefined, refs: ChunkRef[]) =>
-    m ? readManifest(ctx.runtime, { ...m, chunks: refs }, table) : undefined;
+    m ? readManifest(ctx, { ...m, chunks: refs }, table) : undefined;
   const [A, B] = await Promise.all([only(ma, removed), only(mb, added)]);
   const ia = A ? indexByKey(A, keys) : undefined;
   const ib = B ? indexByKey(B, keys) : undefined;

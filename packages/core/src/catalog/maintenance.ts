@@ -71,10 +71,10 @@ export async function reachableObjects(
         continue;
       }
       for (const page of m.pages) seen.add(page);
-      for (const c of m.chunks) {
-        if (seen.has(c.id)) continue;
-        seen.add(c.id);
-        if (!(await chunks.has(c.id))) onMissing(c.id, `missing chunk of table "${table}" reached from ${from}`);
+      for (const [id, what] of m.chunks.flatMap((c) => [[c.id, 'chunk'], ...(c.deleted ? [[c.deleted.id, 'deletion vector']] : [])])) {
+        if (seen.has(id!)) continue;
+        seen.add(id!);
+        if (!(await chunks.has(id!))) onMissing(id!, `missing ${what} of table "${table}" reached from ${from}`);
       }
     }
   }

@@ -11,6 +11,7 @@
  * few dozen chunks needs no page object at all.
  */
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
+import { liveRows } from './deletion-vector.js';
 import type { ChunkRef } from './manifest.js';
 import { getJson, putJson } from './objects.js';
 
@@ -76,9 +77,9 @@ export async function diffTrees(store: ChunkStore, a: TreeNode, b: TreeNode): Pr
   return { removed: fa.map((i) => (i as ChunkItem).chunk), added: fb.map((i) => (i as ChunkItem).chunk) };
 }
 
-/** The identity of a chunk entry: its object id (rows and statistics follow from it). */
+/** The identity of a chunk entry: its object id and its deletion vector's (the rest follows from them). */
 export function chunkKey(c: ChunkRef): string {
-  return c.id;
+  return c.deleted ? `${c.id}-${c.deleted.id}` : c.id;
 }
 
 type ChunkItem = { kind: 'chunk'; key: string; chunk: ChunkRef };
@@ -136,7 +137,7 @@ async function putLevel(store: ChunkStore, node: TreeNode): Promise<Level> {
     const child = (node.level === 0 ? { level: 0, chunks: part } : { level: node.level, pages: part }) as TreeNode;
     const page: Page = { type: 'manifest-page', node: child };
     const id = await putJson(store, page);
-    pages.push({ id, rows: part.reduce((n, e) => n + e.rows, 0), chunks: part.reduce((n, e) => n + ('stats' in e ? 1 : e.chunks), 0) });
+    pages.push({ id, rows: part.reduce((n, e) => n + ('stats' in e ? liveRows(e) : e.rows), 0), chunks: part.reduce((n, e) => n + ('stats' in e ? 1 : e.chunks), 0) });
     start = end;
   }
   return { level: node.level + 1, pages };

@@ -13,6 +13,7 @@ import { schemaFromIpc, schemaToIpc } from '../table/arrow-ipc.js';
 import { canonicalSchema } from '../table/schema.js';
 import type { Codec } from '../table/parquet-codec.js';
 import type { ChunkStats } from '../table/stats.js';
+import { liveRows } from './deletion-vector.js';
 import { diffTrees, loadTree, putTree, type TreeNode } from './manifest-tree.js';
 import { getJson, putJson } from './objects.js';
 
@@ -21,9 +22,13 @@ export const MANIFEST_FORMAT = 2;
 /** One stored chunk: a Parquet file named by the BLAKE3 hash of its bytes. */
 export interface ChunkRef {
   id: string;
+  /** Rows stored in the chunk, deleted ones included. */
   rows: number;
   bytes: number;
+  /** Statistics of the stored rows (deleted ones included: still valid bounds). */
   stats: ChunkStats;
+  /** Rows deleted since the chunk was written: a deletion vector (deletion-vector.ts). */
+  deleted?: { id: string; rows: number };
 }
 
 export interface Manifest {
@@ -57,7 +62,7 @@ export function makeManifest(
     type: 'manifest',
     format: MANIFEST_FORMAT,
     schema: typeof schema === 'string' ? schema : Buffer.from(schemaToIpc(canonicalSchema(schema))).toString('base64'),
-    rows: chunks.reduce((n, c) => n + c.rows, 0),
+    rows: chunks.reduce((n, c) => n + liveRows(c), 0),
     codec: settings.codec,
     chunkRows: settings.chunkRows,
     ...(settings.keys && settings.keys.length > 0 ? { keys: settings.keys } : {}),

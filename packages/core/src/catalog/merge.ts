@@ -165,7 +165,7 @@ async function mergeRows(
     conflicts.push({ table: name, kind: 'table', reason: `schema changed: ${schemaDiff.join('; ')}` });
     return undefined;
   }
-  const read = (m: Manifest): Promise<Table> => readManifest(ctx.runtime, m, name);
+  const read = (m: Manifest): Promise<Table> => readManifest(ctx, m, name);
   const [B, O, T] = await Promise.all([read(bm!), read(om!), read(tm!)]);
   const idx = [B, O, T].map((x) => indexByKey(x, keys));
   const dup = idx.find((i): i is { duplicate: string } => 'duplicate' in i);

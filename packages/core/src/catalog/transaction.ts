@@ -38,6 +38,8 @@ import { toSource, type TableInput } from '../table/source.js';
 import { maskedSlices, readManifest, scanManifest, type ManifestReadOptions } from '../table/table-reader.js';
 import { checkChunkRows, writeChunks } from '../table/table-writer.js';
 import type { CommitInfo, TableEntry } from './commit.js';
+import { liveMask, liveRows, putDeletionVector } from './deletion-vector.js';
+import { chunkKey } from './manifest-tree.js';
 import type { CommitReader } from './history.js';
 import { getManifest, makeManifest, manifestSchema, putManifest, type ChunkRef, type Manifest } from './manifest.js';
 import { validateName } from './names.js';
@@ -106,7 +108,7 @@ export class Transaction {
 
   /** Reads a table as this transaction sees it. */
   async read(name: string, options: ManifestReadOptions = {}) {
-    return readManifest(this.ctx.runtime, await this.requireManifest(name), name, options);
+    return readManifest(this.ctx, await this.requireManifest(name), name, options);
   }
 
   /** Writes `data` as the new content of `name` (`overwrite`, the default) or appends it. */
@@ -140,7 +142,8 @@ export class Transaction {
 
   /**
    * Deletes the rows of `name` matching `filter`. Chunks that cannot match (by statistics) or do not
-   * match are kept as they are; only chunks with matching rows are rewritten. Returns rows deleted.
+   * match are kept as they are. A chunk with matching rows keeps its bytes and gets a deletion vector
+   * while more than half its rows live; otherwise its live rows are rewritten. Returns rows deleted.
    */
   async delete(name: string, filter: Filter): Promise<number> {
     this.checkOpen();
@@ -156,14 +159,23 @@ export class Transaction {
         continue;
       }
       const [batch] = await this.ctx.runtime.readChunks([ref], {});
-      const mask = filterMask(filter, batch!);
+      const live = (await liveMask(this.ctx.chunks, ref)) ?? new Uint8Array(ref.rows).fill(1);
+      const mask = filterMask(filter, batch!).map((m, r) => m & live[r]!);
       const hits = mask.reduce((n, m) => n + m, 0);
       if (hits === 0) {
         out.push(ref);
         continue;
       }
       deleted += hits;
-      const keep = maskedSlices(batch!, mask.map((m) => 1 - m));
+      const keepMask = live.map((l, r) => l & (1 - mask[r]!));
+      const remaining = liveRows(ref) - hits;
+      if (remaining * 2 > ref.rows) {
+        const gone: number[] = [];
+        keepMask.forEach((k, r) => k === 0 && gone.push(r));
+        out.push({ ...ref, deleted: await putDeletionVector(this.ctx.chunks, Uint32Array.from(gone)) });
+        continue;
+      }
+      const keep = maskedSlices(batch!, keepMask);
       if (keep.length === 0) continue;
       const { chunks } = await writeChunks(this.ctx.runtime, { schema, batches: keep }, settings);
       out.push(...chunks.map(({ written: _w, ...r }) => r));
@@ -174,7 +186,7 @@ export class Transaction {
 
   /** Streams a table as this transaction sees it. */
   async *scan(name: string, options: ManifestReadOptions = {}) {
-    yield* scanManifest(this.ctx.runtime, await this.requireManifest(name), name, options);
+    yield* scanManifest(this.ctx, await this.requireManifest(name), name, options);
   }
 
   /** The manifest of `name` as this transaction sees it, or undefined. */
@@ -227,7 +239,7 @@ export class Transaction {
     if (sameEntry(current, s.base)) return s.manifest;
     if (s.appendOnly && s.base && current) {
       const [before, now] = await Promise.all([this.loadManifest(s.base.manifest), this.loadManifest(current.manifest)]);
-      const onlyAppended = before.schema === now.schema && before.chunks.every((c, i) => now.chunks[i]?.id === c.id);
+      const onlyAppended = before.schema === now.schema && before.chunks.every((c, i) => now.chunks[i] && chunkKey(now.chunks[i]) === chunkKey(c));
       if (onlyAppended) return makeManifest(now.schema, [...now.chunks, ...s.appended], now);
     }
     throw new CommitConflictError(name, s.base?.version ?? 0, current?.version ?? 0, `branch "${this.branch}" moved`);

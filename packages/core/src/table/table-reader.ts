@@ -5,7 +5,9 @@
 import { RecordBatch, Schema, Table } from 'apache-arrow';
 
 import { manifestSchema, type ChunkRef, type Manifest } from '../catalog/manifest.js';
-import { InvalidArgumentError } from '../errors.js';
+import type { ChunkStore } from '../chunk-store/chunk-store.js';
+import { liveMask } from '../catalog/deletion-vector.js';
+import { ErrorCode, InvalidArgumentError, WrappedError } from '../errors.js';
 import type { PhaseRuntime } from '../phases/types.js';
 import { filterColumns, filterMask, mayMatch, validateFilter, type Filter } from './filter.js';
 
@@ -20,10 +22,16 @@ export interface ManifestReadOptions {
   verify?: boolean;
 }
 
-export async function readManifest(runtime: PhaseRuntime, manifest: Manifest, table: string, options: ManifestReadOptions = {}): Promise<Table> {
+/** What a read needs: the phase that fetches and decodes chunks, and the store (for deletion vectors). */
+export interface ReadContext {
+  runtime: PhaseRuntime;
+  chunks: ChunkStore;
+}
+
+export async function readManifest(ctx: ReadContext, manifest: Manifest, table: string, options: ManifestReadOptions = {}): Promise<Table> {
   const schema = projectSchema(manifestSchema(manifest), options.columns, table);
   const batches: RecordBatch[] = [];
-  for await (const b of scanManifest(runtime, manifest, table, options)) batches.push(b);
+  for await (const b of scanManifest(ctx, manifest, table, options)) batches.push(b);
   return new Table(schema, batches);
 }
 
@@ -31,9 +39,10 @@ export async function readManifest(runtime: PhaseRuntime, manifest: Manifest, ta
  * Streams a table version chunk group by chunk group (bounded memory). With a pushdown runtime, chunks
  * that the filter rules out by statistics are skipped and only the needed columns are decoded;
  * otherwise every column of every chunk is decoded and the filter and projection apply afterwards.
+ * Deleted rows (deletion-vector.ts) are dropped in every phase.
  */
 export async function* scanManifest(
-  runtime: PhaseRuntime,
+  { runtime, chunks }: ReadContext,
   manifest: Manifest,
   table: string,
   options: ManifestReadOptions = {},
@@ -47,9 +56,15 @@ export async function* scanManifest(
   const decodedSchema = decode ? projectSchema(full, decode, table) : full;
   for (let i = 0; i < refs.length; i += CHUNKS_PER_CALL) {
     const group = refs.slice(i, i + CHUNKS_PER_CALL);
-    for (const decoded of await runtime.readChunks(group, { columns: decode, verify: options.verify })) {
-      const b = new RecordBatch(decodedSchema, selectColumns(decoded, decode));
-      for (const kept of filter ? maskedSlices(b, filterMask(filter, b)) : [b]) {
+    const decoded = await runtime.readChunks(group, { columns: decode, verify: options.verify });
+    // One batch per chunk (decode batch size = chunk rows); deletion masks need that pairing.
+    if (decoded.length !== group.length) throw new WrappedError(ErrorCode.Internal, `table: ${group.length} chunks decoded to ${decoded.length} batches`);
+    for (let c = 0; c < group.length; c++) {
+      const b = new RecordBatch(decodedSchema, selectColumns(decoded[c]!, decode));
+      const live = await liveMask(chunks, group[c]!, options.verify);
+      const mask = filter ? filterMask(filter, b) : live;
+      if (filter && live) for (let r = 0; r < mask!.length; r++) mask![r]! &= live[r]!;
+      for (const kept of mask ? maskedSlices(b, mask) : [b]) {
         yield new RecordBatch(schema, columns ? selectColumns(kept, columns) : kept.data);
       }
     }

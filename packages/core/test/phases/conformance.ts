@@ -5,6 +5,7 @@
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 
+import { Table } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
 import { ChunkNotFoundError, CorruptChunkError, nativeStatus, PHASES, type PhaseName } from '../../src/index.js';
@@ -62,6 +63,19 @@ export function phaseConformance(name: PhaseName): void {
         expect(t.schema.fields.map((f) => f.name)).toEqual(['value', 'id']);
         expect(t.numRows).toBe(1500);
         expect(Number(t.getChild('id')!.get(1499))).toBe(1499);
+      }, open);
+    });
+
+    it('drops rows deleted through a deletion vector, with and without a filter', async () => {
+      await withTempStore(async (store) => {
+        const t = narrowTable(10_000);
+        await store.write('n', t, { chunkRows: 1000 });
+        await store.transaction((tx) => tx.delete('n', { and: [{ column: 'id', op: '>=', value: 1000n }, { column: 'id', op: '<', value: 1100n }] }));
+        expect((await manifestOf(store, 'n')).chunks[1]!.deleted?.rows).toBe(100);
+        expect(await store.read('n')).toEqualTable(new Table([...t.slice(0, 1000).batches, ...t.slice(1100).batches]));
+        const f = await store.read('n', { columns: ['id'], filter: { column: 'id', op: '<', value: 1200n } });
+        expect(f.numRows).toBe(1100);
+        expect(Number(f.getChild('id')!.get(1000))).toBe(1100);
       }, open);
     });
 
