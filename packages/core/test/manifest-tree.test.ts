@@ -69,6 +69,14 @@ describe('manifest page trees', () => {
     });
   });
 
+  it('diff two unrelated large trees (every chunk on one side only)', async () => {
+    await withTempStore(async (store) => {
+      const [a, b] = [fakeChunks(70_000), fakeChunks(70_000, 'other')];
+      const d = await diffTrees(store.chunks, await putTree(store.chunks, a), await putTree(store.chunks, b));
+      expect([d.removed.length, d.added.length]).toEqual([70_000, 70_000]);
+    });
+  });
+
   it('still read format 1 manifests (the flat chunk list)', async () => {
     await withTempStore(async (store) => {
       const chunks = fakeChunks(3);

@@ -3,8 +3,8 @@
  *
  * Chunk ids are the Merkle leaves: two versions share every chunk they have in common, so a diff
  * walks only the manifest pages that differ (manifest-tree.ts) and reads only the chunks on one side
- * alone. For keyed tables those rows are
- * matched by key into inserts, deletes and updates; rows of shared chunks are never read.
+ * alone. For keyed tables those rows are matched by key into inserts, deletes and updates; rows of
+ * shared chunks are never read.
  */
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import type { PhaseRuntime } from '../phases/types.js';

@@ -4,7 +4,7 @@
  * that differ.
  *
  * Level 0 holds chunk entries; level k > 0 holds references to pages of level k - 1. Each level is cut
- * into pages at content-defined boundaries: a page ends after an entry whose hash (of its object ids)
+ * into pages at content-defined boundaries: a page ends after an entry whose hash (of its object id)
  * falls below a threshold, once the page holds MIN_FANOUT entries, or at MAX_FANOUT. The same entries
  * therefore always give the same pages, and an edit changes only the pages on its path to the root.
  * The root node (the single page of the top level) is stored inline in the manifest, so a table of a
@@ -70,7 +70,8 @@ export async function diffTrees(store: ChunkStore, a: TreeNode, b: TreeNode): Pr
   let fb: Item[] = items(b);
   for (;;) {
     [fa, fb] = cancel(fa, fb);
-    const level = Math.max(-1, ...fa.map(levelOf), ...fb.map(levelOf));
+    // reduce, not Math.max(...): a frontier can hold more items than a call takes arguments.
+    const level = [...fa, ...fb].reduce((l, i) => Math.max(l, levelOf(i)), -1);
     if (level < 0) break;
     [fa, fb] = await Promise.all([expand(store, fa, level), expand(store, fb, level)]);
   }
