@@ -61,10 +61,8 @@ export interface EncodedChunkResult {
 
 /** Options of `encodeChunks`. */
 export interface EncodeOptions {
-  /** Rows per chunk (the last chunk may be shorter). Give this or `slices`. */
-  chunkRows?: number
-  /** Rows of each chunk, in order; they must add up to the table's rows. Give this or `chunkRows`. */
-  slices?: Array<number>
+  /** Rows per chunk (the last chunk may be shorter); also the Parquet row-group size. */
+  chunkRows: number
   /** Parquet compression codec. */
   compression: Compression
 }
@@ -172,18 +170,16 @@ export interface StoredChunkResult {
 }
 
 /**
- * Writes an Arrow table (IPC stream bytes) to the chunk store at `root`: splits it into chunks (of
- * `chunkRows` rows, or of the row counts in `slices`), encodes each as Parquet, computes stats, hashes, writes and fsyncs, all native
+ * Writes an Arrow table (IPC stream bytes) to the chunk store at `root`: splits it into chunks of
+ * `chunkRows` rows, encodes each as Parquet, computes stats, hashes, writes and fsyncs, all native
  * and in parallel. Resolves to one result per chunk, in row order.
  */
 export declare function writeTable(root: string, ipcStream: Buffer, options: WriteTableOptions): Promise<Array<StoredChunkResult>>
 
 /** Options of `writeTable`. */
 export interface WriteTableOptions {
-  /** Rows per chunk (the last chunk may be shorter). Give this or `slices`. */
-  chunkRows?: number
-  /** Rows of each chunk, in order; they must add up to the table's rows. Give this or `chunkRows`. */
-  slices?: Array<number>
+  /** Rows per chunk (the last chunk may be shorter); also the Parquet row-group size. */
+  chunkRows: number
   /** Parquet compression codec. */
   compression: Compression
   /** fsync each new object and its directory before resolving (default true). */

@@ -71,18 +71,10 @@ impl From<Compression> for ParquetCompression {
     }
 }
 
-/// Where a table is cut into chunks: every `chunk_rows` rows, or at the given row counts (core's
-/// content-defined boundaries).
-#[derive(Debug, Clone)]
-pub enum Slicing {
-    Fixed(usize),
-    Rows(Vec<usize>),
-}
-
 /// How a table is cut and encoded.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct EncodeSettings {
-    pub slicing: Slicing,
+    pub chunk_rows: usize,
     pub compression: Compression,
 }
 
@@ -94,45 +86,7 @@ impl EncodeSettings {
                 "parquet: chunkRows must be a positive integer, got 0".to_owned(),
             ));
         }
-        Ok(EncodeSettings { slicing: Slicing::Fixed(chunk_rows as usize), compression })
-    }
-
-    /// Settings from the napi options: exactly one of `chunkRows` and `slices`.
-    pub fn from_options(chunk_rows: Option<u32>, slices: Option<Vec<u32>>, compression: &str) -> NativeResult<Self> {
-        let compression = Compression::parse(compression)?;
-        match (chunk_rows, slices) {
-            (Some(rows), None) => EncodeSettings::new(rows, compression),
-            (None, Some(slices)) => {
-                if let Some(i) = slices.iter().position(|&n| n == 0) {
-                    return Err(NativeError::InvalidArgument(format!("parquet: slices[{i}] is 0 (slices must be positive row counts)")));
-                }
-                Ok(EncodeSettings { slicing: Slicing::Rows(slices.into_iter().map(|n| n as usize).collect()), compression })
-            }
-            _ => Err(NativeError::InvalidArgument("parquet: give exactly one of chunkRows and slices".to_owned())),
-        }
-    }
-
-    /// Row ranges `(start, len)` of the chunks of a table of `total_rows` rows.
-    pub fn ranges(&self, total_rows: usize) -> NativeResult<Vec<(usize, usize)>> {
-        match &self.slicing {
-            Slicing::Fixed(rows) => Ok(chunk_ranges(total_rows, *rows)),
-            Slicing::Rows(lens) => {
-                let sum: usize = lens.iter().sum();
-                if sum != total_rows {
-                    return Err(NativeError::InvalidArgument(format!(
-                        "parquet: slices add up to {sum} rows but the table has {total_rows}"
-                    )));
-                }
-                let mut start = 0;
-                Ok(lens
-                    .iter()
-                    .map(|&len| {
-                        start += len;
-                        (start - len, len)
-                    })
-                    .collect())
-            }
-        }
+        Ok(EncodeSettings { chunk_rows: chunk_rows as usize, compression })
     }
 }
 
@@ -140,14 +94,12 @@ impl EncodeSettings {
 pub const DICTIONARY_PAGE_LIMIT: usize = 64 * 1024;
 
 /// The writer properties of the contract above.
-/// `max_rows` bounds the row group: at least the longest chunk, so each chunk is one row group (the
-/// bound itself is not stored, so any value >= the chunk's rows gives the same bytes).
-pub fn writer_properties(schema: &SchemaRef, compression: Compression, max_rows: usize) -> WriterProperties {
+pub fn writer_properties(schema: &SchemaRef, settings: &EncodeSettings) -> WriterProperties {
     let mut builder = WriterProperties::builder()
-        .set_compression(compression.into())
+        .set_compression(settings.compression.into())
         .set_dictionary_enabled(true)
         .set_dictionary_page_size_limit(DICTIONARY_PAGE_LIMIT)
-        .set_max_row_group_row_count(Some(max_rows.max(1)))
+        .set_max_row_group_row_count(Some(settings.chunk_rows))
         .set_statistics_enabled(EnabledStatistics::Chunk)
         .set_created_by(CREATED_BY.to_owned());
     for field in schema.fields() {
@@ -182,13 +134,15 @@ pub fn encode_pieces(
     writer.into_inner().map_err(|e| NativeError::parquet(context(), e))
 }
 
-/// Runs `f(index, pieces, rows)` on each row range of `table`, in parallel when there is more than
-/// one. Results in range order; the first error in range order wins.
+/// Cuts `table` into slices of `chunk_rows` rows and runs `f(index, pieces, rows)` on each, in
+/// parallel when there is more than one slice. Results in slice order; the first error in slice
+/// order wins.
 pub fn for_each_slice<T: Send>(
     table: &IpcTable,
-    ranges: &[(usize, usize)],
+    chunk_rows: usize,
     f: impl Fn(usize, &[RecordBatch], usize) -> NativeResult<T> + Sync,
 ) -> NativeResult<Vec<T>> {
+    let ranges = chunk_ranges(table.num_rows(), chunk_rows);
     let run = |(index, &(start, len)): (usize, &(usize, usize))| f(index, &slice_rows(&table.batches, start, len), len);
     let results: Vec<NativeResult<T>> = if ranges.len() > 1 {
         config::install(|| Ok(ranges.par_iter().enumerate().map(run).collect()))?
@@ -202,17 +156,11 @@ pub fn for_each_slice<T: Send>(
 /// yields no chunks.
 pub fn encode_table(ipc: &[u8], settings: &EncodeSettings) -> NativeResult<Vec<EncodedChunk>> {
     let table = read_stream(ipc)?;
-    let ranges = settings.ranges(table.num_rows())?;
-    let props = writer_properties(&table.schema, settings.compression, longest(&ranges));
-    for_each_slice(&table, &ranges, |index, pieces, rows| {
+    let props = writer_properties(&table.schema, settings);
+    for_each_slice(&table, settings.chunk_rows, |index, pieces, rows| {
         let data = encode_pieces(&table.schema, pieces, props.clone(), index)?;
         Ok(EncodedChunk { data, rows, stats: chunk_stats(&table.schema, pieces) })
     })
-}
-
-/// The longest range's length.
-pub fn longest(ranges: &[(usize, usize)]) -> usize {
-    ranges.iter().map(|r| r.1).max().unwrap_or(1)
 }
 
 /// One decoded chunk.
@@ -297,10 +245,8 @@ pub fn decode_chunks(chunks: Vec<Bytes>, columns: Option<&[String]>) -> NativeRe
 /// Options of `encodeChunks`.
 #[napi(object)]
 pub struct EncodeOptions {
-    /// Rows per chunk (the last chunk may be shorter). Give this or `slices`.
-    pub chunk_rows: Option<u32>,
-    /// Rows of each chunk, in order; they must add up to the table's rows. Give this or `chunkRows`.
-    pub slices: Option<Vec<u32>>,
+    /// Rows per chunk (the last chunk may be shorter); also the Parquet row-group size.
+    pub chunk_rows: u32,
     /// Parquet compression codec.
     #[napi(ts_type = "Compression")]
     pub compression: String,
@@ -326,8 +272,7 @@ pub struct DecodeOptions {
 
 pub struct EncodeChunksTask {
     ipc: Buffer,
-    chunk_rows: Option<u32>,
-    slices: Option<Vec<u32>>,
+    chunk_rows: u32,
     compression: String,
     failure: Failure,
 }
@@ -340,7 +285,7 @@ impl Task for EncodeChunksTask {
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
         self.failure.run(|| {
-            encode_table(&self.ipc, &EncodeSettings::from_options(self.chunk_rows, self.slices.take(), &self.compression)?)
+            encode_table(&self.ipc, &EncodeSettings::new(self.chunk_rows, Compression::parse(&self.compression)?)?)
         })
     }
 
@@ -363,7 +308,6 @@ pub fn encode_chunks_js(ipc_stream: Buffer, options: EncodeOptions) -> AsyncTask
     AsyncTask::new(EncodeChunksTask {
         ipc: ipc_stream,
         chunk_rows: options.chunk_rows,
-        slices: options.slices,
         compression: options.compression,
         failure: Failure::default(),
     })
@@ -441,22 +385,6 @@ mod tests {
 
     fn settings(chunk_rows: u32, compression: Compression) -> EncodeSettings {
         EncodeSettings::new(chunk_rows, compression).unwrap()
-    }
-
-    #[test]
-    fn slices_cut_at_the_given_rows_and_must_cover_the_table() {
-        let ipc = narrow_ipc(1_000, 300);
-        let given = EncodeSettings::from_options(None, Some(vec![10, 490, 500]), "snappy").unwrap();
-        let chunks = encode_table(&ipc, &given).unwrap();
-        assert_eq!(chunks.iter().map(|c| c.rows).collect::<Vec<_>>(), vec![10, 490, 500]);
-        // Same rows, same bytes as fixed slicing where the cuts agree.
-        let fixed = encode_table(&ipc, &settings(500, Compression::Snappy)).unwrap();
-        assert_eq!(chunks[2].data, fixed[1].data);
-        let short = EncodeSettings::from_options(None, Some(vec![10, 20]), "snappy").unwrap();
-        let err = encode_table(&ipc, &short).unwrap_err();
-        assert_eq!(err.to_string(), "parquet: slices add up to 30 rows but the table has 1000");
-        assert!(EncodeSettings::from_options(Some(10), Some(vec![10]), "snappy").is_err());
-        assert!(EncodeSettings::from_options(None, Some(vec![0]), "snappy").is_err());
     }
 
     #[test]

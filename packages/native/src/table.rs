@@ -16,7 +16,7 @@ use crate::ipc::read_stream;
 use crate::layout::Layout;
 use crate::mmap::map_object;
 use crate::parquet::{
-    chunks_to_ipc, decode_chunk, encode_pieces, for_each_slice, longest, writer_properties, DecodedChunk,
+    chunks_to_ipc, decode_chunk, encode_pieces, for_each_slice, writer_properties, Compression, DecodedChunk,
     EncodeSettings,
 };
 use crate::stats::chunk_stats;
@@ -38,8 +38,7 @@ pub struct StoredChunk {
 /// left to do. The queue bounds memory: at most `threads` encoded chunks wait for the disk.
 pub fn write_table(root: &str, ipc: &[u8], settings: &EncodeSettings, fsync: bool) -> NativeResult<Vec<StoredChunk>> {
     let table = read_stream(ipc)?;
-    let ranges = settings.ranges(table.num_rows())?;
-    let props = writer_properties(&table.schema, settings.compression, longest(&ranges));
+    let props = writer_properties(&table.schema, settings);
     let writer = BatchWriter::new(root, fsync)?;
     let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, String, Vec<u8>)>(config::resolved_threads()?);
     let (encoded, stored) = std::thread::scope(|scope| {
@@ -47,7 +46,7 @@ pub fn write_table(root: &str, ipc: &[u8], settings: &EncodeSettings, fsync: boo
             // On the first error the receiver drops, so encoders stop at their next send.
             rx.into_iter().map(|(index, id, data)| Ok((index, writer.put(&id, &data)?))).collect()
         });
-        let encoded = for_each_slice(&table, &ranges, |index, pieces, rows| {
+        let encoded = for_each_slice(&table, settings.chunk_rows, |index, pieces, rows| {
             let data = encode_pieces(&table.schema, pieces, props.clone(), index)?;
             let chunk = StoredChunk {
                 id: hash_hex(&data),
@@ -105,10 +104,8 @@ pub fn read_table(root: &str, ids: &[String], columns: Option<&[String]>, verify
 /// Options of `writeTable`.
 #[napi(object)]
 pub struct WriteTableOptions {
-    /// Rows per chunk (the last chunk may be shorter). Give this or `slices`.
-    pub chunk_rows: Option<u32>,
-    /// Rows of each chunk, in order; they must add up to the table's rows. Give this or `chunkRows`.
-    pub slices: Option<Vec<u32>>,
+    /// Rows per chunk (the last chunk may be shorter); also the Parquet row-group size.
+    pub chunk_rows: u32,
     /// Parquet compression codec.
     #[napi(ts_type = "Compression")]
     pub compression: String,
@@ -143,8 +140,7 @@ pub struct ReadTableOptions {
 pub struct WriteTableTask {
     root: String,
     ipc: Buffer,
-    chunk_rows: Option<u32>,
-    slices: Option<Vec<u32>>,
+    chunk_rows: u32,
     compression: String,
     fsync: bool,
     failure: Failure,
@@ -158,7 +154,7 @@ impl Task for WriteTableTask {
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
         self.failure.run(|| {
-            let settings = EncodeSettings::from_options(self.chunk_rows, self.slices.take(), &self.compression)?;
+            let settings = EncodeSettings::new(self.chunk_rows, Compression::parse(&self.compression)?)?;
             write_table(&self.root, &self.ipc, &settings, self.fsync)
         })
     }
@@ -181,8 +177,8 @@ impl Task for WriteTableTask {
     }
 }
 
-/// Writes an Arrow table (IPC stream bytes) to the chunk store at `root`: splits it into chunks (of
-/// `chunkRows` rows, or of the row counts in `slices`), encodes each as Parquet, computes stats, hashes, writes and fsyncs, all native
+/// Writes an Arrow table (IPC stream bytes) to the chunk store at `root`: splits it into chunks of
+/// `chunkRows` rows, encodes each as Parquet, computes stats, hashes, writes and fsyncs, all native
 /// and in parallel. Resolves to one result per chunk, in row order.
 #[napi(js_name = "writeTable", catch_unwind)]
 pub fn write_table_js(root: String, ipc_stream: Buffer, options: WriteTableOptions) -> AsyncTask<WriteTableTask> {
@@ -190,7 +186,6 @@ pub fn write_table_js(root: String, ipc_stream: Buffer, options: WriteTableOptio
         root,
         ipc: ipc_stream,
         chunk_rows: options.chunk_rows,
-        slices: options.slices,
         compression: options.compression,
         fsync: options.fsync.unwrap_or(true),
         failure: Failure::default(),
@@ -241,7 +236,7 @@ mod tests {
     use super::*;
     use crate::error::ErrorCode;
     use crate::ipc::write_stream;
-    use crate::parquet::{encode_table, fixtures::narrow_ipc, Compression};
+    use crate::parquet::{encode_table, fixtures::narrow_ipc};
     use crate::test_util::TempDir;
 
     #[test]

@@ -190,16 +190,6 @@ describe('encodeChunks / decodeChunks', () => {
 });
 
 describe('writeTable / readTable', () => {
-  it('cuts at the given slices (content-defined boundaries from core) and names a mismatch', async () => {
-    await withTempRoot(async (root) => {
-      const table = mixedTable(100);
-      const stored = await native.writeTable(root, ipc(table), { slices: [7, 60, 33], compression: 'snappy', fsync: false });
-      expect(stored.map((c) => c.rows)).toEqual([7, 60, 33]);
-      const err = await rejection(native.writeTable(root, ipc(table), { slices: [7, 60], compression: 'snappy' }));
-      expect([err.code, err.message]).toEqual(['ARM_INVALID_ARGUMENT', 'parquet: slices add up to 67 rows but the table has 100']);
-    });
-  });
-
   it('stores exactly the chunks encodeChunks produces and reads the table back', async () => {
     await withTempRoot(async (root) => {
       const table = mixedTable(2500);

@@ -122,8 +122,7 @@ export class Transaction {
     if (options.keys) checkKeys(name, source.schema, options.keys);
     const settings = {
       codec: parseCodec(options.codec ?? this.ctx.codec),
-      // A table keeps its chunking unless told otherwise: the same boundaries are what makes versions share chunks.
-      chunkRows: checkChunkRows(options.chunkRows ?? current?.chunkRows ?? this.ctx.chunkRows),
+      chunkRows: checkChunkRows(options.chunkRows ?? this.ctx.chunkRows),
       keys: options.keys ?? current?.keys,
     };
     const { chunks, rows } = await writeChunks(this.ctx.runtime, source, settings, options.onProgress);

@@ -14,11 +14,12 @@ export function nativeParquetRuntime({ root, fsync }: PhaseContext, name: string
   const native = nativeBinding(`phase "${name}"`);
   return {
     pushdown,
-    async writeChunks(slices, { codec }) {
+    async writeChunks(slices, { codec, chunkRows }) {
       if (slices.length === 0) return [];
-      // The native side cuts the stream back into these slices by their row counts.
+      // Each slice is one contiguous batch of chunkRows rows (the last may be shorter), so the
+      // native split at chunkRows reproduces exactly these chunks.
       const ipc = tableToIpcStream(new Table(slices[0]!.schema, slices.flatMap((s) => s.batches)));
-      const stored = await native.writeTable(root, ipc, { slices: slices.map((s) => s.numRows), codec, fsync });
+      const stored = await native.writeTable(root, ipc, { chunkRows, codec, fsync });
       return stored.map((c) => ({ id: c.id, rows: c.rows, bytes: c.bytes, written: c.written, stats: JSON.parse(c.stats) as ChunkStats }));
     },
     async readChunks(refs, { columns, verify }) {

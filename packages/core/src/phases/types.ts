@@ -15,6 +15,7 @@ export type PhaseName = (typeof PHASE_ORDER)[number];
 
 export interface EncodeSettings {
   codec: Codec;
+  chunkRows: number;
 }
 
 /** A chunk after it was stored: its manifest entry and whether its bytes were new. */

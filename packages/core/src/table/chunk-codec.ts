@@ -14,9 +14,8 @@ export interface EncodedChunk {
   stats: ChunkStats;
 }
 
-export function encodeSlices(slices: readonly Table[], settings: { codec: Codec }): EncodedChunk[] {
-  // Row group bound = the slice's rows: one row group per chunk (content-defined chunks vary in size).
-  return slices.map((slice) => ({ bytes: encodeChunk(slice, settings.codec, slice.numRows), rows: slice.numRows, stats: chunkStats(slice) }));
+export function encodeSlices(slices: readonly Table[], settings: { codec: Codec; chunkRows: number }): EncodedChunk[] {
+  return slices.map((slice) => ({ bytes: encodeChunk(slice, settings.codec, settings.chunkRows), rows: slice.numRows, stats: chunkStats(slice) }));
 }
 
 export function decodeEach(buffers: readonly Uint8Array[], refs: readonly ChunkRef[], columns?: readonly string[]): RecordBatch[] {

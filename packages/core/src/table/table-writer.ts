@@ -1,11 +1,10 @@
 /** Turns a table source into stored chunks through a phase, a bounded group of chunks at a time. */
 import { InvalidArgumentError } from '../errors.js';
 import type { EncodeSettings, PhaseRuntime, StoredChunk } from '../phases/types.js';
-import { groupsOf, sliceIntoChunks, type ChunkingSettings, type TableSource } from './source.js';
+import { groupsOf, sliceIntoChunks, type TableSource } from './source.js';
 
 // Chunks per phase call: enough for the native phases to use every core, few enough to bound memory
-// (a group is held decoded and encoded at once: 8 chunks of 131072 rows on average, at most 3x that).
-// Import of a 5M-row, 5-column
+// (a group is held decoded and encoded at once: 8 x 131072 rows). Import of a 5M-row, 5-column
 // Parquet file peaked at 528 MB RSS with 16, vs 155 MB of Arrow data.
 export const CHUNKS_PER_CALL = 8;
 
@@ -17,12 +16,12 @@ export interface WrittenChunks {
 export async function writeChunks(
   runtime: PhaseRuntime,
   source: TableSource,
-  settings: EncodeSettings & ChunkingSettings,
+  settings: EncodeSettings,
   onProgress?: (rows: number) => void,
 ): Promise<WrittenChunks> {
   const chunks: StoredChunk[] = [];
   let rows = 0;
-  for await (const group of groupsOf(sliceIntoChunks(source, settings), CHUNKS_PER_CALL)) {
+  for await (const group of groupsOf(sliceIntoChunks(source, settings.chunkRows), CHUNKS_PER_CALL)) {
     chunks.push(...(await runtime.writeChunks(group, settings)));
     rows += group.reduce((n, t) => n + t.numRows, 0);
     onProgress?.(rows);
