@@ -37,23 +37,9 @@ import {
 
 const TABLE = 't';
 
-/** Optional Store methods that may be missing in a given core; looked up at run time. */
-interface OptionalStoreApi {
-  createBranch?: (name: string, options?: { from?: string }) => Promise<unknown>;
-}
-
-/**
- * What a write reports about dedup: chunks, new objects and their bytes. Copied by name because core's
- * counters are changing with its chunk layout (`newChunks` for row-sliced chunks, `newObjects` for
- * per-column objects); whichever numeric ones the result has are kept.
- */
+/** What a write reports about dedup: its chunks, the new ones, and their bytes. */
 function writeCounters(r: core.WriteResult): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const k of ['chunks', 'newChunks', 'newObjects', 'newBytes']) {
-    const v = (r as unknown as Record<string, unknown>)[k];
-    if (typeof v === 'number') out[k] = v;
-  }
-  return out;
+  return { chunks: r.chunks, newChunks: r.newChunks, newBytes: r.newBytes };
 }
 
 /** Recursive size of the files under a directory. */
@@ -156,12 +142,7 @@ export class ArmillariaEngine implements Engine {
     mkdirSync(resolve(workDir, 'stores'), { recursive: true });
   }
 
-  unsupported(feature: Feature): string | undefined {
-    if (feature === 'branch') {
-      return typeof (core.Store.prototype as unknown as OptionalStoreApi).createBranch === 'function'
-        ? undefined
-        : 'store.createBranch is not in @armillaria/core yet';
-    }
+  unsupported(_feature: Feature): string | undefined {
     return undefined;
   }
 
@@ -239,20 +220,16 @@ export class ArmillariaEngine implements Engine {
         break;
       }
       case 'branch-write': {
-        const api = store as unknown as OptionalStoreApi;
-        if (typeof api.createBranch !== 'function') throw new NotImplementedError('store.createBranch is not in @armillaria/core yet');
-        await api.createBranch(op.name, { from: core.DEFAULT_BRANCH });
+        await store.createBranch(op.name, { from: core.DEFAULT_BRANCH });
         const r = await store.write(TABLE, op.source.table, { mode: 'overwrite', branch: op.name });
         const ms = performance.now() - t0;
         out = { internalMs: ms, wallMs: ms, rows: r.rows, version: r.version, extra: writeCounters(r) };
         break;
       }
       case 'branch': {
-        const api = store as unknown as OptionalStoreApi;
-        if (typeof api.createBranch !== 'function') throw new NotImplementedError('store.createBranch is not in @armillaria/core yet');
         const before = duBytes(this.dir(op.target));
         const t1 = performance.now();
-        await api.createBranch(op.name, { from: core.DEFAULT_BRANCH });
+        await store.createBranch(op.name, { from: core.DEFAULT_BRANCH });
         const ms = performance.now() - t1;
         out = { internalMs: ms, wallMs: ms, bytes: duBytes(this.dir(op.target)) - before };
         break;
@@ -265,11 +242,8 @@ export class ArmillariaEngine implements Engine {
   /** Branch creation sampled with mitata: each iteration creates a new branch `<name>-<i>`. */
   async sample(op: Extract<Operation, { op: 'branch' }>, samples: number): Promise<number[]> {
     const store = await this.store(op.target);
-    const api = store as unknown as OptionalStoreApi;
-    if (typeof api.createBranch !== 'function') throw new NotImplementedError('store.createBranch is not in @armillaria/core yet');
     let i = 0;
-    const create = api.createBranch.bind(store);
-    const { samplesMs } = await mitataMeasure(() => create(`${op.name}-${i++}`, { from: core.DEFAULT_BRANCH }), samples);
+    const { samplesMs } = await mitataMeasure(() => store.createBranch(`${op.name}-${i++}`, { from: core.DEFAULT_BRANCH }), samples);
     return samplesMs;
   }
 
