@@ -20,6 +20,12 @@ export async function putDeletionVector(store: ChunkStore, deleted: Uint32Array)
   return { id: (await store.put(bytes)).id, rows: deleted.length };
 }
 
+/** `mask` with every deleted row cleared (in place), given the chunk's live mask. */
+export function keepLive(mask: Uint8Array, live: Uint8Array | undefined): Uint8Array {
+  if (live) for (let r = 0; r < mask.length; r++) mask[r]! &= live[r]!;
+  return mask;
+}
+
 /** 1 for each live row of the chunk, 0 for each deleted one; undefined when nothing is deleted. */
 export async function liveMask(store: ChunkStore, chunk: ChunkRef, verify = false): Promise<Uint8Array | undefined> {
   if (!chunk.deleted) return undefined;

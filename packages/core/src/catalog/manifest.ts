@@ -47,9 +47,6 @@ export interface Manifest {
 /** The stored form: the chunk list becomes the root of a page tree. */
 interface StoredManifest extends Omit<Manifest, 'chunks' | 'format'> {
   format: typeof MANIFEST_FORMAT | 1;
-  /** Chunks in the tree, and their bytes together. */
-  count: number;
-  bytes: number;
   root: TreeNode;
 }
 
@@ -81,20 +78,20 @@ export function manifestBytes(m: Manifest): number {
 /** Stores the manifest and the pages of its chunk tree; returns the manifest's id. */
 export async function putManifest(store: ChunkStore, m: Manifest): Promise<string> {
   const { chunks, ...rest } = m;
-  const stored: StoredManifest = { ...rest, count: chunks.length, bytes: manifestBytes(m), root: await putTree(store, chunks) };
+  const stored: StoredManifest = { ...rest, root: await putTree(store, chunks) };
   return putJson(store, stored);
 }
 
 /** The manifest `id` with its whole chunk list, and the ids of the pages that hold it. */
 export async function getManifest(store: ChunkStore, id: string, verify = false): Promise<Manifest & { pages: string[] }> {
-  const { root, count: _c, bytes: _b, ...rest } = await getStoredManifest(store, id, verify);
+  const { root, ...rest } = await getStoredManifest(store, id, verify);
   const { chunks, pages } = await loadTree(store, root, verify);
   return { ...rest, format: MANIFEST_FORMAT, chunks, pages };
 }
 
 /** Manifest `id` without its chunk list (no page is read). */
 export async function getManifestHeader(store: ChunkStore, id: string): Promise<Omit<Manifest, 'chunks'>> {
-  const { root: _r, count: _c, bytes: _b, ...rest } = await getStoredManifest(store, id);
+  const { root: _r, ...rest } = await getStoredManifest(store, id);
   return { ...rest, format: MANIFEST_FORMAT };
 }
 
@@ -108,5 +105,5 @@ async function getStoredManifest(store: ChunkStore, id: string, verify = false):
   const m = await getJson<StoredManifest & { chunks?: ChunkRef[] }>(store, id, 'manifest', { verify });
   if (m.format !== 1) return m;
   const { chunks = [], ...rest } = m; // format 1: the flat list
-  return { ...rest, count: chunks.length, bytes: chunks.reduce((n, c) => n + c.bytes, 0), root: { level: 0, chunks } };
+  return { ...rest, root: { level: 0, chunks } };
 }

@@ -38,7 +38,7 @@ import { toSource, type TableInput } from '../table/source.js';
 import { maskedSlices, readManifest, scanManifest, type ManifestReadOptions } from '../table/table-reader.js';
 import { checkChunkRows, writeChunks } from '../table/table-writer.js';
 import type { CommitInfo, TableEntry } from './commit.js';
-import { liveMask, liveRows, putDeletionVector } from './deletion-vector.js';
+import { keepLive, liveMask, liveRows, putDeletionVector } from './deletion-vector.js';
 import { chunkKey } from './manifest-tree.js';
 import type { CommitReader } from './history.js';
 import { getManifest, makeManifest, manifestSchema, putManifest, type ChunkRef, type Manifest } from './manifest.js';
@@ -159,15 +159,15 @@ export class Transaction {
         continue;
       }
       const [batch] = await this.ctx.runtime.readChunks([ref], {});
-      const live = (await liveMask(this.ctx.chunks, ref)) ?? new Uint8Array(ref.rows).fill(1);
-      const mask = filterMask(filter, batch!).map((m, r) => m & live[r]!);
+      const live = await liveMask(this.ctx.chunks, ref);
+      const mask = keepLive(filterMask(filter, batch!), live);
       const hits = mask.reduce((n, m) => n + m, 0);
       if (hits === 0) {
         out.push(ref);
         continue;
       }
       deleted += hits;
-      const keepMask = live.map((l, r) => l & (1 - mask[r]!));
+      const keepMask = keepLive(mask.map((m) => 1 - m), live);
       const remaining = liveRows(ref) - hits;
       if (remaining * 2 > ref.rows) {
         const gone: number[] = [];

@@ -6,7 +6,7 @@ import { RecordBatch, Schema, Table } from 'apache-arrow';
 
 import { manifestSchema, type ChunkRef, type Manifest } from '../catalog/manifest.js';
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
-import { liveMask } from '../catalog/deletion-vector.js';
+import { keepLive, liveMask } from '../catalog/deletion-vector.js';
 import { ErrorCode, InvalidArgumentError, WrappedError } from '../errors.js';
 import type { PhaseRuntime } from '../phases/types.js';
 import { filterColumns, filterMask, mayMatch, validateFilter, type Filter } from './filter.js';
@@ -62,8 +62,7 @@ export async function* scanManifest(
     for (let c = 0; c < group.length; c++) {
       const b = new RecordBatch(decodedSchema, selectColumns(decoded[c]!, decode));
       const live = await liveMask(chunks, group[c]!, options.verify);
-      const mask = filter ? filterMask(filter, b) : live;
-      if (filter && live) for (let r = 0; r < mask!.length; r++) mask![r]! &= live[r]!;
+      const mask = filter ? keepLive(filterMask(filter, b), live) : live;
       for (const kept of mask ? maskedSlices(b, mask) : [b]) {
         yield new RecordBatch(schema, columns ? selectColumns(kept, columns) : kept.data);
       }
