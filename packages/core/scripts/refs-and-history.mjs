@@ -34,7 +34,8 @@ for (const tables of [1, 1000]) {
       times.push(performance.now() - t0);
     }
     const ref = (await stat(join(dir, 'refs/heads/b0'))).size;
-    const log = (await readFile(join(dir, 'logs/refs/heads/b0'))).length;
+    // Its reflog line in the shared log (logs/refs.jsonl).
+    const log = Buffer.byteLength((await readFile(join(dir, 'logs/refs.jsonl'), 'utf8')).split('\n').find((l) => l.includes('"ref":"heads/b0"')) + '\n');
     console.log(`branch create with ${tables} table(s): median ${median(times).toFixed(3)} ms, ${ref} B ref + ${log} B reflog = ${ref + log} B`);
   });
 }

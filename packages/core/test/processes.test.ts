@@ -72,6 +72,27 @@ describe.skipIf(!existsSync(DIST))('across processes', () => {
     });
   }, 120_000);
 
+  it('creates and deletes each ref exactly as often as it reports, with racing processes', async () => {
+    await withTempDir(async (dir) => {
+      const store = await openStore(dir, { create: true });
+      await store.write('seed', seed());
+      const workers = [0, 1, 2, 3].map(() => start(dir, 'branches', 'race-', '40'));
+      expect(await Promise.all(workers.map((w) => w.done))).toEqual([0, 0, 0, 0]);
+      const outcomes = workers.flatMap((w) => w.out().trim().split('\n'));
+      const count = (o: string) => outcomes.filter((x) => x === o).length;
+      // Creation is lock-free (link) and deletion locked: every reported creation and deletion happened.
+      expect(count('created') + count('exists')).toBe(160);
+      expect(count('created')).toBeGreaterThanOrEqual(40);
+      expect(count('deleted')).toBe(count('created'));
+      for (let i = 0; i < 40; i++) {
+        const log = await store.reflog('branch', `race-${i}`);
+        expect(log.filter((e) => e.old === null).length).toBe(log.filter((e) => e.new === null).length);
+      }
+      expect((await store.branches()).map((b) => b.name)).toEqual(['main']);
+      expect((await store.verify()).problems).toEqual([]);
+    });
+  }, 120_000);
+
   it('reports conflicts on one table instead of losing commits', async () => {
     await withTempDir(async (dir) => {
       await (await openStore(dir, { create: true })).write('shared', seed());

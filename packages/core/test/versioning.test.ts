@@ -1,4 +1,5 @@
-import { utimes } from 'node:fs/promises';
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 import { tableFromArrays } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
@@ -38,6 +39,24 @@ describe('branches and tags', () => {
       ]);
       await store.createBranch('restored', { from: log[0]!.new! });
       expect(await ids(store.read('t', { branch: 'restored' }))).toEqual([1]);
+    });
+  });
+
+  it('reads the per-ref reflog files of stores written before the shared log', async () => {
+    await withTempStore(async (store, dir) => {
+      await store.write('t', ints(1));
+      const old = await store.createBranch('old');
+      await store.deleteBranch('old');
+      // The same history as an older store would hold it: logs/refs/heads/old, one entry per line.
+      const legacy = { time: new Date().toISOString(), old: null, new: old, reason: 'branch create from main' };
+      await mkdir(join(dir, 'logs/refs/heads'), { recursive: true });
+      await writeFile(join(dir, 'logs/refs/heads/old'), `${JSON.stringify(legacy)}\n`);
+      const log = await store.reflog('branch', 'old');
+      expect(log.map((e) => [e.old, e.new, e.reason])).toEqual([
+        [null, old, 'branch create from main'],
+        [null, old, 'branch create from main'],
+        [old, null, 'branch delete'],
+      ]);
     });
   });
 

@@ -45,10 +45,8 @@ export interface ObjectBackend {
   compareAndSwapRef(name: string, expected: string | undefined, next: string | undefined, reason?: string): Promise<boolean>;
   /** Names of the refs under a prefix (`heads/`, `tags/`). */
   listRefs(prefix: string): Promise<string[]>;
-  /** The reflog of `name`, oldest first (kept after the ref is deleted). */
-  readRefLog(name: string): Promise<RefLogEntry[]>;
-  /** Names of every ref that has a reflog, including deleted ones. */
-  listRefLogs(): Promise<string[]>;
+  /** Every ref's reflog (deleted refs' too), by ref name, each oldest first. */
+  readRefLogs(): Promise<Map<string, RefLogEntry[]>>;
   /** Deletes temp files (left by interrupted writes) older than `olderThanMs`; returns how many. */
   sweepTemp(olderThanMs: number): Promise<number>;
 }

@@ -9,7 +9,8 @@
  *   tmp/                     temp files; a put writes here, fsyncs, then renames into objects/
  *   refs/heads/<branch>      one line: the commit id the branch points at
  *   refs/tags/<tag>
- *   logs/refs/…              reflog, one JSON line per ref update
+ *   logs/refs.jsonl          reflog, one JSON line per ref update: {ref, time, old, new, reason}
+ *   logs/refs/…              reflog of stores written before the shared log, one file per ref
  * ```
  *
  * tmp/ sits on the same filesystem as objects/, so the rename is atomic: a reader sees either no
@@ -22,6 +23,7 @@ export const OBJECTS_DIR = 'objects';
 export const TMP_DIR = 'tmp';
 export const REFS_DIR = 'refs';
 export const LOGS_DIR = 'logs';
+export const REFLOG = join(LOGS_DIR, 'refs.jsonl');
 
 export function objectPath(root: string, id: string): string {
   return join(root, OBJECTS_DIR, id.slice(0, 2), id.slice(2));

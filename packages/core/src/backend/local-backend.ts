@@ -13,15 +13,21 @@
  *   write refs/heads/main.<nonce>.tmp, fsync ─> rename over refs/heads/main ─> fsync dir ─> unlock
  * ```
  * The rename is the atomic step: a crash before it leaves the old value, after it the new one.
+ *
+ * Creating a ref (expected: none) takes no lock: write tmp/…, fsync ─> link() it to the ref's name,
+ * which fails if the name exists ─> fsync dir ─> unlink the temp. Every creation goes this way, so a
+ * locked update never renames over a ref created under its feet: an update or delete needs the ref to
+ * exist with its expected value, and only a lock holder can remove it. Measured: branch creation
+ * 0.88 -> 0.55 ms median in a loop (scripts/refs-and-history.mjs: 0.48-0.65 ms), eight syscalls fewer.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 
 import type { ObjectBackend, PutResult, RefLogEntry } from './backend.js';
 import { FileLock, type LockOptions } from './file-lock.js';
-import { fanoutDir, LOGS_DIR, objectPath, OBJECTS_DIR, REFS_DIR, tempPath, TMP_DIR } from './layout.js';
+import { fanoutDir, LOGS_DIR, objectPath, OBJECTS_DIR, REFLOG, REFS_DIR, tempPath, TMP_DIR } from './layout.js';
 
 export interface LocalBackendOptions {
   /** fsync objects and refs before they become visible (default true). Off only for throwaway stores. */
@@ -101,6 +107,7 @@ export class LocalBackend implements ObjectBackend {
   async compareAndSwapRef(name: string, expected: string | undefined, next: string | undefined, reason = 'update'): Promise<boolean> {
     const path = join(this.root, REFS_DIR, name);
     this.ensureDirSync(dirname(path));
+    if (expected === undefined && next !== undefined) return this.createRef(name, path, next, reason);
     const lock = await FileLock.acquire(`${path}.lock`, this.lockOptions);
     // The critical section is a handful of syscalls on tiny files: synchronous, like the lock, to
     // avoid a thread-pool round trip per call (see file-lock.ts).
@@ -127,38 +134,38 @@ export class LocalBackend implements ObjectBackend {
     }
   }
 
-  async readRefLog(name: string): Promise<RefLogEntry[]> {
-    let text: string;
+  /** The lock-free creation path of `compareAndSwapRef` (see the top of this file). */
+  private createRef(name: string, path: string, next: string, reason: string): boolean {
+    const tmp = tempPath(this.root, 'ref');
+    writeDurablySync(tmp, `${next}\n`, this.fsync);
     try {
-      text = await readFile(join(this.root, LOGS_DIR, REFS_DIR, name), 'utf8');
+      linkSync(tmp, path);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw e;
+    } finally {
+      unlinkSync(tmp);
     }
-    const out: RefLogEntry[] = [];
-    for (const line of text.split('\n')) {
-      if (!line) continue;
-      try {
-        out.push(JSON.parse(line) as RefLogEntry);
-      } catch {
-        // a line torn by a crash mid-append: skip it
-      }
-    }
-    return out;
+    if (this.fsync) fsyncDirSync(dirname(path));
+    // Unlocked, so a concurrent update's log line may land first; the ref itself is never wrong.
+    this.appendRefLog(name, { time: new Date().toISOString(), old: null, new: next, reason });
+    return true;
   }
 
-  async listRefLogs(): Promise<string[]> {
-    const base = join(this.root, LOGS_DIR, REFS_DIR);
-    const out: string[] = [];
-    const walk = async (dir: string): Promise<void> => {
-      for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-        const full = join(dir, entry.name);
-        if (entry.isDirectory()) await walk(full);
-        else out.push(relative(base, full).split(sep).join('/'));
-      }
-    };
-    await walk(base);
-    return out.sort();
+  async readRefLogs(): Promise<Map<string, RefLogEntry[]>> {
+    const logs = new Map<string, RefLogEntry[]>();
+    const add = (name: string, e: RefLogEntry) => (logs.get(name) ?? logs.set(name, []).get(name)!).push(e);
+    // Stores written before the shared log kept one file per ref under logs/refs/; their lines come first.
+    const legacy = join(this.root, LOGS_DIR, REFS_DIR);
+    for (const name of walkFilesSync(legacy)) {
+      for (const e of parseLines<RefLogEntry>(await readFile(join(legacy, name), 'utf8'))) add(name, e);
+    }
+    const text = await readFile(join(this.root, REFLOG), 'utf8').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return '';
+      throw e;
+    });
+    for (const { ref, ...e } of parseLines<RefLogEntry & { ref: string }>(text)) add(ref, e);
+    return logs;
   }
 
   async sweepTemp(olderThanMs: number): Promise<number> {
@@ -176,12 +183,13 @@ export class LocalBackend implements ObjectBackend {
 
   /**
    * The reflog is a recovery aid, not the source of truth, so it is not fsynced (as in Git): a power
-   * loss can drop its last lines, never a ref update. This keeps branch creation at one file fsync.
+   * loss can drop its last lines, never a ref update. One shared file for every ref, not Git's file
+   * per ref: a new file costs an inode allocation, which ext4 makes slow after many deletions (a
+   * `recently_deleted` scan; measured 0.8-0.95 ms per new log file while the tests churned /tmp).
    */
   private appendRefLog(name: string, entry: RefLogEntry): void {
-    const path = join(this.root, LOGS_DIR, REFS_DIR, name);
-    this.ensureDirSync(dirname(path));
-    appendFileSync(path, `${JSON.stringify(entry)}\n`);
+    this.ensureDirSync(join(this.root, LOGS_DIR));
+    appendFileSync(join(this.root, REFLOG), `${JSON.stringify({ ref: name, ...entry })}\n`);
   }
 
   private ensureDirSync(dir: string): void {
@@ -192,22 +200,10 @@ export class LocalBackend implements ObjectBackend {
 
   async listRefs(prefix: string): Promise<string[]> {
     const base = join(this.root, REFS_DIR);
-    const out: string[] = [];
-    const walk = (dir: string): void => {
-      let entries;
-      try {
-        entries = readdirSync(dir, { withFileTypes: true });
-      } catch {
-        return; // no such prefix
-      }
-      for (const entry of entries) {
-        const full = join(dir, entry.name);
-        if (entry.isDirectory()) walk(full);
-        else if (!/\.(lock|tmp|breaker)$/.test(entry.name)) out.push(relative(base, full).split(sep).join('/'));
-      }
-    };
-    walk(join(base, prefix));
-    return out.sort();
+    const at = join(base, prefix);
+    return walkFilesSync(at)
+      .filter((name) => !/\.(lock|tmp|breaker)$/.test(name))
+      .map((name) => relative(base, join(at, name)).split(sep).join('/'));
   }
 
   /** Creates the store's directories (objects/, tmp/, refs/heads, refs/tags). */
@@ -300,4 +296,41 @@ async function exists(path: string): Promise<boolean> {
 
 async function readdirOrEmpty(dir: string): Promise<string[]> {
   return readdir(dir).catch(() => []);
+}
+
+/** The JSON lines of a log, skipping a line torn by a crash mid-append. */
+function parseLines<T>(text: string): T[] {
+  const out: T[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      out.push(JSON.parse(line) as T);
+    } catch {
+      // torn last line
+    }
+  }
+  return out;
+}
+
+/**
+ * Paths (with `/`) of the files below `base`, sorted; none when it does not exist. Synchronous: the
+ * ref hierarchy check on branch creation calls it, on a directory that is usually absent.
+ */
+function walkFilesSync(base: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return; // no such directory
+    }
+    for (const entry of entries) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else out.push(relative(base, full).split(sep).join('/'));
+    }
+  };
+  walk(base);
+  return out.sort();
 }

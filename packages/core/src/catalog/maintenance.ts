@@ -89,8 +89,8 @@ async function refRoots(backend: ObjectBackend, reflogRetentionMs: number | unde
   }
   if (reflogRetentionMs !== undefined) {
     const cutoff = Date.now() - reflogRetentionMs;
-    for (const name of await backend.listRefLogs()) {
-      for (const e of await backend.readRefLog(name)) {
+    for (const [name, log] of await backend.readRefLogs()) {
+      for (const e of log) {
         if (Date.parse(e.time) < cutoff) continue;
         for (const id of [e.old, e.new]) if (id) roots.push({ id, from: `reflog of ${name}` });
       }

@@ -97,7 +97,7 @@ export class RefStore {
 
   /** Every update of a ref, oldest first; available after the ref is deleted too. */
   async reflog(kind: RefKind, name: string): Promise<RefLogEntry[]> {
-    return this.backend.readRefLog(PREFIX[kind] + validateName(kind, name));
+    return (await this.backend.readRefLogs()).get(PREFIX[kind] + validateName(kind, name)) ?? [];
   }
 
   /**

@@ -4,9 +4,12 @@
 //   node committer.mjs STORE own TABLE COUNT       COUNT overwrites of TABLE (no other writer touches it)
 //   node committer.mjs STORE shared TABLE COUNT    COUNT overwrites of a table others write too;
 //                                                  prints "ok" or "conflict" per attempt
+//   node committer.mjs STORE branches PREFIX COUNT for each i < COUNT: create branch PREFIX<i> (prints
+//                                                  "created" or "exists"), then try to delete it
+//                                                  (prints "deleted" or "gone"), racing other workers
 import { tableFromArrays } from 'apache-arrow';
 
-import { CommitConflictError, openStore } from '../../dist/index.js';
+import { BranchNotFoundError, CommitConflictError, InvalidNameError, openStore } from '../../dist/index.js';
 
 const [dir, mode, table, count] = process.argv.slice(2);
 const store = await openStore(dir, { create: true });
@@ -22,6 +25,20 @@ if (mode === 'crash') {
     }, { retries: 10 });
     process.stdout.write(`committed ${n}\n`);
     n++;
+  }
+} else if (mode === 'branches') {
+  const outcome = async (action, yes, no, NoError) => {
+    try {
+      await action();
+      process.stdout.write(`${yes}\n`);
+    } catch (e) {
+      if (!(e instanceof NoError)) throw e;
+      process.stdout.write(`${no}\n`);
+    }
+  };
+  for (let i = 0; i < Number(count); i++) {
+    await outcome(() => store.createBranch(`${table}${i}`), 'created', 'exists', InvalidNameError);
+    await outcome(() => store.deleteBranch(`${table}${i}`), 'deleted', 'gone', BranchNotFoundError);
   }
 } else {
   for (let i = 0; i < Number(count); i++) {
