@@ -43,10 +43,15 @@ export interface MitataSample {
 
 /**
  * mitata `measure` of an async in-process operation with exactly `samples` measured iterations.
+ *
+ * One collection before the first sample, none between samples (mitata's default, not `inner_gc`):
+ * the operations sampled this way allocate little, and a full collection before each sample measured
+ * cold caches and V8's sweeper on the second core instead. Branch creation: 0.77 ms median without,
+ * 1.66 ms with inner collections, same store and process.
  * @param fn the operation; its result goes through `do_not_optimize`
  */
 export async function mitataMeasure(fn: () => Promise<unknown>, samples: number, warmup = 2): Promise<MitataSample> {
-  const gc = (globalThis as { gc?: () => void }).gc;
+  (globalThis as { gc?: () => void }).gc?.();
   const st = await measure(async () => do_not_optimize(await fn()), {
     min_samples: samples,
     max_samples: samples,
@@ -54,7 +59,6 @@ export async function mitataMeasure(fn: () => Promise<unknown>, samples: number,
     warmup_samples: warmup,
     batch_samples: 1,
     batch_unroll: 1,
-    ...(typeof gc === 'function' ? { gc, inner_gc: true } : {}),
   });
   const samplesMs = st.samples.map((ns) => ns / 1e6);
   return { samplesMs, stats: timingStats(samplesMs) };
