@@ -3,11 +3,12 @@
  * every difference precisely so the error can say what to fix.
  */
 import {
-  Dictionary, Field, FixedSizeList, LargeList, List, Map_, Schema, Struct, Type, util, type DataType,
+  Dictionary, Field, FixedSizeList, LargeList, List, Map_, Schema, Struct, Timestamp, Type, util, type DataType,
 } from 'apache-arrow';
 
 /**
- * The schema with dictionary ids renumbered 0, 1, 2… in field order. apache-arrow gives every new
+ * The schema with dictionary ids renumbered 0, 1, 2… in field order (and a missing time zone always
+ * `null`). apache-arrow gives every new
  * dictionary a fresh id, so two equal schemas could otherwise serialize differently, compare unequal,
  * and defeat manifest dedup and append rebasing.
  */
@@ -30,6 +31,11 @@ export function canonicalSchema(schema: Schema): Schema {
         return new Struct((t as Struct).children.map(field));
       case Type.Map:
         return new Map_(field((t as Map_).children[0]!) as Field<Struct>, (t as Map_).keysSorted);
+      case Type.Timestamp: {
+        // No time zone is `undefined` when built in memory but `null` after an IPC round trip.
+        const ts = t as Timestamp;
+        return new Timestamp(ts.unit, ts.timezone ?? null);
+      }
       default:
         return t;
     }
