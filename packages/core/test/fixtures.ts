@@ -2,7 +2,7 @@
 import {
   Bool, DateDay, DateMillisecond, Decimal, Dictionary, Field, Float16, Float32, Float64, Int16, Int32, Int64, Int8,
   LargeUtf8, List, Schema, Struct, Table, TimestampMicrosecond, TimestampMillisecond, TimestampNanosecond, Uint16,
-  Uint32, Uint64, Uint8, Utf8, makeBuilder, tableFromArrays, type DataType,
+  Uint32, Uint64, Uint8, Utf8, Vector, makeBuilder, tableFromArrays, vectorFromArray, type DataType,
 } from 'apache-arrow';
 
 function column<T extends DataType>(type: T, values: unknown[]) {
@@ -65,4 +65,32 @@ export function narrowTable(n: number, seed = 1): Table {
     values[i] = x / 0x100000000;
   }
   return tableFromArrays({ id: ids, value: values });
+}
+
+/** Rows as plain values (nested lists and structs too), for comparing tables built differently. */
+export function rowsOf(t: Table): Record<string, unknown>[] {
+  return [...t].map((row) => plain(row) as Record<string, unknown>);
+}
+
+function plain(v: unknown): unknown {
+  if (v instanceof Vector) return [...v].map(plain);
+  if (v && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function' && !(v instanceof Date)) {
+    return Object.fromEntries(Object.entries((v as { toJSON(): object }).toJSON()).map(([k, x]) => [k, plain(x)]));
+  }
+  return v;
+}
+
+/**
+ * The all-types table keyed by `k` (0..6), an update of rows 2..6 taking the values of rows 1..5
+ * (so nulls move in both directions: 2 null -> value, 3 value -> null), and the rows expected after it.
+ */
+export function allTypesUpdate(): { table: Table; updates: Table; expected: Record<string, unknown>[] } {
+  const keyed = (t: Table, keys: number[]) =>
+    new Table({ k: vectorFromArray(Int32Array.from(keys)), ...Object.fromEntries(t.schema.fields.map((f) => [f.name, t.getChild(f.name)!])) });
+  const base = allTypesTable();
+  const table = keyed(base, [0, 1, 2, 3, 4, 5, 6]);
+  const updates = keyed(base.slice(1, 6), [2, 3, 4, 5, 6]);
+  const before = rowsOf(table);
+  const expected = before.map((row, r) => (r >= 2 ? { ...before[r - 1]!, k: r } : row));
+  return { table, updates, expected };
 }

@@ -10,7 +10,7 @@
 import type { ObjectBackend } from '../backend/backend.js';
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import type { CommitReader } from './history.js';
-import { getManifest } from './manifest.js';
+import { getManifest, type ChunkRef } from './manifest.js';
 
 export interface VerifyReport {
   objectsChecked: number;
@@ -71,10 +71,10 @@ export async function reachableObjects(
         continue;
       }
       for (const page of m.pages) seen.add(page);
-      for (const [id, what] of m.chunks.flatMap((c) => [[c.id, 'chunk'], ...(c.deleted ? [[c.deleted.id, 'deletion vector']] : [])])) {
-        if (seen.has(id!)) continue;
-        seen.add(id!);
-        if (!(await chunks.has(id!))) onMissing(id!, `missing ${what} of table "${table}" reached from ${from}`);
+      for (const [id, what] of m.chunks.flatMap(chunkObjects)) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        if (!(await chunks.has(id))) onMissing(id, `missing ${what} of table "${table}" reached from ${from}`);
       }
     }
   }
@@ -97,6 +97,11 @@ async function refRoots(backend: ObjectBackend, reflogRetentionMs: number | unde
     }
   }
   return roots;
+}
+
+/** The objects a chunk entry references, with what each is: its chunk, deletion vector and patches. */
+function chunkObjects(c: ChunkRef): [string, string][] {
+  return [[c.id, 'chunk'], ...(c.deleted ? [[c.deleted.id, 'deletion vector'] as [string, string]] : []), ...(c.patches ?? []).map((p): [string, string] => [p.id, 'column patch'])];
 }
 
 /** Re-hashes every object and checks that every ref, commit, manifest and chunk it reaches exists. */

@@ -78,9 +78,9 @@ export async function diffTrees(store: ChunkStore, a: TreeNode, b: TreeNode): Pr
   return { removed: fa.map((i) => (i as ChunkItem).chunk), added: fb.map((i) => (i as ChunkItem).chunk) };
 }
 
-/** The identity of a chunk entry: its object id and its deletion vector's (the rest follows from them). */
+/** The identity of a chunk entry: its object id, its deletion vector's and its patches' (the rest follows from them). */
 export function chunkKey(c: ChunkRef): string {
-  return c.deleted ? `${c.id}-${c.deleted.id}` : c.id;
+  return [c.id, ...(c.deleted ? [c.deleted.id] : []), ...(c.patches ?? []).map((p) => p.id)].join('-');
 }
 
 type ChunkItem = { kind: 'chunk'; key: string; chunk: ChunkRef };

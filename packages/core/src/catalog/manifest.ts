@@ -13,6 +13,7 @@ import { schemaFromIpc, schemaToIpc } from '../table/arrow-ipc.js';
 import { canonicalSchema } from '../table/schema.js';
 import type { Codec } from '../table/parquet-codec.js';
 import type { ChunkStats } from '../table/stats.js';
+import type { PatchRef } from './column-patch.js';
 import { liveRows } from './deletion-vector.js';
 import { diffTrees, loadTree, putTree, type TreeNode } from './manifest-tree.js';
 import { getJson, putJson } from './objects.js';
@@ -29,6 +30,8 @@ export interface ChunkRef {
   stats: ChunkStats;
   /** Rows deleted since the chunk was written: a deletion vector (deletion-vector.ts). */
   deleted?: { id: string; rows: number };
+  /** Rows updated since the chunk was written, oldest first (column-patch.ts). Stats include them. */
+  patches?: PatchRef[];
 }
 
 export interface Manifest {

@@ -8,7 +8,7 @@
  *
  * ```
  *   base = head(branch)
- *   stage: write / append / delete ──> chunks + manifests in the store (invisible)
+ *   stage: write / append / delete / update ──> chunks + manifests in the store (invisible)
  *   commit:
  *     parent = base
  *     loop:
@@ -26,7 +26,7 @@
  * CAS leaves the old head and some unreferenced objects (collected by `gc` after its grace period).
  * A conflict is a typed, retryable error; `withRetry` re-runs the whole transaction from a new head.
  */
-import type { Schema } from 'apache-arrow';
+import { Table, type RecordBatch, type Schema } from 'apache-arrow';
 
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import { CommitConflictError, InvalidArgumentError, SchemaMismatchError, TableNotFoundError } from '../errors.js';
@@ -35,7 +35,7 @@ import { filterMask, mayMatch, validateFilter, type Filter } from '../table/filt
 import { parseCodec, type Codec } from '../table/parquet-codec.js';
 import { schemaDifferences } from '../table/schema.js';
 import { toSource, type TableInput } from '../table/source.js';
-import { maskedSlices, readManifest, scanManifest, type ManifestReadOptions } from '../table/table-reader.js';
+import { maskedSlices, readChunkContents, readManifest, scanManifest, type ManifestReadOptions } from '../table/table-reader.js';
 import { checkChunkRows, writeChunks } from '../table/table-writer.js';
 import type { CommitInfo, TableEntry } from './commit.js';
 import { keepLive, liveMask, liveRows, putDeletionVector } from './deletion-vector.js';
@@ -43,6 +43,7 @@ import { chunkKey } from './manifest-tree.js';
 import type { CommitReader } from './history.js';
 import { getManifest, makeManifest, manifestSchema, putManifest, type ChunkRef, type Manifest } from './manifest.js';
 import { validateName } from './names.js';
+import { updateRows, type UpdateOptions } from './update.js';
 import type { RefStore } from './refs.js';
 
 export type WriteMode = 'overwrite' | 'append';
@@ -158,7 +159,7 @@ export class Transaction {
         out.push(ref);
         continue;
       }
-      const [batch] = await this.ctx.runtime.readChunks([ref], {});
+      const [batch] = await readChunkContents(this.ctx.runtime, [ref], {});
       const live = await liveMask(this.ctx.chunks, ref);
       const mask = keepLive(filterMask(filter, batch!), live);
       const hits = mask.reduce((n, m) => n + m, 0);
@@ -182,6 +183,26 @@ export class Transaction {
     }
     if (deleted > 0) this.stage(name, makeManifest(current.schema, out, settings), { appendOnly: false, appended: [] });
     return deleted;
+  }
+
+  /**
+   * Updates rows of `name` by key: each row of `rows` names table rows by its key columns (`on`,
+   * default: the table's declared keys) and gives new values for its other columns. A table row whose
+   * key no update row has is left as it is, and so is an update row that matches no table row. Touched
+   * chunks keep their bytes and gain a column patch (column-patch.ts). Returns table rows updated.
+   * @throws {SchemaMismatchError} a column of `rows` is not in the table or has another type
+   * @throws {InvalidArgumentError} no key columns, a key column missing from `rows`, nothing to set,
+   * or a key given twice
+   */
+  async update(name: string, rows: TableInput, options: UpdateOptions = {}): Promise<number> {
+    this.checkOpen();
+    const current = await this.requireManifest(name);
+    const source = toSource(rows, 'update rows');
+    const batches: RecordBatch[] = [];
+    for await (const b of source.batches) batches.push(b);
+    const { chunks, updated } = await updateRows(this.ctx, name, current, new Table(source.schema, batches), options);
+    if (updated > 0) this.stage(name, makeManifest(current.schema, chunks, current), { appendOnly: false, appended: [] });
+    return updated;
   }
 
   /** Streams a table as this transaction sees it. */

@@ -28,7 +28,8 @@ export function combineBatches(table: Table): RecordBatch | undefined {
   return new RecordBatch(table.schema, makeData({ type: new Struct(table.schema.fields), length, children }));
 }
 
-function concatData(parts: Data[]): Data | undefined {
+/** One Data holding every part in order, or undefined for a type this cannot concatenate. */
+export function concatData(parts: Data[]): Data | undefined {
   const type = parts[0]!.type as DataType;
   const length = parts.reduce((n, p) => n + p.length, 0);
   const nullCount = parts.reduce((n, p) => n + p.nullCount, 0);

@@ -6,9 +6,10 @@ import { RecordBatch, Schema, Table } from 'apache-arrow';
 
 import { manifestSchema, type ChunkRef, type Manifest } from '../catalog/manifest.js';
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
+import { applyPatch, patchAsChunk, patchesFor, PATCH_ROW } from '../catalog/column-patch.js';
 import { keepLive, liveMask } from '../catalog/deletion-vector.js';
 import { ErrorCode, InvalidArgumentError, WrappedError } from '../errors.js';
-import type { PhaseRuntime } from '../phases/types.js';
+import type { PhaseRuntime, ReadChunksOptions } from '../phases/types.js';
 import { filterColumns, filterMask, mayMatch, validateFilter, type Filter } from './filter.js';
 
 import { CHUNKS_PER_CALL } from './table-writer.js';
@@ -56,9 +57,7 @@ export async function* scanManifest(
   const decodedSchema = decode ? projectSchema(full, decode, table) : full;
   for (let i = 0; i < refs.length; i += CHUNKS_PER_CALL) {
     const group = refs.slice(i, i + CHUNKS_PER_CALL);
-    const decoded = await runtime.readChunks(group, { columns: decode, verify: options.verify });
-    // One batch per chunk (decode batch size = chunk rows); deletion masks need that pairing.
-    if (decoded.length !== group.length) throw new WrappedError(ErrorCode.Internal, `table: ${group.length} chunks decoded to ${decoded.length} batches`);
+    const decoded = await readChunkContents(runtime, group, { columns: decode, verify: options.verify });
     for (let c = 0; c < group.length; c++) {
       const b = new RecordBatch(decodedSchema, selectColumns(decoded[c]!, decode));
       const live = await liveMask(chunks, group[c]!, options.verify);
@@ -68,6 +67,23 @@ export async function* scanManifest(
       }
     }
   }
+}
+
+/**
+ * Fetches and decodes `refs` through the phase, one batch per chunk (decode batch size = chunk rows;
+ * deletion masks rely on that pairing), with each chunk's column patches applied: the chunks' current
+ * values, deleted rows included. Only patches touching the decoded columns are read.
+ */
+export async function readChunkContents(runtime: PhaseRuntime, refs: readonly ChunkRef[], options: ReadChunksOptions): Promise<RecordBatch[]> {
+  const decoded = await runtime.readChunks(refs, options);
+  if (decoded.length !== refs.length) throw new WrappedError(ErrorCode.Internal, `table: ${refs.length} chunks decoded to ${decoded.length} batches`);
+  const wanted = refs.map((r) => patchesFor(r, options.columns));
+  const patches = wanted.flat();
+  if (patches.length === 0) return decoded;
+  const columns = options.columns && [PATCH_ROW, ...new Set(patches.flatMap((p) => p.columns).filter((c) => options.columns!.includes(c)))];
+  const values = await runtime.readChunks(patches.map(patchAsChunk), { columns, verify: options.verify });
+  let next = 0;
+  return decoded.map((batch, c) => wanted[c]!.reduce((b) => applyPatch(b, values[next++]!), batch));
 }
 
 /** The batch's data with `columns` in that order (readers return projected columns in file order). */

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 import { ChunkNotFoundError, CorruptChunkError, nativeStatus, PHASES, type PhaseName } from '../../src/index.js';
 import { objectPath } from '../../src/backend/layout.js';
-import { allTypesTable, narrowTable } from '../fixtures.js';
+import { allTypesTable, allTypesUpdate, narrowTable, rowsOf } from '../fixtures.js';
 import { manifestOf, withTempStore } from '../helpers.js';
 
 /** Writes `t` with the sequential phase and returns its manifest id (the reference). */
@@ -76,6 +76,24 @@ export function phaseConformance(name: PhaseName): void {
         const f = await store.read('n', { columns: ['id'], filter: { column: 'id', op: '<', value: 1200n } });
         expect(f.numRows).toBe(1100);
         expect(Number(f.getChild('id')!.get(1000))).toBe(1100);
+      }, open);
+    });
+
+    it('overlays column patches on every type, with the same manifest as sequential', async () => {
+      const { table, updates, expected } = allTypesUpdate();
+      const patched = async (store: import('../../src/index.js').Store) => {
+        await store.write('all', table, { chunkRows: 4 });
+        expect((await store.transaction((tx) => tx.update('all', updates, { on: ['k'] }))).value).toBe(5);
+        // Rows 2-3 of 0-3 are patched; all of 4-6 changed, so that chunk is rewritten.
+        expect((await manifestOf(store, 'all')).chunks.map((c) => c.patches?.length ?? 0)).toEqual([1, 0]);
+        return (await store.describe('all')).manifest;
+      };
+      const reference = await withTempStore(patched, { phase: 'sequential' });
+      await withTempStore(async (store) => {
+        expect(await patched(store)).toBe(reference);
+        expect(rowsOf(await store.read('all'))).toEqual(expected);
+        const projected = await store.read('all', { columns: ['s', 'k'], filter: { column: 'k', op: '>=', value: 4 } });
+        expect(rowsOf(projected)).toEqual(expected.slice(4).map(({ s, k }) => ({ s, k })));
       }, open);
     });
 

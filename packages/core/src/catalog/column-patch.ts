@@ -1,0 +1,160 @@
+/**
+ * Column patches: rows updated in a chunk without rewriting it (merge-on-read, a deletion vector that
+ * carries values). An update stores, per chunk it touches, one small Parquet object with the positions
+ * of the updated rows (`PATCH_ROW`, uint32, ascending) and their new values for the updated columns,
+ * and appends it to the chunk's manifest entry; readers overlay a chunk's patches, oldest first, right
+ * after decoding it. Ten updates of 5% of one column so store about 10 x 5% x (4 + value width) bytes
+ * per row instead of ten copies of every chunk they touch.
+ *
+ * Patch objects are encoded by the table's phase like any chunk, so every phase writes the same ids.
+ * A chunk whose patches grow past `MAX_PATCHES` or cover half its rows is rewritten instead (see
+ * `Transaction.update`), which bounds the work a read spends on overlays.
+ */
+import { Data, RecordBatch, Struct, Type, makeData, makeVector, vectorFromArray, type DataType } from 'apache-arrow';
+
+import { ErrorCode, WrappedError } from '../errors.js';
+import { concatData } from '../table/concat.js';
+import type { ChunkRef } from './manifest.js';
+
+/** The patch column holding the chunk row each patch row replaces. */
+export const PATCH_ROW = '__armillaria_row';
+
+/** A chunk rewritten instead of patched once it would carry more patches than this. */
+export const MAX_PATCHES = 16;
+
+/** One patch of a chunk: its object, how many rows it replaces, and which columns. */
+export interface PatchRef {
+  id: string;
+  rows: number;
+  bytes: number;
+  columns: string[];
+}
+
+/** Rows of the chunk replaced by its patches, counting a row once per patch. */
+export const patchedRows = (c: ChunkRef): number => (c.patches ?? []).reduce((n, p) => n + p.rows, 0);
+
+/** The patches of `chunk` that touch any of `columns` (all of them when `columns` is undefined). */
+export function patchesFor(chunk: ChunkRef, columns: readonly string[] | undefined): PatchRef[] {
+  return (chunk.patches ?? []).filter((p) => !columns || p.columns.some((c) => columns.includes(c)));
+}
+
+/** A patch object as a chunk reference, so a phase can fetch and decode it like any chunk. */
+export function patchAsChunk(p: PatchRef): ChunkRef {
+  return { id: p.id, rows: p.rows, bytes: p.bytes, stats: {} };
+}
+
+/**
+ * `batch` with the rows of `patch` written over it: each column of `batch` that the patch carries
+ * takes the patch's value at row `PATCH_ROW`; other columns are shared, not copied.
+ */
+export function applyPatch(batch: RecordBatch, patch: RecordBatch): RecordBatch {
+  const at = patch.getChild(PATCH_ROW)?.toArray() as Uint32Array | undefined;
+  if (!at) throw new WrappedError(ErrorCode.CorruptChunk, `catalog: column patch has no ${PATCH_ROW} column`);
+  const last = at.length > 0 ? at[at.length - 1]! : -1;
+  if (last >= batch.numRows) throw new WrappedError(ErrorCode.CorruptChunk, `catalog: column patch replaces row ${last} of a ${batch.numRows}-row chunk`);
+  const children = batch.schema.fields.map((f, i) => {
+    const values = patch.getChild(f.name);
+    return values ? overlay(batch.data.children[i]!, values.data[0]!, at) : batch.data.children[i]!;
+  });
+  return new RecordBatch(batch.schema, makeData({ type: new Struct(batch.schema.fields), length: batch.numRows, children }));
+}
+
+type Elements = { [i: number]: unknown; slice(start: number, end: number): Elements };
+
+/** Types whose values are one typed array, `stride` elements per row, pre-sliced to the data's offset. */
+function fixedWidth(type: DataType): boolean {
+  switch (type.typeId) {
+    case Type.Int:
+    case Type.Float:
+    case Type.Date:
+    case Type.Time:
+    case Type.Timestamp:
+    case Type.Duration:
+    case Type.Decimal:
+    case Type.Interval:
+    case Type.FixedSizeBinary:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Rows `rows` of `data`, in that order, with their exact bits (no round trip through JS values). */
+export function takeRows(data: Data, rows: readonly number[]): Data {
+  const type = data.type as DataType;
+  if (fixedWidth(type)) {
+    const stride = data.stride;
+    const src = data.values as Elements;
+    const out = new (src.constructor as new (n: number) => Elements)(rows.length * stride);
+    for (let k = 0; k < rows.length; k++) for (let s = 0; s < stride; s++) out[k * stride + s] = src[rows[k]! * stride + s];
+    const valid = data.nullCount === 0 ? undefined : rows.map((r) => getBit(data.nullBitmap!, data.offset + r));
+    const nullBitmap = valid && new Uint8Array((rows.length + 7) >> 3);
+    valid?.forEach((on, k) => setBit(nullBitmap!, k, on));
+    return makeData({ type, length: rows.length, nullCount: valid ? valid.filter((on) => !on).length : 0, nullBitmap, data: out } as never);
+  }
+  return concatData(rows.map((r) => data.slice(r, 1))) ?? vectorFromArray(rows.map((r) => makeVector(data).get(r)), type).data[0]!;
+}
+
+/** `base` with `values[k]` at row `at[k]` for every k. */
+function overlay(base: Data, values: Data, at: Uint32Array): Data {
+  const type = base.type as DataType;
+  if (fixedWidth(type)) {
+    const stride = base.stride;
+    // Typed arrays of any element type (bigint for 64-bit integers): copied, then written in place.
+    const out = (base.values as Elements).slice(0, base.length * stride);
+    const src = values.values as Elements;
+    for (let k = 0; k < at.length; k++) for (let s = 0; s < stride; s++) out[at[k]! * stride + s] = src[k * stride + s]!;
+    return makeData({ type, length: base.length, ...validity(base, values, at), data: out } as never);
+  }
+  if (type.typeId === Type.Bool) {
+    const bits = copyBits(base.values as Uint8Array, base.offset, base.length);
+    for (let k = 0; k < at.length; k++) setBit(bits, at[k]!, getBit(values.values as Uint8Array, values.offset + k));
+    return makeData({ type, length: base.length, ...validity(base, values, at), data: bits } as never);
+  }
+  return concatRuns(base, values, at) ?? rebuild(base, values, at);
+}
+
+/** The validity of `base` after the overlay: undefined bitmap when neither side has nulls. */
+function validity(base: Data, values: Data, at: Uint32Array): { nullCount: number; nullBitmap?: Uint8Array } {
+  if (base.nullCount === 0 && values.nullCount === 0) return { nullCount: 0 };
+  const bits = base.nullCount > 0 ? copyBits(base.nullBitmap!, base.offset, base.length) : new Uint8Array((base.length + 7) >> 3).fill(0xff);
+  for (let k = 0; k < at.length; k++) setBit(bits, at[k]!, values.nullCount === 0 || getBit(values.nullBitmap!, values.offset + k));
+  let valid = 0;
+  for (let r = 0; r < base.length; r++) valid += getBit(bits, r) ? 1 : 0;
+  return { nullCount: base.length - valid, nullBitmap: bits };
+}
+
+/** Variable-width and nested types: the base's runs between patched rows, concatenated with the patch rows. */
+function concatRuns(base: Data, values: Data, at: Uint32Array): Data | undefined {
+  const parts: Data[] = [];
+  let from = 0;
+  for (let k = 0; k < at.length; k++) {
+    if (at[k]! > from) parts.push(base.slice(from, at[k]! - from));
+    parts.push(values.slice(k, 1));
+    from = at[k]! + 1;
+  }
+  if (from < base.length) parts.push(base.slice(from, base.length - from));
+  return parts.length === 0 ? base : concatData(parts);
+}
+
+/** The general fallback (dictionaries with different dictionaries, unions): through JS values. */
+function rebuild(base: Data, values: Data, at: Uint32Array): Data {
+  const out = [...makeVector(base)];
+  const patch = makeVector(values);
+  for (let k = 0; k < at.length; k++) out[at[k]!] = patch.get(k);
+  return vectorFromArray(out, base.type as DataType).data[0]!;
+}
+
+function copyBits(bits: Uint8Array, offset: number, length: number): Uint8Array {
+  if (offset % 8 === 0) return bits.slice(offset >> 3, (offset >> 3) + ((length + 7) >> 3));
+  const out = new Uint8Array((length + 7) >> 3);
+  for (let r = 0; r < length; r++) setBit(out, r, getBit(bits, offset + r));
+  return out;
+}
+
+const getBit = (bits: Uint8Array, i: number): boolean => (bits[i >> 3]! & (1 << (i & 7))) !== 0;
+
+function setBit(bits: Uint8Array, i: number, on: boolean): void {
+  if (on) bits[i >> 3]! |= 1 << (i & 7);
+  else bits[i >> 3]! &= ~(1 << (i & 7));
+}

@@ -1,0 +1,156 @@
+/**
+ * Row updates by key, stored as column patches (column-patch.ts): each row of the update names a
+ * table row by its key columns and carries new values for some other columns. Every chunk that holds
+ * a matching row keeps its bytes and gains one patch; a chunk whose patches would grow past
+ * `MAX_PATCHES` or cover half its rows is rewritten with its patches and deleted rows folded in.
+ *
+ * The key columns of every chunk are read once (only those and the updated columns, with pushdown);
+ * statistics of the updated columns are recomputed from the patched values, so filters keep skipping
+ * chunks correctly.
+ */
+import { RecordBatch, Schema, Table, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
+
+import type { ChunkStore } from '../chunk-store/chunk-store.js';
+import { InvalidArgumentError, SchemaMismatchError } from '../errors.js';
+import type { PhaseRuntime } from '../phases/types.js';
+import { schemaDifferences } from '../table/schema.js';
+import { concatData } from '../table/concat.js';
+import { chunkStats } from '../table/stats.js';
+import { maskedSlices, readChunkContents } from '../table/table-reader.js';
+import { CHUNKS_PER_CALL, writeChunks } from '../table/table-writer.js';
+import { applyPatch, MAX_PATCHES, PATCH_ROW, patchedRows, takeRows } from './column-patch.js';
+import { liveMask } from './deletion-vector.js';
+import { manifestSchema, type ChunkRef, type Manifest } from './manifest.js';
+
+export interface UpdateOptions {
+  /** Key columns that match update rows to table rows (default: the table's declared keys). */
+  on?: readonly string[];
+}
+
+/** The chunk list after applying `updates` to `current`, and how many table rows changed. */
+export async function updateRows(
+  ctx: { runtime: PhaseRuntime; chunks: ChunkStore },
+  table: string,
+  current: Manifest,
+  updates: Table,
+  options: UpdateOptions,
+): Promise<{ chunks: ChunkRef[]; updated: number }> {
+  const schema = manifestSchema(current);
+  const on = [...(options.on ?? current.keys ?? [])];
+  const set = checkUpdate(table, schema, updates, on);
+  const index = keyIndex(updates, on);
+  const settings = { codec: current.codec, chunkRows: current.chunkRows, keys: current.keys };
+  const out: ChunkRef[] = [];
+  let updated = 0;
+  for (let i = 0; i < current.chunks.length; i += CHUNKS_PER_CALL) {
+    const group = current.chunks.slice(i, i + CHUNKS_PER_CALL);
+    const batches = await readChunkContents(ctx.runtime, group, { columns: [...on, ...set] });
+    for (let c = 0; c < group.length; c++) {
+      const ref = group[c]!;
+      const batch = batches[c]!;
+      const live = await liveMask(ctx.chunks, ref);
+      const keys = on.map((k) => batch.getChild(k)!);
+      const rows: number[] = [];
+      const sources: number[] = [];
+      for (let r = 0; r < batch.numRows; r++) {
+        if (live && live[r] === 0) continue;
+        const source = index.get(keyAt(keys, r));
+        if (source === undefined) continue;
+        rows.push(r);
+        sources.push(source);
+      }
+      if (rows.length === 0) {
+        out.push(ref);
+        continue;
+      }
+      updated += rows.length;
+      const patch = patchBatch(updates, set, rows, sources);
+      if ((ref.patches?.length ?? 0) >= MAX_PATCHES || (patchedRows(ref) + rows.length) * 2 > ref.rows) {
+        out.push(...(await rewrite(ctx, schema, ref, patch, live, settings)));
+        continue;
+      }
+      const [stored] = await ctx.runtime.writeChunks([new Table(patch)], { ...settings, chunkRows: Math.max(settings.chunkRows, rows.length) });
+      const stats = chunkStats(new Table(applyPatch(batch, patch)).select(set));
+      out.push({ ...ref, stats: { ...ref.stats, ...stats }, patches: [...(ref.patches ?? []), { id: stored!.id, rows: rows.length, bytes: stored!.bytes, columns: set }] });
+    }
+  }
+  return { chunks: out, updated };
+}
+
+/** The columns an update sets; throws, naming the problem, when it cannot apply to the table. */
+function checkUpdate(table: string, schema: Schema, updates: Table, on: string[]): string[] {
+  const incoming = updates.schema;
+  if (on.length === 0) {
+    throw new InvalidArgumentError(`update: table "${table}" declares no key columns; pass the columns that identify a row as \`on\``);
+  }
+  const names = incoming.fields.map((f) => f.name);
+  const missing = on.find((k) => !names.includes(k));
+  if (missing !== undefined) throw new InvalidArgumentError(`update: key column "${missing}" is not among the update's columns (${names.join(', ')})`);
+  if (schema.fields.some((f) => f.name === PATCH_ROW)) throw new InvalidArgumentError(`update: table "${table}" has a column named "${PATCH_ROW}", reserved for patches`);
+  // Types must match; nullability only matters if the update holds a null for a non-nullable column.
+  const subset = new Schema(schema.fields.filter((f) => names.includes(f.name)).map((f) => f.clone({ nullable: true })), schema.metadata);
+  const diffs = schemaDifferences(subset, new Schema(incoming.fields.map((f) => f.clone({ nullable: true }))));
+  for (const f of schema.fields) if (!f.nullable && names.includes(f.name) && updates.getChild(f.name)!.nullCount > 0) diffs.push(`column "${f.name}" is non-nullable, the update holds nulls`);
+  if (diffs.length > 0) throw new SchemaMismatchError(table, diffs);
+  const set = schema.fields.map((f) => f.name).filter((n) => names.includes(n) && !on.includes(n));
+  if (set.length === 0) throw new InvalidArgumentError(`update: the update sets no column besides its keys (${on.join(', ')})`);
+  return set;
+}
+
+/** Update row index by key; a key given twice is an error (which value would win?). */
+function keyIndex(updates: Table, on: string[]): Map<unknown, number> {
+  const keys = on.map((k) => updates.getChild(k)!);
+  const index = new Map<unknown, number>();
+  for (let r = 0; r < updates.numRows; r++) {
+    const key = keyAt(keys, r);
+    if (index.has(key)) throw new InvalidArgumentError(`update: key ${describeKey(on, keys, r)} appears twice in the update`);
+    index.set(key, r);
+  }
+  return index;
+}
+
+/** A Map key for row `r`: the value itself for one key column, a tagged string for several. */
+function keyAt(keys: Vector[], r: number): unknown {
+  if (keys.length === 1) return normalize(keys[0]!.get(r));
+  return keys.map((k) => {
+    const v = normalize(k.get(r));
+    return `${typeof v}:${String(v)}`;
+  }).join('\u0000');
+}
+
+/** Values Map compares by content: dates as epoch ms, binary as hex. */
+function normalize(v: unknown): unknown {
+  if (v instanceof Date) return v.getTime();
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+  return v;
+}
+
+function describeKey(on: string[], keys: Vector[], r: number): string {
+  return on.map((k, i) => `${k} = ${String(keys[i]!.get(r))}`).join(', ');
+}
+
+/** The patch: chunk rows `rows` (ascending) take the `set` columns of update rows `sources`. */
+function patchBatch(updates: Table, set: string[], rows: number[], sources: number[]): RecordBatch {
+  const columns: Record<string, Vector> = { [PATCH_ROW]: makeVector(Uint32Array.from(rows)) };
+  for (const name of set) {
+    const { data } = updates.getChild(name)!;
+    const whole = data.length === 1 ? data[0] : concatData([...data]);
+    columns[name] = makeVector(whole ? takeRows(whole, sources) : vectorFromArray(sources.map((s) => updates.getChild(name)!.get(s)), data[0]!.type).data[0]!);
+  }
+  return new Table(columns).batches[0]!;
+}
+
+/** The chunk with its patches, the new patch and its deleted rows folded in, as new chunks. */
+async function rewrite(
+  ctx: { runtime: PhaseRuntime },
+  schema: Schema,
+  ref: ChunkRef,
+  patch: RecordBatch,
+  live: Uint8Array | undefined,
+  settings: { codec: Manifest['codec']; chunkRows: number; keys?: string[] },
+): Promise<ChunkRef[]> {
+  const [whole] = await readChunkContents(ctx.runtime, [ref], {});
+  const patched = applyPatch(new RecordBatch(schema, whole!.data), patch);
+  const { chunks } = await writeChunks(ctx.runtime, { schema, batches: live ? maskedSlices(patched, live) : [patched] }, settings);
+  return chunks.map(({ written: _w, ...r }) => r);
+}

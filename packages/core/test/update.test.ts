@@ -1,0 +1,112 @@
+import { Table, tableFromArrays, vectorFromArray } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+
+import { InvalidArgumentError, SchemaMismatchError } from '../src/index.js';
+import { MAX_PATCHES } from '../src/catalog/column-patch.js';
+import { narrowTable, rowsOf } from './fixtures.js';
+import { manifestOf, withTempStore } from './helpers.js';
+
+/** New `value`s for the given ids of a narrow table. */
+const valuesAt = (ids: number[], value: (id: number) => number) =>
+  tableFromArrays({ id: BigInt64Array.from(ids.map(BigInt)), value: Float64Array.from(ids.map(value)) });
+
+const valuesOf = (t: Table) => [...t.getChild('value')!] as number[];
+
+describe('update', () => {
+  it('patches the touched chunks by key, storing only the new values', async () => {
+    await withTempStore(async (store) => {
+      const t = narrowTable(1000);
+      await store.write('n', t, { chunkRows: 250, keys: ['id'] });
+      const before = await manifestOf(store, 'n');
+      const ids = [3, 7, 260, 999];
+      const r = await store.transaction((tx) => tx.update('n', valuesAt([...ids, 5000], (id) => -id)));
+      expect(r.value).toBe(4); // id 5000 matches no row
+      const after = await manifestOf(store, 'n');
+      expect(after.chunks.map((c) => c.id)).toEqual(before.chunks.map((c) => c.id));
+      expect(after.chunks.map((c) => c.patches?.[0]?.rows ?? 0)).toEqual([2, 1, 0, 1]);
+      expect(after.chunks[2]).toEqual(before.chunks[2]);
+      // A patch holds 2 rows of (uint32, float64): far below one chunk.
+      expect(after.chunks[0]!.patches![0]!.bytes).toBeLessThan(before.chunks[0]!.bytes / 4);
+      const expected = valuesOf(t).map((v, id) => (ids.includes(id) ? -id : v));
+      expect(valuesOf(await store.read('n'))).toEqual(expected);
+      expect(valuesOf(await store.read('n', { ref: String(r.commit), version: 1 }))).toEqual(valuesOf(t));
+    });
+  });
+
+  it('stacks patches, newest last, and filters on the patched values', async () => {
+    await withTempStore(async (store) => {
+      await store.write('n', narrowTable(400), { chunkRows: 100 });
+      await store.transaction((tx) => tx.update('n', valuesAt([10, 20], () => 5), { on: ['id'] }));
+      await store.transaction((tx) => tx.update('n', valuesAt([20, 30], () => 7), { on: ['id'] }));
+      const m = await manifestOf(store, 'n');
+      expect(m.chunks[0]!.patches!.map((p) => p.rows)).toEqual([2, 2]);
+      expect(m.chunks[0]!.stats.value!.max).toBe(7); // statistics follow the patches
+      const big = await store.read('n', { filter: { column: 'value', op: '>', value: 1 } });
+      expect([...big.getChild('id')!].map(Number)).toEqual([10, 20, 30]);
+      expect(valuesOf(big)).toEqual([5, 7, 7]);
+    });
+  });
+
+  it('rewrites a chunk, folding in its patches and deleted rows, once patches pile up', async () => {
+    await withTempStore(async (store) => {
+      const t = narrowTable(200);
+      await store.write('n', t, { chunkRows: 100 });
+      await store.transaction((tx) => tx.delete('n', { column: 'id', op: '=', value: 0n }));
+      for (let i = 1; i <= MAX_PATCHES; i++) await store.transaction((tx) => tx.update('n', valuesAt([i], () => 100 + i), { on: ['id'] }));
+      expect((await manifestOf(store, 'n')).chunks[0]!.patches).toHaveLength(MAX_PATCHES);
+      await store.transaction((tx) => tx.update('n', valuesAt([50], () => -1), { on: ['id'] }));
+      const c = (await manifestOf(store, 'n')).chunks[0]!;
+      expect([c.patches, c.deleted, c.rows]).toEqual([undefined, undefined, 99]);
+      const got = await store.read('n');
+      const want = valuesOf(t).map((v, id) => (id === 50 ? -1 : id >= 1 && id <= MAX_PATCHES ? 100 + id : v)).slice(1);
+      expect(valuesOf(got)).toEqual(want);
+    });
+  });
+
+  it('leaves deleted rows deleted, and deletes by patched values', async () => {
+    await withTempStore(async (store) => {
+      await store.write('n', narrowTable(100), { chunkRows: 50, keys: ['id'] });
+      await store.transaction((tx) => tx.delete('n', { column: 'id', op: '=', value: 4n }));
+      expect((await store.transaction((tx) => tx.update('n', valuesAt([4, 5], () => 9)))).value).toBe(1);
+      await store.transaction((tx) => tx.delete('n', { column: 'value', op: '=', value: 9 }));
+      const ids = [...(await store.read('n')).getChild('id')!].map(Number);
+      expect(ids).toEqual([...Array(100).keys()].filter((i) => i !== 4 && i !== 5));
+    });
+  });
+
+  it('updates strings and nulls, and shows up in diffs and through gc', async () => {
+    await withTempStore(async (store) => {
+      const t = new Table({ k: vectorFromArray(['a', 'b', 'c', 'd']), s: vectorFromArray(['x', null, 'long text', 'z']) });
+      await store.write('s', t, { keys: ['k'] });
+      await store.createTag('v1');
+      const u = new Table({ k: vectorFromArray(['b', 'd']), s: vectorFromArray(['now set', null]) });
+      await store.transaction((tx) => tx.update('s', u));
+      expect(rowsOf(await store.read('s'))).toEqual([
+        { k: 'a', s: 'x' },
+        { k: 'b', s: 'now set' },
+        { k: 'c', s: 'long text' },
+        { k: 'd', s: null },
+      ]);
+      const d = (await store.diff('v1', 'main')).tables[0]!;
+      expect(d.keyed!.updated.map((u) => u.key)).toEqual([{ k: 'b' }, { k: 'd' }]);
+      await store.gc({ graceMs: 0 });
+      expect((await store.verify()).problems).toEqual([]);
+      expect(rowsOf(await store.read('s')).map((r) => r.s)).toEqual(['x', 'now set', 'long text', null]);
+    });
+  });
+
+  it('rejects updates it cannot apply, and changes nothing', async () => {
+    await withTempStore(async (store) => {
+      await store.write('n', narrowTable(10));
+      const head = (await store.describe('n')).manifest;
+      const fail = (rows: Table, on?: string[]) => store.transaction((tx) => tx.update('n', rows, on ? { on } : {}));
+      await expect(fail(valuesAt([1], () => 0))).rejects.toThrow('update: table "n" declares no key columns');
+      await expect(fail(valuesAt([1, 1], () => 0), ['id'])).rejects.toThrow('update: key id = 1 appears twice in the update');
+      await expect(fail(tableFromArrays({ value: new Float64Array([1]) }), ['id'])).rejects.toThrow(InvalidArgumentError);
+      await expect(fail(tableFromArrays({ id: new BigInt64Array([1n]) }), ['id'])).rejects.toThrow('update: the update sets no column besides its keys (id)');
+      await expect(fail(tableFromArrays({ id: new BigInt64Array([1n]), value: new Int32Array([1]) }), ['id'])).rejects.toThrow(SchemaMismatchError);
+      await expect(fail(tableFromArrays({ id: new BigInt64Array([1n]), other: new Int32Array([1]) }), ['id'])).rejects.toThrow('column "other" (Int32) is not in the table');
+      expect((await store.describe('n')).manifest).toBe(head);
+    });
+  });
+});
