@@ -95,6 +95,19 @@ describe('update', () => {
     });
   });
 
+  it('matches 64-bit keys exactly, beyond what a double holds', async () => {
+    await withTempStore(async (store) => {
+      const big = [2n ** 60n, 2n ** 60n + 1n, -(2n ** 53n), -(2n ** 53n) + 1n, 7n];
+      await store.write('b', tableFromArrays({ id: BigInt64Array.from(big), v: new Int32Array(5) }), { keys: ['id'] });
+      // Two updates of one batch each and one of two batches: both key paths meet the same keys.
+      const one = tableFromArrays({ id: BigInt64Array.from([2n ** 60n + 1n, -(2n ** 53n)]), v: Int32Array.from([1, 2]) });
+      const two = new Table([...tableFromArrays({ id: BigInt64Array.from([7n]), v: Int32Array.from([3]) }).batches, ...tableFromArrays({ id: BigInt64Array.from([-(2n ** 53n) + 1n]), v: Int32Array.from([4]) }).batches]);
+      expect((await store.transaction((tx) => tx.update('b', one))).value).toBe(2);
+      expect((await store.transaction((tx) => tx.update('b', two))).value).toBe(2);
+      expect([...(await store.read('b')).getChild('v')!]).toEqual([0, 1, 2, 4, 3]);
+    });
+  });
+
   it('rejects updates it cannot apply, and changes nothing', async () => {
     await withTempStore(async (store) => {
       await store.write('n', narrowTable(10));

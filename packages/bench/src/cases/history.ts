@@ -33,12 +33,10 @@ async function runVersions(ctx: CaseContext, peak: PeakTracker, target: string) 
   for (let v = 0; v < updates.length; v++) {
     const u = updates[v]!;
     for (let i = 0; i < u.rows.length; i++) current[u.rows[i]!] = u.values[i]!;
-    const next = replaceColumn(table, 'value', float64Vector(current.slice()));
     const r = await op(ctx, peak, {
       op: 'update',
       target,
       updates: { key: `updates:${ctx.dataset.spec.name}:${v + 1}`, table: updateTable(u, idAt) },
-      next: { key: `next:${ctx.dataset.spec.name}:${v + 1}`, table: next },
     });
     tries.push(tryOf(r));
     if (r.extra) extra = { ...extra, ...Object.fromEntries(Object.entries(r.extra).map(([k, x]) => [`last.${k}`, x])) };

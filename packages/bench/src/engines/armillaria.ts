@@ -8,10 +8,8 @@
  *  - branch: `store.createBranch(name, { from })` must exist;
  *  - filter: `read(name, { filter })` must honour the filter — if it returns every row although fewer
  *    match, the option was ignored and the case is 'not-implemented' (a wrong subset is 'rejected');
- *  - update: core has no row update; the harness writes the whole updated table as a new version
- *    (`write(..., { mode: 'overwrite' })`, built outside the timed region) and labels it so. Chunk-level
- *    dedup decides how many bytes that adds. When core gains a row update, wire it in `run('update')`
- *    (and change `updateMethod`); it is deliberately not guessed from a method name.
+ *  - update: the transaction's update by key (`tx.update(t, updates, { on: ['id'] })`), which stores
+ *    column patches; Delta runs a MERGE on the same updates;
  *  - delete: the transaction's delete-by-predicate (`store.transaction((tx) => tx.delete(t, filter))`);
  *  - add-column: core has no schema change in place; the widened table is written as the next version
  *    (`write(..., { mode: 'overwrite' })`), and chunk-level dedup decides what the old columns cost.
@@ -127,7 +125,7 @@ export class ArmillariaEngine implements Engine {
         // The addon's rayon pool size as configured (ARMILLARIA_THREADS, default: the core count).
         ...(native.available ? { 'threads.native': core.nativeInfo()!.threads } : {}),
         timing: 'in-process performance.now()',
-        updateMethod: 'write overwrite of the updated table (core has no row update)',
+        updateMethod: 'transaction update by key (tx.update, column patches)',
         branchMethod: 'createBranch (ref)',
         deleteMethod: 'transaction delete-by-predicate (tx.delete)',
         addColumnMethod: 'write overwrite of the widened table (core has no in-place schema change)',
@@ -202,9 +200,9 @@ export class ArmillariaEngine implements Engine {
         break;
       }
       case 'update': {
-        const r = await store.write(TABLE, op.next.table, { mode: 'overwrite' });
+        const r = await store.transaction((tx) => tx.update(TABLE, op.updates.table, { on: ['id'] }), { message: `update ${TABLE}` });
         const ms = performance.now() - t0;
-        out = { internalMs: ms, wallMs: ms, version: r.version, extra: writeCounters(r) };
+        out = { internalMs: ms, wallMs: ms, rows: r.value, ...(r.versions[TABLE] !== undefined ? { version: r.versions[TABLE] } : {}) };
         break;
       }
       case 'delete': {

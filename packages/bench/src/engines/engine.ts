@@ -29,10 +29,10 @@ export type Operation =
   /** `branch` reads a branch's head (Delta: the copy that `branch-write` made). */
   | { op: 'read'; target: string; version?: number; columns?: string[]; filter?: Filter; branch?: string }
   /**
-   * Replace `value` at the rows whose `id` is in `updates` ({id, value}); `next` is the whole table after
-   * the update, for engines whose API has no row update and so write a new version of the table.
+   * Replace `value` at the rows whose `id` is in `updates` ({id, value}), as the next version
+   * (Armillaria: `tx.update` by key; Delta: MERGE).
    */
-  | { op: 'update'; target: string; updates: SourceTable; next: SourceTable }
+  | { op: 'update'; target: string; updates: SourceTable }
   /** Delete the rows matching `filter`, as the next version (Armillaria: `tx.delete`; Delta: `DeltaTable.delete`). */
   | { op: 'delete'; target: string; filter: Filter }
   /**

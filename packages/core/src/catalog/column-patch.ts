@@ -44,21 +44,32 @@ export function patchAsChunk(p: PatchRef): ChunkRef {
 }
 
 /**
- * `batch` with the rows of `patch` written over it: each column of `batch` that the patch carries
- * takes the patch's value at row `PATCH_ROW`; other columns are shared, not copied.
+ * `batch` with `patches` (oldest first) written over it: each column of `batch` that a patch carries
+ * takes the patch's value at row `PATCH_ROW`; other columns are shared, not copied. A fixed-width
+ * column is copied once however many patches touch it.
  */
-export function applyPatch(batch: RecordBatch, patch: RecordBatch): RecordBatch {
-  const at = patch.getChild(PATCH_ROW)?.toArray() as Uint32Array | undefined;
-  if (!at) throw new WrappedError(ErrorCode.CorruptChunk, `catalog: column patch has no ${PATCH_ROW} column`);
-  const last = at.length > 0 ? at[at.length - 1]! : -1;
-  if (last >= batch.numRows) throw new WrappedError(ErrorCode.CorruptChunk, `catalog: column patch replaces row ${last} of a ${batch.numRows}-row chunk`);
+export function applyPatches(batch: RecordBatch, patches: readonly RecordBatch[]): RecordBatch {
+  if (patches.length === 0) return batch;
+  const rows = patches.map((patch) => {
+    const at = patch.getChild(PATCH_ROW)?.toArray() as Uint32Array | undefined;
+    if (!at) throw new WrappedError(ErrorCode.CorruptChunk, `catalog: column patch has no ${PATCH_ROW} column`);
+    const last = at.length > 0 ? at[at.length - 1]! : -1;
+    if (last >= batch.numRows) throw new WrappedError(ErrorCode.CorruptChunk, `catalog: column patch replaces row ${last} of a ${batch.numRows}-row chunk`);
+    return at;
+  });
   const children = batch.schema.fields.map((f, i) => {
-    const values = patch.getChild(f.name);
-    return values ? overlay(batch.data.children[i]!, values.data[0]!, at) : batch.data.children[i]!;
+    const layers = patches.flatMap((p, k) => {
+      const values = p.getChild(f.name);
+      return values ? [{ values: values.data[0]!, at: rows[k]! }] : [];
+    });
+    return layers.length > 0 ? overlay(batch.data.children[i]!, layers) : batch.data.children[i]!;
   });
   return new RecordBatch(batch.schema, makeData({ type: new Struct(batch.schema.fields), length: batch.numRows, children }));
 }
 
+type Layer = { values: Data; at: Uint32Array };
+
+/** A typed array of any element type (bigint for 64-bit integers), indexed loosely. */
 type Elements = { [i: number]: unknown; slice(start: number, end: number): Elements };
 
 /** Types whose values are one typed array, `stride` elements per row, pre-sliced to the data's offset. */
@@ -95,30 +106,34 @@ export function takeRows(data: Data, rows: readonly number[]): Data {
   return concatData(rows.map((r) => data.slice(r, 1))) ?? vectorFromArray(rows.map((r) => makeVector(data).get(r)), type).data[0]!;
 }
 
-/** `base` with `values[k]` at row `at[k]` for every k. */
-function overlay(base: Data, values: Data, at: Uint32Array): Data {
+/** `base` with, for each layer in order, `values[k]` at row `at[k]` for every k. */
+function overlay(base: Data, layers: readonly Layer[]): Data {
   const type = base.type as DataType;
   if (fixedWidth(type)) {
     const stride = base.stride;
     // Typed arrays of any element type (bigint for 64-bit integers): copied, then written in place.
     const out = (base.values as Elements).slice(0, base.length * stride);
-    const src = values.values as Elements;
-    for (let k = 0; k < at.length; k++) for (let s = 0; s < stride; s++) out[at[k]! * stride + s] = src[k * stride + s]!;
-    return makeData({ type, length: base.length, ...validity(base, values, at), data: out } as never);
+    for (const { values, at } of layers) {
+      const src = values.values as Elements;
+      for (let k = 0; k < at.length; k++) for (let s = 0; s < stride; s++) out[at[k]! * stride + s] = src[k * stride + s]!;
+    }
+    return makeData({ type, length: base.length, ...validity(base, layers), data: out } as never);
   }
   if (type.typeId === Type.Bool) {
     const bits = copyBits(base.values as Uint8Array, base.offset, base.length);
-    for (let k = 0; k < at.length; k++) setBit(bits, at[k]!, getBit(values.values as Uint8Array, values.offset + k));
-    return makeData({ type, length: base.length, ...validity(base, values, at), data: bits } as never);
+    for (const { values, at } of layers) for (let k = 0; k < at.length; k++) setBit(bits, at[k]!, getBit(values.values as Uint8Array, values.offset + k));
+    return makeData({ type, length: base.length, ...validity(base, layers), data: bits } as never);
   }
-  return concatRuns(base, values, at) ?? rebuild(base, values, at);
+  return layers.reduce((data, { values, at }) => concatRuns(data, values, at) ?? rebuild(data, values, at), base);
 }
 
-/** The validity of `base` after the overlay: undefined bitmap when neither side has nulls. */
-function validity(base: Data, values: Data, at: Uint32Array): { nullCount: number; nullBitmap?: Uint8Array } {
-  if (base.nullCount === 0 && values.nullCount === 0) return { nullCount: 0 };
+/** The validity of `base` after the overlay: no bitmap when no side has nulls. */
+function validity(base: Data, layers: readonly Layer[]): { nullCount: number; nullBitmap?: Uint8Array } {
+  if (base.nullCount === 0 && layers.every((l) => l.values.nullCount === 0)) return { nullCount: 0 };
   const bits = base.nullCount > 0 ? copyBits(base.nullBitmap!, base.offset, base.length) : new Uint8Array((base.length + 7) >> 3).fill(0xff);
-  for (let k = 0; k < at.length; k++) setBit(bits, at[k]!, values.nullCount === 0 || getBit(values.nullBitmap!, values.offset + k));
+  for (const { values, at } of layers) {
+    for (let k = 0; k < at.length; k++) setBit(bits, at[k]!, values.nullCount === 0 || getBit(values.nullBitmap!, values.offset + k));
+  }
   let valid = 0;
   for (let r = 0; r < base.length; r++) valid += getBit(bits, r) ? 1 : 0;
   return { nullCount: base.length - valid, nullBitmap: bits };

@@ -8,17 +8,17 @@
  * statistics of the updated columns are recomputed from the patched values, so filters keep skipping
  * chunks correctly.
  */
-import { RecordBatch, Schema, Table, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
+import { RecordBatch, Schema, Table, Type, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
 
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import { InvalidArgumentError, SchemaMismatchError } from '../errors.js';
 import type { PhaseRuntime } from '../phases/types.js';
 import { schemaDifferences } from '../table/schema.js';
 import { concatData } from '../table/concat.js';
-import { chunkStats } from '../table/stats.js';
+import { chunkStats, type ChunkStats } from '../table/stats.js';
 import { maskedSlices, readChunkContents } from '../table/table-reader.js';
 import { CHUNKS_PER_CALL, writeChunks } from '../table/table-writer.js';
-import { applyPatch, MAX_PATCHES, PATCH_ROW, patchedRows, takeRows } from './column-patch.js';
+import { applyPatches, MAX_PATCHES, PATCH_ROW, patchedRows, takeRows } from './column-patch.js';
 import { liveMask } from './deletion-vector.js';
 import { manifestSchema, type ChunkRef, type Manifest } from './manifest.js';
 
@@ -45,16 +45,17 @@ export async function updateRows(
   for (let i = 0; i < current.chunks.length; i += CHUNKS_PER_CALL) {
     const group = current.chunks.slice(i, i + CHUNKS_PER_CALL);
     const batches = await readChunkContents(ctx.runtime, group, { columns: [...on, ...set] });
+    const patched: { at: number; ref: ChunkRef; patch: RecordBatch; stats: ChunkStats }[] = [];
     for (let c = 0; c < group.length; c++) {
       const ref = group[c]!;
       const batch = batches[c]!;
       const live = await liveMask(ctx.chunks, ref);
-      const keys = on.map((k) => batch.getChild(k)!);
+      const keyAt = keyReader(on.map((k) => batch.getChild(k)!));
       const rows: number[] = [];
       const sources: number[] = [];
-      for (let r = 0; r < batch.numRows; r++) {
+      for (let r = 0, n = batch.numRows; r < n; r++) {
         if (live && live[r] === 0) continue;
-        const source = index.get(keyAt(keys, r));
+        const source = index.get(keyAt(r));
         if (source === undefined) continue;
         rows.push(r);
         sources.push(source);
@@ -69,10 +70,18 @@ export async function updateRows(
         out.push(...(await rewrite(ctx, schema, ref, patch, live, settings)));
         continue;
       }
-      const [stored] = await ctx.runtime.writeChunks([new Table(patch)], { ...settings, chunkRows: Math.max(settings.chunkRows, rows.length) });
-      const stats = chunkStats(new Table(applyPatch(batch, patch)).select(set));
-      out.push({ ...ref, stats: { ...ref.stats, ...stats }, patches: [...(ref.patches ?? []), { id: stored!.id, rows: rows.length, bytes: stored!.bytes, columns: set }] });
+      patched.push({ at: out.length, ref, patch, stats: chunkStats(new Table(applyPatches(batch, [patch])).select(set)) });
+      out.push(ref); // replaced below, once the patch is stored
     }
+    // One phase call per patch (a call cuts its input into chunks of chunkRows rows), all at once so
+    // their writes and fsyncs overlap.
+    const stored = await Promise.all(
+      patched.map(async (p) => (await ctx.runtime.writeChunks([new Table(p.patch)], { ...settings, chunkRows: Math.max(settings.chunkRows, p.patch.numRows) }))[0]!),
+    );
+    patched.forEach(({ at, ref, patch, stats }, k) => {
+      const entry = { id: stored[k]!.id, rows: patch.numRows, bytes: stored[k]!.bytes, columns: set };
+      out[at] = { ...ref, stats: { ...ref.stats, ...stats }, patches: [...(ref.patches ?? []), entry] };
+    });
   }
   return { chunks: out, updated };
 }
@@ -100,26 +109,48 @@ function checkUpdate(table: string, schema: Schema, updates: Table, on: string[]
 /** Update row index by key; a key given twice is an error (which value would win?). */
 function keyIndex(updates: Table, on: string[]): Map<unknown, number> {
   const keys = on.map((k) => updates.getChild(k)!);
+  const keyAt = keyReader(keys);
   const index = new Map<unknown, number>();
   for (let r = 0; r < updates.numRows; r++) {
-    const key = keyAt(keys, r);
+    const key = keyAt(r);
     if (index.has(key)) throw new InvalidArgumentError(`update: key ${describeKey(on, keys, r)} appears twice in the update`);
     index.set(key, r);
   }
   return index;
 }
 
-/** A Map key for row `r`: the value itself for one key column, a tagged string for several. */
-function keyAt(keys: Vector[], r: number): unknown {
-  if (keys.length === 1) return normalize(keys[0]!.get(r));
-  return keys.map((k) => {
-    const v = normalize(k.get(r));
-    return `${typeof v}:${String(v)}`;
-  }).join('\u0000');
+/**
+ * Row `r`'s key as a Map key: the value for one key column, a tagged string for several. Integer
+ * columns of one batch are read straight from their typed array (the scan's hot loop).
+ */
+function keyReader(keys: Vector[]): (r: number) => unknown {
+  if (keys.length > 1) {
+    return (r) => keys.map((k) => {
+      const v = normalize(k.get(r));
+      return `${typeof v}:${String(v)}`;
+    }).join('\u0000');
+  }
+  const key = keys[0]!;
+  const values = key.data.length === 1 && key.nullCount === 0 && key.type.typeId === Type.Int ? key.data[0]!.values : undefined;
+  if (values instanceof BigInt64Array) {
+    // (hi, lo) words, no BigInt per row; what a double cannot hold exactly goes through normalize.
+    const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+    return (r) => {
+      const hi = words[2 * r + 1]!;
+      return hi > -0x200000 && hi < 0x200000 ? hi * 0x100000000 + (words[2 * r]! >>> 0) : normalize(values[r]);
+    };
+  }
+  if (values instanceof BigUint64Array) return (r) => normalize(values[r]);
+  if (values) return (r) => values[r];
+  return (r) => normalize(key.get(r));
 }
 
-/** Values Map compares by content: dates as epoch ms, binary as hex. */
+/** Values Map compares by content: 64-bit integers as numbers when exact, dates as epoch ms, binary as hex. */
 function normalize(v: unknown): unknown {
+  if (typeof v === 'bigint') {
+    const n = Number(v);
+    return Number.isSafeInteger(n) ? n : `${v}n`;
+  }
   if (v instanceof Date) return v.getTime();
   if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
   return v;
@@ -150,7 +181,7 @@ async function rewrite(
   settings: { codec: Manifest['codec']; chunkRows: number; keys?: string[] },
 ): Promise<ChunkRef[]> {
   const [whole] = await readChunkContents(ctx.runtime, [ref], {});
-  const patched = applyPatch(new RecordBatch(schema, whole!.data), patch);
+  const patched = applyPatches(new RecordBatch(schema, whole!.data), [patch]);
   const { chunks } = await writeChunks(ctx.runtime, { schema, batches: live ? maskedSlices(patched, live) : [patched] }, settings);
   return chunks.map(({ written: _w, ...r }) => r);
 }

@@ -6,7 +6,7 @@ import { RecordBatch, Schema, Table } from 'apache-arrow';
 
 import { manifestSchema, type ChunkRef, type Manifest } from '../catalog/manifest.js';
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
-import { applyPatch, patchAsChunk, patchesFor, PATCH_ROW } from '../catalog/column-patch.js';
+import { applyPatches, patchAsChunk, patchesFor, PATCH_ROW } from '../catalog/column-patch.js';
 import { keepLive, liveMask } from '../catalog/deletion-vector.js';
 import { ErrorCode, InvalidArgumentError, WrappedError } from '../errors.js';
 import type { PhaseRuntime, ReadChunksOptions } from '../phases/types.js';
@@ -83,7 +83,7 @@ export async function readChunkContents(runtime: PhaseRuntime, refs: readonly Ch
   const columns = options.columns && [PATCH_ROW, ...new Set(patches.flatMap((p) => p.columns).filter((c) => options.columns!.includes(c)))];
   const values = await runtime.readChunks(patches.map(patchAsChunk), { columns, verify: options.verify });
   let next = 0;
-  return decoded.map((batch, c) => wanted[c]!.reduce((b) => applyPatch(b, values[next++]!), batch));
+  return decoded.map((batch, c) => applyPatches(batch, wanted[c]!.map(() => values[next++]!)));
 }
 
 /** The batch's data with `columns` in that order (readers return projected columns in file order). */
