@@ -123,3 +123,42 @@ describe('update', () => {
     });
   });
 });
+
+describe('addColumns', () => {
+  it('adds columns without rewriting a chunk, under deletes, updates, filters and appends', async () => {
+    await withTempStore(async (store) => {
+      const t = narrowTable(1000);
+      await store.write('n', t, { chunkRows: 250, keys: ['id'] });
+      await store.transaction((tx) => tx.delete('n', { column: 'id', op: '<', value: 10n }));
+      const before = await manifestOf(store, 'n');
+      const labels = Array.from({ length: 990 }, (_, i) => `row ${i + 10}`);
+      await store.transaction((tx) => tx.addColumns('n', new Table({ label: vectorFromArray(labels), twice: vectorFromArray(Float64Array.from(labels, (_, i) => 2 * (i + 10))) })));
+      const after = await manifestOf(store, 'n');
+      expect(after.chunks.map((c) => c.id)).toEqual(before.chunks.map((c) => c.id));
+      const added = after.chunks.reduce((n, c) => n + c.patches![0]!.bytes, 0);
+      expect(added).toBeLessThan(before.chunks.reduce((n, c) => n + c.bytes, 0)); // the new columns only
+      const read = await store.read('n');
+      expect(read.schema.fields.map((f) => f.name)).toEqual(['id', 'value', 'label', 'twice']);
+      expect(rowsOf(read).slice(0, 2)).toEqual([
+        { id: 10n, value: t.getChild('value')!.get(10), label: 'row 10', twice: 20 },
+        { id: 11n, value: t.getChild('value')!.get(11), label: 'row 11', twice: 22 },
+      ]);
+      expect([...(await store.read('n', { columns: ['twice'], filter: { column: 'twice', op: '>=', value: 1996 } })).getChild('twice')!]).toEqual([1996, 1998]);
+      await store.transaction((tx) => tx.update('n', new Table({ id: vectorFromArray(BigInt64Array.from([500n])), label: vectorFromArray(['changed']) })));
+      await store.write('n', new Table({ id: vectorFromArray(BigInt64Array.from([1000n])), value: vectorFromArray(Float64Array.from([0.5])), label: vectorFromArray(['new']), twice: vectorFromArray(Float64Array.from([2000])) }), { mode: 'append' });
+      const labelsNow = [...(await store.read('n', { columns: ['label'] })).getChild('label')!];
+      expect([labelsNow[490], labelsNow.at(-1), labelsNow.length]).toEqual(['changed', 'new', 991]);
+      expect((await store.read('n', { version: 1 })).schema.fields.map((f) => f.name)).toEqual(['id', 'value']);
+    });
+  });
+
+  it('rejects a column that exists and a row count that differs', async () => {
+    await withTempStore(async (store) => {
+      await store.write('n', narrowTable(10));
+      const add = (cols: Table) => store.transaction((tx) => tx.addColumns('n', cols));
+      await expect(add(tableFromArrays({ value: new Float64Array(10) }))).rejects.toThrow('add columns: table "n" already has a column "value"');
+      await expect(add(tableFromArrays({ extra: new Float64Array(9) }))).rejects.toThrow('add columns: 9 rows given, table "n" has 10');
+      expect((await store.describe('n')).version).toBe(1);
+    });
+  });
+});

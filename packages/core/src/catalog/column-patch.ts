@@ -10,7 +10,7 @@
  * A chunk whose patches grow past `MAX_PATCHES` or cover half its rows is rewritten instead (see
  * `Transaction.update`), which bounds the work a read spends on overlays.
  */
-import { Data, RecordBatch, Struct, Type, makeData, makeVector, vectorFromArray, type DataType } from 'apache-arrow';
+import { Data, RecordBatch, Struct, Type, makeData, makeVector, vectorFromArray, type DataType, type Schema } from 'apache-arrow';
 
 import { ErrorCode, WrappedError } from '../errors.js';
 import { concatData } from '../table/concat.js';
@@ -22,12 +22,16 @@ export const PATCH_ROW = '__armillaria_row';
 /** A chunk rewritten instead of patched once it would carry more patches than this. */
 export const MAX_PATCHES = 16;
 
-/** One patch of a chunk: its object, how many rows it replaces, and which columns. */
+/**
+ * One patch of a chunk: its object, how many rows it replaces, and which columns. A `full` patch
+ * holds whole columns (every row, no `PATCH_ROW`): how a column is added to a table.
+ */
 export interface PatchRef {
   id: string;
   rows: number;
   bytes: number;
   columns: string[];
+  full?: true;
 }
 
 /** Rows of the chunk replaced by its patches, counting a row once per patch. */
@@ -38,33 +42,50 @@ export function patchesFor(chunk: ChunkRef, columns: readonly string[] | undefin
   return (chunk.patches ?? []).filter((p) => !columns || p.columns.some((c) => columns.includes(c)));
 }
 
+/** Columns the chunk gets whole from patches (added after it was written): not in its own file. */
+export function addedColumns(chunk: ChunkRef): Set<string> {
+  return new Set((chunk.patches ?? []).filter((p) => p.full).flatMap((p) => p.columns));
+}
+
+/** What to decode of patch `p` for a read of `columns`. */
+export function patchColumns(p: PatchRef, columns: readonly string[]): string[] {
+  const wanted = p.columns.filter((c) => columns.includes(c));
+  return p.full ? wanted : [PATCH_ROW, ...wanted];
+}
+
 /** A patch object as a chunk reference, so a phase can fetch and decode it like any chunk. */
 export function patchAsChunk(p: PatchRef): ChunkRef {
   return { id: p.id, rows: p.rows, bytes: p.bytes, stats: {} };
 }
 
 /**
- * `batch` with `patches` (oldest first) written over it: each column of `batch` that a patch carries
- * takes the patch's value at row `PATCH_ROW`; other columns are shared, not copied. A fixed-width
- * column is copied once however many patches touch it.
+ * `batch` with `patches` (oldest first) applied, as a batch of `schema` (default: the batch's own): a
+ * positional patch writes its values at rows `PATCH_ROW` of the columns it carries; a full patch
+ * replaces or adds whole columns. Untouched columns are shared, not copied, and a fixed-width column
+ * is copied once however many patches touch it.
  */
-export function applyPatches(batch: RecordBatch, patches: readonly RecordBatch[]): RecordBatch {
-  if (patches.length === 0) return batch;
-  const rows = patches.map((patch) => {
+export function applyPatches(batch: RecordBatch, patches: readonly RecordBatch[], schema: Schema = batch.schema): RecordBatch {
+  const columns = new Map<string, { data: Data; layers: Layer[] }>();
+  batch.schema.fields.forEach((field, i) => columns.set(field.name, { data: batch.data.children[i]!, layers: [] }));
+  for (const patch of patches) {
     const at = patch.getChild(PATCH_ROW)?.toArray() as Uint32Array | undefined;
-    if (!at) throw new WrappedError(ErrorCode.CorruptChunk, `catalog: column patch has no ${PATCH_ROW} column`);
-    const last = at.length > 0 ? at[at.length - 1]! : -1;
-    if (last >= batch.numRows) throw new WrappedError(ErrorCode.CorruptChunk, `catalog: column patch replaces row ${last} of a ${batch.numRows}-row chunk`);
-    return at;
-  });
-  const children = batch.schema.fields.map((f, i) => {
-    const layers = patches.flatMap((p, k) => {
-      const values = p.getChild(f.name);
-      return values ? [{ values: values.data[0]!, at: rows[k]! }] : [];
+    const rows = at ? (at.length > 0 ? at[at.length - 1]! + 1 : 0) : patch.numRows;
+    if (at ? rows > batch.numRows : rows !== batch.numRows) {
+      throw new WrappedError(ErrorCode.CorruptChunk, `catalog: column patch of ${patch.numRows} rows (up to row ${rows - 1}) does not fit a ${batch.numRows}-row chunk`);
+    }
+    patch.schema.fields.forEach((field, k) => {
+      if (field.name === PATCH_ROW) return;
+      const values = patch.data.children[k]!;
+      if (!at) columns.set(field.name, { data: values, layers: [] });
+      else columns.get(field.name)?.layers.push({ values, at });
     });
-    return layers.length > 0 ? overlay(batch.data.children[i]!, layers) : batch.data.children[i]!;
+  }
+  const children = schema.fields.map((f) => {
+    const c = columns.get(f.name);
+    if (!c) throw new WrappedError(ErrorCode.CorruptChunk, `table: a chunk has no column "${f.name}" and no patch that adds it`);
+    return c.layers.length > 0 ? overlay(c.data, c.layers) : c.data;
   });
-  return new RecordBatch(batch.schema, makeData({ type: new Struct(batch.schema.fields), length: batch.numRows, children }));
+  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: batch.numRows, children }));
 }
 
 type Layer = { values: Data; at: Uint32Array };

@@ -8,7 +8,7 @@
  *
  * ```
  *   base = head(branch)
- *   stage: write / append / delete / update ──> chunks + manifests in the store (invisible)
+ *   stage: write / append / delete / update / add columns ──> chunks + manifests (invisible)
  *   commit:
  *     parent = base
  *     loop:
@@ -26,7 +26,7 @@
  * CAS leaves the old head and some unreferenced objects (collected by `gc` after its grace period).
  * A conflict is a typed, retryable error; `withRetry` re-runs the whole transaction from a new head.
  */
-import { Table, type RecordBatch, type Schema } from 'apache-arrow';
+import type { Schema } from 'apache-arrow';
 
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import { CommitConflictError, InvalidArgumentError, SchemaMismatchError, TableNotFoundError } from '../errors.js';
@@ -34,9 +34,10 @@ import type { PhaseRuntime } from '../phases/types.js';
 import { filterMask, mayMatch, validateFilter, type Filter } from '../table/filter.js';
 import { parseCodec, type Codec } from '../table/parquet-codec.js';
 import { schemaDifferences } from '../table/schema.js';
-import { toSource, type TableInput } from '../table/source.js';
+import { collectTable, toSource, type TableInput } from '../table/source.js';
 import { maskedSlices, readChunkContents, readManifest, scanManifest, type ManifestReadOptions } from '../table/table-reader.js';
 import { checkChunkRows, writeChunks } from '../table/table-writer.js';
+import { addColumns } from './add-columns.js';
 import type { CommitInfo, TableEntry } from './commit.js';
 import { keepLive, liveMask, liveRows, putDeletionVector } from './deletion-vector.js';
 import { chunkKey } from './manifest-tree.js';
@@ -159,7 +160,7 @@ export class Transaction {
         out.push(ref);
         continue;
       }
-      const [batch] = await readChunkContents(this.ctx.runtime, [ref], {});
+      const [batch] = await readChunkContents(this.ctx.runtime, [ref], schema, {});
       const live = await liveMask(this.ctx.chunks, ref);
       const mask = keepLive(filterMask(filter, batch!), live);
       const hits = mask.reduce((n, m) => n + m, 0);
@@ -197,12 +198,21 @@ export class Transaction {
   async update(name: string, rows: TableInput, options: UpdateOptions = {}): Promise<number> {
     this.checkOpen();
     const current = await this.requireManifest(name);
-    const source = toSource(rows, 'update rows');
-    const batches: RecordBatch[] = [];
-    for await (const b of source.batches) batches.push(b);
-    const { chunks, updated } = await updateRows(this.ctx, name, current, new Table(source.schema, batches), options);
+    const { chunks, updated } = await updateRows(this.ctx, name, current, await collectTable(toSource(rows, 'update rows')), options);
     if (updated > 0) this.stage(name, makeManifest(current.schema, chunks, current), { appendOnly: false, appended: [] });
     return updated;
+  }
+
+  /**
+   * Adds the columns of `columns` (one value per row, in table order) to `name`. No chunk is
+   * rewritten: each gains a patch holding its share of the new columns (add-columns.ts).
+   * @throws {InvalidArgumentError} a column that exists, or a row count that differs from the table's
+   */
+  async addColumns(name: string, columns: TableInput): Promise<void> {
+    this.checkOpen();
+    const current = await this.requireManifest(name);
+    const added = await addColumns(this.ctx, name, current, await collectTable(toSource(columns, 'columns')));
+    this.stage(name, makeManifest(added.schema, added.chunks, current), { appendOnly: false, appended: [] });
   }
 
   /** Streams a table as this transaction sees it. */

@@ -40,11 +40,12 @@ export async function updateRows(
   const set = checkUpdate(table, schema, updates, on);
   const index = keyIndex(updates, on);
   const settings = { codec: current.codec, chunkRows: current.chunkRows, keys: current.keys };
+  const read = new Schema(schema.fields.filter((f) => on.includes(f.name) || set.includes(f.name)));
   const out: ChunkRef[] = [];
   let updated = 0;
   for (let i = 0; i < current.chunks.length; i += CHUNKS_PER_CALL) {
     const group = current.chunks.slice(i, i + CHUNKS_PER_CALL);
-    const batches = await readChunkContents(ctx.runtime, group, { columns: [...on, ...set] });
+    const batches = await readChunkContents(ctx.runtime, group, read, { columns: read.fields.map((f) => f.name) });
     const patched: { at: number; ref: ChunkRef; patch: RecordBatch; stats: ChunkStats }[] = [];
     for (let c = 0; c < group.length; c++) {
       const ref = group[c]!;
@@ -180,8 +181,8 @@ async function rewrite(
   live: Uint8Array | undefined,
   settings: { codec: Manifest['codec']; chunkRows: number; keys?: string[] },
 ): Promise<ChunkRef[]> {
-  const [whole] = await readChunkContents(ctx.runtime, [ref], {});
-  const patched = applyPatches(new RecordBatch(schema, whole!.data), [patch]);
+  const [whole] = await readChunkContents(ctx.runtime, [ref], schema, {});
+  const patched = applyPatches(whole!, [patch]);
   const { chunks } = await writeChunks(ctx.runtime, { schema, batches: live ? maskedSlices(patched, live) : [patched] }, settings);
   return chunks.map(({ written: _w, ...r }) => r);
 }

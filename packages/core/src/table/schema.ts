@@ -12,8 +12,8 @@ import {
  * dictionary a fresh id, so two equal schemas could otherwise serialize differently, compare unequal,
  * and defeat manifest dedup and append rebasing.
  */
-export function canonicalSchema(schema: Schema): Schema {
-  let next = 0;
+export function canonicalSchema(schema: Schema, firstId = 0): Schema {
+  let next = firstId;
   const field = (f: Field): Field => new Field(f.name, type(f.type), f.nullable, f.metadata);
   const type = (t: DataType): DataType => {
     switch (t.typeId) {
@@ -41,6 +41,13 @@ export function canonicalSchema(schema: Schema): Schema {
     }
   };
   return new Schema(schema.fields.map(field), schema.metadata);
+}
+
+/** `a`'s fields then `b`'s, in canonical form (their dictionary ids may clash until renumbered). */
+export function appendFields(a: Schema, b: Schema): Schema {
+  const head = canonicalSchema(a);
+  const dictionaries = head.dictionaries.size;
+  return canonicalSchema(new Schema([...head.fields, ...canonicalSchema(b, dictionaries).fields], a.metadata));
 }
 
 /** A readable type name, e.g. `Timestamp<MILLISECOND, UTC>`, `List<Int32>`. */

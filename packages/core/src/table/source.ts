@@ -36,6 +36,13 @@ export function toSource(input: unknown, what = 'data'): TableSource {
   throw new InvalidArgumentError(`table: ${what} must be an Arrow Table, RecordBatch or { schema, batches } (got ${kind})`);
 }
 
+/** The whole source in memory, as one table. */
+export async function collectTable(source: TableSource): Promise<Table> {
+  const batches: RecordBatch[] = [];
+  for await (const b of source.batches) batches.push(b);
+  return new Table(source.schema, batches);
+}
+
 /** Cuts the source into tables of exactly `chunkRows` rows (the last may be shorter), zero-copy. */
 export async function* sliceIntoChunks(source: TableSource, chunkRows: number): AsyncIterable<Table> {
   let pending: RecordBatch[] = [];

@@ -2,11 +2,11 @@
  * Manifest -> Arrow. Chunks are fetched and decoded by the phase; batches are given the manifest's
  * exact schema and the caller's column order; a filter skips chunks by statistics, then rows.
  */
-import { RecordBatch, Schema, Table } from 'apache-arrow';
+import { RecordBatch, Schema, Struct, Table, makeData } from 'apache-arrow';
 
 import { manifestSchema, type ChunkRef, type Manifest } from '../catalog/manifest.js';
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
-import { applyPatches, patchAsChunk, patchesFor, PATCH_ROW } from '../catalog/column-patch.js';
+import { addedColumns, applyPatches, patchAsChunk, patchColumns, patchesFor } from '../catalog/column-patch.js';
 import { keepLive, liveMask } from '../catalog/deletion-vector.js';
 import { ErrorCode, InvalidArgumentError, WrappedError } from '../errors.js';
 import type { PhaseRuntime, ReadChunksOptions } from '../phases/types.js';
@@ -57,9 +57,9 @@ export async function* scanManifest(
   const decodedSchema = decode ? projectSchema(full, decode, table) : full;
   for (let i = 0; i < refs.length; i += CHUNKS_PER_CALL) {
     const group = refs.slice(i, i + CHUNKS_PER_CALL);
-    const decoded = await readChunkContents(runtime, group, { columns: decode, verify: options.verify });
+    const decoded = await readChunkContents(runtime, group, decodedSchema, { columns: decode, verify: options.verify });
     for (let c = 0; c < group.length; c++) {
-      const b = new RecordBatch(decodedSchema, selectColumns(decoded[c]!, decode));
+      const b = decoded[c]!;
       const live = await liveMask(chunks, group[c]!, options.verify);
       const mask = filter ? keepLive(filterMask(filter, b), live) : live;
       for (const kept of mask ? maskedSlices(b, mask) : [b]) {
@@ -72,18 +72,46 @@ export async function* scanManifest(
 /**
  * Fetches and decodes `refs` through the phase, one batch per chunk (decode batch size = chunk rows;
  * deletion masks rely on that pairing), with each chunk's column patches applied: the chunks' current
- * values, deleted rows included. Only patches touching the decoded columns are read.
+ * values, deleted rows included, as batches of `schema`. `columns` is what the phase decodes (all
+ * when undefined); a column a chunk gets from a whole-column patch (an added column) is never asked
+ * of its own file, and only patches touching the decoded columns are read.
  */
-export async function readChunkContents(runtime: PhaseRuntime, refs: readonly ChunkRef[], options: ReadChunksOptions): Promise<RecordBatch[]> {
-  const decoded = await runtime.readChunks(refs, options);
-  if (decoded.length !== refs.length) throw new WrappedError(ErrorCode.Internal, `table: ${refs.length} chunks decoded to ${decoded.length} batches`);
-  const wanted = refs.map((r) => patchesFor(r, options.columns));
+export async function readChunkContents(runtime: PhaseRuntime, refs: readonly ChunkRef[], schema: Schema, options: ReadChunksOptions): Promise<RecordBatch[]> {
+  const { columns, verify } = options;
+  const decoded = await readGrouped(runtime, refs, (r) => columns?.filter((c) => !addedColumns(r).has(c)), verify);
+  const wanted = refs.map((r) => patchesFor(r, columns));
   const patches = wanted.flat();
-  if (patches.length === 0) return decoded;
-  const columns = options.columns && [PATCH_ROW, ...new Set(patches.flatMap((p) => p.columns).filter((c) => options.columns!.includes(c)))];
-  const values = await runtime.readChunks(patches.map(patchAsChunk), { columns, verify: options.verify });
+  const values = await readGrouped(runtime, patches.map(patchAsChunk), (_, i) => columns && patchColumns(patches[i]!, columns), verify);
   let next = 0;
-  return decoded.map((batch, c) => applyPatches(batch, wanted[c]!.map(() => values[next++]!)));
+  return decoded.map((batch, c) => applyPatches(batch, wanted[c]!.map(() => values[next++]!), schema));
+}
+
+/**
+ * `runtime.readChunks` of each ref with its own column list, one call per distinct list (usually one),
+ * results in input order. A ref with no column to decode gets an empty batch of its rows.
+ */
+async function readGrouped(
+  runtime: PhaseRuntime,
+  refs: readonly ChunkRef[],
+  columnsOf: (ref: ChunkRef, i: number) => string[] | undefined,
+  verify: boolean | undefined,
+): Promise<RecordBatch[]> {
+  const out: RecordBatch[] = new Array(refs.length);
+  const groups = new Map<string, { columns: string[] | undefined; at: number[] }>();
+  refs.forEach((ref, i) => {
+    const columns = columnsOf(ref, i);
+    if (columns?.length === 0) out[i] = new RecordBatch(new Schema([]), makeData({ type: new Struct([]), length: ref.rows, children: [] }));
+    else {
+      const key = JSON.stringify(columns ?? null);
+      (groups.get(key) ?? groups.set(key, { columns, at: [] }).get(key)!).at.push(i);
+    }
+  });
+  for (const { columns, at } of groups.values()) {
+    const batches = await runtime.readChunks(at.map((i) => refs[i]!), { columns, verify });
+    if (batches.length !== at.length) throw new WrappedError(ErrorCode.Internal, `table: ${at.length} chunks decoded to ${batches.length} batches`);
+    at.forEach((i, k) => (out[i] = batches[k]!));
+  }
+  return out;
 }
 
 /** The batch's data with `columns` in that order (readers return projected columns in file order). */

@@ -97,6 +97,23 @@ export function phaseConformance(name: PhaseName): void {
       }, open);
     });
 
+    it('adds columns of every type through patches, with the same manifest as sequential', async () => {
+      const t = allTypesTable();
+      const extra = new Table(Object.fromEntries(t.schema.fields.map((f) => [`new_${f.name}`, t.getChild(f.name)!])));
+      const added = async (store: import('../../src/index.js').Store) => {
+        await store.write('all', t, { chunkRows: 3 });
+        await store.transaction((tx) => tx.addColumns('all', extra));
+        return (await store.describe('all')).manifest;
+      };
+      const reference = await withTempStore(added, { phase: 'sequential' });
+      await withTempStore(async (store) => {
+        expect(await added(store)).toBe(reference);
+        const both = rowsOf(t).map((row, r) => ({ ...row, ...Object.fromEntries(Object.entries(rowsOf(extra)[r]!)) }));
+        expect(rowsOf(await store.read('all'))).toEqual(both);
+        expect(rowsOf(await store.read('all', { columns: ['new_s', 's'] }))).toEqual(both.map((r) => ({ new_s: r.new_s, s: r.s })));
+      }, open);
+    });
+
     it('fails a read as a whole, naming the chunk, when one is missing', async () => {
       await withTempStore(async (store, dir) => {
         await store.write('n', narrowTable(3000), { chunkRows: 1000 });
