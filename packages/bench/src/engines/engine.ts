@@ -36,8 +36,8 @@ export type Operation =
   /** Delete the rows matching `filter`, as the next version (Armillaria: `tx.delete`; Delta: `DeltaTable.delete`). */
   | { op: 'delete'; target: string; filter: Filter }
   /**
-   * Add a column: `next` is the target's table with the new column last. Armillaria writes it as the
-   * next version (`write(..., overwrite)`); Delta overwrites with schema evolution (`schema_mode`).
+   * Add a column: `next` is the target's table with the new column last. Armillaria adds the column
+   * in place (`tx.addColumns`); Delta overwrites with schema evolution (`schema_mode`).
    */
   | { op: 'add-column'; target: string; next: SourceTable }
   | { op: 'branch'; target: string; name: string }

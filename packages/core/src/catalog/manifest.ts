@@ -74,8 +74,9 @@ export function manifestSchema(m: Pick<Manifest, 'schema'>): Schema {
   return schemaFromIpc(Buffer.from(m.schema, 'base64'));
 }
 
+/** Bytes of the version's data: chunks, their deletion vectors (4 bytes a row) and their patches. */
 export function manifestBytes(m: Manifest): number {
-  return m.chunks.reduce((n, c) => n + c.bytes, 0);
+  return m.chunks.reduce((n, c) => n + c.bytes + (c.deleted?.rows ?? 0) * 4 + (c.patches ?? []).reduce((k, p) => k + p.bytes, 0), 0);
 }
 
 /** Stores the manifest and the pages of its chunk tree; returns the manifest's id. */
