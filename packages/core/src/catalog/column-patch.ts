@@ -8,7 +8,8 @@
  *
  * Patch objects are encoded by the table's phase like any chunk, so every phase writes the same ids.
  * A chunk whose patches grow past `MAX_PATCHES` or cover half its rows is rewritten instead (see
- * `Transaction.update`), which bounds the work a read spends on overlays.
+ * update.ts), which bounds the work a read spends on overlays. Whole-column patches add columns
+ * (add-columns.ts).
  */
 import { Data, RecordBatch, Struct, Type, makeData, makeVector, vectorFromArray, type DataType, type Schema } from 'apache-arrow';
 
@@ -124,7 +125,8 @@ export function takeRows(data: Data, rows: readonly number[]): Data {
     valid?.forEach((on, k) => setBit(nullBitmap!, k, on));
     return makeData({ type, length: rows.length, nullCount: valid ? valid.filter((on) => !on).length : 0, nullBitmap, data: out } as never);
   }
-  return concatData(rows.map((r) => data.slice(r, 1))) ?? vectorFromArray(rows.map((r) => makeVector(data).get(r)), type).data[0]!;
+  const vector = makeVector(data);
+  return concatData(rows.map((r) => data.slice(r, 1))) ?? vectorFromArray(rows.map((r) => vector.get(r)), type).data[0]!;
 }
 
 /** `base` with, for each layer in order, `values[k]` at row `at[k]` for every k. */
