@@ -78,32 +78,42 @@ export async function* scanManifest(
  */
 export async function readChunkContents(runtime: PhaseRuntime, refs: readonly ChunkRef[], schema: Schema, options: ReadChunksOptions): Promise<RecordBatch[]> {
   const { columns, verify } = options;
-  const decoded = await readGrouped(runtime, refs, (r) => columns?.filter((c) => !addedColumns(r).has(c)), verify);
+  const names = schema.fields.map((f) => f.name);
+  // A chunk's file lacks the columns added after it was written: chunks are grouped by file schema.
+  const decoded = await readGrouped(runtime, refs, verify, (r) => {
+    const inFile = (columns ?? names).filter((c) => !addedColumns(r).has(c));
+    return { columns: columns && inFile, key: inFile };
+  });
   const wanted = refs.map((r) => patchesFor(r, columns));
   const patches = wanted.flat();
-  const values = await readGrouped(runtime, patches.map(patchAsChunk), (_, i) => columns && patchColumns(patches[i]!, columns), verify);
+  // Patches always decode exactly what is read of them (they are small, and differ in schema).
+  const values = await readGrouped(runtime, patches.map(patchAsChunk), verify, (_, i) => {
+    const of = patchColumns(patches[i]!, columns ?? patches[i]!.columns);
+    return { columns: of, key: of };
+  });
   let next = 0;
   return decoded.map((batch, c) => applyPatches(batch, wanted[c]!.map(() => values[next++]!), schema));
 }
 
 /**
- * `runtime.readChunks` of each ref with its own column list, one call per distinct list (usually one),
- * results in input order. A ref with no column to decode gets an empty batch of its rows.
+ * `runtime.readChunks` of each ref with the columns its plan gives (undefined: all), one call per
+ * distinct plan key (the columns the decoded batches will have; usually one), results in input order.
+ * A ref with no column to decode gets an empty batch of its rows.
  */
 async function readGrouped(
   runtime: PhaseRuntime,
   refs: readonly ChunkRef[],
-  columnsOf: (ref: ChunkRef, i: number) => string[] | undefined,
   verify: boolean | undefined,
+  plan: (ref: ChunkRef, i: number) => { columns: string[] | undefined; key: string[] },
 ): Promise<RecordBatch[]> {
   const out: RecordBatch[] = new Array(refs.length);
   const groups = new Map<string, { columns: string[] | undefined; at: number[] }>();
   refs.forEach((ref, i) => {
-    const columns = columnsOf(ref, i);
-    if (columns?.length === 0) out[i] = new RecordBatch(new Schema([]), makeData({ type: new Struct([]), length: ref.rows, children: [] }));
+    const { columns, key } = plan(ref, i);
+    if (key.length === 0) out[i] = new RecordBatch(new Schema([]), makeData({ type: new Struct([]), length: ref.rows, children: [] }));
     else {
-      const key = JSON.stringify(columns ?? null);
-      (groups.get(key) ?? groups.set(key, { columns, at: [] }).get(key)!).at.push(i);
+      const k = JSON.stringify(key);
+      (groups.get(k) ?? groups.set(k, { columns, at: [] }).get(k)!).at.push(i);
     }
   });
   for (const { columns, at } of groups.values()) {

@@ -5,7 +5,7 @@
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 
-import { Table } from 'apache-arrow';
+import { Table, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
 import { ChunkNotFoundError, CorruptChunkError, nativeStatus, PHASES, type PhaseName } from '../../src/index.js';
@@ -111,6 +111,22 @@ export function phaseConformance(name: PhaseName): void {
         const both = rowsOf(t).map((row, r) => ({ ...row, ...Object.fromEntries(Object.entries(rowsOf(extra)[r]!)) }));
         expect(rowsOf(await store.read('all'))).toEqual(both);
         expect(rowsOf(await store.read('all', { columns: ['new_s', 's'] }))).toEqual(both.map((r) => ({ new_s: r.new_s, s: r.s })));
+      }, open);
+    });
+
+    it('reads chunks of different file schemas and patches of different kinds in one table', async () => {
+      await withTempStore(async (store) => {
+        const t = narrowTable(3000);
+        await store.write('n', t, { chunkRows: 1000, keys: ['id'] });
+        await store.transaction((tx) => tx.addColumns('n', new Table({ label: vectorFromArray(Array.from({ length: 3000 }, (_, i) => `r${i}`)) })));
+        await store.transaction((tx) => tx.update('n', new Table({ id: vectorFromArray(BigInt64Array.from([5n, 1500n])), value: vectorFromArray(Float64Array.from([-1, -2])) })));
+        const tail = new Table({ id: vectorFromArray(BigInt64Array.from([3000n])), value: vectorFromArray(Float64Array.from([9])), label: vectorFromArray(['tail']) });
+        await store.write('n', tail, { mode: 'append' });
+        const read = await store.read('n');
+        expect(read.numRows).toBe(3001);
+        expect([5, 1500, 3000].map((r) => [read.getChild('value')!.get(r), read.getChild('label')!.get(r)])).toEqual([[-1, 'r5'], [-2, 'r1500'], [9, 'tail']]);
+        const some = await store.read('n', { columns: ['label', 'value'], filter: { column: 'value', op: '<', value: 0 } });
+        expect(rowsOf(some)).toEqual([{ label: 'r5', value: -1 }, { label: 'r1500', value: -2 }]);
       }, open);
     });
 
