@@ -14,7 +14,7 @@
 import { Data, RecordBatch, Struct, Type, makeData, makeVector, vectorFromArray, type DataType, type Schema } from 'apache-arrow';
 
 import { ErrorCode, WrappedError } from '../errors.js';
-import { concatData } from '../table/concat.js';
+import { concatData, isFixedWidth } from '../table/concat.js';
 import type { ChunkRef } from './manifest.js';
 
 /** The patch column holding the chunk row each patch row replaces. */
@@ -94,28 +94,10 @@ type Layer = { values: Data; at: Uint32Array };
 /** A typed array of any element type (bigint for 64-bit integers), indexed loosely. */
 type Elements = { [i: number]: unknown; slice(start: number, end: number): Elements };
 
-/** Types whose values are one typed array, `stride` elements per row, pre-sliced to the data's offset. */
-function fixedWidth(type: DataType): boolean {
-  switch (type.typeId) {
-    case Type.Int:
-    case Type.Float:
-    case Type.Date:
-    case Type.Time:
-    case Type.Timestamp:
-    case Type.Duration:
-    case Type.Decimal:
-    case Type.Interval:
-    case Type.FixedSizeBinary:
-      return true;
-    default:
-      return false;
-  }
-}
-
 /** Rows `rows` of `data`, in that order, with their exact bits (no round trip through JS values). */
 export function takeRows(data: Data, rows: readonly number[]): Data {
   const type = data.type as DataType;
-  if (fixedWidth(type)) {
+  if (isFixedWidth(type)) {
     const stride = data.stride;
     const src = data.values as Elements;
     const out = new (src.constructor as new (n: number) => Elements)(rows.length * stride);
@@ -132,7 +114,7 @@ export function takeRows(data: Data, rows: readonly number[]): Data {
 /** `base` with, for each layer in order, `values[k]` at row `at[k]` for every k. */
 function overlay(base: Data, layers: readonly Layer[]): Data {
   const type = base.type as DataType;
-  if (fixedWidth(type)) {
+  if (isFixedWidth(type)) {
     const stride = base.stride;
     // Typed arrays of any element type (bigint for 64-bit integers): copied, then written in place.
     const out = (base.values as Elements).slice(0, base.length * stride);

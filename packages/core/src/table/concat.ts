@@ -28,18 +28,9 @@ export function combineBatches(table: Table): RecordBatch | undefined {
   return new RecordBatch(table.schema, makeData({ type: new Struct(table.schema.fields), length, children }));
 }
 
-/** One Data holding every part in order, or undefined for a type this cannot concatenate. */
-export function concatData(parts: Data[]): Data | undefined {
-  const type = parts[0]!.type as DataType;
-  const length = parts.reduce((n, p) => n + p.length, 0);
-  const nullCount = parts.reduce((n, p) => n + p.nullCount, 0);
-  const nullBitmap = nullCount > 0 ? concatBits(parts, (p) => (p.nullCount > 0 ? p.nullBitmap : undefined)) : undefined;
-  const base = { type, length, nullCount, nullBitmap } as Record<string, unknown>;
+/** Types whose values are one typed array, `stride` elements per row, pre-sliced to the data's offset. */
+export function isFixedWidth(type: DataType): boolean {
   switch (type.typeId) {
-    case Type.Null:
-      return makeData({ type, length } as never);
-    case Type.Bool:
-      return makeData({ ...base, data: concatBits(parts, (p) => p.values as Uint8Array) } as never);
     case Type.Int:
     case Type.Float:
     case Type.Date:
@@ -49,7 +40,27 @@ export function concatData(parts: Data[]): Data | undefined {
     case Type.Decimal:
     case Type.Interval:
     case Type.FixedSizeBinary:
-      return makeData({ ...base, data: concatTyped(parts.map((p) => (p.values as Uint8Array).subarray(0, p.stride * p.length))) } as never);
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** One Data holding every part in order, or undefined for a type this cannot concatenate. */
+export function concatData(parts: Data[]): Data | undefined {
+  const type = parts[0]!.type as DataType;
+  const length = parts.reduce((n, p) => n + p.length, 0);
+  const nullCount = parts.reduce((n, p) => n + p.nullCount, 0);
+  const nullBitmap = nullCount > 0 ? concatBits(parts, (p) => (p.nullCount > 0 ? p.nullBitmap : undefined)) : undefined;
+  const base = { type, length, nullCount, nullBitmap } as Record<string, unknown>;
+  if (isFixedWidth(type)) {
+    return makeData({ ...base, data: concatTyped(parts.map((p) => (p.values as Uint8Array).subarray(0, p.stride * p.length))) } as never);
+  }
+  switch (type.typeId) {
+    case Type.Null:
+      return makeData({ type, length } as never);
+    case Type.Bool:
+      return makeData({ ...base, data: concatBits(parts, (p) => p.values as Uint8Array) } as never);
     case Type.Utf8:
     case Type.Binary:
     case Type.LargeUtf8:
