@@ -205,6 +205,20 @@ describe('transactions', () => {
     });
   });
 
+  it('stores a contiguous delete as one run and a scattered one as positions', async () => {
+    await withTempStore(async (store) => {
+      const t = narrowTable(1000);
+      await store.write('n', t, { chunkRows: 500 });
+      await store.transaction((tx) => tx.delete('n', { and: [{ column: 'id', op: '>=', value: 100n }, { column: 'id', op: '<', value: 300n }] }));
+      await store.transaction((tx) => tx.delete('n', { or: [{ column: 'id', op: '=', value: 600n }, { column: 'id', op: '=', value: 900n }] }));
+      const [a, b] = (await manifestOf(store, 'n')).chunks;
+      expect([a!.deleted, (await store.chunks.get(a!.deleted!.id)).byteLength]).toEqual([{ id: a!.deleted!.id, rows: 200, runs: 1 }, 8]);
+      expect(b!.deleted).toEqual({ id: b!.deleted!.id, rows: 2 }); // two positions: 8 bytes, as two runs would be 16
+      const ids = [...(await store.read('n')).getChild('id')!].map(Number);
+      expect(ids).toEqual([...Array(1000).keys()].filter((i) => (i < 100 || i >= 300) && i !== 600 && i !== 900));
+    });
+  });
+
   it('deletes again through a deletion vector, rewrites a chunk that loses half its rows, and keeps it all through gc', async () => {
     await withTempStore(async (store) => {
       const t = narrowTable(1000);

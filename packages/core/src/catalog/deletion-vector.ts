@@ -2,8 +2,10 @@
  * Deletion vectors: rows deleted from a chunk without rewriting it. A delete that leaves most of a
  * chunk stores the positions of its deleted rows (sorted, uint32 little-endian, in the object store
  * like any object) and points the chunk's manifest entry at them; readers drop those rows. So deleting
- * 4% of rows scattered over a table stores about 4 bytes per deleted row, not the table again. A
- * chunk that loses half its rows or more is rewritten instead, which bounds the rows read for nothing.
+ * 4% of rows scattered over a table stores about 4 bytes per deleted row, not the table again. When
+ * the deleted rows form few runs (a contiguous range), the vector holds (start, end) uint32 pairs
+ * instead: 8 bytes a run, whatever its length. A chunk that loses half its rows or more is rewritten
+ * instead, which bounds the rows read for nothing.
  */
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import { ErrorCode, WrappedError } from '../errors.js';
@@ -12,12 +14,35 @@ import type { ChunkRef } from './manifest.js';
 /** Rows of the chunk that are not deleted. */
 export const liveRows = (c: ChunkRef): number => c.rows - (c.deleted?.rows ?? 0);
 
-/** Stores the sorted row positions `deleted` of a chunk; returns the manifest entry's `deleted`. */
-export async function putDeletionVector(store: ChunkStore, deleted: Uint32Array): Promise<{ id: string; rows: number }> {
-  const bytes = new Uint8Array(deleted.length * 4);
+/** A chunk's deletion vector in its manifest entry: `runs` when stored as (start, end) pairs. */
+export interface DeletionVectorRef {
+  id: string;
+  rows: number;
+  runs?: number;
+}
+
+/** Bytes of the chunk's deletion vector object (0 without one). */
+export function deletionVectorBytes(c: ChunkRef): number {
+  return !c.deleted ? 0 : c.deleted.runs !== undefined ? c.deleted.runs * 8 : c.deleted.rows * 4;
+}
+
+/**
+ * Stores the sorted row positions `deleted` of a chunk, as positions or as runs (whichever is
+ * smaller); returns the manifest entry's `deleted`.
+ */
+export async function putDeletionVector(store: ChunkStore, deleted: Uint32Array): Promise<DeletionVectorRef> {
+  const runs: number[] = [];
+  deleted.forEach((row, i) => {
+    if (i > 0 && row === deleted[i - 1]! + 1) runs[runs.length - 1]! += 1;
+    else runs.push(row, row + 1);
+  });
+  const asRuns = runs.length * 4 < deleted.length * 4;
+  const words = asRuns ? runs : deleted;
+  const bytes = new Uint8Array(words.length * 4);
   const view = new DataView(bytes.buffer);
-  deleted.forEach((row, i) => view.setUint32(i * 4, row, true));
-  return { id: (await store.put(bytes)).id, rows: deleted.length };
+  words.forEach((w, i) => view.setUint32(i * 4, w, true));
+  const id = (await store.put(bytes)).id;
+  return asRuns ? { id, rows: deleted.length, runs: runs.length / 2 } : { id, rows: deleted.length };
 }
 
 /** `mask` with every deleted row cleared (in place), given the chunk's live mask. */
@@ -30,11 +55,13 @@ export function keepLive(mask: Uint8Array, live: Uint8Array | undefined): Uint8A
 export async function liveMask(store: ChunkStore, chunk: ChunkRef, verify = false): Promise<Uint8Array | undefined> {
   if (!chunk.deleted) return undefined;
   const bytes = await store.get(chunk.deleted.id, { verify });
-  if (bytes.byteLength !== chunk.deleted.rows * 4) {
-    throw new WrappedError(ErrorCode.CorruptChunk, `catalog: deletion vector ${chunk.deleted.id} holds ${bytes.byteLength} bytes, expected ${chunk.deleted.rows * 4}`);
+  if (bytes.byteLength !== deletionVectorBytes(chunk)) {
+    throw new WrappedError(ErrorCode.CorruptChunk, `catalog: deletion vector ${chunk.deleted.id} holds ${bytes.byteLength} bytes, expected ${deletionVectorBytes(chunk)}`);
   }
   const mask = new Uint8Array(chunk.rows).fill(1);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let i = 0; i < chunk.deleted.rows; i++) mask[view.getUint32(i * 4, true)] = 0;
+  const word = (i: number) => view.getUint32(i * 4, true);
+  if (chunk.deleted.runs === undefined) for (let i = 0; i < chunk.deleted.rows; i++) mask[word(i)] = 0;
+  else for (let r = 0; r < chunk.deleted.runs; r++) mask.fill(0, word(2 * r), word(2 * r + 1));
   return mask;
 }

@@ -14,7 +14,7 @@ import { canonicalSchema } from '../table/schema.js';
 import type { Codec } from '../table/parquet-codec.js';
 import type { ChunkStats } from '../table/stats.js';
 import type { PatchRef } from './column-patch.js';
-import { liveRows } from './deletion-vector.js';
+import { deletionVectorBytes, liveRows, type DeletionVectorRef } from './deletion-vector.js';
 import { diffTrees, loadTree, putTree, type TreeNode } from './manifest-tree.js';
 import { getJson, putJson } from './objects.js';
 
@@ -29,7 +29,7 @@ export interface ChunkRef {
   /** Statistics of the stored rows (deleted ones included: still valid bounds). */
   stats: ChunkStats;
   /** Rows deleted since the chunk was written: a deletion vector (deletion-vector.ts). */
-  deleted?: { id: string; rows: number };
+  deleted?: DeletionVectorRef;
   /** Rows updated since the chunk was written, oldest first (column-patch.ts). Stats include them. */
   patches?: PatchRef[];
 }
@@ -74,9 +74,9 @@ export function manifestSchema(m: Pick<Manifest, 'schema'>): Schema {
   return schemaFromIpc(Buffer.from(m.schema, 'base64'));
 }
 
-/** Bytes of the version's data: chunks, their deletion vectors (4 bytes a row) and their patches. */
+/** Bytes of the version's data: chunks, their deletion vectors and their patches. */
 export function manifestBytes(m: Manifest): number {
-  return m.chunks.reduce((n, c) => n + c.bytes + (c.deleted?.rows ?? 0) * 4 + (c.patches ?? []).reduce((k, p) => k + p.bytes, 0), 0);
+  return m.chunks.reduce((n, c) => n + c.bytes + deletionVectorBytes(c) + (c.patches ?? []).reduce((k, p) => k + p.bytes, 0), 0);
 }
 
 /** Stores the manifest and the pages of its chunk tree; returns the manifest's id. */
