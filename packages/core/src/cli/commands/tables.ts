@@ -1,4 +1,4 @@
-/** Table commands: import, export, tables, show, log. */
+/** Table commands: import, update, add-columns, export, tables, show, log. */
 import { Option } from 'commander';
 
 import { openTableFile } from '../../io/read-file.js';
@@ -61,6 +61,39 @@ export function registerTableCommands({ program, open }: CliContext): void {
       } finally {
         bar.stop();
       }
+    });
+
+  program
+    .command('update')
+    .description('update rows of TABLE by key from a .parquet, .csv or .arrow file (stored as column patches)')
+    .argument('<table>', 'table name')
+    .argument('<file>', 'rows holding the key columns and the new values of other columns')
+    .option('--on <columns>', 'key columns that identify a row (comma-separated; default: the table\'s keys)')
+    .option('-m, --message <text>', 'commit message')
+    .option('--branch <name>', 'branch to commit to', DEFAULT_BRANCH)
+    .option('--json', 'print the result as JSON')
+    .action(async (table: string, file: string, o: { on?: string; message?: string; branch: string; json?: boolean }) => {
+      const store = await open();
+      const rows = await openTableFile(file);
+      const on = o.on?.split(',').map((k) => k.trim());
+      const r = await store.transaction((tx) => tx.update(table, rows, on ? { on } : {}), { branch: o.branch, message: o.message ?? `update ${table} from ${file}` });
+      printChange(`${table}: ${r.value} rows updated`, { table, updatedRows: r.value, version: r.versions[table], commit: r.commit }, o.json);
+    });
+
+  program
+    .command('add-columns')
+    .description('add the columns of a .parquet, .csv or .arrow file to TABLE (one value per row, in table order); no chunk is rewritten')
+    .argument('<table>', 'table name')
+    .argument('<file>', 'the new columns')
+    .option('-m, --message <text>', 'commit message')
+    .option('--branch <name>', 'branch to commit to', DEFAULT_BRANCH)
+    .option('--json', 'print the result as JSON')
+    .action(async (table: string, file: string, o: { message?: string; branch: string; json?: boolean }) => {
+      const store = await open();
+      const columns = await openTableFile(file);
+      const r = await store.transaction((tx) => tx.addColumns(table, columns), { branch: o.branch, message: o.message ?? `add columns to ${table} from ${file}` });
+      const added = columns.schema.fields.map((f) => f.name);
+      printChange(`${table}: added ${added.join(', ')}`, { table, addedColumns: added, version: r.versions[table], commit: r.commit }, o.json);
     });
 
   withAtFlags(
@@ -127,4 +160,10 @@ export function registerTableCommands({ program, open }: CliContext): void {
       );
       printTable(['  COLUMN', 'TYPE', 'NULLABLE'], t.schema.fields.map((f) => [`  ${f.name}`, String(f.type), f.nullable ? 'yes' : 'no']));
     });
+}
+
+/** A committed change as one line (`what`, then the new version and commit) or as JSON. */
+function printChange(what: string, r: { version?: number; commit?: string } & Record<string, unknown>, json?: boolean): void {
+  if (json) return printJson(r);
+  process.stdout.write(`${what}${r.version !== undefined ? `, version ${r.version}, commit ${r.commit!.slice(0, 12)}` : ' (nothing committed)'}\n`);
 }
