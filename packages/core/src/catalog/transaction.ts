@@ -26,7 +26,7 @@
  * CAS leaves the old head and some unreferenced objects (collected by `gc` after its grace period).
  * A conflict is a typed, retryable error; `withRetry` re-runs the whole transaction from a new head.
  */
-import type { Schema } from 'apache-arrow';
+import { RecordBatch, Table, type Schema } from 'apache-arrow';
 
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import { CommitConflictError, InvalidArgumentError, SchemaMismatchError, TableNotFoundError } from '../errors.js';
@@ -44,6 +44,7 @@ import { chunkKey } from './manifest-tree.js';
 import type { CommitReader } from './history.js';
 import { getManifest, makeManifest, manifestSchema, putManifest, type ChunkRef, type Manifest } from './manifest.js';
 import { validateName } from './names.js';
+import { canReuse, reuseUnchanged } from './overwrite.js';
 import { updateRows, type UpdateOptions } from './update.js';
 import type { RefStore } from './refs.js';
 
@@ -127,8 +128,13 @@ export class Transaction {
       chunkRows: checkChunkRows(options.chunkRows ?? this.ctx.chunkRows),
       keys: options.keys ?? current?.keys,
     };
-    const { chunks, rows } = await writeChunks(this.ctx.runtime, source, settings, options.onProgress);
-    const refs = chunks.map(({ written: _w, ...ref }) => ref);
+    // An overwrite of an in-memory table with the same schema and settings keeps the rows it shares
+    // with the current version at both ends (overwrite.ts); only the rows between are written.
+    const table = data instanceof Table ? data : data instanceof RecordBatch ? new Table(data) : undefined;
+    const reuse = mode === 'overwrite' && current && table && canReuse(current, table.schema, settings) ? await reuseUnchanged(this.ctx, current, table) : undefined;
+    const { chunks, rows: written } = await writeChunks(this.ctx.runtime, reuse ? toSource(table!.slice(reuse.from, reuse.to)) : source, settings, options.onProgress);
+    const rows = reuse ? table!.numRows : written;
+    const refs = [...(reuse?.head ?? []), ...chunks.map(({ written: _w, ...ref }) => ref), ...(reuse?.tail ?? [])];
     const prev = this.staged.get(name);
     if (mode === 'append' && current) {
       this.stage(name, makeManifest(current.schema, [...current.chunks, ...refs], { ...settings, codec: current.codec, chunkRows: current.chunkRows }), {

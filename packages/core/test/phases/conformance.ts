@@ -130,6 +130,21 @@ export function phaseConformance(name: PhaseName): void {
       }, open);
     });
 
+    it('keeps the unchanged ends of an overwritten table, with the same manifest as sequential', async () => {
+      const t = narrowTable(10_000);
+      const grown = new Table([...t.slice(0, 4500).batches, ...narrowTable(300, 3).batches, ...t.slice(4500).batches]);
+      const overwrite = async (store: import('../../src/index.js').Store) => {
+        await store.write('n', t, { chunkRows: 1000 });
+        expect(await store.write('n', grown, { chunkRows: 1000 })).toMatchObject({ rows: 10_300, newChunks: 1 });
+        return (await store.describe('n')).manifest;
+      };
+      const reference = await withTempStore(overwrite, { phase: 'sequential' });
+      await withTempStore(async (store) => {
+        expect(await overwrite(store)).toBe(reference);
+        expect(await store.read('n')).toEqualTable(grown);
+      }, open);
+    });
+
     it('fails a read as a whole, naming the chunk, when one is missing', async () => {
       await withTempStore(async (store, dir) => {
         await store.write('n', narrowTable(3000), { chunkRows: 1000 });

@@ -1,0 +1,134 @@
+/**
+ * An overwrite keeps what did not change. The rows a new table shares with the current version at
+ * its start and at its end (the common prefix and suffix, compared exactly on decoded rows, chunk by
+ * chunk from each end until the first difference) keep their chunks; only the rows between are
+ * encoded and stored. A chunk that the prefix or suffix ends inside is kept with a deletion vector
+ * hiding its other rows (a single run: 8 bytes), as long as an eighth of its rows stay visible (so a
+ * read decodes at most 8 rows per row it returns from such a chunk); otherwise those rows are written
+ * again. So inserting, deleting or changing rows in one region of a table stores about that region
+ * wherever chunk boundaries fall: 3% of rows inserted mid-table stores about 3%, not every chunk after
+ * them. An unrelated table costs the decode of one chunk per end. Edits spread over many regions
+ * still rewrite everything between the first and the last (content-defined chunking is the general
+ * answer; see the core README).
+ */
+import { RecordBatch, Table, type Schema } from 'apache-arrow';
+
+import type { ChunkStore } from '../chunk-store/chunk-store.js';
+import type { PhaseRuntime } from '../phases/types.js';
+import { combineBatches } from '../table/concat.js';
+import type { Codec } from '../table/parquet-codec.js';
+import { matchingRows } from '../table/row-match.js';
+import { maskedSlices, readChunkContents } from '../table/table-reader.js';
+import { CHUNKS_PER_CALL } from '../table/table-writer.js';
+import { liveMask, liveRows, putDeletionVector } from './deletion-vector.js';
+import { makeManifest, manifestSchema, type ChunkRef, type Manifest } from './manifest.js';
+
+/** A chunk the prefix or suffix ends inside is kept only if this share of its rows stays visible. */
+export const MIN_KEPT_SHARE = 1 / 8;
+
+export interface Reuse {
+  /** Chunk entries for the new table's first rows, then for its last rows. */
+  head: ChunkRef[];
+  tail: ChunkRef[];
+  /** Rows [from, to) of the new table that no chunk holds yet. */
+  from: number;
+  to: number;
+}
+
+type Ctx = { runtime: PhaseRuntime; chunks: ChunkStore };
+
+/** Whether a table of `schema` written with `settings` could share chunks with `current`. */
+export function canReuse(current: Manifest, schema: Schema, settings: { codec: Codec; chunkRows: number }): boolean {
+  return current.codec === settings.codec && current.chunkRows === settings.chunkRows && makeManifest(schema, [], settings).schema === current.schema;
+}
+
+/** What of `current` the table `next` (same schema and settings) can keep. */
+export async function reuseUnchanged(ctx: Ctx, current: Manifest, next: Table): Promise<Reuse> {
+  const limit = Math.min(current.rows, next.numRows);
+  const head: ChunkRef[] = [];
+  let prefix = 0;
+  for await (const { ref, rows, live } of visibleChunks(ctx, current, false)) {
+    const want = Math.min(rows?.numRows ?? 0, limit - prefix);
+    const theirs = want > 0 ? rowsOf(next, prefix, want) : undefined;
+    const same = rows && theirs ? matchingRows(rows, theirs, false) : 0;
+    if (rows && same === rows.numRows) {
+      head.push(ref);
+      prefix += same;
+      if (prefix < limit) continue;
+      break;
+    }
+    const part = same > 0 ? await keepVisible(ctx.chunks, ref, live, 0, same) : undefined;
+    if (part) {
+      head.push(part);
+      prefix += same;
+    }
+    break;
+  }
+  const tail: ChunkRef[] = [];
+  let suffix = 0;
+  if (prefix < limit) {
+    for await (const { ref, rows, live } of visibleChunks(ctx, current, true)) {
+      const want = Math.min(rows?.numRows ?? 0, limit - prefix - suffix);
+      const theirs = want > 0 ? rowsOf(next, next.numRows - suffix - want, want) : undefined;
+      const same = rows && theirs ? matchingRows(rows, theirs, true) : 0;
+      if (rows && same === rows.numRows) {
+        tail.unshift(ref);
+        suffix += same;
+        if (prefix + suffix < limit) continue;
+        break;
+      }
+      const part = same > 0 ? await keepVisible(ctx.chunks, ref, live, rows!.numRows - same, same) : undefined;
+      if (part) {
+        tail.unshift(part);
+        suffix += same;
+      }
+      break;
+    }
+  }
+  return { head, tail, from: prefix, to: next.numRows - suffix };
+}
+
+/**
+ * The current version's chunks with their visible rows as one batch (`rows` undefined when they
+ * cannot be made one), from the start or the end. Groups grow 1, 2, 4, 8: an unrelated table costs
+ * one chunk's decode per end.
+ */
+async function* visibleChunks(ctx: Ctx, current: Manifest, fromEnd: boolean): AsyncIterable<{ ref: ChunkRef; rows?: RecordBatch; live?: Uint8Array }> {
+  const schema = manifestSchema(current);
+  const order = fromEnd ? [...current.chunks].reverse() : current.chunks;
+  for (let i = 0, size = 1; i < order.length; i += size, size = Math.min(size * 2, CHUNKS_PER_CALL)) {
+    const group = order.slice(i, i + size);
+    const batches = await readChunkContents(ctx.runtime, group, schema, {});
+    for (let c = 0; c < group.length; c++) {
+      const ref = group[c]!;
+      const live = await liveMask(ctx.chunks, ref);
+      const rows = live ? combineBatches(new Table(schema, maskedSlices(batches[c]!, live))) : batches[c]!;
+      yield { ref, ...(rows && rows.numRows === liveRows(ref) ? { rows } : {}), ...(live ? { live } : {}) };
+    }
+  }
+}
+
+/** Rows [start, start + count) of `table` as one batch, or undefined when they cannot be made one. */
+function rowsOf(table: Table, start: number, count: number): RecordBatch | undefined {
+  const slice = table.slice(start, start + count);
+  return slice.batches.length === 1 ? slice.batches[0] : combineBatches(slice);
+}
+
+/**
+ * `ref` showing only its visible rows [first, first + count) (counted among visible rows), or
+ * undefined when that leaves less than `MIN_KEPT_SHARE` of its rows visible.
+ */
+async function keepVisible(store: ChunkStore, ref: ChunkRef, live: Uint8Array | undefined, first: number, count: number): Promise<ChunkRef | undefined> {
+  if (count < ref.rows * MIN_KEPT_SHARE) return undefined;
+  const hidden: number[] = [];
+  let visible = 0; // visible rows before row r
+  for (let r = 0; r < ref.rows; r++) {
+    if (live && live[r] === 0) {
+      hidden.push(r);
+      continue;
+    }
+    if (visible < first || visible >= first + count) hidden.push(r);
+    visible++;
+  }
+  return hidden.length === 0 ? ref : { ...ref, deleted: await putDeletionVector(store, Uint32Array.from(hidden)) };
+}

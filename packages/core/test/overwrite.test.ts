@@ -1,0 +1,67 @@
+import { Table } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+
+import { allTypesTable, narrowTable, rowsOf } from './fixtures.js';
+import { manifestOf, withTempStore } from './helpers.js';
+
+/** `t` with `rows` spliced in at `at` after removing `remove` rows there. */
+function splice(t: Table, at: number, remove: number, rows?: Table): Table {
+  return new Table([...t.slice(0, at).batches, ...(rows?.batches ?? []), ...t.slice(at + remove).batches]);
+}
+
+const chunkBytes = (m: { chunks: { id: string; bytes: number }[] }) => new Map(m.chunks.map((c) => [c.id, c.bytes]));
+
+describe('overwrite keeps what did not change', () => {
+  it('stores about the inserted rows when 3% are inserted mid-table', async () => {
+    await withTempStore(async (store) => {
+      const t = narrowTable(200_000);
+      await store.write('n', t, { chunkRows: 50_000 });
+      const before = await manifestOf(store, 'n');
+      const inserted = narrowTable(6000, 7);
+      const grown = splice(t, 90_000, 0, inserted);
+      const r = await store.write('n', grown, { chunkRows: 50_000 });
+      const after = await manifestOf(store, 'n');
+      const old = chunkBytes(before);
+      const fresh = after.chunks.filter((c) => !old.has(c.id)).reduce((n, c) => n + c.bytes, 0);
+      const total = before.chunks.reduce((n, c) => n + c.bytes, 0);
+      expect(fresh / total).toBeLessThan(0.06);
+      expect(r).toMatchObject({ rows: 206_000, newBytes: fresh });
+      expect(after.chunks.filter((c) => c.deleted).map((c) => c.deleted!.runs)).toEqual([1, 1]); // chunk 1 kept twice, split
+      expect(await store.read('n')).toEqualTable(grown);
+      expect(await store.read('n', { version: 1 })).toEqualTable(t);
+    });
+  });
+
+  it('reads back exactly after edits anywhere, of every type', async () => {
+    await withTempStore(async (store) => {
+      const base = allTypesTable(); // 7 rows, nulls at 2 and 5, NaN at 3
+      const t = new Table([...base.batches, ...base.batches, ...base.batches]); // 21 rows
+      const edits: [string, Table][] = [
+        ['insert mid', splice(t, 10, 0, base.slice(0, 2))],
+        ['delete mid', splice(t, 4, 6)],
+        ['replace mid', splice(t, 8, 3, base.slice(4, 7))],
+        ['grow at end', new Table([...t.batches, ...base.slice(0, 3).batches])],
+        ['shrink at start', t.slice(5)],
+        ['identical', t],
+        ['unrelated', base.slice(1, 4)],
+      ];
+      for (const [what, next] of edits) {
+        await store.write('all', t, { chunkRows: 4 });
+        await store.write('all', next, { chunkRows: 4 });
+        expect({ what, rows: rowsOf(await store.read('all')) }).toEqual({ what, rows: rowsOf(next) });
+      }
+    });
+  });
+
+  it('adds no chunk for identical data, and rewrites when the codec changes', async () => {
+    await withTempStore(async (store) => {
+      const t = narrowTable(10_000);
+      await store.write('n', t, { chunkRows: 1000 });
+      const first = await store.describe('n');
+      expect(await store.write('n', t, { chunkRows: 1000 })).toMatchObject({ newChunks: 0, newBytes: 0 });
+      expect((await store.describe('n')).manifest).toBe(first.manifest);
+      const z = await store.write('n', t, { chunkRows: 1000, codec: 'zstd' });
+      expect(z.newChunks).toBe(10);
+    });
+  });
+});
