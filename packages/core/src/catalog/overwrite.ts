@@ -17,23 +17,18 @@ import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import type { PhaseRuntime } from '../phases/types.js';
 import { combineBatches } from '../table/concat.js';
 import type { Codec } from '../table/parquet-codec.js';
-import { matchingRows } from '../table/row-match.js';
+import { differingRows, matchingRows } from '../table/row-match.js';
 import { maskedSlices, readChunkContents } from '../table/table-reader.js';
 import { CHUNKS_PER_CALL } from '../table/table-writer.js';
 import { liveMask, liveRows, putDeletionVector } from './deletion-vector.js';
 import { makeManifest, manifestSchema, type ChunkRef, type Manifest } from './manifest.js';
+import { changeChunk } from './update.js';
 
 /** A chunk the prefix or suffix ends inside is kept only if this share of its rows stays visible. */
 export const MIN_KEPT_SHARE = 1 / 8;
 
-export interface Reuse {
-  /** Chunk entries for the new table's first rows, then for its last rows. */
-  head: ChunkRef[];
-  tail: ChunkRef[];
-  /** Rows [from, to) of the new table that no chunk holds yet. */
-  from: number;
-  to: number;
-}
+/** The new version in order: chunk entries kept (possibly patched), and row ranges of the new table to write. */
+export type Segment = { keep: ChunkRef } | { write: [number, number] };
 
 type Ctx = { runtime: PhaseRuntime; chunks: ChunkStore };
 
@@ -42,8 +37,65 @@ export function canReuse(current: Manifest, schema: Schema, settings: { codec: C
   return current.codec === settings.codec && current.chunkRows === settings.chunkRows && makeManifest(schema, [], settings).schema === current.schema;
 }
 
-/** What of `current` the table `next` (same schema and settings) can keep. */
-export async function reuseUnchanged(ctx: Ctx, current: Manifest, next: Table): Promise<Reuse> {
+/**
+ * What of `current` the table `next` (same schema and settings) can keep. A table of the same row
+ * count is first compared row for row, chunk by chunk: a chunk with a few changed rows gains a
+ * column patch (update.ts), one with many is written again. Otherwise, or when the first chunk
+ * already differs mostly, the common prefix and suffix are kept.
+ */
+export async function reuseUnchanged(ctx: Ctx, current: Manifest, next: Table): Promise<Segment[]> {
+  const aligned = next.numRows === current.rows ? await alignedChanges(ctx, current, next) : undefined;
+  if (aligned) return aligned;
+  const { head, tail, from, to } = await commonEnds(ctx, current, next);
+  return [...head.map((keep) => ({ keep })), ...(to > from ? [{ write: [from, to] as [number, number] }] : []), ...tail.map((keep) => ({ keep }))];
+}
+
+/** Row-for-row changes of a table of the same row count; undefined when its first chunk is mostly new. */
+async function alignedChanges(ctx: Ctx, current: Manifest, next: Table): Promise<Segment[] | undefined> {
+  const schema = manifestSchema(current);
+  const table = { schema, settings: { codec: current.codec, chunkRows: current.chunkRows, ...(current.keys ? { keys: current.keys } : {}) } };
+  const out: Segment[] = [];
+  let start = 0;
+  for await (const { ref, all, rows, live } of visibleChunks(ctx, current, false)) {
+    const count = liveRows(ref);
+    const theirs = rows && rowsOf(next, start, count);
+    const diff = rows && theirs && differingRows(rows, theirs);
+    if (!diff || diff.rows.length * 2 > count) {
+      if (start === 0) return undefined; // an unrelated table: the common ends will say so cheaply
+      out.push({ write: [start, start + count] });
+    } else if (diff.rows.length === 0) {
+      out.push({ keep: ref });
+    } else {
+      const change = { ref, batch: all, live, source: new Table(theirs!), set: diff.columns, rows: fileRows(live, diff.rows), sources: diff.rows };
+      out.push(...(await changeChunk(ctx, table, change)).map((keep) => ({ keep })));
+    }
+    start += count;
+  }
+  // Adjacent row ranges become one, so they are cut into full chunks.
+  return out.reduce<Segment[]>((merged, s) => {
+    const last = merged[merged.length - 1];
+    if (last && 'write' in last && 'write' in s && last.write[1] === s.write[0]) last.write = [last.write[0], s.write[1]];
+    else merged.push(s);
+    return merged;
+  }, []);
+}
+
+/** Positions in the chunk's file of its visible rows `visible` (ascending). */
+function fileRows(live: Uint8Array | undefined, visible: number[]): number[] {
+  if (!live) return visible;
+  const out: number[] = [];
+  for (let r = 0, v = 0, k = 0; r < live.length && k < visible.length; r++) {
+    if (live[r] === 0) continue;
+    if (v++ === visible[k]) {
+      out.push(r);
+      k++;
+    }
+  }
+  return out;
+}
+
+/** The chunks of `current` that `next` shares at its start and at its end, and the rows between. */
+async function commonEnds(ctx: Ctx, current: Manifest, next: Table): Promise<{ head: ChunkRef[]; tail: ChunkRef[]; from: number; to: number }> {
   const limit = Math.min(current.rows, next.numRows);
   const head: ChunkRef[] = [];
   let prefix = 0;
@@ -93,7 +145,7 @@ export async function reuseUnchanged(ctx: Ctx, current: Manifest, next: Table): 
  * cannot be made one), from the start or the end. Groups grow 1, 2, 4, 8: an unrelated table costs
  * one chunk's decode per end.
  */
-async function* visibleChunks(ctx: Ctx, current: Manifest, fromEnd: boolean): AsyncIterable<{ ref: ChunkRef; rows?: RecordBatch; live?: Uint8Array }> {
+async function* visibleChunks(ctx: Ctx, current: Manifest, fromEnd: boolean): AsyncIterable<{ ref: ChunkRef; all: RecordBatch; rows?: RecordBatch; live?: Uint8Array }> {
   const schema = manifestSchema(current);
   const order = fromEnd ? [...current.chunks].reverse() : current.chunks;
   for (let i = 0, size = 1; i < order.length; i += size, size = Math.min(size * 2, CHUNKS_PER_CALL)) {
@@ -103,7 +155,7 @@ async function* visibleChunks(ctx: Ctx, current: Manifest, fromEnd: boolean): As
       const ref = group[c]!;
       const live = await liveMask(ctx.chunks, ref);
       const rows = live ? combineBatches(new Table(schema, maskedSlices(batches[c]!, live))) : batches[c]!;
-      yield { ref, ...(rows && rows.numRows === liveRows(ref) ? { rows } : {}), ...(live ? { live } : {}) };
+      yield { ref, all: batches[c]!, ...(rows && rows.numRows === liveRows(ref) ? { rows } : {}), ...(live ? { live } : {}) };
     }
   }
 }

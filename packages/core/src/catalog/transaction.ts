@@ -30,7 +30,7 @@ import { RecordBatch, Table, type Schema } from 'apache-arrow';
 
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import { CommitConflictError, InvalidArgumentError, SchemaMismatchError, TableNotFoundError } from '../errors.js';
-import type { PhaseRuntime } from '../phases/types.js';
+import type { PhaseRuntime, StoredChunk } from '../phases/types.js';
 import { filterMask, mayMatch, validateFilter, type Filter } from '../table/filter.js';
 import { parseCodec, type Codec } from '../table/parquet-codec.js';
 import { schemaDifferences } from '../table/schema.js';
@@ -131,10 +131,23 @@ export class Transaction {
     // An overwrite of an in-memory table with the same schema and settings keeps the rows it shares
     // with the current version at both ends (overwrite.ts); only the rows between are written.
     const table = data instanceof Table ? data : data instanceof RecordBatch ? new Table(data) : undefined;
-    const reuse = mode === 'overwrite' && current && table && canReuse(current, table.schema, settings) ? await reuseUnchanged(this.ctx, current, table) : undefined;
-    const { chunks, rows: written } = await writeChunks(this.ctx.runtime, reuse ? toSource(table!.slice(reuse.from, reuse.to)) : source, settings, options.onProgress);
-    const rows = reuse ? table!.numRows : written;
-    const refs = [...(reuse?.head ?? []), ...chunks.map(({ written: _w, ...ref }) => ref), ...(reuse?.tail ?? [])];
+    const segments = mode === 'overwrite' && current && table && canReuse(current, table.schema, settings) ? await reuseUnchanged(this.ctx, current, table) : undefined;
+    const refs: ChunkRef[] = [];
+    const chunks: StoredChunk[] = [];
+    let rows = 0;
+    for (const s of segments ?? [{ write: source }]) {
+      if ('keep' in s) {
+        refs.push(s.keep);
+        continue;
+      }
+      const part = Array.isArray(s.write) ? toSource(table!.slice(s.write[0], s.write[1])) : s.write;
+      const done = rows;
+      const written = await writeChunks(this.ctx.runtime, part, settings, options.onProgress && ((n) => options.onProgress!(done + n)));
+      chunks.push(...written.chunks);
+      refs.push(...written.chunks.map(({ written: _w, ...ref }) => ref));
+      rows += written.rows;
+    }
+    if (segments) rows = table!.numRows;
     const prev = this.staged.get(name);
     if (mode === 'append' && current) {
       this.stage(name, makeManifest(current.schema, [...current.chunks, ...refs], { ...settings, codec: current.codec, chunkRows: current.chunkRows }), {

@@ -15,7 +15,7 @@ import { InvalidArgumentError, SchemaMismatchError } from '../errors.js';
 import type { PhaseRuntime } from '../phases/types.js';
 import { schemaDifferences } from '../table/schema.js';
 import { concatData } from '../table/concat.js';
-import { chunkStats, type ChunkStats } from '../table/stats.js';
+import { chunkStats } from '../table/stats.js';
 import { maskedSlices, readChunkContents } from '../table/table-reader.js';
 import { CHUNKS_PER_CALL, writeChunks } from '../table/table-writer.js';
 import { applyPatches, MAX_PATCHES, PATCH_ROW, patchedRows, takeRows } from './column-patch.js';
@@ -46,43 +46,25 @@ export async function updateRows(
   for (let i = 0; i < current.chunks.length; i += CHUNKS_PER_CALL) {
     const group = current.chunks.slice(i, i + CHUNKS_PER_CALL);
     const batches = await readChunkContents(ctx.runtime, group, read, { columns: read.fields.map((f) => f.name) });
-    const patched: { at: number; ref: ChunkRef; patch: RecordBatch; stats: ChunkStats }[] = [];
-    for (let c = 0; c < group.length; c++) {
-      const ref = group[c]!;
-      const batch = batches[c]!;
-      const live = await liveMask(ctx.chunks, ref);
-      const keyAt = keyReader(on.map((k) => batch.getChild(k)!));
-      const rows: number[] = [];
-      const sources: number[] = [];
-      for (let r = 0, n = batch.numRows; r < n; r++) {
-        if (live && live[r] === 0) continue;
-        const source = index.get(keyAt(r));
-        if (source === undefined) continue;
-        rows.push(r);
-        sources.push(source);
-      }
-      if (rows.length === 0) {
-        out.push(ref);
-        continue;
-      }
-      updated += rows.length;
-      const patch = patchBatch(updates, set, rows, sources);
-      if ((ref.patches?.length ?? 0) >= MAX_PATCHES || (patchedRows(ref) + rows.length) * 2 > ref.rows) {
-        out.push(...(await rewrite(ctx, schema, ref, patch, live, settings)));
-        continue;
-      }
-      patched.push({ at: out.length, ref, patch, stats: chunkStats(new Table(applyPatches(batch, [patch])).select(set)) });
-      out.push(ref); // replaced below, once the patch is stored
-    }
-    // One phase call per patch (a call cuts its input into chunks of chunkRows rows), all at once so
-    // their writes and fsyncs overlap.
-    const stored = await Promise.all(
-      patched.map(async (p) => (await ctx.runtime.writeChunks([new Table(p.patch)], { ...settings, chunkRows: Math.max(settings.chunkRows, p.patch.numRows) }))[0]!),
+    const changed = await Promise.all(
+      group.map(async (ref, c) => {
+        const batch = batches[c]!;
+        const live = await liveMask(ctx.chunks, ref);
+        const keyAt = keyReader(on.map((k) => batch.getChild(k)!));
+        const rows: number[] = [];
+        const sources: number[] = [];
+        for (let r = 0, n = batch.numRows; r < n; r++) {
+          if (live && live[r] === 0) continue;
+          const source = index.get(keyAt(r));
+          if (source === undefined) continue;
+          rows.push(r);
+          sources.push(source);
+        }
+        updated += rows.length;
+        return rows.length === 0 ? [ref] : changeChunk(ctx, { schema, settings }, { ref, batch, live, source: updates, set, rows, sources });
+      }),
     );
-    patched.forEach(({ at, ref, patch, stats }, k) => {
-      const entry = { id: stored[k]!.id, rows: patch.numRows, bytes: stored[k]!.bytes, columns: set };
-      out[at] = { ...ref, stats: { ...ref.stats, ...stats }, patches: [...(ref.patches ?? []), entry] };
-    });
+    out.push(...changed.flat());
   }
   return { chunks: out, updated };
 }
@@ -170,6 +152,38 @@ function patchBatch(updates: Table, set: string[], rows: number[], sources: numb
     columns[name] = makeVector(whole ? takeRows(whole, sources) : vectorFromArray(sources.map((s) => updates.getChild(name)!.get(s)), data[0]!.type).data[0]!);
   }
   return new Table(columns).batches[0]!;
+}
+
+/** New values for some rows of one chunk: its rows `rows` take the `set` columns of `source` rows `sources`. */
+export interface ChunkChange {
+  ref: ChunkRef;
+  /** The chunk's current contents (patches applied, deleted rows included), with at least the `set` columns. */
+  batch: RecordBatch;
+  live: Uint8Array | undefined;
+  source: Table;
+  set: string[];
+  rows: number[];
+  sources: number[];
+}
+
+/**
+ * The chunk entries that replace `change.ref`: itself with one more patch, or, once its patches would
+ * pass `MAX_PATCHES` or cover half its rows, new chunks with its patches and deleted rows folded in.
+ */
+export async function changeChunk(
+  ctx: { runtime: PhaseRuntime },
+  table: { schema: Schema; settings: { codec: Manifest['codec']; chunkRows: number; keys?: string[] } },
+  { ref, batch, live, source, set, rows, sources }: ChunkChange,
+): Promise<ChunkRef[]> {
+  const patch = patchBatch(source, set, rows, sources);
+  if ((ref.patches?.length ?? 0) >= MAX_PATCHES || (patchedRows(ref) + rows.length) * 2 > ref.rows) {
+    return rewrite(ctx, table.schema, ref, patch, live, table.settings);
+  }
+  // One phase call per patch: a call cuts its input into chunks of chunkRows rows.
+  const [stored] = await ctx.runtime.writeChunks([new Table(patch)], { ...table.settings, chunkRows: Math.max(table.settings.chunkRows, rows.length) });
+  const stats = chunkStats(new Table(applyPatches(batch, [patch])).select(set));
+  const entry = { id: stored!.id, rows: rows.length, bytes: stored!.bytes, columns: set };
+  return [{ ...ref, stats: { ...ref.stats, ...stats }, patches: [...(ref.patches ?? []), entry] }];
 }
 
 /** The chunk with its patches, the new patch and its deleted rows folded in, as new chunks. */

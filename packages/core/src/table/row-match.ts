@@ -28,6 +28,26 @@ export function matchingRows(a: RecordBatch, b: RecordBatch, fromEnd: boolean): 
   return match;
 }
 
+/** The rows where `a` and `b` (as many rows, same schema) differ in any column, and those columns. */
+export function differingRows(a: RecordBatch, b: RecordBatch): { rows: number[]; columns: string[] } {
+  const differs = new Uint8Array(a.numRows);
+  const columns: string[] = [];
+  a.schema.fields.forEach((field, c) => {
+    const equal = rowEquality(a.data.children[c]!, b.data.children[c]!);
+    let any = false;
+    for (let r = 0; r < a.numRows; r++) {
+      if (!equal(r, r)) {
+        differs[r] = 1;
+        any = true;
+      }
+    }
+    if (any) columns.push(field.name);
+  });
+  const rows: number[] = [];
+  differs.forEach((d, r) => d === 1 && rows.push(r));
+  return { rows, columns };
+}
+
 /**
  * The common run of the first (or last) `n` rows of two columns without nulls, in one tight loop:
  * fixed-width values as 32-bit words, strings by offsets and bytes (the common cases, many times
