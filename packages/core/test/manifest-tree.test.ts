@@ -56,6 +56,31 @@ describe('manifest page trees', () => {
     });
   });
 
+  it('serialise only the pages on the changed path when the unchanged entries are carried over', async () => {
+    await withTempStore(async (store) => {
+      const chunks = fakeChunks(20_000);
+      const root1 = await putTree(store.chunks, chunks);
+      const changed = chunks.slice();
+      changed[12_345] = fakeChunks(12_346, 'y')[12_345]!;
+      let puts = 0;
+      const put = store.chunks.put.bind(store.chunks);
+      store.chunks.put = async (bytes) => {
+        puts++;
+        return put(bytes);
+      };
+      const root2 = await putTree(store.chunks, changed);
+      // ~625 leaf pages; only the changed leaf and the index pages above the leaves are serialised.
+      expect(puts).toBeLessThan(40);
+      expect((await loadTree(store.chunks, root2)).chunks).toEqual(changed);
+      // A known page that vanished (say, collected) is written again rather than referenced.
+      const { pages } = await loadTree(store.chunks, root1);
+      for (const id of pages) await store.chunks.backend.deleteObject(id);
+      store.chunks.put = put;
+      const root3 = await putTree(store.chunks, chunks);
+      expect((await loadTree(store.chunks, root3)).chunks).toEqual(chunks);
+    });
+  });
+
   it('round-trip through a stored table, and gc keeps the pages', async () => {
     await withTempStore(async (store) => {
       const t = narrowTable(20_000);

@@ -31,6 +31,8 @@ export interface ObjectBackend {
   /** The stored bytes, or `undefined` when there is no such object. */
   getObject(id: string): Promise<Uint8Array | undefined>;
   hasObject(id: string): Promise<boolean>;
+  /** Marks an object as just written (gc's grace period starts again); false when it does not exist. */
+  touchObject(id: string): Promise<boolean>;
   /** Every stored object id with its size and modification time. */
   listObjects(): AsyncIterable<{ id: string; bytes: number; mtimeMs: number }>;
   /** Deletes an object; with `ifOlderThanMs`, only if it was not written (or re-put) more recently. */

@@ -70,6 +70,10 @@ export class LocalBackend implements ObjectBackend {
     }
   }
 
+  async touchObject(id: string): Promise<boolean> {
+    return touch(objectPath(this.root, id));
+  }
+
   async hasObject(id: string): Promise<boolean> {
     return exists(objectPath(this.root, id));
   }

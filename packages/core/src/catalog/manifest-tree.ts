@@ -35,6 +35,20 @@ interface Page {
   node: TreeNode;
 }
 
+/**
+ * Leaf pages already stored or loaded in this process, by their first entry: a new version that keeps
+ * the same entry objects (a transaction carries unchanged entries over from the version it read) finds
+ * its unchanged pages here instead of serialising and hashing them again, so a one-chunk change of a
+ * 100,000-chunk table costs the pages on its path, not the whole tree. Weak: entries no version holds
+ * any more free their page.
+ */
+const knownLeaves = new WeakMap<ChunkRef, { id: string; chunks: readonly ChunkRef[] }>();
+
+function knownLeaf(part: readonly ChunkRef[]): string | undefined {
+  const known = part.length > 0 ? knownLeaves.get(part[0]!) : undefined;
+  return known && known.chunks.length === part.length && known.chunks.every((c, i) => c === part[i]) ? known.id : undefined;
+}
+
 /** Stores the pages of the tree over `chunks` (existing pages are not rewritten); returns the root. */
 export async function putTree(store: ChunkStore, chunks: ChunkRef[]): Promise<TreeNode> {
   let node = await putLevel(store, { level: 0, chunks });
@@ -54,6 +68,10 @@ export async function loadTree(store: ChunkStore, root: TreeNode, verify = false
     const children = (node as { pages: PageRef[] }).pages;
     const loaded = await Promise.all(children.map((p) => getPage(store, p.id, verify)));
     pages.push(...children.map((p) => p.id));
+    loaded.forEach((child, i) => {
+      const leaf = child.level === 0 ? (child as { chunks: ChunkRef[] }).chunks : undefined;
+      if (leaf && leaf.length > 0) knownLeaves.set(leaf[0]!, { id: children[i]!.id, chunks: leaf });
+    });
     for (const child of loaded) await walk(child);
   };
   await walk(root);
@@ -131,15 +149,22 @@ async function putLevel(store: ChunkStore, node: TreeNode): Promise<Level> {
   const entries: (ChunkRef | PageRef)[] = node.level === 0 ? (node as { chunks: ChunkRef[] }).chunks : (node as { pages: PageRef[] }).pages;
   const cuts = boundaries(entries.map((e) => entryHash(e.id)));
   if (cuts.length <= 1) return { node };
+  const parts = cuts.map((end, k) => entries.slice(k === 0 ? 0 : cuts[k - 1], end));
+  // Known pages are refreshed as their put would (so gc keeps them), all at once; one that vanished
+  // is written again.
+  const known = await Promise.all(parts.map(async (part) => {
+    const id = node.level === 0 ? knownLeaf(part as ChunkRef[]) : undefined;
+    return id && (await store.touch(id)) ? id : undefined;
+  }));
   const pages: PageRef[] = [];
-  let start = 0;
-  for (const end of cuts) {
-    const part = entries.slice(start, end);
-    const child = (node.level === 0 ? { level: 0, chunks: part } : { level: node.level, pages: part }) as TreeNode;
-    const page: Page = { type: 'manifest-page', node: child };
-    const id = await putJson(store, page);
+  for (const [k, part] of parts.entries()) {
+    let id = known[k];
+    if (!id) {
+      const page: Page = { type: 'manifest-page', node: (node.level === 0 ? { level: 0, chunks: part } : { level: node.level, pages: part }) as TreeNode };
+      id = await putJson(store, page);
+      if (node.level === 0) knownLeaves.set(part[0] as ChunkRef, { id, chunks: part as ChunkRef[] });
+    }
     pages.push({ id, rows: part.reduce((n, e) => n + ('stats' in e ? liveRows(e) : e.rows), 0), chunks: part.reduce((n, e) => n + ('stats' in e ? 1 : e.chunks), 0) });
-    start = end;
   }
   return { level: node.level + 1, pages };
 }

@@ -30,6 +30,12 @@ export class ChunkStore {
     return bytes;
   }
 
+  /** Refreshes an existing object as a put of the same bytes would (so gc keeps it); false if it is gone. */
+  async touch(id: string): Promise<boolean> {
+    parseContentHash(id, 'object id');
+    return this.backend.touchObject(id);
+  }
+
   async has(id: string): Promise<boolean> {
     parseContentHash(id, 'chunk id');
     return this.backend.hasObject(id);
