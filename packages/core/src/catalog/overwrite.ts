@@ -1,15 +1,18 @@
 /**
- * An overwrite keeps what did not change. The rows a new table shares with the current version at
- * its start and at its end (the common prefix and suffix, compared exactly on decoded rows, chunk by
- * chunk from each end until the first difference) keep their chunks; only the rows between are
- * encoded and stored. A chunk that the prefix or suffix ends inside is kept with a deletion vector
- * hiding its other rows (a single run: 8 bytes), as long as an eighth of its rows stay visible (so a
- * read decodes at most 8 rows per row it returns from such a chunk); otherwise those rows are written
- * again. So inserting, deleting or changing rows in one region of a table stores about that region
- * wherever chunk boundaries fall: 3% of rows inserted mid-table stores about 3%, not every chunk after
- * them. An unrelated table costs the decode of one chunk per end. Edits spread over many regions
- * still rewrite everything between the first and the last (content-defined chunking is the general
- * answer; see the core README).
+ * An overwrite keeps what did not change; rows are compared exactly, decoded, chunk by chunk.
+ *
+ * - Same row count: row for row. An unchanged chunk is kept; a chunk with changes in at most half its
+ *   rows gains a column patch of the changed columns (update.ts); a chunk mostly changed is written
+ *   again. So re-importing a table with some corrected values stores the corrections.
+ * - Otherwise (rows inserted or deleted): the rows the new table shares with the current version at
+ *   its start and at its end keep their chunks, and only the rows between are encoded and stored. A
+ *   chunk the common prefix or suffix ends inside is kept with a deletion vector hiding its other rows
+ *   (one run: 8 bytes) while an eighth of its rows stays visible (so a read decodes at most 8 rows per
+ *   row it returns from it); otherwise those rows are written again. Inserting 3% of rows mid-table
+ *   so stores about 3%, wherever chunk boundaries fall. Inserts or deletes in many regions still
+ *   rewrite everything between the first and the last (see the core README).
+ *
+ * An unrelated table costs the decode of one chunk per end.
  */
 import { RecordBatch, Table, type Schema } from 'apache-arrow';
 
