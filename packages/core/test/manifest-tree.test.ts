@@ -11,6 +11,24 @@ import { withTempStore } from './helpers.js';
 const fakeChunks = (n: number, salt = ''): ChunkRef[] =>
   Array.from({ length: n }, (_, i) => ({ id: hashBytes(new TextEncoder().encode(`${i}${salt}`)), rows: 10, bytes: 100, stats: { a: { nulls: 0, min: i, max: i } } }));
 
+/** Counts the puts `fn` makes to `store` and the bytes they add. */
+async function countPuts(store: import('../src/index.js').Store, fn: () => Promise<unknown>): Promise<{ puts: number; newBytes: number }> {
+  const counts = { puts: 0, newBytes: 0 };
+  const put = store.chunks.put.bind(store.chunks);
+  store.chunks.put = async (bytes) => {
+    const r = await put(bytes);
+    counts.puts++;
+    if (r.written) counts.newBytes += bytes.byteLength;
+    return r;
+  };
+  try {
+    await fn();
+  } finally {
+    store.chunks.put = put;
+  }
+  return counts;
+}
+
 describe('manifest page trees', () => {
   it('keep a small chunk list inline and a large one in pages, losslessly', async () => {
     await withTempStore(async (store) => {
@@ -31,15 +49,8 @@ describe('manifest page trees', () => {
       const root1 = await putTree(store.chunks, chunks);
       const changed = chunks.slice();
       changed[54_321] = fakeChunks(54_322, 'x')[54_321]!;
-      let newBytes = 0;
-      const put = store.chunks.put.bind(store.chunks);
-      store.chunks.put = async (bytes) => {
-        const r = await put(bytes);
-        if (r.written) newBytes += bytes.byteLength;
-        return r;
-      };
-      const root2 = await putTree(store.chunks, changed);
-      store.chunks.put = put;
+      let root2 = root1;
+      const { newBytes } = await countPuts(store, async () => (root2 = await putTree(store.chunks, changed)));
       expect(newBytes).toBeGreaterThan(0);
       expect(newBytes).toBeLessThan(64 * 1024);
 
@@ -62,20 +73,14 @@ describe('manifest page trees', () => {
       const root1 = await putTree(store.chunks, chunks);
       const changed = chunks.slice();
       changed[12_345] = fakeChunks(12_346, 'y')[12_345]!;
-      let puts = 0;
-      const put = store.chunks.put.bind(store.chunks);
-      store.chunks.put = async (bytes) => {
-        puts++;
-        return put(bytes);
-      };
-      const root2 = await putTree(store.chunks, changed);
+      let root2 = root1;
+      const { puts } = await countPuts(store, async () => (root2 = await putTree(store.chunks, changed)));
       // ~625 leaf pages; only the changed leaf and the index pages above the leaves are serialised.
       expect(puts).toBeLessThan(40);
       expect((await loadTree(store.chunks, root2)).chunks).toEqual(changed);
       // A known page that vanished (say, collected) is written again rather than referenced.
       const { pages } = await loadTree(store.chunks, root1);
       for (const id of pages) await store.chunks.backend.deleteObject(id);
-      store.chunks.put = put;
       const root3 = await putTree(store.chunks, chunks);
       expect((await loadTree(store.chunks, root3)).chunks).toEqual(chunks);
     });
