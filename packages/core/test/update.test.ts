@@ -108,6 +108,17 @@ describe('update', () => {
     });
   });
 
+  it('converts numbers to the column types when every value converts exactly', async () => {
+    await withTempStore(async (store) => {
+      await store.write('n', new Table({ id: vectorFromArray(Int32Array.from([1, 2, 3])), v: vectorFromArray(Float64Array.from([0.5, 0.5, 0.5])) }), { keys: ['id'] });
+      // Keys as int64 and values as int32 (as a CSV reader infers them) meet int32 keys and float64 values.
+      await store.transaction((tx) => tx.update('n', tableFromArrays({ id: BigInt64Array.from([2n]), v: Int32Array.from([7]) })));
+      expect([...(await store.read('n')).getChild('v')!]).toEqual([0.5, 7, 0.5]);
+      const lossy = tableFromArrays({ id: Float64Array.from([2.5]), v: Float64Array.from([1]) });
+      await expect(store.transaction((tx) => tx.update('n', lossy))).rejects.toThrow('column "id" is Float64, expected Int32');
+    });
+  });
+
   it('rejects updates it cannot apply, and changes nothing', async () => {
     await withTempStore(async (store) => {
       await store.write('n', narrowTable(10));
@@ -117,7 +128,7 @@ describe('update', () => {
       await expect(fail(valuesAt([1, 1], () => 0), ['id'])).rejects.toThrow('update: key id = 1 appears twice in the update');
       await expect(fail(tableFromArrays({ value: new Float64Array([1]) }), ['id'])).rejects.toThrow(InvalidArgumentError);
       await expect(fail(tableFromArrays({ id: new BigInt64Array([1n]) }), ['id'])).rejects.toThrow('update: the update sets no column besides its keys (id)');
-      await expect(fail(tableFromArrays({ id: new BigInt64Array([1n]), value: new Int32Array([1]) }), ['id'])).rejects.toThrow(SchemaMismatchError);
+      await expect(fail(tableFromArrays({ id: new BigInt64Array([1n]), value: ['one'] }), ['id'])).rejects.toThrow(SchemaMismatchError);
       await expect(fail(tableFromArrays({ id: new BigInt64Array([1n]), other: new Int32Array([1]) }), ['id'])).rejects.toThrow('column "other" (Int32) is not in the table');
       expect((await store.describe('n')).manifest).toBe(head);
     });

@@ -13,7 +13,7 @@ import { RecordBatch, Schema, Table, Type, makeVector, vectorFromArray, type Vec
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import { InvalidArgumentError, SchemaMismatchError } from '../errors.js';
 import type { PhaseRuntime } from '../phases/types.js';
-import { schemaDifferences } from '../table/schema.js';
+import { castNumbers, schemaDifferences } from '../table/schema.js';
 import { concatData } from '../table/concat.js';
 import { chunkStats } from '../table/stats.js';
 import { maskedSlices, readChunkContents } from '../table/table-reader.js';
@@ -37,6 +37,7 @@ export async function updateRows(
 ): Promise<{ chunks: ChunkRef[]; updated: number }> {
   const schema = manifestSchema(current);
   const on = [...(options.on ?? current.keys ?? [])];
+  updates = castNumbers(schema, updates);
   const set = checkUpdate(table, schema, updates, on);
   const index = keyIndex(updates, on);
   const settings = { codec: current.codec, chunkRows: current.chunkRows, keys: current.keys };

@@ -3,7 +3,8 @@
  * every difference precisely so the error can say what to fix.
  */
 import {
-  Dictionary, Field, FixedSizeList, LargeList, List, Map_, Schema, Struct, Timestamp, Type, util, type DataType,
+  Dictionary, Field, FixedSizeList, Float, Int, LargeList, List, Map_, Precision, Schema, Struct, Table, Timestamp, Type, util,
+  vectorFromArray, type DataType,
 } from 'apache-arrow';
 
 /**
@@ -77,4 +78,39 @@ export function schemaDifferences(tableSchema: Schema, incomingSchema: Schema): 
     if (a !== b) diffs.push(`columns are in a different order: [${b}], expected [${a}]`);
   }
   return diffs;
+}
+
+/**
+ * `input` with each numeric column converted to the numeric type `schema` gives a column of that name,
+ * when every value converts exactly (an integer column read from CSV, updating a float column); a
+ * column that would lose a value is left as it is, for the schema check to report.
+ */
+export function castNumbers(schema: Schema, input: Table): Table {
+  const target = new Map(schema.fields.map((f) => [f.name, f.type as DataType]));
+  let cast = false;
+  const columns = input.schema.fields.map((f, i) => {
+    const vector = input.getChildAt(i)!;
+    const want = target.get(f.name);
+    if (!want || util.compareTypes(want, f.type) || !isNumeric(want) || !isNumeric(f.type)) return vector;
+    const values = [...vector].map((x) => (x === null ? null : exactly(x as number | bigint, want)));
+    if (values.includes(undefined)) return vector;
+    cast = true;
+    return vectorFromArray(values, want);
+  });
+  return cast ? new Table(Object.fromEntries(input.schema.fields.map((f, i) => [f.name, columns[i]!]))) : input;
+}
+
+const isNumeric = (t: DataType): boolean => t.typeId === Type.Int || (t.typeId === Type.Float && (t as Float).precision !== Precision.HALF);
+
+/** `x` as a value of numeric type `type`, or undefined when it would change. */
+function exactly(x: number | bigint, type: DataType): number | bigint | undefined {
+  const n = Number(x);
+  if (typeof x === 'bigint' && BigInt(Math.trunc(n)) !== x) return undefined; // beyond a double
+  if (type.typeId === Type.Float) return (type as Float).precision === Precision.SINGLE && Math.fround(n) !== n ? undefined : n;
+  const { bitWidth, isSigned } = type as Int;
+  if (!Number.isInteger(n)) return undefined;
+  const big = typeof x === 'bigint' ? x : BigInt(n);
+  const [min, max] = isSigned ? [-(1n << BigInt(bitWidth - 1)), (1n << BigInt(bitWidth - 1)) - 1n] : [0n, (1n << BigInt(bitWidth)) - 1n];
+  if (big < min || big > max) return undefined;
+  return bitWidth === 64 ? big : n;
 }
