@@ -8,7 +8,7 @@ import { Table, type Schema } from 'apache-arrow';
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { PhaseRuntime } from '../phases/types.js';
-import { concatData } from '../table/concat.js';
+import { wholeColumn } from '../table/concat.js';
 import { appendFields } from '../table/schema.js';
 import { chunkStats } from '../table/stats.js';
 import { CHUNKS_PER_CALL } from '../table/table-writer.js';
@@ -31,10 +31,7 @@ export async function addColumns(
   if (columns.numRows !== current.rows) {
     throw new InvalidArgumentError(`add columns: ${columns.numRows} rows given, table "${table}" has ${current.rows} (one value per row, in table order)`);
   }
-  const values = columns.schema.fields.map((_, i) => {
-    const { data } = columns.getChildAt(i)!;
-    return data.length === 1 ? data[0]! : concatData([...data])!;
-  });
+  const values = columns.schema.fields.map((_, i) => wholeColumn(columns.getChildAt(i)!));
   const settings = { codec: current.codec, chunkRows: current.chunkRows };
   const out: ChunkRef[] = [];
   let offset = 0;

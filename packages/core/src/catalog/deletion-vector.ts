@@ -36,7 +36,7 @@ export async function putDeletionVector(store: ChunkStore, deleted: Uint32Array)
     if (i > 0 && row === deleted[i - 1]! + 1) runs[runs.length - 1]! += 1;
     else runs.push(row, row + 1);
   });
-  const asRuns = runs.length * 4 < deleted.length * 4;
+  const asRuns = runs.length < deleted.length; // both are uint32 words
   const words = asRuns ? runs : deleted;
   const bytes = new Uint8Array(words.length * 4);
   const view = new DataView(bytes.buffer);

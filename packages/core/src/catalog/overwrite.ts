@@ -102,47 +102,37 @@ function fileRows(live: Uint8Array | undefined, visible: number[]): number[] {
 /** The chunks of `current` that `next` shares at its start and at its end, and the rows between. */
 async function commonEnds(ctx: Ctx, current: Manifest, next: Table): Promise<{ head: ChunkRef[]; tail: ChunkRef[]; from: number; to: number }> {
   const limit = Math.min(current.rows, next.numRows);
-  const head: ChunkRef[] = [];
-  let prefix = 0;
-  for await (const { ref, rows, live } of visibleChunks(ctx, current, false)) {
-    const want = Math.min(rows?.numRows ?? 0, limit - prefix);
-    const theirs = want > 0 ? rowsOf(next, prefix, want) : undefined;
-    const same = rows && theirs ? matchingRows(rows, theirs, false) : 0;
+  const head = await commonRun(ctx, current, next, false, limit);
+  const tail = head.rows < limit ? await commonRun(ctx, current, next, true, limit - head.rows) : { refs: [], rows: 0 };
+  return { head: head.refs, tail: tail.refs, from: head.rows, to: next.numRows - tail.rows };
+}
+
+/**
+ * The chunk entries holding the rows `next` shares with `current` from its start (or end), at most
+ * `limit` rows, in table order: whole chunks, then the chunk the match ends inside, kept in part.
+ */
+async function commonRun(ctx: Ctx, current: Manifest, next: Table, fromEnd: boolean, limit: number): Promise<{ refs: ChunkRef[]; rows: number }> {
+  const refs: ChunkRef[] = [];
+  let matched = 0;
+  const add = (ref: ChunkRef, rows: number) => {
+    if (fromEnd) refs.unshift(ref);
+    else refs.push(ref);
+    matched += rows;
+  };
+  for await (const { ref, rows, live } of visibleChunks(ctx, current, fromEnd)) {
+    const want = Math.min(rows?.numRows ?? 0, limit - matched);
+    const theirs = want > 0 ? rowsOf(next, fromEnd ? next.numRows - matched - want : matched, want) : undefined;
+    const same = rows && theirs ? matchingRows(rows, theirs, fromEnd) : 0;
     if (rows && same === rows.numRows) {
-      head.push(ref);
-      prefix += same;
-      if (prefix < limit) continue;
+      add(ref, same);
+      if (matched < limit) continue;
       break;
     }
-    const part = same > 0 ? await keepVisible(ctx.chunks, ref, live, 0, same) : undefined;
-    if (part) {
-      head.push(part);
-      prefix += same;
-    }
+    const part = same > 0 ? await keepVisible(ctx.chunks, ref, live, fromEnd ? rows!.numRows - same : 0, same) : undefined;
+    if (part) add(part, same);
     break;
   }
-  const tail: ChunkRef[] = [];
-  let suffix = 0;
-  if (prefix < limit) {
-    for await (const { ref, rows, live } of visibleChunks(ctx, current, true)) {
-      const want = Math.min(rows?.numRows ?? 0, limit - prefix - suffix);
-      const theirs = want > 0 ? rowsOf(next, next.numRows - suffix - want, want) : undefined;
-      const same = rows && theirs ? matchingRows(rows, theirs, true) : 0;
-      if (rows && same === rows.numRows) {
-        tail.unshift(ref);
-        suffix += same;
-        if (prefix + suffix < limit) continue;
-        break;
-      }
-      const part = same > 0 ? await keepVisible(ctx.chunks, ref, live, rows!.numRows - same, same) : undefined;
-      if (part) {
-        tail.unshift(part);
-        suffix += same;
-      }
-      break;
-    }
-  }
-  return { head, tail, from: prefix, to: next.numRows - suffix };
+  return { refs, rows: matched };
 }
 
 /**

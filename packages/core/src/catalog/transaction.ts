@@ -34,7 +34,7 @@ import type { PhaseRuntime, StoredChunk } from '../phases/types.js';
 import { filterMask, mayMatch, validateFilter, type Filter } from '../table/filter.js';
 import { parseCodec, type Codec } from '../table/parquet-codec.js';
 import { schemaDifferences } from '../table/schema.js';
-import { collectTable, toSource, type TableInput } from '../table/source.js';
+import { collectTable, toSource, type TableInput, type TableSource } from '../table/source.js';
 import { maskedSlices, readChunkContents, readManifest, scanManifest, type ManifestReadOptions } from '../table/table-reader.js';
 import { checkChunkRows, writeChunks } from '../table/table-writer.js';
 import { addColumns } from './add-columns.js';
@@ -128,26 +128,26 @@ export class Transaction {
       chunkRows: checkChunkRows(options.chunkRows ?? this.ctx.chunkRows),
       keys: options.keys ?? current?.keys,
     };
-    // An overwrite of an in-memory table with the same schema and settings keeps the rows it shares
-    // with the current version at both ends (overwrite.ts); only the rows between are written.
+    // An overwrite of an in-memory table with the same schema and settings keeps what it shares with
+    // the current version (overwrite.ts); only the rest is written.
     const table = data instanceof Table ? data : data instanceof RecordBatch ? new Table(data) : undefined;
     const segments = mode === 'overwrite' && current && table && canReuse(current, table.schema, settings) ? await reuseUnchanged(this.ctx, current, table) : undefined;
     const refs: ChunkRef[] = [];
     const chunks: StoredChunk[] = [];
     let rows = 0;
-    for (const s of segments ?? [{ write: source }]) {
-      if ('keep' in s) {
-        refs.push(s.keep);
-        continue;
-      }
-      const part = Array.isArray(s.write) ? toSource(table!.slice(s.write[0], s.write[1])) : s.write;
+    const write = async (part: TableSource) => {
       const done = rows;
       const written = await writeChunks(this.ctx.runtime, part, settings, options.onProgress && ((n) => options.onProgress!(done + n)));
       chunks.push(...written.chunks);
       refs.push(...written.chunks.map(({ written: _w, ...ref }) => ref));
       rows += written.rows;
+    };
+    if (!segments) await write(source);
+    for (const s of segments ?? []) {
+      if ('keep' in s) refs.push(s.keep);
+      else await write(toSource(table!.slice(s.write[0], s.write[1])));
     }
-    if (segments) rows = table!.numRows;
+    if (segments) rows = table!.numRows; // kept rows count too
     const prev = this.staged.get(name);
     if (mode === 'append' && current) {
       this.stage(name, makeManifest(current.schema, [...current.chunks, ...refs], { ...settings, codec: current.codec, chunkRows: current.chunkRows }), {

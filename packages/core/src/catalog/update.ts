@@ -8,13 +8,13 @@
  * statistics of the updated columns are recomputed from the patched values, so filters keep skipping
  * chunks correctly.
  */
-import { RecordBatch, Schema, Table, Type, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
+import { RecordBatch, Schema, Table, Type, makeVector, type Vector } from 'apache-arrow';
 
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import { InvalidArgumentError, SchemaMismatchError } from '../errors.js';
 import type { PhaseRuntime } from '../phases/types.js';
 import { castNumbers, schemaDifferences } from '../table/schema.js';
-import { concatData } from '../table/concat.js';
+import { combineBatches, wholeColumn } from '../table/concat.js';
 import { chunkStats } from '../table/stats.js';
 import { maskedSlices, readChunkContents } from '../table/table-reader.js';
 import { CHUNKS_PER_CALL, writeChunks } from '../table/table-writer.js';
@@ -38,6 +38,9 @@ export async function updateRows(
   const schema = manifestSchema(current);
   const on = [...(options.on ?? current.keys ?? [])];
   updates = castNumbers(schema, updates);
+  // One batch, so each chunk's patch takes its rows without joining the update's batches again.
+  const joined = updates.batches.length > 1 ? combineBatches(updates) : undefined;
+  if (joined) updates = new Table(joined);
   const set = checkUpdate(table, schema, updates, on);
   const index = keyIndex(updates, on);
   const settings = { codec: current.codec, chunkRows: current.chunkRows, keys: current.keys };
@@ -147,11 +150,7 @@ function describeKey(on: string[], keys: Vector[], r: number): string {
 /** The patch: chunk rows `rows` (ascending) take the `set` columns of update rows `sources`. */
 function patchBatch(updates: Table, set: string[], rows: number[], sources: number[]): RecordBatch {
   const columns: Record<string, Vector> = { [PATCH_ROW]: makeVector(Uint32Array.from(rows)) };
-  for (const name of set) {
-    const { data } = updates.getChild(name)!;
-    const whole = data.length === 1 ? data[0] : concatData([...data]);
-    columns[name] = makeVector(whole ? takeRows(whole, sources) : vectorFromArray(sources.map((s) => updates.getChild(name)!.get(s)), data[0]!.type).data[0]!);
-  }
+  for (const name of set) columns[name] = makeVector(takeRows(wholeColumn(updates.getChild(name)!), sources));
   return new Table(columns).batches[0]!;
 }
 

@@ -12,7 +12,7 @@
  * concatenate (dictionaries with different dictionaries, unions, views) return undefined and the
  * caller encodes the batches as they are.
  */
-import { Data, RecordBatch, Struct, Type, makeData, type DataType, type Table } from 'apache-arrow';
+import { Data, RecordBatch, Struct, Type, makeData, vectorFromArray, type DataType, type Table, type Vector } from 'apache-arrow';
 
 /** The chunk as one record batch, or undefined when a column type cannot be concatenated. */
 export function combineBatches(table: Table): RecordBatch | undefined {
@@ -44,6 +44,12 @@ export function isFixedWidth(type: DataType): boolean {
     default:
       return false;
   }
+}
+
+/** A column as one Data: its only chunk, its chunks concatenated, or (types concatData cannot join) rebuilt from its values. */
+export function wholeColumn(vector: Vector): Data {
+  if (vector.data.length === 1) return vector.data[0]!;
+  return concatData([...vector.data]) ?? vectorFromArray([...vector], vector.type as DataType).data[0]!;
 }
 
 /** One Data holding every part in order, or undefined for a type this cannot concatenate. */

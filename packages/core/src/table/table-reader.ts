@@ -81,7 +81,8 @@ export async function readChunkContents(runtime: PhaseRuntime, refs: readonly Ch
   const names = schema.fields.map((f) => f.name);
   // A chunk's file lacks the columns added after it was written: chunks are grouped by file schema.
   const decoded = await readGrouped(runtime, refs, verify, (r) => {
-    const inFile = (columns ?? names).filter((c) => !addedColumns(r).has(c));
+    const added = addedColumns(r);
+    const inFile = (columns ?? names).filter((c) => !added.has(c));
     return { columns: columns && inFile, key: inFile };
   });
   const wanted = refs.map((r) => patchesFor(r, columns));
