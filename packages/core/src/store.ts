@@ -203,8 +203,8 @@ export class Store {
 
   /**
    * Writes `data` as a new version of table `name` on a branch, as one commit. Overwriting with an
-   * in-memory table keeps the chunks of the rows it shares with the current version at its start and
-   * end, so an edit in one region stores about that region (catalog/overwrite.ts).
+   * in-memory table keeps what it shares with the current version: changed values become column
+   * patches, rows inserted or deleted in one region keep the chunks around them (catalog/overwrite.ts).
    * @param data an Arrow Table, RecordBatch, or `{ schema, batches }` stream (for large inputs)
    * @throws {InvalidNameError} @throws {SchemaMismatchError} an append whose schema differs
    * @throws {CommitConflictError} another writer changed this table incompatibly; retry

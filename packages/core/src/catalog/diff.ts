@@ -77,7 +77,7 @@ async function diffTable(
     status: !ma ? 'added' : !mb ? 'removed' : 'changed',
     ...(fromVersion !== undefined ? { fromVersion } : {}),
     ...(toVersion !== undefined ? { toVersion } : {}),
-    // Chunk objects; a chunk that only gained deleted rows is in neither list (its rows are).
+    // Chunk objects; a chunk that only gained deleted rows or patches is in neither list (its rows are).
     chunksAdded: added.filter((c) => !removedIds.has(c.id)).map((c) => c.id),
     chunksRemoved: removed.filter((c) => !addedIds.has(c.id)).map((c) => c.id),
     rowsAdded: added.reduce((n, c) => n + liveRows(c), 0),

@@ -50,8 +50,8 @@ export function differingRows(a: RecordBatch, b: RecordBatch): { rows: number[];
 
 /**
  * The common run of the first (or last) `n` rows of two columns without nulls, in one tight loop:
- * fixed-width values as 32-bit words, strings by offsets and bytes (the common cases, many times
- * faster than row by row); undefined when the layout does not allow it.
+ * fixed-width values as 32-bit words, strings by offsets and bytes; undefined when the layout does not
+ * allow it. (With it, the quick bench's 3% insert into seed-narrow 1M wrote in 70 ms, 120 ms before.)
  */
 function plainMatch(x: Data, y: Data, n: number, fromEnd: boolean): number | undefined {
   if (x.nullCount > 0 || y.nullCount > 0) return undefined;
