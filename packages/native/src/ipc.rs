@@ -1,12 +1,13 @@
 //! Arrow crosses the JS boundary only as IPC stream bytes: read a stream into record batches, cut
 //! batches into row slices, write batches back as one stream.
 
-use std::io::Cursor;
+use std::sync::Arc;
 
 use arrow_array::RecordBatch;
-use arrow_ipc::reader::StreamReader;
+use arrow_buffer::Buffer;
+use arrow_ipc::reader::StreamDecoder;
 use arrow_ipc::writer::StreamWriter;
-use arrow_schema::SchemaRef;
+use arrow_schema::{ArrowError, SchemaRef};
 
 use crate::error::{NativeError, NativeResult};
 
@@ -23,12 +24,41 @@ impl IpcTable {
     }
 }
 
-/// Reads an Arrow IPC *stream* (not the file format).
+/// Reads an Arrow IPC *stream* (not the file format) into batches that own a copy of `bytes`.
 pub fn read_stream(bytes: &[u8]) -> NativeResult<IpcTable> {
-    let reader =
-        StreamReader::try_new(Cursor::new(bytes), None).map_err(|e| NativeError::arrow("cannot read IPC stream", e))?;
-    let schema = reader.schema();
-    let batches = reader.collect::<Result<Vec<_>, _>>().map_err(|e| NativeError::arrow("cannot read IPC stream", e))?;
+    decode_stream(Buffer::from(bytes))
+}
+
+/// Runs `f` on the IPC stream `bytes` decoded *without a copy*: the batches' buffers point into
+/// `bytes` (where their alignment allows; arrow copies a misaligned buffer). For large inputs from
+/// JS this saves a single-threaded copy of the whole table into freshly faulted pages before any
+/// parallel work starts. `f` must not keep any Arrow data of the table beyond its return.
+pub fn with_stream_view<R>(bytes: &[u8], f: impl FnOnce(&IpcTable) -> NativeResult<R>) -> NativeResult<R> {
+    let Some(ptr) = std::ptr::NonNull::new(bytes.as_ptr() as *mut u8) else {
+        return f(&read_stream(bytes)?);
+    };
+    // SAFETY: the buffer borrows `bytes` without owning it (the owner is a unit placeholder), so it
+    // must not outlive `bytes`. It lives in `table`, which is dropped at the end of this function,
+    // while `bytes` is borrowed for the whole call; `f` only gets a reference and by contract keeps
+    // no Arrow data of it. Nothing writes through the pointer: arrow buffers are immutable.
+    let buffer = unsafe { Buffer::from_custom_allocation(ptr, bytes.len(), Arc::new(())) };
+    let table = decode_stream(buffer)?;
+    f(&table)
+}
+
+fn decode_stream(mut buffer: Buffer) -> NativeResult<IpcTable> {
+    let context = "cannot read IPC stream";
+    let mut decoder = StreamDecoder::new();
+    let mut batches = Vec::new();
+    while !buffer.is_empty() {
+        if let Some(batch) = decoder.decode(&mut buffer).map_err(|e| NativeError::arrow(context, e))? {
+            batches.push(batch);
+        }
+    }
+    decoder.finish().map_err(|e| NativeError::arrow(context, e))?;
+    let schema = decoder.schema().ok_or_else(|| {
+        NativeError::arrow(context, ArrowError::IpcError("the stream has no schema message".to_owned()))
+    })?;
     Ok(IpcTable { schema, batches })
 }
 
@@ -113,6 +143,33 @@ mod tests {
         assert_eq!(table.schema, schema);
         assert_eq!(table.num_rows(), 5);
         assert_eq!(ids(&table.batches), vec![vec![0, 1, 2], vec![3, 4]]);
+    }
+
+    #[test]
+    fn stream_view_borrows_aligned_buffers_and_copies_misaligned_ones() {
+        let batches = vec![batch(0..1000), batch(1000..1500)];
+        let bytes = write_stream(&batches[0].schema(), &batches).unwrap();
+        let inside = |table: &IpcTable, bytes: &[u8]| {
+            let values = table.batches[0].column(0).to_data().buffers()[0].as_ptr() as usize;
+            (bytes.as_ptr() as usize..bytes.as_ptr() as usize + bytes.len()).contains(&values)
+        };
+        let aligned = Buffer::from(bytes.as_slice()); // 64-byte aligned, as IPC bodies are 8-aligned within
+        with_stream_view(&aligned, |table| {
+            assert_eq!(ids(&table.batches), ids(&batches));
+            assert!(inside(table, &aligned), "an aligned column is viewed, not copied");
+            Ok(())
+        })
+        .unwrap();
+        let mut shifted = vec![0u8; bytes.len() + 1];
+        shifted[1..].copy_from_slice(&bytes);
+        with_stream_view(&shifted[1..], |table| {
+            assert_eq!(ids(&table.batches), ids(&batches));
+            assert!(!inside(table, &shifted[1..]), "a misaligned column is copied");
+            Ok(())
+        })
+        .unwrap();
+        let err = with_stream_view(&bytes[..bytes.len() - 9], |_| Ok(())).err().unwrap();
+        assert!(err.to_string().starts_with("arrow: cannot read IPC stream: "), "{err}");
     }
 
     #[test]

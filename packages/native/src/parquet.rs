@@ -23,7 +23,7 @@ use rayon::prelude::*;
 
 use crate::config;
 use crate::error::{Failure, NativeError, NativeResult};
-use crate::ipc::{chunk_ranges, read_stream, slice_rows, write_stream, IpcTable};
+use crate::ipc::{chunk_ranges, slice_rows, with_stream_view, write_stream, IpcTable};
 use crate::stats::chunk_stats;
 
 /// The value of the Parquet footer's `created_by`.
@@ -155,11 +155,12 @@ pub fn for_each_slice<T: Send>(
 /// Encodes a table given as IPC stream bytes into Parquet chunks with stats. A table of 0 rows
 /// yields no chunks.
 pub fn encode_table(ipc: &[u8], settings: &EncodeSettings) -> NativeResult<Vec<EncodedChunk>> {
-    let table = read_stream(ipc)?;
-    let props = writer_properties(&table.schema, settings);
-    for_each_slice(&table, settings.chunk_rows, |index, pieces, rows| {
-        let data = encode_pieces(&table.schema, pieces, props.clone(), index)?;
-        Ok(EncodedChunk { data, rows, stats: chunk_stats(&table.schema, pieces) })
+    with_stream_view(ipc, |table| {
+        let props = writer_properties(&table.schema, settings);
+        for_each_slice(table, settings.chunk_rows, |index, pieces, rows| {
+            let data = encode_pieces(&table.schema, pieces, props.clone(), index)?;
+            Ok(EncodedChunk { data, rows, stats: chunk_stats(&table.schema, pieces) })
+        })
     })
 }
 
@@ -376,6 +377,7 @@ mod tests {
     use super::fixtures::narrow_ipc;
     use super::*;
     use crate::error::ErrorCode;
+    use crate::ipc::read_stream;
     use ::parquet::file::reader::{FileReader, SerializedFileReader};
     use arrow_array::builder::{Int32Builder, ListBuilder, StringDictionaryBuilder, StructBuilder};
     use arrow_array::types::Int32Type;

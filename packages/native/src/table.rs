@@ -12,7 +12,7 @@ use crate::batch::{check_hash, settle_duplicates, BatchWriter};
 use crate::config;
 use crate::error::{Failure, NativeError, NativeResult};
 use crate::hash::{hash_hex, validate_id};
-use crate::ipc::read_stream;
+use crate::ipc::{with_stream_view, IpcTable};
 use crate::layout::Layout;
 use crate::mmap::map_object;
 use crate::parquet::{
@@ -37,7 +37,10 @@ pub struct StoredChunk {
 /// thread fed through a bounded queue, so a worker never sits in fsync while there is encoding
 /// left to do. The queue bounds memory: at most `threads` encoded chunks wait for the disk.
 pub fn write_table(root: &str, ipc: &[u8], settings: &EncodeSettings, fsync: bool) -> NativeResult<Vec<StoredChunk>> {
-    let table = read_stream(ipc)?;
+    with_stream_view(ipc, |table| store_table(root, table, settings, fsync))
+}
+
+fn store_table(root: &str, table: &IpcTable, settings: &EncodeSettings, fsync: bool) -> NativeResult<Vec<StoredChunk>> {
     let props = writer_properties(&table.schema, settings);
     let writer = BatchWriter::new(root, fsync)?;
     let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, String, Vec<u8>)>(config::resolved_threads()?);
@@ -46,7 +49,7 @@ pub fn write_table(root: &str, ipc: &[u8], settings: &EncodeSettings, fsync: boo
             // On the first error the receiver drops, so encoders stop at their next send.
             rx.into_iter().map(|(index, id, data)| Ok((index, writer.put(&id, &data)?))).collect()
         });
-        let encoded = for_each_slice(&table, settings.chunk_rows, |index, pieces, rows| {
+        let encoded = for_each_slice(table, settings.chunk_rows, |index, pieces, rows| {
             let data = encode_pieces(&table.schema, pieces, props.clone(), index)?;
             let chunk = StoredChunk {
                 id: hash_hex(&data),
@@ -235,7 +238,7 @@ pub fn read_table_js(root: String, ids: Vec<String>, options: Option<ReadTableOp
 mod tests {
     use super::*;
     use crate::error::ErrorCode;
-    use crate::ipc::write_stream;
+    use crate::ipc::{read_stream, write_stream};
     use crate::parquet::{encode_table, fixtures::narrow_ipc};
     use crate::test_util::TempDir;
 
