@@ -2,17 +2,19 @@
 //!
 //! Writer settings are a contract with core's parquet-wasm path (same arrow-rs 59.3.0 inside), so
 //! that both produce byte-identical files, hence identical chunk ids:
-//! compression as given; dictionary on, except off for top-level Float16/32/64 columns; dictionary
-//! page size limit 64 KiB (a high-cardinality column falls back to plain encoding early: 5x faster
-//! encode and smaller files on unique int64 keys, measured in core's parquet-codec.ts); max row group
-//! rows = chunkRows; statistics at chunk level; created_by "armillaria"; all else default.
+//! compression as given; format version 2 (data pages v2: delta encodings when a dictionary gives
+//! up, and pages the codec cannot shrink stored uncompressed; measured in core's parquet-codec.ts);
+//! dictionary on, except off for top-level Float16/32/64 columns; dictionary page size limit 64 KiB
+//! (a high-cardinality column gives up on its dictionary early: 5x faster encode and smaller files
+//! on unique int64 keys); max row group rows = chunkRows; statistics at chunk level; created_by
+//! "armillaria"; all else default.
 //! Each chunk is written with one `ArrowWriter::write` per input batch piece, as parquet-wasm does
 //! for the batches of a sliced apache-arrow table.
 
 use ::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use ::parquet::arrow::{ArrowWriter, ProjectionMask};
 use ::parquet::basic::{Compression as ParquetCompression, ZstdLevel};
-use ::parquet::file::properties::{EnabledStatistics, WriterProperties};
+use ::parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
 use ::parquet::schema::types::ColumnPath;
 use arrow_array::{RecordBatch, RecordBatchReader};
 use arrow_schema::{DataType, SchemaRef};
@@ -97,6 +99,7 @@ pub const DICTIONARY_PAGE_LIMIT: usize = 64 * 1024;
 pub fn writer_properties(schema: &SchemaRef, settings: &EncodeSettings) -> WriterProperties {
     let mut builder = WriterProperties::builder()
         .set_compression(settings.compression.into())
+        .set_writer_version(WriterVersion::PARQUET_2_0)
         .set_dictionary_enabled(true)
         .set_dictionary_page_size_limit(DICTIONARY_PAGE_LIMIT)
         .set_max_row_group_row_count(Some(settings.chunk_rows))
@@ -407,6 +410,39 @@ mod tests {
             chunks[2].stats,
             r#"{"id":{"nulls":0,"min":"8000","max":"9999"},"value":{"nulls":0,"min":4000,"max":4999.5}}"#
         );
+    }
+
+    #[test]
+    fn pages_are_v2_with_delta_fallback_and_incompressible_pages_stored_raw() {
+        use ::parquet::basic::{Encoding, PageType};
+        use ::parquet::column::page::{Page, PageReader};
+        let rows = 20_000; // more unique keys than a 64 KiB dictionary holds
+        let mut x: u64 = 42;
+        let noise = Float64Array::from_iter_values((0..rows).map(|_| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            f64::from_bits((x >> 12) | 0x3ff0_0000_0000_0000) // uniform in [1, 2): 52 random bits
+        }));
+        let ids = Int64Array::from_iter_values(0..rows as i64);
+        let batch =
+            RecordBatch::try_from_iter([("id", Arc::new(ids) as ArrayRef), ("value", Arc::new(noise) as ArrayRef)])
+                .unwrap();
+        let ipc = write_stream(&batch.schema(), &[batch]).unwrap();
+        let chunks = encode_table(&ipc, &settings(rows as u32, Compression::Snappy)).unwrap();
+        let reader = SerializedFileReader::new(Bytes::from(chunks[0].data.clone())).unwrap();
+        let rg = reader.metadata().row_group(0);
+        assert!(
+            rg.column(0).encodings().any(|e| e == Encoding::DELTA_BINARY_PACKED),
+            "{:?}",
+            rg.column(0).encodings().collect::<Vec<_>>()
+        );
+        let row_group = reader.get_row_group(0).unwrap();
+        let pages =
+            |c: usize| -> Vec<Page> { row_group.get_column_page_reader(c).unwrap().map(|p| p.unwrap()).collect() };
+        let data_pages: Vec<Page> =
+            pages(0).into_iter().chain(pages(1)).filter(|p| p.page_type() != PageType::DICTIONARY_PAGE).collect();
+        assert!(data_pages.iter().all(|p| p.page_type() == PageType::DATA_PAGE_V2));
+        let raw = |p: &Page| matches!(p, Page::DataPageV2 { is_compressed: false, .. });
+        assert!(pages(1).iter().all(raw), "random floats gain nothing from snappy, so their pages are stored raw");
     }
 
     #[test]

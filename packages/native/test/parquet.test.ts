@@ -84,7 +84,7 @@ function expectSameTable(actual: Table, expected: Table) {
 /** Core's parquet-wasm writer settings for the same contract. */
 function wasmEncode(slice: Table, chunkRows: number, compression: 'uncompressed' | 'snappy' | 'zstd'): Buffer {
   const codec = { uncompressed: wasm.Compression.UNCOMPRESSED, snappy: wasm.Compression.SNAPPY, zstd: wasm.Compression.ZSTD }[compression];
-  let builder = new wasm.WriterPropertiesBuilder().setCompression(codec).setDictionaryEnabled(true);
+  let builder = new wasm.WriterPropertiesBuilder().setCompression(codec).setWriterVersion(wasm.WriterVersion.V2).setDictionaryEnabled(true).setDictionaryPageSizeLimit(64 * 1024);
   for (const f of slice.schema.fields) {
     if (f.type instanceof Float16 || f.type instanceof Float32 || f.type instanceof Float64) {
       builder = builder.setColumnDictionaryEnabled(f.name, false);

@@ -10,6 +10,16 @@
  *   dictionary after 64 KiB instead of 1 MiB. Measured on 1M rows {id int64 unique, value float64},
  *   131072-row chunks, snappy: encode 45 ms and 12.1 MB, against 227 ms and 14.1 MB with the default
  *   limit; low-cardinality columns keep their dictionary;
+ * - format version 2 (data pages v2). Two things follow, both measured on the seed datasets (1M rows,
+ *   131072-row chunks, snappy; native writeTable/readTable side by side in one process):
+ *   - a column whose dictionary gives up falls back to delta encodings (DELTA_BINARY_PACKED for
+ *     integers, DELTA_BYTE_ARRAY for strings) instead of PLAIN: ids and timestamps shrink to a few
+ *     bits per row, and `user_<i>` names to their changing suffix;
+ *   - a page that the codec does not shrink is stored uncompressed (v2 pages flag compression per
+ *     page), so random floats are not run through snappy again on every read.
+ *   Stored bytes: narrow 12.1 -> 8.4 MB, wide 22.5 -> 10.8 MB; native write narrow 24.7 -> 21.5 ms,
+ *   wide 85.8 -> 68.7 ms; native read narrow 14.5 -> 10.7 ms, wide 61.2 -> 57.7 ms. DuckDB, pyarrow
+ *   and Polars read v2 pages and delta encodings;
  * - one row group per chunk (max row group size = chunk rows), chunk-level statistics;
  * - `created_by` fixed to "armillaria" so ids do not depend on a library's version string.
  * Reads decode each chunk as one record batch (batch size = chunk rows).
@@ -50,6 +60,7 @@ export function floatColumns(schema: Schema): string[] {
 function writerProperties(schema: Schema, codec: Codec, chunkRows: number): pw.WriterProperties {
   let b = new pw.WriterPropertiesBuilder()
     .setCompression(wasmCompression(codec))
+    .setWriterVersion(pw.WriterVersion.V2)
     .setDictionaryEnabled(true)
     .setDictionaryPageSizeLimit(DICTIONARY_PAGE_LIMIT)
     .setMaxRowGroupSize(chunkRows)
