@@ -1,11 +1,11 @@
-import { mkdir, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { tableFromArrays } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
 import { BranchNotFoundError, CommitConflictError, InvalidNameError, RefNotFoundError, withRetry } from '../src/index.js';
-import { objectPath } from '../src/backend/layout.js';
+import { objectPath, REF_VALUES_DIR } from '../src/backend/layout.js';
 import { narrowTable } from './fixtures.js';
 import { getManifest } from '../src/catalog/manifest.js';
 import { manifestOf, withTempStore } from './helpers.js';
@@ -22,6 +22,35 @@ describe('branches and tags', () => {
       expect(await ids(store.read('t'))).toEqual([1, 2]);
       expect(await ids(store.read('t', { branch: 'dev' }))).toEqual([1, 2, 3]);
       expect((await store.branches()).map((b) => b.name)).toEqual(['dev', 'main']);
+    });
+  });
+
+  it('keeps refs created at one commit independent although they share one file on disk', async () => {
+    await withTempStore(async (store, dir) => {
+      await store.write('t', ints(1));
+      const at = await store.createBranch('a');
+      await store.createBranch('b');
+      await store.createTag('v1');
+      const value = join(dir, REF_VALUES_DIR, at);
+      expect((await stat(value)).nlink).toBe(5); // main, a, b, v1 and the value file itself
+      await store.write('t', ints(2), { branch: 'a', mode: 'append' });
+      await store.deleteBranch('b');
+      await store.write('t', ints(3), { mode: 'append' });
+      expect(await ids(store.read('t', { branch: 'a' }))).toEqual([1, 2]);
+      expect(await ids(store.read('t', { ref: 'v1' }))).toEqual([1]);
+      expect(await ids(store.read('t'))).toEqual([1, 3]);
+      expect(await readFile(value, 'utf8')).toBe(`${at}\n`);
+
+      // gc drops a value file once no ref links to it, and the next ref at that commit writes it again.
+      const old = new Date(Date.now() - 2 * 3600_000);
+      await utimes(value, old, old);
+      await store.gc({ graceMs: 0 });
+      expect((await stat(value)).nlink).toBe(2); // v1 still links it
+      await store.deleteTag('v1');
+      await store.gc({ graceMs: 0 });
+      await expect(stat(value)).rejects.toMatchObject({ code: 'ENOENT' });
+      await store.createBranch('again', { from: at });
+      expect(await ids(store.read('t', { branch: 'again' }))).toEqual([1]);
     });
   });
 

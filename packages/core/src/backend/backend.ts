@@ -49,6 +49,9 @@ export interface ObjectBackend {
   listRefs(prefix: string): Promise<string[]>;
   /** Every ref's reflog (deleted refs' too), by ref name, each oldest first. */
   readRefLogs(): Promise<Map<string, RefLogEntry[]>>;
-  /** Deletes temp files (left by interrupted writes) older than `olderThanMs`; returns how many. */
+  /**
+   * Deletes temp files (left by interrupted writes) and any other bookkeeping files no longer in use,
+   * when older than `olderThanMs`; returns how many.
+   */
   sweepTemp(olderThanMs: number): Promise<number>;
 }

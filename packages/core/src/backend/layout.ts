@@ -9,6 +9,7 @@
  *   tmp/                     temp files; a put writes here, fsyncs, then renames into objects/
  *   refs/heads/<branch>      one line: the commit id the branch points at
  *   refs/tags/<tag>
+ *   ref-values/<commit>      one line, the commit id: new refs are hard links to it (local-backend.ts)
  *   logs/refs.jsonl          reflog, one JSON line per ref update: {ref, time, old, new, reason}
  *   logs/refs/…              reflog of stores written before the shared log, one file per ref
  * ```
@@ -22,6 +23,7 @@ export const STORE_MARKER = 'armillaria.json';
 export const OBJECTS_DIR = 'objects';
 export const TMP_DIR = 'tmp';
 export const REFS_DIR = 'refs';
+export const REF_VALUES_DIR = 'ref-values';
 export const LOGS_DIR = 'logs';
 export const REFLOG = join(LOGS_DIR, 'refs.jsonl');
 
