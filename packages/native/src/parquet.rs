@@ -19,13 +19,14 @@ use ::parquet::schema::types::ColumnPath;
 use arrow_array::{RecordBatch, RecordBatchReader};
 use arrow_schema::{DataType, SchemaRef};
 use bytes::Bytes;
-use napi::bindgen_prelude::{AsyncTask, Buffer, Env, Task};
+use napi::bindgen_prelude::{AsyncTask, Buffer, BufferSlice, Env, Task};
+use napi::ScopedTask;
 use napi_derive::napi;
 use rayon::prelude::*;
 
 use crate::config;
 use crate::error::{Failure, NativeError, NativeResult};
-use crate::ipc::{chunk_ranges, slice_rows, with_stream_view, write_stream, IpcTable};
+use crate::ipc::{chunk_ranges, ipc_to_js, slice_rows, with_stream_view, write_stream_for_js, IpcBytes, IpcTable};
 use crate::stats::chunk_stats;
 
 /// The value of the Parquet footer's `created_by`.
@@ -206,7 +207,7 @@ pub fn decode_chunk(bytes: Bytes, columns: Option<&[String]>, index: usize) -> N
 
 /// Joins decoded chunks into one IPC stream with the first chunk's schema. Columns come in schema
 /// order whatever the order of `columns`.
-pub fn chunks_to_ipc(chunks: Vec<DecodedChunk>) -> NativeResult<Vec<u8>> {
+pub fn chunks_to_ipc(chunks: Vec<DecodedChunk>) -> NativeResult<IpcBytes> {
     let first = chunks
         .first()
         .ok_or_else(|| {
@@ -230,11 +231,11 @@ pub fn chunks_to_ipc(chunks: Vec<DecodedChunk>) -> NativeResult<Vec<u8>> {
             batches.push(batch);
         }
     }
-    write_stream(&first, &batches)
+    write_stream_for_js(&first, &batches)
 }
 
 /// Decodes chunks in parallel (input order kept) and returns one IPC stream.
-pub fn decode_chunks(chunks: Vec<Bytes>, columns: Option<&[String]>) -> NativeResult<Vec<u8>> {
+pub fn decode_chunks(chunks: Vec<Bytes>, columns: Option<&[String]>) -> NativeResult<IpcBytes> {
     let decode = |(index, bytes): (usize, Bytes)| decode_chunk(bytes, columns, index);
     let decoded: Vec<NativeResult<DecodedChunk>> = if chunks.len() > 1 {
         config::install(|| Ok(chunks.into_par_iter().enumerate().map(decode).collect()))?
@@ -325,9 +326,9 @@ pub struct DecodeChunksTask {
 
 /// Runs `decodeChunks` on the libuv pool; one rayon task per chunk.
 #[napi]
-impl Task for DecodeChunksTask {
-    type Output = Vec<u8>;
-    type JsValue = Buffer;
+impl<'task> ScopedTask<'task> for DecodeChunksTask {
+    type Output = IpcBytes;
+    type JsValue = BufferSlice<'task>;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
         // Copy the (compressed) bytes: the JS Buffers stay owned by this task and the decoder
@@ -336,12 +337,12 @@ impl Task for DecodeChunksTask {
         self.failure.run(|| decode_chunks(chunks, self.columns.as_deref()))
     }
 
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
-        Ok(output.into())
+    fn resolve(&mut self, env: &'task Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        ipc_to_js(env, output)
     }
 
-    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<Self::JsValue> {
-        Err(self.failure.reject(&env, err))
+    fn reject(&mut self, env: &'task Env, err: napi::Error) -> napi::Result<Self::JsValue> {
+        Err(self.failure.reject(env, err))
     }
 }
 
@@ -358,6 +359,7 @@ pub fn decode_chunks_js(chunks: Vec<Buffer>, options: Option<DecodeOptions>) -> 
 #[cfg(test)]
 pub(crate) mod fixtures {
     use super::*;
+    use crate::ipc::write_stream;
     use arrow_array::{ArrayRef, Float64Array, Int64Array};
     use std::sync::Arc;
 
@@ -380,7 +382,7 @@ mod tests {
     use super::fixtures::narrow_ipc;
     use super::*;
     use crate::error::ErrorCode;
-    use crate::ipc::read_stream;
+    use crate::ipc::{read_stream, write_stream};
     use ::parquet::file::reader::{FileReader, SerializedFileReader};
     use arrow_array::builder::{Int32Builder, ListBuilder, StringDictionaryBuilder, StructBuilder};
     use arrow_array::types::Int32Type;
@@ -415,7 +417,7 @@ mod tests {
     #[test]
     fn pages_are_v2_with_delta_fallback_and_incompressible_pages_stored_raw() {
         use ::parquet::basic::{Encoding, PageType};
-        use ::parquet::column::page::{Page, PageReader};
+        use ::parquet::column::page::Page;
         let rows = 20_000; // more unique keys than a 64 KiB dictionary holds
         let mut x: u64 = 42;
         let noise = Float64Array::from_iter_values((0..rows).map(|_| {

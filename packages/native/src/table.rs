@@ -4,7 +4,8 @@
 //! 2 × `threads` encoded chunks in flight besides its input and output.
 
 use bytes::Bytes;
-use napi::bindgen_prelude::{AsyncTask, Buffer, Env, Task};
+use napi::bindgen_prelude::{AsyncTask, Buffer, BufferSlice, Env, Task};
+use napi::ScopedTask;
 use napi_derive::napi;
 use rayon::prelude::*;
 
@@ -12,7 +13,7 @@ use crate::batch::{check_hash, settle_duplicates, BatchWriter};
 use crate::config;
 use crate::error::{Failure, NativeError, NativeResult};
 use crate::hash::{hash_hex, validate_id};
-use crate::ipc::{with_stream_view, IpcTable};
+use crate::ipc::{ipc_to_js, with_stream_view, IpcBytes, IpcTable};
 use crate::layout::Layout;
 use crate::mmap::map_object;
 use crate::parquet::{
@@ -83,7 +84,7 @@ fn store_table(root: &str, table: &IpcTable, settings: &EncodeSettings, fsync: b
 }
 
 /// Maps, optionally verifies, and decodes the chunks `ids` from `root` into one IPC stream.
-pub fn read_table(root: &str, ids: &[String], columns: Option<&[String]>, verify: bool) -> NativeResult<Vec<u8>> {
+pub fn read_table(root: &str, ids: &[String], columns: Option<&[String]>, verify: bool) -> NativeResult<IpcBytes> {
     ids.iter().try_for_each(|id| validate_id(id))?;
     let layout = Layout::new(root);
     let decode = |(index, id): (usize, &String)| -> NativeResult<DecodedChunk> {
@@ -205,20 +206,20 @@ pub struct ReadTableTask {
 
 /// Runs `readTable` on the libuv pool; one rayon task per chunk.
 #[napi]
-impl Task for ReadTableTask {
-    type Output = Vec<u8>;
-    type JsValue = Buffer;
+impl<'task> ScopedTask<'task> for ReadTableTask {
+    type Output = IpcBytes;
+    type JsValue = BufferSlice<'task>;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
         self.failure.run(|| read_table(&self.root, &self.ids, self.columns.as_deref(), self.verify))
     }
 
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
-        Ok(output.into())
+    fn resolve(&mut self, env: &'task Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        ipc_to_js(env, output)
     }
 
-    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<Self::JsValue> {
-        Err(self.failure.reject(&env, err))
+    fn reject(&mut self, env: &'task Env, err: napi::Error) -> napi::Result<Self::JsValue> {
+        Err(self.failure.reject(env, err))
     }
 }
 

@@ -208,6 +208,20 @@ describe('writeTable / readTable', () => {
     });
   });
 
+  it('hands a result over 32 MiB to JS from its own mapping, intact after the read and a gc', async () => {
+    await withTempRoot(async (root) => {
+      const rows = 4_500_000; // 36 MB of int64
+      const table = new Table({ n: vectorFromArray(BigInt64Array.from({ length: rows }, (_, i) => BigInt(i * 3)), new Int64()) });
+      const stored = await native.writeTable(root, ipc(table), { chunkRows: 1_000_000, compression: 'snappy', fsync: false });
+      const bytes = await native.readTable(root, stored.map((s) => s.id));
+      (globalThis as { gc?: () => void }).gc?.();
+      const back = tableFromIPC(bytes);
+      expect(back.numRows).toBe(rows);
+      const n = back.getChild('n')!;
+      expect([n.get(0), n.get(rows - 1), n.get(2_345_678)]).toEqual([0n, BigInt((rows - 1) * 3), BigInt(2_345_678 * 3)]);
+    });
+  });
+
   it('decodes chunks with different dictionaries into one stream', async () => {
     await withTempRoot(async (root) => {
       const dict = new Dictionary(new Utf8(), new Int32());
