@@ -95,11 +95,11 @@ fn stream_size_bound(schema: &SchemaRef, batches: &[RecordBatch]) -> usize {
     4096 + 256 * schema.flattened_fields().len() + batches.iter().map(batch_bound).sum::<usize>()
 }
 
-/// Streams at least this large are written into a fresh anonymous mapping (`write_stream_for_js`):
-/// glibc's malloc serves anything larger by mmap anyway (32 MiB is its largest mmap threshold on
-/// 64-bit), while a smaller buffer may come from its heap, where pages freed by the last read are
-/// reused without faulting (seed-narrow 1M, 16 MB results: 9.5 ms per read from the heap, 13.1 ms
-/// from a fresh mapping, same bench command as below).
+/// Streams at least this large are written into an anonymous mapping (`write_stream_for_js`):
+/// glibc's malloc serves anything larger by a fresh mmap anyway (32 MiB is its largest mmap
+/// threshold on 64-bit), while a smaller buffer may come from its heap, where pages freed by an
+/// earlier read are reused without faulting. seed-narrow 1M (16 MB results) read as fast from the
+/// heap as from the pool of maps (9.4 and 9.3 ms), so they stay on the heap.
 pub const MAPPED_STREAM_MIN_BYTES: usize = 32 << 20;
 
 /// An IPC stream on its way to JS.
@@ -123,21 +123,20 @@ impl std::ops::Deref for IpcBytes {
     }
 }
 
-/// `write_stream` for a result JS will own. A large stream goes into an anonymous mapping advised
-/// for transparent huge pages: a heap buffer of that size is a fresh mmap whose 4 KiB pages fault
-/// in one by one on the single thread writing the stream, and freeing it unmaps them again, so
-/// every read paid for faulting its whole result. Measured with `pnpm bench --cases read --phases
-/// native-parquet,delta --datasets seed-wide-1m` (44 MB results): see the commit message.
+/// `write_stream` for a result JS will own. A large stream goes into a map from `result_maps`: a
+/// heap buffer of that size is a fresh mmap whose 4 KiB pages fault in one by one on the single
+/// thread writing the stream, and freeing it unmaps them again, so every read paid for faulting
+/// and zeroing its whole result. `pnpm bench --cases read --phases native-parquet,delta --datasets
+/// seed-wide-1m --runs 5` (44 MB results), one run each: 54.9 ms from the heap, 42.9 ms from new
+/// maps advised for huge pages, 31.7 ms with released maps reused (Delta 46-49 ms).
 pub fn write_stream_for_js(schema: &SchemaRef, batches: &[RecordBatch]) -> NativeResult<IpcBytes> {
     let bound = stream_size_bound(schema, batches);
     if bound < MAPPED_STREAM_MIN_BYTES {
         return write_stream(schema, batches).map(IpcBytes::Heap);
     }
-    let Ok(mut map) = MmapMut::map_anon(bound) else {
+    let Some(mut map) = result_maps::take(bound) else {
         return write_stream(schema, batches).map(IpcBytes::Heap);
     };
-    #[cfg(target_os = "linux")]
-    let _ = map.advise(memmap2::Advice::HugePage); // advice only: plain pages work too
     match write_stream_to(Cursor::new(&mut map[..]), schema, batches) {
         Ok(cursor) => {
             let len = cursor.position() as usize;
@@ -178,6 +177,51 @@ pub fn chunk_ranges(total_rows: usize, chunk_rows: usize) -> Vec<(usize, usize)>
     (0..total_rows).step_by(chunk_rows).map(|start| (start, chunk_rows.min(total_rows - start))).collect()
 }
 
+/// Maps for large results. JS releases a result when it garbage-collects its Buffer; the map then
+/// waits here for the next large result, which writes into pages that are still mapped: no page
+/// faults and no zeroing, where a new map pays both for every page (perf: clear_page was 31% of a
+/// seed-wide read loop's samples before this pool). At most `KEPT` maps wait, the largest ones;
+/// on Linux they are marked MADV_FREE, so under memory pressure the kernel takes their pages back
+/// instead of swapping (a later write then faults a zero page, as a new map would).
+mod result_maps {
+    use std::sync::Mutex;
+
+    use memmap2::MmapMut;
+
+    const KEPT: usize = 2;
+    static IDLE: Mutex<Vec<MmapMut>> = Mutex::new(Vec::new());
+
+    /// An idle map of at least `len` bytes (the smallest that fits), else a new one.
+    pub fn take(len: usize) -> Option<MmapMut> {
+        let mut idle = IDLE.lock().unwrap_or_else(|e| e.into_inner());
+        let fits = idle.iter().enumerate().filter(|(_, m)| m.len() >= len).min_by_key(|(_, m)| m.len());
+        if let Some((i, _)) = fits {
+            return Some(idle.swap_remove(i));
+        }
+        drop(idle);
+        let map = MmapMut::map_anon(len).ok()?;
+        #[cfg(target_os = "linux")]
+        let _ = map.advise(memmap2::Advice::HugePage); // advice only: plain pages work too
+        Some(map)
+    }
+
+    /// Takes back a map JS no longer references; keeps the `KEPT` largest, unmaps the rest.
+    pub fn give_back(map: MmapMut) {
+        // SAFETY: MADV_FREE lets the kernel discard the pages' contents. Nothing reads them again
+        // before a later result overwrites them: a result exposes only the bytes it wrote.
+        #[cfg(target_os = "linux")]
+        if unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::Free) }.is_err() {
+            return;
+        }
+        let mut idle = IDLE.lock().unwrap_or_else(|e| e.into_inner());
+        idle.push(map);
+        if idle.len() > KEPT {
+            let smallest = (0..idle.len()).min_by_key(|&i| idle[i].len()).unwrap_or(0);
+            idle.swap_remove(smallest);
+        }
+    }
+}
+
 // ---- napi glue -------------------------------------------------------------------------------
 
 /// Hands an IPC stream to JS without a copy: a heap stream as a Buffer that owns the Vec, a mapped
@@ -189,9 +233,10 @@ pub fn ipc_to_js(env: &Env, bytes: IpcBytes) -> napi::Result<BufferSlice<'_>> {
             let ptr = map.as_mut_ptr();
             // SAFETY: `ptr` and `len` (at most the map's length) describe the anonymous map, which is
             // moved into the finalizer hint, so the memory stays mapped exactly as long as V8 holds
-            // the Buffer. Moving an `MmapMut` does not move the mapping. If the runtime refuses
-            // external buffers, napi-rs copies the bytes and runs the finalizer at once.
-            unsafe { BufferSlice::from_external(env, ptr, len, map, |_env, map| drop(map)) }
+            // the Buffer; only then does the map go back to the pool. Moving an `MmapMut` does not
+            // move the mapping. If the runtime refuses external buffers, napi-rs copies the bytes
+            // and runs the finalizer at once.
+            unsafe { BufferSlice::from_external(env, ptr, len, map, |_env, map| result_maps::give_back(map)) }
         }
     }
 }
@@ -266,16 +311,28 @@ mod tests {
     }
 
     #[test]
-    fn streams_for_js_are_mapped_when_large_and_equal_the_plain_stream() {
+    fn streams_for_js_are_mapped_when_large_equal_the_plain_stream_and_reuse_released_maps() {
         let small = vec![batch(0..10)];
         let large = vec![batch(0..3_000_000), batch(3_000_000..5_000_000)]; // 40 MB of values
-        for (batches, mapped) in [(small, false), (large, true)] {
+        let mut released = None;
+        for (batches, mapped) in [(small, false), (large.clone(), true)] {
             let schema = batches[0].schema();
             let bytes = write_stream_for_js(&schema, &batches).unwrap();
-            assert_eq!(matches!(bytes, IpcBytes::Mapped { .. }), mapped);
             assert_eq!(&bytes[..], &write_stream(&schema, &batches).unwrap()[..]);
             assert!(bytes.len() <= stream_size_bound(&schema, &batches));
+            match bytes {
+                IpcBytes::Mapped { map, .. } => released = Some(map),
+                IpcBytes::Heap(_) => assert!(!mapped),
+            }
         }
+        // The only test that maps: the pool holds just what this one gives back.
+        let map = released.expect("the large stream is mapped");
+        let at = map.as_ptr();
+        result_maps::give_back(map);
+        let shorter = vec![batch(7..4_500_000)];
+        let again = write_stream_for_js(&shorter[0].schema(), &shorter).unwrap();
+        assert!(matches!(&again, IpcBytes::Mapped { map, .. } if map.as_ptr() == at), "the released map is reused");
+        assert_eq!(&again[..], &write_stream(&shorter[0].schema(), &shorter).unwrap()[..]);
     }
 
     #[test]
