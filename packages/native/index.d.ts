@@ -170,11 +170,12 @@ export interface StoredChunkResult {
 }
 
 /**
- * Writes an Arrow table (IPC stream bytes) to the chunk store at `root`: splits it into chunks of
- * `chunkRows` rows, encodes each as Parquet, computes stats, hashes, writes and fsyncs, all native
- * and in parallel. Resolves to one result per chunk, in row order.
+ * Writes an Arrow table (IPC stream bytes, whole or as consecutive pieces) to the chunk store at
+ * `root`: splits it into chunks of `chunkRows` rows, encodes each as Parquet, computes stats,
+ * hashes, writes and fsyncs, all native and in parallel. Resolves to one result per chunk, in row
+ * order. Pieces (as apache-arrow's stream writer emits them) spare JS joining the stream.
  */
-export declare function writeTable(root: string, ipcStream: Buffer, options: WriteTableOptions): Promise<Array<StoredChunkResult>>
+export declare function writeTable(root: string, ipcStream: Buffer | Array<Buffer>, options: WriteTableOptions): Promise<Array<StoredChunkResult>>
 
 /** Options of `writeTable`. */
 export interface WriteTableOptions {

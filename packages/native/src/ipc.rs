@@ -113,6 +113,15 @@ pub enum IpcBytes {
     },
 }
 
+impl IpcBytes {
+    /// Returns a mapped buffer to the pool of `result_maps` (a heap buffer is just freed).
+    pub fn recycle(self) {
+        if let IpcBytes::Mapped { map, .. } = self {
+            result_maps::give_back(map);
+        }
+    }
+}
+
 impl std::ops::Deref for IpcBytes {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
@@ -146,6 +155,26 @@ pub fn write_stream_for_js(schema: &SchemaRef, batches: &[RecordBatch]) -> Nativ
         // the stream's real error.
         Err(_) => write_stream(schema, batches).map(IpcBytes::Heap),
     }
+}
+
+/// Joins an IPC stream that JS hands over in pieces (message headers and views of the column
+/// buffers, as apache-arrow's writer emits them) into one buffer for `with_stream_view`. Joining
+/// here rather than in JS writes into memory that earlier calls already faulted in (a pooled map
+/// for large streams, as in `write_stream_for_js`), instead of a fresh JS buffer on the JS thread.
+/// Give the result back with `IpcBytes::recycle`.
+pub fn join_pieces(pieces: &[&[u8]]) -> IpcBytes {
+    let len: usize = pieces.iter().map(|p| p.len()).sum();
+    if len >= MAPPED_STREAM_MIN_BYTES {
+        if let Some(mut map) = result_maps::take(len) {
+            let mut at = 0;
+            for piece in pieces {
+                map[at..at + piece.len()].copy_from_slice(piece);
+                at += piece.len();
+            }
+            return IpcBytes::Mapped { map, len };
+        }
+    }
+    IpcBytes::Heap(pieces.concat())
 }
 
 /// The rows `[start, start + len)` of the table as zero-copy slices of the input batches. Batch

@@ -4,7 +4,7 @@
 //! 2 × `threads` encoded chunks in flight besides its input and output.
 
 use bytes::Bytes;
-use napi::bindgen_prelude::{AsyncTask, Buffer, BufferSlice, Env, Task};
+use napi::bindgen_prelude::{AsyncTask, Buffer, BufferSlice, Either, Env, Task};
 use napi::ScopedTask;
 use napi_derive::napi;
 use rayon::prelude::*;
@@ -13,7 +13,7 @@ use crate::batch::{check_hash, settle_duplicates, BatchWriter};
 use crate::config;
 use crate::error::{Failure, NativeError, NativeResult};
 use crate::hash::{hash_hex, validate_id};
-use crate::ipc::{ipc_to_js, with_stream_view, IpcBytes, IpcTable};
+use crate::ipc::{ipc_to_js, join_pieces, with_stream_view, IpcBytes, IpcTable};
 use crate::layout::Layout;
 use crate::mmap::map_object;
 use crate::parquet::{
@@ -143,7 +143,7 @@ pub struct ReadTableOptions {
 
 pub struct WriteTableTask {
     root: String,
-    ipc: Buffer,
+    ipc: Either<Buffer, Vec<Buffer>>,
     chunk_rows: u32,
     compression: String,
     fsync: bool,
@@ -159,7 +159,15 @@ impl Task for WriteTableTask {
     fn compute(&mut self) -> napi::Result<Self::Output> {
         self.failure.run(|| {
             let settings = EncodeSettings::new(self.chunk_rows, Compression::parse(&self.compression)?)?;
-            write_table(&self.root, &self.ipc, &settings, self.fsync)
+            match &self.ipc {
+                Either::A(stream) => write_table(&self.root, stream, &settings, self.fsync),
+                Either::B(pieces) => {
+                    let joined = join_pieces(&pieces.iter().map(|p| &p[..]).collect::<Vec<_>>());
+                    let stored = write_table(&self.root, &joined, &settings, self.fsync);
+                    joined.recycle();
+                    stored
+                }
+            }
         })
     }
 
@@ -181,11 +189,16 @@ impl Task for WriteTableTask {
     }
 }
 
-/// Writes an Arrow table (IPC stream bytes) to the chunk store at `root`: splits it into chunks of
-/// `chunkRows` rows, encodes each as Parquet, computes stats, hashes, writes and fsyncs, all native
-/// and in parallel. Resolves to one result per chunk, in row order.
+/// Writes an Arrow table (IPC stream bytes, whole or as consecutive pieces) to the chunk store at
+/// `root`: splits it into chunks of `chunkRows` rows, encodes each as Parquet, computes stats,
+/// hashes, writes and fsyncs, all native and in parallel. Resolves to one result per chunk, in row
+/// order. Pieces (as apache-arrow's stream writer emits them) spare JS joining the stream.
 #[napi(js_name = "writeTable", catch_unwind)]
-pub fn write_table_js(root: String, ipc_stream: Buffer, options: WriteTableOptions) -> AsyncTask<WriteTableTask> {
+pub fn write_table_js(
+    root: String,
+    ipc_stream: Either<Buffer, Vec<Buffer>>,
+    options: WriteTableOptions,
+) -> AsyncTask<WriteTableTask> {
     AsyncTask::new(WriteTableTask {
         root,
         ipc: ipc_stream,

@@ -208,6 +208,22 @@ describe('writeTable / readTable', () => {
     });
   });
 
+  it('takes the stream in pieces, small or over 32 MiB, and stores the same chunks as from one buffer', async () => {
+    await withTempRoot(async (root) => {
+      const rows = 4_500_000; // 36 MB of int64: joined in a pooled map
+      const big = new Table({ n: vectorFromArray(BigInt64Array.from({ length: rows }, (_, i) => BigInt(i * 3)), new Int64()) });
+      for (const [table, chunkRows] of [[mixedTable(2500), 1000], [big, 1_000_000]] as const) {
+        const whole = await native.writeTable(root, ipc(table), { chunkRows, compression: 'snappy', fsync: false });
+        const stream = ipc(table);
+        const pieces = [1, 7, 4096, stream.length].reduce<Buffer[]>((out, end, i, ends) => [...out, stream.subarray(i ? ends[i - 1] : 0, end)], []);
+        const fromPieces = await native.writeTable(root, pieces, { chunkRows, compression: 'snappy', fsync: false });
+        expect(fromPieces.map((c) => c.id)).toEqual(whole.map((c) => c.id));
+      }
+      const err = await rejection(native.writeTable(root, [ipc(mixedTable(3)).subarray(0, 50)], { chunkRows: 10, compression: 'snappy' }));
+      expect(err.code).toBe('ARM_ARROW');
+    });
+  });
+
   it('hands a result over 32 MiB to JS from its own mapping, intact after the read and a gc', async () => {
     await withTempRoot(async (root) => {
       const rows = 4_500_000; // 36 MB of int64

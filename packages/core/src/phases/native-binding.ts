@@ -14,7 +14,7 @@ interface NativeModule {
   decodeChunks(chunks: Buffer[], options?: { columns?: string[] }): Promise<Buffer>;
   writeTable(
     root: string,
-    ipcStream: Buffer,
+    ipcStream: Buffer | Buffer[],
     options: { chunkRows: number; compression: Codec; fsync?: boolean },
   ): Promise<{ id: string; rows: number; bytes: number; written: boolean; stats: string }[]>;
   readTable(root: string, ids: string[], options?: { columns?: string[]; verify?: boolean }): Promise<Buffer>;
@@ -27,7 +27,8 @@ export interface NativeBinding {
   getChunks(root: string, ids: string[], verify: boolean): Promise<Buffer[]>;
   mapChunks(root: string, ids: string[], verify: boolean): Promise<Buffer[]>;
   decodeChunks(chunks: Buffer[], columns?: readonly string[]): Promise<Buffer>;
-  writeTable(root: string, ipc: Uint8Array, settings: { chunkRows: number; codec: Codec; fsync: boolean }): Promise<{ id: string; rows: number; bytes: number; written: boolean; stats: string }[]>;
+  /** `ipc`: one IPC stream, or its consecutive pieces. */
+  writeTable(root: string, ipc: Uint8Array | readonly Uint8Array[], settings: { chunkRows: number; codec: Codec; fsync: boolean }): Promise<{ id: string; rows: number; bytes: number; written: boolean; stats: string }[]>;
   readTable(root: string, ids: string[], columns: readonly string[] | undefined, verify: boolean): Promise<Buffer>;
 }
 
@@ -43,7 +44,8 @@ export function nativeBinding(what: string): NativeBinding {
     getChunks: (root, ids, verify) => callNative(() => m.getChunks(root, ids, { verify })),
     mapChunks: (root, ids, verify) => callNative(() => m.mapChunks(root, ids, { verify })),
     decodeChunks: (chunks, columns) => callNative(() => m.decodeChunks(chunks, columns ? { columns: [...columns] } : undefined)),
-    writeTable: (root, ipc, s) => callNative(() => m.writeTable(root, asBuffer(ipc), { chunkRows: s.chunkRows, compression: s.codec, fsync: s.fsync })),
+    writeTable: (root, ipc, s) =>
+      callNative(() => m.writeTable(root, ipc instanceof Uint8Array ? asBuffer(ipc) : ipc.map(asBuffer), { chunkRows: s.chunkRows, compression: s.codec, fsync: s.fsync })),
     readTable: (root, ids, columns, verify) => callNative(() => m.readTable(root, ids, { ...(columns ? { columns: [...columns] } : {}), verify })),
   };
 }
