@@ -121,6 +121,8 @@ export class DeltaEngine implements Engine {
       versions: { python: versions.python, deltalake: versions.deltalake, pyarrow: versions.pyarrow },
       config: {
         codec: this.opts.codec,
+        // WriterProperties(compression=...) only: deltalake's defaults for everything else.
+        parquetWriter: 'deltalake defaults (data pages v1, dictionary on)',
         'threads.pyarrowCpu': threads.pyarrowCpu ?? 0,
         'threads.pyarrowIo': threads.pyarrowIo ?? 0,
         timing: 'python perf_counter (internal)',
