@@ -1,5 +1,6 @@
 //! Arrow crosses the JS boundary only as IPC stream bytes: read a stream into record batches, cut
-//! batches into row slices, write batches back as one stream.
+//! batches into row slices, write batches back as one stream. Large streams in either direction
+//! live in memory the addon reuses (`result_maps`).
 
 use std::io::{Cursor, Write};
 use std::sync::Arc;
@@ -206,18 +207,21 @@ pub fn chunk_ranges(total_rows: usize, chunk_rows: usize) -> Vec<(usize, usize)>
     (0..total_rows).step_by(chunk_rows).map(|start| (start, chunk_rows.min(total_rows - start))).collect()
 }
 
-/// Maps for large results. JS releases a result when it garbage-collects its Buffer; the map then
-/// waits here for the next large result, which writes into pages that are still mapped: no page
+/// Maps for large streams: read results, and write inputs joined from pieces. JS releases a result
+/// when it garbage-collects its Buffer, a write gives its input back when done; the map then waits
+/// here for the next large stream, which is written into pages that are still mapped: no page
 /// faults and no zeroing, where a new map pays both for every page (perf: clear_page was 31% of a
-/// seed-wide read loop's samples before this pool). At most `KEPT` maps wait, the largest ones;
-/// on Linux they are marked MADV_FREE, so under memory pressure the kernel takes their pages back
-/// instead of swapping (a later write then faults a zero page, as a new map would).
+/// seed-wide read loop's samples before this pool). At most `KEPT` maps wait, the largest ones,
+/// and none over `KEPT_MAX_BYTES` (a rare huge result is not worth holding on to); on Linux they
+/// are marked MADV_FREE, so under memory pressure the kernel takes their pages back instead of
+/// swapping (a later write then faults a zero page, as a new map would).
 mod result_maps {
     use std::sync::Mutex;
 
     use memmap2::MmapMut;
 
     const KEPT: usize = 2;
+    const KEPT_MAX_BYTES: usize = 256 << 20;
     static IDLE: Mutex<Vec<MmapMut>> = Mutex::new(Vec::new());
 
     /// An idle map of at least `len` bytes (the smallest that fits), else a new one.
@@ -234,8 +238,11 @@ mod result_maps {
         Some(map)
     }
 
-    /// Takes back a map JS no longer references; keeps the `KEPT` largest, unmaps the rest.
+    /// Takes back a map nothing references any more; keeps the `KEPT` largest, unmaps the rest.
     pub fn give_back(map: MmapMut) {
+        if map.len() > KEPT_MAX_BYTES {
+            return;
+        }
         // SAFETY: MADV_FREE lets the kernel discard the pages' contents. Nothing reads them again
         // before a later result overwrites them: a result exposes only the bytes it wrote.
         #[cfg(target_os = "linux")]
@@ -254,7 +261,7 @@ mod result_maps {
 // ---- napi glue -------------------------------------------------------------------------------
 
 /// Hands an IPC stream to JS without a copy: a heap stream as a Buffer that owns the Vec, a mapped
-/// one as an external Buffer whose finalizer unmaps it.
+/// one as an external Buffer whose finalizer gives the map back to `result_maps`.
 pub fn ipc_to_js(env: &Env, bytes: IpcBytes) -> napi::Result<BufferSlice<'_>> {
     match bytes {
         IpcBytes::Heap(v) => BufferSlice::from_data(env, v),
