@@ -29,6 +29,17 @@ async function countPuts(store: import('../src/index.js').Store, fn: () => Promi
   return counts;
 }
 
+/** A tree over `n` fake chunks, then the tree with chunk `at` replaced, and what storing the second put. */
+async function changeOne(store: import('../src/index.js').Store, n: number, at: number) {
+  const chunks = fakeChunks(n);
+  const root1 = await putTree(store.chunks, chunks);
+  const changed = chunks.slice();
+  changed[at] = fakeChunks(at + 1, 'changed')[at]!;
+  let root2 = root1;
+  const counts = await countPuts(store, async () => (root2 = await putTree(store.chunks, changed)));
+  return { chunks, root1, changed, root2, ...counts };
+}
+
 describe('manifest page trees', () => {
   it('keep a small chunk list inline and a large one in pages, losslessly', async () => {
     await withTempStore(async (store) => {
@@ -45,12 +56,7 @@ describe('manifest page trees', () => {
 
   it('write under 64 KiB of new metadata when one chunk of 100,000 changes; diff reads only the differing pages', async () => {
     await withTempStore(async (store) => {
-      const chunks = fakeChunks(100_000);
-      const root1 = await putTree(store.chunks, chunks);
-      const changed = chunks.slice();
-      changed[54_321] = fakeChunks(54_322, 'x')[54_321]!;
-      let root2 = root1;
-      const { newBytes } = await countPuts(store, async () => (root2 = await putTree(store.chunks, changed)));
+      const { chunks, root1, changed, root2, newBytes } = await changeOne(store, 100_000, 54_321);
       expect(newBytes).toBeGreaterThan(0);
       expect(newBytes).toBeLessThan(64 * 1024);
 
@@ -69,12 +75,7 @@ describe('manifest page trees', () => {
 
   it('serialise only the pages on the changed path when the unchanged entries are carried over', async () => {
     await withTempStore(async (store) => {
-      const chunks = fakeChunks(20_000);
-      const root1 = await putTree(store.chunks, chunks);
-      const changed = chunks.slice();
-      changed[12_345] = fakeChunks(12_346, 'y')[12_345]!;
-      let root2 = root1;
-      const { puts } = await countPuts(store, async () => (root2 = await putTree(store.chunks, changed)));
+      const { chunks, root1, changed, root2, puts } = await changeOne(store, 20_000, 12_345);
       // ~625 leaf pages; only the changed leaf and the index pages above the leaves are serialised.
       expect(puts).toBeLessThan(40);
       expect((await loadTree(store.chunks, root2)).chunks).toEqual(changed);

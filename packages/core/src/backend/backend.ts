@@ -53,5 +53,5 @@ export interface ObjectBackend {
    * Deletes temp files (left by interrupted writes) and any other bookkeeping files no longer in use,
    * when older than `olderThanMs`; returns how many.
    */
-  sweepTemp(olderThanMs: number): Promise<number>;
+  sweepLeftovers(olderThanMs: number): Promise<number>;
 }

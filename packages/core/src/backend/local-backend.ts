@@ -196,7 +196,7 @@ export class LocalBackend implements ObjectBackend {
     return logs;
   }
 
-  async sweepTemp(olderThanMs: number): Promise<number> {
+  async sweepLeftovers(olderThanMs: number): Promise<number> {
     let n = 0;
     const sweep = async (dir: string, unused: (st: Stats) => boolean) => {
       for (const name of await readdirOrEmpty(dir)) {

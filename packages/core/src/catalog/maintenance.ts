@@ -33,6 +33,7 @@ export interface GcReport {
   bytesFreed: number;
   /** Unreachable objects kept because they are younger than the grace period. */
   keptYoung: number;
+  /** Leftover files removed: temp files of interrupted writes, and ref value files no ref uses. */
   tempFilesRemoved: number;
 }
 
@@ -150,6 +151,6 @@ export async function collectGarbage(
       report.bytesFreed += o.bytes;
     } else report.keptYoung++;
   }
-  if (!options.dryRun) report.tempFilesRemoved = await backend.sweepTemp(graceMs);
+  if (!options.dryRun) report.tempFilesRemoved = await backend.sweepLeftovers(graceMs);
   return report;
 }

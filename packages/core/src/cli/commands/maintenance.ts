@@ -37,7 +37,7 @@ export function registerMaintenanceCommands({ program, open }: CliContext): void
       if (o.json) return printJson(report);
       process.stdout.write(
         `${o.dryRun ? 'would delete' : 'deleted'} ${report.deleted} objects (${formatBytes(report.bytesFreed)}); ` +
-          `${report.reachable} reachable, ${report.keptYoung} unreferenced kept within the grace period, ${report.tempFilesRemoved} temp files removed\n`,
+          `${report.reachable} reachable, ${report.keptYoung} unreferenced kept within the grace period, ${report.tempFilesRemoved} leftover files removed\n`,
       );
     });
 }
