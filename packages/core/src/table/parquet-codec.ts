@@ -24,7 +24,8 @@
  * - `created_by` fixed to "armillaria" so ids do not depend on a library's version string.
  * Reads decode each chunk as one record batch (batch size = chunk rows).
  */
-import { Type, type Schema, type Table } from 'apache-arrow';
+import { RecordBatch, Struct, Table, Type, type DataType, type Schema } from 'apache-arrow';
+import { parseData } from 'arrow-js-ffi';
 import * as pw from 'parquet-wasm/node';
 
 import { ErrorCode, InvalidArgumentError, WrappedError } from '../errors.js';
@@ -80,16 +81,54 @@ export function encodeChunk(slice: Table, codec: Codec, chunkRows: number): Uint
   }
 }
 
-/** Decodes one Parquet chunk to Arrow, as a single record batch of `rows` rows. */
+/**
+ * Decodes one Parquet chunk to Arrow, as a single record batch of `rows` rows.
+ *
+ * The decoded columns are copied straight out of wasm memory through the Arrow C data interface
+ * (arrow-js-ffi) rather than serialised to an IPC stream, copied out and parsed back: seed-narrow 1M
+ * rows in 8 chunks decode in 5.4 instead of 14.0 ms, seed-wide in 54.4 instead of 74.7 ms. The types
+ * come from the chunk's own Arrow schema (a few hundred bytes of IPC), not from arrow-js-ffi's schema
+ * parser, which mistypes dictionaries; a schema with a type arrow-js-ffi does not copy exactly takes
+ * the IPC path.
+ */
 export function decodeChunk(bytes: Uint8Array, rows: number, columns?: readonly string[]): Table {
   try {
-    const wasmTable = pw.readParquet(bytes, {
+    const decoded = pw.readParquet(bytes, {
       batchSize: Math.max(rows, 1),
       ...(columns ? { columns: [...columns] } : {}),
     });
-    return tableFromIpcBytes(wasmTable.intoIPCStream());
+    const schema = tableFromIpcBytes(decoded.schema.intoIPCStream()).schema;
+    // Both calls below consume `decoded`.
+    if (!schema.fields.every((f) => copiesExactly(f.type))) return tableFromIpcBytes(decoded.intoIPCStream());
+    const ffi = decoded.intoFFI();
+    try {
+      const struct = new Struct(schema.fields);
+      // Fetched after the decode, which may have grown the memory (and so replaced its buffer).
+      const memory = pw.wasmMemory().buffer;
+      return new Table(schema, [...ffi.arrayAddrs()].map((addr) => new RecordBatch(schema, parseData(memory, addr, struct, true))));
+    } finally {
+      ffi.free();
+    }
   } catch (e) {
     throw new WrappedError(ErrorCode.Parquet, `parquet: decode failed: ${messageOf(e)}`, { cause: e });
+  }
+}
+
+/**
+ * Types arrow-js-ffi 0.4 copies into exactly the arrow-js type asked for. Left out: LargeUtf8 (it
+ * narrows the offsets to a Utf8), maps and intervals (untested there), unions and views (Parquet
+ * never decodes to them).
+ */
+function copiesExactly(type: DataType): boolean {
+  switch (type.typeId) {
+    case Type.Null: case Type.Int: case Type.Float: case Type.Bool: case Type.Decimal:
+    case Type.Date: case Type.Time: case Type.Timestamp: case Type.Duration:
+    case Type.Utf8: case Type.Binary: case Type.LargeBinary: case Type.FixedSizeBinary:
+      return true;
+    case Type.List: case Type.FixedSizeList: case Type.Struct:
+      return type.children.every((f) => copiesExactly(f.type));
+    default:
+      return false;
   }
 }
 
