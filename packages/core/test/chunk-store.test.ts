@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import { ChunkNotFoundError, ChunkStore, CorruptChunkError, ErrorCode, InvalidArgumentError, LocalBackend, hashBytes } from '../src/index.js';
 import { objectPath } from '../src/backend/layout.js';
+import { ReadBuffer } from '../src/backend/read-buffer.js';
 import { withTempDir } from './helpers.js';
 
 async function withChunkStore<T>(fn: (s: ChunkStore, dir: string) => Promise<T>): Promise<T> {
@@ -24,6 +25,23 @@ describe('ChunkStore', () => {
       expect(Buffer.from(await s.get(r.id))).toEqual(bytes);
       expect(await s.has(r.id)).toBe(true);
       expect(await readFile(objectPath(dir, r.id))).toEqual(bytes);
+    });
+  });
+
+  it('reads objects into a reusable buffer, verified, growing it for a larger object', async () => {
+    await withChunkStore(async (s, dir) => {
+      const small = Buffer.alloc(1000, 7);
+      const large = Buffer.alloc(5000, 9);
+      const [a, b] = [await s.put(small), await s.put(large)];
+      const into = new ReadBuffer();
+      const first = await s.get(b.id, { into, verify: true });
+      expect(Buffer.from(first)).toEqual(large);
+      const second = await s.get(a.id, { into, verify: true });
+      expect(Buffer.from(second)).toEqual(small);
+      expect(second.buffer).toBe(first.buffer); // the same memory, reused
+      await writeFile(objectPath(dir, a.id), Buffer.alloc(1000, 8));
+      await expect(s.get(a.id, { into, verify: true })).rejects.toBeInstanceOf(CorruptChunkError);
+      await expect(s.get(hashBytes(Buffer.from('absent')), { into })).rejects.toBeInstanceOf(ChunkNotFoundError);
     });
   });
 

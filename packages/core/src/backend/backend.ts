@@ -5,6 +5,8 @@
  * Objects are immutable and content-addressed: `putObject` of an id that exists is a no-op. Refs are
  * small mutable pointers updated only by compare-and-swap.
  */
+import type { ReadBuffer } from './read-buffer.js';
+
 export interface PutResult {
   id: string;
   /** False when the object already existed (dedup): no bytes were written. */
@@ -28,8 +30,11 @@ export interface ObjectBackend {
   readonly location: string;
   /** Stores bytes under `id` durably (the caller has computed `id` from the bytes). */
   putObject(id: string, bytes: Uint8Array): Promise<PutResult>;
-  /** The stored bytes, or `undefined` when there is no such object. */
-  getObject(id: string): Promise<Uint8Array | undefined>;
+  /**
+   * The stored bytes, or `undefined` when there is no such object. With `into`, the bytes may be
+   * read into that buffer and so be valid only until its next use.
+   */
+  getObject(id: string, into?: ReadBuffer): Promise<Uint8Array | undefined>;
   hasObject(id: string): Promise<boolean>;
   /** Marks an object as just written (gc's grace period starts again); false when it does not exist. */
   touchObject(id: string): Promise<boolean>;

@@ -35,6 +35,7 @@ import { dirname, join, relative, sep } from 'node:path';
 
 import type { ObjectBackend, PutResult, RefLogEntry } from './backend.js';
 import { FileLock, type LockOptions } from './file-lock.js';
+import type { ReadBuffer } from './read-buffer.js';
 import { fanoutDir, LOGS_DIR, objectPath, OBJECTS_DIR, REF_VALUES_DIR, REFLOG, REFS_DIR, tempPath, TMP_DIR } from './layout.js';
 
 export interface LocalBackendOptions {
@@ -69,9 +70,9 @@ export class LocalBackend implements ObjectBackend {
     return { id, written: true, bytes: bytes.byteLength };
   }
 
-  async getObject(id: string): Promise<Uint8Array | undefined> {
+  async getObject(id: string, into?: ReadBuffer): Promise<Uint8Array | undefined> {
     try {
-      return await readFile(objectPath(this.root, id));
+      return await (into ? readInto(objectPath(this.root, id), into) : readFile(objectPath(this.root, id)));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
@@ -260,6 +261,19 @@ export async function writeDurably(path: string, bytes: Uint8Array, fsync: boole
   try {
     await fh.writeFile(bytes);
     if (fsync) await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Reads a whole file into `into`; a file that shrinks while read (objects never do) reads short. */
+async function readInto(path: string, into: ReadBuffer): Promise<Uint8Array> {
+  const fh = await open(path, 'r');
+  try {
+    const out = into.take((await fh.stat()).size);
+    let done = 0;
+    for (let n = -1; done < out.length && n !== 0; done += n) n = (await fh.read(out, done, out.length - done, done)).bytesRead;
+    return out.subarray(0, done);
   } finally {
     await fh.close();
   }

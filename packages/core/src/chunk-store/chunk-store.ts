@@ -4,12 +4,15 @@
  * writes nothing), and every object can be checked against its name.
  */
 import type { ObjectBackend, PutResult } from '../backend/backend.js';
+import type { ReadBuffer } from '../backend/read-buffer.js';
 import { ChunkNotFoundError, CorruptChunkError } from '../errors.js';
 import { hashBytes, parseContentHash, type ContentHash } from '../hash/content-hash.js';
 
 export interface GetOptions {
   /** Re-hash the bytes and throw `CorruptChunkError` if they do not match the id. */
   verify?: boolean;
+  /** Read into this reusable buffer: the bytes returned are then valid only until its next use. */
+  into?: ReadBuffer;
 }
 
 export class ChunkStore {
@@ -24,7 +27,7 @@ export class ChunkStore {
   /** The bytes of object `id`. @throws {ChunkNotFoundError} @throws {CorruptChunkError} when verifying */
   async get(id: string, options: GetOptions = {}): Promise<Uint8Array> {
     parseContentHash(id, 'chunk id');
-    const bytes = await this.backend.getObject(id);
+    const bytes = await this.backend.getObject(id, options.into);
     if (bytes === undefined) throw new ChunkNotFoundError(id);
     if (options.verify) checkHash(id, bytes);
     return bytes;

@@ -4,7 +4,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 
-import { checkHash } from '../chunk-store/chunk-store.js';
+import { ReadBuffer } from '../backend/read-buffer.js';
 import { decodeEach, encodeSlices } from '../table/chunk-codec.js';
 import type { Phase, PhaseContext, PhaseRuntime, StoredChunk } from './types.js';
 
@@ -27,9 +27,9 @@ export const sequential: Phase = {
       },
       async readChunks(refs, { columns, verify }) {
         const out: RecordBatch[] = [];
+        const into = new ReadBuffer(); // decode copies the bytes into wasm memory, so one buffer serves every chunk
         for (const ref of refs) {
-          const bytes = await chunks.get(ref.id);
-          if (verify) checkHash(ref.id, bytes);
+          const bytes = await chunks.get(ref.id, { verify, into });
           out.push(...decodeEach([bytes], [ref], columns));
         }
         return out;
