@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ChunkNotFoundError, ChunkStore, CorruptChunkError, ErrorCode, InvalidArgumentError, LocalBackend, hashBytes } from '../src/index.js';
 import { objectPath } from '../src/backend/layout.js';
 import { ReadBuffer } from '../src/backend/read-buffer.js';
+import { PutGroup } from '../src/chunk-store/chunk-store.js';
 import { withTempDir } from './helpers.js';
 
 async function withChunkStore<T>(fn: (s: ChunkStore, dir: string) => Promise<T>): Promise<T> {
@@ -42,6 +43,22 @@ describe('ChunkStore', () => {
       await writeFile(objectPath(dir, a.id), Buffer.alloc(1000, 8));
       await expect(s.get(a.id, { into, verify: true })).rejects.toBeInstanceOf(CorruptChunkError);
       await expect(s.get(hashBytes(Buffer.from('absent')), { into })).rejects.toBeInstanceOf(ChunkNotFoundError);
+    });
+  });
+
+  it('starts a group of puts at once and reports their first failure when done', async () => {
+    await withChunkStore(async (s) => {
+      const group = new PutGroup(s);
+      const ids = ['a', 'b', 'c'].map((t) => group.put(Buffer.from(t)));
+      expect(ids).toEqual(['a', 'b', 'c'].map((t) => hashBytes(Buffer.from(t))));
+      await group.done();
+      expect(await Promise.all(ids.map(async (id) => Buffer.from(await s.get(id)).toString()))).toEqual(['a', 'b', 'c']);
+
+      const failing = new ChunkStore(Object.create(s.backend, { putObject: { value: async () => { throw new Error('disk full'); } } }));
+      const broken = new PutGroup(failing);
+      broken.put(Buffer.from('d'));
+      await new Promise((r) => setTimeout(r, 10)); // the failure settles before anyone waits for it
+      await expect(broken.done()).rejects.toThrow('disk full');
     });
   });
 

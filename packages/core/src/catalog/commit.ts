@@ -8,7 +8,7 @@
  * `depth & (depth - 1)` (the depth with its lowest set bit cleared, as in a Fenwick tree). Any
  * ancestor is then reachable in O(log n) jumps; see `history.ts`.
  */
-import type { ChunkStore } from '../chunk-store/chunk-store.js';
+import type { ChunkStore, PutGroup } from '../chunk-store/chunk-store.js';
 import { getJson, putJson } from './objects.js';
 
 export const COMMIT_FORMAT = 1;
@@ -38,7 +38,7 @@ export interface CommitInfo extends Commit {
   id: string;
 }
 
-export const putCommit = (store: ChunkStore, c: Commit): Promise<string> => putJson(store, c);
+export const putCommit = (store: ChunkStore, c: Commit, group?: PutGroup): Promise<string> => putJson(store, c, group);
 export const getCommit = (store: ChunkStore, id: string, verify = false): Promise<Commit> =>
   getJson<Commit>(store, id, 'commit', { verify });
 

@@ -8,7 +8,7 @@
  */
 import type { Schema } from 'apache-arrow';
 
-import type { ChunkStore } from '../chunk-store/chunk-store.js';
+import type { ChunkStore, PutGroup } from '../chunk-store/chunk-store.js';
 import { schemaFromIpc, schemaToIpc } from '../table/arrow-ipc.js';
 import { canonicalSchema } from '../table/schema.js';
 import type { Codec } from '../table/parquet-codec.js';
@@ -79,11 +79,14 @@ export function manifestBytes(m: Manifest): number {
   return m.chunks.reduce((n, c) => n + c.bytes + deletionVectorBytes(c) + (c.patches ?? []).reduce((k, p) => k + p.bytes, 0), 0);
 }
 
-/** Stores the manifest and the pages of its chunk tree; returns the manifest's id. */
-export async function putManifest(store: ChunkStore, m: Manifest): Promise<string> {
+/**
+ * Stores the manifest and the pages of its chunk tree; returns the manifest's id. With `group`, the
+ * manifest object itself is only started there (its pages are written before).
+ */
+export async function putManifest(store: ChunkStore, m: Manifest, group?: PutGroup): Promise<string> {
   const { chunks, ...rest } = m;
   const stored: StoredManifest = { ...rest, root: await putTree(store, chunks) };
-  return putJson(store, stored);
+  return putJson(store, stored, group);
 }
 
 /** The manifest `id` with its whole chunk list, and the ids of the pages that hold it. */

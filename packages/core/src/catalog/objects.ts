@@ -2,7 +2,7 @@
  * Manifests and commits are stored as canonical JSON in the same content-addressed store as chunks,
  * so their ids are Merkle hashes: a commit id covers every table, manifest and chunk it reaches.
  */
-import type { ChunkStore } from '../chunk-store/chunk-store.js';
+import type { ChunkStore, PutGroup } from '../chunk-store/chunk-store.js';
 import { ErrorCode, ObjectNotFoundError, WrappedError, isArmillariaError } from '../errors.js';
 
 /** JSON with object keys sorted at every level: the same value always gives the same bytes and id. */
@@ -15,8 +15,10 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
-export async function putJson(store: ChunkStore, value: { type: string }): Promise<string> {
-  return (await store.put(Buffer.from(canonicalJson(value), 'utf8'))).id;
+/** Stores `value` as canonical JSON and returns its id; within `group`, once the write has started. */
+export async function putJson(store: ChunkStore, value: { type: string }, group?: PutGroup): Promise<string> {
+  const bytes = Buffer.from(canonicalJson(value), 'utf8');
+  return group ? group.put(bytes) : (await store.put(bytes)).id;
 }
 
 /** Reads object `id` and checks it is a JSON object of the given `type`. */

@@ -28,7 +28,7 @@
  */
 import { RecordBatch, Table, type Schema } from 'apache-arrow';
 
-import type { ChunkStore } from '../chunk-store/chunk-store.js';
+import { PutGroup, type ChunkStore } from '../chunk-store/chunk-store.js';
 import { CommitConflictError, InvalidArgumentError, SchemaMismatchError, TableNotFoundError } from '../errors.js';
 import type { PhaseRuntime, StoredChunk } from '../phases/types.js';
 import { filterMask, mayMatch, validateFilter, type Filter } from '../table/filter.js';
@@ -264,14 +264,17 @@ export class Transaction {
     for (;;) {
       const tables: Record<string, TableEntry> = { ...(parent?.tables ?? {}) };
       const versions: Record<string, number> = {};
+      // Manifests and the commit are written side by side; all are durable before the ref moves.
+      const group = new PutGroup(this.ctx.chunks);
       for (const [name, s] of this.staged) {
         const current = parent?.tables[name];
         const manifest = await this.rebased(name, s, current);
-        const id = await putManifest(this.ctx.chunks, manifest);
+        const id = await putManifest(this.ctx.chunks, manifest, group);
         tables[name] = { manifest: id, version: (current?.version ?? 0) + 1 };
         versions[name] = tables[name].version;
       }
-      const commit = await this.ctx.commits.create(parent ? [parent.id] : [], tables, message);
+      const commit = await this.ctx.commits.create(parent ? [parent.id] : [], tables, message, { group });
+      await group.done();
       if (await this.ctx.refs.move('branch', this.branch, parent?.id, commit.id, `commit: ${firstLine(message)}`)) {
         return { commit, versions };
       }

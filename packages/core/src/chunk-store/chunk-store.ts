@@ -20,8 +20,14 @@ export class ChunkStore {
 
   /** Stores `bytes` and returns its id; a no-op (written: false) when the object exists. */
   async put(bytes: Uint8Array): Promise<PutResult & { id: ContentHash }> {
+    const { id, stored } = this.startPut(bytes);
+    return { ...(await stored), id };
+  }
+
+  /** Starts storing `bytes`: the id at once, the write as a promise (see `PutGroup`). */
+  startPut(bytes: Uint8Array): { id: ContentHash; stored: Promise<PutResult> } {
     const id = hashBytes(bytes);
-    return { ...(await this.backend.putObject(id, bytes)), id };
+    return { id, stored: this.backend.putObject(id, bytes) };
   }
 
   /** The bytes of object `id`. @throws {ChunkNotFoundError} @throws {CorruptChunkError} when verifying */
@@ -59,6 +65,30 @@ export class ChunkStore {
       }
       onProgress?.(++n);
     }
+  }
+}
+
+/**
+ * Object writes started together and awaited together: each `put` returns the id at once and its
+ * write runs in the background, so a commit's manifest and commit objects are written side by side
+ * instead of one after the other (a put of a small object takes ~1.4 ms with fsync, half of it in
+ * round trips to the I/O threads). `done` must succeed before anything durable (a ref) names them.
+ */
+export class PutGroup {
+  private readonly started: Promise<unknown>[] = [];
+
+  constructor(private readonly store: ChunkStore) {}
+
+  put(bytes: Uint8Array): ContentHash {
+    const { id, stored } = this.store.startPut(bytes);
+    stored.catch(() => {}); // observed by `done`; a failure before then is not unhandled
+    this.started.push(stored);
+    return id;
+  }
+
+  /** Waits for every write started; throws the first failure. */
+  async done(): Promise<void> {
+    await Promise.all(this.started);
   }
 }
 
