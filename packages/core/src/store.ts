@@ -72,8 +72,9 @@ export interface WriteResult {
   version: number;
   rows: number;
   chunks: number;
-  /** Chunks whose bytes were not in the store before this write. */
+  /** Chunks whose bytes were not in the store before this write (a column patch is not a chunk). */
   newChunks: number;
+  /** Bytes of the chunks and column patches that were not in the store before this write. */
   newBytes: number;
 }
 

@@ -33,6 +33,15 @@ export const MIN_KEPT_SHARE = 1 / 8;
 /** The new version in order: chunk entries kept (possibly patched), and row ranges of the new table to write. */
 export type Segment = { keep: ChunkRef } | { write: [number, number] };
 
+/** The segments of the next version, and what the patches and rewrites among them stored. */
+export interface Reuse {
+  segments: Segment[];
+  /** Chunks written while keeping (rewritten ones; a patch is not a chunk). */
+  newChunks: number;
+  /** Bytes of the chunks and patches written while keeping. */
+  newBytes: number;
+}
+
 type Ctx = { runtime: PhaseRuntime; chunks: ChunkStore };
 
 /** Whether a table of `schema` written with `settings` could share chunks with `current`. */
@@ -46,18 +55,21 @@ export function canReuse(current: Manifest, schema: Schema, settings: { codec: C
  * column patch (update.ts), one with many is written again. Otherwise, or when the first chunk
  * already differs mostly, the common prefix and suffix are kept.
  */
-export async function reuseUnchanged(ctx: Ctx, current: Manifest, next: Table): Promise<Segment[]> {
+export async function reuseUnchanged(ctx: Ctx, current: Manifest, next: Table): Promise<Reuse> {
   const aligned = next.numRows === current.rows ? await alignedChanges(ctx, current, next) : undefined;
   if (aligned) return aligned;
   const { head, tail, from, to } = await commonEnds(ctx, current, next);
-  return [...head.map((keep) => ({ keep })), ...(to > from ? [{ write: [from, to] as [number, number] }] : []), ...tail.map((keep) => ({ keep }))];
+  const segments = [...head.map((keep) => ({ keep })), ...(to > from ? [{ write: [from, to] as [number, number] }] : []), ...tail.map((keep) => ({ keep }))];
+  return { segments, newChunks: 0, newBytes: 0 };
 }
 
 /** Row-for-row changes of a table of the same row count; undefined when its first chunk is mostly new. */
-async function alignedChanges(ctx: Ctx, current: Manifest, next: Table): Promise<Segment[] | undefined> {
+async function alignedChanges(ctx: Ctx, current: Manifest, next: Table): Promise<Reuse | undefined> {
   const schema = manifestSchema(current);
   const table = { schema, settings: { codec: current.codec, chunkRows: current.chunkRows, ...(current.keys ? { keys: current.keys } : {}) } };
   const out: Segment[] = [];
+  let newChunks = 0;
+  let newBytes = 0;
   let start = 0;
   for await (const { ref, all, rows, live } of visibleChunks(ctx, current, false)) {
     const count = liveRows(ref);
@@ -72,17 +84,21 @@ async function alignedChanges(ctx: Ctx, current: Manifest, next: Table): Promise
       out.push({ keep: ref });
     } else {
       const change = { ref, batch: all, live, source: new Table(theirs!), set: diff.columns, rows: fileRows(live, diff.rows), sources: diff.rows };
-      out.push(...(await changeChunk(ctx, table, change)).map((keep) => ({ keep })));
+      const changed = await changeChunk(ctx, table, change);
+      out.push(...changed.refs.map((keep) => ({ keep })));
+      newChunks += changed.newChunks;
+      newBytes += changed.newBytes;
     }
     start += count;
   }
   // Adjacent row ranges become one, so they are cut into full chunks.
-  return out.reduce<Segment[]>((merged, s) => {
+  const segments = out.reduce<Segment[]>((merged, s) => {
     const last = merged[merged.length - 1];
     if (last && 'write' in last && 'write' in s && last.write[1] === s.write[0]) last.write = [last.write[0], s.write[1]];
     else merged.push(s);
     return merged;
   }, []);
+  return { segments, newChunks, newBytes };
 }
 
 /** Positions in the chunk's file of its visible rows `visible` (ascending). */

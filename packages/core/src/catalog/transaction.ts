@@ -64,7 +64,9 @@ export interface StagedWrite {
   table: string;
   rows: number;
   chunks: number;
+  /** Chunks whose bytes were not in the store before (a column patch is not a chunk). */
   newChunks: number;
+  /** Bytes of the chunks and column patches that were not in the store before. */
   newBytes: number;
 }
 
@@ -131,7 +133,8 @@ export class Transaction {
     // An overwrite of an in-memory table with the same schema and settings keeps what it shares with
     // the current version (overwrite.ts); only the rest is written.
     const table = data instanceof Table ? data : data instanceof RecordBatch ? new Table(data) : undefined;
-    const segments = mode === 'overwrite' && current && table && canReuse(current, table.schema, settings) ? await reuseUnchanged(this.ctx, current, table) : undefined;
+    const reuse = mode === 'overwrite' && current && table && canReuse(current, table.schema, settings) ? await reuseUnchanged(this.ctx, current, table) : undefined;
+    const segments = reuse?.segments;
     const refs: ChunkRef[] = [];
     const chunks: StoredChunk[] = [];
     let rows = 0;
@@ -158,7 +161,13 @@ export class Transaction {
       this.stage(name, makeManifest(source.schema, refs, settings), { appendOnly: false, appended: [] });
     }
     const fresh = chunks.filter((c) => c.written);
-    return { table: name, rows, chunks: refs.length, newChunks: fresh.length, newBytes: fresh.reduce((n, c) => n + c.bytes, 0) };
+    return {
+      table: name,
+      rows,
+      chunks: refs.length,
+      newChunks: fresh.length + (reuse?.newChunks ?? 0),
+      newBytes: fresh.reduce((n, c) => n + c.bytes, 0) + (reuse?.newBytes ?? 0),
+    };
   }
 
   /**

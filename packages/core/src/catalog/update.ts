@@ -12,7 +12,7 @@ import { RecordBatch, Schema, Table, Type, makeVector, type Vector } from 'apach
 
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import { InvalidArgumentError, SchemaMismatchError } from '../errors.js';
-import type { PhaseRuntime } from '../phases/types.js';
+import type { PhaseRuntime, StoredChunk } from '../phases/types.js';
 import { castNumbers, schemaDifferences } from '../table/schema.js';
 import { combineBatches, wholeColumn } from '../table/concat.js';
 import { chunkStats } from '../table/stats.js';
@@ -65,7 +65,7 @@ export async function updateRows(
           sources.push(source);
         }
         updated += rows.length;
-        return rows.length === 0 ? [ref] : changeChunk(ctx, { schema, settings }, { ref, batch, live, source: updates, set, rows, sources });
+        return rows.length === 0 ? [ref] : (await changeChunk(ctx, { schema, settings }, { ref, batch, live, source: updates, set, rows, sources })).refs;
       }),
     );
     out.push(...changed.flat());
@@ -166,6 +166,15 @@ export interface ChunkChange {
   sources: number[];
 }
 
+/** The entries that replace a changed chunk, and what of them was not in the store before. */
+export interface ChangedChunk {
+  refs: ChunkRef[];
+  /** Chunks written (a patch is not a chunk). */
+  newChunks: number;
+  /** Bytes of the chunks and the patch written. */
+  newBytes: number;
+}
+
 /**
  * The chunk entries that replace `change.ref`: itself with one more patch, or, once its patches would
  * pass `MAX_PATCHES` or cover half its rows, new chunks with its patches and deleted rows folded in.
@@ -174,16 +183,18 @@ export async function changeChunk(
   ctx: { runtime: PhaseRuntime },
   table: { schema: Schema; settings: { codec: Manifest['codec']; chunkRows: number; keys?: string[] } },
   { ref, batch, live, source, set, rows, sources }: ChunkChange,
-): Promise<ChunkRef[]> {
+): Promise<ChangedChunk> {
   const patch = patchBatch(source, set, rows, sources);
   if ((ref.patches?.length ?? 0) >= MAX_PATCHES || (patchedRows(ref) + rows.length) * 2 > ref.rows) {
-    return rewrite(ctx, table.schema, ref, patch, live, table.settings);
+    const chunks = await rewrite(ctx, table.schema, ref, patch, live, table.settings);
+    const fresh = chunks.filter((c) => c.written);
+    return { refs: chunks.map(({ written: _w, ...r }) => r), newChunks: fresh.length, newBytes: fresh.reduce((n, c) => n + c.bytes, 0) };
   }
   // One phase call per patch: a call cuts its input into chunks of chunkRows rows.
   const [stored] = await ctx.runtime.writeChunks([new Table(patch)], { ...table.settings, chunkRows: Math.max(table.settings.chunkRows, rows.length) });
   const stats = chunkStats(new Table(applyPatches(batch, [patch])).select(set));
   const entry = { id: stored!.id, rows: rows.length, bytes: stored!.bytes, columns: set };
-  return [{ ...ref, stats: { ...ref.stats, ...stats }, patches: [...(ref.patches ?? []), entry] }];
+  return { refs: [{ ...ref, stats: { ...ref.stats, ...stats }, patches: [...(ref.patches ?? []), entry] }], newChunks: 0, newBytes: stored!.written ? stored!.bytes : 0 };
 }
 
 /** The chunk with its patches, the new patch and its deleted rows folded in, as new chunks. */
@@ -194,9 +205,8 @@ async function rewrite(
   patch: RecordBatch,
   live: Uint8Array | undefined,
   settings: { codec: Manifest['codec']; chunkRows: number; keys?: string[] },
-): Promise<ChunkRef[]> {
+): Promise<StoredChunk[]> {
   const [whole] = await readChunkContents(ctx.runtime, [ref], schema, {});
   const patched = applyPatches(whole!, [patch]);
-  const { chunks } = await writeChunks(ctx.runtime, { schema, batches: live ? maskedSlices(patched, live) : [patched] }, settings);
-  return chunks.map(({ written: _w, ...r }) => r);
+  return (await writeChunks(ctx.runtime, { schema, batches: live ? maskedSlices(patched, live) : [patched] }, settings)).chunks;
 }
