@@ -31,8 +31,10 @@ export class CommitReader {
     return c;
   }
 
-  /** Builds (and stores) a commit on top of `parent`, filling in depth and skip. */
-  /** Stores a new commit (within `group`, only started: see `PutGroup`). */
+  /**
+   * Builds and stores a commit on top of `parents[0]`, filling in depth and skip; within `group`, the
+   * write is only started (see `PutGroup`).
+   */
   async create(parents: string[], tables: Record<string, TableEntry>, message: string, { time = new Date(), group }: { time?: Date; group?: PutGroup } = {}): Promise<CommitInfo> {
     const parent = parents[0] ? await this.get(parents[0]) : undefined;
     const depth = (parent?.depth ?? 0) + 1;

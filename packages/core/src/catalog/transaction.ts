@@ -36,7 +36,7 @@ import { parseCodec, type Codec } from '../table/parquet-codec.js';
 import { schemaDifferences } from '../table/schema.js';
 import { collectTable, toSource, type TableInput, type TableSource } from '../table/source.js';
 import { maskedSlices, readChunkContents, readManifest, scanManifest, type ManifestReadOptions } from '../table/table-reader.js';
-import { checkChunkRows, writeChunks } from '../table/table-writer.js';
+import { checkChunkRows, newlyStored, writeChunks } from '../table/table-writer.js';
 import { addColumns } from './add-columns.js';
 import type { CommitInfo, TableEntry } from './commit.js';
 import { keepLive, liveMask, liveRows, putDeletionVector } from './deletion-vector.js';
@@ -160,13 +160,13 @@ export class Transaction {
     } else {
       this.stage(name, makeManifest(source.schema, refs, settings), { appendOnly: false, appended: [] });
     }
-    const fresh = chunks.filter((c) => c.written);
+    const written = newlyStored(chunks);
     return {
       table: name,
       rows,
       chunks: refs.length,
-      newChunks: fresh.length + (reuse?.newChunks ?? 0),
-      newBytes: fresh.reduce((n, c) => n + c.bytes, 0) + (reuse?.newBytes ?? 0),
+      newChunks: written.newChunks + (reuse?.newChunks ?? 0),
+      newBytes: written.newBytes + (reuse?.newBytes ?? 0),
     };
   }
 

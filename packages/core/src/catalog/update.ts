@@ -17,7 +17,7 @@ import { castNumbers, schemaDifferences } from '../table/schema.js';
 import { combineBatches, wholeColumn } from '../table/concat.js';
 import { chunkStats } from '../table/stats.js';
 import { maskedSlices, readChunkContents } from '../table/table-reader.js';
-import { CHUNKS_PER_CALL, writeChunks } from '../table/table-writer.js';
+import { CHUNKS_PER_CALL, newlyStored, writeChunks } from '../table/table-writer.js';
 import { applyPatches, MAX_PATCHES, PATCH_ROW, patchedRows, takeRows } from './column-patch.js';
 import { liveMask } from './deletion-vector.js';
 import { manifestSchema, type ChunkRef, type Manifest } from './manifest.js';
@@ -187,8 +187,7 @@ export async function changeChunk(
   const patch = patchBatch(source, set, rows, sources);
   if ((ref.patches?.length ?? 0) >= MAX_PATCHES || (patchedRows(ref) + rows.length) * 2 > ref.rows) {
     const chunks = await rewrite(ctx, table.schema, ref, patch, live, table.settings);
-    const fresh = chunks.filter((c) => c.written);
-    return { refs: chunks.map(({ written: _w, ...r }) => r), newChunks: fresh.length, newBytes: fresh.reduce((n, c) => n + c.bytes, 0) };
+    return { refs: chunks.map(({ written: _w, ...r }) => r), ...newlyStored(chunks) };
   }
   // One phase call per patch: a call cuts its input into chunks of chunkRows rows.
   const [stored] = await ctx.runtime.writeChunks([new Table(patch)], { ...table.settings, chunkRows: Math.max(table.settings.chunkRows, rows.length) });

@@ -29,6 +29,12 @@ export async function writeChunks(
   return { chunks, rows };
 }
 
+/** How many of `chunks` were not in the store before, and their bytes. */
+export function newlyStored(chunks: readonly StoredChunk[]): { newChunks: number; newBytes: number } {
+  const fresh = chunks.filter((c) => c.written);
+  return { newChunks: fresh.length, newBytes: fresh.reduce((n, c) => n + c.bytes, 0) };
+}
+
 export function checkChunkRows(value: number): number {
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new InvalidArgumentError(`table: invalid chunkRows ${JSON.stringify(value)} (expected a positive integer)`);
