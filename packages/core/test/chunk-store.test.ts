@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import { ChunkNotFoundError, ChunkStore, CorruptChunkError, ErrorCode, InvalidArgumentError, LocalBackend, hashBytes } from '../src/index.js';
 import { objectPath } from '../src/backend/layout.js';
-import { ReadBuffer } from '../src/backend/read-buffer.js';
+import { ScratchBuffer } from '../src/scratch-buffer.js';
 import { PutGroup } from '../src/chunk-store/chunk-store.js';
 import { withTempDir } from './helpers.js';
 
@@ -34,7 +34,7 @@ describe('ChunkStore', () => {
       const small = Buffer.alloc(1000, 7);
       const large = Buffer.alloc(5000, 9);
       const [a, b] = [await s.put(small), await s.put(large)];
-      const into = new ReadBuffer();
+      const into = new ScratchBuffer();
       const first = await s.get(b.id, { into, verify: true });
       expect(Buffer.from(first)).toEqual(large);
       const second = await s.get(a.id, { into, verify: true });

@@ -5,7 +5,7 @@
  * Objects are immutable and content-addressed: `putObject` of an id that exists is a no-op. Refs are
  * small mutable pointers updated only by compare-and-swap.
  */
-import type { ReadBuffer } from './read-buffer.js';
+import type { ScratchBuffer } from '../scratch-buffer.js';
 
 export interface PutResult {
   id: string;
@@ -34,7 +34,7 @@ export interface ObjectBackend {
    * The stored bytes, or `undefined` when there is no such object. With `into`, the bytes may be
    * read into that buffer and so be valid only until its next use.
    */
-  getObject(id: string, into?: ReadBuffer): Promise<Uint8Array | undefined>;
+  getObject(id: string, into?: ScratchBuffer): Promise<Uint8Array | undefined>;
   hasObject(id: string): Promise<boolean>;
   /** Marks an object as just written (gc's grace period starts again); false when it does not exist. */
   touchObject(id: string): Promise<boolean>;

@@ -35,7 +35,7 @@ import { dirname, join, relative, sep } from 'node:path';
 
 import type { ObjectBackend, PutResult, RefLogEntry } from './backend.js';
 import { FileLock, type LockOptions } from './file-lock.js';
-import type { ReadBuffer } from './read-buffer.js';
+import type { ScratchBuffer } from '../scratch-buffer.js';
 import { fanoutDir, LOGS_DIR, objectPath, OBJECTS_DIR, REF_VALUES_DIR, REFLOG, REFS_DIR, tempPath, TMP_DIR } from './layout.js';
 
 export interface LocalBackendOptions {
@@ -70,7 +70,7 @@ export class LocalBackend implements ObjectBackend {
     return { id, written: true, bytes: bytes.byteLength };
   }
 
-  async getObject(id: string, into?: ReadBuffer): Promise<Uint8Array | undefined> {
+  async getObject(id: string, into?: ScratchBuffer): Promise<Uint8Array | undefined> {
     try {
       return await (into ? readInto(objectPath(this.root, id), into) : readFile(objectPath(this.root, id)));
     } catch (e) {
@@ -267,7 +267,7 @@ export async function writeDurably(path: string, bytes: Uint8Array, fsync: boole
 }
 
 /** Reads a whole file into `into`; a file that shrinks while read (objects never do) reads short. */
-async function readInto(path: string, into: ReadBuffer): Promise<Uint8Array> {
+async function readInto(path: string, into: ScratchBuffer): Promise<Uint8Array> {
   const fh = await open(path, 'r');
   try {
     const out = into.take((await fh.stat()).size);

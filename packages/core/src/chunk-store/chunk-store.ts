@@ -4,7 +4,7 @@
  * writes nothing), and every object can be checked against its name.
  */
 import type { ObjectBackend, PutResult } from '../backend/backend.js';
-import type { ReadBuffer } from '../backend/read-buffer.js';
+import type { ScratchBuffer } from '../scratch-buffer.js';
 import { ChunkNotFoundError, CorruptChunkError } from '../errors.js';
 import { hashBytes, parseContentHash, type ContentHash } from '../hash/content-hash.js';
 
@@ -12,7 +12,7 @@ export interface GetOptions {
   /** Re-hash the bytes and throw `CorruptChunkError` if they do not match the id. */
   verify?: boolean;
   /** Read into this reusable buffer: the bytes returned are then valid only until its next use. */
-  into?: ReadBuffer;
+  into?: ScratchBuffer;
 }
 
 export class ChunkStore {

@@ -60,7 +60,7 @@ async function writeParquet(out: Writable, schema: Schema, batches: AsyncIterabl
   const it = batches[Symbol.asyncIterator]();
   const first = await it.next();
   if (first.done) {
-    await write(out, encodeChunk(new Table(schema), DEFAULT_CODEC, 1));
+    await write(out, await encodeChunk(new Table(schema), DEFAULT_CODEC, 1));
     return;
   }
   const input = new ReadableStream<pw.RecordBatch>({

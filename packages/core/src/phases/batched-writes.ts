@@ -9,7 +9,7 @@ import type { EncodeSettings, StoredChunk } from './types.js';
 import type { Table } from 'apache-arrow';
 
 export async function writeBatched(native: NativeBinding, root: string, fsync: boolean, slices: readonly Table[], settings: EncodeSettings): Promise<StoredChunk[]> {
-  const encoded = encodeSlices(slices, settings);
+  const encoded = await encodeSlices(slices, settings);
   const puts = await native.putChunks(root, encoded.map((e) => e.bytes), fsync);
   return encoded.map((e, i) => ({ id: puts[i]!.id, rows: e.rows, bytes: e.bytes.byteLength, stats: e.stats, written: puts[i]!.written }));
 }

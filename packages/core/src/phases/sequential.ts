@@ -4,7 +4,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 
-import { ReadBuffer } from '../backend/read-buffer.js';
+import { ScratchBuffer } from '../scratch-buffer.js';
 import { decodeEach, encodeSlices } from '../table/chunk-codec.js';
 import type { Phase, PhaseContext, PhaseRuntime, StoredChunk } from './types.js';
 
@@ -19,7 +19,7 @@ export const sequential: Phase = {
       async writeChunks(slices, settings) {
         const out: StoredChunk[] = [];
         for (const slice of slices) {
-          const [chunk] = encodeSlices([slice], settings);
+          const [chunk] = await encodeSlices([slice], settings);
           const put = await chunks.put(chunk!.bytes);
           out.push({ id: put.id, rows: chunk!.rows, bytes: chunk!.bytes.byteLength, stats: chunk!.stats, written: put.written });
         }
@@ -27,7 +27,7 @@ export const sequential: Phase = {
       },
       async readChunks(refs, { columns, verify }) {
         const out: RecordBatch[] = [];
-        const into = new ReadBuffer(); // decode copies the bytes into wasm memory, so one buffer serves every chunk
+        const into = new ScratchBuffer(); // decode copies the bytes into wasm memory, so one buffer serves every chunk
         for (const ref of refs) {
           const bytes = await chunks.get(ref.id, { verify, into });
           out.push(...decodeEach([bytes], [ref], columns));

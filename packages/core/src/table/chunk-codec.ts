@@ -14,8 +14,10 @@ export interface EncodedChunk {
   stats: ChunkStats;
 }
 
-export function encodeSlices(slices: readonly Table[], settings: { codec: Codec; chunkRows: number }): EncodedChunk[] {
-  return slices.map((slice) => ({ bytes: encodeChunk(slice, settings.codec, settings.chunkRows), rows: slice.numRows, stats: chunkStats(slice) }));
+export async function encodeSlices(slices: readonly Table[], settings: { codec: Codec; chunkRows: number }): Promise<EncodedChunk[]> {
+  const out: EncodedChunk[] = [];
+  for (const slice of slices) out.push({ bytes: await encodeChunk(slice, settings.codec, settings.chunkRows), rows: slice.numRows, stats: chunkStats(slice) });
+  return out;
 }
 
 export function decodeEach(buffers: readonly Uint8Array[], refs: readonly ChunkRef[], columns?: readonly string[]): RecordBatch[] {

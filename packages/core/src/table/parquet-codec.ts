@@ -29,7 +29,8 @@ import { parseData } from 'arrow-js-ffi';
 import * as pw from 'parquet-wasm/node';
 
 import { ErrorCode, InvalidArgumentError, WrappedError } from '../errors.js';
-import { tableFromIpcBytes, tableToIpcStream } from './arrow-ipc.js';
+import { ScratchBuffer } from '../scratch-buffer.js';
+import { tableFromIpcBytes, tableToIpcPieces } from './arrow-ipc.js';
 
 export const CODECS = ['uncompressed', 'snappy', 'zstd'] as const;
 export type Codec = (typeof CODECS)[number];
@@ -71,10 +72,15 @@ function writerProperties(schema: Schema, codec: Codec, chunkRows: number): pw.W
   return b.build();
 }
 
+// The IPC stream of the chunk being encoded. It is joined and handed to wasm (which copies it) in one
+// synchronous step, so concurrent encodes never see each other's bytes.
+const ipcScratch = new ScratchBuffer();
+
 /** Encodes one chunk (its record batches as given) into a Parquet file. */
-export function encodeChunk(slice: Table, codec: Codec, chunkRows: number): Uint8Array {
+export async function encodeChunk(slice: Table, codec: Codec, chunkRows: number): Promise<Uint8Array> {
+  const pieces = await tableToIpcPieces(slice);
   try {
-    const wasmTable = pw.Table.fromIPCStream(tableToIpcStream(slice));
+    const wasmTable = pw.Table.fromIPCStream(ipcScratch.join(pieces));
     return pw.writeParquet(wasmTable, writerProperties(slice.schema, codec, chunkRows));
   } catch (e) {
     throw new WrappedError(ErrorCode.Parquet, `parquet: encode failed: ${messageOf(e)}`, { cause: e });
