@@ -1,4 +1,4 @@
-import { Int64, Table, Utf8, tableFromArrays, vectorFromArray } from 'apache-arrow';
+import { Int64, LargeUtf8, Table, Utf8, tableFromArrays, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
 import { chunkStats } from '../src/table/stats.js';
@@ -21,6 +21,29 @@ describe('chunkStats', () => {
     expect(s.dict).toEqual({ nulls: 2 });
     expect(s.list).toEqual({ nulls: 2 });
     expect(s.obj).toEqual({ nulls: 2 });
+  });
+
+  it('orders strings by UTF-8 bytes where their first eight bytes tie', () => {
+    const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+    const values = ['ab\0', 'ab', 'ab\0\0', 'user_1234', 'user_123\0', 'user_123', 'user_12345', '', '\0'];
+    let x = 7;
+    for (let i = 0; i < 2000; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      values.push(Array.from({ length: (x >>> 8) % 12 }, (_, k) => ['a', 'b', '\0', 'é', '日'][((x >>> k % 24) + k) % 5]).join(''));
+    }
+    for (const from of [0, 3, 9, 500]) {
+      const slice = values.slice(from);
+      const sorted = [...slice].sort(byBytes);
+      for (const type of [new Utf8(), new LargeUtf8()]) {
+        const t = new Table({ s: vectorFromArray(slice, type) });
+        expect(chunkStats(t).s).toEqual({ nulls: 0, min: sorted[0], max: sorted[sorted.length - 1] });
+      }
+    }
+    // Ties in the first eight bytes, each order: the tie-break decides.
+    for (const pair of [['ab\0', 'ab'], ['ab', 'ab\0'], ['user_1234', 'user_123\0'], ['user_123\0', 'user_1234']]) {
+      const sorted = [...pair].sort(byBytes);
+      expect(chunkStats(new Table({ s: vectorFromArray(pair, new Utf8()) })).s).toEqual({ nulls: 0, min: sorted[0], max: sorted[1] });
+    }
   });
 
   it('reads slices at their offset', () => {
