@@ -78,8 +78,8 @@ const ipcScratch = new ScratchBuffer();
 
 /** Encodes one chunk (its record batches as given) into a Parquet file. */
 export async function encodeChunk(slice: Table, codec: Codec, chunkRows: number): Promise<Uint8Array> {
-  const pieces = await tableToIpcPieces(slice);
   try {
+    const pieces = await tableToIpcPieces(slice);
     const wasmTable = pw.Table.fromIPCStream(ipcScratch.join(pieces));
     return pw.writeParquet(wasmTable, writerProperties(slice.schema, codec, chunkRows));
   } catch (e) {
