@@ -51,7 +51,8 @@ where
 /// Each value is compared by an 8-byte prefix key first (see `Keyed`), and in full only when its
 /// key ties with the min's or the max's and one of the two is longer than eight bytes. Two full
 /// comparisons per value (two `memcmp` calls) were most of the statistics' cost on short strings:
-/// seed-wide's `name` and `category`, 1M rows, 15.9 -> 5.3 ms.
+/// seed-wide's `name` and `category` as 1M-row arrays, 10.4 -> 5.5 ms (medians of 21, the two
+/// versions interleaved in one run).
 fn string_min_max<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Option<(String, String)> {
     let mut acc: Option<(Keyed, Keyed)> = None;
     for v in values.flatten() {

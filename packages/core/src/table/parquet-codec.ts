@@ -30,7 +30,7 @@ import * as pw from 'parquet-wasm/node';
 
 import { ErrorCode, InvalidArgumentError, WrappedError } from '../errors.js';
 import { ScratchBuffer } from '../scratch-buffer.js';
-import { tableFromIpcBytes, tableToIpcPieces } from './arrow-ipc.js';
+import { schemaFromIpc, tableFromIpcBytes, tableToIpcPieces } from './arrow-ipc.js';
 
 export const CODECS = ['uncompressed', 'snappy', 'zstd'] as const;
 export type Codec = (typeof CODECS)[number];
@@ -91,8 +91,10 @@ export async function encodeChunk(slice: Table, codec: Codec, chunkRows: number)
  * Decodes one Parquet chunk to Arrow, as a single record batch of `rows` rows.
  *
  * The decoded columns are copied straight out of wasm memory through the Arrow C data interface
- * (arrow-js-ffi) rather than serialised to an IPC stream, copied out and parsed back: seed-narrow 1M
- * rows in 8 chunks decode in 5.4 instead of 14.0 ms, seed-wide in 54.4 instead of 74.7 ms. The types
+ * (arrow-js-ffi) rather than serialised to an IPC stream, copied out and parsed back. 1M rows in 8
+ * chunks, medians of 31 with the two paths interleaved: seed-narrow 14.8 -> 13.9 ms (10.4 -> 9.1 in a
+ * second run), seed-wide 64.4 -> 57.5 ms. Either way most of the time is the first touch of 16 or
+ * 44 MB of fresh result memory (readParquet alone: 3.4 ms of the narrow 13.9). The types
  * come from the chunk's own Arrow schema (a few hundred bytes of IPC), not from arrow-js-ffi's schema
  * parser, which mistypes dictionaries; a schema with a type arrow-js-ffi does not copy exactly takes
  * the IPC path.
@@ -103,7 +105,7 @@ export function decodeChunk(bytes: Uint8Array, rows: number, columns?: readonly 
       batchSize: Math.max(rows, 1),
       ...(columns ? { columns: [...columns] } : {}),
     });
-    const schema = tableFromIpcBytes(decoded.schema.intoIPCStream()).schema;
+    const schema = schemaFromIpc(decoded.schema.intoIPCStream());
     // Both calls below consume `decoded`.
     if (!schema.fields.every((f) => copiesExactly(f.type))) return tableFromIpcBytes(decoded.intoIPCStream());
     const ffi = decoded.intoFFI();
