@@ -62,6 +62,33 @@ describe('ChunkStore', () => {
     });
   });
 
+  it('bounds the unfinished puts of a group and reports each result in put order', async () => {
+    await withChunkStore(async (s) => {
+      let running = 0;
+      let most = 0;
+      const slow = new ChunkStore(
+        Object.create(s.backend, {
+          putObject: {
+            value: async (id: string, bytes: Uint8Array) => {
+              most = Math.max(most, ++running);
+              await new Promise((r) => setTimeout(r, 5));
+              running--;
+              return s.backend.putObject(id, bytes);
+            },
+          },
+        }),
+      );
+      await slow.put(Buffer.from('b')); // stored before the group: its put there writes nothing
+      const group = new PutGroup(slow);
+      for (const t of ['a', 'b', 'c', 'd', 'e']) {
+        group.put(Buffer.from(t));
+        await group.atMost(2);
+      }
+      expect(most).toBe(3); // the third starts before the oldest is awaited
+      expect((await group.done()).map((p) => p.written)).toEqual([true, false, true, true, true]);
+    });
+  });
+
   it('stores identical bytes once', async () => {
     await withChunkStore(async (s) => {
       const a = await s.put(Buffer.from('same'));

@@ -75,7 +75,8 @@ export class ChunkStore {
  * round trips to the I/O threads). `done` must succeed before anything durable (a ref) names them.
  */
 export class PutGroup {
-  private readonly started: Promise<unknown>[] = [];
+  private readonly started: Promise<PutResult>[] = [];
+  private awaited = 0;
 
   constructor(private readonly store: ChunkStore) {}
 
@@ -86,9 +87,14 @@ export class PutGroup {
     return id;
   }
 
-  /** Waits for every write started; throws the first failure. */
-  async done(): Promise<void> {
-    await Promise.all(this.started);
+  /** Waits, oldest first, until at most `max` writes are unfinished: bounds the bytes a long group holds. */
+  async atMost(max: number): Promise<void> {
+    while (this.started.length - this.awaited > max) await this.started[this.awaited++];
+  }
+
+  /** Waits for every write started; the results in put order. Throws the first failure. */
+  async done(): Promise<PutResult[]> {
+    return Promise.all(this.started);
   }
 }
 

@@ -1,12 +1,17 @@
 /**
  * sequential — the baseline. One chunk at a time: encode (parquet-wasm), compute statistics, hash,
- * write; on read: fetch, decode. Pure TypeScript/WebAssembly: works without the Rust addon.
+ * write (the flush overlapping the next chunk's encode); on read: fetch, decode. Pure
+ * TypeScript/WebAssembly: works without the Rust addon.
  */
 import type { RecordBatch } from 'apache-arrow';
 
+import { PutGroup } from '../chunk-store/chunk-store.js';
 import { ScratchBuffer } from '../scratch-buffer.js';
 import { decodeEach, encodeSlices } from '../table/chunk-codec.js';
 import type { Phase, PhaseContext, PhaseRuntime, StoredChunk } from './types.js';
+
+/** Chunks written but not yet durable, at most (Node's thread pool runs four jobs at once). */
+const MAX_UNFINISHED_PUTS = 4;
 
 export const sequential: Phase = {
   name: 'sequential',
@@ -17,13 +22,16 @@ export const sequential: Phase = {
     return {
       pushdown: false,
       async writeChunks(slices, settings) {
-        const out: StoredChunk[] = [];
+        // Each chunk's write and flush run in the thread pool while the next chunk encodes.
+        const group = new PutGroup(chunks);
+        const out: Omit<StoredChunk, 'written'>[] = [];
         for (const slice of slices) {
           const [chunk] = await encodeSlices([slice], settings);
-          const put = await chunks.put(chunk!.bytes);
-          out.push({ id: put.id, rows: chunk!.rows, bytes: chunk!.bytes.byteLength, stats: chunk!.stats, written: put.written });
+          out.push({ id: group.put(chunk!.bytes), rows: chunk!.rows, bytes: chunk!.bytes.byteLength, stats: chunk!.stats });
+          await group.atMost(MAX_UNFINISHED_PUTS);
         }
-        return out;
+        const puts = await group.done();
+        return out.map((c, i) => ({ ...c, written: puts[i]!.written }));
       },
       async readChunks(refs, { columns, verify }) {
         const out: RecordBatch[] = [];
