@@ -1,4 +1,4 @@
-import { Int64, LargeUtf8, Table, Utf8, tableFromArrays, vectorFromArray } from 'apache-arrow';
+import { Float64, Int64, LargeUtf8, Table, Utf8, tableFromArrays, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
 import { chunkStats } from '../src/table/stats.js';
@@ -56,6 +56,16 @@ describe('chunkStats', () => {
       new Table({ id: vectorFromArray(ids, new Int64()), name: vectorFromArray(names, new Utf8()) }).batches[0]!;
     const t = new Table([batch([null, null], [null, null]), batch([7n, -2n], ['m', 'zz']), batch([3n, 11n], ['a', 'k'])]);
     expect(chunkStats(t)).toEqual({ id: { nulls: 2, min: '-2', max: '11' }, name: { nulls: 2, min: 'a', max: 'zz' } });
+  });
+
+  it('starts the bounds at the first valid value after leading nulls, in slices too', () => {
+    const t = new Table({
+      id: vectorFromArray([null, null, 4n, -1n, null, 8n], new Int64()),
+      name: vectorFromArray([null, 'q', null, 'b', 'x', null], new Utf8()),
+      v: vectorFromArray([null, null, null, 2.5, -1, null], new Float64()),
+    });
+    expect(chunkStats(t)).toEqual({ id: { nulls: 3, min: '-1', max: '8' }, name: { nulls: 3, min: 'b', max: 'x' }, v: { nulls: 4, min: -1, max: 2.5 } });
+    expect(chunkStats(t.slice(2, 5))).toEqual({ id: { nulls: 1, min: '-1', max: '4' }, name: { nulls: 1, min: 'b', max: 'x' }, v: { nulls: 1, min: -1, max: 2.5 } });
   });
 
   it('omits min and max for an all-null column', () => {
