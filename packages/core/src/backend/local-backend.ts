@@ -31,7 +31,7 @@
  * value files no ref links to any more (link count 1) once they are older than its grace period.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, constants, fdatasync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, utimesSync, write, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, constants, fdatasync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, utimesSync, write, writeSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
@@ -73,9 +73,15 @@ export class LocalBackend implements ObjectBackend {
     return { id, written: true, bytes: bytes.byteLength };
   }
 
+  /**
+   * Reads synchronously: an object in the page cache reads in ~0.1 ms per MB, less than the four
+   * thread-pool round trips of an async open/stat/read/close; and a read that yields to the event loop
+   * lets V8 run its GC marking tasks in the middle. seed-narrow 1M (8 chunks) fetched and decoded
+   * chunk by chunk: 21.2 -> 10.6 ms (fetch alone 4.1 -> 0.7 ms), medians of 21, both interleaved.
+   */
   async getObject(id: string, into?: ScratchBuffer): Promise<Uint8Array | undefined> {
     try {
-      return await (into ? readInto(objectPath(this.root, id), into) : readFile(objectPath(this.root, id)));
+      return into ? readIntoSync(objectPath(this.root, id), into) : readFileSync(objectPath(this.root, id));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
@@ -274,15 +280,15 @@ function writeAt(fd: number, bytes: Uint8Array, at: number): Promise<number> {
 }
 
 /** Reads a whole file into `into`; a file that shrinks while read (objects never do) reads short. */
-async function readInto(path: string, into: ScratchBuffer): Promise<Uint8Array> {
-  const fh = await open(path, 'r');
+function readIntoSync(path: string, into: ScratchBuffer): Uint8Array {
+  const fd = openSync(path, 'r');
   try {
-    const out = into.take((await fh.stat()).size);
+    const out = into.take(fstatSync(fd).size);
     let done = 0;
-    for (let n = -1; done < out.length && n !== 0; done += n) n = (await fh.read(out, done, out.length - done, done)).bytesRead;
+    for (let n = -1; done < out.length && n !== 0; done += n) n = readSync(fd, out, done, out.length - done, done);
     return out.subarray(0, done);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
