@@ -20,14 +20,8 @@ export class ChunkStore {
 
   /** Stores `bytes` and returns its id; a no-op (written: false) when the object exists. */
   async put(bytes: Uint8Array): Promise<PutResult & { id: ContentHash }> {
-    const { id, stored } = this.startPut(bytes);
-    return { ...(await stored), id };
-  }
-
-  /** Starts storing `bytes`: the id at once, the write as a promise (see `PutGroup`). */
-  startPut(bytes: Uint8Array): { id: ContentHash; stored: Promise<PutResult> } {
     const id = hashBytes(bytes);
-    return { id, stored: this.backend.putObject(id, bytes) };
+    return { ...(await this.backend.putObject(id, bytes)), id };
   }
 
   /** The bytes of object `id`. @throws {ChunkNotFoundError} @throws {CorruptChunkError} when verifying */
@@ -76,12 +70,20 @@ export class ChunkStore {
  */
 export class PutGroup {
   private readonly started: Promise<PutResult>[] = [];
+  private readonly firstOf = new Map<string, Promise<PutResult>>();
   private awaited = 0;
 
   constructor(private readonly store: ChunkStore) {}
 
+  /**
+   * Starts storing `bytes`; returns its id. Bytes already put in this group are not written again,
+   * and only their first put reports `written` (as a batch of the native phases does).
+   */
   put(bytes: Uint8Array): ContentHash {
-    const { id, stored } = this.store.startPut(bytes);
+    const id = hashBytes(bytes);
+    const first = this.firstOf.get(id);
+    const stored = first ? first.then((p) => ({ ...p, written: false })) : this.store.backend.putObject(id, bytes);
+    if (!first) this.firstOf.set(id, stored);
     stored.catch(() => {}); // observed by `done`; a failure before then is not unhandled
     this.started.push(stored);
     return id;

@@ -56,6 +56,18 @@ export function phaseConformance(name: PhaseName): void {
       }, open);
     });
 
+    it('stores and counts a chunk repeated inside one write once', async () => {
+      await withTempStore(async (store) => {
+        const chunk = narrowTable(5000);
+        const repeated = new Table(Array.from({ length: 4 }, () => chunk.batches).flat());
+        const written = await store.write('r', repeated, { chunkRows: 5000 });
+        const { chunks } = await manifestOf(store, 'r');
+        expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
+        expect(written).toMatchObject({ chunks: 4, newChunks: 1, newBytes: chunks[0]!.bytes });
+        expect(await store.read('r')).toEqualTable(repeated);
+      }, open);
+    });
+
     it('projects and filters like every other phase', async () => {
       await withTempStore(async (store) => {
         await store.write('n', narrowTable(10_000), { chunkRows: 1000 });
