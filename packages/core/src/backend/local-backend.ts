@@ -256,7 +256,6 @@ export class LocalBackend implements ObjectBackend {
       await mkdir(join(this.root, d), { recursive: true });
     }
   }
-
 }
 
 /**
