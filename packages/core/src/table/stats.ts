@@ -77,14 +77,17 @@ function minMax(kind: Kind, vector: Vector): { min: StatValue; max: StatValue } 
 // arrow-js slices values and value offsets to the slice start, but not validity or boolean bitmaps,
 // which are addressed with `data.offset + i`.
 function isValid(data: Data, i: number): boolean {
-  if (data.nullCount === 0 || !data.nullBitmap || data.nullBitmap.length === 0) return true;
-  const bit = data.offset + i;
-  return ((data.nullBitmap[bit >> 3]! >> (bit & 7)) & 1) === 1;
+  const bits = validity(data);
+  return bits === null || bitSet(bits, data.offset + i);
 }
 
 /** The validity bitmap of `data`, or null when every value is valid. */
 function validity(data: Data): Uint8Array | null {
   return data.nullCount === 0 || !data.nullBitmap || data.nullBitmap.length === 0 ? null : data.nullBitmap;
+}
+
+function bitSet(bits: Uint8Array, at: number): boolean {
+  return ((bits[at >> 3]! >> (at & 7)) & 1) === 1;
 }
 
 // The numeric loops below see only typed arrays and numbers, never arrow-js objects. Optimised code
@@ -124,7 +127,7 @@ function numberExtremes(values: ArrayLike<number>, count: number, bits: Uint8Arr
     }
   } else {
     for (let i = 0; i < count; i++) {
-      if (bits !== null && ((bits[(bitOffset + i) >> 3]! >> ((bitOffset + i) & 7)) & 1) === 0) continue;
+      if (bits !== null && !bitSet(bits, bitOffset + i)) continue;
       const raw = values[i]!;
       const v = float16 ? util.uint16ToFloat64(raw) : raw;
       if (v !== v) continue;
@@ -166,14 +169,14 @@ function int64Extremes(words: Int32Array, count: number, signed: boolean, bits: 
   let minHi = 0, minLo = 0, maxHi = 0, maxLo = 0;
   // The first valid value starts both bounds, outside the loop: a "first?" test per row cost 40%.
   let i = 0;
-  while (i < count && bits !== null && ((bits[(bitOffset + i) >> 3]! >> ((bitOffset + i) & 7)) & 1) === 0) i++;
+  while (i < count && bits !== null && !bitSet(bits, bitOffset + i)) i++;
   if (i < count) {
     minAt = maxAt = i;
     minLo = maxLo = words[2 * i]! >>> 0;
     minHi = maxHi = signed ? words[2 * i + 1]! : words[2 * i + 1]! >>> 0;
   }
   for (i++; i < count; i++) {
-    if (bits !== null && ((bits[(bitOffset + i) >> 3]! >> ((bitOffset + i) & 7)) & 1) === 0) continue;
+    if (bits !== null && !bitSet(bits, bitOffset + i)) continue;
     const lo = words[2 * i]! >>> 0;
     const hi = signed ? words[2 * i + 1]! : words[2 * i + 1]! >>> 0;
     if (hi < minHi || (hi === minHi && lo < minLo)) {
@@ -194,8 +197,7 @@ function boolRange(vector: Vector): { min: boolean; max: boolean } | undefined {
     const bits = data.values as Uint8Array;
     for (let i = 0; i < data.length && !(sawTrue && sawFalse); i++) {
       if (!isValid(data, i)) continue;
-      const bit = data.offset + i;
-      if ((bits[bit >> 3]! >> (bit & 7)) & 1) sawTrue = true;
+      if (bitSet(bits, data.offset + i)) sawTrue = true;
       else sawFalse = true;
     }
   }
@@ -237,7 +239,7 @@ function utf8Extremes(offsets: ArrayLike<number>, values: Uint8Array, count: num
   let minStart = 0, minEnd = 0, minHi = 0, minLo = 0;
   let maxStart = 0, maxEnd = 0, maxHi = 0, maxLo = 0;
   let i = 0; // the first valid value starts both bounds, outside the loop (as in int64Extremes)
-  while (i < count && bits !== null && ((bits[(bitOffset + i) >> 3]! >> ((bitOffset + i) & 7)) & 1) === 0) i++;
+  while (i < count && bits !== null && !bitSet(bits, bitOffset + i)) i++;
   if (i < count) {
     minAt = maxAt = i;
     minStart = maxStart = offsets[i]!;
@@ -246,7 +248,7 @@ function utf8Extremes(offsets: ArrayLike<number>, values: Uint8Array, count: num
     minLo = maxLo = wordAt(values, minStart + 4, minEnd);
   }
   for (i++; i < count; i++) {
-    if (bits !== null && ((bits[(bitOffset + i) >> 3]! >> ((bitOffset + i) & 7)) & 1) === 0) continue;
+    if (bits !== null && !bitSet(bits, bitOffset + i)) continue;
     const start = offsets[i]!;
     const end = offsets[i + 1]!;
     const hi = wordAt(values, start, end);
