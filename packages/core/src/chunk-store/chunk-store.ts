@@ -65,8 +65,8 @@ export class ChunkStore {
 /**
  * Object writes started together and awaited together: each `put` returns the id at once and its
  * write runs in the background, so a commit's manifest and commit objects are written side by side
- * instead of one after the other (a put of a small object takes ~1.4 ms with fsync, half of it in
- * round trips to the I/O threads). `done` must succeed before anything durable (a ref) names them.
+ * instead of one after the other (each put waits on two flushes: its file's and its directory's).
+ * `done` must succeed before anything durable (a ref) names them.
  */
 export class PutGroup {
   private readonly started: Promise<PutResult>[] = [];

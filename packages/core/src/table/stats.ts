@@ -117,7 +117,8 @@ function numberExtremes(values: ArrayLike<number>, count: number, bits: Uint8Arr
   let max = -Infinity;
   let found = false;
   if (bits === null && !float16) {
-    // The common case in a loop of its own: half the time of the general one.
+    // The common case in a loop of its own: 1.4 against 1.6 ms per 1M floats in the general
+    // one (interleaved, medians of 41).
     for (let i = 0; i < count; i++) {
       const v = values[i]!;
       if (v !== v) continue; // NaN never bounds a range
@@ -167,7 +168,8 @@ function int64Range(vector: Vector): { min: string; max: string } | undefined {
 function int64Extremes(words: Int32Array, count: number, signed: boolean, bits: Uint8Array | null, bitOffset: number, out: Int32Array): void {
   let minAt = -1, maxAt = -1;
   let minHi = 0, minLo = 0, maxHi = 0, maxLo = 0;
-  // The first valid value starts both bounds, outside the loop: a "first?" test per row cost 40%.
+  // The first valid value starts both bounds, outside the loop: with a "first?" test per row, the
+  // loop took 4.1 instead of 2.8 ms per 1M ascending ids (both kernels interleaved, medians of 41).
   let i = 0;
   while (i < count && bits !== null && !bitSet(bits, bitOffset + i)) i++;
   if (i < count) {
