@@ -77,6 +77,14 @@ export declare function errorCodes(): Array<string>
  */
 export declare function getChunks(root: string, ids: Array<string>, options?: GetOptions | undefined | null): Promise<Array<Buffer>>
 
+/**
+ * Reads chunks by id from `root` into `target`, in parallel: chunk `i` fills the next
+ * `sizes[i]` bytes, so `target` must hold exactly their sum. Lets a caller reuse one buffer for
+ * many reads. The errors of `getChunks`, plus `ARM_CORRUPT_CHUNK` for a stored file whose length
+ * is not its size and `ARM_INVALID_ARGUMENT` for sizes that do not fit `target`.
+ */
+export declare function getChunksInto(root: string, ids: Array<string>, sizes: Array<number>, target: Buffer, options?: GetOptions | undefined | null): Promise<void>
+
 /** Options of `getChunks`. */
 export interface GetOptions {
   /** Re-hash every chunk and fail with `ARM_CORRUPT_CHUNK` on a mismatch (default false). */

@@ -842,6 +842,7 @@ module.exports.decodeChunks = nativeBinding.decodeChunks
 module.exports.encodeChunks = nativeBinding.encodeChunks
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.getChunks = nativeBinding.getChunks
+module.exports.getChunksInto = nativeBinding.getChunksInto
 module.exports.mapChunks = nativeBinding.mapChunks
 module.exports.nativeInfo = nativeBinding.nativeInfo
 module.exports.putChunks = nativeBinding.putChunks

@@ -29,3 +29,21 @@ export class ScratchBuffer {
     return out;
   }
 }
+
+/**
+ * Lends one ScratchBuffer to one async user at a time, for buffers that outlive a single call (a
+ * phase's reads). A user that finds it lent out gets a fresh one; whichever comes back last is kept.
+ */
+export class ScratchPool {
+  private spare: ScratchBuffer | undefined = new ScratchBuffer();
+
+  async use<T>(fn: (scratch: ScratchBuffer) => Promise<T>): Promise<T> {
+    const scratch = this.spare ?? new ScratchBuffer();
+    this.spare = undefined;
+    try {
+      return await fn(scratch);
+    } finally {
+      this.spare = scratch;
+    }
+  }
+}

@@ -157,6 +157,45 @@ pub fn get_chunks(root: &str, ids: &[String], verify: bool) -> NativeResult<Vec<
     results.into_iter().collect()
 }
 
+/// Reads chunk `i` into the next `sizes[i]` bytes of `target` (the chunks back to back, in input
+/// order), verifying hashes if asked. Same failures as [`get_chunks`], and `ARM_CORRUPT_CHUNK` for
+/// a file whose length is not its size. Reading into the caller's memory is what makes this faster
+/// than `get_chunks`: a fresh buffer costs a page fault per 4 KiB, where a reused one is only copied.
+pub fn get_chunks_into(root: &str, ids: &[String], sizes: &[usize], target: &mut [u8], verify: bool) -> NativeResult<()> {
+    ids.iter().try_for_each(|id| validate_id(id))?;
+    if sizes.len() != ids.len() {
+        return Err(NativeError::InvalidArgument(format!("{} sizes given for {} chunk ids", sizes.len(), ids.len())));
+    }
+    let total: usize = sizes.iter().sum();
+    if total != target.len() {
+        return Err(NativeError::InvalidArgument(format!(
+            "target holds {} bytes, the chunks {total}",
+            target.len()
+        )));
+    }
+    let mut slots: Vec<&mut [u8]> = Vec::with_capacity(sizes.len());
+    let mut rest = target;
+    for &size in sizes {
+        let (slot, tail) = rest.split_at_mut(size);
+        slots.push(slot);
+        rest = tail;
+    }
+    let layout = Layout::new(root);
+    let read = |(id, slot): (&String, &mut [u8])| -> NativeResult<()> {
+        layout.read_into(id, slot)?;
+        if verify {
+            check_hash(id, slot)?;
+        }
+        Ok(())
+    };
+    let results: Vec<NativeResult<()>> = if ids.len() >= PARALLEL_MIN_READS {
+        config::install(|| Ok(ids.par_iter().zip(slots).map(read).collect()))?
+    } else {
+        ids.iter().zip(slots).map(read).collect()
+    };
+    results.into_iter().collect()
+}
+
 /// `ARM_CORRUPT_CHUNK` unless `bytes` hash to `id`.
 pub fn check_hash(id: &str, bytes: &[u8]) -> NativeResult<()> {
     let actual = hash_hex(bytes);
@@ -265,6 +304,53 @@ pub fn get_chunks_js(root: String, ids: Vec<String>, options: Option<GetOptions>
     AsyncTask::new(GetChunksTask { root, ids, verify, failure: Failure::default() })
 }
 
+pub struct GetChunksIntoTask {
+    root: String,
+    ids: Vec<String>,
+    sizes: Vec<usize>,
+    target: Buffer,
+    verify: bool,
+    failure: Failure,
+}
+
+/// Runs `getChunksInto` on the libuv pool; `compute` fans out on the rayon pool.
+#[napi]
+impl Task for GetChunksIntoTask {
+    type Output = ();
+    type JsValue = ();
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        // `target` holds a reference to the JS Buffer, which the caller leaves alone until the
+        // promise settles.
+        self.failure.run(|| get_chunks_into(&self.root, &self.ids, &self.sizes, self.target.as_mut(), self.verify))
+    }
+
+    fn resolve(&mut self, _env: Env, _output: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(())
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<Self::JsValue> {
+        Err(self.failure.reject(&env, err))
+    }
+}
+
+/// Reads chunks by id from `root` into `target`, in parallel: chunk `i` fills the next
+/// `sizes[i]` bytes, so `target` must hold exactly their sum. Lets a caller reuse one buffer for
+/// many reads. The errors of `getChunks`, plus `ARM_CORRUPT_CHUNK` for a stored file whose length
+/// is not its size and `ARM_INVALID_ARGUMENT` for sizes that do not fit `target`.
+#[napi(js_name = "getChunksInto", catch_unwind)]
+pub fn get_chunks_into_js(
+    root: String,
+    ids: Vec<String>,
+    sizes: Vec<u32>,
+    target: Buffer,
+    options: Option<GetOptions>,
+) -> AsyncTask<GetChunksIntoTask> {
+    let verify = options.and_then(|o| o.verify).unwrap_or(false);
+    let sizes = sizes.into_iter().map(|s| s as usize).collect();
+    AsyncTask::new(GetChunksIntoTask { root, ids, sizes, target, verify, failure: Failure::default() })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,6 +410,44 @@ mod tests {
             err.to_string(),
             format!("chunk-store: chunk {victim} is corrupt (content hashes to {})", hash_hex(b"twp"))
         );
+    }
+
+    #[test]
+    fn reads_into_one_target_in_order() {
+        let dir = TempDir::new();
+        let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
+        let chunks: Vec<&[u8]> = vec![b"a", &big, b"", b"a", b"tail"];
+        let ids: Vec<String> = put_chunks(&root(&dir), &chunks, false).unwrap().into_iter().map(|r| r.id).collect();
+        let sizes: Vec<usize> = chunks.iter().map(|c| c.len()).collect();
+        let mut target = vec![0xAAu8; sizes.iter().sum()];
+        get_chunks_into(&root(&dir), &ids, &sizes, &mut target, true).unwrap();
+        assert_eq!(target, chunks.concat());
+
+        let err = get_chunks_into(&root(&dir), &ids, &sizes[1..], &mut target, false).unwrap_err();
+        assert_eq!(err.to_string(), "4 sizes given for 5 chunk ids");
+        let err = get_chunks_into(&root(&dir), &ids, &sizes, &mut target[1..], false).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidArgument);
+    }
+
+    #[test]
+    fn a_stored_file_of_the_wrong_length_is_corrupt_even_unverified() {
+        let dir = TempDir::new();
+        let chunks: Vec<&[u8]> = vec![b"one", b"two"];
+        let ids: Vec<String> = put_chunks(&root(&dir), &chunks, false).unwrap().into_iter().map(|r| r.id).collect();
+        std::fs::write(Layout::new(root(&dir)).object_path(&ids[1]), b"tw").unwrap();
+        let mut target = [0u8; 6];
+        let err = get_chunks_into(&root(&dir), &ids, &[3, 3], &mut target, false).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("chunk-store: chunk {} is corrupt (content hashes to {})", ids[1], hash_hex(b"tw"))
+        );
+        // Intact bytes with a wrong size from the caller are the caller's mistake.
+        let mut target = [0u8; 7];
+        let err = get_chunks_into(&root(&dir), &ids[..1], &[7], &mut target, false).unwrap_err();
+        assert_eq!(err.to_string(), format!("chunk-store: chunk {} has 3 bytes, not the 7 expected", ids[0]));
+        let missing = "0".repeat(64);
+        let err = get_chunks_into(&root(&dir), std::slice::from_ref(&missing), &[7], &mut target, false).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::ChunkNotFound);
     }
 
     #[test]

@@ -14,11 +14,12 @@
 use std::collections::hash_map::RandomState;
 use std::fs::{self, File, OpenOptions};
 use std::hash::{BuildHasher, Hasher};
-use std::io::{ErrorKind, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{NativeError, NativeResult};
+use crate::hash::hash_hex;
 
 /// Sub-directory holding the objects.
 pub const OBJECTS_DIR: &str = "objects";
@@ -126,6 +127,28 @@ impl Layout {
     pub fn read(&self, id: &str) -> NativeResult<Vec<u8>> {
         let path = self.object_path(id);
         fs::read(&path).map_err(|e| self.read_error(id, &path, e))
+    }
+
+    /// Reads the object `id` into `buf`, which must be exactly its size (the caller knows it from
+    /// the manifest). A file of any other length no longer holds the bytes its id names, so it is
+    /// `ARM_CORRUPT_CHUNK`; if its bytes do hash to `id`, the caller's size was wrong.
+    pub fn read_into(&self, id: &str, buf: &mut [u8]) -> NativeResult<()> {
+        let path = self.object_path(id);
+        let io = |e| self.read_error(id, &path, e);
+        let mut file = File::open(&path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        if len != buf.len() as u64 {
+            let actual = hash_hex(&self.read(id)?);
+            return Err(if actual == id {
+                NativeError::InvalidArgument(format!(
+                    "chunk-store: chunk {id} has {len} bytes, not the {} expected",
+                    buf.len()
+                ))
+            } else {
+                NativeError::CorruptChunk { id: id.to_owned(), actual }
+            });
+        }
+        file.read_exact(buf).map_err(io)
     }
 
     /// Opens the object `id` for reading; a missing file is `ARM_CHUNK_NOT_FOUND`.

@@ -74,8 +74,18 @@ describe('putChunks', () => {
   });
 });
 
+/** getChunksInto as a list of Buffers: sizes from the files (0 for a missing one), one target. */
+async function getInto(root: string, ids: string[], verify?: boolean): Promise<Buffer[]> {
+  const sizes = ids.map((id) => { try { return statSync(objectPath(root, id)).size; } catch { return 0; } });
+  const target = Buffer.alloc(sizes.reduce((n, s) => n + s, 0));
+  await native.getChunksInto(root, ids, sizes, target, { verify });
+  let at = 0;
+  return sizes.map((s) => target.subarray(at, (at += s)));
+}
+
 describe.each([
   ['getChunks', (root: string, ids: string[], verify?: boolean) => native.getChunks(root, ids, { verify })],
+  ['getChunksInto', getInto],
   ['mapChunks', (root: string, ids: string[], verify?: boolean) => native.mapChunks(root, ids, { verify })],
   ['mapChunks (copy)', (root: string, ids: string[], verify?: boolean) => native.mapChunks(root, ids, { verify, copy: true })],
 ])('%s', (_name, read) => {
@@ -118,6 +128,33 @@ describe.each([
     const err = await rejection(read('/nonexistent', ['../../etc/passwd']));
     expect(err.code).toBe('ARM_INVALID_ARGUMENT');
     expect(err.message).toBe('chunk-store: invalid chunk id "../../etc/passwd" (expected 64 lowercase hex characters)');
+  });
+});
+
+describe('getChunksInto', () => {
+  it('reads into the caller\'s buffer, overwriting what it held', async () => {
+    await withTempRoot(async (root) => {
+      const chunks = [Buffer.from('first'), Buffer.from('second')];
+      const ids = (await native.putChunks(root, chunks)).map((r) => r.id);
+      const target = Buffer.alloc(64, 0x2e).subarray(3, 14);
+      await native.getChunksInto(root, ids, [5, 6], target);
+      expect(target.toString()).toBe('firstsecond');
+      await native.getChunksInto(root, [ids[1]!, ids[0]!], [6, 5], target);
+      expect(target.toString()).toBe('secondfirst');
+    });
+  });
+
+  it('rejects sizes that do not fill the target, and a stored file of another size as corrupt', async () => {
+    await withTempRoot(async (root) => {
+      const ids = (await native.putChunks(root, [Buffer.from('first'), Buffer.from('second')])).map((r) => r.id);
+      let err = await rejection(native.getChunksInto(root, ids, [5, 6], Buffer.alloc(12)));
+      expect(err.code).toBe('ARM_INVALID_ARGUMENT');
+      expect(err.message).toBe('target holds 12 bytes, the chunks 11');
+      writeFileSync(objectPath(root, ids[1]!), 'second!');
+      err = await rejection(native.getChunksInto(root, ids, [5, 6], Buffer.alloc(11)));
+      expect(err.code).toBe('ARM_CORRUPT_CHUNK');
+      expect(err.message).toBe(`chunk-store: chunk ${ids[1]} is corrupt (content hashes to ${hex(Buffer.from('second!'))})`);
+    });
   });
 });
 

@@ -19,7 +19,7 @@ describe('index.d.ts', () => {
     // are not part of the typed API. A new name here means an undeclared export crept in.
     const extras = runtime.filter((name) => !declared.includes(name)).sort();
     expect(extras).toEqual([
-      'Compression', 'DecodeChunksTask', 'EncodeChunksTask', 'GetChunksTask', 'MapChunksTask',
+      'Compression', 'DecodeChunksTask', 'EncodeChunksTask', 'GetChunksIntoTask', 'GetChunksTask', 'MapChunksTask',
       'PutChunksTask', 'ReadTableTask', 'WriteTableTask',
     ]);
   });

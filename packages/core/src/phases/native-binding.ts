@@ -9,7 +9,7 @@ import type { Codec } from '../table/parquet-codec.js';
 /** The subset of the addon's generated typings (packages/native/index.d.ts) that core uses. */
 interface NativeModule {
   putChunks(root: string, chunks: Buffer[], options?: { fsync?: boolean }): Promise<{ id: string; written: boolean; bytes: number }[]>;
-  getChunks(root: string, ids: string[], options?: { verify?: boolean }): Promise<Buffer[]>;
+  getChunksInto(root: string, ids: string[], sizes: number[], target: Buffer, options?: { verify?: boolean }): Promise<void>;
   mapChunks(root: string, ids: string[], options?: { verify?: boolean; copy?: boolean }): Promise<Buffer[]>;
   decodeChunks(chunks: Buffer[], options?: { columns?: string[] }): Promise<Buffer>;
   writeTable(
@@ -24,7 +24,8 @@ interface NativeModule {
 
 export interface NativeBinding {
   putChunks(root: string, chunks: Uint8Array[], fsync: boolean): Promise<{ id: string; written: boolean; bytes: number }[]>;
-  getChunks(root: string, ids: string[], verify: boolean): Promise<Buffer[]>;
+  /** Reads the chunks back to back into `target`, which holds exactly their `sizes`. */
+  getChunksInto(root: string, ids: string[], sizes: number[], target: Buffer, verify: boolean): Promise<void>;
   mapChunks(root: string, ids: string[], verify: boolean): Promise<Buffer[]>;
   decodeChunks(chunks: Buffer[], columns?: readonly string[]): Promise<Buffer>;
   /** `ipc`: one IPC stream, or its consecutive pieces. */
@@ -41,7 +42,7 @@ export function nativeBinding(what: string): NativeBinding {
   const m = status.module as unknown as NativeModule;
   return {
     putChunks: (root, chunks, fsync) => callNative(() => m.putChunks(root, chunks.map(asBuffer), { fsync })),
-    getChunks: (root, ids, verify) => callNative(() => m.getChunks(root, ids, { verify })),
+    getChunksInto: (root, ids, sizes, target, verify) => callNative(() => m.getChunksInto(root, ids, sizes, target, { verify })),
     mapChunks: (root, ids, verify) => callNative(() => m.mapChunks(root, ids, { verify })),
     decodeChunks: (chunks, columns) => callNative(() => m.decodeChunks(chunks, columns ? { columns: [...columns] } : undefined)),
     writeTable: (root, ipc, s) =>

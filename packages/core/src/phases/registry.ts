@@ -7,7 +7,7 @@
  * | phase          | writes: encode / store               | reads: fetch / decode                  | pushdown |
  * |----------------|--------------------------------------|----------------------------------------|----------|
  * | sequential     | wasm / one object at a time (TS)     | one at a time (TS) / wasm              | no       |
- * | batch          | wasm / native putChunks (parallel)   | native getChunks (parallel) / wasm     | no       |
+ * | batch          | wasm / native putChunks (parallel)   | native getChunksInto (parallel) / wasm | no       |
  * | mmap           | wasm / native putChunks              | native mapChunks (zero-copy) / wasm    | no       |
  * | parallel-parse | wasm / native putChunks              | mapChunks / native decodeChunks (par.) | no       |
  * | native-parquet | native writeTable (all of it)        | native readTable (all of it)           | no       |

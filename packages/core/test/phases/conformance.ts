@@ -159,6 +159,18 @@ export function phaseConformance(name: PhaseName): void {
       }, open);
     });
 
+    it('serves concurrent reads of one store, each its own table', async () => {
+      await withTempStore(async (store) => {
+        const [a, b] = [narrowTable(60_000), narrowTable(90_000)];
+        await store.write('a', a, { chunkRows: 4000 });
+        await store.write('b', b, { chunkRows: 6000 });
+        const [ra, rb, ra2] = await Promise.all([store.read('a'), store.read('b'), store.read('a')]);
+        expect(ra).toEqualTable(a);
+        expect(rb).toEqualTable(b);
+        expect(ra2).toEqualTable(a);
+      }, open);
+    });
+
     it('fails a read as a whole, naming the chunk, when one is missing', async () => {
       await withTempStore(async (store, dir) => {
         await store.write('n', narrowTable(3000), { chunkRows: 1000 });
