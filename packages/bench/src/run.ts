@@ -185,7 +185,7 @@ export async function runBench(opts: RunOptions): Promise<RunFile> {
             outcome = { status: 'not-implemented', error: unsupported, tries: [] };
           } else {
             try {
-              collectGarbage();
+              await collectGarbage();
               outcome = await bcase.run({
                 engine,
                 dataset,

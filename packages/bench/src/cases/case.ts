@@ -81,7 +81,7 @@ export class PeakTracker {
  * so one try's garbage — including the checksum of the previous read — is not paid by the next.
  */
 export async function op(ctx: CaseContext, peak: PeakTracker, o: Operation): Promise<OperationResult> {
-  if (o.op !== 'storage' && o.op !== 'drop') collectGarbage();
+  if (o.op !== 'storage' && o.op !== 'drop') await collectGarbage();
   return peak.add(await ctx.engine.run(o));
 }
 
