@@ -2,7 +2,7 @@
 import {
   Bool, DateDay, DateMillisecond, Decimal, Dictionary, Field, Float16, Float32, Float64, Int16, Int32, Int64, Int8,
   LargeUtf8, List, Schema, Struct, Table, TimestampMicrosecond, TimestampMillisecond, TimestampNanosecond, Uint16,
-  Uint32, Uint64, Uint8, Utf8, Vector, makeBuilder, tableFromArrays, vectorFromArray, type DataType,
+  Uint32, Uint64, Uint8, Utf8, Vector, makeBuilder, makeData, makeVector, tableFromArrays, vectorFromArray, type DataType,
 } from 'apache-arrow';
 
 function column<T extends DataType>(type: T, values: unknown[]) {
@@ -65,6 +65,39 @@ export function narrowTable(n: number, seed = 1): Table {
     values[i] = x / 0x100000000;
   }
   return tableFromArrays({ id: ids, value: values });
+}
+
+/**
+ * One column per case of the dictionary policy (src/table/dictionary-policy.ts), in `pieces` record
+ * batches. Expected without a dictionary in every chunk of 1024+ rows: `f64`, `unique_i64`,
+ * `cycle_i32` (repeats only after row 1500), `unique_u64`, `ts_ns` (rows 1 ns apart: equal in ms),
+ * `d32`, `d64`, `names`, `large_names`.
+ */
+export function dictionaryPolicyTable(n: number, pieces = 1): Table {
+  const cols: [string, DataType, (i: number) => unknown][] = [
+    ['f64', new Float64(), (i) => i / 3],
+    ['unique_i64', new Int64(), (i) => BigInt(i) * 7919n - 5n],
+    ['repeat_i32', new Int32(), (i) => i % 1000],
+    ['cycle_i32', new Int32(), (i) => i % 1500],
+    ['unique_u64', new Uint64(), (i) => 18446744073709551615n - BigInt(i)],
+    ['i8', new Int8(), (i) => (i % 256) - 128],
+    ['ts_ns', new TimestampNanosecond('UTC'), (i) => 1_700_000_000_000_000_000n + BigInt(i)],
+    ['d32', new DateDay(), (i) => new Date(Date.UTC(2000, 0, 1 + i))],
+    ['d64', new DateMillisecond(), (i) => new Date(Date.UTC(2000, 0, 1, 0, 0, 0, i))],
+    ['names', new Utf8(), (i) => `user_${i}`],
+    ['tags', new Utf8(), (i) => ['a', 'b', 'c'][i % 3]],
+    ['large_names', new LargeUtf8(), (i) => `名前-${i}`],
+    ['nullable_i64', new Int64(), (i) => (i === 7 ? null : BigInt(i))],
+  ];
+  const batches = Array.from({ length: pieces }, (_, p) => {
+    const [from, to] = [Math.floor((n * p) / pieces), Math.floor((n * (p + 1)) / pieces)];
+    const rows = Array.from({ length: to - from }, (_, k) => from + k);
+    // Nanoseconds 1 apart are built from raw int64s: the builder would take them as float milliseconds.
+    const vector = (type: DataType, f: (i: number) => unknown) =>
+      type instanceof TimestampNanosecond ? makeVector(makeData({ type, length: rows.length, data: BigInt64Array.from(rows, (i) => f(i) as bigint) })) : column(type, rows.map(f));
+    return new Table(Object.fromEntries(cols.map(([name, type, f]) => [name, vector(type, f)]))).batches;
+  });
+  return new Table(batches.flat());
 }
 
 /** Rows as plain values (nested lists and structs too), for comparing tables built differently. */

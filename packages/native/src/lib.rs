@@ -4,6 +4,7 @@
 
 pub mod batch;
 pub mod config;
+pub mod dictionary;
 pub mod error;
 pub mod hash;
 pub mod ipc;

@@ -4,7 +4,7 @@
 //! that both produce byte-identical files, hence identical chunk ids:
 //! compression as given; format version 2 (data pages v2: delta encodings when a dictionary gives
 //! up, and pages the codec cannot shrink stored uncompressed; measured in core's parquet-codec.ts);
-//! dictionary on, except off for top-level Float16/32/64 columns; dictionary page size limit 64 KiB
+//! dictionary on, except off for the columns `dictionary.rs` names; dictionary page size limit 64 KiB
 //! (a high-cardinality column gives up on its dictionary early: 5x faster encode and smaller files
 //! on unique int64 keys); max row group rows = chunkRows; statistics at chunk level; created_by
 //! "armillaria"; all else default.
@@ -17,7 +17,7 @@ use ::parquet::basic::{Compression as ParquetCompression, ZstdLevel};
 use ::parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
 use ::parquet::schema::types::ColumnPath;
 use arrow_array::{RecordBatch, RecordBatchReader};
-use arrow_schema::{DataType, SchemaRef};
+use arrow_schema::SchemaRef;
 use bytes::Bytes;
 use napi::bindgen_prelude::{AsyncTask, Buffer, BufferSlice, Env, Task};
 use napi::ScopedTask;
@@ -25,6 +25,7 @@ use napi_derive::napi;
 use rayon::prelude::*;
 
 use crate::config;
+use crate::dictionary::columns_without_dictionary;
 use crate::error::{Failure, NativeError, NativeResult};
 use crate::ipc::{chunk_ranges, ipc_to_js, slice_rows, with_stream_view, write_stream_for_js, IpcBytes, IpcTable};
 use crate::stats::chunk_stats;
@@ -96,8 +97,8 @@ impl EncodeSettings {
 /// Dictionary page size limit shared with core (`DICTIONARY_PAGE_LIMIT` in parquet-codec.ts).
 pub const DICTIONARY_PAGE_LIMIT: usize = 64 * 1024;
 
-/// The writer properties of the contract above.
-pub fn writer_properties(schema: &SchemaRef, settings: &EncodeSettings) -> WriterProperties {
+/// The writer properties of the contract above, for the chunk made of `pieces`.
+pub fn writer_properties(schema: &SchemaRef, settings: &EncodeSettings, pieces: &[RecordBatch]) -> WriterProperties {
     let mut builder = WriterProperties::builder()
         .set_compression(settings.compression.into())
         .set_writer_version(WriterVersion::PARQUET_2_0)
@@ -106,10 +107,8 @@ pub fn writer_properties(schema: &SchemaRef, settings: &EncodeSettings) -> Write
         .set_max_row_group_row_count(Some(settings.chunk_rows))
         .set_statistics_enabled(EnabledStatistics::Chunk)
         .set_created_by(CREATED_BY.to_owned());
-    for field in schema.fields() {
-        if matches!(field.data_type(), DataType::Float16 | DataType::Float32 | DataType::Float64) {
-            builder = builder.set_column_dictionary_enabled(ColumnPath::from(field.name().as_str()), false);
-        }
+    for name in columns_without_dictionary(schema, pieces) {
+        builder = builder.set_column_dictionary_enabled(ColumnPath::from(name), false);
     }
     builder.build()
 }
@@ -126,10 +125,11 @@ pub struct EncodedChunk {
 pub fn encode_pieces(
     schema: &SchemaRef,
     pieces: &[RecordBatch],
-    props: WriterProperties,
+    settings: &EncodeSettings,
     index: usize,
 ) -> NativeResult<Vec<u8>> {
     let context = || format!("cannot encode chunk {index}");
+    let props = writer_properties(schema, settings, pieces);
     let mut writer = ArrowWriter::try_new(Vec::new(), schema.clone(), Some(props))
         .map_err(|e| NativeError::parquet(context(), e))?;
     for piece in pieces {
@@ -160,9 +160,8 @@ pub fn for_each_slice<T: Send>(
 /// yields no chunks.
 pub fn encode_table(ipc: &[u8], settings: &EncodeSettings) -> NativeResult<Vec<EncodedChunk>> {
     with_stream_view(ipc, |table| {
-        let props = writer_properties(&table.schema, settings);
         for_each_slice(table, settings.chunk_rows, |index, pieces, rows| {
-            let data = encode_pieces(&table.schema, pieces, props.clone(), index)?;
+            let data = encode_pieces(&table.schema, pieces, settings, index)?;
             Ok(EncodedChunk { data, rows, stats: chunk_stats(&table.schema, pieces) })
         })
     })
@@ -387,7 +386,7 @@ mod tests {
     use arrow_array::builder::{Int32Builder, ListBuilder, StringDictionaryBuilder, StructBuilder};
     use arrow_array::types::Int32Type;
     use arrow_array::*;
-    use arrow_schema::{Field, Fields, Schema};
+    use arrow_schema::{DataType, Field, Fields, Schema};
     use std::sync::Arc;
 
     fn settings(chunk_rows: u32, compression: Compression) -> EncodeSettings {
@@ -405,7 +404,7 @@ mod tests {
         let rg = meta.row_group(0);
         assert_eq!(rg.num_rows(), 4_000);
         assert_eq!(rg.column(0).compression(), ParquetCompression::SNAPPY);
-        assert!(rg.column(0).dictionary_page_offset().is_some(), "int64 column is dictionary-encoded");
+        assert!(rg.column(0).dictionary_page_offset().is_none(), "unique int64 ids: no dictionary (dictionary.rs)");
         assert!(rg.column(1).dictionary_page_offset().is_none(), "float column has no dictionary");
         assert!(rg.column(0).statistics().is_some(), "chunk-level statistics");
         assert_eq!(
@@ -424,7 +423,8 @@ mod tests {
             x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             f64::from_bits((x >> 12) | 0x3ff0_0000_0000_0000) // uniform in [1, 2): 52 random bits
         }));
-        let ids = Int64Array::from_iter_values(0..rows as i64);
+        // One repeat in the head keeps the dictionary on (dictionary.rs), so it has to give up.
+        let ids = Int64Array::from_iter_values((0..rows as i64).map(|i| i.max(1)));
         let batch =
             RecordBatch::try_from_iter([("id", Arc::new(ids) as ArrayRef), ("value", Arc::new(noise) as ArrayRef)])
                 .unwrap();

@@ -17,7 +17,7 @@ use crate::ipc::{ipc_to_js, join_pieces, with_stream_view, IpcBytes, IpcTable};
 use crate::layout::Layout;
 use crate::mmap::map_object;
 use crate::parquet::{
-    chunks_to_ipc, decode_chunk, encode_pieces, for_each_slice, writer_properties, Compression, DecodedChunk,
+    chunks_to_ipc, decode_chunk, encode_pieces, for_each_slice, Compression, DecodedChunk,
     EncodeSettings,
 };
 use crate::stats::chunk_stats;
@@ -42,7 +42,6 @@ pub fn write_table(root: &str, ipc: &[u8], settings: &EncodeSettings, fsync: boo
 }
 
 fn store_table(root: &str, table: &IpcTable, settings: &EncodeSettings, fsync: bool) -> NativeResult<Vec<StoredChunk>> {
-    let props = writer_properties(&table.schema, settings);
     let writer = BatchWriter::new(root, fsync)?;
     let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, String, Vec<u8>)>(config::resolved_threads()?);
     let (encoded, stored) = std::thread::scope(|scope| {
@@ -51,7 +50,7 @@ fn store_table(root: &str, table: &IpcTable, settings: &EncodeSettings, fsync: b
             rx.into_iter().map(|(index, id, data)| Ok((index, writer.put(&id, &data)?))).collect()
         });
         let encoded = for_each_slice(table, settings.chunk_rows, |index, pieces, rows| {
-            let data = encode_pieces(&table.schema, pieces, props.clone(), index)?;
+            let data = encode_pieces(&table.schema, pieces, settings, index)?;
             let chunk = StoredChunk {
                 id: hash_hex(&data),
                 rows,

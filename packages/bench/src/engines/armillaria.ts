@@ -117,7 +117,7 @@ export class ArmillariaEngine implements Engine {
       config: {
         codec: this.opts.codec,
         // The settings of core's table/parquet-codec.ts, where each is measured.
-        parquetWriter: 'data pages v2 (delta fallback, incompressible pages raw), dictionary off for floats, 64 KiB dictionary pages',
+        parquetWriter: 'data pages v2 (delta fallback, incompressible pages raw), dictionary off for floats and for columns whose first 1024 rows are distinct, 64 KiB dictionary pages',
         chunkRows: this.opts.chunkRows ?? core.DEFAULT_CHUNK_ROWS,
         fsync: this.opts.fsync ?? true,
         'phase.needsNative': phase?.needsNative ?? false,
