@@ -1,8 +1,9 @@
 /** Arrow tables covering the types users meet, with nulls everywhere. */
 import {
-  Bool, DateDay, DateMillisecond, Decimal, Dictionary, Field, Float16, Float32, Float64, Int16, Int32, Int64, Int8,
-  LargeUtf8, List, Schema, Struct, Table, TimestampMicrosecond, TimestampMillisecond, TimestampNanosecond, Uint16,
-  Uint32, Uint64, Uint8, Utf8, Vector, makeBuilder, makeData, makeVector, tableFromArrays, vectorFromArray, type DataType,
+  Bool, DateDay, DateMillisecond, Decimal, Dictionary, DurationMillisecond, Field, Float16, Float32, Float64, Int16,
+  Int32, Int64, Int8, LargeUtf8, List, Schema, Struct, Table, TimeMicrosecond, TimeSecond, TimestampMicrosecond,
+  TimestampMillisecond, TimestampNanosecond, TimestampSecond, Uint16, Uint32, Uint64, Uint8, Utf8, Vector, makeBuilder,
+  makeData, makeVector, tableFromArrays, vectorFromArray, type DataType,
 } from 'apache-arrow';
 
 function column<T extends DataType>(type: T, values: unknown[]) {
@@ -52,6 +53,30 @@ export function allTypesTable(): Table {
   const t = new Table(vectors);
   const metadata = new Map([['owner', 'armillaria-tests'], ['purpose', 'round trip']]);
   return new Table(new Schema(fields, metadata), t.batches);
+}
+
+/**
+ * Columns whose statistics are easy to get wrong (8 rows, nulls at rows 2 and 5): NaN beside numbers,
+ * only NaN, signed zeros, infinities, strings longer than the 64 bytes Parquet statistics keep,
+ * integer-like types stored as raw integers (seconds, times, durations), and an all-null column.
+ */
+export function statsEdgeTable(): Table {
+  const rows = 8;
+  const nullsAt = (f: (i: number) => unknown) => Array.from({ length: rows }, (_, i) => (i === 2 || i === 5 ? null : f(i)));
+  const cols: [string, DataType, unknown[]][] = [
+    ['nan_mixed', new Float64(), nullsAt((i) => (i % 3 === 0 ? NaN : i - 4))],
+    ['nan_only', new Float64(), nullsAt(() => NaN)],
+    ['zeros', new Float64(), nullsAt((i) => (i % 2 ? 0 : -0))],
+    ['infinite', new Float32(), nullsAt((i) => (i === 0 ? Infinity : i === 7 ? -Infinity : i))],
+    ['long_text', new Utf8(), nullsAt((i) => `${'é'.repeat(40)}${7 - i}`)],
+    ['ts_s', new TimestampSecond(), nullsAt((i) => 1_700_000_000_000 - i * 1000)],
+    ['time_s', new TimeSecond(), nullsAt((i) => (7 - i) * 60)],
+    ['time_us', new TimeMicrosecond(), nullsAt((i) => BigInt(i) * 60_000_000n)],
+    ['duration', new DurationMillisecond(), nullsAt((i) => BigInt(i) * 1000n - 3000n)],
+    ['u64_high', new Uint64(), nullsAt((i) => (i % 2 ? 2n ** 63n + BigInt(i) : BigInt(i)))],
+    ['all_null', new Int32(), Array(rows).fill(null)],
+  ];
+  return new Table(Object.fromEntries(cols.map(([name, type, values]) => [name, column(type, values)])));
 }
 
 /** `{ id int64 0..n-1, value float64 }`, deterministic. */

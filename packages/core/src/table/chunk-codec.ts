@@ -6,7 +6,8 @@ import type { RecordBatch, Table } from 'apache-arrow';
 
 import type { ChunkRef } from '../catalog/manifest.js';
 import { decodeChunk, encodeChunk, type Codec } from './parquet-codec.js';
-import { chunkStats, type ChunkStats } from './stats.js';
+import { encodedChunkStats } from './parquet-stats.js';
+import type { ChunkStats } from './stats.js';
 
 export interface EncodedChunk {
   bytes: Uint8Array;
@@ -16,7 +17,10 @@ export interface EncodedChunk {
 
 export async function encodeSlices(slices: readonly Table[], settings: { codec: Codec; chunkRows: number }): Promise<EncodedChunk[]> {
   const out: EncodedChunk[] = [];
-  for (const slice of slices) out.push({ bytes: await encodeChunk(slice, settings.codec, settings.chunkRows), rows: slice.numRows, stats: chunkStats(slice) });
+  for (const slice of slices) {
+    const bytes = await encodeChunk(slice, settings.codec, settings.chunkRows);
+    out.push({ bytes, rows: slice.numRows, stats: encodedChunkStats(slice, bytes) });
+  }
   return out;
 }
 

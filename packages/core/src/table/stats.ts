@@ -9,6 +9,9 @@
  *   Int64, UInt64, Date64, Timestamp (raw stored integer, any unit/zone), Time64, Duration -> decimal
  *   string (64-bit exact); Bool -> boolean; Utf8 / LargeUtf8 / Utf8View -> string, ordered by UTF-8 bytes;
  * - any other type (decimal, binary, dictionary, nested) -> `nulls` only.
+ *
+ * A chunk encoded in WebAssembly takes most min/max from its own Parquet footer instead
+ * (parquet-stats.ts); the kernels here cover the rest, and tables that are not encoded.
  */
 import { DateUnit, Type, util, type Data, type DataType, type Table, type Vector } from 'apache-arrow';
 
@@ -20,9 +23,10 @@ export interface ColumnStats {
 }
 export type ChunkStats = Record<string, ColumnStats>;
 
-type Kind = 'number' | 'int64' | 'bool' | 'utf8' | 'none';
+export type StatKind = 'number' | 'int64' | 'bool' | 'utf8' | 'none';
 
-function kindOf(type: DataType): Kind {
+/** How the contract above records min/max for a column of `type`. */
+export function statKind(type: DataType): StatKind {
   switch (type.typeId) {
     case Type.Int:
       return (type as unknown as { bitWidth: number }).bitWidth === 64 ? 'int64' : 'number';
@@ -50,16 +54,20 @@ function kindOf(type: DataType): Kind {
 export function chunkStats(table: Table): ChunkStats {
   const out: ChunkStats = {};
   table.schema.fields.forEach((field, i) => {
-    const vector = table.getChildAt(i) as Vector;
-    const stats: ColumnStats = { nulls: vector.nullCount };
-    const range = minMax(kindOf(field.type), vector);
-    if (range) Object.assign(stats, range);
-    out[field.name] = stats;
+    out[field.name] = columnStats(table.getChildAt(i) as Vector);
   });
   return out;
 }
 
-function minMax(kind: Kind, vector: Vector): { min: StatValue; max: StatValue } | undefined {
+/** Statistics of one top-level column, computed from its values. */
+export function columnStats(vector: Vector): ColumnStats {
+  const stats: ColumnStats = { nulls: vector.nullCount };
+  const range = minMax(statKind(vector.type), vector);
+  if (range) Object.assign(stats, range);
+  return stats;
+}
+
+function minMax(kind: StatKind, vector: Vector): { min: StatValue; max: StatValue } | undefined {
   switch (kind) {
     case 'number':
       return numberRange(vector);

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 import { ChunkNotFoundError, CorruptChunkError, nativeStatus, PHASES, type PhaseName } from '../../src/index.js';
 import { objectPath } from '../../src/backend/layout.js';
-import { allTypesTable, allTypesUpdate, dictionaryPolicyTable, narrowTable, rowsOf } from '../fixtures.js';
+import { allTypesTable, allTypesUpdate, dictionaryPolicyTable, narrowTable, rowsOf, statsEdgeTable } from '../fixtures.js';
 import { manifestOf, withTempStore } from '../helpers.js';
 
 /** Writes `t` with the sequential phase and returns its manifest id (the reference). */
@@ -39,7 +39,9 @@ export function phaseConformance(name: PhaseName): void {
     it('writes byte-identical chunks and manifests to sequential', async () => {
       // 131072 unique int64s overflow the 64 KiB dictionary page limit: both writers must fall back alike.
       // dictionaryPolicyTable: chunks of 2048 rows from 3 batches, and a last one too short to judge.
-      for (const [t, chunkRows] of [[narrowTable(200_000), 131_072], [narrowTable(50_000), 8192], [allTypesTable(), 3], [dictionaryPolicyTable(5000, 3), 2048]] as const) {
+      // statsEdgeTable: statistics the wasm phases read from Parquet footers and the native ones compute.
+      const cases = [[narrowTable(200_000), 131_072], [narrowTable(50_000), 8192], [allTypesTable(), 3], [dictionaryPolicyTable(5000, 3), 2048], [statsEdgeTable(), 3]] as const;
+      for (const [t, chunkRows] of cases) {
         const reference = await referenceManifest(t, chunkRows);
         await withTempStore(async (store) => {
           await store.write('t', t, { chunkRows });
