@@ -121,13 +121,14 @@ pub struct EncodedChunk {
     pub stats: String,
 }
 
-/// Encodes one chunk (the batch pieces of one row slice) as a Parquet file.
+/// Encodes one chunk (the batch pieces of one row slice) as a Parquet file, with its stats JSON
+/// (min/max from the file's own footer where `stats.rs` can take them from there).
 pub fn encode_pieces(
     schema: &SchemaRef,
     pieces: &[RecordBatch],
     settings: &EncodeSettings,
     index: usize,
-) -> NativeResult<Vec<u8>> {
+) -> NativeResult<(Vec<u8>, String)> {
     let context = || format!("cannot encode chunk {index}");
     let props = writer_properties(schema, settings, pieces);
     let mut writer = ArrowWriter::try_new(Vec::new(), schema.clone(), Some(props))
@@ -135,7 +136,10 @@ pub fn encode_pieces(
     for piece in pieces {
         writer.write(piece).map_err(|e| NativeError::parquet(context(), e))?;
     }
-    writer.into_inner().map_err(|e| NativeError::parquet(context(), e))
+    let footer = writer.finish().map_err(|e| NativeError::parquet(context(), e))?;
+    // `finish` wrote the footer, so the buffer holds the whole file (`into_inner` would refuse now).
+    let data = std::mem::take(writer.inner_mut());
+    Ok((data, chunk_stats(schema, pieces, Some(&footer))))
 }
 
 /// Cuts `table` into slices of `chunk_rows` rows and runs `f(index, pieces, rows)` on each, in
@@ -161,8 +165,8 @@ pub fn for_each_slice<T: Send>(
 pub fn encode_table(ipc: &[u8], settings: &EncodeSettings) -> NativeResult<Vec<EncodedChunk>> {
     with_stream_view(ipc, |table| {
         for_each_slice(table, settings.chunk_rows, |index, pieces, rows| {
-            let data = encode_pieces(&table.schema, pieces, settings, index)?;
-            Ok(EncodedChunk { data, rows, stats: chunk_stats(&table.schema, pieces) })
+            let (data, stats) = encode_pieces(&table.schema, pieces, settings, index)?;
+            Ok(EncodedChunk { data, rows, stats })
         })
     })
 }

@@ -12,7 +12,16 @@
 //! | Boolean | JSON boolean |
 //! | Utf8, LargeUtf8, Utf8View | string, ordered by UTF-8 bytes |
 //! | anything else (decimal, binary, dictionary, list, struct, map, ...) | only `nulls` |
+//!
+//! A chunk just encoded takes its min/max from its own Parquet footer where that is the contract's
+//! value by construction (`footer_min_max`; the same rule as core's `parquet-stats.ts`): arrow-rs
+//! computes column-chunk statistics while it encodes, and computing them again here was 11% of the
+//! CPU of a seed-wide write (perf). The kernels below cover the rest.
 
+use std::collections::HashMap;
+
+use ::parquet::file::metadata::ParquetMetaData;
+use ::parquet::file::statistics::{Statistics, ValueStatistics};
 use arrow_array::cast::AsArray;
 use arrow_array::types::*;
 use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, OffsetSizeTrait, RecordBatch};
@@ -236,8 +245,11 @@ pub fn min_max(data_type: &DataType, columns: &[&ArrayRef]) -> Option<(String, S
     }
 }
 
-/// The stats JSON of the rows in `pieces` (all with `schema`).
-pub fn chunk_stats(schema: &Schema, pieces: &[RecordBatch]) -> String {
+/// The stats JSON of the rows in `pieces` (all with `schema`). With `footer`, the metadata of
+/// the Parquet file they were just encoded into, min/max come from there where `footer_min_max`
+/// allows; the kernels compute the rest.
+pub fn chunk_stats(schema: &Schema, pieces: &[RecordBatch], footer: Option<&ParquetMetaData>) -> String {
+    let leaves = footer.map(top_level_statistics).unwrap_or_default();
     let mut out = String::from("{");
     for (i, field) in schema.fields().iter().enumerate() {
         let refs: Vec<&ArrayRef> = pieces.iter().map(|p| p.column(i)).collect();
@@ -247,13 +259,60 @@ pub fn chunk_stats(schema: &Schema, pieces: &[RecordBatch]) -> String {
         }
         out.push_str(&json_string(field.name()));
         out.push_str(&format!(":{{\"nulls\":{nulls}"));
-        if let Some((min, max)) = min_max(field.data_type(), &refs) {
+        let from_footer = leaves.get(field.name().as_str()).copied().flatten();
+        let range = from_footer
+            .and_then(|stats| footer_min_max(field.data_type(), stats))
+            .or_else(|| min_max(field.data_type(), &refs));
+        if let Some((min, max)) = range {
             out.push_str(&format!(",\"min\":{min},\"max\":{max}"));
         }
         out.push('}');
     }
     out.push('}');
     out
+}
+
+/// Statistics of each top-level primitive column of the file's one row group, by name; a name
+/// seen twice maps to `None`.
+fn top_level_statistics(footer: &ParquetMetaData) -> HashMap<&str, Option<&Statistics>> {
+    let mut by_name = HashMap::new();
+    for column in footer.row_groups().first().map(|g| g.columns()).unwrap_or_default() {
+        if let [name] = column.column_path().parts() {
+            let seen = by_name.contains_key(name.as_str());
+            by_name.insert(name.as_str(), if seen { None } else { column.statistics() });
+        }
+    }
+    by_name
+}
+
+/// The footer's min/max as the contract's JSON, when they are its values by construction: both
+/// bounds present and flagged exact (arrow-rs truncates strings over 64 bytes and says so), and
+/// the physical statistics the Arrow type is written as. arrow-rs orders signed and unsigned
+/// integers, floats without NaN, booleans and UTF-8 bytes as the contract does, and writes every
+/// integer-like type (Date64, Time, Duration, Timestamp in any unit) as its raw value. Float16 and
+/// Utf8View are left to the kernels.
+fn footer_min_max(data_type: &DataType, stats: &Statistics) -> Option<(String, String)> {
+    use DataType as D;
+    use Statistics as S;
+    fn bounds<T>(s: &ValueStatistics<T>, json: impl Fn(&T) -> Option<String>) -> Option<(String, String)> {
+        if !(s.min_is_exact() && s.max_is_exact()) {
+            return None;
+        }
+        Some((json(s.min_opt()?)?, json(s.max_opt()?)?))
+    }
+    match (data_type, stats) {
+        (D::Int8 | D::Int16 | D::Int32 | D::Date32 | D::Time32(_), S::Int32(s)) => bounds(s, |v| Some(v.to_string())),
+        (D::UInt8 | D::UInt16 | D::UInt32, S::Int32(s)) => bounds(s, |v| Some((*v as u32).to_string())),
+        (D::Float32, S::Float(s)) => bounds(s, |v| Some(js_number(f64::from(*v)))),
+        (D::Float64, S::Double(s)) => bounds(s, |v| Some(js_number(*v))),
+        (D::Int64 | D::Date64 | D::Time64(_) | D::Timestamp(_, _) | D::Duration(_), S::Int64(s)) => {
+            bounds(s, |v| Some(format!("\"{v}\"")))
+        }
+        (D::UInt64, S::Int64(s)) => bounds(s, |v| Some(format!("\"{}\"", *v as u64))),
+        (D::Boolean, S::Boolean(s)) => bounds(s, |v| Some(v.to_string())),
+        (D::Utf8 | D::LargeUtf8, S::ByteArray(s)) => bounds(s, |v| v.as_utf8().ok().map(json_string)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -277,7 +336,7 @@ mod tests {
         let mut all = serde_json::Map::new();
         for (name, array) in columns {
             let batch = RecordBatch::try_from_iter([(name, array)]).unwrap();
-            let one: Value = serde_json::from_str(&chunk_stats(&batch.schema(), &[batch])).unwrap();
+            let one: Value = serde_json::from_str(&chunk_stats(&batch.schema(), &[batch], None)).unwrap();
             all.insert(name.to_owned(), one[name].clone());
         }
         Value::Object(all)
@@ -426,6 +485,80 @@ mod tests {
         }
     }
 
+    /// A one-batch table of `columns` and its stats JSON from the kernels and from its own footer.
+    fn kernel_and_footer_stats(columns: Vec<(&str, ArrayRef)>) -> (String, String) {
+        use crate::parquet::{encode_pieces, Compression, EncodeSettings};
+        let batch = RecordBatch::try_from_iter(columns).unwrap();
+        let settings = EncodeSettings::new(batch.num_rows() as u32, Compression::Snappy).unwrap();
+        let (_, from_footer) = encode_pieces(&batch.schema(), &[batch.clone()], &settings, 0).unwrap();
+        (chunk_stats(&batch.schema(), &[batch], None), from_footer)
+    }
+
+    #[test]
+    fn footer_statistics_equal_the_kernels_for_every_type_and_edge_case() {
+        let long = |c: &str| format!("{}{c}", "é".repeat(40)); // 81 bytes: arrow-rs truncates at 64
+        let (kernels, footer) = kernel_and_footer_stats(vec![
+            ("i8", Arc::new(Int8Array::from(vec![Some(-128), None, Some(127)])) as ArrayRef),
+            ("u32", Arc::new(UInt32Array::from(vec![Some(4_000_000_000u32), Some(1), None]))),
+            ("u64", Arc::new(UInt64Array::from(vec![Some(u64::MAX), Some(1 << 63), None]))),
+            ("i64", Arc::new(Int64Array::from(vec![Some(i64::MIN), None, Some(5)]))),
+            ("f16", float16(&[0x3800, 0x7e00, 0xbc00])),
+            ("f32", Arc::new(Float32Array::from(vec![f32::INFINITY, 0.1, f32::NEG_INFINITY]))),
+            ("f64", Arc::new(Float64Array::from(vec![Some(f64::NAN), Some(-0.0), Some(0.0)]))),
+            ("nan", Arc::new(Float64Array::from(vec![Some(f64::NAN), None, Some(f64::NAN)]))),
+            ("b", Arc::new(BooleanArray::from(vec![Some(false), None, Some(false)]))),
+            ("s", Arc::new(StringArray::from(vec![Some("b"), Some("é"), Some("")]))),
+            ("long", Arc::new(StringArray::from(vec![long("a"), long("c"), long("b")]))),
+            ("ls", Arc::new(LargeStringArray::from(vec![Some("x"), None, Some("日本")]))),
+            ("sv", Arc::new(StringViewArray::from(vec!["a much longer string view value", "z", "q"]))),
+            ("d64", Arc::new(Date64Array::from(vec![Some(-86_400_000), None, Some(1)]))),
+            ("t32s", Arc::new(Time32SecondArray::from(vec![7, 3, 86_399]))),
+            ("t64", Arc::new(Time64NanosecondArray::from(vec![1, 86_399_999_999_999, 2]))),
+            ("ts", Arc::new(TimestampSecondArray::from(vec![3, -1, 2]).with_timezone("Europe/Paris"))),
+            ("dur", Arc::new(DurationMicrosecondArray::from(vec![-4, 4, 0]))),
+            ("nulls", Arc::new(Int32Array::from(vec![None, None, None]))),
+            ("dec", Arc::new(Decimal128Array::from(vec![Some(1), None, Some(3)]).with_precision_and_scale(10, 2).unwrap())),
+        ]);
+        // -0 and 0 are one number in the JSON both print ("0"), so the texts compare whole.
+        assert_eq!(footer, kernels);
+    }
+
+    #[test]
+    fn footer_bounds_are_taken_where_exact_and_the_rest_computed() {
+        use crate::parquet::{writer_properties, Compression, EncodeSettings};
+        let long = |c: &str| format!("{}{c}", "x".repeat(70));
+        let table = |ids: [i64; 2], names: [String; 2], halves: [u16; 2]| {
+            RecordBatch::try_from_iter([
+                ("id", Arc::new(Int64Array::from(ids.to_vec())) as ArrayRef),
+                ("name", Arc::new(StringArray::from(names.to_vec()))),
+                ("half", float16(&halves)),
+            ])
+            .unwrap()
+        };
+        let footer_of = table([10, 20], [long("a"), long("b")], [0x3800, 0x3c00]); // 0.5, 1.0
+        let values = table([1, 2], [long("c"), long("d")], [0x4000, 0x4200]); // 2.0, 3.0
+        let schema = footer_of.schema();
+        let mut writer = ::parquet::arrow::ArrowWriter::try_new(
+            Vec::new(),
+            schema.clone(),
+            Some(writer_properties(&schema, &EncodeSettings::new(2, Compression::Snappy).unwrap(), &[footer_of.clone()])),
+        )
+        .unwrap();
+        writer.write(&footer_of).unwrap();
+        let footer = writer.finish().unwrap();
+        // Stats of `values` against another chunk's footer show where each column came from: `id`
+        // from the footer; `name` (truncated there) and `half` (Float16) from the values.
+        let s: Value = serde_json::from_str(&chunk_stats(&schema, &[values], Some(&footer))).unwrap();
+        assert_eq!(
+            s,
+            json!({
+                "id": { "nulls": 0, "min": "10", "max": "20" },
+                "name": { "nulls": 0, "min": long("c"), "max": long("d") },
+                "half": { "nulls": 0, "min": 2, "max": 3 },
+            })
+        );
+    }
+
     #[test]
     fn stats_span_pieces_and_keep_schema_order() {
         let schema =
@@ -441,7 +574,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            chunk_stats(&schema, &[p1, p2]),
+            chunk_stats(&schema, &[p1, p2], None),
             r#"{"z":{"nulls":1,"min":-1,"max":5},"a":{"nulls":1,"min":"c","max":"q"}}"#
         );
     }

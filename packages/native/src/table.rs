@@ -20,7 +20,6 @@ use crate::parquet::{
     chunks_to_ipc, decode_chunk, encode_pieces, for_each_slice, Compression, DecodedChunk,
     EncodeSettings,
 };
-use crate::stats::chunk_stats;
 
 /// One chunk stored by `write_table`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,14 +49,8 @@ fn store_table(root: &str, table: &IpcTable, settings: &EncodeSettings, fsync: b
             rx.into_iter().map(|(index, id, data)| Ok((index, writer.put(&id, &data)?))).collect()
         });
         let encoded = for_each_slice(table, settings.chunk_rows, |index, pieces, rows| {
-            let data = encode_pieces(&table.schema, pieces, settings, index)?;
-            let chunk = StoredChunk {
-                id: hash_hex(&data),
-                rows,
-                bytes: data.len(),
-                written: false,
-                stats: chunk_stats(&table.schema, pieces),
-            };
+            let (data, stats) = encode_pieces(&table.schema, pieces, settings, index)?;
+            let chunk = StoredChunk { id: hash_hex(&data), rows, bytes: data.len(), written: false, stats };
             tx.send((index, chunk.id.clone(), data))
                 .map_err(|_| NativeError::Internal("write-table: the I/O thread stopped".to_owned()))?;
             Ok(chunk)

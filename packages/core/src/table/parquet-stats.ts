@@ -58,7 +58,6 @@ function fromFooter(type: DataType, vector: Vector, stats: Statistics | undefine
   const kind = statKind(type);
   if (kind === 'none' || !stats || (type.typeId === Type.Float && (type as unknown as { precision: number }).precision === 0)) return undefined;
   const nulls = vector.nullCount;
-  if (nulls === vector.length) return { nulls };
   const { min_value: min, max_value: max } = stats;
   if (stats.is_min_value_exact !== true || stats.is_max_value_exact !== true) return undefined;
   if (typeof min !== FOOTER_TYPE[kind] || typeof max !== FOOTER_TYPE[kind]) return undefined;
