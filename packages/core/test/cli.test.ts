@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -36,6 +37,11 @@ function readParquetFile(bytes: Uint8Array): Table {
 }
 
 describe('armillaria CLI', () => {
+  it('is installed at the repository root, so `pnpm exec armillaria` runs it', () => {
+    const bin = join(import.meta.dirname, '../../../node_modules/.bin/armillaria');
+    expect(execFileSync(bin, ['--help']).toString()).toContain('Usage: armillaria');
+  });
+
   it('imports and exports every type through .arrow and .parquet unchanged', async () => {
     await withTempDir(async (dir) => {
       const s = join(dir, 'store');
