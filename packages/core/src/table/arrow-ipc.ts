@@ -2,11 +2,11 @@
  * The only place where Arrow tables become bytes and back (IPC stream format). Parquet codecs, the
  * native addon and manifests all cross through here.
  */
-import { RecordBatchReader, RecordBatchStreamWriter, Schema, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { makeData, RecordBatch, RecordBatchReader, RecordBatchStreamWriter, Schema, Table, tableFromIPC, tableToIPC, Type, type Data, type DataType } from 'apache-arrow';
 
 /** Arrow IPC stream bytes of `table` (schema message, then one message per record batch). */
 export function tableToIpcStream(table: Table): Uint8Array {
-  return tableToIPC(table, 'stream');
+  return tableToIPC(withNullCounts(table), 'stream');
 }
 
 /**
@@ -16,8 +16,28 @@ export function tableToIpcStream(table: Table): Uint8Array {
  */
 export async function tableToIpcPieces(table: Table): Promise<Uint8Array[]> {
   const pieces: Uint8Array[] = [];
-  for await (const piece of RecordBatchStreamWriter.writeAll(table)) pieces.push(piece);
+  for await (const piece of RecordBatchStreamWriter.writeAll(withNullCounts(table))) pieces.push(piece);
   return pieces;
+}
+
+/**
+ * arrow-js leaves the null count of a sliced Null-typed column unknown (-1) and writes that -1 into
+ * the IPC message, which arrow-rs (native and parquet-wasm) rejects. Every value of such a column is
+ * null, so the count is its length.
+ */
+function withNullCounts(table: Table): Table {
+  if (!table.schema.fields.some((f) => hasNullType(f.type))) return table;
+  return new Table(table.schema, table.batches.map((b) => new RecordBatch(table.schema, countNulls(b.data))));
+}
+
+function hasNullType(type: DataType): boolean {
+  return type.typeId === Type.Null || (type.children ?? []).some((f) => hasNullType(f.type));
+}
+
+function countNulls<T extends DataType>(data: Data<T>): Data<T> {
+  if (data.typeId === Type.Null) return data.nullCount === data.length ? data : (makeData({ type: data.type, length: data.length, nullCount: data.length } as never) as Data<T>);
+  if (!hasNullType(data.type)) return data;
+  return data.clone(data.type, data.offset, data.length, data.nullCount, data.buffers, data.children.map(countNulls));
 }
 
 /** Reads IPC stream (or file) bytes; zero-copy views over `bytes`. */

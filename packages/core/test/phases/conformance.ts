@@ -5,7 +5,7 @@
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 
-import { Table, vectorFromArray } from 'apache-arrow';
+import { makeData, makeVector, Null, Table, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
 import { ChunkNotFoundError, CorruptChunkError, nativeStatus, PHASES, type PhaseName } from '../../src/index.js';
@@ -49,6 +49,16 @@ export function phaseConformance(name: PhaseName): void {
           expect(await store.read('t')).toEqualTable(t);
         }, open);
       }
+    });
+
+    it('writes a column of the Null type across chunks', async () => {
+      // Regression: arrow-js gave the sliced Null column of every chunk but the first a null count of
+      // -1, and arrow-rs refused the IPC message (a 131073-row pyarrow file with pa.nulls() failed to import).
+      await withTempStore(async (store) => {
+        const t = new Table({ id: vectorFromArray(Int32Array.from({ length: 10 }, (_, i) => i)), nothing: makeVector(makeData({ type: new Null(), length: 10, nullCount: 10 })) });
+        await store.write('n', t, { chunkRows: 4 });
+        expect(await store.read('n')).toEqualTable(t);
+      }, open);
     });
 
     it('stores identical data once', async () => {
