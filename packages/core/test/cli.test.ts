@@ -1,15 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { Table, tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { Dictionary, Int32, Int8, Table, Utf8, tableFromArrays, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
 import { describe, expect, it, vi } from 'vitest';
 
 import { main } from '../src/cli/main.js';
 import { objectPath } from '../src/backend/layout.js';
 import { openStore } from '../src/index.js';
-import { allTypesTable, narrowTable } from './fixtures.js';
+import { allTypesTable, narrowTable, rowsOf } from './fixtures.js';
 import { withTempDir } from './helpers.js';
 
 /** Runs the CLI in-process; returns exit code and captured output. */
@@ -55,6 +55,35 @@ describe('armillaria CLI', () => {
       expect((await cli('--store', s, 'export', 'p', join(dir, 'out.parquet'))).code).toBe(0);
       expect(tableFromIPC(await readFile(join(dir, 'out.arrow')))).toEqualTable(t);
       expect(readParquetFile(await readFile(join(dir, 'out.parquet')))).toEqualTable(readParquetFile(parquetOf(t)));
+    });
+  });
+
+  it('exports a dictionary column spanning chunks to .arrow, with one dictionary that grows', async () => {
+    await withTempDir(async (dir) => {
+      // Each chunk decodes with its own dictionary, and the Arrow file format refuses a replaced
+      // one: this export used to crash (ERR_STREAM_DESTROYED) and leave a .partial file behind.
+      const s = join(dir, 'store');
+      const d = vectorFromArray(['a', 'b', 'a', 'c', null, 'b', 'd', 'a'], new Dictionary(new Utf8(), new Int32()));
+      const t = new Table({ n: vectorFromArray(Int32Array.from([0, 1, 2, 3, 4, 5, 6, 7])), d });
+      await (await openStore(s, { create: true })).write('t', t, { chunkRows: 3 });
+      expect((await cli('--store', s, 'export', 't', join(dir, 'out.arrow'))).code).toBe(0);
+      const back = tableFromIPC(await readFile(join(dir, 'out.arrow')));
+      expect(rowsOf(back)).toEqual(rowsOf(t));
+      expect([...back.getChild('d')!.data.at(-1)!.dictionary!]).toEqual(['a', 'b', 'c', 'd']);
+    });
+  });
+
+  it('fails an export cleanly when a dictionary outgrows its indices, leaving no file', async () => {
+    await withTempDir(async (dir) => {
+      const s = join(dir, 'store');
+      // Two writes of 100 values each: every chunk fits int8 indices, their union does not.
+      const part = (prefix: string) => new Table({ d: vectorFromArray(Array.from({ length: 100 }, (_, i) => `${prefix}${i}`), new Dictionary(new Utf8(), new Int8())) });
+      const store = await openStore(s, { create: true });
+      await store.write('t', part('v'));
+      await store.write('t', part('w'), { mode: 'append' });
+      const r = await cli('--store', s, 'export', 't', join(dir, 'out.arrow'));
+      expect(r).toMatchObject({ code: 2, err: 'error: export: dictionary column "d" holds 200 distinct values across chunks, more than its Int8 indices can address; export to .parquet, or store the column with wider indices\n' });
+      expect(await readdir(dir)).toEqual(['store']);
     });
   });
 

@@ -12,6 +12,7 @@ import * as pw from 'parquet-wasm/node';
 import { tableToIpcStream } from '../table/arrow-ipc.js';
 import { encodeChunk, wasmCompression } from '../table/parquet-codec.js';
 import { formatOf } from './formats.js';
+import { DictionaryUnifier } from './unify-dictionaries.js';
 import { DEFAULT_CODEC } from '../store.js';
 
 /**
@@ -45,7 +46,10 @@ export async function writeTableFile(path: string, schema: Schema, batches: Asyn
     await rename(tmp, path);
     return rows;
   } catch (e) {
+    // Writes may still be in flight: wait for the stream to close (and swallow the error they
+    // report) before removing the file, so the failure is the one reported, once.
     out.destroy();
+    await finished(out).catch(() => undefined);
     await rm(tmp, { force: true });
     throw e;
   }
@@ -84,20 +88,29 @@ function toWasmBatch(batch: RecordBatch): pw.RecordBatch {
   return pw.Table.fromIPCStream(tableToIpcStream(new Table(batch.schema, [batch]))).recordBatch(0)!;
 }
 
+/** Streams batches into an Arrow IPC file; dictionary columns share one growing dictionary. */
 async function writeArrow(out: Writable, schema: Schema, batches: AsyncIterable<RecordBatch>): Promise<void> {
   const writer = new RecordBatchFileWriter();
-  const done = (async () => {
+  const drained = (async () => {
     for await (const bytes of writer) await write(out, bytes);
   })();
-  writer.reset(undefined, schema);
-  let any = false;
-  for await (const b of batches) {
-    writer.write(b);
-    any = true;
+  try {
+    writer.reset(undefined, schema);
+    const dictionaries = new DictionaryUnifier(schema);
+    let any = false;
+    for await (const b of batches) {
+      writer.write(dictionaries.apply(b));
+      any = true;
+    }
+    if (!any) writer.write(new Table(schema));
+    writer.finish();
+  } catch (e) {
+    // Stop the drain before the caller removes the file, so nothing writes to a destroyed stream.
+    writer.abort(e);
+    await drained.catch(() => undefined);
+    throw e;
   }
-  if (!any) writer.write(new Table(schema));
-  writer.finish();
-  await done;
+  await drained;
 }
 
 async function writeCsv(out: Writable, schema: Schema, batches: AsyncIterable<RecordBatch>): Promise<void> {
