@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 
-import { tableFromArrays } from 'apache-arrow';
+import { Field, Int32, makeData, RecordBatch, Schema, Struct, Table, tableFromArrays, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
 import {
@@ -10,6 +10,13 @@ import {
 import { objectPath } from '../src/backend/layout.js';
 import { narrowTable } from './fixtures.js';
 import { manifestOf, withTempDir, withTempStore } from './helpers.js';
+
+/** A one-row table of int32 columns named `names`, which may repeat (unlike an object's keys). */
+function intColumns(...names: string[]): Table {
+  const fields = names.map((n) => new Field(n, new Int32()));
+  const children = names.map(() => makeData({ type: new Int32(), length: 1, data: new Int32Array([1]) }));
+  return new Table([new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: 1, nullCount: 0, children }))]);
+}
 
 describe('Store versions', () => {
   it('keeps every version readable by number', async () => {
@@ -156,6 +163,26 @@ describe('Store errors leave the store unchanged', () => {
       );
       await expect(store.write('t', narrowTable(1), { chunkRows: 0 })).rejects.toThrow(InvalidArgumentError);
       expect(await store.tables()).toEqual([]);
+    });
+  });
+
+  it('rejects empty and repeated column names, naming each', async () => {
+    // Both imported "successfully" from foreign Parquet files before, and then could not be exported
+    // (an empty name came back as "null"; two columns "x" read back as one twice).
+    await withTempStore(async (store) => {
+      const err = await store.write('t', intColumns('x', '', 'x', 'y', 'y')).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InvalidArgumentError);
+      expect(err).toMatchObject({
+        code: ErrorCode.InvalidArgument,
+        message: 'table: column names of "t" must be non-empty and unique: column 1 has an empty name; column "x" appears twice (columns 0 and 2); column "y" appears twice (columns 3 and 4)',
+      });
+      const nested = new Table({ s: vectorFromArray([{ '': 1 }], new Struct([new Field('', new Int32())])) });
+      await expect(store.write('t', nested)).rejects.toThrow('table: column names of "t" must be non-empty and unique: column "s" has a nested field with an empty name');
+      await store.write('t', intColumns('x'));
+      await expect(store.transaction((tx) => tx.addColumns('t', intColumns('a', 'a')))).rejects.toThrow(
+        'add columns: column names must be non-empty and unique: column "a" appears twice (columns 0 and 1)',
+      );
+      expect((await store.log()).length).toBe(1);
     });
   });
 

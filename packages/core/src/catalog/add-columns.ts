@@ -9,7 +9,7 @@ import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { PhaseRuntime } from '../phases/types.js';
 import { wholeColumn } from '../table/concat.js';
-import { appendFields } from '../table/schema.js';
+import { appendFields, columnNameProblems } from '../table/schema.js';
 import { chunkStats } from '../table/stats.js';
 import { CHUNKS_PER_CALL } from '../table/table-writer.js';
 import { PATCH_ROW, takeRows } from './column-patch.js';
@@ -28,6 +28,8 @@ export async function addColumns(
   if (names.length === 0) throw new InvalidArgumentError('add columns: no column given');
   const taken = names.find((n) => n === PATCH_ROW || schema.fields.some((f) => f.name === n));
   if (taken !== undefined) throw new InvalidArgumentError(`add columns: table "${table}" already has a column "${taken}"${taken === PATCH_ROW ? ' (reserved for patches)' : ''}`);
+  const problems = columnNameProblems(columns.schema);
+  if (problems.length > 0) throw new InvalidArgumentError(`add columns: column names must be non-empty and unique: ${problems.join('; ')}`);
   if (columns.numRows !== current.rows) {
     throw new InvalidArgumentError(`add columns: ${columns.numRows} rows given, table "${table}" has ${current.rows} (one value per row, in table order)`);
   }

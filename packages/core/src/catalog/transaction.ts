@@ -33,7 +33,7 @@ import { CommitConflictError, InvalidArgumentError, SchemaMismatchError, TableNo
 import type { PhaseRuntime, StoredChunk } from '../phases/types.js';
 import { filterMask, mayMatch, validateFilter, type Filter } from '../table/filter.js';
 import { parseCodec, type Codec } from '../table/parquet-codec.js';
-import { schemaDifferences } from '../table/schema.js';
+import { columnNameProblems, schemaDifferences } from '../table/schema.js';
 import { collectTable, toSource, type TableInput, type TableSource } from '../table/source.js';
 import { maskedSlices, readChunkContents, readManifest, scanManifest, type ManifestReadOptions } from '../table/table-reader.js';
 import { checkChunkRows, newlyStored, writeChunks } from '../table/table-writer.js';
@@ -122,6 +122,7 @@ export class Transaction {
     validateName('table', name);
     const mode = parseMode(options.mode ?? 'overwrite');
     const source = toSource(data);
+    checkColumnNames(name, source.schema);
     const current = await this.manifestOf(name);
     if (mode === 'append' && current) checkSchema(name, manifestSchema(current), source.schema);
     if (options.keys) checkKeys(name, source.schema, options.keys);
@@ -349,6 +350,11 @@ export function parseMode(value: string): WriteMode {
 function checkSchema(name: string, table: Schema, incoming: Schema): void {
   const diffs = schemaDifferences(table, incoming);
   if (diffs.length > 0) throw new SchemaMismatchError(name, diffs);
+}
+
+function checkColumnNames(name: string, schema: Schema): void {
+  const problems = columnNameProblems(schema);
+  if (problems.length > 0) throw new InvalidArgumentError(`table: column names of "${name}" must be non-empty and unique: ${problems.join('; ')}`);
 }
 
 function checkKeys(name: string, schema: Schema, keys: string[]): void {

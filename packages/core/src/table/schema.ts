@@ -56,6 +56,24 @@ export function typeName(field: Field): string {
   return String(field.type);
 }
 
+/**
+ * What is wrong with the column names of `schema`: an empty name (top level or nested, which
+ * apache-arrow's IPC writer turns into a missing one, read back as "null"), or a top-level name
+ * given twice (statistics, projections, filters and patches all name columns). Empty when fine.
+ */
+export function columnNameProblems(schema: Schema): string[] {
+  const problems: string[] = [];
+  const first = new Map<string, number>();
+  const emptyInside = (f: Field): boolean => (f.type.children ?? []).some((c: Field) => !c.name || emptyInside(c));
+  schema.fields.forEach((f, i) => {
+    if (!f.name) problems.push(`column ${i} has an empty name`);
+    else if (first.has(f.name)) problems.push(`column "${f.name}" appears twice (columns ${first.get(f.name)} and ${i})`);
+    else first.set(f.name, i);
+    if (emptyInside(f)) problems.push(`column ${f.name ? JSON.stringify(f.name) : i} has a nested field with an empty name`);
+  });
+  return problems;
+}
+
 /** Differences between the table's schema and an incoming one; empty when an append may proceed. */
 export function schemaDifferences(tableSchema: Schema, incomingSchema: Schema): string[] {
   const table = canonicalSchema(tableSchema);
