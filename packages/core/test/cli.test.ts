@@ -10,7 +10,7 @@ import { main } from '../src/cli/main.js';
 import { objectPath } from '../src/backend/layout.js';
 import { openStore } from '../src/index.js';
 import { allTypesTable, narrowTable, rowsOf } from './fixtures.js';
-import { withTempDir } from './helpers.js';
+import { manifestOf, withTempDir } from './helpers.js';
 
 /** Runs the CLI in-process; returns exit code and captured output. */
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -174,6 +174,23 @@ describe('armillaria CLI', () => {
       expect(r.code).toBe(1);
       expect(r.out).toContain(`bad object ${chunk}: content hashes to `);
       expect(r.out).toContain('1 problem(s) in 3 objects');
+    });
+  });
+
+  it('export re-hashes what it copies out, and fails naming a corrupt chunk', async () => {
+    await withTempDir(async (dir) => {
+      const s = join(dir, 'store');
+      const store = await openStore(s, { create: true });
+      await store.write('t', narrowTable(1000));
+      const [chunk] = (await manifestOf(store, 't')).chunks;
+      const path = objectPath(s, chunk!.id);
+      const bytes = await readFile(path);
+      bytes[bytes.length >> 1]! ^= 1;
+      await writeFile(path, bytes);
+      const r = await cli('--store', s, 'export', 't', join(dir, 'out.parquet'));
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(new RegExp(`^error: chunk-store: chunk ${chunk!.id} .*\n$`));
+      expect(await readdir(dir)).toEqual(['store']);
     });
   });
 

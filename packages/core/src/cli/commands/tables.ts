@@ -103,14 +103,15 @@ export function registerTableCommands({ program, open }: CliContext): void {
       .argument('<table>', 'table name')
       .argument('<file>', 'output file'),
   )
+    .option('--no-verify', 'do not re-hash the chunks read (an export checks every byte it copies out by default)')
     .option('--json', 'print the result as JSON')
-    .action(async (table: string, file: string, o: AtFlags & { json?: boolean }) => {
+    .action(async (table: string, file: string, o: AtFlags & { json?: boolean; verify: boolean }) => {
       const store = await open();
       const info = await store.describe(table, atOptions(o));
       const bar = progress(`export ${table}`, info.rows, 'rows', !o.json);
       let done = 0;
       const counted = (async function* () {
-        for await (const b of store.scan(table, { ref: info.commit })) {
+        for await (const b of store.scan(table, { ref: info.commit, verify: o.verify })) {
           done += b.numRows;
           bar.update(done);
           yield b;
