@@ -2,7 +2,7 @@
 import { openAsBlob } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 
-import { RecordBatch, RecordBatchReader, type Schema } from 'apache-arrow';
+import { RecordBatch, RecordBatchReader, Schema } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
 
 import { ErrorCode, InvalidArgumentError, WrappedError } from '../errors.js';
@@ -43,14 +43,20 @@ async function openParquet(path: string): Promise<FileSource> {
   const meta = file.metadata();
   const groups = meta.numRowGroups();
   const totalRows = Number(meta.fileMetadata().numRows());
-  // file.schema() keeps schema-level metadata; the async row-group reader drops it, so batches are
-  // re-labelled with this schema below.
-  const schema: Schema = tableFromIpcBytes(file.schema().intoIPCStream()).schema;
+  // One row group at a time: memory stays at one decoded group however large the file is.
+  const readGroup = async (g: number) => {
+    const rows = Number(meta.rowGroup(g).numRows());
+    return tableFromIpcBytes((await file.read({ rowGroups: [g], batchSize: Math.max(rows, 1) })).intoIPCStream());
+  };
+  // The row-group reader drops schema-level metadata, which file.schema() keeps; but its types are
+  // the ones the data decodes to (a string_view column in the file's Arrow schema decodes as utf8),
+  // so the batches are labelled with the decoded fields and the file's metadata.
+  const fileSchema: Schema = tableFromIpcBytes(file.schema().intoIPCStream()).schema;
+  const first = groups > 0 ? await readGroup(0) : undefined;
+  const schema = first ? new Schema(first.schema.fields, fileSchema.metadata) : fileSchema;
   async function* batches(): AsyncIterable<RecordBatch> {
-    // One row group at a time: memory stays at one decoded group however large the file is.
     for (let g = 0; g < groups; g++) {
-      const rows = Number(meta.rowGroup(g).numRows());
-      const decoded = tableFromIpcBytes((await file.read({ rowGroups: [g], batchSize: Math.max(rows, 1) })).intoIPCStream());
+      const decoded = g === 0 ? first! : await readGroup(g);
       for (const b of decoded.batches) yield new RecordBatch(schema, b.data);
     }
   }
