@@ -76,6 +76,30 @@ describe('armillaria CLI', () => {
     });
   });
 
+  it('imports seconds as seconds, zone included, and exports them to .parquet as milliseconds', async () => {
+    // test/fixtures/seconds.pyarrow.parquet: pyarrow 26 wrote timestamp[s, tz=Europe/Berlin],
+    // timestamp[s] and time32[s] in milliseconds, the second unit recorded in its Arrow schema.
+    await withTempDir(async (dir) => {
+      const s = join(dir, 'store');
+      await cli('--store', s, 'init');
+      expect(await cli('--store', s, 'import', 't', join(import.meta.dirname, 'fixtures/seconds.pyarrow.parquet'))).toMatchObject({ code: 0 });
+      const types = (t: Table) => t.schema.fields.map((f) => `${f.name}: ${f.type}`);
+      const stored = await (await openStore(s)).read('t');
+      expect(types(stored)).toEqual(['t: Timestamp<SECOND, Europe/Berlin>', 'u: Timestamp<SECOND>', 't32: Time32<SECOND>']);
+      // The stored integers, null where a row is null.
+      const raw = (t: Table, name: string) => {
+        const column = t.getChild(name)!;
+        return Array.from({ length: column.length }, (_, i) => (column.isValid(i) ? String(column.data[0]!.values[i]) : null));
+      };
+      expect([raw(stored, 't'), raw(stored, 'u'), raw(stored, 't32')]).toEqual([['1700000000', null, '-1'], ['1700000000', '5', null], ['7', null, '86399']]);
+      // arrow-rs would write seconds as bare integers, which other readers take for numbers.
+      expect((await cli('--store', s, 'export', 't', join(dir, 'out.parquet'))).code).toBe(0);
+      const exported = readParquetFile(await readFile(join(dir, 'out.parquet')));
+      expect(types(exported)).toEqual(['t: Timestamp<MILLISECOND, Europe/Berlin>', 'u: Timestamp<MILLISECOND>', 't32: Time32<MILLISECOND>']);
+      expect([raw(exported, 't'), raw(exported, 't32')]).toEqual([['1700000000000', null, '-1000'], ['7000', null, '86399000']]);
+    });
+  });
+
   it('exports a dictionary column spanning chunks to .arrow, with one dictionary that grows', async () => {
     await withTempDir(async (dir) => {
       // Each chunk decodes with its own dictionary, and the Arrow file format refuses a replaced

@@ -6,10 +6,11 @@ import { RecordBatch, RecordBatchReader, Schema } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
 
 import { ErrorCode, InvalidArgumentError, WrappedError } from '../errors.js';
-import { tableFromIpcBytes } from '../table/arrow-ipc.js';
+import { schemaFromIpc, tableFromIpcBytes } from '../table/arrow-ipc.js';
 import type { TableSource } from '../table/source.js';
 import { readCsv } from './csv.js';
 import { formatOf } from './formats.js';
+import { SecondsRestorer } from './parquet-units.js';
 
 export interface FileSource extends TableSource {
   /** Total rows when the format says so up front (Parquet, Arrow file), for progress bars. */
@@ -53,14 +54,26 @@ async function openParquet(path: string): Promise<FileSource> {
   // so the batches are labelled with the decoded fields and the file's metadata.
   const fileSchema: Schema = tableFromIpcBytes(file.schema().intoIPCStream()).schema;
   const first = groups > 0 ? await readGroup(0) : undefined;
-  const schema = first ? new Schema(first.schema.fields, fileSchema.metadata) : fileSchema;
+  const seconds = new SecondsRestorer(arrowSchemaOf(meta.fileMetadata().keyValueMetadata()), first?.schema ?? fileSchema);
+  const schema = new Schema(seconds.fields, fileSchema.metadata);
   async function* batches(): AsyncIterable<RecordBatch> {
     for (let g = 0; g < groups; g++) {
       const decoded = g === 0 ? first! : await readGroup(g);
-      for (const b of decoded.batches) yield new RecordBatch(schema, b.data);
+      for (const b of decoded.batches) yield new RecordBatch(schema, seconds.apply(b.data));
     }
   }
   return { schema, batches: batches(), totalRows };
+}
+
+/** The Arrow schema a writer stored in the footer (`ARROW:schema`, pyarrow and arrow-rs do), if any. */
+function arrowSchemaOf(keyValues: Map<string, string>): Schema | undefined {
+  const encoded = keyValues.get('ARROW:schema');
+  if (encoded === undefined) return undefined;
+  try {
+    return schemaFromIpc(Buffer.from(encoded, 'base64'));
+  } catch {
+    return undefined; // a hint only: the decoded types stand
+  }
 }
 
 async function openArrow(path: string): Promise<FileSource> {

@@ -5,13 +5,14 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 
-import { RecordBatchFileWriter, Table, Type, type DataType, type RecordBatch, type Schema } from 'apache-arrow';
+import { RecordBatch, RecordBatchFileWriter, Table, Type, type DataType, type Schema } from 'apache-arrow';
 import { stringify } from 'csv-stringify';
 import * as pw from 'parquet-wasm/node';
 
 import { tableToIpcStream } from '../table/arrow-ipc.js';
 import { encodeChunk, wasmCompression } from '../table/parquet-codec.js';
 import { formatOf } from './formats.js';
+import { ParquetReadable } from './parquet-units.js';
 import { DictionaryUnifier } from './unify-dictionaries.js';
 import { DEFAULT_CODEC } from '../store.js';
 
@@ -59,8 +60,14 @@ async function write(out: Writable, bytes: Uint8Array): Promise<void> {
   if (!out.write(bytes)) await once(out, 'drain');
 }
 
-/** Streams batches through parquet-wasm's writer: one row group per input batch. */
-async function writeParquet(out: Writable, schema: Schema, batches: AsyncIterable<RecordBatch>): Promise<void> {
+/**
+ * Streams batches through parquet-wasm's writer: one row group per input batch. Timestamps and times
+ * in seconds are written in milliseconds (parquet-units.ts), which other readers take for times.
+ */
+async function writeParquet(out: Writable, tableSchema: Schema, batches: AsyncIterable<RecordBatch>): Promise<void> {
+  const readable = new ParquetReadable(tableSchema);
+  const schema = readable.schema;
+  const toWasm = (b: RecordBatch) => toWasmBatch(new RecordBatch(schema, readable.apply(b.data)));
   const it = batches[Symbol.asyncIterator]();
   const first = await it.next();
   if (first.done) {
@@ -69,12 +76,12 @@ async function writeParquet(out: Writable, schema: Schema, batches: AsyncIterabl
   }
   const input = new ReadableStream<pw.RecordBatch>({
     start(controller) {
-      controller.enqueue(toWasmBatch(first.value));
+      controller.enqueue(toWasm(first.value));
     },
     async pull(controller) {
       const next = await it.next();
       if (next.done) controller.close();
-      else controller.enqueue(toWasmBatch(next.value));
+      else controller.enqueue(toWasm(next.value));
     },
   });
   // The streaming writer takes its schema from the batches, which carry no schema-level metadata;
