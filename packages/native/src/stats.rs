@@ -16,7 +16,8 @@
 //! A chunk just encoded takes its min/max from its own Parquet footer where that is the contract's
 //! value by construction (`footer_min_max`; the same rule as core's `parquet-stats.ts`): arrow-rs
 //! computes column-chunk statistics while it encodes, and computing them again here was 11% of the
-//! CPU of a seed-wide write (perf). The kernels below cover the rest.
+//! CPU of a seed-wide write (`perf record` of `writeTable` on seed-wide 1M, 30 calls, a build with
+//! symbols). The kernels below cover the rest.
 
 use std::collections::HashMap;
 

@@ -67,8 +67,9 @@ function distinctHead(vector: Vector, width: 1 | 2 | 4 | 8 | 'utf8'): boolean {
 
 /**
  * Fixed-width values: the head's bytes copied into one typed array of their width and sorted, so
- * equal values (equal bytes) end up side by side. Against a Set of BigInts per row: 8 chunks of
- * seed-wide 1M's int64 `id`, 2.05 -> 0.17 ms; its timestamps 1.97 -> 0.12 ms (medians of 31).
+ * equal values (equal bytes) end up side by side. Against a Set of BigInts per row (d177af2's build
+ * loaded beside this one, alternating, medians of 31), the policy for 8 chunks: seed-narrow 1M 2.18
+ * -> 0.18 ms, seed-wide 1M 10.58 -> 2.69 ms (its string column, still a Set, is most of what is left).
  */
 function distinctFixed(pieces: readonly Data[], width: 2 | 4 | 8): boolean {
   const head = new Uint8Array(DISTINCT_HEAD_ROWS * width);

@@ -1,8 +1,10 @@
 /**
  * Statistics of a chunk encoded in WebAssembly, with min/max read from the chunk's own Parquet
  * footer. The writer computes column-chunk statistics as it encodes (compiled Rust, in wasm), so
- * reading them back costs a footer parse (~0.05 ms a chunk) where the JavaScript kernels of stats.ts
- * cost a pass over every value: 8 chunks of seed-narrow 1M 8.9 ms, of seed-wide 1M 71 ms.
+ * reading them back costs a footer parse where the JavaScript kernels of stats.ts cost a pass over
+ * every value. `node packages/core/scripts/chunk-stats.mjs <dataset>`, 8 chunks, both paths in one
+ * run, medians of 31: seed-narrow 1M 10.27 ms (kernels) against 0.52 ms (footer), seed-wide 1M 71.57
+ * against 0.89 ms.
  *
  * The manifest contract (stats.ts) is unchanged, and a footer value is taken only when it is that
  * contract's value by construction: the top-level column's own leaf, both bounds flagged exact
