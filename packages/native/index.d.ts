@@ -10,6 +10,23 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * A batch of puts fed one chunk at a time (`openPutStream`), so that storing overlaps the work
+ * that produces the next chunk.
+ */
+export declare class ChunkPutStream {
+  /**
+   * Starts hashing, writing (and fsyncing) `chunk` on the addon's pool and returns at once. The
+   * caller must not change the buffer until `finish` settles.
+   */
+  add(chunk: Buffer): void
+  /**
+   * Resolves when every added chunk is stored (durable, with fsync): one result per chunk, in
+   * the order added. Rejects with the first failure in that order, once all puts have returned.
+   */
+  finish(): Promise<unknown>
+}
+
+/**
  * Returns the BLAKE3-256 hash of `data` as 64 lowercase hex characters (the chunk id). Runs on the
  * calling thread (inputs of 128 KiB and more are hashed on the addon's thread pool while it waits).
  */
@@ -122,6 +139,12 @@ export interface NativeInfo {
   /** The parquet/arrow-rs release compiled in. */
   parquet: string
 }
+
+/**
+ * Opens a put stream over `root`: the batch of `putChunks`, fed one chunk at a time. Touches no
+ * file until the first chunk arrives.
+ */
+export declare function openPutStream(root: string, options?: PutOptions | undefined | null): ChunkPutStream
 
 /** One stored chunk, as returned by `putChunks`. */
 export interface PutChunkResult {

@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.ChunkPutStream = nativeBinding.ChunkPutStream
 module.exports.blake3Hex = nativeBinding.blake3Hex
 module.exports.Compression = nativeBinding.Compression
 module.exports.configure = nativeBinding.configure
@@ -845,6 +846,7 @@ module.exports.getChunks = nativeBinding.getChunks
 module.exports.getChunksInto = nativeBinding.getChunksInto
 module.exports.mapChunks = nativeBinding.mapChunks
 module.exports.nativeInfo = nativeBinding.nativeInfo
+module.exports.openPutStream = nativeBinding.openPutStream
 module.exports.putChunks = nativeBinding.putChunks
 module.exports.readTable = nativeBinding.readTable
 module.exports.writeTable = nativeBinding.writeTable

@@ -198,6 +198,15 @@ export function fromNativeError(e: unknown): ArmillariaError {
   }
 }
 
+/** `callNative` for a call that returns synchronously. */
+export function callNativeSync<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw fromNativeError(e);
+  }
+}
+
 /** Runs a native call and converts whatever it throws with `fromNativeError`. */
 export async function callNative<T>(fn: () => Promise<T> | T): Promise<T> {
   try {

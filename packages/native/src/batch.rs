@@ -1,6 +1,10 @@
 //! Batch chunk I/O: one call stores or fetches many chunks; hashing, writes, fsyncs and reads run
 //! in parallel on the addon's rayon pool. Results are always in input order.
 //!
+//! A batch is either handed over whole (`put_chunks`) or fed one chunk at a time (`PutStream`), so
+//! that storing overlaps whatever produces the next chunk (the wasm phases encode Parquet on the JS
+//! thread while the pool hashes, writes and fsyncs the chunks before it). Both end the same way.
+//!
 //! Duplicates inside one batch are written once: the first task to claim an id writes it, the
 //! others skip, and `written: true` is then reported on the first occurrence in input order (so the
 //! result does not depend on scheduling). Fan-out directories are fsynced once per batch, after all
@@ -9,14 +13,14 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 
 use napi::bindgen_prelude::{AsyncTask, Buffer, Env, Task};
 use napi_derive::napi;
 use rayon::prelude::*;
 
 use crate::config;
-use crate::error::{Failure, NativeError, NativeResult};
+use crate::error::{guard, ErrorCode, Failure, NativeError, NativeResult};
 use crate::hash::{hash_hex, validate_id};
 use crate::layout::{sync_dir, Layout};
 
@@ -43,27 +47,40 @@ pub struct PutResult {
 pub struct BatchWriter {
     layout: Layout,
     fsync: bool,
+    /// Set once `objects/` and `tmp/` exist (made by the first put, off the JS thread).
+    dirs_ready: OnceLock<()>,
     claimed: Mutex<HashSet<String>>,
     touched: Mutex<BTreeSet<PathBuf>>,
     created_fanout: AtomicBool,
 }
 
 impl BatchWriter {
-    /// Prepares a batch over `root` (creates `objects/` and `tmp/` if missing).
-    pub fn new(root: &str, fsync: bool) -> NativeResult<Self> {
-        let layout = Layout::new(root);
-        layout.ensure_dirs()?;
-        Ok(BatchWriter {
-            layout,
+    /// A batch over `root`; touches no file until the first put.
+    pub fn new(root: &str, fsync: bool) -> Self {
+        BatchWriter {
+            layout: Layout::new(root),
             fsync,
+            dirs_ready: OnceLock::new(),
             claimed: Mutex::new(HashSet::new()),
             touched: Mutex::new(BTreeSet::new()),
             created_fanout: AtomicBool::new(false),
-        })
+        }
+    }
+
+    /// Hashes `bytes` and stores them (see [`BatchWriter::put`]).
+    pub fn store(&self, bytes: &[u8]) -> NativeResult<PutResult> {
+        let id = hash_hex(bytes);
+        let written = self.put(&id, bytes)?;
+        Ok(PutResult { id, written, bytes: bytes.len() })
     }
 
     /// Stores `bytes` under `id` unless this batch already claimed it. Returns `written`.
     pub fn put(&self, id: &str, bytes: &[u8]) -> NativeResult<bool> {
+        if self.dirs_ready.get().is_none() {
+            // Two first puts racing here both create the directories; that is harmless.
+            self.layout.ensure_dirs()?;
+            let _ = self.dirs_ready.set(());
+        }
         if !self.claimed.lock().unwrap_or_else(|e| e.into_inner()).insert(id.to_owned()) {
             return Ok(false);
         }
@@ -78,11 +95,11 @@ impl BatchWriter {
     }
 
     /// fsyncs every touched fan-out directory once, then `objects/` if a fan-out was created.
-    pub fn finish(self) -> NativeResult<()> {
+    pub fn finish(&self) -> NativeResult<()> {
         if !self.fsync {
             return Ok(());
         }
-        let dirs: Vec<PathBuf> = self.touched.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter().collect();
+        let dirs: Vec<PathBuf> = std::mem::take(&mut *self.touched.lock().unwrap_or_else(|e| e.into_inner())).into_iter().collect();
         if dirs.len() > 1 {
             dirs.par_iter().try_for_each(|d| sync_dir(d))?;
         } else {
@@ -113,20 +130,20 @@ pub fn settle_duplicates<'a>(ids: impl Iterator<Item = &'a str>, written: &mut [
 
 /// Hashes and stores every chunk; results in input order.
 pub fn put_chunks(root: &str, chunks: &[&[u8]], fsync: bool) -> NativeResult<Vec<PutResult>> {
-    let writer = BatchWriter::new(root, fsync)?;
-    let store = |bytes: &&[u8]| -> NativeResult<PutResult> {
-        let id = hash_hex(bytes);
-        let written = writer.put(&id, bytes)?;
-        Ok(PutResult { id, written, bytes: bytes.len() })
-    };
+    let writer = BatchWriter::new(root, fsync);
     let total: usize = chunks.iter().map(|c| c.len()).sum();
     let parallel = chunks.len() > 1 && (fsync || total >= PARALLEL_MIN_BYTES);
     let results: Vec<NativeResult<PutResult>> = if parallel {
-        config::install(|| Ok(chunks.par_iter().map(store).collect()))?
+        config::install(|| Ok(chunks.par_iter().map(|c| writer.store(c)).collect()))?
     } else {
-        chunks.iter().map(store).collect()
+        chunks.iter().map(|c| writer.store(c)).collect()
     };
-    // Collecting in order reports the first failing chunk in input order.
+    finish_batch(&writer, results)
+}
+
+/// Ends a batch once every put has returned: the first failure in input order, else the
+/// directories fsynced and `written` settled over duplicates.
+fn finish_batch(writer: &BatchWriter, results: Vec<NativeResult<PutResult>>) -> NativeResult<Vec<PutResult>> {
     let mut results = results.into_iter().collect::<NativeResult<Vec<_>>>()?;
     writer.finish()?;
     let mut written: Vec<bool> = results.iter().map(|r| r.written).collect();
@@ -135,6 +152,43 @@ pub fn put_chunks(root: &str, chunks: &[&[u8]], fsync: bool) -> NativeResult<Vec
         r.written = w;
     }
     Ok(results)
+}
+
+/// A batch of puts fed one chunk at a time: `add` starts hashing, writing and fsyncing the chunk
+/// on the pool and returns at once; `finish` waits for every chunk and ends the batch exactly as
+/// [`put_chunks`] does (same ids, same `written`, same first failure in input order).
+///
+/// Dropping a stream without `finish` lets the started puts complete in the background: they only
+/// create content-addressed objects, which nothing references yet (the next `gc` removes them).
+pub struct PutStream {
+    writer: Arc<BatchWriter>,
+    pending: Vec<mpsc::Receiver<NativeResult<PutResult>>>,
+}
+
+impl PutStream {
+    pub fn new(root: &str, fsync: bool) -> Self {
+        PutStream { writer: Arc::new(BatchWriter::new(root, fsync)), pending: Vec::new() }
+    }
+
+    /// Queues `bytes` on the pool; they stay owned by the task until it is done with them.
+    pub fn add(&mut self, bytes: impl AsRef<[u8]> + Send + 'static) -> NativeResult<()> {
+        let (done, result) = mpsc::sync_channel(1);
+        let writer = Arc::clone(&self.writer);
+        config::pool()?.spawn(move || {
+            // The receiver is gone only if the stream was dropped unfinished; nobody wants it then.
+            let _ = done.send(guard(|| writer.store(bytes.as_ref())));
+        });
+        self.pending.push(result);
+        Ok(())
+    }
+
+    /// Blocks until every queued put has returned (all of them, even after a failure, so that no
+    /// write outlives the call), then ends the batch.
+    pub fn finish(self) -> NativeResult<Vec<PutResult>> {
+        let lost = || NativeError::Internal("a put task ended without a result".to_owned());
+        let results = self.pending.into_iter().map(|r| r.recv().unwrap_or_else(|_| Err(lost()))).collect();
+        finish_batch(&self.writer, results)
+    }
 }
 
 /// Reads every chunk (verifying its hash if asked); fails as a whole on the first problem in
@@ -253,7 +307,7 @@ impl Task for PutChunksTask {
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
-        Ok(output.into_iter().map(|r| PutChunkResult { id: r.id, written: r.written, bytes: r.bytes as i64 }).collect())
+        Ok(output.into_iter().map(PutChunkResult::from).collect())
     }
 
     fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<Self::JsValue> {
@@ -267,6 +321,75 @@ impl Task for PutChunksTask {
 pub fn put_chunks_js(root: String, chunks: Vec<Buffer>, options: Option<PutOptions>) -> AsyncTask<PutChunksTask> {
     let fsync = options.and_then(|o| o.fsync).unwrap_or(true);
     AsyncTask::new(PutChunksTask { root, chunks, fsync, failure: Failure::default() })
+}
+
+/// A batch of puts fed one chunk at a time (`openPutStream`), so that storing overlaps the work
+/// that produces the next chunk.
+#[napi]
+pub struct ChunkPutStream {
+    inner: Option<PutStream>,
+}
+
+#[napi]
+impl ChunkPutStream {
+    /// Starts hashing, writing (and fsyncing) `chunk` on the addon's pool and returns at once. The
+    /// caller must not change the buffer until `finish` settles.
+    #[napi(catch_unwind)]
+    pub fn add(&mut self, chunk: Buffer) -> napi::Result<(), ErrorCode> {
+        let stream = self.inner.as_mut().ok_or_else(|| finished().into_napi())?;
+        stream.add(chunk).map_err(NativeError::into_napi)
+    }
+
+    /// Resolves when every added chunk is stored (durable, with fsync): one result per chunk, in
+    /// the order added. Rejects with the first failure in that order, once all puts have returned.
+    #[napi(catch_unwind)]
+    pub fn finish(&mut self) -> napi::Result<AsyncTask<FinishPutsTask>, ErrorCode> {
+        let stream = self.inner.take().ok_or_else(|| finished().into_napi())?;
+        Ok(AsyncTask::new(FinishPutsTask { stream: Some(stream), failure: Failure::default() }))
+    }
+}
+
+fn finished() -> NativeError {
+    NativeError::InvalidArgument("put stream: already finished".to_owned())
+}
+
+/// Opens a put stream over `root`: the batch of `putChunks`, fed one chunk at a time. Touches no
+/// file until the first chunk arrives.
+#[napi(js_name = "openPutStream")]
+pub fn open_put_stream_js(root: String, options: Option<PutOptions>) -> ChunkPutStream {
+    let fsync = options.and_then(|o| o.fsync).unwrap_or(true);
+    ChunkPutStream { inner: Some(PutStream::new(&root, fsync)) }
+}
+
+pub struct FinishPutsTask {
+    stream: Option<PutStream>,
+    failure: Failure,
+}
+
+/// Waits for a put stream on the libuv pool.
+#[napi]
+impl Task for FinishPutsTask {
+    type Output = Vec<PutResult>;
+    type JsValue = Vec<PutChunkResult>;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let stream = self.stream.take();
+        self.failure.run(|| stream.ok_or_else(finished)?.finish())
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(output.into_iter().map(PutChunkResult::from).collect())
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<Self::JsValue> {
+        Err(self.failure.reject(&env, err))
+    }
+}
+
+impl From<PutResult> for PutChunkResult {
+    fn from(r: PutResult) -> Self {
+        PutChunkResult { id: r.id, written: r.written, bytes: r.bytes as i64 }
+    }
 }
 
 pub struct GetChunksTask {
@@ -479,5 +602,36 @@ mod tests {
         let ids: Vec<String> = a.iter().map(|x| x.id.clone()).collect();
         assert_eq!(get_chunks(&r, &ids, true).unwrap(), data);
         assert_eq!(std::fs::read_dir(Layout::new(&r).tmp_dir()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_stream_ends_exactly_like_the_whole_batch() {
+        let (whole, fed) = (TempDir::new(), TempDir::new());
+        let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        let chunks: Vec<Vec<u8>> = vec![b"a".to_vec(), big.clone(), b"b".to_vec(), b"a".to_vec(), Vec::new(), big];
+        let slices: Vec<&[u8]> = chunks.iter().map(|c| c.as_slice()).collect();
+        let expected = put_chunks(&root(&whole), &slices, true).unwrap();
+        let mut stream = PutStream::new(&root(&fed), true);
+        for c in &chunks {
+            stream.add(c.clone()).unwrap();
+        }
+        assert_eq!(stream.finish().unwrap(), expected);
+        let ids: Vec<String> = expected.iter().map(|r| r.id.clone()).collect();
+        assert_eq!(get_chunks(&root(&fed), &ids, true).unwrap(), chunks);
+    }
+
+    #[test]
+    fn a_stream_reports_a_failure_after_every_put_returned() {
+        let dir = TempDir::new();
+        let not_a_dir = dir.path().join("file");
+        std::fs::write(&not_a_dir, b"x").unwrap();
+        let mut stream = PutStream::new(not_a_dir.to_str().unwrap(), false);
+        stream.add(b"one".to_vec()).unwrap();
+        stream.add(b"two".to_vec()).unwrap();
+        let err = stream.finish().unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Io);
+        assert!(err.to_string().contains("cannot create directory"), "{err}");
+        let empty = PutStream::new(&root(&dir), true).finish().unwrap();
+        assert!(empty.is_empty());
     }
 }

@@ -41,7 +41,7 @@ pub fn write_table(root: &str, ipc: &[u8], settings: &EncodeSettings, fsync: boo
 }
 
 fn store_table(root: &str, table: &IpcTable, settings: &EncodeSettings, fsync: bool) -> NativeResult<Vec<StoredChunk>> {
-    let writer = BatchWriter::new(root, fsync)?;
+    let writer = BatchWriter::new(root, fsync);
     let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, String, Vec<u8>)>(config::resolved_threads()?);
     let (encoded, stored) = std::thread::scope(|scope| {
         let io = scope.spawn(|| -> NativeResult<Vec<(usize, bool)>> {

@@ -74,6 +74,42 @@ describe('putChunks', () => {
   });
 });
 
+describe('openPutStream', () => {
+  it('ends exactly like putChunks over the same chunks: ids, bytes, written, files', async () => {
+    await withTempRoot(async (root) => {
+      const chunks = [...chunkSet(), Buffer.from('alpha')];
+      const stream = native.openPutStream(root);
+      for (const c of chunks) stream.add(c);
+      const results = await stream.finish();
+      expect(results.map((r) => r.id)).toEqual(chunks.map(hex));
+      expect(results.map((r) => r.bytes)).toEqual(chunks.map((c) => c.length));
+      expect(results.map((r) => r.written)).toEqual([true, true, true, true, true, false]);
+      expectSameBytes(results.map((r) => readFileSync(objectPath(root, r.id))), chunks);
+      expect(readdirSync(join(root, 'tmp'))).toEqual([]);
+      const again = native.openPutStream(root, { fsync: false });
+      chunks.forEach((c) => again.add(c));
+      expect((await again.finish()).map((r) => r.written)).toEqual(chunks.map(() => false));
+    });
+  });
+
+  it('rejects with the first failure once every put returned, and refuses use after finish', async () => {
+    await withTempRoot(async (root) => {
+      const file = join(root, 'not-a-dir');
+      writeFileSync(file, 'x');
+      const stream = native.openPutStream(file);
+      stream.add(Buffer.from('x'));
+      stream.add(Buffer.from('y'));
+      const err = await rejection(stream.finish());
+      expect(err.code).toBe('ARM_IO');
+      expect(err.message).toBe(`chunk-store: cannot create directory ${file}/objects: Not a directory (os error 20)`);
+      const late = (() => { try { stream.add(Buffer.from('z')); } catch (e) { return e as Error & { code?: string }; } })();
+      expect(late?.code).toBe('ARM_INVALID_ARGUMENT');
+      expect(late?.message).toBe('put stream: already finished');
+      expect(() => stream.finish()).toThrow('put stream: already finished');
+    });
+  });
+});
+
 /** getChunksInto as a list of Buffers: sizes from the files (0 for a missing one), one target. */
 async function getInto(root: string, ids: string[], verify?: boolean): Promise<Buffer[]> {
   const sizes = ids.map((id) => { try { return statSync(objectPath(root, id)).size; } catch { return 0; } });

@@ -1,7 +1,9 @@
 /**
- * batch — one native call stores all chunks of a write group (hash + write + fsync in parallel with
- * rayon) and one fetches all chunks of a read. Parquet encode/decode stay in WebAssembly, as in
- * `sequential`. Native: `putChunks`, `getChunksInto`. Expected: 2-3x write, 1.5x read over sequential.
+ * batch — one native batch stores all chunks of a write group (hash + write + fsync on the addon's
+ * rayon pool, each chunk starting as soon as it is encoded; directories fsynced once at the end) and
+ * one native call fetches all chunks of a read. Parquet encode/decode stay in WebAssembly, as in
+ * `sequential`. Native: `openPutStream`, `getChunksInto`. Expected: 2-3x write, 1.5x read over
+ * sequential (the roadmap's guess; encode on the JS thread bounds what storing in parallel can buy).
  */
 import { ScratchPool } from '../scratch-buffer.js';
 import { decodeEach } from '../table/chunk-codec.js';
@@ -11,7 +13,7 @@ import type { Phase } from './types.js';
 
 export const batch: Phase = {
   name: 'batch',
-  summary: 'one native call per group of chunks: parallel hash + write + fsync; parallel reads',
+  summary: 'one native batch per group of chunks: hash + write + fsync on the pool while the next encodes; parallel reads',
   needsNative: true,
   pushdown: false,
   create({ root, fsync }) {

@@ -1,7 +1,8 @@
 /**
  * The write side shared by `batch`, `mmap` and `parallel-parse`: Parquet encode and statistics in
- * WebAssembly, then one native call that hashes, writes and fsyncs every chunk of the group in
- * parallel (rayon), results in input order.
+ * WebAssembly on the JS thread, each chunk handed to one native put stream as soon as it is encoded,
+ * so the addon's pool hashes, writes and fsyncs it while the next chunk encodes. The stream is one
+ * batch: directories are fsynced once at its end, and results come back in input order.
  */
 import { encodeSlices } from '../table/chunk-codec.js';
 import type { NativeBinding } from './native-binding.js';
@@ -9,7 +10,19 @@ import type { EncodeSettings, StoredChunk } from './types.js';
 import type { Table } from 'apache-arrow';
 
 export async function writeBatched(native: NativeBinding, root: string, fsync: boolean, slices: readonly Table[], settings: EncodeSettings): Promise<StoredChunk[]> {
-  const encoded = await encodeSlices(slices, settings);
-  const puts = await native.putChunks(root, encoded.map((e) => e.bytes), fsync);
+  const stream = native.openPutStream(root, fsync);
+  const encoded = [];
+  try {
+    for (const slice of slices) {
+      const [chunk] = await encodeSlices([slice], settings);
+      encoded.push(chunk!);
+      stream.add(chunk!.bytes);
+    }
+  } catch (e) {
+    // Let the chunks already handed over finish before reporting: no write outlives the call.
+    await stream.finish().catch(() => undefined);
+    throw e;
+  }
+  const puts = await stream.finish();
   return encoded.map((e, i) => ({ id: puts[i]!.id, rows: e.rows, bytes: e.bytes.byteLength, stats: e.stats, written: puts[i]!.written }));
 }

@@ -1,7 +1,7 @@
 /**
  * mmap — writes as in `batch`; reads map the chunk files and hand them to JS as external buffers,
  * without a copy. Safe because chunk files are immutable and renamed into place (see the addon's
- * mmap.rs). Native: `putChunks`, `mapChunks`. Expected: 1.3-1.5x read over batch.
+ * mmap.rs). Native: `openPutStream`, `mapChunks`. Expected: 1.3-1.5x read over batch.
  */
 import { decodeEach } from '../table/chunk-codec.js';
 import { writeBatched } from './batched-writes.js';

@@ -2,13 +2,14 @@
  * The typed face of @armillaria/native for the phases. Every call goes through `callNative`, so a
  * native failure surfaces as an Armillaria error class with the native error as `cause`.
  */
-import { callNative, NativeUnavailableError } from '../errors.js';
+import { callNative, callNativeSync, NativeUnavailableError } from '../errors.js';
 import { nativeStatus } from '../native.js';
 import type { Codec } from '../table/parquet-codec.js';
 
 /** The subset of the addon's generated typings (packages/native/index.d.ts) that core uses. */
 interface NativeModule {
-  putChunks(root: string, chunks: Buffer[], options?: { fsync?: boolean }): Promise<{ id: string; written: boolean; bytes: number }[]>;
+  putChunks(root: string, chunks: Buffer[], options?: { fsync?: boolean }): Promise<PutResult[]>;
+  openPutStream(root: string, options?: { fsync?: boolean }): { add(chunk: Buffer): void; finish(): Promise<PutResult[]> };
   getChunksInto(root: string, ids: string[], sizes: number[], target: Buffer, options?: { verify?: boolean }): Promise<void>;
   mapChunks(root: string, ids: string[], options?: { verify?: boolean; copy?: boolean }): Promise<Buffer[]>;
   decodeChunks(chunks: Buffer[], options?: { columns?: string[] }): Promise<Buffer>;
@@ -22,8 +23,23 @@ interface NativeModule {
   errorCodes(): string[];
 }
 
+export interface PutResult {
+  id: string;
+  written: boolean;
+  bytes: number;
+}
+
+/** A batch of puts fed one chunk at a time: `add` returns at once, `finish` ends it as `putChunks` would. */
+export interface PutStream {
+  /** Starts storing `chunk` off the JS thread; leave its bytes alone until `finish` settles. */
+  add(chunk: Uint8Array): void;
+  /** One result per chunk, in the order added; rejects with the first failure in that order. */
+  finish(): Promise<PutResult[]>;
+}
+
 export interface NativeBinding {
-  putChunks(root: string, chunks: Uint8Array[], fsync: boolean): Promise<{ id: string; written: boolean; bytes: number }[]>;
+  putChunks(root: string, chunks: Uint8Array[], fsync: boolean): Promise<PutResult[]>;
+  openPutStream(root: string, fsync: boolean): PutStream;
   /** Reads the chunks back to back into `target`, which holds exactly their `sizes`. */
   getChunksInto(root: string, ids: string[], sizes: number[], target: Buffer, verify: boolean): Promise<void>;
   mapChunks(root: string, ids: string[], verify: boolean): Promise<Buffer[]>;
@@ -42,6 +58,13 @@ export function nativeBinding(what: string): NativeBinding {
   const m = status.module as unknown as NativeModule;
   return {
     putChunks: (root, chunks, fsync) => callNative(() => m.putChunks(root, chunks.map(asBuffer), { fsync })),
+    openPutStream: (root, fsync) => {
+      const stream = m.openPutStream(root, { fsync });
+      return {
+        add: (chunk) => callNativeSync(() => stream.add(asBuffer(chunk))),
+        finish: () => callNative(() => stream.finish()),
+      };
+    },
     getChunksInto: (root, ids, sizes, target, verify) => callNative(() => m.getChunksInto(root, ids, sizes, target, { verify })),
     mapChunks: (root, ids, verify) => callNative(() => m.mapChunks(root, ids, { verify })),
     decodeChunks: (chunks, columns) => callNative(() => m.decodeChunks(chunks, columns ? { columns: [...columns] } : undefined)),

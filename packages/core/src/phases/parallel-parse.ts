@@ -1,7 +1,7 @@
 /**
  * parallel-parse — writes as in `batch`; reads map the chunks (as in `mmap`) and decode them all in
  * one native call, in parallel across cores, returning one Arrow IPC stream that JS views without
- * copying. Native: `putChunks`, `mapChunks`, `decodeChunks`. Expected: 1.2-1.5x multi-chunk read.
+ * copying. Native: `openPutStream`, `mapChunks`, `decodeChunks`. Expected: 1.2-1.5x multi-chunk read.
  * (Native threads rather than worker threads: no structured-clone or wasm instance per worker.)
  */
 import { tableFromIpcBytes } from '../table/arrow-ipc.js';

@@ -7,9 +7,9 @@
  * | phase          | writes: encode / store               | reads: fetch / decode                  | pushdown |
  * |----------------|--------------------------------------|----------------------------------------|----------|
  * | sequential     | wasm / one object at a time (TS)     | one at a time (TS) / wasm              | no       |
- * | batch          | wasm / native putChunks (parallel)   | native getChunksInto (parallel) / wasm | no       |
- * | mmap           | wasm / native putChunks              | native mapChunks (zero-copy) / wasm    | no       |
- * | parallel-parse | wasm / native putChunks              | mapChunks / native decodeChunks (par.) | no       |
+ * | batch          | wasm / native openPutStream (pool)   | native getChunksInto (parallel) / wasm | no       |
+ * | mmap           | wasm / native openPutStream          | native mapChunks (zero-copy) / wasm    | no       |
+ * | parallel-parse | wasm / native openPutStream          | mapChunks / native decodeChunks (par.) | no       |
  * | native-parquet | native writeTable (all of it)        | native readTable (all of it)           | no       |
  * | pushdown       | native writeTable                    | native readTable                       | yes      |
  */
