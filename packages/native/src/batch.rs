@@ -99,7 +99,8 @@ impl BatchWriter {
         if !self.fsync {
             return Ok(());
         }
-        let dirs: Vec<PathBuf> = std::mem::take(&mut *self.touched.lock().unwrap_or_else(|e| e.into_inner())).into_iter().collect();
+        let dirs: Vec<PathBuf> =
+            std::mem::take(&mut *self.touched.lock().unwrap_or_else(|e| e.into_inner())).into_iter().collect();
         if dirs.len() > 1 {
             dirs.par_iter().try_for_each(|d| sync_dir(d))?;
         } else {
@@ -215,17 +216,20 @@ pub fn get_chunks(root: &str, ids: &[String], verify: bool) -> NativeResult<Vec<
 /// order), verifying hashes if asked. Same failures as [`get_chunks`], and `ARM_CORRUPT_CHUNK` for
 /// a file whose length is not its size. Reading into the caller's memory is what makes this faster
 /// than `get_chunks`: a fresh buffer costs a page fault per 4 KiB, where a reused one is only copied.
-pub fn get_chunks_into(root: &str, ids: &[String], sizes: &[usize], target: &mut [u8], verify: bool) -> NativeResult<()> {
+pub fn get_chunks_into(
+    root: &str,
+    ids: &[String],
+    sizes: &[usize],
+    target: &mut [u8],
+    verify: bool,
+) -> NativeResult<()> {
     ids.iter().try_for_each(|id| validate_id(id))?;
     if sizes.len() != ids.len() {
         return Err(NativeError::InvalidArgument(format!("{} sizes given for {} chunk ids", sizes.len(), ids.len())));
     }
     let total: usize = sizes.iter().sum();
     if total != target.len() {
-        return Err(NativeError::InvalidArgument(format!(
-            "target holds {} bytes, the chunks {total}",
-            target.len()
-        )));
+        return Err(NativeError::InvalidArgument(format!("target holds {} bytes, the chunks {total}", target.len())));
     }
     let mut slots: Vec<&mut [u8]> = Vec::with_capacity(sizes.len());
     let mut rest = target;

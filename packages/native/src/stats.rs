@@ -373,10 +373,11 @@ mod tests {
     #[test]
     fn string_min_max_agrees_with_full_comparison_where_prefixes_tie() {
         // Ties in the first eight bytes, embedded NULs, prefixes of each other, multi-byte UTF-8.
-        let mut values: Vec<String> = ["", "\0", "ab", "ab\0", "ab\0\0", "user_123", "user_1234", "user_12", "user_123\0"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let mut values: Vec<String> =
+            ["", "\0", "ab", "ab\0", "ab\0\0", "user_123", "user_1234", "user_12", "user_123\0"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
         let mut x = 7u32;
         for _ in 0..2000 {
             x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
@@ -518,7 +519,10 @@ mod tests {
             ("ts", Arc::new(TimestampSecondArray::from(vec![3, -1, 2]).with_timezone("Europe/Paris"))),
             ("dur", Arc::new(DurationMicrosecondArray::from(vec![-4, 4, 0]))),
             ("nulls", Arc::new(Int32Array::from(vec![None, None, None]))),
-            ("dec", Arc::new(Decimal128Array::from(vec![Some(1), None, Some(3)]).with_precision_and_scale(10, 2).unwrap())),
+            (
+                "dec",
+                Arc::new(Decimal128Array::from(vec![Some(1), None, Some(3)]).with_precision_and_scale(10, 2).unwrap()),
+            ),
         ]);
         // -0 and 0 are one number in the JSON both print ("0"), so the texts compare whole.
         assert_eq!(footer, kernels);
@@ -542,7 +546,11 @@ mod tests {
         let mut writer = ::parquet::arrow::ArrowWriter::try_new(
             Vec::new(),
             schema.clone(),
-            Some(writer_properties(&schema, &EncodeSettings::new(2, Compression::Snappy).unwrap(), &[footer_of.clone()])),
+            Some(writer_properties(
+                &schema,
+                &EncodeSettings::new(2, Compression::Snappy).unwrap(),
+                &[footer_of.clone()],
+            )),
         )
         .unwrap();
         writer.write(&footer_of).unwrap();

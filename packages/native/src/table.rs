@@ -17,8 +17,7 @@ use crate::ipc::{ipc_to_js, join_pieces, with_stream_view, IpcBytes, IpcTable};
 use crate::layout::Layout;
 use crate::mmap::map_object;
 use crate::parquet::{
-    chunks_to_ipc, decode_chunk, encode_pieces, for_each_slice, Compression, DecodedChunk,
-    EncodeSettings,
+    chunks_to_ipc, decode_chunk, encode_pieces, for_each_slice, Compression, DecodedChunk, EncodeSettings,
 };
 
 /// One chunk stored by `write_table`.
