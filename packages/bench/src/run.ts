@@ -1,6 +1,7 @@
 /**
  * One benchmark run: for each dataset, every engine (each Armillaria phase, then Delta) runs every
- * selected case, case by case with the engines interleaved, so ratios are measured side by side.
+ * selected case, case by case with the engines interleaved (and, for the cases that allow it, round by
+ * round within a case: rounds.ts), so ratios are measured side by side.
  * Failures are recorded per case (status 'error' / 'rejected' / 'not-implemented') and printed loudly;
  * a failing case never stops the run and never falls back to another phase.
  */
@@ -18,7 +19,8 @@ import { baseVersions, machineInfo } from './environment.js';
 import { collectGarbage, timingStats } from './measure.js';
 import { makeProgress, type Progress } from './progress.js';
 import { makeRunFile } from './results.js';
-import { selectCases, type BenchCase, type CaseOutcome, type SessionState } from './cases/index.js';
+import { selectCases, type BenchCase, type CaseOutcome, type CaseSettings, type SessionState } from './cases/index.js';
+import { DEFAULT_ROUNDS, poolRounds, roundSettings } from './rounds.js';
 
 export type Codec = 'snappy' | 'zstd' | 'uncompressed';
 
@@ -34,6 +36,8 @@ export interface RunOptions {
   minTimeMs?: number;
   /** Cap on measured tries per case (default quick 20, full 30). */
   maxTries?: number;
+  /** Cases that can run in rounds split their tries into this many, engines taking turns (default 3). */
+  rounds?: number;
   codec: Codec;
   /** Scratch directory for tables (default $ARMILLARIA_BENCH_DIR or the OS temp dir). */
   workDir?: string;
@@ -169,48 +173,54 @@ export async function runBench(opts: RunOptions): Promise<RunFile> {
         sessions.push({ phase, engine: slot.engine, workDir, setupError, config, state: {} as SessionState });
       }
       for (const bcase of cases) {
-        for (const { phase, engine, setupError, config, state } of sessions) {
-          if (!bcase.applies(dataset)) {
-            progress.tick(`${phase.padEnd(14)} ${name.padEnd(17)} ${bcase.name.padEnd(15)} (does not apply)`, true);
-            continue;
-          }
-          progress.status(`${phase} ${name} ${bcase.name}`);
-          let outcome: CaseOutcome;
-          const unsupported = bcase.feature ? engine.unsupported(bcase.feature) : undefined;
+        const rounds = bcase.rounds ? (opts.rounds ?? DEFAULT_ROUNDS) : 1;
+        // Why a session cannot run this case, decided once: it is recorded instead of measured.
+        const skipped = sessions.map(({ engine, setupError }): CaseOutcome | 'does-not-apply' | undefined => {
+          if (!bcase.applies(dataset)) return 'does-not-apply';
           if (setupError) {
-            outcome = isNotImplemented(setupError)
+            return isNotImplemented(setupError)
               ? { status: 'not-implemented', error: errMessage(setupError), tries: [] }
               : { status: 'error', error: errMessage(setupError), tries: [] };
-          } else if (unsupported) {
-            outcome = { status: 'not-implemented', error: unsupported, tries: [] };
-          } else {
+          }
+          const unsupported = bcase.feature ? engine.unsupported(bcase.feature) : undefined;
+          return unsupported ? { status: 'not-implemented', error: unsupported, tries: [] } : undefined;
+        });
+        const outcomes: CaseOutcome[][] = sessions.map(() => []);
+        for (let round = 0; round < rounds; round++) {
+          for (const [k, { phase, engine, state }] of sessions.entries()) {
+            if (skipped[k] !== undefined || outcomes[k]!.some((o) => o.status !== 'ok')) continue;
+            progress.status(`${phase} ${name} ${bcase.name}${rounds > 1 ? ` (round ${round + 1}/${rounds})` : ''}`);
+            const settings: CaseSettings = {
+              warmup: opts.warmup,
+              tries: opts.tries,
+              minTimeMs: opts.minTimeMs ?? (opts.quick ? 300 : 1500),
+              maxTries: Math.max(opts.tries, opts.maxTries ?? (opts.quick ? 20 : 30)),
+              quick: opts.quick,
+            };
             try {
               await collectGarbage();
-              outcome = await bcase.run({
-                engine,
-                dataset,
-                settings: {
-                  warmup: opts.warmup,
-                  tries: opts.tries,
-                  minTimeMs: opts.minTimeMs ?? (opts.quick ? 300 : 1500),
-                  maxTries: Math.max(opts.tries, opts.maxTries ?? (opts.quick ? 20 : 30)),
-                  quick: opts.quick,
-                },
-                state,
-                log,
-              });
+              outcomes[k]!.push(await bcase.run({ engine, dataset, settings: roundSettings(settings, round, rounds), round, state, log }));
             } catch (e) {
-              if (isNotImplemented(e)) outcome = { status: 'not-implemented', error: errMessage(e), tries: [] };
+              if (isNotImplemented(e)) outcomes[k]!.push({ status: 'not-implemented', error: errMessage(e), tries: [] });
               else {
                 loud(`${phase} ${name} ${bcase.name} FAILED: ${errMessage(e)}`);
-                outcome = { status: 'error', error: errMessage(e), tries: [] };
+                outcomes[k]!.push({ status: 'error', error: errMessage(e), tries: [] });
               }
             }
           }
-          const result = assembleResult(engine, bcase, dataset, config, outcome);
-          if (result.status === 'rejected') loud(`${phase} ${name} ${bcase.name} REJECTED: ${result.error}`);
+        }
+        for (const [k, session] of sessions.entries()) {
+          const skip = skipped[k];
+          if (skip === 'does-not-apply') {
+            progress.tick(`${session.phase.padEnd(14)} ${name.padEnd(17)} ${bcase.name.padEnd(15)} (does not apply)`, true);
+            continue;
+          }
+          const outcome = skip ?? poolRounds(outcomes[k]!);
+          const config = rounds > 1 ? { ...session.config, rounds } : session.config;
+          const result = assembleResult(session.engine, bcase, dataset, config, outcome);
+          if (result.status === 'rejected') loud(`${session.phase} ${name} ${bcase.name} REJECTED: ${result.error}`);
           results.push(result);
-          progress.tick(summary(result, bcase), Boolean(setupError && isNotImplemented(setupError)));
+          progress.tick(summary(result, bcase), Boolean(session.setupError && isNotImplemented(session.setupError)));
         }
       }
       for (const { phase, engine, workDir, setupError } of sessions) {

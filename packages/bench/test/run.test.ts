@@ -48,6 +48,10 @@ describe('runBench', () => {
           expect(r.stats!.samples).toBeGreaterThan(0);
         }
         expect(byKey.get('sequential/read')!.throughputMBps).toBeGreaterThan(0);
+        // write and read run in 3 rounds (one measured try each here); only the first read is lukewarm
+        expect(byKey.get('sequential/write')!).toMatchObject({ config: { rounds: 3 }, stats: { samples: 3 } });
+        expect(byKey.get('sequential/read')!.tries.map((t) => t.cold ?? 'hot')).toEqual(['lukewarm', 'hot', 'hot', 'hot']);
+        expect(byKey.get('sequential/versions')!.config.rounds).toBeUndefined();
         expect(byKey.get('sequential/versions')!.storage).toMatchObject({ versions: 11 });
         const dedup = byKey.get('sequential/dedup')!;
         expect(dedup.status, dedup.error).toBe('ok');

@@ -39,6 +39,8 @@ export interface CaseContext {
   engine: Engine;
   dataset: LoadedDataset;
   settings: CaseSettings;
+  /** Which round of the case this is (0 unless the case runs in rounds; see rounds.ts). */
+  round: number;
   state: SessionState;
   log: (line: string) => void;
 }
@@ -59,6 +61,11 @@ export interface BenchCase {
   applies(dataset: LoadedDataset): boolean;
   /** True for cases whose figure of merit is dataset bytes / time. */
   throughput: boolean;
+  /**
+   * True if the case can run in rounds (rounds.ts): every run measures tries that do not depend on an
+   * earlier run (targets named with `ctx.round`), and leaves timing statistics to the runner.
+   */
+  rounds?: boolean;
   run(ctx: CaseContext): Promise<CaseOutcome>;
   /** The case's figures of merit in a few words, for the progress line of an 'ok' result. */
   headline?(result: BenchResult): string;

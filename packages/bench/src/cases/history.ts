@@ -87,6 +87,7 @@ export const timeTravelCase: BenchCase = {
   name: 'time-travel',
   summary: `read the first version of a table that has ${VERSIONS} newer versions (checked against the input)`,
   throughput: true,
+  rounds: true,
   feature: 'time-travel',
   applies: (d) => d.table.getChild('id') !== null && d.table.getChild('value') !== null,
   async run(ctx) {

@@ -26,6 +26,7 @@ export const writeCase: BenchCase = {
   name: 'write',
   summary: 'write the whole dataset as a new table (fresh directory per try)',
   throughput: true,
+  rounds: true,
   applies: () => true,
   async run(ctx) {
     const peak = new PeakTracker();
@@ -33,17 +34,18 @@ export const writeCase: BenchCase = {
     const tries: BenchResult['tries'] = [];
     let last = '';
     for (let i = 0; i < ctx.settings.warmup || wantMoreTries(ctx.settings, tries); i++) {
-      const target = `write-${i}`;
+      const target = `write-${ctx.round}-${i}`;
       const r = await op(ctx, peak, { op: 'write', target, source, mode: 'overwrite' });
       if (i >= ctx.settings.warmup) tries.push(tryOf(r));
       if (last) await ctx.engine.run({ op: 'drop', target: last });
       last = target;
     }
-    // Verify what the last try wrote, then keep it as the session's main table.
+    // Verify what the last try wrote, then keep it as the session's main table (the first round's).
     const check = await op(ctx, peak, { op: 'read', target: last });
     const bad = mismatch(check, { rows: ctx.dataset.table.numRows, checksum: ctx.dataset.checksum });
-    if (!ctx.state.main) ctx.state.main = { target: last };
     const storage = await ctx.engine.run({ op: 'storage', target: last });
+    if (!ctx.state.main) ctx.state.main = { target: last };
+    else if (ctx.state.main.target !== last) await ctx.engine.run({ op: 'drop', target: last });
     return {
       status: bad ? 'rejected' : 'ok',
       ...(bad ? { error: `read-back after write ${bad}` } : {}),
@@ -88,6 +90,7 @@ export const readCase: BenchCase = {
   name: 'read',
   summary: 'read the whole table back to an Arrow table (hot; first try recorded as lukewarm)',
   throughput: true,
+  rounds: true,
   applies: () => true,
   async run(ctx) {
     const main = await ensureMain(ctx, new PeakTracker());
@@ -100,6 +103,7 @@ export const readProjectionCase: BenchCase = {
   name: 'read-projection',
   summary: 'read a subset of the columns (narrow: value; wide: id,value; nycflights13: carrier,dep_delay,arr_delay)',
   throughput: true,
+  rounds: true,
   feature: 'projection',
   applies: () => true,
   async run(ctx) {
@@ -116,6 +120,7 @@ export const readFilterCase: BenchCase = {
   name: 'read-filter',
   summary: 'read with a selective filter (1% id range on the seeded tables, carrier = HA on nycflights13)',
   throughput: true,
+  rounds: true,
   feature: 'filter',
   applies: () => true,
   async run(ctx) {
@@ -139,6 +144,7 @@ export const appendCase: BenchCase = {
   name: 'append',
   summary: 'append a second batch as large as the dataset to an existing table (ids continue at N)',
   throughput: true,
+  rounds: true,
   applies: () => true,
   async run(ctx) {
     const peak = new PeakTracker();
@@ -148,7 +154,7 @@ export const appendCase: BenchCase = {
     const tries: BenchResult['tries'] = [];
     let last = '';
     for (let i = 0; i < ctx.settings.warmup || wantMoreTries(ctx.settings, tries); i++) {
-      const target = `append-${i}`;
+      const target = `append-${ctx.round}-${i}`;
       await op(ctx, peak, { op: 'write', target, source: base, mode: 'overwrite' });
       const r = await op(ctx, peak, { op: 'write', target, source, mode: 'append' });
       if (i >= ctx.settings.warmup) tries.push(tryOf(r));
