@@ -92,6 +92,13 @@ export function narrowTable(n: number, seed = 1): Table {
   return tableFromArrays({ id: ids, value: values });
 }
 
+/** The rows of `t` in batches of `rows` rows (the last may be shorter), as a source arrives from a file. */
+export function rebatched(t: Table, rows: number): Table {
+  const batches = [];
+  for (let at = 0; at < t.numRows; at += rows) batches.push(...t.slice(at, Math.min(at + rows, t.numRows)).batches);
+  return new Table(t.schema, batches);
+}
+
 /**
  * One column per case of the dictionary policy (src/table/dictionary-policy.ts), in `pieces` record
  * batches. Expected without a dictionary in every chunk of 1024+ rows: `f64`, `unique_i64`,

@@ -8,22 +8,26 @@ import { Table } from 'apache-arrow';
 import { tableFromIpcBytes, tableToIpcPieces } from '../table/arrow-ipc.js';
 import type { ChunkStats } from '../table/stats.js';
 import { nativeBinding } from './native-binding.js';
-import type { Phase, PhaseContext, PhaseRuntime } from './types.js';
+import type { EncodeSettings, Phase, PhaseContext, PhaseRuntime, StoredChunk } from './types.js';
 
 export function nativeParquetRuntime({ root, fsync }: PhaseContext, name: string, pushdown: boolean): PhaseRuntime {
   const native = nativeBinding(`phase "${name}"`);
+  // The addon cuts chunks every chunkRows rows, so the rows come as the caller's own batches
+  // (sliceIntoRuns), not one slice per chunk: no JS slice of a string column, whose IPC form copies
+  // its offsets (seed-wide 1M: 8 ms on the JS thread per write).
+  const writeRows = async (rows: Table, { codec, chunkRows }: EncodeSettings): Promise<StoredChunk[]> => {
+    if (rows.numRows === 0) return [];
+    // In pieces: the addon joins them into memory it reuses, where one joined JS buffer would be
+    // a fresh allocation faulted in on the JS thread (seed-wide 1M: 44 MB per write).
+    const ipc = await tableToIpcPieces(rows);
+    const stored = await native.writeTable(root, ipc, { chunkRows, codec, fsync });
+    return stored.map((c) => ({ id: c.id, rows: c.rows, bytes: c.bytes, written: c.written, stats: JSON.parse(c.stats) as ChunkStats }));
+  };
   return {
     pushdown,
-    async writeChunks(slices, { codec, chunkRows }) {
-      if (slices.length === 0) return [];
-      // Each slice is one contiguous batch of chunkRows rows (the last may be shorter), so the
-      // native split at chunkRows reproduces exactly these chunks.
-      // In pieces: the addon joins them into memory it reuses, where one joined JS buffer would be
-      // a fresh allocation faulted in on the JS thread (seed-wide 1M: 44 MB per write).
-      const ipc = await tableToIpcPieces(new Table(slices[0]!.schema, slices.flatMap((s) => s.batches)));
-      const stored = await native.writeTable(root, ipc, { chunkRows, codec, fsync });
-      return stored.map((c) => ({ id: c.id, rows: c.rows, bytes: c.bytes, written: c.written, stats: JSON.parse(c.stats) as ChunkStats }));
-    },
+    writeRows,
+    writeChunks: (slices, settings) =>
+      slices.length === 0 ? Promise.resolve([]) : writeRows(new Table(slices[0]!.schema, slices.flatMap((s) => s.batches)), settings),
     async readChunks(refs, { columns, verify }) {
       if (refs.length === 0) return [];
       return tableFromIpcBytes(await native.readTable(root, refs.map((r) => r.id), columns, verify ?? false)).batches;

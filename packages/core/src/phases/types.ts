@@ -36,6 +36,12 @@ export interface PhaseRuntime {
   readonly pushdown: boolean;
   /** Encodes each slice as one chunk, stores them all; results in input order. */
   writeChunks(slices: readonly Table[], settings: EncodeSettings): Promise<StoredChunk[]>;
+  /**
+   * For phases that cut chunks themselves: stores `rows`, cut every `chunkRows` rows (the last chunk
+   * may be shorter), as `writeChunks` would store those chunks. `sliceIntoRuns` makes the input:
+   * every chunk lies inside one batch, so the encoder sees what `writeChunks` would have given it.
+   */
+  writeRows?(rows: Table, settings: EncodeSettings): Promise<StoredChunk[]>;
   /** Fetches and decodes `chunks`, in order; fails as a whole if any is missing or corrupt. */
   readChunks(chunks: readonly ChunkRef[], options: ReadChunksOptions): Promise<RecordBatch[]>;
 }

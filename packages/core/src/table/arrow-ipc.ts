@@ -21,23 +21,22 @@ export async function tableToIpcPieces(table: Table): Promise<Uint8Array[]> {
 }
 
 /**
- * arrow-js leaves the null count of a sliced Null-typed column unknown (-1) and writes that -1 into
- * the IPC message, which arrow-rs (native and parquet-wasm) rejects. Every value of such a column is
- * null, so the count is its length.
+ * What arrow-js's IPC writer gets instead of the caller's table: the same buffers under fresh `Data`
+ * objects. Two reasons:
+ * - the writer reads every `Data`'s null count, which caches it, and a `Data` whose count is known to
+ *   be 0 reports `nullable: true` (where one never counted reports whether it has a bitmap), so the
+ *   schema arrow-js infers for a Table later built from the caller's vectors would change;
+ * - arrow-js leaves the null count of a sliced Null-typed column unknown (-1) and writes that -1
+ *   into the IPC message, which arrow-rs (native and parquet-wasm) rejects. Every value of such a
+ *   column is null, so the count is its length.
  */
 function withNullCounts(table: Table): Table {
-  if (!table.schema.fields.some((f) => hasNullType(f.type))) return table;
-  return new Table(table.schema, table.batches.map((b) => new RecordBatch(table.schema, countNulls(b.data))));
+  return new Table(table.schema, table.batches.map((b) => new RecordBatch(table.schema, detached(b.data))));
 }
 
-function hasNullType(type: DataType): boolean {
-  return type.typeId === Type.Null || (type.children ?? []).some((f) => hasNullType(f.type));
-}
-
-function countNulls<T extends DataType>(data: Data<T>): Data<T> {
-  if (data.typeId === Type.Null) return data.nullCount === data.length ? data : (makeData({ type: data.type, length: data.length, nullCount: data.length } as never) as Data<T>);
-  if (!hasNullType(data.type)) return data;
-  return data.clone(data.type, data.offset, data.length, data.nullCount, data.buffers, data.children.map(countNulls));
+function detached<T extends DataType>(data: Data<T>): Data<T> {
+  if (data.typeId === Type.Null) return makeData({ type: data.type, length: data.length, nullCount: data.length } as never) as Data<T>;
+  return data.clone(data.type, data.offset, data.length, (data as unknown as { _nullCount: number })._nullCount, data.buffers, data.children.map(detached));
 }
 
 /** Reads IPC stream (or file) bytes; zero-copy views over `bytes`. */

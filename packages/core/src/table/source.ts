@@ -62,6 +62,52 @@ export async function* sliceIntoChunks(source: TableSource, chunkRows: number): 
   if (pendingRows > 0) yield contiguous(new Table(source.schema, pending));
 }
 
+/**
+ * Cuts the source into tables of `chunksPerRun` chunks (the last may hold fewer) for a phase that
+ * cuts chunks itself, with every chunk inside one batch, so that phase encodes the chunks
+ * `sliceIntoChunks` makes. Batches that hold whole chunks are passed on as they are (sliced only
+ * where a run ends inside one); only a chunk that spans batches is combined into one, as
+ * `sliceIntoChunks` does. Zero-copy otherwise: serializing a sliced string column to IPC copies its
+ * offsets, and a combined batch copies everything.
+ */
+export async function* sliceIntoRuns(source: TableSource, chunkRows: number, chunksPerRun: number): AsyncIterable<Table> {
+  const runRows = chunkRows * chunksPerRun;
+  let run: RecordBatch[] = [];
+  let runHave = 0;
+  let partial: RecordBatch[] = []; // the pieces of a chunk that spans batches
+  let partialHave = 0;
+  for await (const whole of source.batches) {
+    let batch = whole;
+    while (batch.numRows > 0) {
+      let take: number;
+      if (partialHave > 0 || batch.numRows < chunkRows) {
+        take = Math.min(chunkRows - partialHave, batch.numRows);
+        partial.push(take === batch.numRows ? batch : batch.slice(0, take));
+        partialHave += take;
+        if (partialHave === chunkRows) {
+          run.push(contiguous(new Table(source.schema, partial)).batches[0]!);
+          runHave += chunkRows;
+          partial = [];
+          partialHave = 0;
+        }
+      } else {
+        // At a chunk boundary, with at least one whole chunk in this batch.
+        take = Math.min(Math.floor(batch.numRows / chunkRows) * chunkRows, runRows - runHave);
+        run.push(take === batch.numRows ? batch : batch.slice(0, take));
+        runHave += take;
+      }
+      batch = take === batch.numRows ? batch.slice(0, 0) : batch.slice(take);
+      if (runHave === runRows) {
+        yield new Table(source.schema, run);
+        run = [];
+        runHave = 0;
+      }
+    }
+  }
+  if (partialHave > 0) run.push(contiguous(new Table(source.schema, partial)).batches[0]!);
+  if (run.length > 0) yield new Table(source.schema, run);
+}
+
 /** One batch per chunk, so chunk bytes depend on the rows and not on the input's batching. */
 function contiguous(chunk: Table): Table {
   const one = chunk.batches.length > 1 ? combineBatches(chunk) : undefined;

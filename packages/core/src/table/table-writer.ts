@@ -1,7 +1,7 @@
 /** Turns a table source into stored chunks through a phase, a bounded group of chunks at a time. */
 import { InvalidArgumentError } from '../errors.js';
 import type { EncodeSettings, PhaseRuntime, StoredChunk } from '../phases/types.js';
-import { groupsOf, sliceIntoChunks, type TableSource } from './source.js';
+import { groupsOf, sliceIntoChunks, sliceIntoRuns, type TableSource } from './source.js';
 
 // Chunks per phase call: enough for the native phases to use every core, few enough to bound memory
 // (a group is held decoded and encoded at once: 8 x 131072 rows). Import of a 5M-row, 5-column
@@ -21,10 +21,15 @@ export async function writeChunks(
 ): Promise<WrittenChunks> {
   const chunks: StoredChunk[] = [];
   let rows = 0;
-  for await (const group of groupsOf(sliceIntoChunks(source, settings.chunkRows), CHUNKS_PER_CALL)) {
-    chunks.push(...(await runtime.writeChunks(group, settings)));
-    rows += group.reduce((n, t) => n + t.numRows, 0);
+  const stored = (part: StoredChunk[]): void => {
+    chunks.push(...part);
+    rows += part.reduce((n, c) => n + c.rows, 0);
     onProgress?.(rows);
+  };
+  if (runtime.writeRows) {
+    for await (const run of sliceIntoRuns(source, settings.chunkRows, CHUNKS_PER_CALL)) stored(await runtime.writeRows(run, settings));
+  } else {
+    for await (const group of groupsOf(sliceIntoChunks(source, settings.chunkRows), CHUNKS_PER_CALL)) stored(await runtime.writeChunks(group, settings));
   }
   return { chunks, rows };
 }
