@@ -159,3 +159,10 @@ export function allTypesUpdate(): { table: Table; updates: Table; expected: Reco
   const expected = before.map((row, r) => (r >= 2 ? { ...before[r - 1]!, k: r } : row));
   return { table, updates, expected };
 }
+
+/** Two batches of a dictionary column with different dictionaries (arrow-js cannot concatenate them). */
+export function twoDictionaries(): Table {
+  const type = new Dictionary(new Utf8(), new Int32());
+  const part = (values: string[]) => new Table({ s: vectorFromArray(values, type) }).batches;
+  return new Table([...part(['a', 'b', 'a']), ...part(['c', 'd', 'd', 'c'])]);
+}

@@ -1,8 +1,9 @@
 import { Table } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
+import { combineBatches } from '../src/table/concat.js';
 import { sliceIntoChunks, sliceIntoRuns } from '../src/table/source.js';
-import { narrowTable, rebatched } from './fixtures.js';
+import { narrowTable, rebatched, twoDictionaries } from './fixtures.js';
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -44,6 +45,14 @@ describe('sliceIntoRuns', () => {
     const one = narrowTable(9000);
     expect((await collect(sliceIntoRuns(one, 1000, 4))).map((r) => r.numRows)).toEqual([4000, 4000, 1000]);
     expect((await collect(sliceIntoRuns(one, 1000, 10)))[0]!.batches[0]).toBe(one.batches[0]);
+  });
+
+  it('keeps every row of a chunk whose batches cannot be combined', async () => {
+    const t = twoDictionaries();
+    expect(combineBatches(t)).toBeUndefined();
+    const runs = await collect(sliceIntoRuns(t, 10, 2));
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toEqualTable(t);
   });
 
   it('yields nothing for an empty source', async () => {

@@ -179,7 +179,7 @@ pub struct WriteTableTask {
     failure: Failure,
 }
 
-/// Runs `writeTable` on the libuv pool; encoders on rayon, writes on one I/O thread.
+/// Runs `writeTable` on the libuv pool; encoders on rayon, writes on the I/O threads.
 #[napi]
 impl Task for WriteTableTask {
     type Output = Vec<StoredChunk>;

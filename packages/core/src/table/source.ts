@@ -67,7 +67,8 @@ export async function* sliceIntoChunks(source: TableSource, chunkRows: number): 
  * cuts chunks itself, with every chunk inside one batch, so that phase encodes the chunks
  * `sliceIntoChunks` makes. Batches that hold whole chunks are passed on as they are (sliced only
  * where a run ends inside one); only a chunk that spans batches is combined into one, as
- * `sliceIntoChunks` does. Zero-copy otherwise: serializing a sliced string column to IPC copies its
+ * `sliceIntoChunks` does (and left in its batches where a column type cannot be, as there).
+ * Zero-copy otherwise: serializing a sliced string column to IPC copies its
  * offsets, and a combined batch copies everything.
  */
 export async function* sliceIntoRuns(source: TableSource, chunkRows: number, chunksPerRun: number): AsyncIterable<Table> {
@@ -85,7 +86,7 @@ export async function* sliceIntoRuns(source: TableSource, chunkRows: number, chu
         partial.push(take === batch.numRows ? batch : batch.slice(0, take));
         partialHave += take;
         if (partialHave === chunkRows) {
-          run.push(contiguous(new Table(source.schema, partial)).batches[0]!);
+          run.push(...contiguous(new Table(source.schema, partial)).batches);
           runHave += chunkRows;
           partial = [];
           partialHave = 0;
@@ -104,7 +105,7 @@ export async function* sliceIntoRuns(source: TableSource, chunkRows: number, chu
       }
     }
   }
-  if (partialHave > 0) run.push(contiguous(new Table(source.schema, partial)).batches[0]!);
+  if (partialHave > 0) run.push(...contiguous(new Table(source.schema, partial)).batches);
   if (run.length > 0) yield new Table(source.schema, run);
 }
 

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 import { ChunkNotFoundError, CorruptChunkError, nativeStatus, PHASES, type PhaseName } from '../../src/index.js';
 import { objectPath } from '../../src/backend/layout.js';
-import { allTypesTable, allTypesUpdate, dictionaryPolicyTable, narrowTable, rebatched, rowsOf, statsEdgeTable } from '../fixtures.js';
+import { allTypesTable, allTypesUpdate, dictionaryPolicyTable, narrowTable, rebatched, rowsOf, statsEdgeTable, twoDictionaries } from '../fixtures.js';
 import { manifestOf, withTempStore } from '../helpers.js';
 
 /** Writes `t` with the sequential phase and returns its manifest id (the reference). */
@@ -54,6 +54,14 @@ export function phaseConformance(name: PhaseName): void {
           expect(await store.read('t')).toEqualTable(t);
         }, open);
       }
+    });
+
+    it('writes every row of a chunk whose batches have different dictionaries', async () => {
+      await withTempStore(async (store) => {
+        const t = twoDictionaries();
+        await store.write('d', t);
+        expect(await store.read('d')).toEqualTable(t);
+      }, open);
     });
 
     it('leaves the caller\'s vectors as they were', async () => {
