@@ -1,7 +1,7 @@
 /** Arrow tables covering the types users meet, with nulls everywhere. */
 import {
-  Bool, DateDay, DateMillisecond, Decimal, Dictionary, DurationMillisecond, Field, Float16, Float32, Float64, Int16,
-  Int32, Int64, Int8, LargeUtf8, List, Schema, Struct, Table, TimeMicrosecond, TimeSecond, TimestampMicrosecond,
+  Binary, Bool, DateDay, DateMillisecond, Decimal, Dictionary, DurationMillisecond, Field, Float16, Float32, Float64, Int16,
+  Int32, Int64, Int8, LargeBinary, LargeUtf8, List, Schema, Struct, Table, TimeMicrosecond, TimeSecond, TimestampMicrosecond,
   TimestampMillisecond, TimestampNanosecond, TimestampSecond, Uint16, Uint32, Uint64, Uint8, Utf8, Vector, makeBuilder,
   makeData, makeVector, tableFromArrays, vectorFromArray, type DataType,
 } from 'apache-arrow';
@@ -34,6 +34,8 @@ export function allTypesTable(): Table {
     ['flag', new Bool(), withNulls((i) => i % 3 === 0)],
     ['s', new Utf8(), withNulls((i) => ['', 'héllo', 'x', '日本語', '𝄞 clef', 'z', 'a'][i])],
     ['ls', new LargeUtf8(), withNulls((i) => `large-${i}`.repeat(i))],
+    ['bin', new Binary(), withNulls((i) => Uint8Array.from({ length: i }, (_, k) => (k * 37 + i) % 256))],
+    ['lbin', new LargeBinary(), withNulls((i) => Uint8Array.from({ length: 2 * i }, (_, k) => 255 - ((k + i) % 256)))],
     ['dict', new Dictionary(new Utf8(), new Int32()), withNulls((i) => ['red', 'green', 'blue'][i % 3])],
     ['ts_ms', new TimestampMillisecond(), withNulls((i) => 1_700_000_000_000 + i)],
     ['ts_us_tz', new TimestampMicrosecond('Europe/Paris'), withNulls((i) => 1_700_000_000_000 + i * 1000)],

@@ -120,15 +120,16 @@ export function decodeChunk(bytes: Uint8Array, rows: number, columns?: readonly 
 }
 
 /**
- * Types arrow-js-ffi 0.4 copies into exactly the arrow-js type asked for. Left out: LargeUtf8 (it
- * narrows the offsets to a Utf8), maps and intervals (untested there), unions and views (Parquet
- * never decodes to them).
+ * Types arrow-js-ffi 0.4 copies into exactly the arrow-js type asked for. Left out: LargeUtf8 and
+ * LargeBinary (it narrows their offsets to 32 bits under a Utf8 / Binary type, so arrow-js later
+ * writes a LargeBinary column with 4-byte offsets that arrow-rs rejects), maps and intervals
+ * (untested there), unions and views (Parquet never decodes to them).
  */
 function copiesExactly(type: DataType): boolean {
   switch (type.typeId) {
     case Type.Null: case Type.Int: case Type.Float: case Type.Bool: case Type.Decimal:
     case Type.Date: case Type.Time: case Type.Timestamp: case Type.Duration:
-    case Type.Utf8: case Type.Binary: case Type.LargeBinary: case Type.FixedSizeBinary:
+    case Type.Utf8: case Type.Binary: case Type.FixedSizeBinary:
       return true;
     case Type.List: case Type.FixedSizeList: case Type.Struct:
       return type.children.every((f) => copiesExactly(f.type));
