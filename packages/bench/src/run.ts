@@ -172,6 +172,13 @@ export async function runBench(opts: RunOptions): Promise<RunFile> {
         const config: Record<string, string | number | boolean> = { ...(slot.description?.config ?? { codec: opts.codec }) };
         sessions.push({ phase, engine: slot.engine, workDir, setupError, config, state: {} as SessionState });
       }
+      const settings: CaseSettings = {
+        warmup: opts.warmup,
+        tries: opts.tries,
+        minTimeMs: opts.minTimeMs ?? (opts.quick ? 300 : 1500),
+        maxTries: Math.max(opts.tries, opts.maxTries ?? (opts.quick ? 20 : 30)),
+        quick: opts.quick,
+      };
       for (const bcase of cases) {
         const rounds = bcase.rounds ? (opts.rounds ?? DEFAULT_ROUNDS) : 1;
         // Why a session cannot run this case, decided once: it is recorded instead of measured.
@@ -190,13 +197,6 @@ export async function runBench(opts: RunOptions): Promise<RunFile> {
           for (const [k, { phase, engine, state }] of sessions.entries()) {
             if (skipped[k] !== undefined || outcomes[k]!.some((o) => o.status !== 'ok')) continue;
             progress.status(`${phase} ${name} ${bcase.name}${rounds > 1 ? ` (round ${round + 1}/${rounds})` : ''}`);
-            const settings: CaseSettings = {
-              warmup: opts.warmup,
-              tries: opts.tries,
-              minTimeMs: opts.minTimeMs ?? (opts.quick ? 300 : 1500),
-              maxTries: Math.max(opts.tries, opts.maxTries ?? (opts.quick ? 20 : 30)),
-              quick: opts.quick,
-            };
             try {
               await collectGarbage();
               outcomes[k]!.push(await bcase.run({ engine, dataset, settings: roundSettings(settings, round, rounds), round, state, log }));
