@@ -30,6 +30,15 @@ function start(...args: string[]): { child: ChildProcess; out: () => string; don
   return { child, out: () => out, done };
 }
 
+/** Resolves once `cond()` holds (polled every 10 ms); rejects after `ms`. */
+async function until(cond: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 const col = (t: import('apache-arrow').Table) => [...t.getChild('n')!].map(Number);
 const seed = () => tableFromArrays({ n: new Int32Array([0]), pid: new Int32Array([0]) });
 
@@ -39,8 +48,10 @@ describe.skipIf(!existsSync(DIST))('across processes', () => {
       let lastCommitted = -1;
       for (let round = 0; round < 12; round++) {
         const w = start(dir, 'crash');
-        // Let it commit for a random while (past startup), then kill it mid-flight.
-        await new Promise((r) => setTimeout(r, 400 + Math.random() * 500));
+        // Let it commit for a random while, then kill it mid-flight. The while starts once the store
+        // is open: a node start under load can take longer than any fixed delay.
+        await until(() => w.out().includes('ready'), 30_000);
+        await new Promise((r) => setTimeout(r, Math.random() * 500));
         w.child.kill('SIGKILL');
         await w.done;
         const committed = [...w.out().matchAll(/committed (\d+)/g)].map((m) => Number(m[1]));

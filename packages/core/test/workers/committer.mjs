@@ -1,6 +1,7 @@
 // Child process for the crash and concurrency tests. Runs against the built package (dist/).
-//   node committer.mjs STORE crash                 append row n to tables a and b in one transaction, forever;
-//                                                  prints "committed n" after each commit returns
+//   node committer.mjs STORE crash                 prints "ready" once the store is open, then appends row n to
+//                                                  tables a and b in one transaction, forever; prints
+//                                                  "committed n" after each commit returns
 //   node committer.mjs STORE own TABLE COUNT       COUNT overwrites of TABLE (no other writer touches it)
 //   node committer.mjs STORE shared TABLE COUNT    COUNT overwrites of a table others write too;
 //                                                  prints "ok" or "conflict" per attempt
@@ -16,6 +17,7 @@ const store = await openStore(dir, { create: true });
 const row = (n) => tableFromArrays({ n: new Int32Array([n]), pid: new Int32Array([process.pid]) });
 
 if (mode === 'crash') {
+  process.stdout.write('ready\n'); // the store exists from here on
   const head = await store.read('a').catch(() => undefined);
   let n = head ? head.numRows : 0;
   for (;;) {
