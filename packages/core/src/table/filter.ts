@@ -7,7 +7,8 @@
  * { and: [{ column: 'city', op: '=', value: 'Oslo' }, { column: 'id', op: '<', value: 100n }] }
  * { column: 'note', op: 'is null' }      { column: 'category', op: 'in', values: ['A', 'B'] }
  * ```
- * Semantics follow SQL: a comparison with a null cell is not a match. `mayMatch` decides from chunk
+ * Semantics follow SQL: a comparison with a null cell is not a match. NaN orders with nothing, as in
+ * IEEE 754: only `!=` matches it (`= NaN` matches no row). `mayMatch` decides from chunk
  * statistics alone whether a chunk can contain a match, so readers and deletes skip the rest.
  */
 import { makeVector, Type, type Data, type DataType, type RecordBatch, type Schema } from 'apache-arrow';
