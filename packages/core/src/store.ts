@@ -9,7 +9,7 @@
  * branch ref (see catalog/transaction.ts). Objects are written before the ref moves, so a crash at
  * any point leaves the previous commit intact and at worst unreferenced objects for `gc`.
  */
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 import type { RecordBatch, Schema, Table } from 'apache-arrow';
@@ -162,9 +162,10 @@ export async function initStore(path: string): Promise<void> {
   const root = resolve(path);
   if (await isStore(root)) throw new StoreExistsError(root);
   await mkdir(root, { recursive: true });
-  await new LocalBackend(root).initLayout();
+  const backend = new LocalBackend(root);
+  await backend.initLayout();
   const marker = `${JSON.stringify({ format: STORE_FORMAT, created: new Date().toISOString() }, null, 2)}\n`;
-  await writeFile(join(root, STORE_MARKER), marker, { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
+  await backend.writeMarker(STORE_MARKER, marker).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'EEXIST') throw new StoreExistsError(root);
     throw e;
   });

@@ -256,6 +256,16 @@ export class LocalBackend implements ObjectBackend {
       await mkdir(join(this.root, d), { recursive: true });
     }
   }
+
+  /**
+   * Writes the store marker (what makes the directory a store), last, and makes the layout durable
+   * with it: the marker's bytes, then the directories holding the new entries. Throws EEXIST if a
+   * marker is there (another process initialised the store first).
+   */
+  async writeMarker(path: string, text: string): Promise<void> {
+    await writeDurably(join(this.root, path), new TextEncoder().encode(text), this.fsync);
+    if (this.fsync) for (const d of [join(this.root, REFS_DIR), this.root]) await fsyncDir(d);
+  }
 }
 
 /**
