@@ -14,7 +14,7 @@
 import { makeVector, Type, type Data, type DataType, type RecordBatch, type Schema } from 'apache-arrow';
 
 import { InvalidArgumentError } from '../errors.js';
-import type { ChunkStats, StatValue } from './stats.js';
+import { bitSet, validity, type ChunkStats, type StatValue } from './stats.js';
 
 export type Scalar = number | bigint | string | boolean | Date;
 export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
@@ -167,9 +167,10 @@ function matchesValue(leaf: Leaf, v: unknown): boolean {
  */
 function leafMaskOf(leaf: Leaf, data: Data, out: Uint8Array): void {
   const n = data.length;
-  const valid = validity(data);
+  const bits = validity(data);
+  const valid = (i: number) => bits === null || bitSet(bits, data.offset + i);
   if (leaf.op === 'is null' || leaf.op === 'is not null') {
-    const want = leaf.op === 'is null' ? 0 : 1;
+    const want = leaf.op === 'is not null';
     for (let i = 0; i < n; i++) out[i] = valid(i) === want ? 1 : 0;
     return;
   }
@@ -229,13 +230,6 @@ function compareSame(a: number | bigint, b: number | bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Row i of `data` is valid (not null). */
-function validity(data: Data): (i: number) => 0 | 1 {
-  const bitmap = data.nullBitmap;
-  if (data.nullCount === 0 || !bitmap || bitmap.length === 0) return () => 1;
-  const offset = data.offset;
-  return (i) => ((bitmap[(offset + i) >> 3]! >> ((offset + i) & 7)) & 1) as 0 | 1;
-}
 
 function statScalar(v: StatValue | undefined, like: Scalar): unknown {
   if (v === undefined) return undefined;

@@ -90,11 +90,11 @@ function isValid(data: Data, i: number): boolean {
 }
 
 /** The validity bitmap of `data`, or null when every value is valid. */
-function validity(data: Data): Uint8Array | null {
+export function validity(data: Data): Uint8Array | null {
   return data.nullCount === 0 || !data.nullBitmap || data.nullBitmap.length === 0 ? null : data.nullBitmap;
 }
 
-function bitSet(bits: Uint8Array, at: number): boolean {
+export function bitSet(bits: Uint8Array, at: number): boolean {
   return ((bits[at >> 3]! >> (at & 7)) & 1) === 1;
 }
 
