@@ -2,8 +2,8 @@
  * Rounds: a case's tries split into a few blocks, the engines taking turns block by block, then
  * pooled into one result per engine. On a shared machine a slow spell lasts seconds; with one block
  * per engine it lands on one side of a ratio only. Measured here (seed-wide 1M write, 9 tries a
- * block): `sequential` then `batch` gave 369 and 419 ms, the reverse order 395 and 394 ms, where
- * the two builds interleaved try by try in one process differ by 10 ms the other way.
+ * block, one block each): `sequential` then `batch` gave 369 and 419 ms, the reverse order 395 and
+ * 394 ms (packages/bench/README.md, Method, has the commands).
  */
 import type { CaseOutcome, CaseSettings } from './cases/case.js';
 

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// Store writes or reads of one dataset by several phases in one process, the phases taking turns
+// try by try (alternating order), so a slow spell of a shared machine hits all of them alike; prints
+// the median per phase and the median of the paired differences against the first phase.
+// Needs `pnpm build`, the addon, and the dataset (`pnpm bench` generates it under datasets/data/).
+// Usage: node --expose-gc packages/core/scripts/phases-side-by-side.mjs write|read [dataset=seed-narrow-1m] [tries=21] [phases=sequential,batch]
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { tableFromIPC } from 'apache-arrow';
+
+import { openStore } from '../dist/index.js';
+
+const [op = 'write', name = 'seed-narrow-1m', tries = '21', list = 'sequential,batch'] = process.argv.slice(2);
+if (op !== 'write' && op !== 'read') throw new Error(`usage: phases-side-by-side.mjs write|read [dataset] [tries] [phases]; got ${op}`);
+const phases = list.split(',');
+const table = tableFromIPC(readFileSync(new URL(`../../../datasets/data/${name}.arrow`, import.meta.url)));
+const readDir = mkdtempSync(join(tmpdir(), 'side-by-side-'));
+await (await openStore(readDir, { create: true, phase: 'sequential' })).write('t', table);
+const readers = await Promise.all(phases.map((phase) => openStore(readDir, { phase })));
+
+async function once(k) {
+  if (op === 'read') return time(() => readers[k].read('t'));
+  const dir = mkdtempSync(join(tmpdir(), 'side-by-side-'));
+  const store = await openStore(dir, { create: true, phase: phases[k] });
+  const ms = await time(() => store.write('t', table));
+  rmSync(dir, { recursive: true, force: true });
+  return ms;
+}
+
+async function time(f) {
+  globalThis.gc?.();
+  await new Promise((r) => setTimeout(r, 5)); // let the collector's background work finish
+  const t0 = performance.now();
+  await f();
+  return performance.now() - t0;
+}
+
+const ms = phases.map(() => []);
+for (let i = 0; i < Number(tries) + 2; i++) {
+  const order = phases.map((_, k) => k);
+  if (i % 2) order.reverse();
+  for (const k of order) {
+    const t = await once(k);
+    if (i >= 2) ms[k].push(t); // the first two rounds warm up
+  }
+}
+rmSync(readDir, { recursive: true, force: true });
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+for (const [k, phase] of phases.entries()) {
+  const paired = k === 0 ? '' : `, paired difference against ${phases[0]} ${median(ms[k].map((x, i) => x - ms[0][i])).toFixed(1)} ms`;
+  console.log(`${op} ${name} ${phase.padEnd(14)} median ${median(ms[k]).toFixed(1)} ms${paired}`);
+}
+process.exit(0);
