@@ -2,18 +2,19 @@
 //! batches into row slices, write batches back as one stream. Large streams in either direction
 //! live in memory the addon reuses (`result_maps`).
 
-use std::io::{Cursor, Write};
+use std::mem::MaybeUninit;
 use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 use arrow_buffer::Buffer;
-use arrow_data::ArrayData;
 use arrow_ipc::reader::StreamDecoder;
-use arrow_ipc::writer::StreamWriter;
+use arrow_ipc::writer::StreamEncoder;
 use arrow_schema::{ArrowError, SchemaRef};
 use memmap2::MmapMut;
 use napi::bindgen_prelude::{BufferSlice, Env};
+use rayon::prelude::*;
 
+use crate::config;
 use crate::error::{NativeError, NativeResult};
 
 /// A decoded IPC stream.
@@ -67,47 +68,44 @@ fn decode_stream(mut buffer: Buffer) -> NativeResult<IpcTable> {
     Ok(IpcTable { schema, batches })
 }
 
-/// Writes `batches` as one Arrow IPC stream with `schema`.
-pub fn write_stream(schema: &SchemaRef, batches: &[RecordBatch]) -> NativeResult<Vec<u8>> {
-    write_stream_to(Vec::with_capacity(stream_size_bound(schema, batches)), schema, batches)
-}
-
-fn write_stream_to<W: Write>(sink: W, schema: &SchemaRef, batches: &[RecordBatch]) -> NativeResult<W> {
+/// The IPC stream of `batches` as consecutive pieces: message headers and padding, and the
+/// batches' own column buffers, referenced rather than copied (arrow-ipc's `StreamEncoder`).
+fn stream_pieces(schema: &SchemaRef, batches: &[RecordBatch]) -> NativeResult<Vec<Buffer>> {
     let context = "cannot write IPC stream";
-    let mut writer = StreamWriter::try_new(sink, schema).map_err(|e| NativeError::arrow(context, e))?;
+    let mut encoder = StreamEncoder::try_new(schema).map_err(|e| NativeError::arrow(context, e))?;
+    let mut pieces = Vec::new();
     for batch in batches {
-        writer.write(batch).map_err(|e| NativeError::arrow(context, e))?;
+        pieces.extend(encoder.encode(batch).map_err(|e| NativeError::arrow(context, e))?);
     }
-    writer.into_inner().map_err(|e| NativeError::arrow(context, e))
+    pieces.extend(encoder.finish().map_err(|e| NativeError::arrow(context, e))?);
+    Ok(pieces)
 }
 
-/// An upper bound of the stream's size: the batches' buffers, plus for every array its validity
-/// bitmap (the writer emits one even for an array without nulls), the 64-byte padding of each
-/// buffer and generous room for its header entries, plus a header per message and the schema.
-fn stream_size_bound(schema: &SchemaRef, batches: &[RecordBatch]) -> usize {
-    fn extra(data: &ArrayData) -> usize {
-        256 + data.len().div_ceil(8)
-            + 64 * (data.buffers().len() + 1)
-            + data.child_data().iter().map(extra).sum::<usize>()
-    }
-    let batch_bound = |b: &RecordBatch| {
-        4096 + b.get_array_memory_size() + b.columns().iter().map(|c| extra(&c.to_data())).sum::<usize>()
-    };
-    4096 + 256 * schema.flattened_fields().len() + batches.iter().map(batch_bound).sum::<usize>()
+/// Writes `batches` as one Arrow IPC stream with `schema`.
+#[cfg(test)]
+pub fn write_stream(schema: &SchemaRef, batches: &[RecordBatch]) -> NativeResult<Vec<u8>> {
+    Ok(stream_pieces(schema, batches)?.iter().map(|p| p.as_slice()).collect::<Vec<_>>().concat())
 }
 
-/// Streams at least this large are written into an anonymous mapping (`write_stream_for_js`):
-/// glibc's malloc serves anything larger by a fresh mmap anyway (32 MiB is its largest mmap
-/// threshold on 64-bit), while a smaller buffer may come from its heap, where pages freed by an
-/// earlier read are reused without faulting. seed-narrow 1M (16 MB results) read as fast from the
-/// heap as from the pool of maps (9.4 and 9.3 ms), so they stay on the heap.
+/// Buffers at least this large are pooled anonymous maps (`gather`): glibc's malloc serves
+/// anything larger by a fresh mmap anyway (32 MiB is its largest mmap threshold on 64-bit), while
+/// a smaller buffer may come from its heap, where pages freed by an earlier read are reused
+/// without faulting. seed-narrow 1M (16 MB results) read as fast from the heap as from the pool of
+/// maps (9.4 and 9.3 ms), so they stay on the heap.
 pub const MAPPED_STREAM_MIN_BYTES: usize = 32 << 20;
+
+/// Copies of at least this many bytes run on the rayon pool; smaller ones stay on the calling
+/// thread, where waking the pool would cost more than it saves.
+const PARALLEL_COPY_MIN_BYTES: usize = 4 << 20;
+
+/// Pieces are copied in parts of at most this size, so that the threads share even one huge piece.
+const COPY_PART_BYTES: usize = 1 << 20;
 
 /// An IPC stream on its way to JS.
 pub enum IpcBytes {
     Heap(Vec<u8>),
-    /// The first `len` bytes of an anonymous mapping sized by `stream_size_bound`; the untouched
-    /// rest costs address space, not memory.
+    /// The first `len` bytes of a pooled anonymous mapping; the untouched rest costs address space,
+    /// not memory.
     Mapped {
         map: MmapMut,
         len: usize,
@@ -133,49 +131,65 @@ impl std::ops::Deref for IpcBytes {
     }
 }
 
-/// `write_stream` for a result JS will own. A large stream goes into a map from `result_maps`: a
-/// heap buffer of that size is a fresh mmap whose 4 KiB pages fault in one by one on the single
-/// thread writing the stream, and freeing it unmaps them again, so every read paid for faulting
-/// and zeroing its whole result. `pnpm bench --cases read --phases native-parquet,delta --datasets
-/// seed-wide-1m --runs 5` (44 MB results), one run each: 54.9 ms from the heap, 42.9 ms from new
-/// maps advised for huge pages, 31.7 ms with released maps reused (Delta 46-49 ms).
+/// `write_stream` for a result JS will own: the stream's pieces `gather`ed into one buffer, so the
+/// column data is copied once, in parallel, into memory that earlier results already faulted in.
+/// One `StreamWriter` into a Vec copied it on one thread (perf: 14% of a seed-narrow read loop's
+/// samples), and a large result on the heap is a fresh mmap whose pages fault in one by one and
+/// are unmapped again when freed. `pnpm bench --cases read --phases native-parquet,delta
+/// --datasets seed-wide-1m --runs 5` (44 MB results), one run each: 54.9 ms from the heap, 42.9 ms
+/// from new maps advised for huge pages, 31.7 ms with released maps reused (Delta 46-49 ms).
 pub fn write_stream_for_js(schema: &SchemaRef, batches: &[RecordBatch]) -> NativeResult<IpcBytes> {
-    let bound = stream_size_bound(schema, batches);
-    if bound < MAPPED_STREAM_MIN_BYTES {
-        return write_stream(schema, batches).map(IpcBytes::Heap);
-    }
-    let Some(mut map) = result_maps::take(bound) else {
-        return write_stream(schema, batches).map(IpcBytes::Heap);
-    };
-    match write_stream_to(Cursor::new(&mut map[..]), schema, batches) {
-        Ok(cursor) => {
-            let len = cursor.position() as usize;
-            Ok(IpcBytes::Mapped { map, len })
-        }
-        // Only a bound that was too small fails here; the heap path then writes it, or reports
-        // the stream's real error.
-        Err(_) => write_stream(schema, batches).map(IpcBytes::Heap),
-    }
+    let pieces = stream_pieces(schema, batches)?;
+    gather(&pieces.iter().map(|p| p.as_slice()).collect::<Vec<_>>())
 }
 
-/// Joins an IPC stream that JS hands over in pieces (message headers and views of the column
-/// buffers, as apache-arrow's writer emits them) into one buffer for `with_stream_view`. Joining
-/// here rather than in JS writes into memory that earlier calls already faulted in (a pooled map
-/// for large streams, as in `write_stream_for_js`), instead of a fresh JS buffer on the JS thread.
-/// Give the result back with `IpcBytes::recycle`.
-pub fn join_pieces(pieces: &[&[u8]]) -> IpcBytes {
+/// Copies `pieces` back to back into one buffer: a pooled map when large (see
+/// `MAPPED_STREAM_MIN_BYTES`), else a heap buffer. Used for read results and for a write's input,
+/// which JS hands over in pieces (message headers and views of the column buffers, as
+/// apache-arrow's writer emits them) and `with_stream_view` needs in one piece. Give the result
+/// back with `IpcBytes::recycle`.
+pub fn gather(pieces: &[&[u8]]) -> NativeResult<IpcBytes> {
     let len: usize = pieces.iter().map(|p| p.len()).sum();
     if len >= MAPPED_STREAM_MIN_BYTES {
         if let Some(mut map) = result_maps::take(len) {
-            let mut at = 0;
-            for piece in pieces {
-                map[at..at + piece.len()].copy_from_slice(piece);
-                at += piece.len();
-            }
-            return IpcBytes::Mapped { map, len };
+            // SAFETY: u8 and MaybeUninit<u8> have the same layout, and `copy_pieces` only writes.
+            let out = unsafe { std::slice::from_raw_parts_mut(map.as_mut_ptr().cast::<MaybeUninit<u8>>(), len) };
+            copy_pieces(pieces, out)?;
+            return Ok(IpcBytes::Mapped { map, len });
         }
     }
-    IpcBytes::Heap(pieces.concat())
+    let mut heap = Vec::with_capacity(len);
+    copy_pieces(pieces, &mut heap.spare_capacity_mut()[..len])?;
+    // SAFETY: `copy_pieces` returned Ok, so it initialised all `len` bytes.
+    unsafe { heap.set_len(len) };
+    Ok(IpcBytes::Heap(heap))
+}
+
+/// Copies `pieces` back to back into `out`, which is exactly as long as they are together.
+fn copy_pieces(pieces: &[&[u8]], out: &mut [MaybeUninit<u8>]) -> NativeResult<()> {
+    let parallel = out.len() >= PARALLEL_COPY_MIN_BYTES;
+    let mut parts = Vec::with_capacity(pieces.len());
+    let mut rest = out;
+    for source in pieces.iter().flat_map(|p| p.chunks(COPY_PART_BYTES)) {
+        let (target, tail) = std::mem::take(&mut rest).split_at_mut(source.len());
+        parts.push((target, source));
+        rest = tail;
+    }
+    assert!(rest.is_empty(), "copy_pieces: the target is longer than the pieces");
+    let copy = |(target, source): (&mut [MaybeUninit<u8>], &[u8])| {
+        // SAFETY: both are `source.len()` long, and they cannot overlap: `target` is borrowed
+        // mutably while `source` is borrowed shared.
+        unsafe { std::ptr::copy_nonoverlapping(source.as_ptr(), target.as_mut_ptr().cast::<u8>(), source.len()) }
+    };
+    if parallel {
+        config::install(|| {
+            parts.into_par_iter().for_each(copy);
+            Ok(())
+        })
+    } else {
+        parts.into_iter().for_each(copy);
+        Ok(())
+    }
 }
 
 /// The rows `[start, start + len)` of the table as zero-copy slices of the input batches. Batch
@@ -355,7 +369,6 @@ mod tests {
             let schema = batches[0].schema();
             let bytes = write_stream_for_js(&schema, &batches).unwrap();
             assert_eq!(&bytes[..], &write_stream(&schema, &batches).unwrap()[..]);
-            assert!(bytes.len() <= stream_size_bound(&schema, &batches));
             match bytes {
                 IpcBytes::Mapped { map, .. } => released = Some(map),
                 IpcBytes::Heap(_) => assert!(!mapped),
@@ -369,6 +382,34 @@ mod tests {
         let again = write_stream_for_js(&shorter[0].schema(), &shorter).unwrap();
         assert!(matches!(&again, IpcBytes::Mapped { map, .. } if map.as_ptr() == at), "the released map is reused");
         assert_eq!(&again[..], &write_stream(&shorter[0].schema(), &shorter).unwrap()[..]);
+    }
+
+    #[test]
+    fn streams_equal_arrows_stream_writer_for_sliced_nullable_and_dictionary_columns() {
+        use arrow_array::{types::Int32Type, DictionaryArray, StringArray};
+        use arrow_ipc::writer::StreamWriter;
+        let names: DictionaryArray<Int32Type> = ["a", "b", "a", "c"].into_iter().collect();
+        let text = StringArray::from(vec![Some("x"), None, Some("zz"), Some("")]);
+        let full = RecordBatch::try_from_iter([
+            ("id", Arc::new(Int64Array::from(vec![Some(1), None, Some(3), Some(4)])) as ArrayRef),
+            ("name", Arc::new(names) as ArrayRef),
+            ("text", Arc::new(text) as ArrayRef),
+        ])
+        .unwrap();
+        let batches = vec![full.slice(1, 3), full.clone(), full.slice(0, 0)];
+        let mut writer = StreamWriter::try_new(Vec::new(), &full.schema()).unwrap();
+        batches.iter().for_each(|b| writer.write(b).unwrap());
+        let expected = writer.into_inner().unwrap();
+        assert_eq!(&write_stream_for_js(&full.schema(), &batches).unwrap()[..], &expected[..]);
+        assert_eq!(write_stream(&full.schema(), &batches).unwrap(), expected);
+    }
+
+    #[test]
+    fn gather_joins_pieces_in_order_in_parallel_and_alone() {
+        let big: Vec<u8> = (0..(PARALLEL_COPY_MIN_BYTES + 3 * COPY_PART_BYTES / 2)).map(|i| (i % 251) as u8).collect();
+        for pieces in [vec![&b"ab"[..], &b""[..], &b"c"[..]], vec![&big[..7], &b"xyz"[..], &big[7..]], vec![]] {
+            assert_eq!(&gather(&pieces).unwrap()[..], &pieces.concat()[..]);
+        }
     }
 
     #[test]
