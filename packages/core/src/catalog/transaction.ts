@@ -35,7 +35,8 @@ import { filterMask, mayMatch, validateFilter, type Filter } from '../table/filt
 import { parseCodec, type Codec } from '../table/parquet-codec.js';
 import { columnNameProblems, schemaDifferences } from '../table/schema.js';
 import { collectTable, toSource, type TableInput, type TableSource } from '../table/source.js';
-import { maskedSlices, readChunkContents, readManifest, scanManifest, type ManifestReadOptions } from '../table/table-reader.js';
+import { readChunkContents, readManifest, scanManifest, type ManifestReadOptions } from '../table/table-reader.js';
+import { maskedSlices } from '../table/select-rows.js';
 import { checkChunkRows, newlyStored, writeChunks } from '../table/table-writer.js';
 import { addColumns } from './add-columns.js';
 import type { CommitInfo, TableEntry } from './commit.js';

@@ -11,6 +11,7 @@ import { keepLive, liveMask } from '../catalog/deletion-vector.js';
 import { ErrorCode, InvalidArgumentError, WrappedError } from '../errors.js';
 import type { PhaseRuntime, ReadChunksOptions } from '../phases/types.js';
 import { filterColumns, filterMask, mayMatch, validateFilter, type Filter } from './filter.js';
+import { selectRows } from './select-rows.js';
 
 import { CHUNKS_PER_CALL } from './table-writer.js';
 
@@ -62,9 +63,9 @@ export async function* scanManifest(
       const b = decoded[c]!;
       const live = await liveMask(chunks, group[c]!, options.verify);
       const mask = filter ? keepLive(filterMask(filter, b), live) : live;
-      for (const kept of mask ? maskedSlices(b, mask) : [b]) {
-        yield new RecordBatch(schema, columns ? selectColumns(kept, columns) : kept.data);
-      }
+      // Projected before rows are selected, so no dropped column is copied.
+      const projected = columns ? selectColumns(b, columns) : b;
+      for (const kept of mask ? selectRows(projected, mask) : [projected]) yield new RecordBatch(schema, kept.data);
     }
   }
 }
@@ -125,26 +126,10 @@ async function readGrouped(
   return out;
 }
 
-/** The batch's data with `columns` in that order (readers return projected columns in file order). */
-function selectColumns(batch: RecordBatch, columns: readonly string[] | undefined) {
-  if (!columns) return batch.data;
+/** The batch with `columns` in that order (readers return projected columns in file order). */
+function selectColumns(batch: RecordBatch, columns: readonly string[]): RecordBatch {
   const names = batch.schema.fields.map((f) => f.name);
-  return batch.selectAt(columns.map((c) => names.indexOf(c))).data;
-}
-
-/** The rows where `mask` is set, as zero-copy slices of `batch` (one per run of consecutive rows). */
-export function maskedSlices(batch: RecordBatch, mask: Uint8Array): RecordBatch[] {
-  const out: RecordBatch[] = [];
-  let start = -1;
-  for (let r = 0; r <= mask.length; r++) {
-    const on = r < mask.length && mask[r] === 1;
-    if (on && start < 0) start = r;
-    else if (!on && start >= 0) {
-      out.push(batch.slice(start, r));
-      start = -1;
-    }
-  }
-  return out;
+  return batch.selectAt(columns.map((c) => names.indexOf(c)));
 }
 
 export function projectSchema(schema: Schema, columns: readonly string[] | undefined, table: string): Schema {
