@@ -187,25 +187,27 @@ function leafMaskOf(leaf: Leaf, data: Data, out: Uint8Array): void {
   if ((type.typeId === Type.Utf8 || type.typeId === Type.LargeUtf8) && (leaf.op === '=' || leaf.op === '!=' || leaf.op === 'in')) {
     if (!values.every((x) => typeof x === 'string')) return; // a string never equals another kind: no row matches
     const targets = values.map((x) => utf8.encode(x as string));
-    const offsets = data.valueOffsets as ArrayLike<number | bigint>;
+    const offsets = data.valueOffsets as Int32Array | BigInt64Array;
     const bytes = data.values as Uint8Array;
-    const equal = leaf.op !== '!=';
-    for (let i = 0; i < n; i++) {
-      if (!valid(i)) continue;
-      const start = Number(offsets[i]);
-      const len = Number(offsets[i + 1]) - start;
-      const found = targets.some((t) => t.length === len && sameBytes(bytes, start, t));
-      out[i] = found === equal ? 1 : 0;
+    const hit = leaf.op === '!=' ? 0 : 1;
+    // One loop per offset width keeps each monomorphic; neither allocates per row.
+    if (offsets instanceof Int32Array) {
+      for (let i = 0; i < n; i++) if (valid(i)) out[i] = anyEqual(targets, bytes, offsets[i]!, offsets[i + 1]!) ? hit : 1 - hit;
+    } else {
+      for (let i = 0; i < n; i++) if (valid(i)) out[i] = anyEqual(targets, bytes, Number(offsets[i]), Number(offsets[i + 1])) ? hit : 1 - hit;
     }
     return;
   }
   const numeric = type.typeId === Type.Float ? (type as unknown as { precision: number }).precision !== 0 : type.typeId === Type.Int;
   if (numeric && values.every((x) => typeof x === (isBigInt(type) ? 'bigint' : 'number'))) {
     const cells = data.values as ArrayLike<number | bigint>;
-    for (let i = 0; i < n; i++) {
-      if (!valid(i)) continue;
-      const v = cells[i]!;
-      out[i] = (leaf.op === 'in' ? leaf.values.some((x) => compareSame(v, x as number | bigint) === 0) : test(leaf.op, compareSame(v, (leaf as { value: Scalar }).value as number | bigint))) ? 1 : 0;
+    const targets = values as (number | bigint)[];
+    if (leaf.op === 'in') {
+      for (let i = 0; i < n; i++) if (valid(i)) out[i] = anySame(targets, cells[i]!) ? 1 : 0;
+    } else {
+      const { op } = leaf;
+      const target = targets[0]!;
+      for (let i = 0; i < n; i++) if (valid(i)) out[i] = test(op, compareSame(cells[i]!, target)) ? 1 : 0;
     }
     return;
   }
@@ -215,9 +217,22 @@ function leafMaskOf(leaf: Leaf, data: Data, out: Uint8Array): void {
 
 const utf8 = new TextEncoder();
 
-function sameBytes(bytes: Uint8Array, start: number, target: Uint8Array): boolean {
-  for (let k = 0; k < target.length; k++) if (bytes[start + k] !== target[k]) return false;
-  return true;
+/** Whether the bytes `[start, end)` equal one of `targets`. */
+function anyEqual(targets: readonly Uint8Array[], bytes: Uint8Array, start: number, end: number): boolean {
+  for (let t = 0; t < targets.length; t++) {
+    const target = targets[t]!;
+    if (target.length !== end - start) continue;
+    let k = 0;
+    while (k < target.length && bytes[start + k] === target[k]) k++;
+    if (k === target.length) return true;
+  }
+  return false;
+}
+
+/** Whether `v` equals one of `targets` (NaN equals nothing). */
+function anySame(targets: readonly (number | bigint)[], v: number | bigint): boolean {
+  for (let t = 0; t < targets.length; t++) if (compareSame(v, targets[t]!) === 0) return true;
+  return false;
 }
 
 function isBigInt(type: DataType): boolean {
