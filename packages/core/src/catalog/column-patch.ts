@@ -15,6 +15,7 @@ import { Data, RecordBatch, Struct, Type, makeData, makeVector, vectorFromArray,
 
 import { ErrorCode, WrappedError } from '../errors.js';
 import { concatData, isFixedWidth } from '../table/concat.js';
+import { takeData } from '../table/select-rows.js';
 import type { ChunkRef } from './manifest.js';
 
 /** The patch column holding the chunk row each patch row replaces. */
@@ -94,21 +95,15 @@ type Layer = { values: Data; at: Uint32Array };
 /** A typed array of any element type (bigint for 64-bit integers), indexed loosely. */
 type Elements = { [i: number]: unknown; slice(start: number, end: number): Elements };
 
-/** Rows `rows` of `data`, in that order, with their exact bits (no round trip through JS values). */
+/**
+ * Rows `rows` of `data`, in that order, with their exact bits (no round trip through JS values);
+ * types `takeData` does not copy (lists, maps, unions) go through slices or JS values.
+ */
 export function takeRows(data: Data, rows: readonly number[]): Data {
-  const type = data.type as DataType;
-  if (isFixedWidth(type)) {
-    const stride = data.stride;
-    const src = data.values as Elements;
-    const out = new (src.constructor as new (n: number) => Elements)(rows.length * stride);
-    for (let k = 0; k < rows.length; k++) for (let s = 0; s < stride; s++) out[k * stride + s] = src[rows[k]! * stride + s];
-    const valid = data.nullCount === 0 ? undefined : rows.map((r) => getBit(data.nullBitmap!, data.offset + r));
-    const nullBitmap = valid && new Uint8Array((rows.length + 7) >> 3);
-    valid?.forEach((on, k) => setBit(nullBitmap!, k, on));
-    return makeData({ type, length: rows.length, nullCount: valid ? valid.filter((on) => !on).length : 0, nullBitmap, data: out } as never);
-  }
+  const taken = takeData(data, Uint32Array.from(rows));
+  if (taken) return taken;
   const vector = makeVector(data);
-  return concatData(rows.map((r) => data.slice(r, 1))) ?? vectorFromArray(rows.map((r) => vector.get(r)), type).data[0]!;
+  return concatData(rows.map((r) => data.slice(r, 1))) ?? vectorFromArray(rows.map((r) => vector.get(r)), data.type as DataType).data[0]!;
 }
 
 /** `base` with, for each layer in order, `values[k]` at row `at[k]` for every k. */

@@ -57,7 +57,8 @@ export function takeRows(batch: RecordBatch, rows: Uint32Array): RecordBatch | u
   return data && new RecordBatch(batch.schema, data as Data<Struct>);
 }
 
-function takeData(data: Data, rows: Uint32Array): Data | undefined {
+/** Rows `rows` of `data` copied into a new Data; undefined for the types `takeRows` leaves out. */
+export function takeData(data: Data, rows: Uint32Array): Data | undefined {
   const { type } = data;
   const length = rows.length;
   const { nullCount, nullBitmap } = takeValidity(data, rows);
