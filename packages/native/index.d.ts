@@ -184,6 +184,8 @@ export interface ReadTableOptions {
   columns?: Array<string>
   /** Re-hash every chunk before decoding (default false). */
   verify?: boolean
+  /** Per chunk, the rows to decode (ascending row numbers, at least one); all rows when omitted. */
+  rows?: Array<Uint32Array>
 }
 
 /** One chunk stored by `writeTable`. */

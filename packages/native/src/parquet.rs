@@ -11,7 +11,9 @@
 //! Each chunk is written with one `ArrowWriter::write` per input batch piece, as parquet-wasm does
 //! for the batches of a sliced apache-arrow table.
 
-use ::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use std::ops::Range;
+
+use ::parquet::arrow::arrow_reader::{ParquetRecordBatchReaderBuilder, RowSelection};
 use ::parquet::arrow::{ArrowWriter, ProjectionMask};
 use ::parquet::basic::{Compression as ParquetCompression, ZstdLevel};
 use ::parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
@@ -177,13 +179,22 @@ pub struct DecodedChunk {
     pub batches: Vec<RecordBatch>,
 }
 
-/// Decodes one Parquet chunk into record batches of (up to) all its rows, keeping the Arrow
-/// schema stored in the file (`ARROW:schema`), projected to `columns` (top-level names).
-pub fn decode_chunk(bytes: Bytes, columns: Option<&[String]>, index: usize) -> NativeResult<DecodedChunk> {
+/// Decodes one Parquet chunk into one record batch of all its rows, or of the rows `rows` (ascending
+/// row numbers; the reader skips the others instead of decoding them), keeping the Arrow schema
+/// stored in the file (`ARROW:schema`), projected to `columns` (top-level names).
+pub fn decode_chunk(
+    bytes: Bytes,
+    columns: Option<&[String]>,
+    rows: Option<&[u32]>,
+    index: usize,
+) -> NativeResult<DecodedChunk> {
     let context = || format!("cannot decode chunk {index}");
     let builder = ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(|e| NativeError::parquet(context(), e))?;
-    let rows = builder.metadata().file_metadata().num_rows().max(1) as usize;
-    let mut builder = builder.with_batch_size(rows);
+    let total = builder.metadata().file_metadata().num_rows() as usize;
+    let mut builder = match rows {
+        None => builder.with_batch_size(total.max(1)),
+        Some(rows) => builder.with_row_selection(row_selection(rows, total, index)?).with_batch_size(rows.len()),
+    };
     if let Some(columns) = columns {
         let schema = builder.schema().clone();
         let mut indices = Vec::with_capacity(columns.len());
@@ -206,6 +217,27 @@ pub fn decode_chunk(bytes: Bytes, columns: Option<&[String]>, index: usize) -> N
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| NativeError::arrow(format!("cannot decode chunk {index}"), e))?;
     Ok(DecodedChunk { schema, batches })
+}
+
+/// Rows `rows` of a chunk of `total` rows as a Parquet row selection (runs of consecutive rows).
+fn row_selection(rows: &[u32], total: usize, index: usize) -> NativeResult<RowSelection> {
+    if rows.is_empty() {
+        return Err(NativeError::InvalidArgument(format!("parquet: no rows selected of chunk {index}")));
+    }
+    let mut runs: Vec<Range<usize>> = Vec::new();
+    for (k, &row) in rows.iter().enumerate() {
+        let row = row as usize;
+        if row >= total || (k > 0 && row <= rows[k - 1] as usize) {
+            return Err(NativeError::InvalidArgument(format!(
+                "parquet: selected row {row} of chunk {index} is not ascending or not below its {total} rows"
+            )));
+        }
+        match runs.last_mut() {
+            Some(run) if run.end == row => run.end += 1,
+            _ => runs.push(row..row + 1),
+        }
+    }
+    Ok(RowSelection::from_consecutive_ranges(runs.into_iter(), total))
 }
 
 /// Joins decoded chunks into one IPC stream with the first chunk's schema. Columns come in schema
@@ -239,7 +271,7 @@ pub fn chunks_to_ipc(chunks: Vec<DecodedChunk>) -> NativeResult<IpcBytes> {
 
 /// Decodes chunks in parallel (input order kept) and returns one IPC stream.
 pub fn decode_chunks(chunks: Vec<Bytes>, columns: Option<&[String]>) -> NativeResult<IpcBytes> {
-    let decode = |(index, bytes): (usize, Bytes)| decode_chunk(bytes, columns, index);
+    let decode = |(index, bytes): (usize, Bytes)| decode_chunk(bytes, columns, None, index);
     let decoded: Vec<NativeResult<DecodedChunk>> = if chunks.len() > 1 {
         config::install(|| Ok(chunks.into_par_iter().enumerate().map(decode).collect()))?
     } else {

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use napi::bindgen_prelude::{AsyncTask, Buffer, BufferSlice, Either, Env, Task};
+use napi::bindgen_prelude::{AsyncTask, Buffer, BufferSlice, Either, Env, Task, Uint32Array};
 use napi::ScopedTask;
 use napi_derive::napi;
 use rayon::prelude::*;
@@ -112,9 +112,23 @@ fn store_table(root: &str, table: &IpcTable, settings: &EncodeSettings, fsync: b
     Ok(chunks)
 }
 
-/// Maps, optionally verifies, and decodes the chunks `ids` from `root` into one IPC stream.
-pub fn read_table(root: &str, ids: &[String], columns: Option<&[String]>, verify: bool) -> NativeResult<IpcBytes> {
+/// Maps, optionally verifies, and decodes the chunks `ids` from `root` into one IPC stream, one batch
+/// per chunk: all its rows, or with `rows`, the rows `rows[i]` of chunk `i` (see `decode_chunk`).
+pub fn read_table(
+    root: &str,
+    ids: &[String],
+    columns: Option<&[String]>,
+    rows: Option<&[Vec<u32>]>,
+    verify: bool,
+) -> NativeResult<IpcBytes> {
     ids.iter().try_for_each(|id| validate_id(id))?;
+    if let Some(rows) = rows.filter(|r| r.len() != ids.len()) {
+        return Err(NativeError::InvalidArgument(format!(
+            "readTable: {} row selections for {} chunks",
+            rows.len(),
+            ids.len()
+        )));
+    }
     let layout = Layout::new(root);
     let decode = |(index, id): (usize, &String)| -> NativeResult<DecodedChunk> {
         let mapped = map_object(&layout, id)?;
@@ -122,7 +136,7 @@ pub fn read_table(root: &str, ids: &[String], columns: Option<&[String]>, verify
             check_hash(id, mapped.as_ref())?;
         }
         // Zero-copy: the decoder reads straight from the map, which drops with the last `Bytes`.
-        decode_chunk(Bytes::from_owner(mapped), columns, index)
+        decode_chunk(Bytes::from_owner(mapped), columns, rows.map(|r| r[index].as_slice()), index)
     };
     let decoded: Vec<NativeResult<DecodedChunk>> = if ids.len() > 1 {
         config::install(|| Ok(ids.par_iter().enumerate().map(decode).collect()))?
@@ -168,6 +182,8 @@ pub struct ReadTableOptions {
     pub columns: Option<Vec<String>>,
     /// Re-hash every chunk before decoding (default false).
     pub verify: Option<bool>,
+    /// Per chunk, the rows to decode (ascending row numbers, at least one); all rows when omitted.
+    pub rows: Option<Vec<Uint32Array>>,
 }
 
 pub struct WriteTableTask {
@@ -242,6 +258,7 @@ pub struct ReadTableTask {
     root: String,
     ids: Vec<String>,
     columns: Option<Vec<String>>,
+    rows: Option<Vec<Vec<u32>>>,
     verify: bool,
     failure: Failure,
 }
@@ -253,7 +270,8 @@ impl<'task> ScopedTask<'task> for ReadTableTask {
     type JsValue = BufferSlice<'task>;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        self.failure.run(|| read_table(&self.root, &self.ids, self.columns.as_deref(), self.verify))
+        self.failure
+            .run(|| read_table(&self.root, &self.ids, self.columns.as_deref(), self.rows.as_deref(), self.verify))
     }
 
     fn resolve(&mut self, env: &'task Env, output: Self::Output) -> napi::Result<Self::JsValue> {
@@ -270,11 +288,12 @@ impl<'task> ScopedTask<'task> for ReadTableTask {
 /// unknown column.
 #[napi(js_name = "readTable", catch_unwind)]
 pub fn read_table_js(root: String, ids: Vec<String>, options: Option<ReadTableOptions>) -> AsyncTask<ReadTableTask> {
-    let (columns, verify) = match options {
-        Some(o) => (o.columns, o.verify.unwrap_or(false)),
-        None => (None, false),
+    let (columns, rows, verify) = match options {
+        // Copied out of the JS arrays now: the task runs on another thread.
+        Some(o) => (o.columns, o.rows.map(|r| r.iter().map(|a| a.to_vec()).collect()), o.verify.unwrap_or(false)),
+        None => (None, None, false),
     };
-    AsyncTask::new(ReadTableTask { root, ids, columns, verify, failure: Failure::default() })
+    AsyncTask::new(ReadTableTask { root, ids, columns, rows, verify, failure: Failure::default() })
 }
 
 #[cfg(test)]
@@ -300,12 +319,53 @@ mod tests {
             assert!(s.written);
         }
         let ids: Vec<String> = stored.iter().map(|s| s.id.clone()).collect();
-        let back = read_stream(&read_table(root, &ids, None, true).unwrap()).unwrap();
+        let back = read_stream(&read_table(root, &ids, None, None, true).unwrap()).unwrap();
         let input = read_stream(&ipc).unwrap();
         let all = arrow_select::concat::concat_batches(&back.schema, &back.batches).unwrap();
         let expected = arrow_select::concat::concat_batches(&input.schema, &input.batches).unwrap();
         assert_eq!(all, expected);
         assert!(write_table(root, &ipc, &settings, true).unwrap().iter().all(|s| !s.written), "dedup");
+    }
+
+    #[test]
+    fn read_table_decodes_only_the_selected_rows() {
+        let dir = TempDir::new();
+        let root = dir.path().to_str().unwrap();
+        let stored = write_table(
+            root,
+            &narrow_ipc(10_000, 1_000),
+            &EncodeSettings::new(3_000, Compression::Snappy).unwrap(),
+            false,
+        )
+        .unwrap();
+        let ids: Vec<String> = stored.iter().map(|s| s.id.clone()).collect();
+        let rows = vec![vec![0, 1, 2, 2_999], vec![5], vec![0, 1_500, 1_501, 2_000], vec![999]];
+        let columns = ["value".to_owned()];
+        let back = read_stream(&read_table(root, &ids, Some(&columns), Some(&rows), true).unwrap()).unwrap();
+        assert_eq!(back.batches.len(), 4, "one batch per chunk");
+        for (k, (batch, picked)) in back.batches.iter().zip(&rows).enumerate() {
+            assert_eq!(batch.num_columns(), 1);
+            let values = batch.column(0).as_any().downcast_ref::<arrow_array::Float64Array>().unwrap();
+            let expected: Vec<f64> = picked.iter().map(|&r| (k * 3_000 + r as usize) as f64 * 0.5).collect();
+            assert_eq!(values.values().to_vec(), expected, "chunk {k}");
+        }
+        let bad = |rows: Vec<Vec<u32>>| {
+            read_table(root, &ids[..rows.len().min(4)], None, Some(&rows), false).err().unwrap().to_string()
+        };
+        assert_eq!(
+            bad(vec![vec![3, 1]]),
+            "parquet: selected row 1 of chunk 0 is not ascending or not below its 3000 rows"
+        );
+        assert_eq!(
+            bad(vec![vec![0], vec![3_000]]),
+            "parquet: selected row 3000 of chunk 1 is not ascending or not below its 3000 rows"
+        );
+        assert_eq!(bad(vec![vec![]]), "parquet: no rows selected of chunk 0");
+        let err = read_table(root, &ids, None, Some(&[vec![0]]), false).err().unwrap();
+        assert_eq!(
+            (err.code(), err.to_string()),
+            (ErrorCode::InvalidArgument, "readTable: 1 row selections for 4 chunks".to_owned())
+        );
     }
 
     #[test]
@@ -344,9 +404,9 @@ mod tests {
         let mut bytes = std::fs::read(&path).unwrap();
         bytes[10] ^= 1;
         std::fs::write(&path, &bytes).unwrap();
-        assert_eq!(read_table(root, &ids, None, true).err().unwrap().code(), ErrorCode::CorruptChunk);
+        assert_eq!(read_table(root, &ids, None, None, true).err().unwrap().code(), ErrorCode::CorruptChunk);
         ids.push("f".repeat(64));
-        let err = read_table(root, &ids[2..], None, false).err().unwrap();
+        let err = read_table(root, &ids[2..], None, None, false).err().unwrap();
         assert_eq!(err.to_string(), format!("chunk-store: chunk {} not found", "f".repeat(64)));
     }
 }

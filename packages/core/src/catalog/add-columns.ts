@@ -12,7 +12,8 @@ import { wholeColumn } from '../table/concat.js';
 import { appendFields, columnNameProblems } from '../table/schema.js';
 import { chunkStats } from '../table/stats.js';
 import { CHUNKS_PER_CALL } from '../table/table-writer.js';
-import { PATCH_ROW, takeRows } from './column-patch.js';
+import { takeColumn } from '../table/select-rows.js';
+import { PATCH_ROW } from './column-patch.js';
 import { liveMask, liveRows } from './deletion-vector.js';
 import { manifestSchema, type ChunkRef, type Manifest } from './manifest.js';
 
@@ -43,7 +44,7 @@ export async function addColumns(
     for (const ref of group) {
       const rows = rowsOf(ref, await liveMask(ctx.chunks, ref), offset);
       offset += liveRows(ref);
-      const data = values.map((v) => (typeof rows === 'number' ? v.slice(rows, ref.rows) : takeRows(v, rows)));
+      const data = values.map((v) => (typeof rows === 'number' ? v.slice(rows, ref.rows) : takeColumn(v, Uint32Array.from(rows))));
       parts.push(new Table(Object.fromEntries(names.map((n, k) => [n, data[k]!])) as never));
     }
     // One phase call per chunk (a call cuts its input at chunkRows), all at once.

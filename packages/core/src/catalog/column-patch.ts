@@ -15,7 +15,6 @@ import { Data, RecordBatch, Struct, Type, makeData, makeVector, vectorFromArray,
 
 import { ErrorCode, WrappedError } from '../errors.js';
 import { concatData, isFixedWidth } from '../table/concat.js';
-import { takeData } from '../table/select-rows.js';
 import type { ChunkRef } from './manifest.js';
 
 /** The patch column holding the chunk row each patch row replaces. */
@@ -94,17 +93,6 @@ type Layer = { values: Data; at: Uint32Array };
 
 /** A typed array of any element type (bigint for 64-bit integers), indexed loosely. */
 type Elements = { [i: number]: unknown; slice(start: number, end: number): Elements };
-
-/**
- * Rows `rows` of `data`, in that order, with their exact bits (no round trip through JS values);
- * types `takeData` does not copy (lists, maps, unions) go through slices or JS values.
- */
-export function takeRows(data: Data, rows: readonly number[]): Data {
-  const taken = takeData(data, Uint32Array.from(rows));
-  if (taken) return taken;
-  const vector = makeVector(data);
-  return concatData(rows.map((r) => data.slice(r, 1))) ?? vectorFromArray(rows.map((r) => vector.get(r)), data.type as DataType).data[0]!;
-}
 
 /** `base` with, for each layer in order, `values[k]` at row `at[k]` for every k. */
 function overlay(base: Data, layers: readonly Layer[]): Data {

@@ -17,9 +17,9 @@ import { castNumbers, schemaDifferences } from '../table/schema.js';
 import { combineBatches, wholeColumn } from '../table/concat.js';
 import { chunkStats } from '../table/stats.js';
 import { readChunkContents } from '../table/table-reader.js';
-import { maskedSlices } from '../table/select-rows.js';
+import { maskedSlices, takeColumn } from '../table/select-rows.js';
 import { CHUNKS_PER_CALL, newlyStored, writeChunks } from '../table/table-writer.js';
-import { applyPatches, MAX_PATCHES, PATCH_ROW, patchedRows, takeRows } from './column-patch.js';
+import { applyPatches, MAX_PATCHES, PATCH_ROW, patchedRows } from './column-patch.js';
 import { liveMask } from './deletion-vector.js';
 import { manifestSchema, type ChunkRef, type Manifest } from './manifest.js';
 
@@ -151,7 +151,7 @@ function describeKey(on: string[], keys: Vector[], r: number): string {
 /** The patch: chunk rows `rows` (ascending) take the `set` columns of update rows `sources`. */
 function patchBatch(updates: Table, set: string[], rows: number[], sources: number[]): RecordBatch {
   const columns: Record<string, Vector> = { [PATCH_ROW]: makeVector(Uint32Array.from(rows)) };
-  for (const name of set) columns[name] = makeVector(takeRows(wholeColumn(updates.getChild(name)!), sources));
+  for (const name of set) columns[name] = makeVector(takeColumn(wholeColumn(updates.getChild(name)!), Uint32Array.from(sources)));
   return new Table(columns).batches[0]!;
 }
 

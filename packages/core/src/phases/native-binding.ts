@@ -18,7 +18,7 @@ interface NativeModule {
     ipcStream: Buffer | Buffer[],
     options: { chunkRows: number; compression: Codec; fsync?: boolean },
   ): Promise<{ id: string; rows: number; bytes: number; written: boolean; stats: string }[]>;
-  readTable(root: string, ids: string[], options?: { columns?: string[]; verify?: boolean }): Promise<Buffer>;
+  readTable(root: string, ids: string[], options?: { columns?: string[]; verify?: boolean; rows?: Uint32Array[] }): Promise<Buffer>;
   nativeInfo(): { version: string; threads: number; parquet: string };
   errorCodes(): string[];
 }
@@ -46,7 +46,8 @@ export interface NativeBinding {
   decodeChunks(chunks: Buffer[], columns?: readonly string[]): Promise<Buffer>;
   /** `ipc`: one IPC stream, or its consecutive pieces. */
   writeTable(root: string, ipc: Uint8Array | readonly Uint8Array[], settings: { chunkRows: number; codec: Codec; fsync: boolean }): Promise<{ id: string; rows: number; bytes: number; written: boolean; stats: string }[]>;
-  readTable(root: string, ids: string[], columns: readonly string[] | undefined, verify: boolean): Promise<Buffer>;
+  /** `rows`: per chunk, the rows to decode (ascending); all when undefined. */
+  readTable(root: string, ids: string[], columns: readonly string[] | undefined, verify: boolean, rows?: readonly Uint32Array[]): Promise<Buffer>;
 }
 
 const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -70,7 +71,8 @@ export function nativeBinding(what: string): NativeBinding {
     decodeChunks: (chunks, columns) => callNative(() => m.decodeChunks(chunks, columns ? { columns: [...columns] } : undefined)),
     writeTable: (root, ipc, s) =>
       callNative(() => m.writeTable(root, ipc instanceof Uint8Array ? asBuffer(ipc) : ipc.map(asBuffer), { chunkRows: s.chunkRows, compression: s.codec, fsync: s.fsync })),
-    readTable: (root, ids, columns, verify) => callNative(() => m.readTable(root, ids, { ...(columns ? { columns: [...columns] } : {}), verify })),
+    readTable: (root, ids, columns, verify, rows) =>
+      callNative(() => m.readTable(root, ids, { ...(columns ? { columns: [...columns] } : {}), ...(rows ? { rows: [...rows] } : {}), verify })),
   };
 }
 

@@ -28,9 +28,9 @@ export function nativeParquetRuntime({ root, fsync }: PhaseContext, name: string
     writeRows,
     writeChunks: (slices, settings) =>
       slices.length === 0 ? Promise.resolve([]) : writeRows(new Table(slices[0]!.schema, slices.flatMap((s) => s.batches)), settings),
-    async readChunks(refs, { columns, verify }) {
+    async readChunks(refs, { columns, verify, rows }) {
       if (refs.length === 0) return [];
-      return tableFromIpcBytes(await native.readTable(root, refs.map((r) => r.id), columns, verify ?? false)).batches;
+      return tableFromIpcBytes(await native.readTable(root, refs.map((r) => r.id), columns, verify ?? false, rows)).batches;
     },
   };
 }

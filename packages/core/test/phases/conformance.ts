@@ -8,7 +8,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { makeData, makeVector, Null, Table, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
-import { ChunkNotFoundError, CorruptChunkError, nativeStatus, PHASES, type PhaseName } from '../../src/index.js';
+import { ChunkNotFoundError, CorruptChunkError, nativeStatus, PHASES, type Filter, type PhaseName } from '../../src/index.js';
 import { objectPath } from '../../src/backend/layout.js';
 import { allTypesTable, allTypesUpdate, dictionaryPolicyTable, narrowTable, rebatched, rowsOf, statsEdgeTable, twoDictionaries } from '../fixtures.js';
 import { manifestOf, withTempStore } from '../helpers.js';
@@ -115,6 +115,18 @@ export function phaseConformance(name: PhaseName): void {
         expect(t.numRows).toBe(1500);
         expect(Number(t.getChild('id')!.get(1499))).toBe(1499);
       }, open);
+    });
+
+    it('reads the rows a scattered filter matches on every type, as sequential does', async () => {
+      const t = allTypesTable();
+      const filter: Filter = { or: [{ column: 'i16', op: '=', value: -3000 }, { column: 'list', op: 'is null' }, { column: 's', op: 'in', values: ['héllo', 'a'] }] };
+      const read = async (store: import('../../src/index.js').Store) => {
+        await store.write('all', t, { chunkRows: 3 });
+        return [rowsOf(await store.read('all', { filter })), rowsOf(await store.read('all', { columns: ['lbin', 'i16', 'dict', 'obj'], filter }))];
+      };
+      const [all, some] = await withTempStore(read, { phase: 'sequential' });
+      expect(all!.map((r) => r.i16)).toEqual([-1000, null, -3000, null, -6000]); // rows 1, 2, 3, 5, 6
+      await withTempStore(async (store) => expect(await read(store)).toEqual([all, some]), open);
     });
 
     it('drops rows deleted through a deletion vector, with and without a filter', async () => {
