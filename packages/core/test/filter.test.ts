@@ -1,4 +1,4 @@
-import { Dictionary, Int32, LargeUtf8, Table, Utf8, makeBuilder, vectorFromArray, type DataType } from 'apache-arrow';
+import { Dictionary, Int32, LargeUtf8, Table, Uint64, Utf8, makeBuilder, vectorFromArray, type DataType } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
 import { filterMask, type Filter, type Scalar } from '../src/table/filter.js';
@@ -16,7 +16,8 @@ const words = ['HA', 'AA', 'Ñandú', '', 'HAA', '𝄞'];
 const table = new Table({
   i32: vectorFromArray(pick((i) => (i % 5) - 2), new Int32()),
   f64: vectorFromArray(pick((i) => (i % 6 === 1 ? NaN : i / 4))),
-  i64: vectorFromArray(pick((i) => BigInt(i * 3 - 50))),
+  i64: vectorFromArray(pick((i) => BigInt(i * 3 - 50) * (i % 4 === 0 ? 2n ** 41n : 1n))),
+  u64: column(new Uint64(), pick((i) => (i % 2 ? 2n ** 63n : 0n) + BigInt(i) * 2n ** 40n + BigInt(i % 3) * 2n ** 12n)), // exact as doubles too
   s: column(new Utf8(), pick((i) => words[i % words.length])),
   ls: column(new LargeUtf8(), pick((i) => words[(i * 5) % words.length])),
   d: column(new Dictionary(new Utf8(), new Int32()), pick((i) => words[(i * 2) % words.length])),
@@ -51,7 +52,11 @@ const filters: Filter[] = [
   { column: 'f64', op: '>', value: 2 }, { column: 'f64', op: '!=', value: 1.25 }, { column: 'f64', op: '=', value: NaN },
   { column: 'f64', op: '<=', value: 0.5 }, { column: 'f64', op: 'is null' },
   { column: 'i64', op: '<', value: 0n }, { column: 'i64', op: '=', value: -47n }, { column: 'i64', op: 'in', values: [-50n, 7n, 10n] },
-  { column: 'i64', op: '>', value: 10 }, { column: 'i64', op: 'is not null' },
+  { column: 'i64', op: '>', value: 10 }, { column: 'i64', op: 'is not null' }, { column: 'i64', op: 'in', values: [-47, 4, 7n] },
+  { column: 'i64', op: '<=', value: 2.5 }, { column: 'i64', op: '>=', value: -(2n ** 41n) * 38n }, { column: 'i64', op: '<', value: 2n ** 70n },
+  { column: 'i64', op: '>', value: -(2n ** 64n) }, { column: 'i64', op: '!=', value: -26 * 2 ** 41 },
+  { column: 'u64', op: '>', value: 2n ** 63n + 5n * 2n ** 40n }, { column: 'u64', op: '<=', value: 3n * 2n ** 40n + 2n ** 12n }, { column: 'u64', op: '=', value: -1n },
+  { column: 'u64', op: '!=', value: 2n ** 64n }, { column: 'i64', op: '=', value: NaN }, { column: 'i64', op: '!=', value: NaN },
   { column: 's', op: '=', value: 'HA' }, { column: 's', op: '!=', value: 'HA' }, { column: 's', op: 'in', values: ['', '𝄞', 'zz'] },
   { column: 's', op: '<', value: 'HA' }, { column: 's', op: '=', value: 5 },
   { column: 'ls', op: '=', value: 'Ñandú' }, { column: 'ls', op: '!=', value: '' }, { column: 'ls', op: '>=', value: 'HA' },
