@@ -126,8 +126,9 @@ function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[
   return [items.filter(test), items.filter((x) => !test(x))];
 }
 
-/** Rows `rows` of every column of `batch`. */
+/** Rows `rows` (ascending) of every column of `batch`; the batch itself when they are all of it. */
 function takeBatch(batch: RecordBatch, rows: Uint32Array): RecordBatch {
+  if (rows.length === batch.numRows) return batch;
   const children = batch.data.children.map((child) => takeColumn(child, rows));
   return new RecordBatch(batch.schema, makeData({ type: new Struct(batch.schema.fields), length: rows.length, children }));
 }
