@@ -5,7 +5,7 @@
  * `carrier = "HA"` selects 342 rows in 342 runs, and their 342 x 19 sliced columns cost more than
  * decoding the chunks did, most of it in the garbage collector.
  */
-import { makeData, makeVector, RecordBatch, Type, vectorFromArray, type Data, type DataType, type Struct } from 'apache-arrow';
+import { makeData, makeVector, RecordBatch, Struct, Type, vectorFromArray, type Data, type DataType } from 'apache-arrow';
 
 import { concatData } from './concat.js';
 import { bitSet, validity } from './stats.js';
@@ -26,12 +26,19 @@ export function selectRows(batch: RecordBatch, mask: Uint8Array): RecordBatch[] 
     if (r === 0 || mask[r - 1] !== 1) runs++;
   }
   if (runs > 1 && rows < runs * TAKE_MAX_RUN_ROWS) {
-    const picked = new Uint32Array(rows);
-    for (let r = 0, k = 0; r < mask.length; r++) if (mask[r] === 1) picked[k++] = r;
-    const taken = takeRows(batch, picked);
+    const taken = takeRows(batch, setRows(mask));
     if (taken) return [taken];
   }
   return maskedSlices(batch, mask);
+}
+
+/** The positions of the set bytes of `mask`, ascending. */
+export function setRows(mask: Uint8Array): Uint32Array {
+  let n = 0;
+  for (let r = 0; r < mask.length; r++) n += mask[r]!;
+  const rows = new Uint32Array(n);
+  for (let r = 0, k = 0; r < mask.length; r++) if (mask[r] === 1) rows[k++] = r;
+  return rows;
 }
 
 /** The rows where `mask` is set, as zero-copy slices of `batch` (one per run of consecutive rows). */
@@ -56,6 +63,13 @@ export function maskedSlices(batch: RecordBatch, mask: Uint8Array): RecordBatch[
 export function takeRows(batch: RecordBatch, rows: Uint32Array): RecordBatch | undefined {
   const data = takeData(batch.data, rows);
   return data && new RecordBatch(batch.schema, data as Data<Struct>);
+}
+
+/** Rows `rows` (ascending) of every column of `batch`, whatever the types; the batch itself when they are all of it. */
+export function takeBatch(batch: RecordBatch, rows: Uint32Array): RecordBatch {
+  if (rows.length === batch.numRows) return batch;
+  const children = batch.data.children.map((child) => takeColumn(child, rows));
+  return new RecordBatch(batch.schema, makeData({ type: new Struct(batch.schema.fields), length: rows.length, children }));
 }
 
 /**

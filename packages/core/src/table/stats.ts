@@ -85,8 +85,12 @@ function minMax(kind: StatKind, vector: Vector): { min: StatValue; max: StatValu
 // arrow-js slices values and value offsets to the slice start, but not validity or boolean bitmaps,
 // which are addressed with `data.offset + i`.
 function isValid(data: Data, i: number): boolean {
-  const bits = validity(data);
-  return bits === null || bitSet(bits, data.offset + i);
+  return validAt(validity(data), data.offset + i);
+}
+
+/** Whether bit `at` of a validity bitmap is set; every bit of a missing (null) bitmap is. */
+export function validAt(bits: Uint8Array | null, at: number): boolean {
+  return bits === null || bitSet(bits, at);
 }
 
 /** The validity bitmap of `data`, or null when every value is valid. */

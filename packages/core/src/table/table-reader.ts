@@ -11,7 +11,7 @@ import { keepLive, liveMask } from '../catalog/deletion-vector.js';
 import { ErrorCode, InvalidArgumentError, WrappedError } from '../errors.js';
 import type { PhaseRuntime, ReadChunksOptions } from '../phases/types.js';
 import { filterColumns, filterMask, mayMatch, validateFilter, type Filter } from './filter.js';
-import { selectRows, takeColumn } from './select-rows.js';
+import { selectRows, setRows, takeBatch } from './select-rows.js';
 
 import { CHUNKS_PER_CALL } from './table-writer.js';
 
@@ -113,24 +113,8 @@ async function* matchingRows(
   }
 }
 
-/** The positions of the set bytes of `mask`. */
-function setRows(mask: Uint8Array): Uint32Array {
-  let n = 0;
-  for (let r = 0; r < mask.length; r++) n += mask[r]!;
-  const rows = new Uint32Array(n);
-  for (let r = 0, k = 0; r < mask.length; r++) if (mask[r] === 1) rows[k++] = r;
-  return rows;
-}
-
 function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
   return [items.filter(test), items.filter((x) => !test(x))];
-}
-
-/** Rows `rows` (ascending) of every column of `batch`; the batch itself when they are all of it. */
-function takeBatch(batch: RecordBatch, rows: Uint32Array): RecordBatch {
-  if (rows.length === batch.numRows) return batch;
-  const children = batch.data.children.map((child) => takeColumn(child, rows));
-  return new RecordBatch(batch.schema, makeData({ type: new Struct(batch.schema.fields), length: rows.length, children }));
 }
 
 function columnOf(batch: RecordBatch, name: string): Data {
