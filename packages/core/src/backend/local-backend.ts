@@ -65,11 +65,11 @@ export class LocalBackend implements ObjectBackend {
     const final = objectPath(this.root, id);
     if (touch(final)) return { id, written: false, bytes: bytes.byteLength };
     const dir = fanoutDir(this.root, id);
-    this.ensureDirSync(dir);
+    const parents = this.ensureDirSync(dir);
     const tmp = tempPath(this.root, id);
     await writeDurably(tmp, bytes, this.fsync);
     await rename(tmp, final);
-    if (this.fsync) await fsyncDir(dir);
+    if (this.fsync) await Promise.all([dir, ...parents].map(fsyncDir));
     return { id, written: true, bytes: bytes.byteLength };
   }
 
@@ -128,7 +128,7 @@ export class LocalBackend implements ObjectBackend {
 
   async compareAndSwapRef(name: string, expected: string | undefined, next: string | undefined, reason = 'update'): Promise<boolean> {
     const path = join(this.root, REFS_DIR, name);
-    this.ensureDirSync(dirname(path));
+    this.ensureDirSync(dirname(path)).forEach(fsyncDirSync);
     if (expected === undefined && next !== undefined) return this.createRef(name, path, next, reason);
     const lock = await FileLock.acquire(`${path}.lock`, this.lockOptions);
     // The critical section is a handful of syscalls on tiny files: synchronous, like the lock, to
@@ -178,7 +178,7 @@ export class LocalBackend implements ObjectBackend {
 
   /** Writes ref-values/<commit> durably; a racing writer of the same commit writes the same line. */
   private writeRefValue(path: string, commit: string): void {
-    this.ensureDirSync(dirname(path));
+    this.ensureDirSync(dirname(path)).forEach(fsyncDirSync);
     const tmp = tempPath(this.root, 'ref');
     writeDurablySync(tmp, `${commit}\n`, this.fsync);
     try {
@@ -236,10 +236,20 @@ export class LocalBackend implements ObjectBackend {
     appendFileSync(join(this.root, REFLOG), `${JSON.stringify({ ref: name, ...entry })}\n`);
   }
 
-  private ensureDirSync(dir: string): void {
-    if (this.knownDirs.has(dir)) return;
-    mkdirSync(dir, { recursive: true });
+  /**
+   * Creates `dir` and any missing parents, and returns the directories to flush for that: a new
+   * directory's name is an entry in its parent, so without a flush of the parent a power loss can
+   * drop the directory with every file renamed into it. Empty when nothing was created or without
+   * `fsync`.
+   */
+  private ensureDirSync(dir: string): string[] {
+    if (this.knownDirs.has(dir)) return [];
+    const first = mkdirSync(dir, { recursive: true });
     this.knownDirs.add(dir);
+    if (first === undefined || !this.fsync) return [];
+    const parents = [dirname(dir)];
+    for (let d = parents[0]!; d !== dirname(first) && d !== dirname(d); ) parents.push((d = dirname(d)));
+    return parents;
   }
 
   async listRefs(prefix: string): Promise<string[]> {
