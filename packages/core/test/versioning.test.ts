@@ -33,7 +33,9 @@ describe('branches and tags', () => {
       await store.createTag('v1');
       const value = join(dir, REF_VALUES_DIR, at);
       expect((await stat(value)).nlink).toBe(5); // main, a, b, v1 and the value file itself
-      await store.write('t', ints(2), { branch: 'a', mode: 'append' });
+      const moved = await store.write('t', ints(2), { branch: 'a', mode: 'append' });
+      // An update links the new commit's value file over the ref, as a creation does.
+      expect((await stat(join(dir, 'refs', 'heads', 'a'))).ino).toBe((await stat(join(dir, REF_VALUES_DIR, moved.commit))).ino);
       await store.deleteBranch('b');
       await store.write('t', ints(3), { mode: 'append' });
       expect(await ids(store.read('t', { branch: 'a' }))).toEqual([1, 2]);

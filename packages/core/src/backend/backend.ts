@@ -50,6 +50,11 @@ export interface ObjectBackend {
    * exist; `next` = `undefined` deletes it). Returns false, changing nothing, when the value differs.
    */
   compareAndSwapRef(name: string, expected: string | undefined, next: string | undefined, reason?: string): Promise<boolean>;
+  /**
+   * Optional: does ahead of time whatever a `compareAndSwapRef` to `commit` would write, so that a
+   * caller can overlap it with other work. Harmless if no ref ever takes the value.
+   */
+  prepareRefValue?(commit: string): Promise<void>;
   /** Names of the refs under a prefix (`heads/`, `tags/`). */
   listRefs(prefix: string): Promise<string[]>;
   /** Every ref's reflog (deleted refs' too), by ref name, each oldest first. */

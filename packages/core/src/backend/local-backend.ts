@@ -13,7 +13,7 @@
  *   lock refs/heads/main.lock ─> read refs/heads/main ─ differs from expected? ─> unlock, return false
  *                                     │ equal
  *                                     v
- *   write refs/heads/main.<nonce>.tmp, fsync ─> rename over refs/heads/main ─> fsync dir ─> unlock
+ *   link ref-values/<next> as refs/heads/main.<nonce>.tmp ─> rename over refs/heads/main ─> fsync dir ─> unlock
  * ```
  * The rename is the atomic step: a crash before it leaves the old value, after it the new one.
  *
@@ -23,15 +23,16 @@
  * exist with its expected value, and only a lock holder can remove it.
  *
  * The value file holds `<commit>\n`, exactly what a ref file holds, and is written once per commit
- * (tmp/…, fsync, link into ref-values/). Refs created at the same commit share its inode; that is safe
- * because no ref file is ever written in place: an update renames a new file over the name, and a
+ * (tmp/…, fsync, link into ref-values/), before the CAS: a transaction has it written while its
+ * objects are, so no data write waits in the CAS. Refs at the same commit share its inode; that is safe
+ * because no ref file is ever written in place: an update renames another link over the name, and a
  * delete unlinks the name. So creating a branch allocates no inode and writes no data: on ext4 without
  * a journal, allocating an inode right after many deletions scans past the recently deleted ones
  * (strace: 0.75 ms for the open(O_CREAT) of a ref's temp file, in a loop of 600 creations). gc removes
  * value files no ref links to any more (link count 1) once they are older than its grace period.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, constants, fdatasync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, utimesSync, write, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, constants, fdatasync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, utimesSync, write } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
@@ -129,10 +130,12 @@ export class LocalBackend implements ObjectBackend {
   async compareAndSwapRef(name: string, expected: string | undefined, next: string | undefined, reason = 'update'): Promise<boolean> {
     const path = join(this.root, REFS_DIR, name);
     this.ensureDirSync(dirname(path)).forEach(fsyncDirSync);
+    if (next !== undefined) await this.prepareRefValue(next);
     if (expected === undefined && next !== undefined) return this.createRef(name, path, next, reason);
     const lock = await FileLock.acquire(`${path}.lock`, this.lockOptions);
     // The critical section is a handful of syscalls on tiny files: synchronous, like the lock, to
-    // avoid a thread-pool round trip per call (see file-lock.ts).
+    // avoid a thread-pool round trip per call (see file-lock.ts). It writes no data: the new value
+    // is the durable ref-values/ file, linked under a temp name and renamed over the ref.
     try {
       if (readRefSync(path) !== expected) return false;
       if (next === undefined) {
@@ -143,7 +146,7 @@ export class LocalBackend implements ObjectBackend {
         }
       } else {
         const tmp = `${path}.${randomBytes(8).toString('hex')}.tmp`;
-        writeDurablySync(tmp, `${next}\n`, this.fsync);
+        linkSync(this.refValuePath(next), tmp);
         renameSync(tmp, path);
       }
       if (this.fsync) fsyncDirSync(dirname(path));
@@ -156,19 +159,36 @@ export class LocalBackend implements ObjectBackend {
     }
   }
 
+  /**
+   * Makes ref-values/<commit> exist durably, off the JS thread, so that a compare-and-swap to
+   * `commit` only links it. A transaction calls this while its objects are still being written;
+   * `compareAndSwapRef` calls it again, which then only refreshes the file's mtime (gc removes value
+   * files no ref links to once they are older than its grace period). A racing writer of the same
+   * commit writes the same line.
+   */
+  async prepareRefValue(commit: string): Promise<void> {
+    const value = this.refValuePath(commit);
+    if (touch(value)) return;
+    const parents = this.ensureDirSync(dirname(value));
+    const tmp = tempPath(this.root, 'ref');
+    await writeDurably(tmp, Buffer.from(`${commit}\n`), this.fsync);
+    try {
+      linkSync(tmp, value);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      unlinkSync(tmp);
+    }
+    if (this.fsync) await Promise.all(parents.map(fsyncDir));
+  }
+
   /** The lock-free creation path of `compareAndSwapRef` (see the top of this file). */
   private createRef(name: string, path: string, next: string, reason: string): boolean {
-    const value = join(this.root, REF_VALUES_DIR, next);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        linkSync(value, path);
-        break;
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EEXIST') return false;
-        if (code !== 'ENOENT' || attempt > 0) throw e;
-        this.writeRefValue(value, next); // the first ref at this commit
-      }
+    try {
+      linkSync(this.refValuePath(next), path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
     }
     if (this.fsync) fsyncDirSync(dirname(path));
     // Unlocked, so a concurrent update's log line may land first; the ref itself is never wrong.
@@ -176,18 +196,8 @@ export class LocalBackend implements ObjectBackend {
     return true;
   }
 
-  /** Writes ref-values/<commit> durably; a racing writer of the same commit writes the same line. */
-  private writeRefValue(path: string, commit: string): void {
-    this.ensureDirSync(dirname(path)).forEach(fsyncDirSync);
-    const tmp = tempPath(this.root, 'ref');
-    writeDurablySync(tmp, `${commit}\n`, this.fsync);
-    try {
-      linkSync(tmp, path);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    } finally {
-      unlinkSync(tmp);
-    }
+  private refValuePath(commit: string): string {
+    return join(this.root, REF_VALUES_DIR, commit);
   }
 
   async readRefLogs(): Promise<Map<string, RefLogEntry[]>> {
@@ -317,16 +327,6 @@ function readRefSync(path: string): string | undefined {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
-  }
-}
-
-function writeDurablySync(path: string, text: string, fsync: boolean): void {
-  const fd = openSync(path, 'wx');
-  try {
-    writeSync(fd, text);
-    if (fsync) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
 

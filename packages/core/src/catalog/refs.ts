@@ -61,6 +61,11 @@ export class RefStore {
     }
   }
 
+  /** Lets the backend write what a later `move` to `commit` needs while the caller does other work. */
+  async prepare(commit: string): Promise<void> {
+    await this.backend.prepareRefValue?.(commit);
+  }
+
   /** Moves a ref from `expected` to `next`; false if it had moved. */
   async move(kind: RefKind, name: string, expected: string | undefined, next: string, reason: string): Promise<boolean> {
     return this.backend.compareAndSwapRef(PREFIX[kind] + validateName(kind, name), expected, next, reason);

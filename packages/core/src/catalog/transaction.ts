@@ -275,7 +275,8 @@ export class Transaction {
     for (;;) {
       const tables: Record<string, TableEntry> = { ...(parent?.tables ?? {}) };
       const versions: Record<string, number> = {};
-      // Manifests and the commit are written side by side; all are durable before the ref moves.
+      // Manifests, the commit and the ref's new value are written side by side; all are durable
+      // before the ref moves.
       const group = new PutGroup(this.ctx.chunks);
       for (const [name, s] of this.staged) {
         const current = parent?.tables[name];
@@ -285,7 +286,7 @@ export class Transaction {
         versions[name] = tables[name].version;
       }
       const commit = await this.ctx.commits.create(parent ? [parent.id] : [], tables, message, { group });
-      await group.done();
+      await Promise.all([group.done(), this.ctx.refs.prepare(commit.id)]);
       if (await this.ctx.refs.move('branch', this.branch, parent?.id, commit.id, `commit: ${firstLine(message)}`)) {
         return { commit, versions };
       }
