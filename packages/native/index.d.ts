@@ -127,7 +127,7 @@ export interface MapOptions {
   copy?: boolean
 }
 
-/** Returns the addon's version, thread count and Parquet library version. */
+/** Returns the addon's version, thread count, Parquet library version and malloc settings. */
 export declare function nativeInfo(): NativeInfo
 
 /** Facts about the loaded addon, for benchmark results. */
@@ -138,6 +138,8 @@ export interface NativeInfo {
   threads: number
   /** The parquet/arrow-rs release compiled in. */
   parquet: string
+  /** The malloc settings the addon applied to the process (see `ARMILLARIA_MALLOC`). */
+  malloc: string
 }
 
 /**

@@ -108,9 +108,11 @@ pub struct NativeInfo {
     pub threads: u32,
     /// The parquet/arrow-rs release compiled in.
     pub parquet: String,
+    /// The malloc settings the addon applied to the process (see `ARMILLARIA_MALLOC`).
+    pub malloc: String,
 }
 
-/// Returns the addon's version, thread count and Parquet library version.
+/// Returns the addon's version, thread count, Parquet library version and malloc settings.
 #[napi]
 pub fn native_info() -> napi::Result<NativeInfo, ErrorCode> {
     let threads = resolved_threads().map_err(NativeError::into_napi)?;
@@ -118,6 +120,7 @@ pub fn native_info() -> napi::Result<NativeInfo, ErrorCode> {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         threads: threads as u32,
         parquet: PARQUET_VERSION.to_owned(),
+        malloc: crate::malloc::describe(crate::malloc::tuned()),
     })
 }
 

@@ -9,6 +9,7 @@ pub mod error;
 pub mod hash;
 pub mod ipc;
 pub mod layout;
+pub mod malloc;
 pub mod mmap;
 pub mod parquet;
 pub mod stats;
@@ -16,3 +17,8 @@ pub mod table;
 
 #[cfg(test)]
 mod test_util;
+
+#[napi_derive::module_init]
+fn init() {
+    malloc::apply();
+}

@@ -1,9 +1,13 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
 import { blake3 } from '@napi-rs/blake-hash';
 import { describe, expect, it } from 'vitest';
 
 import { loadNative, vectorInput } from './helpers.js';
 
 const native = loadNative();
+const isGlibc = process.platform === 'linux' && Boolean((process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime);
 
 describe('errorCodes', () => {
   it('lists every code the addon can emit, in a stable order', () => {
@@ -50,6 +54,14 @@ describe('configure and nativeInfo', () => {
     expect(info.version).toBe('0.1.0');
     expect(info.parquet).toBe('59.3.0');
     expect(info.threads).toBeGreaterThan(0);
+  });
+
+  it.runIf(isGlibc)('sets glibc malloc thresholds on load, unless ARMILLARIA_MALLOC=default', () => {
+    expect(native.nativeInfo().malloc).toBe('glibc, mmap threshold 32 MiB, trim threshold 64 MiB');
+    const addon = fileURLToPath(new URL('../index.js', import.meta.url));
+    const script = `console.log(require(${JSON.stringify(addon)}).nativeInfo().malloc)`;
+    const optedOut = execFileSync(process.execPath, ['-e', script], { env: { ...process.env, ARMILLARIA_MALLOC: 'default' }, encoding: 'utf8' });
+    expect(optedOut).toBe('glibc defaults (ARMILLARIA_MALLOC=default)\n');
   });
 
   it('rejects a zero thread count', () => {

@@ -125,7 +125,7 @@ export class ArmillariaEngine implements Engine {
         'native.available': native.available,
         'threads.uv': Number(process.env.UV_THREADPOOL_SIZE ?? 4),
         // The addon's rayon pool size as configured (ARMILLARIA_THREADS, default: the core count).
-        ...(native.available ? { 'threads.native': core.nativeInfo()!.threads } : {}),
+        ...(native.available ? { 'threads.native': core.nativeInfo()!.threads, 'native.malloc': core.nativeInfo()!.malloc } : {}),
         timing: 'in-process performance.now()',
         updateMethod: 'transaction update by key (tx.update, column patches)',
         branchMethod: 'createBranch (ref)',
