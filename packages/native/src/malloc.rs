@@ -9,8 +9,9 @@
 //! [`MMAP_THRESHOLD`] (the ceiling glibc's own adaptive threshold grows to) from the arenas. Arrow's
 //! runtimes do the same with their own pools (pyarrow's jemalloc or mimalloc keep freed memory too).
 //! Measured with `bench/read-loop.mjs` (40 seed-wide 1M reads, a GC before each) under
-//! `perf stat -e page-faults`, each setting in its own process, alternating: 189-296K page faults and
-//! 22-29 ms median per read with glibc's defaults, 53K and 17-19 ms with these; writes unchanged.
+//! `perf stat -e page-faults`, each setting in its own process, three alternations: 220-283K page
+//! faults and 26.1-32.6 ms median per read with glibc's defaults, 54-56K and 19.3-21.0 ms with
+//! these; native writes the same or faster.
 //!
 //! `ARMILLARIA_MALLOC=default` leaves glibc's settings alone.
 
@@ -24,14 +25,21 @@ pub const MMAP_THRESHOLD: usize = 32 << 20;
 pub const TRIM_THRESHOLD: usize = 64 << 20;
 
 /// What `apply` did, for `nativeInfo().malloc`.
-pub fn describe(tuned: bool) -> String {
+pub fn describe(tuned: bool, opted_out: bool) -> String {
     if tuned {
         format!("glibc, mmap threshold {} MiB, trim threshold {} MiB", MMAP_THRESHOLD >> 20, TRIM_THRESHOLD >> 20)
-    } else if cfg!(all(target_os = "linux", target_env = "gnu")) {
+    } else if !cfg!(all(target_os = "linux", target_env = "gnu")) {
+        "the platform's malloc, unchanged".to_owned()
+    } else if opted_out {
         format!("glibc defaults ({MALLOC_ENV}=default)")
     } else {
-        "the platform's malloc, unchanged".to_owned()
+        "glibc defaults (mallopt refused the thresholds)".to_owned()
     }
+}
+
+/// `nativeInfo().malloc`: what `apply` did in this process.
+pub fn current() -> String {
+    describe(tuned(), !wanted(std::env::var(MALLOC_ENV).ok().as_deref()))
 }
 
 /// Whether the env value asks for the tuning (anything but `default`).
@@ -81,6 +89,10 @@ mod tests {
 
     #[test]
     fn describes_what_was_done() {
-        assert_eq!(describe(true), "glibc, mmap threshold 32 MiB, trim threshold 64 MiB");
+        assert_eq!(describe(true, false), "glibc, mmap threshold 32 MiB, trim threshold 64 MiB");
+        if cfg!(all(target_os = "linux", target_env = "gnu")) {
+            assert_eq!(describe(false, true), "glibc defaults (ARMILLARIA_MALLOC=default)");
+            assert_eq!(describe(false, false), "glibc defaults (mallopt refused the thresholds)");
+        }
     }
 }
