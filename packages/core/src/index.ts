@@ -25,7 +25,7 @@ export { hashBytes, isContentHash, type ContentHash } from './hash/content-hash.
 export { PHASE_ORDER, type PhaseName, type Phase } from './phases/types.js';
 export { PHASES, resolvePhase, parsePhase } from './phases/registry.js';
 export { nativeStatus, type NativeStatus } from './native.js';
-export { nativeInfo } from './phases/native-binding.js';
+export { nativeInfo, type NativeInfo } from './phases/native-binding.js';
 export {
   ErrorCode,
   ArmillariaError,

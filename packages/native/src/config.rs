@@ -120,7 +120,7 @@ pub fn native_info() -> napi::Result<NativeInfo, ErrorCode> {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         threads: threads as u32,
         parquet: PARQUET_VERSION.to_owned(),
-        malloc: crate::malloc::current(),
+        malloc: crate::malloc::applied(),
     })
 }
 

@@ -6,12 +6,10 @@
 //! arena returns the free memory at its top to the OS once that exceeds the trim threshold; either
 //! way the next read faults the same pages in again and the kernel zeroes them. Fixed thresholds keep
 //! up to [`TRIM_THRESHOLD`] free at the top of each arena and serve blocks below
-//! [`MMAP_THRESHOLD`] (the ceiling glibc's own adaptive threshold grows to) from the arenas. Arrow's
-//! runtimes do the same with their own pools (pyarrow's jemalloc or mimalloc keep freed memory too).
-//! Measured with `bench/read-loop.mjs` (40 seed-wide 1M reads, a GC before each) under
-//! `perf stat -e page-faults`, each setting in its own process, three alternations: 220-283K page
-//! faults and 26.1-32.6 ms median per read with glibc's defaults, 54-56K and 19.3-21.0 ms with
-//! these; native writes the same or faster.
+//! [`MMAP_THRESHOLD`] (the ceiling glibc's own adaptive threshold grows to) from the arenas.
+//! Measured with `bench/loop.mjs` under `perf stat -e page-faults`, one process per setting, three
+//! alternations: seed-wide 1M reads 21.6-23.4 ms median and 53-56K page faults per 40 reads, against
+//! 33.6-34.0 ms and 241-336K with glibc's defaults; writes the same (README, "Memory").
 //!
 //! `ARMILLARIA_MALLOC=default` leaves glibc's settings alone.
 
@@ -25,7 +23,7 @@ pub const MMAP_THRESHOLD: usize = 32 << 20;
 pub const TRIM_THRESHOLD: usize = 64 << 20;
 
 /// What `apply` did, for `nativeInfo().malloc`.
-pub fn describe(tuned: bool, opted_out: bool) -> String {
+fn describe(tuned: bool, opted_out: bool) -> String {
     if tuned {
         format!("glibc, mmap threshold {} MiB, trim threshold {} MiB", MMAP_THRESHOLD >> 20, TRIM_THRESHOLD >> 20)
     } else if !cfg!(all(target_os = "linux", target_env = "gnu")) {
@@ -37,26 +35,24 @@ pub fn describe(tuned: bool, opted_out: bool) -> String {
     }
 }
 
-/// `nativeInfo().malloc`: what `apply` did in this process.
-pub fn current() -> String {
-    describe(tuned(), !wanted(std::env::var(MALLOC_ENV).ok().as_deref()))
+/// Whether the env value opts out of the tuning (`default`).
+fn opts_out(env: Option<&str>) -> bool {
+    env.map(str::trim) == Some("default")
 }
 
-/// Whether the env value asks for the tuning (anything but `default`).
-pub fn wanted(env: Option<&str>) -> bool {
-    env.map(str::trim) != Some("default")
-}
-
-static TUNED: OnceLock<bool> = OnceLock::new();
+static APPLIED: OnceLock<String> = OnceLock::new();
 
 /// Sets the thresholds unless `ARMILLARIA_MALLOC=default`, once per process.
 pub fn apply() {
-    TUNED.get_or_init(|| wanted(std::env::var(MALLOC_ENV).ok().as_deref()) && set_thresholds());
+    APPLIED.get_or_init(|| {
+        let opted_out = opts_out(std::env::var(MALLOC_ENV).ok().as_deref());
+        describe(!opted_out && set_thresholds(), opted_out)
+    });
 }
 
-/// Whether `apply` set the thresholds.
-pub fn tuned() -> bool {
-    TUNED.get().copied().unwrap_or(false)
+/// What `apply` did in this process (`nativeInfo().malloc`).
+pub fn applied() -> String {
+    APPLIED.get().cloned().unwrap_or_else(|| "not applied (the addon was not loaded by Node)".to_owned())
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -80,11 +76,11 @@ mod tests {
 
     #[test]
     fn only_default_opts_out() {
-        assert!(wanted(None));
-        assert!(wanted(Some("")));
-        assert!(wanted(Some("tuned")));
-        assert!(!wanted(Some("default")));
-        assert!(!wanted(Some(" default ")));
+        assert!(!opts_out(None));
+        assert!(!opts_out(Some("")));
+        assert!(!opts_out(Some("tuned")));
+        assert!(opts_out(Some("default")));
+        assert!(opts_out(Some(" default ")));
     }
 
     #[test]

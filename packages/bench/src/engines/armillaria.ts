@@ -107,6 +107,7 @@ export class ArmillariaEngine implements Engine {
   async describe(): Promise<EngineDescription> {
     const phase = (core.PHASES as Record<string, core.Phase | undefined>)[this.phase];
     const native = core.nativeStatus();
+    const info = core.nativeInfo();
     const arrowVersion = coreDependencyVersion('apache-arrow');
     const parquetWasm = coreDependencyVersion('parquet-wasm');
     return {
@@ -125,7 +126,7 @@ export class ArmillariaEngine implements Engine {
         'native.available': native.available,
         'threads.uv': Number(process.env.UV_THREADPOOL_SIZE ?? 4),
         // The addon's rayon pool size as configured (ARMILLARIA_THREADS, default: the core count).
-        ...(native.available ? { 'threads.native': core.nativeInfo()!.threads, 'native.malloc': core.nativeInfo()!.malloc } : {}),
+        ...(info ? { 'threads.native': info.threads, 'native.malloc': info.malloc } : {}),
         timing: 'in-process performance.now()',
         updateMethod: 'transaction update by key (tx.update, column patches)',
         branchMethod: 'createBranch (ref)',

@@ -19,7 +19,7 @@ interface NativeModule {
     options: { chunkRows: number; compression: Codec; fsync?: boolean },
   ): Promise<{ id: string; rows: number; bytes: number; written: boolean; stats: string }[]>;
   readTable(root: string, ids: string[], options?: { columns?: string[]; verify?: boolean; rows?: Uint32Array[] }): Promise<Buffer>;
-  nativeInfo(): { version: string; threads: number; parquet: string; malloc: string };
+  nativeInfo(): NativeInfo;
   errorCodes(): string[];
 }
 
@@ -76,8 +76,18 @@ export function nativeBinding(what: string): NativeBinding {
   };
 }
 
-/** Version, thread count, parquet crate and malloc settings of the loaded addon (for results), or undefined. */
-export function nativeInfo(): { version: string; threads: number; parquet: string; malloc: string } | undefined {
+/** Facts about the loaded addon, for results. */
+export interface NativeInfo {
+  version: string;
+  threads: number;
+  /** The arrow-rs/parquet release compiled in. */
+  parquet: string;
+  /** The malloc settings the addon applied to the process (`ARMILLARIA_MALLOC`). */
+  malloc: string;
+}
+
+/** Version, thread count, parquet crate and malloc settings of the loaded addon, or undefined. */
+export function nativeInfo(): NativeInfo | undefined {
   const status = nativeStatus();
   return status.available ? (status.module as unknown as NativeModule).nativeInfo() : undefined;
 }
