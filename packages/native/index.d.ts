@@ -23,7 +23,7 @@ export declare class ChunkPutStream {
    * Resolves when every added chunk is stored (durable, with fsync): one result per chunk, in
    * the order added. Rejects with the first failure in that order, once all puts have returned.
    */
-  finish(): Promise<unknown>
+  finish(): Promise<Array<PutChunkResult>>
 }
 
 /**

@@ -346,7 +346,7 @@ impl ChunkPutStream {
 
     /// Resolves when every added chunk is stored (durable, with fsync): one result per chunk, in
     /// the order added. Rejects with the first failure in that order, once all puts have returned.
-    #[napi(catch_unwind)]
+    #[napi(catch_unwind, ts_return_type = "Promise<Array<PutChunkResult>>")]
     pub fn finish(&mut self) -> napi::Result<AsyncTask<FinishPutsTask>, ErrorCode> {
         let stream = self.inner.take().ok_or_else(|| finished().into_napi())?;
         Ok(AsyncTask::new(FinishPutsTask { stream: Some(stream), failure: Failure::default() }))

@@ -211,7 +211,7 @@ describe('writeTable / readTable', () => {
   it('takes the stream in pieces, small or over 32 MiB, and stores the same chunks as from one buffer', async () => {
     await withTempRoot(async (root) => {
       const rows = 4_500_000; // 36 MB of int64: joined in a pooled map
-      const big = new Table({ n: vectorFromArray(BigInt64Array.from({ length: rows }, (_, i) => BigInt(i * 3)), new Int64()) });
+      const big = new Table({ n: makeVector(BigInt64Array.from({ length: rows }, (_, i) => BigInt(i * 3))) });
       for (const [table, chunkRows] of [[mixedTable(2500), 1000], [big, 1_000_000]] as const) {
         const whole = await native.writeTable(root, ipc(table), { chunkRows, compression: 'snappy', fsync: false });
         const stream = ipc(table);
@@ -227,7 +227,7 @@ describe('writeTable / readTable', () => {
   it('hands a result over 32 MiB to JS from its own mapping, intact after the read and a gc', async () => {
     await withTempRoot(async (root) => {
       const rows = 4_500_000; // 36 MB of int64
-      const table = new Table({ n: vectorFromArray(BigInt64Array.from({ length: rows }, (_, i) => BigInt(i * 3)), new Int64()) });
+      const table = new Table({ n: makeVector(BigInt64Array.from({ length: rows }, (_, i) => BigInt(i * 3))) });
       const stored = await native.writeTable(root, ipc(table), { chunkRows: 1_000_000, compression: 'snappy', fsync: false });
       const bytes = await native.readTable(root, stored.map((s) => s.id));
       (globalThis as { gc?: () => void }).gc?.();
