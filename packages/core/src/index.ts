@@ -13,6 +13,8 @@ export type { MergeResult, MergeConflict } from './catalog/merge.js';
 export type { DiffResult, TableDiff } from './catalog/diff.js';
 export type { ChangeEntry, Subscription } from './catalog/feed.js';
 export type { TableSource, TableInput } from './table/source.js';
+export { openTableFile, type FileSource } from './io/read-file.js';
+export { combineBatches } from './table/concat.js';
 export { CODECS, parseCodec, type Codec } from './table/parquet-codec.js';
 export type { ChunkStats, ColumnStats, StatValue } from './table/stats.js';
 export type { Manifest, ChunkRef } from './catalog/manifest.js';

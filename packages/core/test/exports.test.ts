@@ -6,12 +6,12 @@ describe('public API', () => {
   it('exports exactly these names (change deliberately)', () => {
     expect(Object.keys(core).sort()).toEqual(
       [
-        'ArmillariaError', 'BranchNotFoundError', 'CODECS', 'ChunkNotFoundError', 'ChunkStore', 'CommitConflictError',
+        'ArmillariaError', 'BranchNotFoundError', 'CODECS', 'ChunkNotFoundError', 'combineBatches', 'ChunkStore', 'CommitConflictError',
         'CorruptChunkError', 'DEFAULT_BRANCH', 'DEFAULT_CHUNK_ROWS', 'DEFAULT_CODEC', 'ErrorCode', 'InvalidArgumentError',
         'InvalidNameError', 'LocalBackend', 'LockTimeoutError', 'NativeUnavailableError', 'ObjectNotFoundError', 'PHASES',
         'PHASE_ORDER', 'RefNotFoundError', 'SchemaMismatchError', 'Store', 'StoreExistsError', 'StoreNotFoundError',
         'TableNotFoundError', 'Transaction', 'UnsupportedFormatError', 'VersionNotFoundError', 'fromNativeError', 'hashBytes', 'initStore',
-        'isArmillariaError', 'isContentHash', 'nativeInfo', 'nativeStatus', 'openStore', 'parseCodec', 'parsePhase', 'resolvePhase',
+        'isArmillariaError', 'isContentHash', 'nativeInfo', 'nativeStatus', 'openStore', 'openTableFile', 'parseCodec', 'parsePhase', 'resolvePhase',
         'validateName', 'withRetry',
       ].sort(),
     );

@@ -101,14 +101,14 @@ export const readCase: BenchCase = {
 /** read-projection: a subset of the columns. */
 export const readProjectionCase: BenchCase = {
   name: 'read-projection',
-  summary: 'read a subset of the columns (narrow: value; wide: id,value; nycflights13: carrier,dep_delay,arr_delay)',
+  summary: 'read a subset of the columns (narrow: value; wide: id,value; nycflights13: carrier,dep_delay,arr_delay; a file: its first half)',
   throughput: true,
   rounds: true,
   feature: 'projection',
   applies: () => true,
   async run(ctx) {
     const main = await ensureMain(ctx, new PeakTracker());
-    const columns = projectionOf(ctx.dataset.spec.family);
+    const columns = projectionOf(ctx.dataset);
     const want = { rows: ctx.dataset.table.numRows, checksum: tableChecksum(ctx.dataset.table.select(columns)) };
     const out = await readTries(ctx, { target: main.target, columns }, want);
     return { ...out, config: { columns: columns.join(',') } };
@@ -118,14 +118,14 @@ export const readProjectionCase: BenchCase = {
 /** read-filter: a selective predicate; the expected rows are computed from the input in memory. */
 export const readFilterCase: BenchCase = {
   name: 'read-filter',
-  summary: 'read with a selective filter (1% id range on the seeded tables, carrier = HA on nycflights13)',
+  summary: 'read with a selective filter (1% id range on the seeded tables, carrier = HA on nycflights13, ~1% percentile range on a file)',
   throughput: true,
   rounds: true,
   feature: 'filter',
-  applies: () => true,
+  applies: (d) => filterOf(d) !== undefined,
   async run(ctx) {
     const main = await ensureMain(ctx, new PeakTracker());
-    const filter = filterOf(ctx.dataset.spec.family, ctx.dataset.table.numRows);
+    const filter = filterOf(ctx.dataset)!;
     const rows = filterRows(ctx.dataset.table, filter);
     const want = { rows: rows.length, checksum: tableChecksum(ctx.dataset.table, rows) };
     const all = ctx.dataset.table.numRows;

@@ -5,8 +5,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   Float64,
@@ -19,11 +19,13 @@ import {
   tableFromIPC,
   tableToIPC,
   type Data,
+  type RecordBatch,
   type Vector,
 } from 'apache-arrow';
+import { combineBatches, openTableFile } from '@armillaria/core';
 import { DATASETS_DIR, datasetsDataDir } from '../paths.js';
 import { ensureVenv } from '../python-env.js';
-import { datasetFile, datasetSpec, DATASETS, type DatasetSpec } from './specs.js';
+import { datasetFile, datasetSpec, DATASETS, fileDatasetSpec, type DatasetSpec } from './specs.js';
 
 export interface ManifestEntry {
   name: string;
@@ -209,6 +211,58 @@ export async function ensureDataset(name: string, opts: EnsureOptions = {}): Pro
     return { path, entry };
   }
   return { path, entry: pinned! };
+}
+
+/**
+ * A table file of the user's own as a payload: read as `armillaria import` reads it (Parquet, CSV or
+ * Arrow IPC), then written once as an Arrow IPC file under `files/` in the data directory, named by
+ * the source's sha256, so that both engines load identical bytes as they do for the generated
+ * datasets. The manifest does not pin it; its entry records where it came from.
+ * @throws Error naming the file when it cannot be read or holds no rows
+ */
+export async function ensureFileDataset(file: string, opts: Pick<EnsureOptions, 'log'> = {}): Promise<{ path: string; entry: ManifestEntry; spec: DatasetSpec }> {
+  const source = resolve(file);
+  if (!existsSync(source)) throw new Error(`datasets: file ${source} does not exist`);
+  const sourceSha = await sha256OfFile(source);
+  const dir = resolve(datasetsDataDir(), 'files');
+  mkdirSync(dir, { recursive: true });
+  const name = `${basename(source, extname(source))}-${sourceSha.slice(0, 12)}.arrow`;
+  const path = resolve(dir, name);
+  if (!existsSync(path)) {
+    opts.log?.(`datasets: converting ${source} to Arrow IPC (${name})`);
+    const input = await openTableFile(source);
+    const batches: RecordBatch[] = [];
+    for await (const b of input.batches) batches.push(b);
+    // One record batch, as the generated datasets are: delta-rs writes the batches of a table in
+    // parallel, out of row order, and the read checks compare rows in order.
+    const read = new Table(input.schema, batches);
+    const whole = batches.length > 1 ? combineBatches(read) : undefined;
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, tableToIPC(whole ? new Table(read.schema, [whole]) : read, 'file'));
+    renameSync(tmp, path);
+  }
+  const bytes = readFileSync(path);
+  const table = tableFromIPC(bytes);
+  if (table.numRows === 0) throw new Error(`datasets: file ${source} holds no rows`);
+  const spec = fileDatasetSpec(source, table.numRows);
+  const entry: ManifestEntry = {
+    name: spec.name,
+    generator: 'file',
+    rows: table.numRows,
+    arrowBytes: arrowBytes(table),
+    fileBytes: bytes.byteLength,
+    sha256: sha256Hex(bytes),
+    file: `files/${name}`,
+    source: `${source} (sha256 ${sourceSha})`,
+  };
+  return { path, entry, spec };
+}
+
+/** sha256 of a file, streamed (a user's table may be larger than memory wants twice). */
+async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 export interface LoadedDataset {

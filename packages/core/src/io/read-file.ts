@@ -17,6 +17,12 @@ export interface FileSource extends TableSource {
   totalRows?: number;
 }
 
+/**
+ * Opens a `.parquet`, `.csv` or `.arrow` / `.ipc` / `.feather` file (by extension) as a stream of
+ * record batches, as `armillaria import` reads it: Parquet a row group at a time, CSV in batches.
+ * @throws {InvalidArgumentError} the file does not exist
+ * @throws {UnsupportedFormatError} an extension none of the formats has
+ */
 export async function openTableFile(path: string): Promise<FileSource> {
   const format = formatOf(path);
   try {

@@ -14,7 +14,7 @@
  */
 import { Data, RecordBatch, Struct, Type, makeData, vectorFromArray, type DataType, type Table, type Vector } from 'apache-arrow';
 
-/** The chunk as one record batch, or undefined when a column type cannot be concatenated. */
+/** `table` as one contiguous record batch (copied), or undefined when a column type cannot be concatenated. */
 export function combineBatches(table: Table): RecordBatch | undefined {
   if (table.batches.length === 1) return table.batches[0];
   const parts = table.batches.map((b) => b.data);
