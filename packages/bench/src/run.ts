@@ -5,7 +5,7 @@
  * Failures are recorded per case (status 'error' / 'rejected' / 'not-implemented') and printed loudly;
  * a failing case never stops the run and never falls back to another phase.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { BenchResult, RunFile, VersionInfo } from '@armillaria/report';
@@ -123,6 +123,11 @@ export async function loadDataset(name: string, log: (l: string) => void): Promi
 export async function runBench(opts: RunOptions): Promise<RunFile> {
   const start = new Date();
   const cases = selectCases(opts.cases);
+  // Bad names and missing files fail here, not after the datasets before them have run.
+  for (const name of opts.datasets) {
+    if (!isTableFile(name)) datasetSpec(name);
+    else if (!existsSync(name)) throw new Error(`datasets: file ${resolve(name)} does not exist`);
+  }
   const workRoot = resolve(opts.workDir ?? process.env.ARMILLARIA_BENCH_DIR ?? os.tmpdir(), `armillaria-bench-${process.pid}`);
   mkdirSync(workRoot, { recursive: true });
   const machine = machineInfo(dirname(workRoot));

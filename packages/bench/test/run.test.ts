@@ -120,6 +120,15 @@ describe('runBench', () => {
     });
   }, 180_000);
 
+  it('refuses an unknown dataset or a missing table file before running anything', async () => {
+    await withTempDir(async (dir) => {
+      const run = (datasets: string[]) =>
+        runBench({ quick: true, phases: ['sequential'], cases: ['write'], datasets, tries: 1, warmup: 0, minTimeMs: 0, codec: 'snappy', workDir: join(dir, 'work'), progress: silent });
+      await expect(run(['seed-narrow-100k', join(dir, 'gone.parquet')])).rejects.toThrow(`datasets: file ${join(dir, 'gone.parquet')} does not exist`);
+      await expect(run(['seed-narrow-100k', 'flights.json'])).rejects.toThrow(/unknown dataset "flights.json" \(known: .*; or a table file ending in \.parquet, /);
+    });
+  });
+
   it('runs the storage workloads on both engines, each head verified, with their figures in extra', async () => {
     await withTempDir(async (dir) => {
       const prev = process.env.ARMILLARIA_DATASETS_DIR;

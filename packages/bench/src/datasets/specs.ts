@@ -82,7 +82,12 @@ export function resultName(spec: DatasetSpec): string {
 /** Look up a dataset by name, with an error that lists the known names. */
 export function datasetSpec(name: string): DatasetSpec {
   const spec = DATASETS.find((d) => d.name === name);
-  if (!spec) throw new Error(`datasets: unknown dataset "${name}" (known: ${DATASETS.map((d) => d.name).join(', ')})`);
+  if (!spec) {
+    throw new Error(
+      `datasets: unknown dataset "${name}" (known: ${DATASETS.map((d) => d.name).join(', ')}; ` +
+        `or a table file ending in ${TABLE_FILE_EXTENSIONS.join(', ')})`,
+    );
+  }
   return spec;
 }
 
