@@ -66,8 +66,8 @@ export function isTableFile(entry: string): boolean {
   return (TABLE_FILE_EXTENSIONS as readonly string[]).includes(extname(entry).toLowerCase());
 }
 
-/** A table file of the user's own, named `file:<file name without extension>`; `rows` once read. */
-export function fileDatasetSpec(path: string, rows = 0): DatasetSpec {
+/** A table file of the user's own, named `file:<file name without extension>`. */
+export function fileDatasetSpec(path: string, rows: number): DatasetSpec {
   return { name: `file:${basename(path, extname(path))}`, family: 'file', rows, generator: 'file', source: resolve(path) };
 }
 
