@@ -81,6 +81,10 @@ def _kind(t: pa.DataType) -> str:
         return "float"
     if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
         return "utf8"
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t) or pa.types.is_binary_view(t):
+        return "binary"
+    if pa.types.is_decimal(t):
+        return "decimal"
     if pa.types.is_boolean(t):
         return "bool"
     if pa.types.is_timestamp(t):
@@ -97,7 +101,8 @@ def _fixed_buffer(arr: pa.Array, width: int) -> memoryview:
 
 
 def _canonical(arr: pa.Array, kind: str) -> pa.Array:
-    """Null-free canonical array: int64 for int/timestamp/date, float64, uint8 for bool, string for utf8."""
+    """Null-free canonical array: int64 for int/timestamp/date, float64, uint8 for bool, string for
+    utf8, binary for binary; a decimal stays as it is (its buffer is the canonical bytes)."""
     t = arr.type
     if pa.types.is_dictionary(t):
         arr = arr.dictionary_decode()
@@ -126,6 +131,10 @@ def _canonical(arr: pa.Array, kind: str) -> pa.Array:
         return arr.cast(pa.int32()).cast(pa.int64())
     if kind == "utf8":
         return arr.cast(pa.string())
+    if kind == "binary":
+        return arr.cast(pa.binary())
+    if kind == "decimal":
+        return arr
     raise AssertionError(kind)
 
 
@@ -168,20 +177,20 @@ def table_checksum(table: pa.Table) -> str:
                 chunk = chunk.drop_null()
             if len(chunk):
                 arr = _canonical(chunk, kind)
-                if kind == "utf8":
+                if kind in ("utf8", "binary"):
                     lengths.update(_fixed_buffer(pc.binary_length(arr).cast(pa.uint32()), 4))
                     offsets = arr.buffers()[1]
                     (start,) = struct.unpack_from("<i", offsets, arr.offset * 4)
                     (end,) = struct.unpack_from("<i", offsets, (arr.offset + len(arr)) * 4)
                     values.update(memoryview(arr.buffers()[2])[start:end] if end > start else b"")
                 else:
-                    width = 1 if kind == "bool" else 8
+                    width = 1 if kind == "bool" else arr.type.byte_width if kind == "decimal" else 8
                     values.update(_fixed_buffer(arr, width))
             base += n
         outer.update(f"{field.name}\0{kind}\0".encode())
         outer.update(struct.pack("<Q", null_count))
         outer.update(nulls.digest())
-        if kind == "utf8":
+        if kind in ("utf8", "binary"):
             outer.update(lengths.digest())
         outer.update(values.digest())
     return outer.hexdigest()

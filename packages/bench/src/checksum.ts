@@ -15,12 +15,15 @@
  *   for each column in schema order:
  *     name (utf8) ‖ "\0" ‖ kind ‖ "\0" ‖ u64le(nullCount) ‖
  *     sha256(u64le(global row index) of each null, ascending) ‖
- *     [kind = utf8: sha256(u32le(byte length) of each non-null value)] ‖
+ *     [kind = utf8 or binary: sha256(u32le(byte length) of each non-null value)] ‖
  *     sha256(canonical bytes of each non-null value, in row order))
  * kinds and canonical value bytes:
  *   int        any signed/unsigned integer -> int64 little-endian (uint64 reinterpreted)
  *   float      float32/float64 -> float64 little-endian IEEE-754 bits (NaN payloads and -0 kept)
  *   utf8       utf8 / large utf8 / string view -> the raw UTF-8 bytes, concatenated
+ *   binary     binary / large binary / fixed-size binary / binary view -> the raw bytes, concatenated
+ *   decimal    decimal128 / decimal256 -> the unscaled value, 16 / 32 bytes little-endian two's
+ *              complement (as Arrow stores it)
  *   bool       -> one byte 0/1
  *   timestamp  any unit, any time zone -> int64 little-endian microseconds since the epoch
  *              (s*10^6, ms*10^3, us, ns/10^3 truncated toward zero)
@@ -35,7 +38,7 @@ import { DataType, type Data, type Table, type Vector, TimeUnit, DateUnit } from
 
 export const CHECKSUM_VERSION = 'armillaria-checksum-v1';
 
-export type ChecksumKind = 'int' | 'float' | 'utf8' | 'bool' | 'timestamp' | 'date';
+export type ChecksumKind = 'int' | 'float' | 'utf8' | 'binary' | 'decimal' | 'bool' | 'timestamp' | 'date';
 
 /** The canonical kind of an Arrow type, or throws naming the unsupported type. */
 export function checksumKind(type: DataType): ChecksumKind {
@@ -43,6 +46,8 @@ export function checksumKind(type: DataType): ChecksumKind {
   if (DataType.isInt(type)) return 'int';
   if (DataType.isFloat(type)) return 'float';
   if (DataType.isUtf8(type) || DataType.isLargeUtf8(type)) return 'utf8';
+  if (DataType.isBinary(type) || DataType.isLargeBinary(type) || DataType.isFixedSizeBinary(type)) return 'binary';
+  if (DataType.isDecimal(type)) return 'decimal';
   if (DataType.isBool(type)) return 'bool';
   if (DataType.isTimestamp(type)) return 'timestamp';
   if (DataType.isDate(type)) return 'date';
@@ -129,11 +134,19 @@ function scaleOf(type: DataType): [bigint, bigint] {
   return [1n, 1n];
 }
 
+/** Bytes per value of a fixed-width byte kind (fixed-size binary, decimal); 0 for variable width. */
+function fixedWidth(type: DataType): number {
+  if (DataType.isFixedSizeBinary(type)) return type.byteWidth;
+  if (DataType.isDecimal(type)) return type.bitWidth / 8;
+  return 0;
+}
+
 /** Raw access to one Data chunk's value at a local index, by kind (dictionary-aware). */
 interface Cell {
   int(i: number): bigint;
   float(i: number): number;
-  utf8(i: number): Uint8Array;
+  /** The value's bytes: utf8, binary, decimal. */
+  bytes(i: number): Uint8Array;
   bool(i: number): number;
 }
 
@@ -148,7 +161,7 @@ function cellOf(d: Data, kind: ChecksumKind): Cell {
     return {
       int: (i) => inner.int(k(i)),
       float: (i) => inner.float(k(i)),
-      utf8: (i) => inner.utf8(k(i)),
+      bytes: (i) => inner.bytes(k(i)),
       bool: (i) => inner.bool(k(i)),
     };
   }
@@ -161,7 +174,9 @@ function cellOf(d: Data, kind: ChecksumKind): Cell {
       return kind === 'int' ? b : (b * mul) / div;
     },
     float: (i) => Number(values[i]),
-    utf8: (i) => {
+    bytes: (i) => {
+      const width = fixedWidth(type);
+      if (width > 0) return new Uint8Array(values.buffer, values.byteOffset + i * width, width);
       const off = d.valueOffsets as ArrayLike<number | bigint>;
       const bytes = d.values as unknown as Uint8Array;
       return bytes.subarray(Number(off[i]), Number(off[i + 1]));
@@ -186,12 +201,13 @@ class ColumnStreams {
       case 'int': case 'timestamp': case 'date': this.values.i64(cell.int(i)); break;
       case 'float': this.values.f64(cell.float(i)); break;
       case 'bool': this.values.u8(cell.bool(i)); break;
-      case 'utf8': {
-        const b = cell.utf8(i);
+      case 'utf8': case 'binary': {
+        const b = cell.bytes(i);
         this.lengths.u32(b.byteLength);
         this.values.bytes(b);
         break;
       }
+      case 'decimal': this.values.bytes(cell.bytes(i)); break;
     }
   }
 
@@ -207,7 +223,11 @@ class ColumnStreams {
       if (this.kind === 'timestamp' && d.values instanceof BigInt64Array && scaleOf(type)[0] === 1n && scaleOf(type)[1] === 1n) {
         return this.values.view(d.values.subarray(0, d.length));
       }
-      if (this.kind === 'utf8' && d.valueOffsets instanceof Int32Array) {
+      if (this.kind === 'decimal') {
+        const v = d.values as ArrayBufferView; // fixed width, so sliced with the Data
+        return this.values.bytes(new Uint8Array(v.buffer, v.byteOffset, d.length * fixedWidth(type)));
+      }
+      if ((this.kind === 'utf8' || this.kind === 'binary') && d.valueOffsets instanceof Int32Array) {
         const off = d.valueOffsets;
         for (let i = 0; i < d.length; i++) this.lengths.u32(off[i + 1]! - off[i]!);
         this.values.bytes((d.values as unknown as Uint8Array).subarray(off[0], off[d.length]));
@@ -306,7 +326,7 @@ export function tableChecksum(table: Table, rows?: Uint32Array): string {
     outer.update(`${field.name}\0${kind}\0`);
     outer.update(nc);
     outer.update(s.nulls.digest());
-    if (kind === 'utf8') outer.update(s.lengths.digest());
+    if (kind === 'utf8' || kind === 'binary') outer.update(s.lengths.digest());
     outer.update(s.values.digest());
   }
   return outer.digest('hex');

@@ -13,7 +13,7 @@ import { DeltaDriver } from '../src/engines/delta.js';
 import { filterRows } from '../src/filter.js';
 import { ADDED_COLUMN, deleteFilters, derivedColumn, withColumn, withoutRows } from '../src/workloads.js';
 import { ensureVenv } from '../src/python-env.js';
-import { mixedTable, withTempDir } from './helpers.js';
+import { bytesTable, mixedTable, withTempDir } from './helpers.js';
 
 let python: string | undefined;
 try {
@@ -39,12 +39,14 @@ describe.skipIf(!python)('delta_driver.py', () => {
     expect(r.checksum).toBe('armillaria-checksum-v1');
   });
 
-  it('computes the same checksum as Node on the same IPC file (nulls, strings, bools, timestamps, -0)', async () => {
+  it('computes the same checksum as Node on the same IPC file (nulls, strings, bools, timestamps, -0, binary, decimals)', async () => {
     await withTempDir(async (dir) => {
       for (const [name, table] of [
         ['mixed', mixedTable(5000)],
         ['mixed-sliced', mixedTable(5000).slice(123, 4000)],
         ['seed-wide', (await buildSeeded(datasetSpec('seed-wide-100k'))).slice(0, 20_000)],
+        ['bytes', bytesTable(3000)],
+        ['bytes-sliced', bytesTable(3000).slice(77, 2500)],
       ] as const) {
         const file = join(dir, `${name}.arrow`);
         writeFileSync(file, tableToIPC(table, 'file'));

@@ -3,7 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import {
+  Binary,
   Bool,
+  Decimal,
+  FixedSizeBinary,
   Float64,
   Int32,
   Int64,
@@ -44,5 +47,28 @@ export function mixedTable(n = 1000, opts: { timestampUnit?: 'ms' | 'us' } = {})
     b: vectorFromArray(flags, new Bool()),
     f: makeVector(makeData({ type: new Float64(), length: n, nullCount: 0, data: floats })),
     ts,
+  });
+}
+
+/**
+ * Byte kinds of the checksum: variable and fixed-size binary with nulls and empty values, and
+ * decimal128(12, 2) with nulls and negative values (its unscaled values in 4 little-endian words).
+ */
+export function bytesTable(n = 1000): Table {
+  const blobs = Array.from({ length: n }, (_, i) => (i % 9 === 4 ? null : Uint8Array.from({ length: i % 5 }, (_, k) => (i + k) & 0xff)));
+  const fixed = Array.from({ length: n }, (_, i) => (i % 10 === 7 ? null : Uint8Array.of(i & 0xff, (i >> 8) & 0xff, 0xab, i % 3)));
+  const words = new Uint32Array(4 * n);
+  const valid = new Uint8Array(Math.ceil(n / 8));
+  for (let i = 0; i < n; i++) {
+    const unscaled = BigInt.asUintN(128, BigInt(i % 2 ? -i * 12_345 : i * 98_765));
+    for (let w = 0; w < 4; w++) words[4 * i + w] = Number((unscaled >> BigInt(32 * w)) & 0xffffffffn);
+    if (i % 8 !== 6) valid[i >> 3]! |= 1 << (i & 7);
+  }
+  const nulls = Array.from({ length: n }, (_, i) => i % 8 === 6).filter(Boolean).length;
+  return new Table({
+    id: makeVector(makeData({ type: new Int64(), length: n, nullCount: 0, data: BigInt64Array.from({ length: n }, (_, i) => BigInt(i)) })),
+    blob: vectorFromArray(blobs, new Binary()),
+    fixed: vectorFromArray(fixed, new FixedSizeBinary(4)),
+    price: makeVector(makeData({ type: new Decimal(2, 12, 128), length: n, nullCount: nulls, nullBitmap: valid, data: words })),
   });
 }
