@@ -28,6 +28,20 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T> | T): Promi
   }
 }
 
+/** `withTempDir`, with the dataset payloads (`ARMILLARIA_DATASETS_DIR`) in `<dir>/data` meanwhile. */
+export async function withDatasetsDir<T>(fn: (dir: string) => Promise<T> | T): Promise<T> {
+  return withTempDir(async (dir) => {
+    const prev = process.env.ARMILLARIA_DATASETS_DIR;
+    process.env.ARMILLARIA_DATASETS_DIR = join(dir, 'data');
+    try {
+      return await fn(dir);
+    } finally {
+      if (prev === undefined) delete process.env.ARMILLARIA_DATASETS_DIR;
+      else process.env.ARMILLARIA_DATASETS_DIR = prev;
+    }
+  });
+}
+
 /** A small table with nulls in ints, strings and bools, a timestamp, floats with -0 and NaN-free values. */
 export function mixedTable(n = 1000, opts: { timestampUnit?: 'ms' | 'us' } = {}): Table {
   const ids = BigInt64Array.from({ length: n }, (_, i) => BigInt(i));

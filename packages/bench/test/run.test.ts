@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { validateRunFile } from '@armillaria/report';
 import { runBench } from '../src/run.js';
 import { ensureVenv } from '../src/python-env.js';
-import { withTempDir } from './helpers.js';
+import { withDatasetsDir, withTempDir } from './helpers.js';
 
 let python = true;
 try {
@@ -23,99 +23,85 @@ const silent = { log: () => {}, tick: () => {}, status: () => {}, stop: () => {}
 
 describe('runBench', () => {
   it('runs sequential (and Delta) on seed-narrow-100k and produces a valid run file', async () => {
-    await withTempDir(async (dir) => {
-      const prev = process.env.ARMILLARIA_DATASETS_DIR;
-      process.env.ARMILLARIA_DATASETS_DIR = join(dir, 'data');
-      try {
-        const phases = ['sequential', 'pushdown', ...(python ? ['delta'] : [])];
-        const run = await runBench({
-          quick: true,
-          phases,
-          cases: ['write', 'read', 'read-filter', 'versions', 'time-travel', 'dedup', 'branch'],
-          datasets: ['seed-narrow-100k'],
-          tries: 1,
-          warmup: 0,
-          minTimeMs: 0,
-          codec: 'snappy',
-          workDir: join(dir, 'work'),
-          progress: silent,
-        });
-        expect(() => validateRunFile(JSON.parse(JSON.stringify(run)) as unknown, 'run')).not.toThrow();
-        expect(run.quick).toBe(true);
-        const byKey = new Map(run.results.map((r) => [`${r.phase}/${r.case}`, r]));
-        for (const c of ['write', 'read', 'versions', 'time-travel']) {
-          const r = byKey.get(`sequential/${c}`)!;
-          expect(r.status, `${c}: ${r.error}`).toBe('ok');
-          expect(r.dataset).toMatchObject({ name: 'seed-narrow', rows: 100_000, bytes: 1_600_000 });
-          expect(r.stats!.samples).toBeGreaterThan(0);
-        }
-        expect(byKey.get('sequential/read')!.throughputMBps).toBeGreaterThan(0);
-        // write and read run in 3 rounds (one measured try each here); only the first read is lukewarm
-        expect(byKey.get('sequential/write')!).toMatchObject({ config: { rounds: 3 }, stats: { samples: 3 } });
-        expect(byKey.get('sequential/read')!.tries.map((t) => t.cold ?? 'hot')).toEqual(['lukewarm', 'hot', 'hot', 'hot']);
-        expect(byKey.get('sequential/versions')!.config.rounds).toBeUndefined();
-        expect(byKey.get('sequential/versions')!.storage).toMatchObject({ versions: 11 });
-        const dedup = byKey.get('sequential/dedup')!;
-        expect(dedup.status, dedup.error).toBe('ok');
-        expect(dedup.extra).toMatchObject({ insertedRows: 3000 });
-        expect(Number(dedup.extra!.insertNewBytes)).toBeGreaterThan(0);
-        expect(byKey.get('pushdown/write')!.status).toMatch(/not-implemented|ok/);
-        const branch = byKey.get('sequential/branch')!;
-        expect(branch.status, branch.error).toMatch(/^(ok|not-implemented)$/);
-        if (branch.status === 'ok') {
-          expect(branch.config.sampler).toBe('mitata');
-          expect(branch.stats!.samples).toBeGreaterThan(10); // mitata trims the 2 fastest and 2 slowest samples
-          expect(branch.extra!.refBytes).toBeGreaterThan(0);
-        }
-        if (python) {
-          expect(byKey.get('delta/read')!.status).toBe('ok');
-          expect(byKey.get('delta/versions')!.config.updateMethod).toMatch(/merge/);
-          expect(byKey.get('delta/dedup')!.status).toBe('ok');
-          // Delta rewrites the table and copies identical data in full
-          expect(Number(byKey.get('delta/dedup')!.extra!.identicalTableNewFraction)).toBeGreaterThan(0.9);
-          expect(run.versions).toMatchObject({ deltalake: '1.6.6', pyarrow: '26.0.1' });
-        }
-      } finally {
-        if (prev === undefined) delete process.env.ARMILLARIA_DATASETS_DIR;
-        else process.env.ARMILLARIA_DATASETS_DIR = prev;
+    await withDatasetsDir(async (dir) => {
+      const phases = ['sequential', 'pushdown', ...(python ? ['delta'] : [])];
+      const run = await runBench({
+        quick: true,
+        phases,
+        cases: ['write', 'read', 'read-filter', 'versions', 'time-travel', 'dedup', 'branch'],
+        datasets: ['seed-narrow-100k'],
+        tries: 1,
+        warmup: 0,
+        minTimeMs: 0,
+        codec: 'snappy',
+        workDir: join(dir, 'work'),
+        progress: silent,
+      });
+      expect(() => validateRunFile(JSON.parse(JSON.stringify(run)) as unknown, 'run')).not.toThrow();
+      expect(run.quick).toBe(true);
+      const byKey = new Map(run.results.map((r) => [`${r.phase}/${r.case}`, r]));
+      for (const c of ['write', 'read', 'versions', 'time-travel']) {
+        const r = byKey.get(`sequential/${c}`)!;
+        expect(r.status, `${c}: ${r.error}`).toBe('ok');
+        expect(r.dataset).toMatchObject({ name: 'seed-narrow', rows: 100_000, bytes: 1_600_000 });
+        expect(r.stats!.samples).toBeGreaterThan(0);
+      }
+      expect(byKey.get('sequential/read')!.throughputMBps).toBeGreaterThan(0);
+      // write and read run in 3 rounds (one measured try each here); only the first read is lukewarm
+      expect(byKey.get('sequential/write')!).toMatchObject({ config: { rounds: 3 }, stats: { samples: 3 } });
+      expect(byKey.get('sequential/read')!.tries.map((t) => t.cold ?? 'hot')).toEqual(['lukewarm', 'hot', 'hot', 'hot']);
+      expect(byKey.get('sequential/versions')!.config.rounds).toBeUndefined();
+      expect(byKey.get('sequential/versions')!.storage).toMatchObject({ versions: 11 });
+      const dedup = byKey.get('sequential/dedup')!;
+      expect(dedup.status, dedup.error).toBe('ok');
+      expect(dedup.extra).toMatchObject({ insertedRows: 3000 });
+      expect(Number(dedup.extra!.insertNewBytes)).toBeGreaterThan(0);
+      expect(byKey.get('pushdown/write')!.status).toMatch(/not-implemented|ok/);
+      const branch = byKey.get('sequential/branch')!;
+      expect(branch.status, branch.error).toMatch(/^(ok|not-implemented)$/);
+      if (branch.status === 'ok') {
+        expect(branch.config.sampler).toBe('mitata');
+        expect(branch.stats!.samples).toBeGreaterThan(10); // mitata trims the 2 fastest and 2 slowest samples
+        expect(branch.extra!.refBytes).toBeGreaterThan(0);
+      }
+      if (python) {
+        expect(byKey.get('delta/read')!.status).toBe('ok');
+        expect(byKey.get('delta/versions')!.config.updateMethod).toMatch(/merge/);
+        expect(byKey.get('delta/dedup')!.status).toBe('ok');
+        // Delta rewrites the table and copies identical data in full
+        expect(Number(byKey.get('delta/dedup')!.extra!.identicalTableNewFraction)).toBeGreaterThan(0.9);
+        expect(run.versions).toMatchObject({ deltalake: '1.6.6', pyarrow: '26.0.1' });
       }
     });
   }, 180_000);
 
   it('runs the ladder on a table file of the user\'s, with a projection and a filter chosen for it', async () => {
-    await withTempDir(async (dir) => {
-      const prev = process.env.ARMILLARIA_DATASETS_DIR;
-      process.env.ARMILLARIA_DATASETS_DIR = join(dir, 'data');
-      try {
-        // No `id` column, several record batches: rows are compared in order on both engines.
-        const n = 20_000;
-        const whole = new Table({
-          city: vectorFromArray(Array.from({ length: n }, (_, i) => `c${(i * 31) % 97}`), new Utf8()),
-          delay: vectorFromArray(Float64Array.from({ length: n }, (_, i) => (i * 7919) % n)),
-        });
-        const table = new Table([...whole.slice(0, n / 2).batches, ...whole.slice(n / 2).batches]);
-        const file = join(dir, 'flights.arrow');
-        writeFileSync(file, tableToIPC(table, 'file'));
-        const phases = ['sequential', 'pushdown', ...(python ? ['delta'] : [])];
-        const cases = ['write', 'read', 'read-projection', 'read-filter', 'dedup'];
-        const run = await runBench({
-          quick: true, phases, cases, datasets: [file], tries: 1, warmup: 0, minTimeMs: 0, codec: 'snappy', workDir: join(dir, 'work'), progress: silent,
-        });
-        expect(() => validateRunFile(JSON.parse(JSON.stringify(run)) as unknown, 'run')).not.toThrow();
-        for (const phase of phases) {
-          const byCase = new Map(run.results.filter((r) => r.phase === phase).map((r) => [r.case, r]));
-          for (const c of ['write', 'read', 'read-projection', 'read-filter']) {
-            const r = byCase.get(c)!;
-            expect(r.status, `${phase} ${c}: ${r.error}`).toBe('ok');
-            expect(r.dataset).toMatchObject({ name: 'file:flights', rows: n });
-          }
-          expect(byCase.get('read-projection')!.config.columns).toBe('city');
-          expect(byCase.get('read-filter')!.config).toMatchObject({ filter: 'delay >= 10000 and delay < 10200', selectedRows: 200 });
-          expect(byCase.has('dedup')).toBe(false); // it needs an `id` column, so it does not apply
+    await withDatasetsDir(async (dir) => {
+      // No `id` column, several record batches: rows are compared in order on both engines.
+      const n = 20_000;
+      const whole = new Table({
+        city: vectorFromArray(Array.from({ length: n }, (_, i) => `c${(i * 31) % 97}`), new Utf8()),
+        delay: vectorFromArray(Float64Array.from({ length: n }, (_, i) => (i * 7919) % n)),
+      });
+      const table = new Table([...whole.slice(0, n / 2).batches, ...whole.slice(n / 2).batches]);
+      const file = join(dir, 'flights.arrow');
+      writeFileSync(file, tableToIPC(table, 'file'));
+      const phases = ['sequential', 'pushdown', ...(python ? ['delta'] : [])];
+      const cases = ['write', 'read', 'read-projection', 'read-filter', 'dedup'];
+      const run = await runBench({
+        quick: true, phases, cases, datasets: [file], tries: 1, warmup: 0, minTimeMs: 0, codec: 'snappy', workDir: join(dir, 'work'), progress: silent,
+      });
+      expect(() => validateRunFile(JSON.parse(JSON.stringify(run)) as unknown, 'run')).not.toThrow();
+      for (const phase of phases) {
+        const byCase = new Map(run.results.filter((r) => r.phase === phase).map((r) => [r.case, r]));
+        for (const c of ['write', 'read', 'read-projection', 'read-filter']) {
+          const r = byCase.get(c)!;
+          expect(r.status, `${phase} ${c}: ${r.error}`).toBe('ok');
+          expect(r.dataset).toMatchObject({ name: 'file:flights', rows: n });
         }
-      } finally {
-        if (prev === undefined) delete process.env.ARMILLARIA_DATASETS_DIR;
-        else process.env.ARMILLARIA_DATASETS_DIR = prev;
+        expect(byCase.get('read-projection')!.config.columns).toBe('city');
+        expect(byCase.get('read-filter')!.config).toMatchObject({ filter: 'delay >= 10000 and delay < 10200', selectedRows: 200 });
+        expect(byCase.has('dedup')).toBe(false); // it needs an `id` column, so it does not apply
       }
     });
   }, 180_000);
@@ -130,56 +116,49 @@ describe('runBench', () => {
   });
 
   it('runs the storage workloads on both engines, each head verified, with their figures in extra', async () => {
-    await withTempDir(async (dir) => {
-      const prev = process.env.ARMILLARIA_DATASETS_DIR;
-      process.env.ARMILLARIA_DATASETS_DIR = join(dir, 'data');
-      try {
-        const cases = ['appends', 'delete', 'delete-range', 'add-column', 'branch-write'];
-        const run = await runBench({
-          quick: true,
-          phases: ['sequential', ...(python ? ['delta'] : [])],
-          cases,
-          datasets: ['seed-narrow-100k'],
-          tries: 1,
-          warmup: 0,
-          minTimeMs: 0,
-          codec: 'snappy',
-          workDir: join(dir, 'work'),
-          progress: silent,
-        });
-        expect(() => validateRunFile(JSON.parse(JSON.stringify(run)) as unknown, 'run')).not.toThrow();
-        for (const phase of ['sequential', ...(python ? ['delta'] : [])]) {
-          const byCase = new Map(run.results.filter((r) => r.phase === phase).map((r) => [r.case, r]));
-          for (const c of cases) expect(byCase.get(c)?.status, `${phase} ${c}: ${byCase.get(c)?.error}`).toBe('ok');
-          const appends = byCase.get('appends')!;
-          expect(appends.tries).toHaveLength(10);
-          expect(appends.storage).toMatchObject({ versions: 11 });
-          const bytes = Array.from({ length: 11 }, (_, i) => Number(appends.extra![`bytesA${i}`]));
-          for (let i = 1; i < 11; i++) expect(bytes[i]).toBeGreaterThan(bytes[i - 1]!);
-          expect(appends.storage!.bytes).toBe(bytes[10]);
-          expect(Number(appends.extra!.appendFinalOverOptimum)).toBeCloseTo(bytes[10]! / Number(appends.extra!.optimumBytes), 9);
-          expect(byCase.get('delete')!.extra).toMatchObject({ deletedRows: 3998 });
-          expect(byCase.get('delete')!.config.predicate).toBe('value < 0.04');
-          expect(byCase.get('delete-range')!.extra).toMatchObject({ deletedRows: 4000 });
-          for (const c of ['delete', 'delete-range']) {
-            const e = byCase.get(c)!.extra!;
-            expect(Number(e.deleteNewFraction)).toBeCloseTo(Number(e.deleteNewBytes) / Number(e.bytesOneVersion), 9);
-          }
-          const add = byCase.get('add-column')!.extra!;
-          expect(Number(add.addColumnOwnBytes)).toBeGreaterThan(100_000 * 4); // 100K incompressible float64s
-          expect(Number(add.addColumnNewBytes)).toBeGreaterThan(0);
-          const branch = byCase.get('branch-write')!;
-          if (phase === 'delta') {
-            expect(branch.config.method).toBe('full-copy');
-            expect(branch.extra!.branchNewFraction).toBe(1);
-          } else {
-            expect(branch.extra!.branchNewChunkBytes).toBe(0); // identical data: every chunk already stored
-            expect(Number(branch.extra!.branchNewFraction)).toBeLessThan(0.01);
-          }
+    await withDatasetsDir(async (dir) => {
+      const cases = ['appends', 'delete', 'delete-range', 'add-column', 'branch-write'];
+      const run = await runBench({
+        quick: true,
+        phases: ['sequential', ...(python ? ['delta'] : [])],
+        cases,
+        datasets: ['seed-narrow-100k'],
+        tries: 1,
+        warmup: 0,
+        minTimeMs: 0,
+        codec: 'snappy',
+        workDir: join(dir, 'work'),
+        progress: silent,
+      });
+      expect(() => validateRunFile(JSON.parse(JSON.stringify(run)) as unknown, 'run')).not.toThrow();
+      for (const phase of ['sequential', ...(python ? ['delta'] : [])]) {
+        const byCase = new Map(run.results.filter((r) => r.phase === phase).map((r) => [r.case, r]));
+        for (const c of cases) expect(byCase.get(c)?.status, `${phase} ${c}: ${byCase.get(c)?.error}`).toBe('ok');
+        const appends = byCase.get('appends')!;
+        expect(appends.tries).toHaveLength(10);
+        expect(appends.storage).toMatchObject({ versions: 11 });
+        const bytes = Array.from({ length: 11 }, (_, i) => Number(appends.extra![`bytesA${i}`]));
+        for (let i = 1; i < 11; i++) expect(bytes[i]).toBeGreaterThan(bytes[i - 1]!);
+        expect(appends.storage!.bytes).toBe(bytes[10]);
+        expect(Number(appends.extra!.appendFinalOverOptimum)).toBeCloseTo(bytes[10]! / Number(appends.extra!.optimumBytes), 9);
+        expect(byCase.get('delete')!.extra).toMatchObject({ deletedRows: 3998 });
+        expect(byCase.get('delete')!.config.predicate).toBe('value < 0.04');
+        expect(byCase.get('delete-range')!.extra).toMatchObject({ deletedRows: 4000 });
+        for (const c of ['delete', 'delete-range']) {
+          const e = byCase.get(c)!.extra!;
+          expect(Number(e.deleteNewFraction)).toBeCloseTo(Number(e.deleteNewBytes) / Number(e.bytesOneVersion), 9);
         }
-      } finally {
-        if (prev === undefined) delete process.env.ARMILLARIA_DATASETS_DIR;
-        else process.env.ARMILLARIA_DATASETS_DIR = prev;
+        const add = byCase.get('add-column')!.extra!;
+        expect(Number(add.addColumnOwnBytes)).toBeGreaterThan(100_000 * 4); // 100K incompressible float64s
+        expect(Number(add.addColumnNewBytes)).toBeGreaterThan(0);
+        const branch = byCase.get('branch-write')!;
+        if (phase === 'delta') {
+          expect(branch.config.method).toBe('full-copy');
+          expect(branch.extra!.branchNewFraction).toBe(1);
+        } else {
+          expect(branch.extra!.branchNewChunkBytes).toBe(0); // identical data: every chunk already stored
+          expect(Number(branch.extra!.branchNewFraction)).toBeLessThan(0.01);
+        }
       }
     });
   }, 180_000);
