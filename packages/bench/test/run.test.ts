@@ -21,22 +21,15 @@ try {
 
 const silent = { log: () => {}, tick: () => {}, status: () => {}, stop: () => {} };
 
+/** A quick run with one measured try per case and no output, its tables under `dir`. */
+const quickRun = (dir: string, o: { phases: string[]; cases: string[]; datasets: string[] }) =>
+  runBench({ quick: true, ...o, tries: 1, warmup: 0, minTimeMs: 0, codec: 'snappy', workDir: join(dir, 'work'), progress: silent });
+
 describe('runBench', () => {
   it('runs sequential (and Delta) on seed-narrow-100k and produces a valid run file', async () => {
     await withDatasetsDir(async (dir) => {
       const phases = ['sequential', 'pushdown', ...(python ? ['delta'] : [])];
-      const run = await runBench({
-        quick: true,
-        phases,
-        cases: ['write', 'read', 'read-filter', 'versions', 'time-travel', 'dedup', 'branch'],
-        datasets: ['seed-narrow-100k'],
-        tries: 1,
-        warmup: 0,
-        minTimeMs: 0,
-        codec: 'snappy',
-        workDir: join(dir, 'work'),
-        progress: silent,
-      });
+      const run = await quickRun(dir, { phases, cases: ['write', 'read', 'read-filter', 'versions', 'time-travel', 'dedup', 'branch'], datasets: ['seed-narrow-100k'] });
       expect(() => validateRunFile(JSON.parse(JSON.stringify(run)) as unknown, 'run')).not.toThrow();
       expect(run.quick).toBe(true);
       const byKey = new Map(run.results.map((r) => [`${r.phase}/${r.case}`, r]));
@@ -88,9 +81,7 @@ describe('runBench', () => {
       writeFileSync(file, tableToIPC(table, 'file'));
       const phases = ['sequential', 'pushdown', ...(python ? ['delta'] : [])];
       const cases = ['write', 'read', 'read-projection', 'read-filter', 'dedup'];
-      const run = await runBench({
-        quick: true, phases, cases, datasets: [file], tries: 1, warmup: 0, minTimeMs: 0, codec: 'snappy', workDir: join(dir, 'work'), progress: silent,
-      });
+      const run = await quickRun(dir, { phases, cases, datasets: [file] });
       expect(() => validateRunFile(JSON.parse(JSON.stringify(run)) as unknown, 'run')).not.toThrow();
       for (const phase of phases) {
         const byCase = new Map(run.results.filter((r) => r.phase === phase).map((r) => [r.case, r]));
@@ -108,8 +99,7 @@ describe('runBench', () => {
 
   it('refuses an unknown dataset or a missing table file before running anything', async () => {
     await withTempDir(async (dir) => {
-      const run = (datasets: string[]) =>
-        runBench({ quick: true, phases: ['sequential'], cases: ['write'], datasets, tries: 1, warmup: 0, minTimeMs: 0, codec: 'snappy', workDir: join(dir, 'work'), progress: silent });
+      const run = (datasets: string[]) => quickRun(dir, { phases: ['sequential'], cases: ['write'], datasets });
       await expect(run(['seed-narrow-100k', join(dir, 'gone.parquet')])).rejects.toThrow(`datasets: file ${join(dir, 'gone.parquet')} does not exist`);
       await expect(run(['seed-narrow-100k', 'flights.json'])).rejects.toThrow(/unknown dataset "flights.json" \(known: .*; or a table file ending in \.parquet, /);
     });
@@ -118,18 +108,7 @@ describe('runBench', () => {
   it('runs the storage workloads on both engines, each head verified, with their figures in extra', async () => {
     await withDatasetsDir(async (dir) => {
       const cases = ['appends', 'delete', 'delete-range', 'add-column', 'branch-write'];
-      const run = await runBench({
-        quick: true,
-        phases: ['sequential', ...(python ? ['delta'] : [])],
-        cases,
-        datasets: ['seed-narrow-100k'],
-        tries: 1,
-        warmup: 0,
-        minTimeMs: 0,
-        codec: 'snappy',
-        workDir: join(dir, 'work'),
-        progress: silent,
-      });
+      const run = await quickRun(dir, { phases: ['sequential', ...(python ? ['delta'] : [])], cases, datasets: ['seed-narrow-100k'] });
       expect(() => validateRunFile(JSON.parse(JSON.stringify(run)) as unknown, 'run')).not.toThrow();
       for (const phase of ['sequential', ...(python ? ['delta'] : [])]) {
         const byCase = new Map(run.results.filter((r) => r.phase === phase).map((r) => [r.case, r]));
