@@ -41,8 +41,8 @@ export const CHECKSUM_VERSION = 'armillaria-checksum-v1';
 export type ChecksumKind = 'int' | 'float' | 'utf8' | 'binary' | 'decimal' | 'bool' | 'timestamp' | 'date';
 
 /** The canonical kind of an Arrow type, or throws naming the unsupported type. */
-export function checksumKind(type: DataType): ChecksumKind {
-  if (DataType.isDictionary(type)) return checksumKind(type.dictionary);
+export function checksumKind(type: DataType, column?: string): ChecksumKind {
+  if (DataType.isDictionary(type)) return checksumKind(type.dictionary, column);
   if (DataType.isInt(type)) return 'int';
   if (DataType.isFloat(type)) return 'float';
   if (DataType.isUtf8(type) || DataType.isLargeUtf8(type)) return 'utf8';
@@ -51,7 +51,8 @@ export function checksumKind(type: DataType): ChecksumKind {
   if (DataType.isBool(type)) return 'bool';
   if (DataType.isTimestamp(type)) return 'timestamp';
   if (DataType.isDate(type)) return 'date';
-  throw new Error(`checksum: unsupported column type ${String(type)}`);
+  const what = column === undefined ? 'column type' : `type of column ${JSON.stringify(column)}:`;
+  throw new Error(`checksum: unsupported ${what} ${String(type)} (supported: integers, floats, strings, binaries, decimals, bools, timestamps, dates)`);
 }
 
 const STAGE_BYTES = 1 << 16;
@@ -292,7 +293,7 @@ export function tableChecksum(table: Table, rows?: Uint32Array): string {
   const order = rowOrder(table, rows);
   for (let c = 0; c < fields.length; c++) {
     const field = fields[c]!;
-    const kind = checksumKind(field.type as DataType);
+    const kind = checksumKind(field.type as DataType, field.name);
     const col = table.getChildAt(c) as Vector | null;
     const s = new ColumnStreams(kind);
     if (col) {

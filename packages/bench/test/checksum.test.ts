@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Binary, Table, tableFromIPC, tableToIPC, vectorFromArray, Utf8, Dictionary, Int32 } from 'apache-arrow';
+import { Binary, TimeMillisecond, Table, tableFromIPC, tableToIPC, vectorFromArray, Utf8, Dictionary, Int32 } from 'apache-arrow';
 import { tableChecksum } from '../src/checksum.js';
 import { filterRows } from '../src/filter.js';
 import { bytesTable, mixedTable } from './helpers.js';
@@ -70,6 +70,11 @@ describe('tableChecksum', () => {
     // fixed-size binary counts as binary: the same bytes as a variable-width column checksum alike
     const fixedAsBinary = new Table({ fixed: vectorFromArray(Array.from(b.getChild('fixed')!, (v) => v as Uint8Array | null), new Binary()) });
     expect(tableChecksum(fixedAsBinary)).toBe(tableChecksum(b.select(['fixed'])));
+  });
+
+  it('refuses a type it has no canonical form for, naming the column', () => {
+    const t = new Table({ id: vectorFromArray([1, 2], new Int32()), at: vectorFromArray([1000, 2000], new TimeMillisecond()) });
+    expect(() => tableChecksum(t)).toThrow('checksum: unsupported type of column "at": Time32<MILLISECOND> (supported: integers, floats, strings, binaries, decimals, bools, timestamps, dates)');
   });
 
   it('treats dictionary-encoded strings like plain strings', () => {
