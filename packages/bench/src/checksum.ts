@@ -168,6 +168,7 @@ function cellOf(d: Data, kind: ChecksumKind): Cell {
   }
   const values = d.values as unknown as ArrayLike<number | bigint> & ArrayBufferView;
   const [mul, div] = scaleOf(type);
+  const width = fixedWidth(type);
   return {
     int: (i) => {
       const v = values[i]!;
@@ -176,7 +177,6 @@ function cellOf(d: Data, kind: ChecksumKind): Cell {
     },
     float: (i) => Number(values[i]),
     bytes: (i) => {
-      const width = fixedWidth(type);
       if (width > 0) return new Uint8Array(values.buffer, values.byteOffset + i * width, width);
       const off = d.valueOffsets as ArrayLike<number | bigint>;
       const bytes = d.values as unknown as Uint8Array;

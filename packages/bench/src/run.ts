@@ -112,9 +112,13 @@ function summary(r: BenchResult, bcase: BenchCase): string {
 
 /** Load a dataset (generating it if needed), or a table file of the user's own, and compute its checksum. */
 export async function loadDataset(name: string, log: (l: string) => void): Promise<LoadedDataset> {
-  const { path, entry, spec } = isTableFile(name) ? await ensureFileDataset(name, { log }) : { ...(await ensureDataset(name, { log })), spec: datasetSpec(name) };
+  if (isTableFile(name)) {
+    const { path, entry, spec, table } = await ensureFileDataset(name, { log }); // already read
+    return { spec, entry, path, table, checksum: tableChecksum(table) };
+  }
+  const { path, entry } = await ensureDataset(name, { log });
   const table = readPayload(path);
-  return { spec, entry, path, table, checksum: tableChecksum(table) };
+  return { spec: datasetSpec(name), entry, path, table, checksum: tableChecksum(table) };
 }
 
 /**

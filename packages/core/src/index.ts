@@ -14,6 +14,7 @@ export type { DiffResult, TableDiff } from './catalog/diff.js';
 export type { ChangeEntry, Subscription } from './catalog/feed.js';
 export type { TableSource, TableInput } from './table/source.js';
 export { openTableFile, type FileSource } from './io/read-file.js';
+export { TABLE_FILE_EXTENSIONS } from './io/formats.js';
 export { combineBatches } from './table/concat.js';
 export { CODECS, parseCodec, type Codec } from './table/parquet-codec.js';
 export type { ChunkStats, ColumnStats, StatValue } from './table/stats.js';

@@ -222,7 +222,10 @@ export async function ensureDataset(name: string, opts: EnsureOptions = {}): Pro
  * datasets. The manifest does not pin it; its entry records where it came from.
  * @throws Error naming the file when it cannot be read or holds no rows
  */
-export async function ensureFileDataset(file: string, opts: Pick<EnsureOptions, 'log'> = {}): Promise<{ path: string; entry: ManifestEntry; spec: DatasetSpec }> {
+export async function ensureFileDataset(
+  file: string,
+  opts: Pick<EnsureOptions, 'log'> = {},
+): Promise<{ path: string; entry: ManifestEntry; spec: DatasetSpec; table: Table }> {
   const source = resolve(file);
   if (!existsSync(source)) throw new Error(`datasets: file ${source} does not exist`);
   const sourceSha = await sha256OfFile(source);
@@ -253,7 +256,7 @@ export async function ensureFileDataset(file: string, opts: Pick<EnsureOptions, 
     file: `files/${name}`,
     source: `${source} (sha256 ${sourceSha})`,
   };
-  return { path, entry, spec };
+  return { path, entry, spec, table };
 }
 
 /**

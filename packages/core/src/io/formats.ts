@@ -14,8 +14,11 @@ const BY_EXTENSION: Record<string, FileFormat> = {
   '.feather': 'arrow',
 };
 
+/** The file extensions import and export know (lower case, with the dot). */
+export const TABLE_FILE_EXTENSIONS: readonly string[] = Object.keys(BY_EXTENSION);
+
 export function formatOf(path: string): FileFormat {
   const f = BY_EXTENSION[extname(path).toLowerCase()];
-  if (!f) throw new UnsupportedFormatError(path, Object.keys(BY_EXTENSION).join(', '));
+  if (!f) throw new UnsupportedFormatError(path, TABLE_FILE_EXTENSIONS.join(', '));
   return f;
 }
