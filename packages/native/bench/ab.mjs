@@ -7,7 +7,7 @@
 //
 // Build A first and copy it aside: `cp armillaria-native.linux-x64-gnu.node /tmp/a.node`.
 // read:  readTable of the stored chunks + tableFromIPC (what the native-parquet phase does).
-// write: writeTable of the table's IPC stream, handed over in 1 MiB pieces as core does, fsync on
+// write: writeTable of the table's IPC stream, handed over in pieces as core does, fsync on
 //        (FSYNC=0 turns it off). A full GC runs before every try (when exposed).
 // dataset: a payload under datasets/data (default seed-narrow-1m; `pnpm datasets` makes them).
 
@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const require = createRequire(import.meta.url);
-const { tableFromIPC, tableToIPC } = require('apache-arrow');
+const { RecordBatchStreamWriter, tableFromIPC, tableToIPC } = require('apache-arrow');
 
 const [a, b, op, dataset = 'seed-narrow-1m', tries = '31'] = process.argv.slice(2);
 if (!a || !b || (op !== 'read' && op !== 'write')) {
@@ -26,9 +26,11 @@ if (!a || !b || (op !== 'read' && op !== 'write')) {
 }
 const builds = [a, b].map((path) => require(resolve(path)));
 const data = join(import.meta.dirname, '../../../datasets/data', `${dataset}.arrow`);
-const ipc = Buffer.from(tableToIPC(tableFromIPC(readFileSync(data)), 'stream'));
+const table = tableFromIPC(readFileSync(data));
+const ipc = Buffer.from(tableToIPC(table, 'stream'));
+// The stream as apache-arrow's writer emits it (headers, then each column buffer), as core hands it over.
 const pieces = [];
-for (let at = 0; at < ipc.length; at += 1 << 20) pieces.push(ipc.subarray(at, Math.min(ipc.length, at + (1 << 20))));
+for await (const piece of RecordBatchStreamWriter.writeAll(table)) pieces.push(piece);
 const settings = { chunkRows: 131072, compression: 'snappy', fsync: process.env.FSYNC !== '0' };
 
 const stored = mkdtempSync(join(tmpdir(), 'armillaria-ab-'));

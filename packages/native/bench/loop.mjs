@@ -7,7 +7,7 @@
 //   node --expose-gc bench/loop.mjs read|write [dataset] [tries]
 //
 // read:  readTable of the stored chunks + tableFromIPC (what the native-parquet phase does).
-// write: writeTable of the table's IPC stream in 1 MiB pieces into a fresh directory, fsync on.
+// write: writeTable of the table's IPC stream in pieces as core hands it over into a fresh directory, fsync on.
 // dataset: a payload under datasets/data (default seed-wide-1m; `pnpm datasets` makes them).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const require = createRequire(import.meta.url);
-const { tableFromIPC, tableToIPC } = require('apache-arrow');
+const { RecordBatchStreamWriter, tableFromIPC, tableToIPC } = require('apache-arrow');
 const native = require('../index.js');
 
 const [op, dataset = 'seed-wide-1m', tries = '40'] = process.argv.slice(2);
@@ -26,8 +26,9 @@ if (op !== 'read' && op !== 'write') {
 }
 const data = tableFromIPC(readFileSync(join(import.meta.dirname, '../../../datasets/data', `${dataset}.arrow`)));
 const ipc = Buffer.from(tableToIPC(data, 'stream'));
+// The stream as apache-arrow's writer emits it (headers, then each column buffer), as core hands it over.
 const pieces = [];
-for (let at = 0; at < ipc.length; at += 1 << 20) pieces.push(ipc.subarray(at, Math.min(ipc.length, at + (1 << 20))));
+for await (const piece of RecordBatchStreamWriter.writeAll(data)) pieces.push(piece);
 const settings = { chunkRows: 131072, compression: 'snappy' };
 const stored = mkdtempSync(join(tmpdir(), 'armillaria-loop-'));
 const ids = (await native.writeTable(stored, ipc, { ...settings, fsync: false })).map((c) => c.id);

@@ -8,6 +8,7 @@ pub mod dictionary;
 pub mod error;
 pub mod hash;
 pub mod ipc;
+pub mod ipc_pieces;
 pub mod layout;
 pub mod malloc;
 pub mod mmap;

@@ -16,7 +16,8 @@ use crate::batch::{check_hash, settle_duplicates, BatchWriter};
 use crate::config;
 use crate::error::{Failure, NativeError, NativeResult};
 use crate::hash::{hash_hex, validate_id};
-use crate::ipc::{gather, ipc_to_js, with_stream_view, IpcBytes, IpcTable};
+use crate::ipc::{ipc_to_js, with_stream_view, IpcBytes, IpcTable};
+use crate::ipc_pieces::with_pieces_view;
 use crate::layout::Layout;
 use crate::mmap::map_object;
 use crate::parquet::{
@@ -207,10 +208,8 @@ impl Task for WriteTableTask {
             match &self.ipc {
                 Either::A(stream) => write_table(&self.root, stream, &settings, self.fsync),
                 Either::B(pieces) => {
-                    let joined = gather(&pieces.iter().map(|p| &p[..]).collect::<Vec<_>>())?;
-                    let stored = write_table(&self.root, &joined, &settings, self.fsync);
-                    joined.recycle();
-                    stored
+                    let pieces: Vec<&[u8]> = pieces.iter().map(|p| &p[..]).collect();
+                    with_pieces_view(&pieces, |table| store_table(&self.root, table, &settings, self.fsync))
                 }
             }
         })
