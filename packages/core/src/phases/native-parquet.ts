@@ -17,8 +17,9 @@ export function nativeParquetRuntime({ root, fsync }: PhaseContext, name: string
   // its offsets (seed-wide 1M: 8 ms on the JS thread per write).
   const writeRows = async (rows: Table, { codec, chunkRows }: EncodeSettings): Promise<StoredChunk[]> => {
     if (rows.numRows === 0) return [];
-    // In pieces: the addon joins them into memory it reuses, where one joined JS buffer would be
-    // a fresh allocation faulted in on the JS thread (seed-wide 1M: 44 MB per write).
+    // In pieces, as apache-arrow emits them: the addon reads flat columns in place and joins other
+    // streams into memory it reuses, where one joined JS buffer would be a fresh allocation faulted
+    // in on the JS thread (seed-wide 1M: 44 MB per write).
     const ipc = await tableToIpcPieces(rows);
     const stored = await native.writeTable(root, ipc, { chunkRows, codec, fsync });
     return stored.map((c) => ({ id: c.id, rows: c.rows, bytes: c.bytes, written: c.written, stats: JSON.parse(c.stats) as ChunkStats }));
