@@ -89,6 +89,41 @@ describe('ChunkStore', () => {
     });
   });
 
+  it('puts a flushAtEnd group through one backend batch, finished once after every put', async () => {
+    await withChunkStore(async (s, dir) => {
+      const events: string[] = [];
+      const batching = new ChunkStore(
+        Object.create(s.backend, {
+          putObject: { value: async () => { throw new Error('a batched group must not put one by one'); } },
+          putBatch: {
+            value: () => {
+              const inner = s.backend.putBatch!();
+              return {
+                put: async (id: string, bytes: Uint8Array) => {
+                  const r = await inner.put(id, bytes);
+                  events.push(`put ${Buffer.from(bytes).toString()}`);
+                  return r;
+                },
+                finish: async () => {
+                  events.push('finish');
+                  await inner.finish();
+                },
+              };
+            },
+          },
+        }),
+      );
+      await s.put(Buffer.from('b'));
+      const group = new PutGroup(batching, { flushAtEnd: true });
+      const ids = ['a', 'b', 'c', 'a'].map((t) => group.put(Buffer.from(t)));
+      expect((await group.done()).map((p) => p.written)).toEqual([true, false, true, false]);
+      expect(events.slice(0, 3).sort()).toEqual(['put a', 'put b', 'put c']); // the repeated 'a' is not put again
+      expect(events[3]).toBe('finish');
+      expect(await Promise.all(ids.map(async (id) => Buffer.from(await s.get(id)).toString()))).toEqual(['a', 'b', 'c', 'a']);
+      expect(await readdir(join(dir, 'tmp'))).toEqual([]); // every temp file was renamed into place
+    });
+  });
+
   it('stores identical bytes once', async () => {
     await withChunkStore(async (s) => {
       const a = await s.put(Buffer.from('same'));

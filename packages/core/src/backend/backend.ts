@@ -25,11 +25,24 @@ export interface RefLogEntry {
   reason: string;
 }
 
+/** Puts whose durability is settled by one `finish` (see `ObjectBackend.putBatch`). */
+export interface ObjectPutBatch {
+  put(id: string, bytes: Uint8Array): Promise<PutResult>;
+  /** Resolves when every put that has resolved is durable. */
+  finish(): Promise<void>;
+}
+
 export interface ObjectBackend {
   /** Human-readable location, used in messages. */
   readonly location: string;
   /** Stores bytes under `id` durably (the caller has computed `id` from the bytes). */
   putObject(id: string, bytes: Uint8Array): Promise<PutResult>;
+  /**
+   * Optional: puts made durable together. A local disk then flushes each directory once, at
+   * `finish`, rather than once per object inside each put. Nothing durable may name the objects
+   * before `finish` resolves.
+   */
+  putBatch?(): ObjectPutBatch;
   /**
    * The stored bytes, or `undefined` when there is no such object. With `into`, the bytes may be
    * read into that buffer and so be valid only until its next use.

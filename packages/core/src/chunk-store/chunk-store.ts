@@ -3,7 +3,7 @@
  * Chunks, manifests and commits all live here; identical bytes are stored once (put of an existing id
  * writes nothing), and every object can be checked against its name.
  */
-import type { ObjectBackend, PutResult } from '../backend/backend.js';
+import type { ObjectBackend, ObjectPutBatch, PutResult } from '../backend/backend.js';
 import type { ScratchBuffer } from '../scratch-buffer.js';
 import { ChunkNotFoundError, CorruptChunkError } from '../errors.js';
 import { hashBytes, parseContentHash, type ContentHash } from '../hash/content-hash.js';
@@ -65,15 +65,27 @@ export class ChunkStore {
 /**
  * Object writes started together and awaited together: each `put` returns the id at once and its
  * write runs in the background, so a commit's manifest and commit objects are written side by side
- * instead of one after the other (each put waits on two flushes: its file's and its directory's).
- * `done` must succeed before anything durable (a ref) names them.
+ * instead of one after the other. `done` must succeed before anything durable (a ref) names them.
+ *
+ * With `flushAtEnd` (on a backend with `putBatch`) the group is one batch: directories are flushed
+ * once, in `done`. That suits a caller that keeps the JS thread busy between puts (the sequential
+ * phase encodes), since a put's every hop waits for the thread: seed-narrow 1M sequential write
+ * -2.5 ms (paired, twice). Without it each put flushes its own directories as soon as its file is in
+ * place, overlapping the other puts: for a commit's two objects that is 0.4 ms faster (paired).
  */
 export class PutGroup {
   private readonly started: Promise<PutResult>[] = [];
   private readonly firstOf = new Map<string, Promise<PutResult>>();
   private awaited = 0;
 
-  constructor(private readonly store: ChunkStore) {}
+  private readonly batch: ObjectPutBatch | undefined;
+
+  constructor(
+    private readonly store: ChunkStore,
+    { flushAtEnd = false }: { flushAtEnd?: boolean } = {},
+  ) {
+    this.batch = flushAtEnd ? store.backend.putBatch?.() : undefined;
+  }
 
   /**
    * Starts storing `bytes`; returns its id. Bytes already put in this group are not written again,
@@ -82,7 +94,7 @@ export class PutGroup {
   put(bytes: Uint8Array): ContentHash {
     const id = hashBytes(bytes);
     const first = this.firstOf.get(id);
-    const stored = first ? first.then((p) => ({ ...p, written: false })) : this.store.backend.putObject(id, bytes);
+    const stored = first ? first.then((p) => ({ ...p, written: false })) : this.batch ? this.batch.put(id, bytes) : this.store.backend.putObject(id, bytes);
     if (!first) this.firstOf.set(id, stored);
     stored.catch(() => {}); // observed by `done`; a failure before then is not unhandled
     this.started.push(stored);
@@ -94,9 +106,11 @@ export class PutGroup {
     while (this.started.length - this.awaited > max) await this.started[this.awaited++];
   }
 
-  /** Waits for every write started; the results in put order. Throws the first failure. */
+  /** Waits until every write started is durable; the results in put order. Throws the first failure. */
   async done(): Promise<PutResult[]> {
-    return Promise.all(this.started);
+    const results = await Promise.all(this.started);
+    await this.batch?.finish();
+    return results;
   }
 }
 

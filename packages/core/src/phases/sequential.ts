@@ -22,8 +22,9 @@ export const sequential: Phase = {
     return {
       pushdown: false,
       async writeChunks(slices, settings) {
-        // Each chunk's write and flush run in the thread pool while the next chunk encodes.
-        const group = new PutGroup(chunks);
+        // Each chunk's write and flush run in the thread pool while the next chunk encodes; the
+        // directories are flushed once, at the end.
+        const group = new PutGroup(chunks, { flushAtEnd: true });
         const out: Omit<StoredChunk, 'written'>[] = [];
         for (const slice of slices) {
           const [chunk] = await encodeSlices([slice], settings);
