@@ -1,7 +1,7 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 import { ChunkNotFoundError, ChunkStore, CorruptChunkError, ErrorCode, InvalidArgumentError, LocalBackend, hashBytes } from '../src/index.js';
 import { objectPath } from '../src/backend/layout.js';
@@ -121,6 +121,26 @@ describe('ChunkStore', () => {
       expect(events[3]).toBe('finish');
       expect(await Promise.all(ids.map(async (id) => Buffer.from(await s.get(id)).toString()))).toEqual(['a', 'b', 'c', 'a']);
       expect(await readdir(join(dir, 'tmp'))).toEqual([]); // every temp file was renamed into place
+    });
+  });
+
+  it('flushes the directories of an object a put finds in place, at the end of its batch', async () => {
+    await withChunkStore(async (s, dir) => {
+      const bytes = Buffer.from('shared');
+      await s.put(bytes);
+      // Directory flushes are the only FileHandle.sync calls of a put (file data goes by O_DSYNC).
+      const handle = await open(dir, 'r');
+      const sync = vi.spyOn(Object.getPrototypeOf(handle) as { sync(): Promise<void> }, 'sync');
+      await handle.close();
+      try {
+        const batch = s.backend.putBatch!();
+        expect(await batch.put(hashBytes(bytes), bytes)).toMatchObject({ written: false });
+        expect(sync).not.toHaveBeenCalled();
+        await batch.finish();
+        expect(sync).toHaveBeenCalledTimes(2); // its fan-out directory and objects/
+      } finally {
+        sync.mockRestore();
+      }
     });
   });
 

@@ -51,7 +51,8 @@ pub struct BatchWriter {
     dirs_ready: OnceLock<()>,
     claimed: Mutex<HashSet<String>>,
     touched: Mutex<BTreeSet<PathBuf>>,
-    created_fanout: AtomicBool,
+    /// `objects/` needs a flush too: a fan-out directory was created, or an object was found.
+    sync_objects: AtomicBool,
 }
 
 impl BatchWriter {
@@ -63,7 +64,7 @@ impl BatchWriter {
             dirs_ready: OnceLock::new(),
             claimed: Mutex::new(HashSet::new()),
             touched: Mutex::new(BTreeSet::new()),
-            created_fanout: AtomicBool::new(false),
+            sync_objects: AtomicBool::new(false),
         }
     }
 
@@ -85,16 +86,20 @@ impl BatchWriter {
             return Ok(false);
         }
         let outcome = self.layout.put(id, bytes, self.fsync)?;
-        if outcome.written && self.fsync {
+        if self.fsync {
+            // An object found in place may be a concurrent writer's that is renamed in but whose
+            // directory is not flushed yet: flushing it here too means that whatever this batch
+            // reports is durable before a commit can name it.
             self.touched.lock().unwrap_or_else(|e| e.into_inner()).insert(self.layout.fanout_dir(id));
         }
-        if outcome.created_fanout {
-            self.created_fanout.store(true, Ordering::Relaxed);
+        if outcome.created_fanout || !outcome.written {
+            self.sync_objects.store(true, Ordering::Relaxed);
         }
         Ok(outcome.written)
     }
 
-    /// fsyncs every touched fan-out directory once, then `objects/` if a fan-out was created.
+    /// fsyncs every touched fan-out directory once, then `objects/` if a fan-out was created or an
+    /// object was found.
     pub fn finish(&self) -> NativeResult<()> {
         if !self.fsync {
             return Ok(());
@@ -106,7 +111,7 @@ impl BatchWriter {
         } else {
             dirs.iter().try_for_each(|d| sync_dir(d))?;
         }
-        if self.created_fanout.load(Ordering::Relaxed) {
+        if self.sync_objects.load(Ordering::Relaxed) {
             sync_dir(&self.layout.objects_dir())?;
         }
         Ok(())
@@ -504,6 +509,22 @@ mod tests {
         let back = get_chunks(&root(&dir), &ids, true).unwrap();
         let expected: Vec<Vec<u8>> = chunks.iter().map(|c| c.to_vec()).collect();
         assert_eq!(back, expected);
+    }
+
+    #[test]
+    fn a_batch_flushes_the_directories_of_objects_it_finds_as_well_as_those_it_writes() {
+        let dir = TempDir::new();
+        put_chunks(&root(&dir), &[b"old".as_slice()], true).unwrap();
+        let writer = BatchWriter::new(&root(&dir), true);
+        let found = hash_hex(b"old");
+        assert!(!writer.put(&found, b"old").unwrap(), "already stored");
+        let touched = writer.touched.lock().unwrap().clone();
+        assert_eq!(touched.into_iter().collect::<Vec<_>>(), vec![writer.layout.fanout_dir(&found)]);
+        assert!(writer.sync_objects.load(Ordering::Relaxed));
+        writer.finish().unwrap();
+        let quiet = BatchWriter::new(&root(&dir), false);
+        quiet.put(&found, b"old").unwrap();
+        assert!(quiet.touched.lock().unwrap().is_empty(), "nothing to flush without fsync");
     }
 
     #[test]

@@ -4,7 +4,8 @@
  *
  * Object put: write tmp/<id>.<pid>.<n>.tmp, fsync it, rename into objects/ab/…, fsync the fan-out
  * directory (a `putBatch` fsyncs each directory once, at its end). Racing writers of the same id each
- * rename an identical file into place, which is harmless.
+ * rename an identical file into place, which is harmless. A put that finds its object in place
+ * flushes the directories too: the object may be a concurrent writer's whose flush is still pending.
  * Everything before the data write is synchronous (a few syscalls on small files), and the write and
  * its flush are one thread-pool job (O_DSYNC), so that job is under way when `putObject` returns: a
  * caller that goes on encoding the next chunk overlaps it with this one's flush.
@@ -83,7 +84,12 @@ export class LocalBackend implements ObjectBackend {
     return {
       put: async (id, bytes) => {
         const final = objectPath(this.root, id);
-        if (touch(final)) return { id, written: false, bytes: bytes.byteLength };
+        if (touch(final)) {
+          // It may be a concurrent writer's, renamed in but with its directory not flushed yet:
+          // flushing that here too makes what this put reports durable before a commit names it.
+          if (this.fsync) for (const d of [fanoutDir(this.root, id), join(this.root, OBJECTS_DIR)]) dirs.add(d);
+          return { id, written: false, bytes: bytes.byteLength };
+        }
         const dir = fanoutDir(this.root, id);
         const parents = this.ensureDirSync(dir);
         const tmp = tempPath(this.root, id);
