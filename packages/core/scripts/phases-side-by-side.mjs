@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 // Store writes or reads of one dataset by several phases in one process, the phases taking turns
 // try by try (alternating order), so a slow spell of a shared machine hits all of them alike; prints
-// the median per phase and the median of the paired differences against the first phase.
+// the median per phase and the median of the paired differences against the first phase, and the
+// garbage-collector time that fell inside the timed tries (per try, by perf_hooks gc kind: 1 minor,
+// 2 major, 4 incremental, 8 weak callbacks). That last column is how stop 18 found that `mmap`
+// reads pay ~1-2 ms per read of weak-callback processing that `batch` reads do not.
 // Needs `pnpm build`, the addon, and the dataset (`pnpm bench` generates it under datasets/data/).
 // Usage: node --expose-gc packages/core/scripts/phases-side-by-side.mjs write|read [dataset=seed-narrow-1m] [tries=21] [phases=sequential,batch]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 
 import { tableFromIPC } from 'apache-arrow';
 
@@ -20,21 +24,27 @@ const readDir = mkdtempSync(join(tmpdir(), 'side-by-side-'));
 await (await openStore(readDir, { create: true, phase: 'sequential' })).write('t', table);
 const readers = await Promise.all(phases.map((phase) => openStore(readDir, { phase })));
 
+const collections = [];
+new PerformanceObserver((list) => collections.push(...list.getEntries())).observe({ entryTypes: ['gc'] });
+const windows = phases.map(() => []);
+
 async function once(k) {
-  if (op === 'read') return time(() => readers[k].read('t'));
+  if (op === 'read') return time(k, () => readers[k].read('t'));
   const dir = mkdtempSync(join(tmpdir(), 'side-by-side-'));
   const store = await openStore(dir, { create: true, phase: phases[k] });
-  const ms = await time(() => store.write('t', table));
+  const ms = await time(k, () => store.write('t', table));
   rmSync(dir, { recursive: true, force: true });
   return ms;
 }
 
-async function time(f) {
+async function time(k, f) {
   globalThis.gc?.();
   await new Promise((r) => setTimeout(r, 5)); // let the collector's background work finish
   const t0 = performance.now();
   await f();
-  return performance.now() - t0;
+  const t1 = performance.now();
+  windows[k].push([t0, t1]);
+  return t1 - t0;
 }
 
 const ms = phases.map(() => []);
@@ -45,11 +55,19 @@ for (let i = 0; i < Number(tries) + 2; i++) {
     const t = await once(k);
     if (i >= 2) ms[k].push(t); // the first two rounds warm up
   }
+  if (i === 1) for (const w of windows) w.length = 0;
 }
 rmSync(readDir, { recursive: true, force: true });
+await new Promise((r) => setTimeout(r, 50)); // the observer reports asynchronously
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 for (const [k, phase] of phases.entries()) {
   const paired = k === 0 ? '' : `, paired difference against ${phases[0]} ${median(ms[k].map((x, i) => x - ms[0][i])).toFixed(1)} ms`;
-  console.log(`${op} ${name} ${phase.padEnd(14)} median ${median(ms[k]).toFixed(1)} ms${paired}`);
+  const gc = {};
+  for (const c of collections) {
+    const inside = windows[k].filter(([a, b]) => c.startTime < b && c.startTime + c.duration > a).length;
+    if (inside > 0) gc[c.detail.kind] = (gc[c.detail.kind] ?? 0) + c.duration / windows[k].length;
+  }
+  const gcText = Object.entries(gc).map(([kind, t]) => `kind ${kind} ${t.toFixed(2)}`).join(', ') || 'none';
+  console.log(`${op} ${name} ${phase.padEnd(14)} median ${median(ms[k]).toFixed(1)} ms${paired}; gc in the tries, ms per try: ${gcText}`);
 }
 process.exit(0);
