@@ -5,12 +5,12 @@
  * Failures are recorded per case (status 'error' / 'rejected' / 'not-implemented') and printed loudly;
  * a failing case never stops the run and never falls back to another phase.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { BenchResult, RunFile, VersionInfo } from '@armillaria/report';
 import { tableChecksum } from './checksum.js';
-import { ensureDataset, ensureFileDataset, readPayload, type LoadedDataset } from './datasets/datasets.js';
+import { checkDatasetName, ensureDataset, ensureFileDataset, readPayload, type LoadedDataset } from './datasets/datasets.js';
 import { datasetSpec, isTableFile, resultName } from './datasets/specs.js';
 import { ArmillariaEngine } from './engines/armillaria.js';
 import { DeltaEngine } from './engines/delta.js';
@@ -128,10 +128,7 @@ export async function runBench(opts: RunOptions): Promise<RunFile> {
   const start = new Date();
   const cases = selectCases(opts.cases);
   // Bad names and missing files fail here, not after the datasets before them have run.
-  for (const name of opts.datasets) {
-    if (!isTableFile(name)) datasetSpec(name);
-    else if (!existsSync(name)) throw new Error(`datasets: file ${resolve(name)} does not exist`);
-  }
+  opts.datasets.forEach(checkDatasetName);
   const workRoot = resolve(opts.workDir ?? process.env.ARMILLARIA_BENCH_DIR ?? os.tmpdir(), `armillaria-bench-${process.pid}`);
   mkdirSync(workRoot, { recursive: true });
   const machine = machineInfo(dirname(workRoot));

@@ -4,7 +4,7 @@
 // the median per phase and the median of the paired differences against the first phase, and the
 // garbage-collector time that fell inside the timed tries (per try, by perf_hooks gc kind: 1 minor,
 // 2 major, 4 incremental, 8 weak callbacks). That last column is how stop 18 found that `mmap`
-// reads pay ~1-2 ms per read of weak-callback processing that `batch` reads do not.
+// reads pay 0.6-1.9 ms per read of weak-callback processing that `batch` reads do not.
 // Needs `pnpm build`, the addon, and the dataset (`pnpm bench` generates it under datasets/data/).
 // Usage: node --expose-gc packages/core/scripts/phases-side-by-side.mjs write|read [dataset=seed-narrow-1m] [tries=21] [phases=sequential,batch]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

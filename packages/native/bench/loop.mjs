@@ -7,7 +7,8 @@
 //   node --expose-gc bench/loop.mjs read|write [dataset] [tries]
 //
 // read:  readTable of the stored chunks + tableFromIPC (what the native-parquet phase does).
-// write: writeTable of the table's IPC stream in pieces as core hands it over into a fresh directory, fsync on.
+// write: writeTable into a fresh directory, fsync on, of the table's IPC stream in pieces as core
+//        hands it over.
 // dataset: a payload under datasets/data (default seed-wide-1m; `pnpm datasets` makes them).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -40,16 +40,27 @@ pub fn read_stream(bytes: &[u8]) -> NativeResult<IpcTable> {
 /// JS this saves a single-threaded copy of the whole table into freshly faulted pages before any
 /// parallel work starts. `f` must not keep any Arrow data of the table beyond its return.
 pub fn with_stream_view<R>(bytes: &[u8], f: impl FnOnce(&IpcTable) -> NativeResult<R>) -> NativeResult<R> {
-    let Some(ptr) = std::ptr::NonNull::new(bytes.as_ptr() as *mut u8) else {
+    // SAFETY: the view lives in `table`, which is dropped at the end of this function, while
+    // `bytes` is borrowed for the whole call; `f` only gets a reference and by contract keeps no
+    // Arrow data of it.
+    let Some(buffer) = (unsafe { borrowed(bytes) }) else {
         return f(&read_stream(bytes)?);
     };
-    // SAFETY: the buffer borrows `bytes` without owning it (the owner is a unit placeholder), so it
-    // must not outlive `bytes`. It lives in `table`, which is dropped at the end of this function,
-    // while `bytes` is borrowed for the whole call; `f` only gets a reference and by contract keeps
-    // no Arrow data of it. Nothing writes through the pointer: arrow buffers are immutable.
-    let buffer = unsafe { Buffer::from_custom_allocation(ptr, bytes.len(), Arc::new(())) };
     let table = decode_stream(buffer)?;
     f(&table)
+}
+
+/// An arrow `Buffer` over `bytes` that does not own them (its owner is a unit placeholder), or
+/// `None` for a null pointer (an empty slice may have one). Nothing writes through it: arrow
+/// buffers are immutable.
+///
+/// # Safety
+/// The buffer, and every buffer or array sliced from it, must be dropped before `bytes` is.
+pub unsafe fn borrowed(bytes: &[u8]) -> Option<Buffer> {
+    let ptr = std::ptr::NonNull::new(bytes.as_ptr() as *mut u8)?;
+    // SAFETY: `ptr` and `bytes.len()` describe live memory for as long as the caller's contract
+    // keeps `bytes` borrowed.
+    Some(unsafe { Buffer::from_custom_allocation(ptr, bytes.len(), Arc::new(())) })
 }
 
 fn decode_stream(mut buffer: Buffer) -> NativeResult<IpcTable> {

@@ -5,7 +5,6 @@
 //! `bench/ab.mjs base.node new.node write <dataset> 41`, paired medians: seed-narrow 1M -2.31 ms
 //! (twice) of ~24, seed-wide 1M -1.55 ms of ~82.
 
-use std::ptr::NonNull;
 use std::sync::Arc;
 
 use arrow_array::{make_array, ArrayRef, RecordBatch, RecordBatchOptions};
@@ -16,7 +15,7 @@ use arrow_ipc::{root_as_message, MessageHeader};
 use arrow_schema::{DataType, SchemaRef};
 
 use crate::error::NativeResult;
-use crate::ipc::{gather, with_stream_view, IpcTable};
+use crate::ipc::{borrowed, gather, with_stream_view, IpcTable};
 
 /// Runs `f` on the IPC stream made of `pieces` (consecutive), decoded without a copy of the
 /// column buffers when every column is flat (see [`view_pieces`]); otherwise the pieces are
@@ -191,12 +190,8 @@ impl Body<'_> {
                 continue;
             }
             if offset + len <= part.len() {
-                let ptr = NonNull::new(part[offset..].as_ptr() as *mut u8)?;
-                // SAFETY: the buffer borrows `len` bytes of a piece without owning them (the
-                // owner is a unit placeholder); `with_pieces_view` drops every array before the
-                // borrow of the pieces ends. Arrow buffers are immutable: nothing writes through
-                // the pointer.
-                return Some(unsafe { Buffer::from_custom_allocation(ptr, len, Arc::new(())) });
+                // SAFETY: `with_pieces_view` drops every array before the borrow of the pieces ends.
+                return unsafe { borrowed(&part[offset..offset + len]) };
             }
             // Spans pieces: copy just its bytes.
             let mut out = MutableBuffer::new(len);

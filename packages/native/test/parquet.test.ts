@@ -210,7 +210,7 @@ describe('writeTable / readTable', () => {
 
   it('takes the stream in pieces, small or over 32 MiB, and stores the same chunks as from one buffer', async () => {
     await withTempRoot(async (root) => {
-      const rows = 4_500_000; // 36 MB of int64: joined in a pooled map
+      const rows = 4_500_000; // 36 MB of int64: as pieces, read in place
       const big = new Table({ n: makeVector(BigInt64Array.from({ length: rows }, (_, i) => BigInt(i * 3))) });
       for (const [table, chunkRows] of [[mixedTable(2500), 1000], [big, 1_000_000]] as const) {
         const whole = await native.writeTable(root, ipc(table), { chunkRows, compression: 'snappy', fsync: false });

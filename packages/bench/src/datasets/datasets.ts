@@ -27,7 +27,7 @@ import {
 import { combineBatches, openTableFile } from '@armillaria/core';
 import { DATASETS_DIR, datasetsDataDir } from '../paths.js';
 import { ensureVenv } from '../python-env.js';
-import { datasetFile, datasetSpec, DATASETS, fileDatasetSpec, type DatasetSpec } from './specs.js';
+import { datasetFile, datasetSpec, DATASETS, fileDatasetSpec, isTableFile, type DatasetSpec } from './specs.js';
 
 export interface ManifestEntry {
   name: string;
@@ -216,6 +216,18 @@ export async function ensureDataset(name: string, opts: EnsureOptions = {}): Pro
 }
 
 /**
+ * Checks a `--datasets` entry without loading anything: a known dataset name, or a table file that
+ * exists. Returns the entry (a file as an absolute path).
+ * @throws Error naming an unknown dataset (with the known ones) or a missing file
+ */
+export function checkDatasetName(name: string): string {
+  if (!isTableFile(name)) return datasetSpec(name).name;
+  const path = resolve(name);
+  if (!existsSync(path)) throw new Error(`datasets: file ${path} does not exist`);
+  return path;
+}
+
+/**
  * A table file of the user's own as a payload: read as `armillaria import` reads it (Parquet, CSV or
  * Arrow IPC), then written once as an Arrow IPC file under `files/` in the data directory, named by
  * the source's sha256, so that both engines load identical bytes as they do for the generated
@@ -226,8 +238,7 @@ export async function ensureFileDataset(
   file: string,
   opts: Pick<EnsureOptions, 'log'> = {},
 ): Promise<{ path: string; entry: ManifestEntry; spec: DatasetSpec; table: Table }> {
-  const source = resolve(file);
-  if (!existsSync(source)) throw new Error(`datasets: file ${source} does not exist`);
+  const source = checkDatasetName(file);
   const sourceSha = await sha256OfFile(source);
   const dir = resolve(datasetsDataDir(), 'files');
   mkdirSync(dir, { recursive: true });

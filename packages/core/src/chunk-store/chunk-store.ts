@@ -77,14 +77,14 @@ export class PutGroup {
   private readonly started: Promise<PutResult>[] = [];
   private readonly firstOf = new Map<string, Promise<PutResult>>();
   private awaited = 0;
-
   private readonly batch: ObjectPutBatch | undefined;
+  /** One object's write: into the batch, or durable on its own. */
+  private readonly write: (id: string, bytes: Uint8Array) => Promise<PutResult>;
 
-  constructor(
-    private readonly store: ChunkStore,
-    { flushAtEnd = false }: { flushAtEnd?: boolean } = {},
-  ) {
-    this.batch = flushAtEnd ? store.backend.putBatch?.() : undefined;
+  constructor(store: ChunkStore, { flushAtEnd = false }: { flushAtEnd?: boolean } = {}) {
+    const batch = flushAtEnd ? store.backend.putBatch?.() : undefined;
+    this.batch = batch;
+    this.write = batch ? (id, bytes) => batch.put(id, bytes) : (id, bytes) => store.backend.putObject(id, bytes);
   }
 
   /**
@@ -94,7 +94,7 @@ export class PutGroup {
   put(bytes: Uint8Array): ContentHash {
     const id = hashBytes(bytes);
     const first = this.firstOf.get(id);
-    const stored = first ? first.then((p) => ({ ...p, written: false })) : this.batch ? this.batch.put(id, bytes) : this.store.backend.putObject(id, bytes);
+    const stored = first ? first.then((p) => ({ ...p, written: false })) : this.write(id, bytes);
     if (!first) this.firstOf.set(id, stored);
     stored.catch(() => {}); // observed by `done`; a failure before then is not unhandled
     this.started.push(stored);
