@@ -115,6 +115,21 @@ export interface GetOptions {
  */
 export declare function mapChunks(root: string, ids: Array<string>, options?: MapOptions | undefined | null): Promise<Array<Buffer>>
 
+/**
+ * Maps chunks by id from `root` into `region` (from `reserveMapRegion`, spanning at least
+ * `mapRegionBytes(sizes)`), replacing the maps of the previous call, and resolves to each chunk's
+ * offset in `region` (in input order; chunk `i` has `sizes[i]` bytes). The views are copy-on-write:
+ * writing to one never changes the stored chunk. Leave `region` alone until the promise settles.
+ * The errors of `getChunksInto`.
+ */
+export declare function mapChunksInto(root: string, ids: Array<string>, sizes: Array<number>, region: Buffer, options?: MapIntoOptions | undefined | null): Promise<Array<number>>
+
+/** Options of `mapChunksInto`. */
+export interface MapIntoOptions {
+  /** Re-hash every chunk and fail with `ARM_CORRUPT_CHUNK` on a mismatch (default false). */
+  verify?: boolean
+}
+
 /** Options of `mapChunks`. */
 export interface MapOptions {
   /** Re-hash every chunk and fail with `ARM_CORRUPT_CHUNK` on a mismatch (default false). */
@@ -126,6 +141,9 @@ export interface MapOptions {
    */
   copy?: boolean
 }
+
+/** The bytes a map region must span to hold chunks of `sizes` bytes (each starts on a page). */
+export declare function mapRegionBytes(sizes: Array<number>): number
 
 /** Returns the addon's version, thread count, Parquet library version and malloc settings. */
 export declare function nativeInfo(): NativeInfo
@@ -190,6 +208,12 @@ export interface ReadTableOptions {
   rows?: Array<Uint32Array>
 }
 
+/**
+ * Reserves a map region of at least `bytes` bytes for `mapChunksInto`, as a Buffer (whole pages)
+ * that views it for as long as V8 holds it. Fails where the runtime refuses external buffers.
+ */
+export declare function reserveMapRegion(bytes: number): Buffer
+
 /** One chunk stored by `writeTable`. */
 export interface StoredChunkResult {
   /** BLAKE3-256 hex of the Parquet bytes. */
@@ -203,6 +227,12 @@ export interface StoredChunkResult {
   /** Column statistics JSON, as in `encodeChunks`. */
   stats: string
 }
+
+/**
+ * Unmaps the chunk files mapped into `region` (which stays usable), so that a chunk deleted
+ * later frees its disk space at once. Leave `region` alone until the promise settles.
+ */
+export declare function unmapChunks(region: Buffer): Promise<void>
 
 /**
  * Writes an Arrow table (IPC stream bytes, whole or as consecutive pieces) to the chunk store at

@@ -32,7 +32,8 @@ export function exposeGc(): void {
 
 /**
  * After a forced collection V8 still sweeps on a background thread, and runs the finalizers the
- * collection queued (which unmap the `mmap` phase's chunk views) on the JS thread at its next yield.
+ * collection queued (external Buffers' finalizers: the addon's pooled result maps) on the JS thread
+ * at its next yield.
  * Started at once, a try would share the 2 cores with that work. Reads of seed-narrow 1M after
  * `gc()`, medians of 15 (scratch script, waits interleaved): `batch` 9.2 / 7.9 / 7.5 / 7.7 / 7.2 ms
  * and `mmap` 8.6 / 8.2 / 7.3 / 7.6 / 7.2 ms after no wait / 1 / 3 / 5 / 7 ms; `sequential`, which

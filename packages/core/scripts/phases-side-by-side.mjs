@@ -2,15 +2,16 @@
 // Store writes or reads of one dataset by several phases in one process, the phases taking turns
 // try by try (alternating order), so a slow spell of a shared machine hits all of them alike; prints
 // the median per phase and the median of the paired differences against the first phase, and the
-// garbage-collector time that fell inside the timed tries (per try, by perf_hooks gc kind: 1 minor,
-// 2 major, 4 incremental, 8 weak callbacks). That last column is how stop 18 found that `mmap`
-// reads pay 0.6-1.9 ms per read of weak-callback processing that `batch` reads do not.
+// garbage-collector time that fell inside the timed tries (per try, by perf_hooks gc kind). That last
+// column is how stop 19 found that `mmap` reads, which wrapped every read's maps in fresh external
+// Buffers, started incremental marking inside the read where `batch` reads did not (0.6-1.9 ms per
+// read; stop 18 had misread the kind as weak-callback processing).
 // Needs `pnpm build`, the addon, and the dataset (`pnpm bench` generates it under datasets/data/).
 // Usage: node --expose-gc packages/core/scripts/phases-side-by-side.mjs write|read [dataset=seed-narrow-1m] [tries=21] [phases=sequential,batch]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PerformanceObserver } from 'node:perf_hooks';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 
 import { tableFromIPC } from 'apache-arrow';
 
@@ -59,6 +60,12 @@ for (let i = 0; i < Number(tries) + 2; i++) {
 }
 rmSync(readDir, { recursive: true, force: true });
 await new Promise((r) => setTimeout(r, 50)); // the observer reports asynchronously
+const KINDS = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental marking',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+};
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 for (const [k, phase] of phases.entries()) {
   const paired = k === 0 ? '' : `, paired difference against ${phases[0]} ${median(ms[k].map((x, i) => x - ms[0][i])).toFixed(1)} ms`;
@@ -67,7 +74,7 @@ for (const [k, phase] of phases.entries()) {
     const inside = windows[k].filter(([a, b]) => c.startTime < b && c.startTime + c.duration > a).length;
     if (inside > 0) gc[c.detail.kind] = (gc[c.detail.kind] ?? 0) + c.duration / windows[k].length;
   }
-  const gcText = Object.entries(gc).map(([kind, t]) => `kind ${kind} ${t.toFixed(2)}`).join(', ') || 'none';
+  const gcText = Object.entries(gc).map(([kind, t]) => `${KINDS[kind] ?? `kind ${kind}`} ${t.toFixed(2)}`).join(', ') || 'none';
   console.log(`${op} ${name} ${phase.padEnd(14)} median ${median(ms[k]).toFixed(1)} ms${paired}; gc in the tries, ms per try: ${gcText}`);
 }
 process.exit(0);

@@ -31,19 +31,22 @@ export class ScratchBuffer {
 }
 
 /**
- * Lends one ScratchBuffer to one async user at a time, for buffers that outlive a single call (a
- * phase's reads). A user that finds it lent out gets a fresh one; whichever comes back last is kept.
+ * Lends one reusable object (a ScratchBuffer, a MapWindow) to one async user at a time, for memory
+ * that outlives a single call (a phase's reads). A user that finds it lent out gets a fresh one;
+ * whichever comes back last is kept.
  */
-export class ScratchPool {
-  private spare: ScratchBuffer | undefined = new ScratchBuffer();
+export class ScratchPool<T> {
+  private spare: T | undefined;
 
-  async use<T>(fn: (scratch: ScratchBuffer) => Promise<T>): Promise<T> {
-    const scratch = this.spare ?? new ScratchBuffer();
+  constructor(private readonly make: () => T) {}
+
+  async use<R>(fn: (item: T) => Promise<R>): Promise<R> {
+    const item = this.spare ?? this.make();
     this.spare = undefined;
     try {
-      return await fn(scratch);
+      return await fn(item);
     } finally {
-      this.spare = scratch;
+      this.spare = item;
     }
   }
 }

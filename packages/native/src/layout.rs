@@ -136,19 +136,25 @@ impl Layout {
         let path = self.object_path(id);
         let io = |e| self.read_error(id, &path, e);
         let mut file = File::open(&path).map_err(io)?;
-        let len = file.metadata().map_err(io)?.len();
-        if len != buf.len() as u64 {
-            let actual = hash_hex(&self.read(id)?);
-            return Err(if actual == id {
-                NativeError::InvalidArgument(format!(
-                    "chunk-store: chunk {id} has {len} bytes, not the {} expected",
-                    buf.len()
-                ))
-            } else {
-                NativeError::CorruptChunk { id: id.to_owned(), actual }
-            });
-        }
+        self.expect_len(id, file.metadata().map_err(io)?.len(), buf.len())?;
         file.read_exact(buf).map_err(io)
+    }
+
+    /// Fails unless the stored object `id`, of `len` bytes, has the `expected` size: when its bytes
+    /// still hash to its id the caller's size is wrong (`ARM_INVALID_ARGUMENT`), else the object is
+    /// corrupt.
+    pub fn expect_len(&self, id: &str, len: u64, expected: usize) -> NativeResult<()> {
+        if len == expected as u64 {
+            return Ok(());
+        }
+        let actual = hash_hex(&self.read(id)?);
+        Err(if actual == id {
+            NativeError::InvalidArgument(format!(
+                "chunk-store: chunk {id} has {len} bytes, not the {expected} expected"
+            ))
+        } else {
+            NativeError::CorruptChunk { id: id.to_owned(), actual }
+        })
     }
 
     /// Opens the object `id` for reading; a missing file is `ARM_CHUNK_NOT_FOUND`.

@@ -1,18 +1,23 @@
 //! Zero-copy reads: chunk files are memory-mapped and handed to JS as external Buffers whose
 //! finalizer drops the map. A copying path covers runtimes that refuse external buffers (napi-rs
 //! copies automatically on `napi_no_external_buffers_allowed`) and callers that ask for copies.
+//! A map region lets a reader map read after read into one window of address space that JS views
+//! through a single Buffer (see [`MapRegion`]).
 
+use std::collections::BTreeMap;
 use std::fs::File;
+use std::os::fd::AsRawFd;
+use std::sync::{Mutex, MutexGuard};
 
 use memmap2::{MmapMut, MmapOptions};
-use napi::bindgen_prelude::{AsyncTask, BufferSlice, Env};
-use napi::ScopedTask;
+use napi::bindgen_prelude::{AsyncTask, Buffer, BufferSlice, Env};
+use napi::{ScopedTask, Task};
 use napi_derive::napi;
 use rayon::prelude::*;
 
 use crate::batch::{check_hash, PARALLEL_MIN_READS};
 use crate::config;
-use crate::error::{Failure, NativeError, NativeResult};
+use crate::error::{ErrorCode, Failure, NativeError, NativeResult};
 use crate::hash::validate_id;
 use crate::layout::Layout;
 
@@ -96,6 +101,177 @@ fn to_buffer<'env>(env: &'env Env, mapped: Mapped, copy: bool) -> napi::Result<B
     }
 }
 
+// ---- map regions -----------------------------------------------------------------------------
+
+/// Start address -> length of every live [`MapRegion`]. Maps are placed only inside one of these,
+/// so no caller can make the addon map a file over memory it does not own (a JS heap buffer, say).
+static REGIONS: Mutex<BTreeMap<usize, usize>> = Mutex::new(BTreeMap::new());
+
+fn regions() -> MutexGuard<'static, BTreeMap<usize, usize>> {
+    REGIONS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pub fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    usize::try_from(size).ok().filter(|&s| s > 0).unwrap_or(4096)
+}
+
+/// Where chunks of `sizes` bytes go in a region: back to back, each from a page boundary (a file
+/// can be mapped nowhere else). Returns each chunk's offset and the bytes the region must span.
+pub fn region_layout(sizes: &[usize]) -> (Vec<usize>, usize) {
+    let page = page_size();
+    let mut end = 0;
+    let offsets = sizes
+        .iter()
+        .map(|&size| {
+            let at = end;
+            end += size.div_ceil(page) * page;
+            at
+        })
+        .collect();
+    (offsets, end)
+}
+
+/// A window of address space that one reader maps its chunk files into, read after read.
+///
+/// Mapping every read anew and handing each map out as its own external Buffer adds the chunks'
+/// size to V8's ArrayBuffer memory on every read, on top of the decoded columns; on seed-narrow 1M
+/// (8.4 MB of chunks, 16 MB of columns) that growth started incremental marking inside more than
+/// half of the reads after a collection, costing those reads ~3 ms (medians 11.5 against 8.2 ms).
+/// A region is one Buffer for the reader's lifetime: each read maps its files over the previous
+/// read's (MAP_FIXED), and JS takes views of the one Buffer.
+///
+/// The region is an anonymous private read-write mapping, so any byte of it can be read or written
+/// from JS at any time without a fault: a page holds a chunk's file, a file's zero-filled tail, or
+/// anonymous memory. Dropping the region unmaps the whole range, file maps included.
+pub struct MapRegion {
+    map: MmapMut,
+}
+
+impl MapRegion {
+    /// A region of at least `len` bytes (whole pages).
+    pub fn new(len: usize) -> NativeResult<Self> {
+        let page = page_size();
+        let len = len.max(1).div_ceil(page) * page;
+        let mut map = MmapOptions::new()
+            .len(len)
+            .map_anon()
+            .map_err(|e| NativeError::io(format!("chunk-store: cannot reserve a map region of {len} bytes"), e))?;
+        regions().insert(map.as_mut_ptr() as usize, len);
+        Ok(Self { map })
+    }
+
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        &mut self.map
+    }
+}
+
+impl Drop for MapRegion {
+    fn drop(&mut self) {
+        // Unregistered before `map` unmaps the range, so nothing can map into it afterwards.
+        regions().remove(&(self.map.as_ptr() as usize));
+    }
+}
+
+/// The `need` bytes from `window`'s start, if `window` starts a live region that long.
+fn region_start(window: &mut [u8], need: usize) -> NativeResult<*mut u8> {
+    let start = window.as_mut_ptr();
+    match regions().get(&(start as usize)) {
+        Some(&len) if need <= len && need <= window.len() => Ok(start),
+        Some(&len) => Err(NativeError::InvalidArgument(format!(
+            "chunk-store: the chunks need a map region of {need} bytes; this one has {}",
+            len.min(window.len())
+        ))),
+        None => Err(NativeError::InvalidArgument(
+            "chunk-store: the target is not a map region (make one with reserveMapRegion)".to_owned(),
+        )),
+    }
+}
+
+/// Maps chunk `i` (`sizes[i]` bytes) at `offsets[i]` of `window` by [`region_layout`], verifying
+/// hashes if asked, and returns the offsets. `window` must be a whole [`MapRegion`] that no one
+/// reads while this runs; the previous maps in it are replaced. The failures of `get_chunks_into`.
+pub fn map_chunks_into(
+    root: &str,
+    ids: &[String],
+    sizes: &[usize],
+    window: &mut [u8],
+    verify: bool,
+) -> NativeResult<Vec<usize>> {
+    ids.iter().try_for_each(|id| validate_id(id))?;
+    if sizes.len() != ids.len() {
+        return Err(NativeError::InvalidArgument(format!("{} sizes given for {} chunk ids", sizes.len(), ids.len())));
+    }
+    let (offsets, need) = region_layout(sizes);
+    let base = region_start(window, need)? as usize;
+    let layout = Layout::new(root);
+    let map = |((id, &size), &offset): ((&String, &usize), &usize)| -> NativeResult<()> {
+        let file = layout.open(id)?;
+        let len =
+            file.metadata().map_err(|e| NativeError::io(format!("chunk-store: cannot stat chunk {id}"), e))?.len();
+        layout.expect_len(id, len, size)?;
+        if size == 0 {
+            return Ok(());
+        }
+        let at = (base + offset) as *mut libc::c_void;
+        // SAFETY: [at, at + size) lies in a live region (checked above) that the caller keeps alive
+        // and unread while this runs, in pages of this chunk alone (region_layout), so replacing
+        // them affects no other Rust or JS object. The file map is sound for the reasons at
+        // `map_file`: chunk files are immutable and renamed into place, and the map is private.
+        let got = unsafe {
+            libc::mmap(
+                at,
+                size,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_FIXED,
+                file.as_raw_fd(),
+                0,
+            )
+        };
+        if got != at {
+            let e = std::io::Error::last_os_error();
+            return Err(NativeError::io(format!("chunk-store: cannot map chunk {id}"), e));
+        }
+        if verify {
+            // SAFETY: the `size` bytes at `at` were just mapped to the chunk's file.
+            check_hash(id, unsafe { std::slice::from_raw_parts(at as *const u8, size) })?;
+        }
+        Ok(())
+    };
+    let work = ids.iter().zip(sizes).zip(&offsets);
+    let results: Vec<NativeResult<()>> = if ids.len() >= PARALLEL_MIN_READS {
+        let work: Vec<_> = work.collect();
+        config::install(|| Ok(work.into_par_iter().map(map).collect()))?
+    } else {
+        work.map(map).collect()
+    };
+    results.into_iter().collect::<NativeResult<()>>()?;
+    Ok(offsets)
+}
+
+/// Replaces every map in the region `window` with anonymous memory: the chunk files are no longer
+/// mapped (a deleted one frees its disk space), and the region stays as usable as before.
+pub fn unmap_chunks(window: &mut [u8]) -> NativeResult<()> {
+    let len = window.len();
+    let start = region_start(window, len)?;
+    // SAFETY: the whole of a live region (checked above) that the caller no longer reads from.
+    let got = unsafe {
+        libc::mmap(
+            start.cast(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+            -1,
+            0,
+        )
+    };
+    if got != start.cast() {
+        return Err(NativeError::io("chunk-store: cannot unmap a map region", std::io::Error::last_os_error()));
+    }
+    Ok(())
+}
+
 // ---- napi glue -------------------------------------------------------------------------------
 
 /// Options of `mapChunks`.
@@ -144,6 +320,124 @@ pub fn map_chunks_js(root: String, ids: Vec<String>, options: Option<MapOptions>
     let verify = options.as_ref().and_then(|o| o.verify).unwrap_or(false);
     let copy = options.as_ref().and_then(|o| o.copy).unwrap_or(false);
     AsyncTask::new(MapChunksTask { root, ids, verify, copy, failure: Failure::default() })
+}
+
+/// Reserves a map region of at least `bytes` bytes for `mapChunksInto`, as a Buffer (whole pages)
+/// that views it for as long as V8 holds it. Fails where the runtime refuses external buffers.
+#[napi(js_name = "reserveMapRegion", catch_unwind)]
+pub fn reserve_map_region_js(env: &Env, bytes: f64) -> napi::Result<BufferSlice<'_>, ErrorCode> {
+    if !(bytes.is_finite() && bytes >= 0.0 && bytes <= u32::MAX as f64) {
+        return Err(NativeError::InvalidArgument(format!("reserveMapRegion: invalid size {bytes}")).into_napi());
+    }
+    let mut region = MapRegion::new(bytes as usize).map_err(NativeError::into_napi)?;
+    let slice = region.as_mut_slice();
+    let (ptr, len) = (slice.as_mut_ptr(), slice.len());
+    // SAFETY: `ptr`/`len` describe the region, which moves into the finalizer hint, so it stays
+    // mapped exactly as long as V8 holds the Buffer. Moving a `MapRegion` does not move the mapping.
+    let buffer = unsafe { BufferSlice::from_external(env, ptr, len, region, |_env, region| drop(region)) }
+        .map_err(|e| NativeError::Internal(format!("reserveMapRegion: {e}")).into_napi())?;
+    if buffer.as_ptr() != ptr.cast_const() {
+        // napi-rs copied the bytes and dropped the region: the runtime refuses external buffers.
+        return Err(NativeError::InvalidArgument(
+            "reserveMapRegion: this runtime refuses external buffers, so files cannot be mapped into JS memory"
+                .to_owned(),
+        )
+        .into_napi());
+    }
+    Ok(buffer)
+}
+
+/// The bytes a map region must span to hold chunks of `sizes` bytes (each starts on a page).
+#[napi(js_name = "mapRegionBytes")]
+pub fn map_region_bytes_js(sizes: Vec<u32>) -> f64 {
+    region_layout(&sizes.into_iter().map(|s| s as usize).collect::<Vec<_>>()).1 as f64
+}
+
+pub struct MapChunksIntoTask {
+    root: String,
+    ids: Vec<String>,
+    sizes: Vec<usize>,
+    region: Buffer,
+    verify: bool,
+    failure: Failure,
+}
+
+/// Runs `mapChunksInto` on the libuv pool; `compute` fans out on the rayon pool.
+#[napi]
+impl Task for MapChunksIntoTask {
+    type Output = Vec<usize>;
+    type JsValue = Vec<f64>;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        // `region` holds a reference to the JS Buffer, which the caller leaves alone until the
+        // promise settles.
+        self.failure.run(|| map_chunks_into(&self.root, &self.ids, &self.sizes, self.region.as_mut(), self.verify))
+    }
+
+    fn resolve(&mut self, _env: Env, offsets: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(offsets.into_iter().map(|o| o as f64).collect())
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<Self::JsValue> {
+        Err(self.failure.reject(&env, err))
+    }
+}
+
+/// Maps chunks by id from `root` into `region` (from `reserveMapRegion`, spanning at least
+/// `mapRegionBytes(sizes)`), replacing the maps of the previous call, and resolves to each chunk's
+/// offset in `region` (in input order; chunk `i` has `sizes[i]` bytes). The views are copy-on-write:
+/// writing to one never changes the stored chunk. Leave `region` alone until the promise settles.
+/// The errors of `getChunksInto`.
+#[napi(js_name = "mapChunksInto", catch_unwind)]
+pub fn map_chunks_into_js(
+    root: String,
+    ids: Vec<String>,
+    sizes: Vec<u32>,
+    region: Buffer,
+    options: Option<MapIntoOptions>,
+) -> AsyncTask<MapChunksIntoTask> {
+    let verify = options.and_then(|o| o.verify).unwrap_or(false);
+    let sizes = sizes.into_iter().map(|s| s as usize).collect();
+    AsyncTask::new(MapChunksIntoTask { root, ids, sizes, region, verify, failure: Failure::default() })
+}
+
+/// Options of `mapChunksInto`.
+#[napi(object)]
+pub struct MapIntoOptions {
+    /// Re-hash every chunk and fail with `ARM_CORRUPT_CHUNK` on a mismatch (default false).
+    pub verify: Option<bool>,
+}
+
+pub struct UnmapChunksTask {
+    region: Buffer,
+    failure: Failure,
+}
+
+/// Runs `unmapChunks` on the libuv pool: tearing down the page tables of a read's maps takes ~0.2
+/// ms for 8 MB, which the JS thread need not wait for.
+#[napi]
+impl Task for UnmapChunksTask {
+    type Output = ();
+    type JsValue = ();
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        self.failure.run(|| unmap_chunks(self.region.as_mut()))
+    }
+
+    fn resolve(&mut self, _env: Env, _output: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(())
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<Self::JsValue> {
+        Err(self.failure.reject(&env, err))
+    }
+}
+
+/// Unmaps the chunk files mapped into `region` (which stays usable), so that a chunk deleted
+/// later frees its disk space at once. Leave `region` alone until the promise settles.
+#[napi(js_name = "unmapChunks", catch_unwind)]
+pub fn unmap_chunks_js(region: Buffer) -> AsyncTask<UnmapChunksTask> {
+    AsyncTask::new(UnmapChunksTask { region, failure: Failure::default() })
 }
 
 #[cfg(test)]
@@ -204,5 +498,81 @@ mod tests {
         std::fs::write(Layout::new(root).object_path(&ids[0]), b"paylaod").unwrap();
         let err = map_chunks(root, &ids, true).err().unwrap();
         assert_eq!(err.code(), ErrorCode::CorruptChunk);
+    }
+
+    #[test]
+    fn a_region_maps_chunks_on_pages_and_replaces_them_read_after_read() {
+        let dir = TempDir::new();
+        let root = dir.path().to_str().unwrap();
+        let big: Vec<u8> = (0..(1 << 20) + 3).map(|i| (i * 7 % 256) as u8).collect();
+        let first: Vec<&[u8]> = vec![b"abc", b"", &big, b"x"];
+        let ids: Vec<String> = put_chunks(root, &first, false).unwrap().into_iter().map(|r| r.id).collect();
+        let sizes: Vec<usize> = first.iter().map(|c| c.len()).collect();
+        let (_, need) = region_layout(&sizes);
+        let page = page_size();
+        assert_eq!(need, page + 0 + ((1 << 20) + 3usize).div_ceil(page) * page + page);
+        let mut region = MapRegion::new(need).unwrap();
+        let offsets = map_chunks_into(root, &ids, &sizes, region.as_mut_slice(), true).unwrap();
+        let window = region.as_mut_slice();
+        for ((c, &at), &size) in first.iter().zip(&offsets).zip(&sizes) {
+            assert_eq!(at % page, 0);
+            assert_eq!(&window[at..at + size], *c);
+        }
+        // A file's last page reads as zeros past its end, and writes stay private.
+        assert_eq!(window[3..page], vec![0u8; page - 3][..]);
+        window[0] = b'X';
+        assert_eq!(Layout::new(root).read(&ids[0]).unwrap(), b"abc");
+
+        let second = [b"second read".as_slice()];
+        let again: Vec<String> = put_chunks(root, &second, false).unwrap().into_iter().map(|r| r.id).collect();
+        let offsets = map_chunks_into(root, &again, &[11], region.as_mut_slice(), false).unwrap();
+        assert_eq!(offsets, vec![0]);
+        assert_eq!(&region.as_mut_slice()[..11], b"second read");
+
+        unmap_chunks(region.as_mut_slice()).unwrap();
+        assert!(region.as_mut_slice()[..page].iter().all(|&b| b == 0), "anonymous memory again");
+    }
+
+    #[test]
+    fn only_a_live_region_large_enough_is_mapped_into() {
+        let dir = TempDir::new();
+        let root = dir.path().to_str().unwrap();
+        let ids: Vec<String> =
+            put_chunks(root, &[b"payload".as_slice()], false).unwrap().into_iter().map(|r| r.id).collect();
+        let mut heap = vec![0u8; 1 << 16];
+        let err = map_chunks_into(root, &ids, &[7], &mut heap, false).err().unwrap();
+        assert_eq!(err.code(), ErrorCode::InvalidArgument);
+        assert!(err.to_string().contains("not a map region"), "{err}");
+        let mut region = MapRegion::new(1).unwrap();
+        let two = vec![ids[0].clone(), ids[0].clone()];
+        let err = map_chunks_into(root, &two, &[7, 7], region.as_mut_slice(), false).err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "chunk-store: the chunks need a map region of {} bytes; this one has {}",
+                2 * page_size(),
+                page_size()
+            )
+        );
+        let err = map_chunks_into(root, &ids, &[8], region.as_mut_slice(), false).err().unwrap();
+        assert_eq!(err.to_string(), format!("chunk-store: chunk {} has 7 bytes, not the 8 expected", ids[0]));
+        let ptr = region.as_mut_slice().as_ptr() as usize;
+        drop(region);
+        assert!(!regions().contains_key(&ptr), "a dropped region is unregistered");
+    }
+
+    #[test]
+    fn a_region_read_fails_on_missing_and_corrupt_chunks() {
+        let dir = TempDir::new();
+        let root = dir.path().to_str().unwrap();
+        let ids: Vec<String> =
+            put_chunks(root, &[b"payload".as_slice()], false).unwrap().into_iter().map(|r| r.id).collect();
+        std::fs::write(Layout::new(root).object_path(&ids[0]), b"paylaod").unwrap();
+        let mut region = MapRegion::new(1).unwrap();
+        let err = map_chunks_into(root, &ids, &[7], region.as_mut_slice(), true).err().unwrap();
+        assert_eq!(err.code(), ErrorCode::CorruptChunk);
+        std::fs::remove_file(Layout::new(root).object_path(&ids[0])).unwrap();
+        let err = map_chunks_into(root, &ids, &[7], region.as_mut_slice(), false).err().unwrap();
+        assert_eq!(err.code(), ErrorCode::ChunkNotFound);
     }
 }

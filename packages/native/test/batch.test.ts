@@ -110,13 +110,24 @@ describe('openPutStream', () => {
   });
 });
 
-/** getChunksInto as a list of Buffers: sizes from the files (0 for a missing one), one target. */
+/** Sizes of stored chunks, read from their files (0 for a missing one). */
+const storedSizes = (root: string, ids: string[]) => ids.map((id) => { try { return statSync(objectPath(root, id)).size; } catch { return 0; } });
+
+/** getChunksInto as a list of Buffers: one target. */
 async function getInto(root: string, ids: string[], verify?: boolean): Promise<Buffer[]> {
-  const sizes = ids.map((id) => { try { return statSync(objectPath(root, id)).size; } catch { return 0; } });
+  const sizes = storedSizes(root, ids);
   const target = Buffer.alloc(sizes.reduce((n, s) => n + s, 0));
   await native.getChunksInto(root, ids, sizes, target, { verify });
   let at = 0;
   return sizes.map((s) => target.subarray(at, (at += s)));
+}
+
+/** mapChunksInto as a list of Buffers: views of one fresh region. */
+async function mapInto(root: string, ids: string[], verify?: boolean): Promise<Buffer[]> {
+  const sizes = storedSizes(root, ids);
+  const region = native.reserveMapRegion(native.mapRegionBytes(sizes));
+  const offsets = await native.mapChunksInto(root, ids, sizes, region, { verify });
+  return offsets.map((at, i) => region.subarray(at, at + sizes[i]!));
 }
 
 describe.each([
@@ -124,6 +135,7 @@ describe.each([
   ['getChunksInto', getInto],
   ['mapChunks', (root: string, ids: string[], verify?: boolean) => native.mapChunks(root, ids, { verify })],
   ['mapChunks (copy)', (root: string, ids: string[], verify?: boolean) => native.mapChunks(root, ids, { verify, copy: true })],
+  ['mapChunksInto', mapInto],
 ])('%s', (_name, read) => {
   it('round-trips every chunk in input order, including empty and repeated ones', async () => {
     await withTempRoot(async (root) => {
@@ -214,6 +226,63 @@ describe('mapChunks', () => {
       expect(statSync(objectPath(root, r!.id)).size).toBe(100_000);
       (await import('node:fs')).unlinkSync(objectPath(root, r!.id));
       expect(view!.every((b) => b === 7)).toBe(true);
+    });
+  });
+});
+
+describe('mapChunksInto', () => {
+  it('maps each read over the previous one in the same region, on page boundaries', async () => {
+    await withTempRoot(async (root) => {
+      const chunks = chunkSet();
+      const ids = (await native.putChunks(root, chunks)).map((r) => r.id);
+      const sizes = chunks.map((c) => c.length);
+      const page = native.mapRegionBytes([1]);
+      const pages = (n: number) => Math.ceil(n / page) * page;
+      const need = native.mapRegionBytes(sizes);
+      expect(need).toBe(page + pages(3 * 1024 * 1024 + 17) + page + 0 + page);
+      const region = native.reserveMapRegion(need);
+      expect(region.length).toBe(need);
+      const offsets = await native.mapChunksInto(root, ids, sizes, region);
+      const big = pages(3 * 1024 * 1024 + 17);
+      expect(offsets).toEqual([0, page, page + big, 2 * page + big, 2 * page + big]);
+      expectSameBytes(offsets.map((at, i) => region.subarray(at, at + sizes[i]!)), chunks);
+      const again = await native.mapChunksInto(root, [ids[4]!, ids[0]!], [5, 5], region, { verify: true });
+      expect(again).toEqual([0, page]);
+      expect(region.subarray(0, 5).toString()).toBe('gamma');
+      expect(region.subarray(page, page + 5).toString()).toBe('alpha');
+    });
+  });
+
+  it('hands out copy-on-write views that outlive an unlink, until unmapChunks releases the files', async () => {
+    await withTempRoot(async (root) => {
+      const [r] = await native.putChunks(root, [Buffer.from('immutable bytes')]);
+      const region = native.reserveMapRegion(1);
+      await native.mapChunksInto(root, [r!.id], [15], region);
+      region[0] = 0x58;
+      expect(region.subarray(0, 15).toString()).toBe('Xmmutable bytes');
+      expect(readFileSync(objectPath(root, r!.id), 'utf8')).toBe('immutable bytes');
+      (await import('node:fs')).unlinkSync(objectPath(root, r!.id));
+      expect(region.subarray(1, 15).toString()).toBe('mmutable bytes');
+      await native.unmapChunks(region);
+      expect(region.subarray(0, 15).every((b) => b === 0)).toBe(true);
+    });
+  });
+
+  it('maps only into a region large enough, and checks each file\'s size', async () => {
+    await withTempRoot(async (root) => {
+      const ids = (await native.putChunks(root, [Buffer.from('first'), Buffer.from('second')])).map((r) => r.id);
+      let err = await rejection(native.mapChunksInto(root, ids, [5, 6], Buffer.alloc(1 << 16)));
+      expect(err.code).toBe('ARM_INVALID_ARGUMENT');
+      expect(err.message).toBe('chunk-store: the target is not a map region (make one with reserveMapRegion)');
+      const page = native.mapRegionBytes([1]);
+      err = await rejection(native.mapChunksInto(root, ids, [5, 6], native.reserveMapRegion(page)));
+      expect(err.code).toBe('ARM_INVALID_ARGUMENT');
+      expect(err.message).toBe(`chunk-store: the chunks need a map region of ${2 * page} bytes; this one has ${page}`);
+      err = await rejection(native.mapChunksInto(root, ids, [5, 7], native.reserveMapRegion(2 * page)));
+      expect(err.code).toBe('ARM_INVALID_ARGUMENT');
+      expect(err.message).toBe(`chunk-store: chunk ${ids[1]} has 6 bytes, not the 7 expected`);
+      expect(() => native.reserveMapRegion(-1)).toThrow('reserveMapRegion: invalid size -1');
+      await expect(native.unmapChunks(Buffer.alloc(10))).rejects.toThrow('chunk-store: the target is not a map region');
     });
   });
 });

@@ -21,7 +21,7 @@ describe('index.d.ts', () => {
     const extras = runtime.filter((name) => !declared.includes(name)).sort();
     expect(extras).toEqual([
       'ChunkPutStream', 'Compression', 'DecodeChunksTask', 'EncodeChunksTask', 'FinishPutsTask', 'GetChunksIntoTask',
-      'GetChunksTask', 'MapChunksTask', 'PutChunksTask', 'ReadTableTask', 'WriteTableTask',
+      'GetChunksTask', 'MapChunksIntoTask', 'MapChunksTask', 'PutChunksTask', 'ReadTableTask', 'UnmapChunksTask', 'WriteTableTask',
     ]);
   });
 });

@@ -5,7 +5,7 @@
  * `sequential`. Native: `openPutStream`, `getChunksInto`. Expected: 2-3x write, 1.5x read over
  * sequential (the roadmap's guess; encode on the JS thread bounds what storing in parallel can buy).
  */
-import { ScratchPool } from '../scratch-buffer.js';
+import { ScratchBuffer, ScratchPool } from '../scratch-buffer.js';
 import { decodeEach } from '../table/chunk-codec.js';
 import { writeBatched } from './batched-writes.js';
 import { nativeBinding } from './native-binding.js';
@@ -20,7 +20,7 @@ export const batch: Phase = {
     const native = nativeBinding('phase "batch"');
     // Reads land in memory kept from the last read (decode copies them into wasm memory, so the
     // buffer is free again once decoded): a fresh buffer per read costs a page fault per 4 KiB.
-    const scratch = new ScratchPool();
+    const scratch = new ScratchPool(() => new ScratchBuffer());
     return {
       pushdown: false,
       writeChunks: (slices, settings) => writeBatched(native, root, fsync, slices, settings),

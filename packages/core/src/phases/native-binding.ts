@@ -11,7 +11,10 @@ interface NativeModule {
   putChunks(root: string, chunks: Buffer[], options?: { fsync?: boolean }): Promise<PutResult[]>;
   openPutStream(root: string, options?: { fsync?: boolean }): { add(chunk: Buffer): void; finish(): Promise<PutResult[]> };
   getChunksInto(root: string, ids: string[], sizes: number[], target: Buffer, options?: { verify?: boolean }): Promise<void>;
-  mapChunks(root: string, ids: string[], options?: { verify?: boolean; copy?: boolean }): Promise<Buffer[]>;
+  reserveMapRegion(bytes: number): Buffer;
+  mapRegionBytes(sizes: number[]): number;
+  mapChunksInto(root: string, ids: string[], sizes: number[], region: Buffer, options?: { verify?: boolean }): Promise<number[]>;
+  unmapChunks(region: Buffer): Promise<void>;
   decodeChunks(chunks: Buffer[], options?: { columns?: string[] }): Promise<Buffer>;
   writeTable(
     root: string,
@@ -42,7 +45,14 @@ export interface NativeBinding {
   openPutStream(root: string, fsync: boolean): PutStream;
   /** Reads the chunks back to back into `target`, which holds exactly their `sizes`. */
   getChunksInto(root: string, ids: string[], sizes: number[], target: Buffer, verify: boolean): Promise<void>;
-  mapChunks(root: string, ids: string[], verify: boolean): Promise<Buffer[]>;
+  /** A region to map chunk files into, of at least `bytes` bytes. */
+  reserveMapRegion(bytes: number): Buffer;
+  /** The bytes a region must span to hold chunks of `sizes` bytes (each starts on a page). */
+  mapRegionBytes(sizes: number[]): number;
+  /** Maps the chunks into `region`, replacing its previous maps; resolves to each one's offset. */
+  mapChunksInto(root: string, ids: string[], sizes: number[], region: Buffer, verify: boolean): Promise<number[]>;
+  /** Unmaps the chunk files mapped into `region`, which stays usable. */
+  unmapChunks(region: Buffer): Promise<void>;
   decodeChunks(chunks: Buffer[], columns?: readonly string[]): Promise<Buffer>;
   /** `ipc`: one IPC stream, or its consecutive pieces. */
   writeTable(root: string, ipc: Uint8Array | readonly Uint8Array[], settings: { chunkRows: number; codec: Codec; fsync: boolean }): Promise<{ id: string; rows: number; bytes: number; written: boolean; stats: string }[]>;
@@ -67,7 +77,10 @@ export function nativeBinding(what: string): NativeBinding {
       };
     },
     getChunksInto: (root, ids, sizes, target, verify) => callNative(() => m.getChunksInto(root, ids, sizes, target, { verify })),
-    mapChunks: (root, ids, verify) => callNative(() => m.mapChunks(root, ids, { verify })),
+    reserveMapRegion: (bytes) => callNativeSync(() => m.reserveMapRegion(bytes)),
+    mapRegionBytes: (sizes) => callNativeSync(() => m.mapRegionBytes(sizes)),
+    mapChunksInto: (root, ids, sizes, region, verify) => callNative(() => m.mapChunksInto(root, ids, sizes, region, { verify })),
+    unmapChunks: (region) => callNative(() => m.unmapChunks(region)),
     decodeChunks: (chunks, columns) => callNative(() => m.decodeChunks(chunks, columns ? { columns: [...columns] } : undefined)),
     writeTable: (root, ipc, s) =>
       callNative(() => m.writeTable(root, ipc instanceof Uint8Array ? asBuffer(ipc) : ipc.map(asBuffer), { chunkRows: s.chunkRows, compression: s.codec, fsync: s.fsync })),

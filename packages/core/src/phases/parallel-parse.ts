@@ -1,11 +1,12 @@
 /**
  * parallel-parse — writes as in `batch`; reads map the chunks (as in `mmap`) and decode them all in
  * one native call, in parallel across cores, returning one Arrow IPC stream that JS views without
- * copying. Native: `openPutStream`, `mapChunks`, `decodeChunks`. Expected: 1.2-1.5x multi-chunk read.
+ * copying. Native: `openPutStream`, `mapChunksInto`, `decodeChunks`. Expected: 1.2-1.5x multi-chunk read.
  * (Native threads rather than worker threads: no structured-clone or wasm instance per worker.)
  */
 import { tableFromIpcBytes } from '../table/arrow-ipc.js';
 import { writeBatched } from './batched-writes.js';
+import { MappedReads } from './map-window.js';
 import { nativeBinding } from './native-binding.js';
 import type { Phase } from './types.js';
 
@@ -16,13 +17,14 @@ export const parallelParse: Phase = {
   pushdown: false,
   create({ root, fsync }) {
     const native = nativeBinding('phase "parallel-parse"');
+    const mapped = new MappedReads(native, root);
     return {
       pushdown: false,
       writeChunks: (slices, settings) => writeBatched(native, root, fsync, slices, settings),
       async readChunks(refs, { columns, verify }) {
         if (refs.length === 0) return [];
-        const mapped = await native.mapChunks(root, refs.map((r) => r.id), verify ?? false);
-        return tableFromIpcBytes(await native.decodeChunks(mapped, columns)).batches;
+        const ipc = await mapped.read(refs, verify ?? false, (views) => native.decodeChunks(views, columns));
+        return tableFromIpcBytes(ipc).batches;
       },
     };
   },

@@ -4,14 +4,14 @@
  *
  * Phases are cumulative presets; each file says what it changes relative to the previous one.
  *
- * | phase          | writes: encode / store               | reads: fetch / decode                  | pushdown |
- * |----------------|--------------------------------------|----------------------------------------|----------|
- * | sequential     | wasm / one object at a time (TS)     | one at a time (TS) / wasm              | no       |
- * | batch          | wasm / native openPutStream (pool)   | native getChunksInto (parallel) / wasm | no       |
- * | mmap           | wasm / native openPutStream          | native mapChunks (zero-copy) / wasm    | no       |
- * | parallel-parse | wasm / native openPutStream          | mapChunks / native decodeChunks (par.) | no       |
- * | native-parquet | native writeTable (all of it)        | native readTable (all of it)           | no       |
- * | pushdown       | native writeTable                    | native readTable                       | yes      |
+ * | phase          | writes: encode / store               | reads: fetch / decode                   | pushdown |
+ * |----------------|--------------------------------------|-----------------------------------------|----------|
+ * | sequential     | wasm / one object at a time (TS)     | one at a time (TS) / wasm               | no       |
+ * | batch          | wasm / native openPutStream (pool)   | native getChunksInto (parallel) / wasm  | no       |
+ * | mmap           | wasm / native openPutStream          | native mapChunksInto (zero-copy) / wasm | no       |
+ * | parallel-parse | wasm / native openPutStream          | mapChunksInto / native decodeChunks     | no       |
+ * | native-parquet | native writeTable (all of it)        | native readTable (all of it)            | no       |
+ * | pushdown       | native writeTable                    | native readTable                        | yes      |
  */
 import { InvalidArgumentError, NativeUnavailableError } from '../errors.js';
 import { nativeStatus } from '../native.js';
