@@ -210,9 +210,10 @@ export interface ReadTableOptions {
 
 /**
  * Reserves a map region of at least `bytes` bytes for `mapChunksInto`, as a Buffer (whole pages)
- * that views it for as long as V8 holds it. Fails where the runtime refuses external buffers.
+ * that views it for as long as V8 holds it; null where the runtime refuses external buffers (there,
+ * `mapChunks` copies instead).
  */
-export declare function reserveMapRegion(bytes: number): Buffer
+export declare function reserveMapRegion(bytes: number): Buffer | null
 
 /** One chunk stored by `writeTable`. */
 export interface StoredChunkResult {

@@ -323,9 +323,10 @@ pub fn map_chunks_js(root: String, ids: Vec<String>, options: Option<MapOptions>
 }
 
 /// Reserves a map region of at least `bytes` bytes for `mapChunksInto`, as a Buffer (whole pages)
-/// that views it for as long as V8 holds it. Fails where the runtime refuses external buffers.
+/// that views it for as long as V8 holds it; null where the runtime refuses external buffers (there,
+/// `mapChunks` copies instead).
 #[napi(js_name = "reserveMapRegion", catch_unwind)]
-pub fn reserve_map_region_js(env: &Env, bytes: f64) -> napi::Result<BufferSlice<'_>, ErrorCode> {
+pub fn reserve_map_region_js(env: &Env, bytes: f64) -> napi::Result<Option<BufferSlice<'_>>, ErrorCode> {
     if !(bytes.is_finite() && bytes >= 0.0 && bytes <= u32::MAX as f64) {
         return Err(NativeError::InvalidArgument(format!("reserveMapRegion: invalid size {bytes}")).into_napi());
     }
@@ -336,15 +337,8 @@ pub fn reserve_map_region_js(env: &Env, bytes: f64) -> napi::Result<BufferSlice<
     // mapped exactly as long as V8 holds the Buffer. Moving a `MapRegion` does not move the mapping.
     let buffer = unsafe { BufferSlice::from_external(env, ptr, len, region, |_env, region| drop(region)) }
         .map_err(|e| NativeError::Internal(format!("reserveMapRegion: {e}")).into_napi())?;
-    if buffer.as_ptr() != ptr.cast_const() {
-        // napi-rs copied the bytes and dropped the region: the runtime refuses external buffers.
-        return Err(NativeError::InvalidArgument(
-            "reserveMapRegion: this runtime refuses external buffers, so files cannot be mapped into JS memory"
-                .to_owned(),
-        )
-        .into_napi());
-    }
-    Ok(buffer)
+    // Where the runtime refuses external buffers, napi-rs hands out a copy and drops the region.
+    Ok((buffer.as_ptr() == ptr.cast_const()).then_some(buffer))
 }
 
 /// The bytes a map region must span to hold chunks of `sizes` bytes (each starts on a page).
@@ -447,13 +441,18 @@ mod tests {
     use crate::error::ErrorCode;
     use crate::test_util::TempDir;
 
+    /// Puts `chunks` under `root` and returns their ids.
+    fn stored(root: &str, chunks: &[&[u8]]) -> Vec<String> {
+        put_chunks(root, chunks, false).unwrap().into_iter().map(|r| r.id).collect()
+    }
+
     #[test]
     fn maps_exactly_the_file_bytes_including_empty_files() {
         let dir = TempDir::new();
         let root = dir.path().to_str().unwrap();
         let big: Vec<u8> = (0..(1 << 20) + 3).map(|i| (i * 7 % 256) as u8).collect();
         let chunks: Vec<&[u8]> = vec![b"", b"x", &big, b"abc", b""];
-        let ids: Vec<String> = put_chunks(root, &chunks, false).unwrap().into_iter().map(|r| r.id).collect();
+        let ids = stored(root, &chunks);
         let mapped = map_chunks(root, &ids, true).unwrap();
         assert_eq!(mapped.len(), chunks.len());
         for (m, c) in mapped.iter().zip(&chunks) {
@@ -467,8 +466,7 @@ mod tests {
     fn writes_to_a_map_stay_private() {
         let dir = TempDir::new();
         let root = dir.path().to_str().unwrap();
-        let ids: Vec<String> =
-            put_chunks(root, &[b"immutable".as_slice()], false).unwrap().into_iter().map(|r| r.id).collect();
+        let ids = stored(root, &[b"immutable".as_slice()]);
         let mut mapped = map_chunks(root, &ids, false).unwrap();
         if let Mapped::Map(map) = &mut mapped[0] {
             map[0] = b'X';
@@ -480,8 +478,7 @@ mod tests {
     fn a_map_outlives_unlink() {
         let dir = TempDir::new();
         let root = dir.path().to_str().unwrap();
-        let ids: Vec<String> =
-            put_chunks(root, &[b"still here".as_slice()], false).unwrap().into_iter().map(|r| r.id).collect();
+        let ids = stored(root, &[b"still here".as_slice()]);
         let mapped = map_chunks(root, &ids, false).unwrap();
         std::fs::remove_file(Layout::new(root).object_path(&ids[0])).unwrap();
         assert_eq!(mapped[0].as_ref(), b"still here");
@@ -493,8 +490,7 @@ mod tests {
     fn verify_detects_a_flipped_byte() {
         let dir = TempDir::new();
         let root = dir.path().to_str().unwrap();
-        let ids: Vec<String> =
-            put_chunks(root, &[b"payload".as_slice()], false).unwrap().into_iter().map(|r| r.id).collect();
+        let ids = stored(root, &[b"payload".as_slice()]);
         std::fs::write(Layout::new(root).object_path(&ids[0]), b"paylaod").unwrap();
         let err = map_chunks(root, &ids, true).err().unwrap();
         assert_eq!(err.code(), ErrorCode::CorruptChunk);
@@ -506,7 +502,7 @@ mod tests {
         let root = dir.path().to_str().unwrap();
         let big: Vec<u8> = (0..(1 << 20) + 3).map(|i| (i * 7 % 256) as u8).collect();
         let first: Vec<&[u8]> = vec![b"abc", b"", &big, b"x"];
-        let ids: Vec<String> = put_chunks(root, &first, false).unwrap().into_iter().map(|r| r.id).collect();
+        let ids = stored(root, &first);
         let sizes: Vec<usize> = first.iter().map(|c| c.len()).collect();
         let (_, need) = region_layout(&sizes);
         let page = page_size();
@@ -524,7 +520,7 @@ mod tests {
         assert_eq!(Layout::new(root).read(&ids[0]).unwrap(), b"abc");
 
         let second = [b"second read".as_slice()];
-        let again: Vec<String> = put_chunks(root, &second, false).unwrap().into_iter().map(|r| r.id).collect();
+        let again = stored(root, &second);
         let offsets = map_chunks_into(root, &again, &[11], region.as_mut_slice(), false).unwrap();
         assert_eq!(offsets, vec![0]);
         assert_eq!(&region.as_mut_slice()[..11], b"second read");
@@ -537,8 +533,7 @@ mod tests {
     fn only_a_live_region_large_enough_is_mapped_into() {
         let dir = TempDir::new();
         let root = dir.path().to_str().unwrap();
-        let ids: Vec<String> =
-            put_chunks(root, &[b"payload".as_slice()], false).unwrap().into_iter().map(|r| r.id).collect();
+        let ids = stored(root, &[b"payload".as_slice()]);
         let mut heap = vec![0u8; 1 << 16];
         let err = map_chunks_into(root, &ids, &[7], &mut heap, false).err().unwrap();
         assert_eq!(err.code(), ErrorCode::InvalidArgument);
@@ -565,8 +560,7 @@ mod tests {
     fn a_region_read_fails_on_missing_and_corrupt_chunks() {
         let dir = TempDir::new();
         let root = dir.path().to_str().unwrap();
-        let ids: Vec<String> =
-            put_chunks(root, &[b"payload".as_slice()], false).unwrap().into_iter().map(|r| r.id).collect();
+        let ids = stored(root, &[b"payload".as_slice()]);
         std::fs::write(Layout::new(root).object_path(&ids[0]), b"paylaod").unwrap();
         let mut region = MapRegion::new(1).unwrap();
         let err = map_chunks_into(root, &ids, &[7], region.as_mut_slice(), true).err().unwrap();

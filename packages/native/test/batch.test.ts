@@ -122,10 +122,17 @@ async function getInto(root: string, ids: string[], verify?: boolean): Promise<B
   return sizes.map((s) => target.subarray(at, (at += s)));
 }
 
+/** A map region; Node accepts external buffers, so it is never null here. */
+function reserveRegion(bytes: number): Buffer {
+  const region = native.reserveMapRegion(bytes);
+  if (!region) throw new Error('reserveMapRegion: this runtime refused external buffers');
+  return region;
+}
+
 /** mapChunksInto as a list of Buffers: views of one fresh region. */
 async function mapInto(root: string, ids: string[], verify?: boolean): Promise<Buffer[]> {
   const sizes = storedSizes(root, ids);
-  const region = native.reserveMapRegion(native.mapRegionBytes(sizes));
+  const region = reserveRegion(native.mapRegionBytes(sizes));
   const offsets = await native.mapChunksInto(root, ids, sizes, region, { verify });
   return offsets.map((at, i) => region.subarray(at, at + sizes[i]!));
 }
@@ -240,7 +247,7 @@ describe('mapChunksInto', () => {
       const pages = (n: number) => Math.ceil(n / page) * page;
       const need = native.mapRegionBytes(sizes);
       expect(need).toBe(page + pages(3 * 1024 * 1024 + 17) + page + 0 + page);
-      const region = native.reserveMapRegion(need);
+      const region = reserveRegion(need);
       expect(region.length).toBe(need);
       const offsets = await native.mapChunksInto(root, ids, sizes, region);
       const big = pages(3 * 1024 * 1024 + 17);
@@ -256,7 +263,7 @@ describe('mapChunksInto', () => {
   it('hands out copy-on-write views that outlive an unlink, until unmapChunks releases the files', async () => {
     await withTempRoot(async (root) => {
       const [r] = await native.putChunks(root, [Buffer.from('immutable bytes')]);
-      const region = native.reserveMapRegion(1);
+      const region = reserveRegion(1);
       await native.mapChunksInto(root, [r!.id], [15], region);
       region[0] = 0x58;
       expect(region.subarray(0, 15).toString()).toBe('Xmmutable bytes');
@@ -275,10 +282,10 @@ describe('mapChunksInto', () => {
       expect(err.code).toBe('ARM_INVALID_ARGUMENT');
       expect(err.message).toBe('chunk-store: the target is not a map region (make one with reserveMapRegion)');
       const page = native.mapRegionBytes([1]);
-      err = await rejection(native.mapChunksInto(root, ids, [5, 6], native.reserveMapRegion(page)));
+      err = await rejection(native.mapChunksInto(root, ids, [5, 6], reserveRegion(page)));
       expect(err.code).toBe('ARM_INVALID_ARGUMENT');
       expect(err.message).toBe(`chunk-store: the chunks need a map region of ${2 * page} bytes; this one has ${page}`);
-      err = await rejection(native.mapChunksInto(root, ids, [5, 7], native.reserveMapRegion(2 * page)));
+      err = await rejection(native.mapChunksInto(root, ids, [5, 7], reserveRegion(2 * page)));
       expect(err.code).toBe('ARM_INVALID_ARGUMENT');
       expect(err.message).toBe(`chunk-store: chunk ${ids[1]} has 6 bytes, not the 7 expected`);
       expect(() => native.reserveMapRegion(-1)).toThrow('reserveMapRegion: invalid size -1');

@@ -10,22 +10,22 @@ import type { ChunkRef } from '../catalog/manifest.js';
 import { ScratchPool } from '../scratch-buffer.js';
 import type { NativeBinding } from './native-binding.js';
 
-class MapWindow {
-  private region: Buffer | undefined;
+export class MapWindow {
+  /** Null once the runtime refused the region's external Buffer (Electron with the V8 sandbox). */
+  private region: Buffer | null | undefined;
   /** The unmapping of the previous read's files, which runs off the JS thread. */
   private released: Promise<void> = Promise.resolve();
 
   constructor(private readonly native: NativeBinding) {}
 
   async read<R>(root: string, refs: readonly ChunkRef[], verify: boolean, use: (views: Buffer[]) => R | Promise<R>): Promise<R> {
-    await this.released;
+    const ids = refs.map((r) => r.id);
     const sizes = refs.map((r) => r.bytes);
-    const need = this.native.mapRegionBytes(sizes);
-    const have = this.region?.length ?? 0;
-    // A region too small is replaced; it unmaps when V8 collects it.
-    if (have < need) this.region = this.native.reserveMapRegion(Math.max(need, 2 * have));
-    const region = this.region!;
-    const offsets = await this.native.mapChunksInto(root, refs.map((r) => r.id), sizes, region, verify);
+    await this.released;
+    const region = this.regionFor(sizes);
+    // The copying path where the runtime refuses external buffers: mapChunks copies the maps there.
+    if (!region) return use(await this.native.mapChunks(root, ids, verify));
+    const offsets = await this.native.mapChunksInto(root, ids, sizes, region, verify);
     try {
       return await use(offsets.map((at, i) => region.subarray(at, at + sizes[i]!)));
     } finally {
@@ -36,6 +36,16 @@ class MapWindow {
         if (this.region === region) this.region = undefined;
       });
     }
+  }
+
+  /** A region for chunks of `sizes` bytes, or null where the runtime refuses external buffers. */
+  private regionFor(sizes: number[]): Buffer | null {
+    if (this.region === null) return null;
+    const need = this.native.mapRegionBytes(sizes);
+    const have = this.region?.length ?? 0;
+    // A region too small is replaced; it unmaps when V8 collects it.
+    if (have < need) this.region = this.native.reserveMapRegion(Math.max(need, 2 * have));
+    return this.region ?? null;
   }
 }
 

@@ -11,7 +11,8 @@ interface NativeModule {
   putChunks(root: string, chunks: Buffer[], options?: { fsync?: boolean }): Promise<PutResult[]>;
   openPutStream(root: string, options?: { fsync?: boolean }): { add(chunk: Buffer): void; finish(): Promise<PutResult[]> };
   getChunksInto(root: string, ids: string[], sizes: number[], target: Buffer, options?: { verify?: boolean }): Promise<void>;
-  reserveMapRegion(bytes: number): Buffer;
+  mapChunks(root: string, ids: string[], options?: { verify?: boolean }): Promise<Buffer[]>;
+  reserveMapRegion(bytes: number): Buffer | null;
   mapRegionBytes(sizes: number[]): number;
   mapChunksInto(root: string, ids: string[], sizes: number[], region: Buffer, options?: { verify?: boolean }): Promise<number[]>;
   unmapChunks(region: Buffer): Promise<void>;
@@ -45,8 +46,10 @@ export interface NativeBinding {
   openPutStream(root: string, fsync: boolean): PutStream;
   /** Reads the chunks back to back into `target`, which holds exactly their `sizes`. */
   getChunksInto(root: string, ids: string[], sizes: number[], target: Buffer, verify: boolean): Promise<void>;
-  /** A region to map chunk files into, of at least `bytes` bytes. */
-  reserveMapRegion(bytes: number): Buffer;
+  /** The chunks as views of fresh maps, or as copies where the runtime refuses external buffers. */
+  mapChunks(root: string, ids: string[], verify: boolean): Promise<Buffer[]>;
+  /** A region to map chunk files into, of at least `bytes` bytes; null where the runtime refuses external buffers. */
+  reserveMapRegion(bytes: number): Buffer | null;
   /** The bytes a region must span to hold chunks of `sizes` bytes (each starts on a page). */
   mapRegionBytes(sizes: number[]): number;
   /** Maps the chunks into `region`, replacing its previous maps; resolves to each one's offset. */
@@ -77,6 +80,7 @@ export function nativeBinding(what: string): NativeBinding {
       };
     },
     getChunksInto: (root, ids, sizes, target, verify) => callNative(() => m.getChunksInto(root, ids, sizes, target, { verify })),
+    mapChunks: (root, ids, verify) => callNative(() => m.mapChunks(root, ids, { verify })),
     reserveMapRegion: (bytes) => callNativeSync(() => m.reserveMapRegion(bytes)),
     mapRegionBytes: (sizes) => callNativeSync(() => m.mapRegionBytes(sizes)),
     mapChunksInto: (root, ids, sizes, region, verify) => callNative(() => m.mapChunksInto(root, ids, sizes, region, { verify })),

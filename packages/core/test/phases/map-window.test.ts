@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { nativeStatus } from '../../src/index.js';
+import { MapWindow } from '../../src/phases/map-window.js';
+import type { NativeBinding } from '../../src/phases/native-binding.js';
 import { narrowTable } from '../fixtures.js';
 import { withTempStore } from '../helpers.js';
 
@@ -21,5 +23,21 @@ describe.skipIf(!nativeStatus().available).each(['mmap', 'parallel-parse'] as co
       expect(await store.read('large')).toEqualTable(large);
       expect(await store.read('large', { columns: ['value'] })).toEqualTable(large.select(['value']));
     }, { phase });
+  });
+});
+
+describe('MapWindow', () => {
+  it('reads through mapChunks, which copies, once the runtime refuses the region', async () => {
+    const calls: string[] = [];
+    const chunks = [Buffer.from('first'), Buffer.from('second')];
+    const native = {
+      mapRegionBytes: (sizes: number[]) => sizes.length * 4096,
+      reserveMapRegion: () => (calls.push('reserve'), null),
+      mapChunks: async (_root: string, ids: string[]) => (calls.push(`mapChunks ${ids.join(',')}`), chunks),
+    } as unknown as NativeBinding;
+    const window = new MapWindow(native);
+    const refs = [{ id: 'a', bytes: 5, rows: 1, stats: {} }, { id: 'b', bytes: 6, rows: 1, stats: {} }];
+    for (let i = 0; i < 2; i++) expect(await window.read('/root', refs, false, (views) => views.map(String))).toEqual(['first', 'second']);
+    expect(calls).toEqual(['reserve', 'mapChunks a,b', 'mapChunks a,b']);
   });
 });
