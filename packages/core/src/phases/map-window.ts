@@ -25,13 +25,13 @@ export class MapWindow {
     const region = this.regionFor(sizes);
     // The copying path where the runtime refuses external buffers: mapChunks copies the maps there.
     if (!region) return use(await this.native.mapChunks(root, ids, verify));
-    const offsets = await this.native.mapChunksInto(root, ids, sizes, region, verify);
     try {
+      const offsets = await this.native.mapChunksInto(root, ids, sizes, region, verify);
       return await use(offsets.map((at, i) => region.subarray(at, at + sizes[i]!)));
     } finally {
-      // Release the files, so that a chunk deleted later frees its disk space at once. Should that
-      // fail, the region is dropped (V8 unmaps it when it collects it) and the next read reserves
-      // another.
+      // Release the files (also those a failed read had mapped), so that a chunk deleted later frees
+      // its disk space at once. Should that fail, the region is dropped (V8 unmaps it when it
+      // collects it) and the next read reserves another.
       this.released = this.native.unmapChunks(region).catch(() => {
         if (this.region === region) this.region = undefined;
       });

@@ -1,10 +1,13 @@
+import { rm } from 'node:fs/promises';
+
 import { describe, expect, it } from 'vitest';
 
-import { nativeStatus } from '../../src/index.js';
+import { ChunkNotFoundError, nativeStatus } from '../../src/index.js';
+import { objectPath } from '../../src/backend/layout.js';
 import { MapWindow } from '../../src/phases/map-window.js';
 import type { NativeBinding } from '../../src/phases/native-binding.js';
 import { narrowTable } from '../fixtures.js';
-import { withTempStore } from '../helpers.js';
+import { manifestOf, withTempStore } from '../helpers.js';
 
 // The phases that read through map windows (src/phases/map-window.ts): each read in flight needs its
 // own region, and a read larger than the last needs a larger one.
@@ -22,6 +25,17 @@ describe.skipIf(!nativeStatus().available).each(['mmap', 'parallel-parse'] as co
       expect(await store.read('small')).toEqualTable(small);
       expect(await store.read('large')).toEqualTable(large);
       expect(await store.read('large', { columns: ['value'] })).toEqualTable(large.select(['value']));
+    }, { phase });
+  });
+
+  it('reads on after a read that failed half-way through its chunks', async () => {
+    await withTempStore(async (store, dir) => {
+      const t = narrowTable(40_000);
+      await store.write('t', t, { chunkRows: 10_000 });
+      await store.write('u', narrowTable(40_000, 2), { chunkRows: 10_000 });
+      await rm(objectPath(dir, (await manifestOf(store, 'u')).chunks[2]!.id));
+      await expect(store.read('u')).rejects.toBeInstanceOf(ChunkNotFoundError);
+      expect(await store.read('t')).toEqualTable(t);
     }, { phase });
   });
 });
