@@ -117,16 +117,21 @@ pub fn page_size() -> usize {
     usize::try_from(size).ok().filter(|&s| s > 0).unwrap_or(4096)
 }
 
+/// `len` rounded up to whole pages.
+fn whole_pages(len: usize) -> usize {
+    let page = page_size();
+    len.div_ceil(page) * page
+}
+
 /// Where chunks of `sizes` bytes go in a region: back to back, each from a page boundary (a file
 /// can be mapped nowhere else). Returns each chunk's offset and the bytes the region must span.
 pub fn region_layout(sizes: &[usize]) -> (Vec<usize>, usize) {
-    let page = page_size();
     let mut end = 0;
     let offsets = sizes
         .iter()
         .map(|&size| {
             let at = end;
-            end += size.div_ceil(page) * page;
+            end += whole_pages(size);
             at
         })
         .collect();
@@ -152,8 +157,7 @@ pub struct MapRegion {
 impl MapRegion {
     /// A region of at least `len` bytes (whole pages).
     pub fn new(len: usize) -> NativeResult<Self> {
-        let page = page_size();
-        let len = len.max(1).div_ceil(page) * page;
+        let len = whole_pages(len.max(1));
         let mut map = MmapOptions::new()
             .len(len)
             .map_anon()

@@ -1,10 +1,7 @@
 /**
  * Zero-copy chunk reads for `mmap` and `parallel-parse`: a reader maps each read's chunk files into
- * one region of address space that it keeps (the addon's `MapRegion`) and views them through the
- * region's one Buffer. Mapping every read into fresh external Buffers instead added the chunks' size
- * to V8's ArrayBuffer memory on every read, which started incremental marking inside the reads
- * (seed-narrow 1M: 8.2 ms without a collection in the read, 11.5 ms with one, in over half the
- * reads after a forced GC).
+ * one region of address space that it keeps and views them through the region's one Buffer, instead
+ * of a fresh external Buffer per chunk per read (the addon's `MapRegion` says why, with numbers).
  */
 import type { ChunkRef } from '../catalog/manifest.js';
 import { ScratchPool } from '../scratch-buffer.js';
@@ -16,17 +13,20 @@ export class MapWindow {
   /** The unmapping of the previous read's files, which runs off the JS thread. */
   private released: Promise<void> = Promise.resolve();
 
-  constructor(private readonly native: NativeBinding) {}
+  constructor(
+    private readonly native: NativeBinding,
+    private readonly root: string,
+  ) {}
 
-  async read<R>(root: string, refs: readonly ChunkRef[], verify: boolean, use: (views: Buffer[]) => R | Promise<R>): Promise<R> {
+  async read<R>(refs: readonly ChunkRef[], verify: boolean, use: (views: Buffer[]) => R | Promise<R>): Promise<R> {
     const ids = refs.map((r) => r.id);
     const sizes = refs.map((r) => r.bytes);
     await this.released;
     const region = this.regionFor(sizes);
     // The copying path where the runtime refuses external buffers: mapChunks copies the maps there.
-    if (!region) return use(await this.native.mapChunks(root, ids, verify));
+    if (!region) return use(await this.native.mapChunks(this.root, ids, verify));
     try {
-      const offsets = await this.native.mapChunksInto(root, ids, sizes, region, verify);
+      const offsets = await this.native.mapChunksInto(this.root, ids, sizes, region, verify);
       return await use(offsets.map((at, i) => region.subarray(at, at + sizes[i]!)));
     } finally {
       // Release the files (also those a failed read had mapped), so that a chunk deleted later frees
@@ -53,8 +53,8 @@ export class MapWindow {
 export class MappedReads {
   private readonly windows: ScratchPool<MapWindow>;
 
-  constructor(native: NativeBinding, private readonly root: string) {
-    this.windows = new ScratchPool(() => new MapWindow(native));
+  constructor(native: NativeBinding, root: string) {
+    this.windows = new ScratchPool(() => new MapWindow(native, root));
   }
 
   /**
@@ -62,6 +62,6 @@ export class MappedReads {
    * order; the views are valid only until `use` settles.
    */
   read<R>(refs: readonly ChunkRef[], verify: boolean, use: (views: Buffer[]) => R | Promise<R>): Promise<R> {
-    return this.windows.use((window) => window.read(this.root, refs, verify, use));
+    return this.windows.use((window) => window.read(refs, verify, use));
   }
 }

@@ -49,9 +49,9 @@ describe('MapWindow', () => {
       reserveMapRegion: () => (calls.push('reserve'), null),
       mapChunks: async (_root: string, ids: string[]) => (calls.push(`mapChunks ${ids.join(',')}`), chunks),
     } as unknown as NativeBinding;
-    const window = new MapWindow(native);
+    const window = new MapWindow(native, '/root');
     const refs = [{ id: 'a', bytes: 5, rows: 1, stats: {} }, { id: 'b', bytes: 6, rows: 1, stats: {} }];
-    for (let i = 0; i < 2; i++) expect(await window.read('/root', refs, false, (views) => views.map(String))).toEqual(['first', 'second']);
+    for (let i = 0; i < 2; i++) expect(await window.read(refs, false, (views) => views.map(String))).toEqual(['first', 'second']);
     expect(calls).toEqual(['reserve', 'mapChunks a,b', 'mapChunks a,b']);
   });
 });
