@@ -16,7 +16,8 @@ Contract (one long-lived process per benchmark run, spawned by packages/bench/sr
 Commands (arguments in brackets are optional):
   hello                                  -> versions {python, deltalake, pyarrow}, threads, pid
   load      slot, path                   -> read an Arrow IPC file into memory slot `slot` (untimed
-                                            setup); returns rows and checksum of what was loaded
+                                            setup); returns rows and checksum of what was loaded,
+                                            and the unsigned columns it widened for Delta
   write     slot, path, mode, codec, [schemaMode]
                                          -> write_deltalake(path, slot, mode=overwrite|append,
                                             WriterProperties(compression=codec),
@@ -91,6 +92,10 @@ def _kind(t: pa.DataType) -> str:
         return "timestamp"
     if pa.types.is_date(t):
         return "date"
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        return "list"
+    if pa.types.is_struct(t):
+        return "struct"
     raise ValueError(f"checksum: unsupported column type {t}")
 
 
@@ -155,27 +160,32 @@ def _id_sorted(table: pa.Table) -> pa.Table:
     return table.take(idx)
 
 
-def table_checksum(table: pa.Table) -> str:
-    """armillaria-checksum-v1 of a pyarrow table (see packages/bench/src/checksum.ts)."""
-    table = _id_sorted(table)
-    outer = hashlib.sha256()
-    outer.update(f"{CHECKSUM_VERSION}\0".encode())
-    outer.update(struct.pack("<QI", table.num_rows, table.num_columns))
-    for field, column in zip(table.schema, table.columns):
-        kind = _kind(field.type)
-        nulls = hashlib.sha256()
-        lengths = hashlib.sha256()
-        values = hashlib.sha256()
-        null_count = 0
-        base = 0
-        for chunk in column.chunks:
-            n = len(chunk)
-            if chunk.null_count:
-                null_count += chunk.null_count
-                pos = pc.add(pc.indices_nonzero(chunk.is_null()).cast(pa.uint64()), pa.scalar(base, pa.uint64()))
-                nulls.update(_fixed_buffer(pos, 8))
-                chunk = chunk.drop_null()
-            if len(chunk):
+def _body(chunks: list[pa.Array], t: pa.DataType) -> bytes:
+    """What a sequence of values of type `t` contributes to the checksum after its name: kind, null
+    count, null positions, lengths (strings, binaries, lists) and values; a nested kind's values are
+    the digests of its nested sequences (a list's elements, each struct field over non-null rows)."""
+    kind = _kind(t)
+    nulls = hashlib.sha256()
+    lengths = hashlib.sha256()
+    values = hashlib.sha256()
+    nested: list[list[pa.Array]] = [[]] if kind == "list" else [[] for _ in range(t.num_fields)] if kind == "struct" else []
+    null_count = 0
+    base = 0
+    for chunk in chunks:
+        n = len(chunk)
+        if chunk.null_count:
+            null_count += chunk.null_count
+            pos = pc.add(pc.indices_nonzero(chunk.is_null()).cast(pa.uint64()), pa.scalar(base, pa.uint64()))
+            nulls.update(_fixed_buffer(pos, 8))
+            chunk = chunk.drop_null()
+        if len(chunk):
+            if kind == "list":
+                lengths.update(_fixed_buffer(pc.list_value_length(chunk).cast(pa.uint32()), 4))
+                nested[0].append(chunk.flatten())
+            elif kind == "struct":
+                for f, child in enumerate(chunk.flatten()):
+                    nested[f].append(child)
+            else:
                 arr = _canonical(chunk, kind)
                 if kind in ("utf8", "binary"):
                     lengths.update(_fixed_buffer(pc.binary_length(arr).cast(pa.uint32()), 4))
@@ -186,13 +196,69 @@ def table_checksum(table: pa.Table) -> str:
                 else:
                     width = 1 if kind == "bool" else arr.type.byte_width if kind == "decimal" else 8
                     values.update(_fixed_buffer(arr, width))
-            base += n
-        outer.update(f"{field.name}\0{kind}\0".encode())
-        outer.update(struct.pack("<Q", null_count))
-        outer.update(nulls.digest())
-        if kind in ("utf8", "binary"):
-            outer.update(lengths.digest())
-        outer.update(values.digest())
+        base += n
+    if kind == "list":
+        values_digest = hashlib.sha256(_body(nested[0], t.value_type)).digest()
+    elif kind == "struct":
+        h = hashlib.sha256()
+        for f in range(t.num_fields):
+            h.update(f"{t.field(f).name}\0".encode())
+            h.update(hashlib.sha256(_body(nested[f], t.field(f).type)).digest())
+        values_digest = h.digest()
+    else:
+        values_digest = values.digest()
+    has_lengths = kind in ("utf8", "binary", "list")
+    return b"".join([f"{kind}\0".encode(), struct.pack("<Q", null_count), nulls.digest(), *([lengths.digest()] if has_lengths else []), values_digest])
+
+
+# Delta Lake has no unsigned integer types (delta-rs 1.6 casts a uint8 column to int8 and fails on 128
+# and above): each goes to Delta as a signed type that holds all its values. The checksum reads every
+# integer as int64, so it does not change, and `load` still proves the data equal.
+_SIGNED_FOR = {pa.uint8(): pa.int16(), pa.uint16(): pa.int32(), pa.uint32(): pa.int64(), pa.uint64(): pa.int64()}
+
+
+def _signed(t: pa.DataType) -> pa.DataType:
+    """`t` with each unsigned integer, nested ones too, replaced by a signed type that holds it."""
+    if pa.types.is_unsigned_integer(t):
+        return _SIGNED_FOR[t]
+    if pa.types.is_list(t):
+        return pa.list_(t.value_field.with_type(_signed(t.value_type)))
+    if pa.types.is_large_list(t):
+        return pa.large_list(t.value_field.with_type(_signed(t.value_type)))
+    if pa.types.is_fixed_size_list(t):
+        return pa.list_(t.value_field.with_type(_signed(t.value_type)), t.list_size)
+    if pa.types.is_struct(t):
+        return pa.struct([t.field(i).with_type(_signed(t.field(i).type)) for i in range(t.num_fields)])
+    return t
+
+
+def delta_compatible(table: pa.Table) -> tuple[pa.Table, list[str]]:
+    """`table` with signed integers for unsigned ones, and a description of each column changed."""
+    fields, columns, changed = [], [], []
+    for field, column in zip(table.schema, table.columns):
+        t = _signed(field.type)
+        if t != field.type:
+            try:
+                column = column.cast(t)  # a safe cast: fails on a uint64 above 2**63 - 1
+            except pa.ArrowInvalid as e:
+                raise ValueError(f"delta: column {field.name} ({field.type}) holds a value that no signed integer type of Delta Lake holds: {e}") from e
+            changed.append(f"{field.name} ({field.type} -> {t})")
+        fields.append(field.with_type(t))
+        columns.append(column)
+    if not changed:
+        return table, []
+    return pa.Table.from_arrays(columns, schema=pa.schema(fields, metadata=table.schema.metadata)), changed
+
+
+def table_checksum(table: pa.Table) -> str:
+    """armillaria-checksum-v1 of a pyarrow table (see packages/bench/src/checksum.ts)."""
+    table = _id_sorted(table)
+    outer = hashlib.sha256()
+    outer.update(f"{CHECKSUM_VERSION}\0".encode())
+    outer.update(struct.pack("<QI", table.num_rows, table.num_columns))
+    for field, column in zip(table.schema, table.columns):
+        outer.update(f"{field.name}\0".encode())
+        outer.update(_body(column.chunks, field.type))
     return outer.hexdigest()
 
 
@@ -321,9 +387,9 @@ class Driver:
         # The whole file in memory, then zero-copy IPC decode: the same as the Node side does.
         with pa.OSFile(req["path"], "rb") as f:
             buf = f.read_buffer()
-        table = ipc.open_file(pa.BufferReader(buf)).read_all()
+        table, widened = delta_compatible(ipc.open_file(pa.BufferReader(buf)).read_all())
         self.slots[req["slot"]] = table
-        return {"rows": table.num_rows, "nbytes": table.nbytes, "checksum": table_checksum(table)}
+        return {"rows": table.num_rows, "nbytes": table.nbytes, "checksum": table_checksum(table), "widened": widened}
 
     def checksum(self, req: dict[str, Any]) -> dict[str, Any]:
         t = self.slots[req["slot"]]

@@ -59,7 +59,7 @@ function isNotImplemented(e: unknown): boolean {
 }
 
 function makeEngine(phase: string, opts: RunOptions, log: (l: string) => void): Engine {
-  if (phase === 'delta') return new DeltaEngine({ codec: opts.codec, onStderr: (l) => log(`[delta] ${l}`) });
+  if (phase === 'delta') return new DeltaEngine({ codec: opts.codec, onStderr: (l) => log(`[delta] ${l}`), log });
   return new ArmillariaEngine({
     phase,
     codec: opts.codec,

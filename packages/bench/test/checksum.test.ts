@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Binary, TimeMillisecond, Table, tableFromIPC, tableToIPC, vectorFromArray, Utf8, Dictionary, Int32 } from 'apache-arrow';
+import { Binary, Dictionary, Field, FixedSizeList, Float64, Int32, List, Struct, Table, TimeMillisecond, Utf8, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { tableChecksum } from '../src/checksum.js';
 import { filterRows } from '../src/filter.js';
-import { bytesTable, mixedTable } from './helpers.js';
+import { bytesTable, mixedTable, nestedTable } from './helpers.js';
 
 /** Re-batch a table into batches of `size` rows. */
 function rebatch(t: Table, size: number): Table {
@@ -74,7 +74,7 @@ describe('tableChecksum', () => {
 
   it('refuses a type it has no canonical form for, naming the column', () => {
     const t = new Table({ id: vectorFromArray([1, 2], new Int32()), at: vectorFromArray([1000, 2000], new TimeMillisecond()) });
-    expect(() => tableChecksum(t)).toThrow('checksum: unsupported type of column "at": Time32<MILLISECOND> (supported: integers, floats, strings, binaries, decimals, bools, timestamps, dates)');
+    expect(() => tableChecksum(t)).toThrow('checksum: unsupported type of column "at": Time32<MILLISECOND> (supported: integers, floats, strings, binaries, decimals, bools, timestamps, dates, and lists and structs of them)');
   });
 
   it('treats dictionary-encoded strings like plain strings', () => {
@@ -82,6 +82,52 @@ describe('tableChecksum', () => {
     const plain = new Table({ s: vectorFromArray(values, new Utf8()) });
     const dict = new Table({ s: vectorFromArray(values, new Dictionary(new Utf8(), new Int32())) });
     expect(tableChecksum(dict)).toBe(tableChecksum(plain));
+  });
+
+  describe('nested columns', () => {
+    const nested = nestedTable(1000);
+    const nestedSum = tableChecksum(nested);
+
+    it('do not depend on batch boundaries, slicing, IPC framing or the order of ids', () => {
+      expect(tableChecksum(rebatch(nested, 97))).toBe(nestedSum);
+      expect(tableChecksum(tableFromIPC(tableToIPC(nested, 'stream')))).toBe(nestedSum);
+      expect(tableChecksum(nested.slice(0, 500).concat(nested.slice(500)))).toBe(nestedSum);
+      expect(tableChecksum(nested.slice(500).concat(nested.slice(0, 500)))).toBe(nestedSum);
+      for (const column of ['ints', 'pairs', 'st', 'entries']) {
+        const cut = (t: Table) => tableChecksum(t.select([column]));
+        expect(cut(nested.slice(1).concat(nested.slice(0, 1))), column).not.toBe(cut(nested));
+      }
+    });
+
+    it('see every element, every null, and where each list ends', () => {
+      const list = (rows: ((number | null)[] | null)[]) => tableChecksum(new Table({ l: vectorFromArray(rows, new List(new Field('item', new Int32(), true))) }));
+      const base = list([[1, 2], [3], [], null]);
+      expect(list([[1, 2], [3], [], null])).toBe(base);
+      expect(list([[1], [2, 3], [], null])).not.toBe(base); // an element moved to the next list
+      expect(list([[1, 2], [3], null, null])).not.toBe(base); // an empty list became null
+      expect(list([[1, null], [3], [], null])).not.toBe(base);
+      expect(list([[1, 2], [4], [], null])).not.toBe(base);
+    });
+
+    it('checksum a fixed-size list like a list of the same values, whatever the item is called', () => {
+      const rows = [[1.5, 2], null, [3, -0]];
+      const fixed = new Table({ l: vectorFromArray(rows, new FixedSizeList(2, new Field('item', new Float64(), true))) });
+      const variable = new Table({ l: vectorFromArray(rows, new List(new Field('element', new Float64(), true))) });
+      expect(tableChecksum(fixed)).toBe(tableChecksum(variable));
+    });
+
+    it('hide the fields of a null struct, and see field names, values and which rows are null', () => {
+      const struct = (values: number[], valid: number, name = 'n') => {
+        const child = makeData({ type: new Int32(), length: 3, nullCount: 0, data: Int32Array.from(values) });
+        const type = new Struct([new Field(name, new Int32(), true)]);
+        return tableChecksum(new Table({ st: makeVector(makeData({ type, length: 3, nullCount: 1, nullBitmap: Uint8Array.of(valid), children: [child] })) }));
+      };
+      const base = struct([1, 2, 3], 0b101); // row 1 is null
+      expect(struct([1, 99, 3], 0b101)).toBe(base);
+      expect(struct([1, 2, 4], 0b101)).not.toBe(base);
+      expect(struct([1, 2, 3], 0b011)).not.toBe(base);
+      expect(struct([1, 2, 3], 0b101, 'm')).not.toBe(base);
+    });
   });
 });
 

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tableToIPC } from 'apache-arrow';
+import { Field, Int32, List, Table, Uint16, Uint64, Uint8, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { tableChecksum } from '../src/checksum.js';
 import { buildSeeded } from '../src/datasets/datasets.js';
 import { datasetSpec } from '../src/datasets/specs.js';
@@ -13,7 +13,7 @@ import { DeltaDriver } from '../src/engines/delta.js';
 import { filterRows } from '../src/filter.js';
 import { ADDED_COLUMN, deleteFilters, derivedColumn, withColumn, withoutRows } from '../src/workloads.js';
 import { ensureVenv } from '../src/python-env.js';
-import { bytesTable, mixedTable, withTempDir } from './helpers.js';
+import { bytesTable, mixedTable, nestedTable, withTempDir } from './helpers.js';
 
 let python: string | undefined;
 try {
@@ -39,7 +39,7 @@ describe.skipIf(!python)('delta_driver.py', () => {
     expect(r.checksum).toBe('armillaria-checksum-v1');
   });
 
-  it('computes the same checksum as Node on the same IPC file (nulls, strings, bools, timestamps, -0, binary, decimals)', async () => {
+  it('computes the same checksum as Node on the same IPC file (nulls, strings, bools, timestamps, -0, binary, decimals, lists, structs)', async () => {
     await withTempDir(async (dir) => {
       for (const [name, table] of [
         ['mixed', mixedTable(5000)],
@@ -47,6 +47,8 @@ describe.skipIf(!python)('delta_driver.py', () => {
         ['seed-wide', (await buildSeeded(datasetSpec('seed-wide-100k'))).slice(0, 20_000)],
         ['bytes', bytesTable(3000)],
         ['bytes-sliced', bytesTable(3000).slice(77, 2500)],
+        ['nested', nestedTable(3000)],
+        ['nested-sliced', nestedTable(3000).slice(101, 2500)],
       ] as const) {
         const file = join(dir, `${name}.arrow`);
         writeFileSync(file, tableToIPC(table, 'file'));
@@ -113,6 +115,34 @@ describe.skipIf(!python)('delta_driver.py', () => {
       const w = await driver.call('write', { slot: 'w', path, mode: 'overwrite', codec: 'snappy', schemaMode: 'overwrite' });
       expect(w.version).toBe(2);
       expect(await driver.call('read', { path })).toMatchObject({ rows: 10_000, checksum: tableChecksum(widened) });
+    });
+  });
+
+  it('writes unsigned integers, nested ones too, as signed types that hold them, and lists and structs', async () => {
+    await withTempDir(async (dir) => {
+      const n = 1000;
+      const nested = nestedTable(n);
+      const table = new Table({
+        id: vectorFromArray(Array.from({ length: n }, (_, i) => i), new Int32()),
+        u8: vectorFromArray(Array.from({ length: n }, (_, i) => (i % 11 === 0 ? null : (i * 7) % 256)), new Uint8()),
+        u64: vectorFromArray(Array.from({ length: n }, (_, i) => 2n ** 63n - 1n - BigInt(i)), new Uint64()),
+        l16: vectorFromArray(Array.from({ length: n }, (_, i) => [65535 - i, i]), new List(new Field('item', new Uint16(), true))),
+        st: nested.getChild('st')!,
+        entries: nested.getChild('entries')!,
+      });
+      const file = join(dir, 'u.arrow');
+      writeFileSync(file, tableToIPC(table, 'file'));
+      const loaded = await driver.call('load', { slot: 'u', path: file });
+      expect(loaded).toMatchObject({ checksum: tableChecksum(table), widened: ['u8 (uint8 -> int16)', 'u64 (uint64 -> int64)', 'l16 (list<item: uint16> -> list<item: int32>)'] });
+      const path = join(dir, 'delta', 'u');
+      await driver.call('write', { slot: 'u', path, mode: 'overwrite', codec: 'snappy' });
+      expect(await driver.call('read', { path })).toMatchObject({ rows: n, checksum: tableChecksum(table) });
+
+      const big = new Table({ u64: vectorFromArray([1n, 2n ** 63n], new Uint64()) });
+      writeFileSync(join(dir, 'big.arrow'), tableToIPC(big, 'file'));
+      const r = await driver.request('load', { slot: 'big', path: join(dir, 'big.arrow') });
+      expect(r).toMatchObject({ ok: false });
+      expect(r.error).toContain('column u64 (uint64) holds a value that no signed integer type of Delta Lake holds');
     });
   });
 

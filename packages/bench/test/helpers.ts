@@ -6,10 +6,14 @@ import {
   Binary,
   Bool,
   Decimal,
+  Field,
   FixedSizeBinary,
+  FixedSizeList,
   Float64,
   Int32,
   Int64,
+  List,
+  Struct,
   Table,
   TimestampMicrosecond,
   TimestampMillisecond,
@@ -84,5 +88,24 @@ export function bytesTable(n = 1000): Table {
     blob: vectorFromArray(blobs, new Binary()),
     fixed: vectorFromArray(fixed, new FixedSizeBinary(4)),
     price: makeVector(makeData({ type: new Decimal(2, 12, 128), length: n, nullCount: nulls, nullBitmap: valid, data: words })),
+  });
+}
+
+/**
+ * Nested kinds of the checksum: a list of nullable ints with null and empty lists, a fixed-size list
+ * of floats, a struct {n int64, s utf8} with null rows and null fields, and a list of structs.
+ */
+export function nestedTable(n = 1000): Table {
+  const ints = Array.from({ length: n }, (_, i) => (i % 9 === 2 ? null : Array.from({ length: i % 4 }, (_, k) => (k === 1 && i % 5 === 0 ? null : i * 10 + k))));
+  const pairs = Array.from({ length: n }, (_, i) => (i % 7 === 3 ? null : [i / 3, -i]));
+  const structs = Array.from({ length: n }, (_, i) => (i % 6 === 1 ? null : { n: BigInt(i * 7), s: i % 4 === 0 ? null : `v${i}` }));
+  const fields = [new Field('n', new Int64(), true), new Field('s', new Utf8(), true)];
+  const entries = Array.from({ length: n }, (_, i) => (i % 10 === 9 ? null : Array.from({ length: i % 3 }, (_, k) => ({ n: BigInt(k), s: `e${i}.${k}` }))));
+  return new Table({
+    id: makeVector(makeData({ type: new Int64(), length: n, nullCount: 0, data: BigInt64Array.from({ length: n }, (_, i) => BigInt(i)) })),
+    ints: vectorFromArray(ints, new List(new Field('item', new Int32(), true))),
+    pairs: vectorFromArray(pairs, new FixedSizeList(2, new Field('item', new Float64(), false))),
+    st: vectorFromArray(structs, new Struct(fields)),
+    entries: vectorFromArray(entries, new List(new Field('item', new Struct(fields), true))),
   });
 }

@@ -91,6 +91,8 @@ export interface DeltaEngineOptions {
   codec: string;
   python?: string;
   onStderr?: (line: string) => void;
+  /** Notes on how the dataset reaches Delta (columns widened to types Delta has). */
+  log?: (line: string) => void;
 }
 
 /** Delta Lake engine. Targets are table directories under the work directory. */
@@ -149,6 +151,10 @@ export class DeltaEngine implements Engine {
     const r = await (await this.d()).call('load', { slot: key, path: dataset.path });
     if (r.checksum !== dataset.checksum) {
       throw new Error(`delta: ${dataset.spec.name}: pyarrow checksum ${String(r.checksum)} differs from Node's ${dataset.checksum} for the same file`);
+    }
+    const widened = r.widened as string[];
+    if (widened.length > 0) {
+      this.opts.log?.(`delta: ${dataset.spec.name}: Delta Lake has no unsigned integers, so it gets ${widened.join(', ')}; the same values (checksum unchanged)`);
     }
     this.loaded.add(key);
   }
