@@ -5,7 +5,10 @@
 // garbage-collector time that fell inside the timed tries (per try, by perf_hooks gc kind). That last
 // column is how stop 19 found that `mmap` reads, which wrapped every read's maps in fresh external
 // Buffers, started incremental marking inside the read where `batch` reads did not (0.6-1.9 ms per
-// read; stop 18 had misread the kind as weak-callback processing).
+// read; stop 18 had misread the kind as weak-callback processing). It also prints the process's CPU
+// time per try (user + system, every thread): on a machine with c cores no schedule of that work can
+// finish in less than cpu / c, which is how stop 20 showed that `batch` cannot write twice as fast as
+// `sequential` on 2 cores while both encode in WebAssembly.
 // Needs `pnpm build`, the addon, and the dataset (`pnpm bench` generates it under datasets/data/).
 // Usage: node --expose-gc packages/core/scripts/phases-side-by-side.mjs write|read [dataset=seed-narrow-1m] [tries=21] [phases=sequential,batch]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -28,6 +31,7 @@ const readers = await Promise.all(phases.map((phase) => openStore(readDir, { pha
 const collections = [];
 new PerformanceObserver((list) => collections.push(...list.getEntries())).observe({ entryTypes: ['gc'] });
 const windows = phases.map(() => []);
+const cpu = phases.map(() => []);
 
 async function once(k) {
   if (op === 'read') return time(k, () => readers[k].read('t'));
@@ -41,10 +45,13 @@ async function once(k) {
 async function time(k, f) {
   globalThis.gc?.();
   await new Promise((r) => setTimeout(r, 5)); // let the collector's background work finish
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   await f();
   const t1 = performance.now();
+  const { user, system } = process.cpuUsage(c0);
   windows[k].push([t0, t1]);
+  cpu[k].push((user + system) / 1000);
   return t1 - t0;
 }
 
@@ -56,7 +63,7 @@ for (let i = 0; i < Number(tries) + 2; i++) {
     const t = await once(k);
     if (i >= 2) ms[k].push(t); // the first two rounds warm up
   }
-  if (i === 1) for (const w of windows) w.length = 0;
+  if (i === 1) for (const w of [...windows, ...cpu]) w.length = 0;
 }
 rmSync(readDir, { recursive: true, force: true });
 await new Promise((r) => setTimeout(r, 50)); // the observer reports asynchronously
@@ -75,6 +82,6 @@ for (const [k, phase] of phases.entries()) {
     if (inside > 0) gc[c.detail.kind] = (gc[c.detail.kind] ?? 0) + c.duration / windows[k].length;
   }
   const gcText = Object.entries(gc).map(([kind, t]) => `${KINDS[kind] ?? `kind ${kind}`} ${t.toFixed(2)}`).join(', ') || 'none';
-  console.log(`${op} ${name} ${phase.padEnd(14)} median ${median(ms[k]).toFixed(1)} ms${paired}; gc in the tries, ms per try: ${gcText}`);
+  console.log(`${op} ${name} ${phase.padEnd(14)} median ${median(ms[k]).toFixed(1)} ms${paired}; cpu ${median(cpu[k]).toFixed(1)} ms; gc in the tries, ms per try: ${gcText}`);
 }
 process.exit(0);
