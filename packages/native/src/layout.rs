@@ -6,17 +6,23 @@
 //! <root>/tmp/<id>.<pid>.<random>.tmp         in-flight write (same file system, so rename is atomic)
 //! ```
 //!
-//! Put protocol: if the object exists, skip (dedup). Else write the whole temp file, fsync it,
-//! rename it onto the object path, and later (once per batch per directory) fsync the fan-out
-//! directory. A reader sees either no object or the complete one; a crash leaves at most an orphan
-//! temp file. Two writers racing on one id both rename complete, identical files: harmless.
+//! Put protocol: if the object exists, refresh its modification time and skip the write (dedup).
+//! Else write the whole temp file, fsync it, rename it onto the object path, and later (once per
+//! batch per directory) fsync the fan-out directory. A reader sees either no object or the complete
+//! one; a crash leaves at most an orphan temp file. Two writers racing on one id both rename
+//! complete, identical files: harmless.
+//!
+//! The refresh is the port's rule for every backend (`core/src/backend/backend.ts`): a put that
+//! finds its object may be about to name an old, unreferenced one in a commit, and gc's grace
+//! period counts from the modification time, so the object must look as young as a new one.
 
 use std::collections::hash_map::RandomState;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File, FileTimes, OpenOptions};
 use std::hash::{BuildHasher, Hasher};
 use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
 
 use crate::error::{NativeError, NativeResult};
 use crate::hash::hash_hex;
@@ -86,15 +92,23 @@ impl Layout {
         Ok(())
     }
 
-    /// True if the object exists.
-    pub fn exists(&self, id: &str) -> bool {
-        fs::symlink_metadata(self.object_path(id)).is_ok()
+    /// Marks the object `id` as just written (its modification time becomes now) and says whether
+    /// it exists. See the module doc for why a deduplicated put must do this.
+    pub fn refresh(&self, id: &str) -> NativeResult<bool> {
+        let path = self.object_path(id);
+        let now = SystemTime::now();
+        match File::open(&path).and_then(|f| f.set_times(FileTimes::new().set_accessed(now).set_modified(now))) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(NativeError::io(format!("chunk-store: cannot refresh {}", path.display()), e)),
+        }
     }
 
-    /// Stores `bytes` under `id` (the caller computed `id` from `bytes`). Does not fsync the
-    /// fan-out directory: the batch does that once per directory (see [`sync_dir`]).
+    /// Stores `bytes` under `id` (the caller computed `id` from `bytes`); an object already in
+    /// place is refreshed instead. Does not fsync the fan-out directory: the batch does that once
+    /// per directory (see [`sync_dir`]).
     pub fn put(&self, id: &str, bytes: &[u8], fsync: bool) -> NativeResult<PutOutcome> {
-        if self.exists(id) {
+        if self.refresh(id)? {
             return Ok(PutOutcome { written: false, created_fanout: false });
         }
         let fanout = self.fanout_dir(id);
@@ -222,8 +236,26 @@ mod tests {
         assert_eq!(first, PutOutcome { written: true, created_fanout: true });
         assert!(!layout.put(&id, &bytes, true).unwrap().written);
         assert_eq!(layout.read(&id).unwrap(), bytes);
+        assert!(!layout.refresh(&"cd".repeat(32)).unwrap(), "a missing object is not refreshed");
         assert_eq!(fs::read_dir(layout.tmp_dir()).unwrap().count(), 0, "no temp file left");
         sync_dir(&layout.fanout_dir(&id)).unwrap();
+    }
+
+    #[test]
+    fn a_put_that_finds_its_object_refreshes_it() {
+        // Regression: a deduplicated put returned early, so gc could delete an old unreferenced
+        // object that the write was about to name in its commit.
+        let dir = TempDir::new();
+        let layout = Layout::new(dir.path());
+        layout.ensure_dirs().unwrap();
+        let bytes = b"old and unreferenced".to_vec();
+        let id = hash_hex(&bytes);
+        layout.put(&id, &bytes, false).unwrap();
+        let old = SystemTime::now() - std::time::Duration::from_secs(7200);
+        File::open(layout.object_path(&id)).unwrap().set_modified(old).unwrap();
+        assert!(!layout.put(&id, &bytes, false).unwrap().written);
+        let mtime = fs::metadata(layout.object_path(&id)).unwrap().modified().unwrap();
+        assert!(mtime > SystemTime::now() - std::time::Duration::from_secs(60), "mtime refreshed");
     }
 
     #[test]
@@ -243,7 +275,7 @@ mod tests {
         layout.ensure_dirs().unwrap();
         let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 7) as u8).collect();
         let id = hash_hex(&bytes);
-        // Threads bypass the exists() check by racing; every rename lands a complete file.
+        // Threads bypass the refresh check by racing; every rename lands a complete file.
         std::thread::scope(|s| {
             for _ in 0..8 {
                 s.spawn(|| layout.put(&id, &bytes, false).unwrap());
