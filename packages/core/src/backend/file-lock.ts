@@ -2,13 +2,20 @@
  * A cross-process lock file, used to make ref compare-and-swap atomic on a local filesystem.
  *
  * ```
- *   acquire:  open(<path>, O_CREAT|O_EXCL)  ── exists? ──> owner alive? ── yes ──> wait, retry
- *                 │ created                                 │ no (stale)
- *                 v                                         v
- *             holder writes {pid, host, nonce}      take <path>.breaker (O_EXCL), re-read <path>:
- *                                                   same nonce -> unlink it; release breaker; retry
+ *   acquire:  write {pid, host, nonce} to <path>.<pid>.<nonce>.tmp, link() it as <path>
+ *                 │ linked                   │ exists
+ *                 v                          v
+ *               held                 owner alive? ── yes ──> wait, retry
+ *                                            │ no, or unreadable (stale)
+ *                                            v
+ *                                    take <path>.breaker, re-read <path>:
+ *                                    same owner -> unlink it; release breaker; retry
  *   release:  unlink(<path>) if it still holds our nonce
  * ```
+ * The owner is written before the lock file has a name (link() of a complete file), so a live
+ * holder's lock is always readable: one whose owner cannot be read was torn by a crash or damaged,
+ * and is judged as a dead owner's is. (Writing the owner into the created lock file left an empty
+ * lock when a writer was killed in between, and that blocked every commit to the branch for a minute.)
  *
  * The lock's file operations are synchronous: each is a microsecond-scale syscall on a tiny file, and
  * going through the libuv thread pool for each of them was most of the cost of a ref update
@@ -20,7 +27,7 @@
  * stale, so two recovering processes cannot both remove a lock (one of them a live one).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 import { LockTimeoutError } from '../errors.js';
@@ -35,11 +42,12 @@ interface LockOwner {
 export interface LockOptions {
   /** Give up after this long (ms). */
   timeoutMs?: number;
-  /** A lock from another host (or unreadable) is stale after this long (ms). */
+  /** A lock from another host is stale after this long (ms). */
   staleMs?: number;
 }
 
-const HOST = hostname();
+/** This machine's name, as lock and gc-fence owners record it. */
+export const HOST = hostname();
 const BREAKER_STALE_MS = 10_000; // the breaker is held for microseconds; 10 s means its holder died
 
 export class FileLock {
@@ -74,20 +82,24 @@ export class FileLock {
   }
 }
 
+/** Creates the lock file with its owner already in it (see the module doc); false if it exists. */
 function tryCreate(path: string, owner: LockOwner): boolean {
-  let fd: number;
-  try {
-    fd = openSync(path, 'wx');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
-  }
+  const tmp = `${path}.${process.pid}.${owner.nonce}.tmp`;
+  const fd = openSync(tmp, 'w');
   try {
     writeSync(fd, JSON.stringify(owner));
   } finally {
     closeSync(fd);
   }
-  return true;
+  try {
+    linkSync(tmp, path);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    unlinkQuietly(tmp);
+  }
 }
 
 function readOwner(path: string): LockOwner | 'gone' | 'unreadable' {
@@ -100,14 +112,15 @@ function readOwner(path: string): LockOwner | 'gone' | 'unreadable' {
   }
   try {
     const o = JSON.parse(text) as LockOwner;
-    return typeof o.nonce === 'string' ? o : 'unreadable';
+    return typeof o.nonce === 'string' && typeof o.host === 'string' && Number.isSafeInteger(o.pid) ? o : 'unreadable';
   } catch {
-    return 'unreadable'; // created but not yet written, or torn by a crash
+    return 'unreadable'; // damaged, or left empty by a version that wrote the owner after creating the file
   }
 }
 
 function isStale(path: string, owner: LockOwner | 'unreadable', staleMs: number): boolean {
-  if (owner !== 'unreadable' && owner.host === HOST) return !processAlive(owner.pid);
+  if (owner === 'unreadable') return true;
+  if (owner.host === HOST) return !processAlive(owner.pid);
   const age = ageMs(path);
   return age !== undefined && age > staleMs;
 }
@@ -132,7 +145,7 @@ function breakStale(path: string, judged: LockOwner | 'unreadable'): boolean {
   return true;
 }
 
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
