@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,6 +22,23 @@ describe('FileLock', () => {
       const lock = await FileLock.acquire(path, { timeoutMs: 2000 });
       expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ pid: process.pid });
       await lock.release();
+    });
+  });
+
+  it('breaks at once a lock whose owner cannot be read (a writer killed before writing it)', async () => {
+    // Regression: such a lock made every commit to the branch wait 30 s and fail with
+    // ARM_LOCK_TIMEOUT until the lock was a minute old.
+    await withTempDir(async (dir) => {
+      for (const junk of ['', '{"pid":', 'null']) {
+        const path = join(dir, 'main.lock');
+        await writeFile(path, junk);
+        const started = Date.now();
+        const lock = await FileLock.acquire(path, { timeoutMs: 2000 });
+        expect(Date.now() - started).toBeLessThan(1000);
+        expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ pid: process.pid, host: hostname() });
+        lock.release();
+      }
+      expect((await readdir(dir)).sort()).toEqual([]); // no temp file or breaker left behind
     });
   });
 
