@@ -25,6 +25,8 @@ export const ErrorCode = {
   UnsupportedFormat: 'ARM_UNSUPPORTED_FORMAT',
   NativeUnavailable: 'ARM_NATIVE_UNAVAILABLE',
   LockTimeout: 'ARM_LOCK_TIMEOUT',
+  GcConflict: 'ARM_GC_CONFLICT',
+  GcRunning: 'ARM_GC_RUNNING',
   Io: 'ARM_IO',
   Parquet: 'ARM_PARQUET',
   Arrow: 'ARM_ARROW',
@@ -61,10 +63,66 @@ export class ChunkNotFoundError extends ArmillariaError {
   }
 }
 
-/** Stored bytes no longer hash to their id. */
+/**
+ * Stored bytes no longer hash to their id. `kind` says what the object is (chunk, manifest, commit,
+ * manifest page, deletion vector, column patch), as far as the reader knows.
+ */
 export class CorruptChunkError extends ArmillariaError {
-  constructor(readonly id: string, readonly actual: string, options?: { cause?: unknown }) {
-    super(ErrorCode.CorruptChunk, `chunk-store: chunk ${id} is corrupt (content hashes to ${actual})`, options);
+  constructor(readonly id: string, readonly actual: string, options?: { cause?: unknown; kind?: string }) {
+    super(ErrorCode.CorruptChunk, `chunk-store: ${options?.kind ?? 'chunk'} ${id} is corrupt (content hashes to ${actual})`, options);
+  }
+}
+
+/**
+ * A stored object or store file that cannot be what it claims to be: a manifest that does not decode,
+ * a ref or marker file that is not what this version writes. Same code as a failed hash check.
+ */
+export class CorruptObjectError extends ArmillariaError {
+  constructor(readonly kind: string, readonly id: string, readonly problem: string, options?: { cause?: unknown }) {
+    super(ErrorCode.CorruptChunk, `catalog: ${kind} ${id} is corrupt: ${problem}`, options);
+  }
+}
+
+/** Something stored was written by a newer (or unknown) format than this version reads. */
+export class UnsupportedVersionError extends ArmillariaError {
+  constructor(readonly kind: string, readonly where: string, readonly found: unknown, readonly supported: number) {
+    super(
+      ErrorCode.UnsupportedFormat,
+      `catalog: ${kind} ${where} has format ${JSON.stringify(found)}; this version of Armillaria reads format ${supported}${typeof found === 'number' && found > supported ? ' (upgrade Armillaria to read it)' : ''}`,
+    );
+  }
+}
+
+/**
+ * The storage medium refused an operation (permissions, a read-only or full file system, a path
+ * that is not a directory). `path` and `syscallCode` name what failed.
+ */
+export class StorageError extends ArmillariaError {
+  constructor(readonly action: string, readonly path: string, readonly syscallCode: string, reason: string, options?: { cause?: unknown }) {
+    super(ErrorCode.Io, `storage: cannot ${action} ${path}: ${reason} (${syscallCode})`, options);
+  }
+}
+
+/**
+ * A commit named objects that a concurrent gc removed while the commit was being written (objects
+ * the write found in the store and reused). Nothing was committed; running the write again stores
+ * them afresh. See catalog/sweep-fence.ts.
+ */
+export class GcConflictError extends ArmillariaError {
+  override readonly retryable = true;
+  constructor(readonly missing: string[], readonly ref: string) {
+    super(
+      ErrorCode.GcConflict,
+      `transaction: gc removed ${missing.length} object(s) the update of ${ref} names while it was written (first: ${missing[0]}); nothing was committed, retry`,
+    );
+  }
+}
+
+/** Another gc is sweeping the store (one sweep at a time), or writers waited too long for one. */
+export class GcRunningError extends ArmillariaError {
+  override readonly retryable = true;
+  constructor(readonly owner: string, readonly since: string, detail = 'another gc is running') {
+    super(ErrorCode.GcRunning, `gc: ${detail} (${owner}, since ${since})`);
   }
 }
 
@@ -172,6 +230,32 @@ export class LockTimeoutError extends ArmillariaError {
 
 /** Wraps a failure of a third-party codec or the OS, keeping the original as `cause`. */
 export class WrappedError extends ArmillariaError {}
+
+const REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  ENOTDIR: 'a component of the path is not a directory',
+  EISDIR: 'is a directory',
+  ENOENT: 'no such file or directory',
+  EEXIST: 'already exists',
+  ENAMETOOLONG: 'name too long',
+  EMFILE: 'too many open files',
+  EIO: 'input/output error',
+};
+
+/**
+ * The typed form of an operating-system error (one with a `code` such as EACCES) met while doing
+ * `action` on `path`; other errors pass through unchanged.
+ */
+export function storageError(e: unknown, action: string, path?: string): unknown {
+  if (isArmillariaError(e)) return e;
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err?.code !== 'string' || !/^E[A-Z]+$/.test(err.code)) return e;
+  return new StorageError(action, path ?? err.path ?? '(unknown path)', err.code, REASONS[err.code] ?? err.message, { cause: e });
+}
 
 /**
  * Maps an error thrown by `@armillaria/native` (napi error whose `code` is an `ARM_*` string) to the

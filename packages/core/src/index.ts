@@ -35,6 +35,7 @@ export {
   isArmillariaError,
   ChunkNotFoundError,
   CorruptChunkError,
+  CorruptObjectError,
   ObjectNotFoundError,
   TableNotFoundError,
   BranchNotFoundError,
@@ -49,5 +50,9 @@ export {
   UnsupportedFormatError,
   NativeUnavailableError,
   LockTimeoutError,
+  GcConflictError,
+  GcRunningError,
+  StorageError,
+  UnsupportedVersionError,
   fromNativeError,
 } from './errors.js';

@@ -9,7 +9,7 @@
  * branch ref (see catalog/transaction.ts). Objects are written before the ref moves, so a crash at
  * any point leaves the previous commit intact and at worst unreferenced objects for `gc`.
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 import type { RecordBatch, Schema, Table } from 'apache-arrow';
@@ -27,13 +27,17 @@ import { collectGarbage, verifyStore, type GcOptions, type GcReport, type Verify
 import { getManifest, manifestBytes, manifestSchema, type Manifest } from './catalog/manifest.js';
 import { validateName } from './catalog/names.js';
 import { RefStore, type RefInfo, type RefKind } from './catalog/refs.js';
+import { SweepFence } from './catalog/sweep-fence.js';
 import { Transaction, withRetry, type TxContext, type TxWriteOptions } from './catalog/transaction.js';
 import {
+  CorruptObjectError,
   InvalidArgumentError,
   StoreExistsError,
   StoreNotFoundError,
   TableNotFoundError,
+  UnsupportedVersionError,
   VersionNotFoundError,
+  storageError,
 } from './errors.js';
 import { resolvePhase } from './phases/registry.js';
 import type { PhaseName, PhaseRuntime } from './phases/types.js';
@@ -154,20 +158,28 @@ export async function openStore(path: string, options: OpenOptions = {}): Promis
       if (!(e instanceof StoreExistsError)) throw e; // another process created it first
     });
   }
+  await checkMarker(root);
   return new Store(root, options);
 }
 
-/** Creates an empty store at `path`. @throws {StoreExistsError} */
+/**
+ * Creates an empty store at `path`.
+ * @throws {StoreExistsError} @throws {StorageError} the path is a file, or cannot be written
+ */
 export async function initStore(path: string): Promise<void> {
   const root = resolve(path);
   if (await isStore(root)) throw new StoreExistsError(root);
-  await mkdir(root, { recursive: true });
+  const st = await stat(root).catch(() => undefined);
+  if (st && !st.isDirectory()) throw new InvalidArgumentError(`store: cannot create a store at ${root}: it is a file, not a directory`);
+  await mkdir(root, { recursive: true }).catch((e: unknown) => {
+    throw storageError(e, 'create the store directory', root);
+  });
   const backend = new LocalBackend(root);
   await backend.initLayout();
   const marker = `${JSON.stringify({ format: STORE_FORMAT, created: new Date().toISOString() }, null, 2)}\n`;
   await backend.writeMarker(STORE_MARKER, marker).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'EEXIST') throw new StoreExistsError(root);
-    throw e;
+    throw storageError(e, 'write the store marker', join(root, STORE_MARKER));
   });
 }
 
@@ -180,6 +192,23 @@ async function isStore(root: string): Promise<boolean> {
   }
 }
 
+/** Refuses a store this version cannot read: a marker of another format, or one that is not ours. */
+async function checkMarker(root: string): Promise<void> {
+  const path = join(root, STORE_MARKER);
+  const text = await readFile(path, 'utf8').catch((e: unknown) => {
+    throw storageError(e, 'read the store marker', path);
+  });
+  let marker: unknown;
+  try {
+    marker = JSON.parse(text);
+  } catch (e) {
+    throw new CorruptObjectError('store marker', path, 'not valid JSON', { cause: e });
+  }
+  const format = (marker as { format?: unknown } | null)?.format;
+  if (typeof marker !== 'object' || marker === null || format === undefined) throw new CorruptObjectError('store marker', path, 'it has no format number');
+  if (format !== STORE_FORMAT) throw new UnsupportedVersionError('store', root, format, STORE_FORMAT);
+}
+
 export class Store {
   readonly phase: PhaseName;
   readonly codec: Codec;
@@ -188,6 +217,7 @@ export class Store {
   readonly refs: RefStore;
   readonly commits: CommitReader;
   readonly backend: LocalBackend;
+  readonly fence: SweepFence;
   private readonly runtime: PhaseRuntime;
 
   /** Use `openStore`. */
@@ -195,10 +225,11 @@ export class Store {
     this.backend = new LocalBackend(path, { fsync: options.fsync ?? true });
     this.chunks = new ChunkStore(this.backend);
     this.commits = new CommitReader(this.chunks);
-    this.refs = new RefStore(this.backend, this.commits);
+    this.fence = new SweepFence(this.backend, this.chunks, this.commits);
+    this.refs = new RefStore(this.backend, this.commits, this.fence);
     const phase = resolvePhase(options.phase);
     this.phase = phase.name;
-    this.runtime = phase.create({ root: path, chunks: this.chunks, fsync: this.backend.fsync });
+    this.runtime = phase.create({ root: path, chunks: this.chunks, fsync: this.backend.durable });
     this.codec = parseCodec(options.codec ?? DEFAULT_CODEC);
     this.chunkRows = checkChunkRows(options.chunkRows ?? DEFAULT_CHUNK_ROWS);
   }
@@ -252,9 +283,10 @@ export class Store {
 
   /** Starts a transaction by hand (commit with `tx.commit(message)`); `transaction()` is usually simpler. */
   async begin(branch = DEFAULT_BRANCH): Promise<Transaction> {
+    const window = await this.fence.open();
     const head = branch === DEFAULT_BRANCH ? await this.refs.head(branch) : await this.refs.requireHead(branch);
     const ctx: TxContext = { ...this.context(), codec: this.codec, chunkRows: this.chunkRows };
-    return new Transaction(ctx, branch, head ? await this.commits.get(head) : undefined);
+    return new Transaction(ctx, branch, head ? await this.commits.get(head) : undefined, window);
   }
 
   /**
@@ -322,8 +354,9 @@ export class Store {
 
   /** Creates branch `name` at `from` (a branch, tag or commit; default `main`). O(1): one small ref file. */
   async createBranch(name: string, options: { from?: string } = {}): Promise<string> {
+    const window = await this.fence.open();
     const commit = await this.refs.resolve(options.from ?? DEFAULT_BRANCH);
-    await this.refs.create('branch', name, commit, `branch create from ${options.from ?? DEFAULT_BRANCH}`);
+    await this.refs.create('branch', name, commit, `branch create from ${options.from ?? DEFAULT_BRANCH}`, window);
     return commit;
   }
 
@@ -344,8 +377,9 @@ export class Store {
 
   /** Creates tag `name` at `at` (a branch, tag or commit; default `main`). */
   async createTag(name: string, options: { at?: string } = {}): Promise<string> {
+    const window = await this.fence.open();
     const commit = await this.refs.resolve(options.at ?? DEFAULT_BRANCH);
-    await this.refs.create('tag', name, commit, `tag create at ${options.at ?? DEFAULT_BRANCH}`);
+    await this.refs.create('tag', name, commit, `tag create at ${options.at ?? DEFAULT_BRANCH}`, window);
     return commit;
   }
 
@@ -407,9 +441,14 @@ export class Store {
     return verifyStore(this.backend, this.chunks, this.commits, onProgress);
   }
 
-  /** Deletes objects unreachable from every ref and recent reflog entry, older than the grace period. */
+  /**
+   * Deletes objects unreachable from every ref and recent reflog entry, older than the grace period.
+   * Safe beside writers in other processes, whatever the grace period (catalog/sweep-fence.ts).
+   * @throws {InvalidArgumentError} a bad option @throws {GcRunningError} another gc is running
+   * @throws {StorageError} the store cannot be written
+   */
   async gc(options: GcOptions = {}): Promise<GcReport> {
-    return collectGarbage(this.backend, this.chunks, this.commits, options);
+    return collectGarbage(this.backend, this.chunks, this.commits, this.fence, options);
   }
 
   /** Nothing to release for the local backend; present so callers can always `close()`. Idempotent. */

@@ -7,7 +7,7 @@ describe('public API', () => {
     expect(Object.keys(core).sort()).toEqual(
       [
         'ArmillariaError', 'BranchNotFoundError', 'CODECS', 'ChunkNotFoundError', 'combineBatches', 'ChunkStore', 'CommitConflictError',
-        'CorruptChunkError', 'DEFAULT_BRANCH', 'DEFAULT_CHUNK_ROWS', 'DEFAULT_CODEC', 'ErrorCode', 'InvalidArgumentError',
+        'CorruptChunkError', 'CorruptObjectError', 'GcConflictError', 'GcRunningError', 'StorageError', 'UnsupportedVersionError', 'DEFAULT_BRANCH', 'DEFAULT_CHUNK_ROWS', 'DEFAULT_CODEC', 'ErrorCode', 'InvalidArgumentError',
         'InvalidNameError', 'LocalBackend', 'LockTimeoutError', 'NativeUnavailableError', 'ObjectNotFoundError', 'PHASES',
         'PHASE_ORDER', 'RefNotFoundError', 'SchemaMismatchError', 'Store', 'StoreExistsError', 'StoreNotFoundError', 'TABLE_FILE_EXTENSIONS',
         'TableNotFoundError', 'Transaction', 'UnsupportedFormatError', 'VersionNotFoundError', 'fromNativeError', 'hashBytes', 'initStore',

@@ -9,7 +9,10 @@
  *   tmp/                     temp files; a put writes here, fsyncs, then renames into objects/
  *   refs/heads/<branch>      one line: the commit id the branch points at
  *   refs/tags/<tag>
+ *   refs/create.lock         held while a ref is created, and by gc while it snapshots the refs
  *   ref-values/<commit>      one line, the commit id: new refs are hard links to it (local-backend.ts)
+ *   records/<name>           small documents replaced by compare-and-swap: records/gc-fence
+ *                            (catalog/sweep-fence.ts)
  *   logs/refs.jsonl          reflog, one JSON line per ref update: {ref, time, old, new, reason}
  *   logs/refs/…              reflog of stores written before the shared log, one file per ref
  * ```
@@ -24,6 +27,9 @@ export const OBJECTS_DIR = 'objects';
 export const TMP_DIR = 'tmp';
 export const REFS_DIR = 'refs';
 export const REF_VALUES_DIR = 'ref-values';
+export const RECORDS_DIR = 'records';
+/** The lock that orders ref creation with gc's snapshot of the refs. */
+export const CREATE_LOCK = join(REFS_DIR, 'create.lock');
 export const LOGS_DIR = 'logs';
 export const REFLOG = join(LOGS_DIR, 'refs.jsonl');
 
@@ -41,4 +47,10 @@ let tmpCounter = 0;
 export function tempPath(root: string, id: string): string {
   const rnd = Math.floor(Math.random() * 0xffffffff).toString(16);
   return join(root, TMP_DIR, `${id}.${process.pid}.${(tmpCounter++).toString(36)}${rnd}.tmp`);
+}
+
+/** The pid a temp file name (`<id>.<pid>.<nonce>.tmp`, from TypeScript or Rust) was written by. */
+export function tempFileOwner(name: string): number | undefined {
+  const pid = /\.(\d+)\.[0-9a-z]+\.tmp$/.exec(name)?.[1];
+  return pid === undefined ? undefined : Number(pid);
 }

@@ -19,10 +19,16 @@
  * ```
  * The rename is the atomic step: a crash before it leaves the old value, after it the new one.
  *
- * Creating a ref (expected: none) takes no lock: link() the shared value file ref-values/<commit> to
- * the ref's name, which fails if the name exists ─> fsync dir. Every creation goes this way, so a
- * locked update never renames over a ref created under its feet: an update or delete needs the ref to
- * exist with its expected value, and only a lock holder can remove it.
+ * Creating a ref (expected: none) takes refs/create.lock instead of the ref's own lock: link() the
+ * shared value file ref-values/<commit> to the ref's name, which fails if the name exists ─> fsync
+ * dir. Every creation goes this way, so a locked update never renames over a ref created under its
+ * feet: an update or delete needs the ref to exist with its expected value, and only a lock holder
+ * can remove it.
+ *
+ * A swap's guard (backend.ts) runs inside that lock, right before the rename or link. gc's
+ * `snapshotRefs` holds refs/create.lock while it lists the refs and reads each one under the ref's own
+ * lock, so every swap is ordered before or after the read of its ref, and every creation before or
+ * after the listing: that is the linearization the port asks for.
  *
  * The value file holds `<commit>\n`, exactly what a ref file holds, and is written once per commit
  * (tmp/…, fsync, link into ref-values/), before the CAS: a transaction has it written while its
@@ -34,15 +40,19 @@
  * value files no ref links to any more (link count 1) once they are older than its grace period.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, constants, fdatasync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, utimesSync, write } from 'node:fs';
+import { appendFileSync, closeSync, constants, fdatasync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, utimesSync, write, writeSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 
-import type { ObjectBackend, ObjectPutBatch, PutResult, RefLogEntry } from './backend.js';
-import { FileLock, type LockOptions } from './file-lock.js';
+import { storageError } from '../errors.js';
+import type { ObjectBackend, ObjectPutBatch, PutResult, RefLogEntry, StoredObject, SwapOptions } from './backend.js';
+import { FileLock, processAlive, type LockOptions } from './file-lock.js';
 import type { ScratchBuffer } from '../scratch-buffer.js';
-import { fanoutDir, LOGS_DIR, objectPath, OBJECTS_DIR, REF_VALUES_DIR, REFLOG, REFS_DIR, tempPath, TMP_DIR } from './layout.js';
+import { CREATE_LOCK, fanoutDir, LOGS_DIR, objectPath, OBJECTS_DIR, RECORDS_DIR, REF_VALUES_DIR, REFLOG, REFS_DIR, tempFileOwner, tempPath, TMP_DIR } from './layout.js';
+
+/** A temp file whose writer we cannot see die (its pid is alive or unknown) is a leftover only after this long. */
+const ORPHAN_TEMP_MS = 60 * 60 * 1000;
 
 export interface LocalBackendOptions {
   /** fsync objects and refs before they become visible (default true). Off only for throwaway stores. */
@@ -62,6 +72,14 @@ export class LocalBackend implements ObjectBackend {
 
   get location(): string {
     return this.root;
+  }
+
+  get localRoot(): string {
+    return this.root;
+  }
+
+  get durable(): boolean {
+    return this.fsync;
   }
 
   async putObject(id: string, bytes: Uint8Array): Promise<PutResult> {
@@ -84,24 +102,32 @@ export class LocalBackend implements ObjectBackend {
     return {
       put: async (id, bytes) => {
         const final = objectPath(this.root, id);
-        if (touch(final)) {
-          // It may be a concurrent writer's, renamed in but with its directory not flushed yet:
-          // flushing that here too makes what this put reports durable before a commit names it.
-          if (this.fsync) for (const d of [fanoutDir(this.root, id), join(this.root, OBJECTS_DIR)]) dirs.add(d);
-          return { id, written: false, bytes: bytes.byteLength };
+        let tmp: string | undefined;
+        try {
+          if (touch(final)) {
+            // It may be a concurrent writer's, renamed in but with its directory not flushed yet:
+            // flushing that here too makes what this put reports durable before a commit names it.
+            if (this.fsync) for (const d of [fanoutDir(this.root, id), join(this.root, OBJECTS_DIR)]) dirs.add(d);
+            return { id, written: false, bytes: bytes.byteLength };
+          }
+          const dir = fanoutDir(this.root, id);
+          const parents = this.ensureDirSync(dir);
+          tmp = tempPath(this.root, id);
+          await writeDurably(tmp, bytes, this.fsync);
+          renameSync(tmp, final);
+          if (this.fsync) for (const d of [dir, ...parents]) dirs.add(d);
+          return { id, written: true, bytes: bytes.byteLength };
+        } catch (e) {
+          if (tmp) unlinkQuietly(tmp);
+          throw storageError(e, 'store object in', this.root);
         }
-        const dir = fanoutDir(this.root, id);
-        const parents = this.ensureDirSync(dir);
-        const tmp = tempPath(this.root, id);
-        await writeDurably(tmp, bytes, this.fsync);
-        renameSync(tmp, final);
-        if (this.fsync) for (const d of [dir, ...parents]) dirs.add(d);
-        return { id, written: true, bytes: bytes.byteLength };
       },
       finish: async () => {
         const flush = [...dirs];
         dirs.clear();
-        await Promise.all(flush.map(fsyncDir));
+        await Promise.all(flush.map(fsyncDir)).catch((e: unknown) => {
+          throw storageError(e, 'flush');
+        });
       },
     };
   }
@@ -117,19 +143,23 @@ export class LocalBackend implements ObjectBackend {
       return into ? readIntoSync(objectPath(this.root, id), into) : readFileSync(objectPath(this.root, id));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
+      throw storageError(e, 'read object');
     }
   }
 
-  async touchObject(id: string): Promise<boolean> {
-    return touch(objectPath(this.root, id));
+  async refreshObject(id: string): Promise<boolean> {
+    try {
+      return touch(objectPath(this.root, id));
+    } catch (e) {
+      throw storageError(e, 'refresh object');
+    }
   }
 
   async hasObject(id: string): Promise<boolean> {
     return exists(objectPath(this.root, id));
   }
 
-  async *listObjects(): AsyncIterable<{ id: string; bytes: number; mtimeMs: number }> {
+  async *listObjects(): AsyncIterable<StoredObject> {
     const base = join(this.root, OBJECTS_DIR);
     for (const fan of await readdirOrEmpty(base)) {
       if (!/^[0-9a-f]{2}$/.test(fan)) continue;
@@ -151,7 +181,7 @@ export class LocalBackend implements ObjectBackend {
       return true;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw e;
+      throw storageError(e, 'delete object');
     }
   }
 
@@ -159,36 +189,57 @@ export class LocalBackend implements ObjectBackend {
     return readRefSync(join(this.root, REFS_DIR, name)); // a 65-byte file: sync beats a thread-pool hop
   }
 
-  async compareAndSwapRef(name: string, expected: string | undefined, next: string | undefined, reason = 'update'): Promise<boolean> {
+  async compareAndSwapRef(name: string, expected: string | undefined, next: string | undefined, options: SwapOptions = {}): Promise<boolean> {
     const path = join(this.root, REFS_DIR, name);
-    this.ensureDirSync(dirname(path)).forEach(fsyncDirSync);
-    if (next !== undefined) await this.prepareRefValue(next);
-    if (expected === undefined && next !== undefined) return this.createRef(name, path, next, reason);
-    const lock = await FileLock.acquire(`${path}.lock`, this.lockOptions);
-    // The critical section is a handful of syscalls on tiny files: synchronous, like the lock, to
-    // avoid a thread-pool round trip per call (see file-lock.ts). It writes no data: the new value
-    // is the durable ref-values/ file, linked under a temp name and renamed over the ref.
+    const reason = options.reason ?? 'update';
     try {
-      if (readRefSync(path) !== expected) return false;
-      if (next === undefined) {
-        try {
-          unlinkSync(path);
-        } catch {
-          // already gone
+      this.ensureDirSync(dirname(path)).forEach(fsyncDirSync);
+      if (next !== undefined) await this.prepareRefValue(next);
+      if (expected === undefined && next !== undefined) return await this.createRef(name, path, next, reason, options.guard);
+      const lock = await FileLock.acquire(`${path}.lock`, this.lockOptions);
+      // The critical section is a handful of syscalls on tiny files: synchronous, like the lock, to
+      // avoid a thread-pool round trip per call (see file-lock.ts). It writes no data: the new value
+      // is the durable ref-values/ file, linked under a temp name and renamed over the ref.
+      try {
+        if (readRefSync(path) !== expected) return false;
+        await options.guard?.();
+        if (next === undefined) unlinkQuietly(path);
+        else {
+          const tmp = `${path}.${process.pid}.${randomBytes(8).toString('hex')}.tmp`;
+          this.linkRefValue(next, tmp);
+          renameSync(tmp, path);
         }
-      } else {
-        const tmp = `${path}.${randomBytes(8).toString('hex')}.tmp`;
-        linkSync(this.refValuePath(next), tmp);
-        renameSync(tmp, path);
+        if (this.fsync) fsyncDirSync(dirname(path));
+        // Logged after the atomic step and still under the lock: a crash in between loses one log line,
+        // never the ref update itself.
+        this.appendRefLog(name, { time: new Date().toISOString(), old: expected ?? null, new: next ?? null, reason });
+        return true;
+      } finally {
+        lock.release();
       }
-      if (this.fsync) fsyncDirSync(dirname(path));
-      // Logged after the atomic step and still under the lock: a crash in between loses one log line,
-      // never the ref update itself.
-      this.appendRefLog(name, { time: new Date().toISOString(), old: expected ?? null, new: next ?? null, reason });
-      return true;
-    } finally {
-      lock.release();
+    } catch (e) {
+      throw storageError(e, `update ref ${name} in`, this.root);
     }
+  }
+
+  async snapshotRefs(): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const creation = await FileLock.acquire(join(this.root, CREATE_LOCK), this.lockOptions);
+    try {
+      for (const name of await this.listRefs('')) {
+        const path = join(this.root, REFS_DIR, name);
+        const lock = await FileLock.acquire(`${path}.lock`, this.lockOptions);
+        try {
+          const value = readRefSync(path);
+          if (value !== undefined) out.set(name, value);
+        } finally {
+          lock.release();
+        }
+      }
+    } finally {
+      creation.release();
+    }
+    return out;
   }
 
   /**
@@ -214,18 +265,45 @@ export class LocalBackend implements ObjectBackend {
     if (this.fsync) await Promise.all(parents.map(fsyncDir));
   }
 
-  /** The lock-free creation path of `compareAndSwapRef` (see the top of this file). */
-  private createRef(name: string, path: string, next: string, reason: string): boolean {
+  /**
+   * Links the value file of `commit` as `path`. gc may have removed the file since it was prepared
+   * (it removes value files no ref links to, past its grace period, which can be 0): then it is
+   * written again, synchronously, as we are inside a ref lock.
+   */
+  private linkRefValue(commit: string, path: string): void {
     try {
-      linkSync(this.refValuePath(next), path);
+      linkSync(this.refValuePath(commit), path);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      const tmp = tempPath(this.root, 'ref');
+      writeFileDurablySync(tmp, `${commit}\n`, this.fsync);
+      try {
+        linkSync(tmp, path);
+      } finally {
+        unlinkQuietly(tmp);
+      }
     }
-    if (this.fsync) fsyncDirSync(dirname(path));
-    // Unlocked, so a concurrent update's log line may land first; the ref itself is never wrong.
-    this.appendRefLog(name, { time: new Date().toISOString(), old: null, new: next, reason });
-    return true;
+  }
+
+  /** The creation path of `compareAndSwapRef`, under refs/create.lock (see the top of this file). */
+  private async createRef(name: string, path: string, next: string, reason: string, guard: SwapOptions['guard']): Promise<boolean> {
+    const lock = await FileLock.acquire(join(this.root, CREATE_LOCK), this.lockOptions);
+    try {
+      if (readRefSync(path) !== undefined) return false;
+      await guard?.();
+      try {
+        this.linkRefValue(next, path);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false; // written by a version that created without the lock
+        throw e;
+      }
+      if (this.fsync) fsyncDirSync(dirname(path));
+      // Not under the ref's own lock, so a concurrent update's log line may land first; the ref itself is never wrong.
+      this.appendRefLog(name, { time: new Date().toISOString(), old: null, new: next, reason });
+      return true;
+    } finally {
+      lock.release();
+    }
   }
 
   private refValuePath(commit: string): string {
@@ -248,21 +326,72 @@ export class LocalBackend implements ObjectBackend {
     return logs;
   }
 
+  async readRecord(name: string): Promise<string | undefined> {
+    try {
+      return readFileSync(join(this.root, RECORDS_DIR, name), 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw storageError(e, `read record ${name} in`, this.root);
+    }
+  }
+
+  /** Under records/<name>.lock: compare, write a temp file durably, rename it over the record. */
+  async compareAndSwapRecord(name: string, expected: string | undefined, next: string): Promise<boolean> {
+    const path = join(this.root, RECORDS_DIR, name);
+    try {
+      this.ensureDirSync(dirname(path)).forEach(fsyncDirSync);
+      const lock = await FileLock.acquire(`${path}.lock`, this.lockOptions);
+      try {
+        if ((await this.readRecord(name)) !== expected) return false;
+        const tmp = `${path}.${process.pid}.${randomBytes(8).toString('hex')}.tmp`;
+        writeFileDurablySync(tmp, next, this.fsync);
+        renameSync(tmp, path);
+        if (this.fsync) fsyncDirSync(dirname(path));
+        return true;
+      } finally {
+        lock.release();
+      }
+    } catch (e) {
+      throw storageError(e, `write record ${name} in`, this.root);
+    }
+  }
+
+  /**
+   * Removes temp files of interrupted writes (older than `olderThanMs`, and whose writer is gone or
+   * which are older than an hour), temp files of interrupted ref and record updates, and value files
+   * no ref links to any more. Counts only what it removed; a file it cannot remove is an error.
+   */
   async sweepLeftovers(olderThanMs: number): Promise<number> {
     let n = 0;
-    const sweep = async (dir: string, unused: (st: Stats) => boolean) => {
+    const sweep = async (dir: string, leftover: (name: string, st: Stats) => boolean, recursive = false) => {
       for (const name of await readdirOrEmpty(dir)) {
-        const st = await stat(join(dir, name)).catch(() => undefined);
-        if (st && unused(st) && Date.now() - st.mtimeMs > olderThanMs) {
-          await unlink(join(dir, name)).catch(() => undefined);
+        const path = join(dir, name);
+        const st = await stat(path).catch(() => undefined);
+        if (!st) continue;
+        if (st.isDirectory()) {
+          if (recursive) await sweep(path, leftover, true);
+          continue;
+        }
+        if (Date.now() - st.mtimeMs <= olderThanMs || !leftover(name, st)) continue;
+        try {
+          await unlink(path);
           n++;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw storageError(e, 'remove leftover file');
         }
       }
     };
-    await sweep(join(this.root, TMP_DIR), () => true);
+    // A temp file of a write under way must stay, whatever the grace period: its writer is alive.
+    const orphaned = (name: string, st: Stats) => {
+      const pid = tempFileOwner(name);
+      return (pid !== undefined && !processAlive(pid)) || Date.now() - st.mtimeMs > ORPHAN_TEMP_MS;
+    };
+    await sweep(join(this.root, TMP_DIR), orphaned);
+    await sweep(join(this.root, REFS_DIR), (name, st) => name.endsWith('.tmp') && orphaned(name, st), true);
+    await sweep(join(this.root, RECORDS_DIR), (name, st) => name.endsWith('.tmp') && orphaned(name, st));
     // A value file no ref links to. Removing one under a concurrent creator is harmless: the name
-    // goes, the inode stays with any ref linked to it, and the next creator writes the file again.
-    await sweep(join(this.root, REF_VALUES_DIR), (st) => st.nlink === 1);
+    // goes, the inode stays with any ref linked to it, and a swap that finds it gone writes it again.
+    await sweep(join(this.root, REF_VALUES_DIR), (_, st) => st.nlink === 1);
     return n;
   }
 
@@ -305,7 +434,9 @@ export class LocalBackend implements ObjectBackend {
   /** Creates the store's directories (objects/, tmp/, refs/heads, refs/tags). */
   async initLayout(): Promise<void> {
     for (const d of [OBJECTS_DIR, TMP_DIR, join(REFS_DIR, 'heads'), join(REFS_DIR, 'tags')]) {
-      await mkdir(join(this.root, d), { recursive: true });
+      await mkdir(join(this.root, d), { recursive: true }).catch((e: unknown) => {
+        throw storageError(e, 'create the store directory');
+      });
     }
   }
 
@@ -317,6 +448,30 @@ export class LocalBackend implements ObjectBackend {
   async writeMarker(path: string, text: string): Promise<void> {
     await writeDurably(join(this.root, path), new TextEncoder().encode(text), this.fsync);
     if (this.fsync) for (const d of [join(this.root, REFS_DIR), this.root]) await fsyncDir(d);
+  }
+}
+
+/** Writes a small file durably, synchronously (inside a lock). */
+function writeFileDurablySync(path: string, text: string, fsync: boolean): void {
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o666);
+  try {
+    const bytes = Buffer.from(text);
+    for (let done = 0; done < bytes.length; ) done += writeSyncAt(fd, bytes, done);
+    if (fsync) fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeSyncAt(fd: number, bytes: Buffer, at: number): number {
+  return writeSync(fd, bytes, at, bytes.length - at, at);
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone, or never written
   }
 }
 

@@ -1,16 +1,17 @@
 /**
- * verify (fsck) and garbage collection, both built on one walk of the commit graph.
+ * verify (fsck) and garbage collection, both built on one walk of the commit graph (reachability.ts).
  *
  * gc keeps every object reachable from a branch or tag, and from any reflog entry younger than the
- * retention (so a ref moved or deleted by mistake can be restored), and never deletes an object
- * younger than the grace period: a writer in another process may have stored chunks it has not
- * committed yet. A put that finds its object already stored refreshes the object's mtime, so a
- * deduplicated write also falls inside the grace period.
+ * retention (so a ref moved or deleted by mistake can be restored). It sweeps inside the gc fence
+ * (sweep-fence.ts), which is what makes it safe beside writers in other processes, whatever the grace
+ * period; the grace period (objects younger than it are kept) spares writes in flight a retry.
  */
 import type { ObjectBackend } from '../backend/backend.js';
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { CommitReader } from './history.js';
-import { getManifest, type ChunkRef } from './manifest.js';
+import { reachableObjects } from './reachability.js';
+import type { SweepFence } from './sweep-fence.js';
 
 export interface VerifyReport {
   objectsChecked: number;
@@ -19,7 +20,7 @@ export interface VerifyReport {
 }
 
 export interface GcOptions {
-  /** Never delete objects or temp files younger than this (default 1 hour). */
+  /** Never delete objects younger than this (default 1 hour); 0 is safe too (see sweep-fence.ts). */
   graceMs?: number;
   /** Keep what reflog entries younger than this reach (default 30 days). */
   reflogRetentionMs?: number;
@@ -29,6 +30,7 @@ export interface GcOptions {
 
 export interface GcReport {
   reachable: number;
+  /** Objects deleted (with `dryRun`: that would be deleted). */
   deleted: number;
   bytesFreed: number;
   /** Unreachable objects kept because they are younger than the grace period. */
@@ -40,72 +42,44 @@ export interface GcReport {
 export const DEFAULT_GC_GRACE_MS = 60 * 60 * 1000;
 export const DEFAULT_REFLOG_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
-/** Ids of every commit, manifest and chunk reachable from `roots`; `onMissing` hears of broken links. */
-export async function reachableObjects(
-  commits: CommitReader,
-  chunks: ChunkStore,
-  roots: { id: string; from: string }[],
-  onMissing: (id: string, problem: string) => void = () => {},
-): Promise<Set<string>> {
-  const seen = new Set<string>();
-  const stack = [...roots];
-  while (stack.length > 0) {
-    const { id, from } = stack.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    let commit;
-    try {
-      commit = await commits.get(id);
-    } catch (e) {
-      onMissing(id, `commit reached from ${from}: ${(e as Error).message}`);
-      continue;
+/** The options with defaults filled in. @throws {InvalidArgumentError} naming a bad value */
+export function parseGcOptions(options: GcOptions): Required<GcOptions> {
+  const duration = (name: string, v: unknown, fallback: number): number => {
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+      throw new InvalidArgumentError(`gc: invalid ${name} ${JSON.stringify(v)} (expected a number of milliseconds >= 0)`);
     }
-    for (const p of commit.parents) stack.push({ id: p, from });
-    for (const [table, entry] of Object.entries(commit.tables)) {
-      if (seen.has(entry.manifest)) continue;
-      seen.add(entry.manifest);
-      let m;
-      try {
-        m = await getManifest(chunks, entry.manifest);
-      } catch (e) {
-        onMissing(entry.manifest, `manifest of table "${table}" reached from ${from}: ${(e as Error).message}`);
-        continue;
-      }
-      for (const page of m.pages) seen.add(page);
-      for (const [id, what] of m.chunks.flatMap(chunkObjects)) {
-        if (seen.has(id)) continue;
-        seen.add(id);
-        if (!(await chunks.has(id))) onMissing(id, `missing ${what} of table "${table}" reached from ${from}`);
-      }
-    }
+    return v;
+  };
+  if (options.dryRun !== undefined && typeof options.dryRun !== 'boolean') {
+    throw new InvalidArgumentError(`gc: invalid dryRun ${JSON.stringify(options.dryRun)} (expected true or false)`);
   }
-  return seen;
+  return {
+    graceMs: duration('graceMs', options.graceMs, DEFAULT_GC_GRACE_MS),
+    reflogRetentionMs: duration('reflogRetentionMs', options.reflogRetentionMs, DEFAULT_REFLOG_RETENTION_MS),
+    dryRun: options.dryRun ?? false,
+  };
 }
 
-async function refRoots(backend: ObjectBackend, reflogRetentionMs: number | undefined): Promise<{ id: string; from: string }[]> {
-  const roots: { id: string; from: string }[] = [];
-  for (const name of await backend.listRefs('')) {
-    const id = await backend.readRef(name);
-    if (id) roots.push({ id, from: `ref ${name}` });
-  }
+/** Roots for a walk: every ref's value, and with a retention, the values recent reflog entries name. */
+async function roots(backend: ObjectBackend, refs: Map<string, string>, reflogRetentionMs: number | undefined): Promise<{ id: string; from: string }[]> {
+  const out = [...refs].map(([name, id]) => ({ id, from: `ref ${name}` }));
   if (reflogRetentionMs !== undefined) {
     const cutoff = Date.now() - reflogRetentionMs;
     for (const [name, log] of await backend.readRefLogs()) {
       for (const e of log) {
-        if (Date.parse(e.time) < cutoff) continue;
-        for (const id of [e.old, e.new]) if (id) roots.push({ id, from: `reflog of ${name}` });
+        if (!(Date.parse(e.time) >= cutoff)) continue;
+        for (const id of [e.old, e.new]) if (id) out.push({ id, from: `reflog of ${name}` });
       }
     }
   }
-  return roots;
+  return out;
 }
 
-/** The objects a chunk entry references, with what each is: its chunk, deletion vector and patches. */
-function chunkObjects(c: ChunkRef): [string, string][] {
-  return [[c.id, 'chunk'], ...(c.deleted ? [[c.deleted.id, 'deletion vector'] as [string, string]] : []), ...(c.patches ?? []).map((p): [string, string] => [p.id, 'column patch'])];
-}
-
-/** Re-hashes every object and checks that every ref, commit, manifest and chunk it reaches exists. */
+/**
+ * Re-hashes every object and checks that every ref, commit, manifest and chunk it reaches exists and
+ * decodes. Reports every problem found, each naming its object; throws only when storage itself fails.
+ */
 export async function verifyStore(
   backend: ObjectBackend,
   chunks: ChunkStore,
@@ -121,36 +95,54 @@ export async function verifyStore(
     problems.push(bad);
   }
   const corrupt = new Set(problems.map((p) => p.id));
-  await reachableObjects(commits, chunks, await refRoots(backend, undefined), (id, problem) => {
+  const refs = new Map<string, string>();
+  for (const name of await backend.listRefs('')) {
+    const value = await backend.readRef(name);
+    if (value === undefined) continue;
+    if (/^[0-9a-f]{64}$/.test(value)) refs.set(name, value);
+    else problems.push({ id: `refs/${name}`, problem: `ref ${name} holds ${JSON.stringify(value.slice(0, 80))}, not a commit id` });
+  }
+  await reachableObjects(commits, chunks, await roots(backend, refs, undefined), (id, problem) => {
     if (!corrupt.has(id)) problems.push({ id, problem });
   });
   return { objectsChecked, problems };
 }
 
-/** Deletes unreachable objects older than the grace period, and stale temp files. */
+/** Deletes unreachable objects older than the grace period, and leftover files, inside the gc fence. */
 export async function collectGarbage(
   backend: ObjectBackend,
   chunks: ChunkStore,
   commits: CommitReader,
+  fence: SweepFence,
   options: GcOptions = {},
 ): Promise<GcReport> {
-  const graceMs = options.graceMs ?? DEFAULT_GC_GRACE_MS;
-  // Objects listed after the walk started but written before it are covered by the grace period:
-  // anything a concurrent writer stores during gc is younger than graceMs.
-  const live = await reachableObjects(commits, chunks, await refRoots(backend, options.reflogRetentionMs ?? DEFAULT_REFLOG_RETENTION_MS));
-  const report: GcReport = { reachable: live.size, deleted: 0, bytesFreed: 0, keptYoung: 0, tempFilesRemoved: 0 };
-  const now = Date.now();
-  for await (const o of backend.listObjects()) {
-    if (live.has(o.id)) continue;
-    if (now - o.mtimeMs <= graceMs) {
-      report.keptYoung++;
-      continue;
+  const { graceMs, reflogRetentionMs, dryRun } = parseGcOptions(options);
+  const sweep = dryRun ? undefined : await fence.beginSweep();
+  try {
+    const refs = await backend.snapshotRefs();
+    await sweep?.publishRoots([...new Set(refs.values())]);
+    const live = await reachableObjects(commits, chunks, await roots(backend, refs, reflogRetentionMs));
+    const report: GcReport = { reachable: live.size, deleted: 0, bytesFreed: 0, keptYoung: 0, tempFilesRemoved: 0 };
+    // Counted back from the sweep's start: what a writer stores or finds from then on is younger.
+    const cutoff = (sweep?.startedMs ?? Date.now()) - graceMs;
+    for await (const o of backend.listObjects()) {
+      if (live.has(o.id)) continue;
+      if (o.mtimeMs >= cutoff) {
+        report.keptYoung++;
+        continue;
+      }
+      await sweep?.keepAlive();
+      if (dryRun || (await backend.deleteObject(o.id, Date.now() - cutoff))) {
+        report.deleted++;
+        report.bytesFreed += o.bytes;
+      } else report.keptYoung++;
     }
-    if (options.dryRun || (await backend.deleteObject(o.id, graceMs))) {
-      report.deleted++;
-      report.bytesFreed += o.bytes;
-    } else report.keptYoung++;
+    if (sweep) report.tempFilesRemoved = await backend.sweepLeftovers(graceMs);
+    await sweep?.end();
+    return report;
+  } catch (e) {
+    // A failed sweep ends too, so that writers do not wait for it; they check what they name.
+    await sweep?.end().catch(() => undefined);
+    throw e;
   }
-  if (!options.dryRun) report.tempFilesRemoved = await backend.sweepLeftovers(graceMs);
-  return report;
 }

@@ -90,13 +90,14 @@ export async function mergeBase(commits: CommitReader, a: CommitInfo, b: CommitI
 }
 
 export async function mergeRefs(ctx: MergeContext, source: string, into: string, message: string): Promise<MergeResult> {
+  const window = await ctx.refs.fence.open();
   for (let attempt = 0; attempt < 10; attempt++) {
     const theirsId = await ctx.refs.resolve(source);
     const oursId = await ctx.refs.requireHead(into);
     const [ours, theirs] = await Promise.all([ctx.commits.get(oursId), ctx.commits.get(theirsId)]);
     if (await isAncestor(ctx.commits, theirs, ours)) return { status: 'up-to-date', commit: ours.id, tables: [], conflicts: [] };
     if (await isAncestor(ctx.commits, ours, theirs)) {
-      if (await ctx.refs.move('branch', into, ours.id, theirs.id, `merge ${source}: fast-forward`)) {
+      if (await ctx.refs.move('branch', into, ours.id, theirs.id, `merge ${source}: fast-forward`, window)) {
         return { status: 'fast-forward', commit: theirs.id, tables: [], conflicts: [] };
       }
       continue; // `into` moved under us: start again
@@ -105,7 +106,7 @@ export async function mergeRefs(ctx: MergeContext, source: string, into: string,
     const result = await mergeTables(ctx, base, ours, theirs);
     if (result.conflicts.length > 0) return { status: 'conflicts', commit: ours.id, tables: result.actions, conflicts: result.conflicts };
     const commit = await ctx.commits.create([ours.id, theirs.id], result.tables, message);
-    if (await ctx.refs.move('branch', into, ours.id, commit.id, `merge ${source}`)) {
+    if (await ctx.refs.move('branch', into, ours.id, commit.id, `merge ${source}`, window)) {
       return { status: 'merged', commit: commit.id, tables: result.actions, conflicts: [] };
     }
   }

@@ -10,10 +10,14 @@
  *   rename  create new, then delete old (a crash in between leaves both, never neither)
  * ```
  * Creating a branch writes one ref (65 bytes) plus one reflog line: O(1) in tables and rows.
+ *
+ * Every create and move is guarded by the gc fence (sweep-fence.ts) with the `WriteWindow` its write
+ * opened as it began, so gc never deletes what the new value reaches.
  */
 import type { ObjectBackend, RefLogEntry } from '../backend/backend.js';
 import {
   BranchNotFoundError,
+  CorruptObjectError,
   InvalidArgumentError,
   InvalidNameError,
   RefNotFoundError,
@@ -21,6 +25,7 @@ import {
 import { isContentHash } from '../hash/content-hash.js';
 import type { CommitReader } from './history.js';
 import { validateName, type NameKind } from './names.js';
+import type { SweepFence, WriteWindow } from './sweep-fence.js';
 
 export type RefKind = 'branch' | 'tag';
 
@@ -33,11 +38,15 @@ export interface RefInfo {
 }
 
 export class RefStore {
-  constructor(private readonly backend: ObjectBackend, private readonly commits: CommitReader) {}
+  constructor(
+    private readonly backend: ObjectBackend,
+    private readonly commits: CommitReader,
+    readonly fence: SweepFence,
+  ) {}
 
   /** The commit a branch points at; undefined for an unborn branch. */
   async head(branch: string): Promise<string | undefined> {
-    return this.backend.readRef(PREFIX.branch + validateName('branch', branch));
+    return this.read(PREFIX.branch + validateName('branch', branch));
   }
 
   /** Like `head`, but an absent branch is an error. */
@@ -48,15 +57,18 @@ export class RefStore {
   }
 
   async get(kind: RefKind, name: string): Promise<string | undefined> {
-    return this.backend.readRef(PREFIX[kind] + validateName(kind, name));
+    return this.read(PREFIX[kind] + validateName(kind, name));
   }
 
-  /** Creates a ref at `commit`. @throws {InvalidNameError} when the name is taken or clashes with a hierarchy */
-  async create(kind: RefKind, name: string, commit: string, reason: string): Promise<void> {
+  /**
+   * Creates a ref at `commit`; `window` is the fence as the caller began (before resolving `commit`).
+   * @throws {InvalidNameError} when the name is taken or clashes with a hierarchy
+   */
+  async create(kind: RefKind, name: string, commit: string, reason: string, window: WriteWindow): Promise<void> {
     validateName(kind, name);
     await this.commits.get(commit); // must exist
     await this.checkHierarchy(kind, name);
-    if (!(await this.backend.compareAndSwapRef(PREFIX[kind] + name, undefined, commit, reason))) {
+    if (!(await this.swap(PREFIX[kind] + name, undefined, commit, reason, window))) {
       throw new InvalidNameError(kind, name, `a ${kind} with this name already exists`);
     }
   }
@@ -66,25 +78,26 @@ export class RefStore {
     await this.backend.prepareRefValue?.(commit);
   }
 
-  /** Moves a ref from `expected` to `next`; false if it had moved. */
-  async move(kind: RefKind, name: string, expected: string | undefined, next: string, reason: string): Promise<boolean> {
-    return this.backend.compareAndSwapRef(PREFIX[kind] + validateName(kind, name), expected, next, reason);
+  /** Moves a ref from `expected` to `next`; false if it had moved. `window`: as for `create`. */
+  async move(kind: RefKind, name: string, expected: string | undefined, next: string, reason: string, window: WriteWindow): Promise<boolean> {
+    return this.swap(PREFIX[kind] + validateName(kind, name), expected, next, reason, window);
   }
 
   async delete(kind: RefKind, name: string): Promise<string> {
     for (;;) {
       const current = await this.get(kind, name);
       if (!current) throw this.notFound(kind, name);
-      if (await this.backend.compareAndSwapRef(PREFIX[kind] + name, current, undefined, `${kind} delete`)) return current;
+      if (await this.backend.compareAndSwapRef(PREFIX[kind] + name, current, undefined, { reason: `${kind} delete` })) return current;
     }
   }
 
   async rename(kind: RefKind, from: string, to: string): Promise<void> {
     validateName(kind, to);
+    const window = await this.fence.open();
     const commit = await this.get(kind, from);
     if (!commit) throw this.notFound(kind, from);
-    await this.create(kind, to, commit, `${kind} rename from ${from}`);
-    if (!(await this.backend.compareAndSwapRef(PREFIX[kind] + from, commit, undefined, `${kind} rename to ${to}`))) {
+    await this.create(kind, to, commit, `${kind} rename from ${from}`, window);
+    if (!(await this.backend.compareAndSwapRef(PREFIX[kind] + from, commit, undefined, { reason: `${kind} rename to ${to}` }))) {
       // `from` moved while we renamed: keep both rather than lose its new commits.
       throw new InvalidArgumentError(`refs: ${kind} "${from}" moved during rename; "${to}" was created at its old commit`);
     }
@@ -94,7 +107,7 @@ export class RefStore {
     const names = await this.backend.listRefs(PREFIX[kind]);
     const out: RefInfo[] = [];
     for (const full of names) {
-      const commit = await this.backend.readRef(full);
+      const commit = await this.read(full);
       if (commit) out.push({ name: full.slice(PREFIX[kind].length), kind, commit });
     }
     return out;
@@ -131,6 +144,18 @@ export class RefStore {
     throw new RefNotFoundError(ref);
   }
 
+  /** A guarded swap (see the top of this file). */
+  private swap(full: string, expected: string | undefined, next: string, reason: string, window: WriteWindow): Promise<boolean> {
+    return this.fence.swap(window, next, `ref ${full}`, (guard) => this.backend.compareAndSwapRef(full, expected, next, { reason, guard }));
+  }
+
+  /** A ref's value, which must be a commit id. @throws {CorruptObjectError} naming the ref */
+  private async read(full: string): Promise<string | undefined> {
+    const value = await this.backend.readRef(full);
+    if (value !== undefined && !isContentHash(value)) throw new CorruptObjectError('ref', full, `holds ${JSON.stringify(value.slice(0, 80))}, not a commit id`);
+    return value;
+  }
+
   private notFound(kind: RefKind, name: string): Error {
     return kind === 'branch' ? new BranchNotFoundError(name) : new RefNotFoundError(`tags/${name}`);
   }
@@ -143,7 +168,7 @@ export class RefStore {
     const parts = name.split('/');
     for (let i = 1; i < parts.length; i++) {
       const prefix = parts.slice(0, i).join('/');
-      if (await this.backend.readRef(PREFIX[kind] + prefix).catch(() => undefined)) {
+      if (await this.read(PREFIX[kind] + prefix).catch(() => undefined)) {
         throw new InvalidNameError(kind, name, `clashes with existing ${kind} "${prefix}"`);
       }
     }

@@ -22,6 +22,8 @@
  *            │ moved
  *            └─> parent = new head; loop  (tables the other commit did not touch rebase freely)
  * ```
+ * The CAS is guarded by the gc fence with the window the transaction opened as it began
+ * (sweep-fence.ts), so a gc running beside it never deletes an object the commit names.
  * All or nothing: the ref moves once, to a commit that names every changed table. A crash before the
  * CAS leaves the old head and some unreferenced objects (collected by `gc` after its grace period).
  * A conflict is a typed, retryable error; `withRetry` re-runs the whole transaction from a new head.
@@ -48,6 +50,7 @@ import { validateName } from './names.js';
 import { canReuse, reuseUnchanged } from './overwrite.js';
 import { updateRows, type UpdateOptions } from './update.js';
 import type { RefStore } from './refs.js';
+import type { WriteWindow } from './sweep-fence.js';
 
 export type WriteMode = 'overwrite' | 'append';
 
@@ -105,6 +108,8 @@ export class Transaction {
     readonly branch: string,
     /** The commit this transaction reads from and builds on; undefined on an unborn branch. */
     readonly base: CommitInfo | undefined,
+    /** The gc fence as the transaction began, before it read `base`. */
+    private readonly window: WriteWindow,
   ) {}
 
   /** Names of the tables visible in this transaction (base plus staged), sorted. */
@@ -287,7 +292,7 @@ export class Transaction {
       }
       const commit = await this.ctx.commits.create(parent ? [parent.id] : [], tables, message, { group });
       await Promise.all([group.done(), this.ctx.refs.prepare(commit.id)]);
-      if (await this.ctx.refs.move('branch', this.branch, parent?.id, commit.id, `commit: ${firstLine(message)}`)) {
+      if (await this.ctx.refs.move('branch', this.branch, parent?.id, commit.id, `commit: ${firstLine(message)}`, this.window)) {
         return { commit, versions };
       }
       const head = await this.ctx.refs.requireHead(this.branch);

@@ -8,9 +8,18 @@
 //   node committer.mjs STORE branches PREFIX COUNT for each i < COUNT: create branch PREFIX<i> (prints
 //                                                  "created" or "exists"), then try to delete it
 //                                                  (prints "deleted" or "gone"), racing other workers
+//   node committer.mjs STORE reuse TABLE COUNT     COUNT times: leave a table's chunks behind as garbage
+//                                                  (written on a scratch branch that is then deleted),
+//                                                  write the same rows to TABLE on main (reusing the
+//                                                  garbage), pausing before the commit; prints
+//                                                  "ok <i> <rows>" once a read-back matched, or
+//                                                  "gc-conflict <i>"
+//   node committer.mjs STORE gc                    gc in a loop, alternating grace 0 and the default,
+//                                                  reflog retention 0; prints "gc <deleted>" per run
+// The phase comes from ARMILLARIA_PHASE.
 import { tableFromArrays } from 'apache-arrow';
 
-import { BranchNotFoundError, CommitConflictError, InvalidNameError, openStore } from '../../dist/index.js';
+import { BranchNotFoundError, CommitConflictError, InvalidNameError, openStore, withRetry } from '../../dist/index.js';
 
 const [dir, mode, table, count] = process.argv.slice(2);
 const store = await openStore(dir, { create: true });
@@ -27,6 +36,36 @@ if (mode === 'crash') {
     }, { retries: 10 });
     process.stdout.write(`committed ${n}\n`);
     n++;
+  }
+} else if (mode === 'reuse') {
+  const rows = (i) => 2000 + (i % 3) * 1000; // three contents, so every write finds chunks of an earlier one
+  const data = (i) => tableFromArrays({ id: Int32Array.from({ length: rows(i) }, (_, r) => r), v: Float64Array.from({ length: rows(i) }, (_, r) => r * (1 + (i % 3))) });
+  const pause = () => new Promise((r) => setTimeout(r, Math.random() * 30));
+  for (let i = 0; i < Number(count); i++) {
+    const scratch = `scratch-${table}`;
+    // These steps may meet gc too (retryable GcConflictError): retried, as a user would.
+    await withRetry(() => store.createBranch(scratch), { retries: 20 });
+    await store.transaction((tx) => tx.write(table, data(i), { chunkRows: 500 }), { branch: scratch, retries: 20 });
+    await store.deleteBranch(scratch);
+    await pause();
+    try {
+      await store.transaction(async (tx) => {
+        await tx.write(table, data(i), { chunkRows: 500 });
+        await pause(); // a gc may sweep between the puts and the commit
+      });
+    } catch (e) {
+      if (e?.code !== 'ARM_GC_CONFLICT') throw e;
+      process.stdout.write(`gc-conflict ${i}\n`);
+      continue;
+    }
+    const back = await store.read(table);
+    const ok = back.numRows === rows(i) && back.getChild('v').get(rows(i) - 1) === (rows(i) - 1) * (1 + (i % 3));
+    process.stdout.write(ok ? `ok ${i} ${rows(i)}\n` : `mismatch ${i}\n`);
+  }
+} else if (mode === 'gc') {
+  for (let i = 0; ; i++) {
+    const report = await store.gc({ graceMs: i % 2 === 0 ? 0 : undefined, reflogRetentionMs: 0 });
+    process.stdout.write(`gc ${report.deleted}\n`);
   }
 } else if (mode === 'branches') {
   const outcome = async (action, yes, no, NoError) => {

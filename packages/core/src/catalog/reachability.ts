@@ -1,0 +1,148 @@
+/**
+ * Walks of the object graph: what a set of roots reaches (gc marks it, verify checks it), and what of
+ * a new ref value is missing (the gc fence checks it after a sweep overlapped a write).
+ */
+import type { ChunkStore } from '../chunk-store/chunk-store.js';
+import { isArmillariaError, ErrorCode, type ObjectNotFoundError } from '../errors.js';
+import type { CommitInfo } from './commit.js';
+import type { CommitReader } from './history.js';
+import { diffManifestChunks, getManifest, type ChunkRef } from './manifest.js';
+
+/** The objects a chunk entry references, with what each is: its chunk, deletion vector and patches. */
+export function chunkObjects(c: ChunkRef): [string, string][] {
+  return [
+    [c.id, 'chunk'],
+    ...(c.deleted ? [[c.deleted.id, 'deletion vector'] as [string, string]] : []),
+    ...(c.patches ?? []).map((p): [string, string] => [p.id, 'column patch']),
+  ];
+}
+
+/** Ids of every commit, manifest, page and chunk reachable from `roots`; `onProblem` hears of broken links. */
+export async function reachableObjects(
+  commits: CommitReader,
+  chunks: ChunkStore,
+  roots: { id: string; from: string }[],
+  onProblem: (id: string, problem: string) => void = () => {},
+): Promise<Set<string>> {
+  const seen = new Set<string>();
+  const stack = [...roots];
+  while (stack.length > 0) {
+    const { id, from } = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    let commit;
+    try {
+      commit = await commits.get(id);
+    } catch (e) {
+      onProblem(id, `commit reached from ${from}: ${(e as Error).message}`);
+      continue;
+    }
+    for (const p of commit.parents) stack.push({ id: p, from });
+    for (const [table, entry] of Object.entries(commit.tables)) {
+      if (seen.has(entry.manifest)) continue;
+      seen.add(entry.manifest);
+      let m;
+      try {
+        m = await getManifest(chunks, entry.manifest);
+      } catch (e) {
+        onProblem(problemId(e) ?? entry.manifest, `manifest of table "${table}" reached from ${from}: ${(e as Error).message}`);
+        continue;
+      }
+      for (const page of m.pages) seen.add(page);
+      for (const [id, what] of m.chunks.flatMap(chunkObjects)) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        if (!(await chunks.has(id))) onProblem(id, `missing ${what} of table "${table}" reached from ${from}`);
+      }
+    }
+  }
+  return seen;
+}
+
+/**
+ * Ids of the objects reachable from commit `from` that do not exist, walking back from it until
+ * commits known to reach a complete graph: the `roots` and their first-parent ancestors. For each
+ * commit walked, only what it adds to its first parent is checked (manifests that differ, and the
+ * pages and chunks of the difference), so the cost follows what changed since the roots.
+ */
+export async function missingObjects(chunks: ChunkStore, commits: CommitReader, from: string, roots: readonly string[]): Promise<string[]> {
+  const missing = new Set<string>();
+  const complete = new CompleteCommits(commits, chunks, roots);
+  const seen = new Set<string>();
+  const stack = [from];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    // Existence first: the commit reader caches commits, and a cached one may have been deleted.
+    if (!(await chunks.has(id))) {
+      missing.add(id);
+      continue;
+    }
+    const commit = await commits.get(id);
+    if (await complete.has(commit)) continue;
+    const parentId = commit.parents[0];
+    const parent = parentId && (await chunks.has(parentId)) ? await commits.get(parentId) : undefined;
+    for (const [table, entry] of Object.entries(commit.tables)) {
+      const before = parent?.tables[table]?.manifest;
+      if (before === entry.manifest) continue;
+      for (const id of await missingInManifest(chunks, entry.manifest, before)) missing.add(id);
+    }
+    stack.push(...commit.parents);
+  }
+  return [...missing];
+}
+
+/** Missing objects among manifest `id`, its pages and the chunk objects it adds to manifest `before`. */
+async function missingInManifest(chunks: ChunkStore, id: string, before: string | undefined): Promise<string[]> {
+  if (!(await chunks.has(id))) return [id];
+  let added: ChunkRef[];
+  try {
+    // A diff reads the pages that differ, which are the pages `id` adds; a missing one throws.
+    added = before !== undefined && (await chunks.has(before)) ? (await diffManifestChunks(chunks, before, id)).added : (await getManifest(chunks, id)).chunks;
+  } catch (e) {
+    const gone = problemId(e);
+    if (gone === undefined) throw e;
+    return [gone];
+  }
+  const out: string[] = [];
+  for (const ref of added) for (const [obj] of chunkObjects(ref)) if (!(await chunks.has(obj))) out.push(obj);
+  return out;
+}
+
+/** The id of the missing object an error names, if it is a not-found error. */
+function problemId(e: unknown): string | undefined {
+  if (!isArmillariaError(e)) return undefined;
+  if (e.code === ErrorCode.ObjectNotFound || e.code === ErrorCode.ChunkNotFound) return (e as ObjectNotFoundError).id;
+  return undefined;
+}
+
+/** Commits whose whole graph is known to exist: the roots and their first-parent ancestors. */
+class CompleteCommits {
+  private readonly roots: Set<string>;
+  private loaded: CommitInfo[] | undefined;
+
+  constructor(private readonly commits: CommitReader, private readonly chunks: ChunkStore, roots: readonly string[]) {
+    this.roots = new Set(roots);
+  }
+
+  /** Bounded: checks at most MAX_ROOTS roots by ancestry (failing to prove it only walks further). */
+  async has(c: CommitInfo): Promise<boolean> {
+    if (this.roots.has(c.id)) return true;
+    this.loaded ??= await this.load();
+    for (const r of this.loaded) {
+      if (r.depth >= c.depth && (await this.commits.ancestorAtDepth(r, c.depth)).id === c.id) return true;
+    }
+    return false;
+  }
+
+  private async load(): Promise<CommitInfo[]> {
+    const out: CommitInfo[] = [];
+    for (const id of [...this.roots].slice(0, MAX_ROOTS)) {
+      if (await this.chunks.has(id)) out.push(await this.commits.get(id));
+    }
+    return out;
+  }
+}
+
+const MAX_ROOTS = 64;

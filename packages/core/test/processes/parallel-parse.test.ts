@@ -1,0 +1,3 @@
+import { processSuite } from './suite.js';
+
+processSuite('parallel-parse');
