@@ -9,6 +9,7 @@
  * ancestor is then reachable in O(log n) jumps; see `history.ts`.
  */
 import type { ChunkStore, PutGroup } from '../chunk-store/chunk-store.js';
+import { UnsupportedVersionError } from '../errors.js';
 import { getJson, putJson } from './objects.js';
 
 export const COMMIT_FORMAT = 1;
@@ -39,8 +40,22 @@ export interface CommitInfo extends Commit {
 }
 
 export const putCommit = (store: ChunkStore, c: Commit, group?: PutGroup): Promise<string> => putJson(store, c, group);
-export const getCommit = (store: ChunkStore, id: string, verify = false): Promise<Commit> =>
-  getJson<Commit>(store, id, 'commit', { verify });
+export const getCommit = (store: ChunkStore, id: string): Promise<Commit> => getJson<Commit>(store, id, 'commit', (c) => commitProblem(id, c));
+
+const isId = (v: unknown): boolean => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
+
+/** What is wrong with a stored commit, if anything. @throws {UnsupportedVersionError} */
+function commitProblem(id: string, c: Commit): string | undefined {
+  if (c.format !== COMMIT_FORMAT) throw new UnsupportedVersionError('commit', id, c.format, COMMIT_FORMAT);
+  if (!Array.isArray(c.parents) || !c.parents.every(isId)) return 'malformed parent list';
+  if (!Number.isSafeInteger(c.depth) || c.depth < 1 || (c.skip !== null && !isId(c.skip))) return 'malformed depth or skip pointer';
+  if (typeof c.time !== 'string' || Number.isNaN(Date.parse(c.time)) || typeof c.message !== 'string') return 'malformed time or message';
+  if (!c.tables || typeof c.tables !== 'object' || Array.isArray(c.tables)) return 'malformed table map';
+  for (const [name, e] of Object.entries(c.tables)) {
+    if (!e || !isId(e.manifest) || !Number.isSafeInteger(e.version) || e.version < 1) return `malformed entry of table ${JSON.stringify(name)}`;
+  }
+  return undefined;
+}
 
 /** The depth a commit's skip pointer targets. */
 export function skipDepth(depth: number): number {

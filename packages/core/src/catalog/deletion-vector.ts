@@ -8,7 +8,7 @@
  * instead, which bounds the rows read for nothing.
  */
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
-import { ErrorCode, WrappedError } from '../errors.js';
+import { CorruptObjectError } from '../errors.js';
 import type { ChunkRef } from './manifest.js';
 
 /** Rows of the chunk that are not deleted. */
@@ -51,17 +51,38 @@ export function keepLive(mask: Uint8Array, live: Uint8Array | undefined): Uint8A
   return mask;
 }
 
-/** 1 for each live row of the chunk, 0 for each deleted one; undefined when nothing is deleted. */
-export async function liveMask(store: ChunkStore, chunk: ChunkRef, verify = false): Promise<Uint8Array | undefined> {
+/**
+ * 1 for each live row of the chunk, 0 for each deleted one; undefined when nothing is deleted. The
+ * vector is always verified: a flipped bit would resurrect one row and hide another.
+ * @throws {CorruptObjectError} a vector that does not fit its chunk (its entry is damaged)
+ */
+export async function liveMask(store: ChunkStore, chunk: ChunkRef): Promise<Uint8Array | undefined> {
   if (!chunk.deleted) return undefined;
-  const bytes = await store.get(chunk.deleted.id, { verify });
-  if (bytes.byteLength !== deletionVectorBytes(chunk)) {
-    throw new WrappedError(ErrorCode.CorruptChunk, `catalog: deletion vector ${chunk.deleted.id} holds ${bytes.byteLength} bytes, expected ${deletionVectorBytes(chunk)}`);
-  }
+  const { id, rows, runs } = chunk.deleted;
+  const bytes = await store.get(id, { kind: 'deletion vector' });
+  const bad = (problem: string): never => {
+    throw new CorruptObjectError('deletion vector', id, problem);
+  };
+  if (bytes.byteLength !== deletionVectorBytes(chunk)) bad(`holds ${bytes.byteLength} bytes, expected ${deletionVectorBytes(chunk)}`);
   const mask = new Uint8Array(chunk.rows).fill(1);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const word = (i: number) => view.getUint32(i * 4, true);
-  if (chunk.deleted.runs === undefined) for (let i = 0; i < chunk.deleted.rows; i++) mask[word(i)] = 0;
-  else for (let r = 0; r < chunk.deleted.runs; r++) mask.fill(0, word(2 * r), word(2 * r + 1));
+  let deleted = 0;
+  if (runs === undefined) {
+    for (let i = 0; i < rows; i++) {
+      const r = word(i);
+      if (r >= chunk.rows || (i > 0 && r <= word(i - 1))) bad(`row ${r} at position ${i} is out of order or beyond the chunk's ${chunk.rows} rows`);
+      mask[r] = 0;
+    }
+    deleted = rows;
+  } else {
+    for (let r = 0; r < runs; r++) {
+      const [start, end] = [word(2 * r), word(2 * r + 1)];
+      if (start >= end || end > chunk.rows || (r > 0 && start < word(2 * r - 1))) bad(`run ${start}..${end} is empty, out of order or beyond the chunk's ${chunk.rows} rows`);
+      mask.fill(0, start, end);
+      deleted += end - start;
+    }
+  }
+  if (deleted !== rows) bad(`deletes ${deleted} rows, its entry says ${rows}`);
   return mask;
 }

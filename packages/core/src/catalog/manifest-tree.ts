@@ -57,7 +57,7 @@ export async function putTree(store: ChunkStore, chunks: ChunkRef[]): Promise<Tr
 }
 
 /** Every chunk entry under `root`, in order, and the ids of the pages that hold them. */
-export async function loadTree(store: ChunkStore, root: TreeNode, verify = false): Promise<{ chunks: ChunkRef[]; pages: string[] }> {
+export async function loadTree(store: ChunkStore, root: TreeNode): Promise<{ chunks: ChunkRef[]; pages: string[] }> {
   const chunks: ChunkRef[] = [];
   const pages: string[] = [];
   const walk = async (node: TreeNode): Promise<void> => {
@@ -66,7 +66,7 @@ export async function loadTree(store: ChunkStore, root: TreeNode, verify = false
       return;
     }
     const children = (node as { pages: PageRef[] }).pages;
-    const loaded = await Promise.all(children.map((p) => getPage(store, p.id, verify)));
+    const loaded = await Promise.all(children.map((p) => getPage(store, p.id)));
     pages.push(...children.map((p) => p.id));
     loaded.forEach((child, i) => {
       const leaf = child.level === 0 ? (child as { chunks: ChunkRef[] }).chunks : undefined;
@@ -137,8 +137,44 @@ async function expand(store: ChunkStore, frontier: Item[], level: number): Promi
   return out.flat();
 }
 
-async function getPage(store: ChunkStore, id: string, verify = false): Promise<TreeNode> {
-  return (await getJson<Page>(store, id, 'manifest-page', { verify })).node;
+async function getPage(store: ChunkStore, id: string): Promise<TreeNode> {
+  return (await getJson<Page>(store, id, 'manifest-page', (p) => nodeProblem(p.node))).node;
+}
+
+const isId = (v: unknown): boolean => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
+const isCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/** What is wrong with a tree node read from storage, if anything (its entries included). */
+export function nodeProblem(node: unknown): string | undefined {
+  const n = node as { level?: unknown; chunks?: unknown; pages?: unknown } | null;
+  if (!n || typeof n !== 'object' || !isCount(n.level)) return 'a tree node without a valid level';
+  if (n.level === 0) {
+    if (!Array.isArray(n.chunks)) return 'a leaf node without a chunk list';
+    for (const [i, c] of n.chunks.entries()) {
+      const problem = chunkRefProblem(c);
+      if (problem) return `chunk entry ${i}: ${problem}`;
+    }
+    return undefined;
+  }
+  if (!Array.isArray(n.pages)) return 'an inner node without a page list';
+  const bad = n.pages.findIndex((p: { id?: unknown; rows?: unknown; chunks?: unknown } | null) => !p || !isId(p.id) || !isCount(p.rows) || !isCount(p.chunks));
+  return bad < 0 ? undefined : `page reference ${bad} is malformed`;
+}
+
+/** What is wrong with a chunk entry read from storage, if anything. */
+function chunkRefProblem(value: unknown): string | undefined {
+  const c = value as Partial<ChunkRef> | null;
+  if (!c || typeof c !== 'object') return 'not an object';
+  if (!isId(c.id)) return `invalid chunk id ${JSON.stringify(c.id)}`;
+  if (!isCount(c.rows) || !isCount(c.bytes)) return `chunk ${c.id}: invalid rows or bytes`;
+  if (!c.stats || typeof c.stats !== 'object') return `chunk ${c.id}: no statistics`;
+  if (c.deleted !== undefined && (!isId(c.deleted.id) || !isCount(c.deleted.rows) || c.deleted.rows > (c.rows as number) || (c.deleted.runs !== undefined && !isCount(c.deleted.runs)))) {
+    return `chunk ${c.id}: malformed deletion vector entry`;
+  }
+  if (c.patches !== undefined && (!Array.isArray(c.patches) || !c.patches.every((p) => p && isId(p.id) && isCount(p.rows) && isCount(p.bytes) && Array.isArray(p.columns)))) {
+    return `chunk ${c.id}: malformed column patch entry`;
+  }
+  return undefined;
 }
 
 type Level = { node: TreeNode } | { level: number; pages: PageRef[] };
@@ -154,7 +190,7 @@ async function putLevel(store: ChunkStore, node: TreeNode): Promise<Level> {
   // is written again.
   const known = await Promise.all(parts.map(async (part) => {
     const id = node.level === 0 ? knownLeaf(part as ChunkRef[]) : undefined;
-    return id && (await store.touch(id)) ? id : undefined;
+    return id && (await store.refresh(id)) ? id : undefined;
   }));
   const pages: PageRef[] = [];
   for (const [k, part] of parts.entries()) {

@@ -9,13 +9,15 @@
 import type { Schema } from 'apache-arrow';
 
 import type { ChunkStore, PutGroup } from '../chunk-store/chunk-store.js';
+import { UnsupportedVersionError } from '../errors.js';
+import { CODECS } from '../table/parquet-codec.js';
 import { schemaFromIpc, schemaToIpc } from '../table/arrow-ipc.js';
 import { canonicalSchema } from '../table/schema.js';
 import type { Codec } from '../table/parquet-codec.js';
 import type { ChunkStats } from '../table/stats.js';
 import type { PatchRef } from './column-patch.js';
 import { deletionVectorBytes, liveRows, type DeletionVectorRef } from './deletion-vector.js';
-import { diffTrees, loadTree, putTree, type TreeNode } from './manifest-tree.js';
+import { diffTrees, loadTree, nodeProblem, putTree, type TreeNode } from './manifest-tree.js';
 import { getJson, putJson } from './objects.js';
 
 export const MANIFEST_FORMAT = 2;
@@ -71,7 +73,7 @@ export function makeManifest(
 }
 
 export function manifestSchema(m: Pick<Manifest, 'schema'>): Schema {
-  return schemaFromIpc(Buffer.from(m.schema, 'base64'));
+  return schemaFromIpc(Buffer.from(m.schema, 'base64'), 'manifest schema');
 }
 
 /** Bytes of the version's data: chunks, their deletion vectors and their patches. */
@@ -90,9 +92,9 @@ export async function putManifest(store: ChunkStore, m: Manifest, group?: PutGro
 }
 
 /** The manifest `id` with its whole chunk list, and the ids of the pages that hold it. */
-export async function getManifest(store: ChunkStore, id: string, verify = false): Promise<Manifest & { pages: string[] }> {
-  const { root, ...rest } = await getStoredManifest(store, id, verify);
-  const { chunks, pages } = await loadTree(store, root, verify);
+export async function getManifest(store: ChunkStore, id: string): Promise<Manifest & { pages: string[] }> {
+  const { root, ...rest } = await getStoredManifest(store, id);
+  const { chunks, pages } = await loadTree(store, root);
   return { ...rest, format: MANIFEST_FORMAT, chunks, pages };
 }
 
@@ -108,9 +110,20 @@ export async function diffManifestChunks(store: ChunkStore, a: string, b: string
   return diffTrees(store, ma.root, mb.root);
 }
 
-async function getStoredManifest(store: ChunkStore, id: string, verify = false): Promise<StoredManifest> {
-  const m = await getJson<StoredManifest & { chunks?: ChunkRef[] }>(store, id, 'manifest', { verify });
+async function getStoredManifest(store: ChunkStore, id: string): Promise<StoredManifest> {
+  const m = await getJson<StoredManifest & { chunks?: ChunkRef[] }>(store, id, 'manifest', (m) => manifestProblem(id, m));
   if (m.format !== 1) return m;
   const { chunks = [], ...rest } = m; // format 1: the flat list
   return { ...rest, root: { level: 0, chunks } };
+}
+
+/** What is wrong with a stored manifest, if anything. @throws {UnsupportedVersionError} */
+function manifestProblem(id: string, m: StoredManifest & { chunks?: ChunkRef[] }): string | undefined {
+  if (m.format !== MANIFEST_FORMAT && m.format !== 1) throw new UnsupportedVersionError('manifest', id, m.format, MANIFEST_FORMAT);
+  if (typeof m.schema !== 'string') return 'no schema';
+  if (!Number.isSafeInteger(m.rows) || m.rows < 0) return `invalid row count ${JSON.stringify(m.rows)}`;
+  if (!(CODECS as readonly unknown[]).includes(m.codec)) return `unknown codec ${JSON.stringify(m.codec)}`;
+  if (!Number.isSafeInteger(m.chunkRows) || m.chunkRows < 1) return `invalid chunkRows ${JSON.stringify(m.chunkRows)}`;
+  if (m.keys !== undefined && !(Array.isArray(m.keys) && m.keys.every((k) => typeof k === 'string'))) return 'malformed key columns';
+  return nodeProblem(m.format === 1 ? { level: 0, chunks: m.chunks } : m.root);
 }

@@ -9,8 +9,10 @@ import { ChunkNotFoundError, CorruptChunkError } from '../errors.js';
 import { hashBytes, parseContentHash, type ContentHash } from '../hash/content-hash.js';
 
 export interface GetOptions {
-  /** Re-hash the bytes and throw `CorruptChunkError` if they do not match the id. */
+  /** Re-hash the bytes and throw `CorruptChunkError` if they do not match the id (default true). */
   verify?: boolean;
+  /** What the object is, for messages (default "chunk"). */
+  kind?: string;
   /** Read into this reusable buffer: the bytes returned are then valid only until its next use. */
   into?: ScratchBuffer;
 }
@@ -24,19 +26,22 @@ export class ChunkStore {
     return { ...(await this.backend.putObject(id, bytes)), id };
   }
 
-  /** The bytes of object `id`. @throws {ChunkNotFoundError} @throws {CorruptChunkError} when verifying */
+  /**
+   * The bytes of object `id`, checked against it unless `verify: false`.
+   * @throws {ChunkNotFoundError} @throws {CorruptChunkError}
+   */
   async get(id: string, options: GetOptions = {}): Promise<Uint8Array> {
-    parseContentHash(id, 'chunk id');
+    parseContentHash(id, `${options.kind ?? 'chunk'} id`);
     const bytes = await this.backend.getObject(id, options.into);
     if (bytes === undefined) throw new ChunkNotFoundError(id);
-    if (options.verify) checkHash(id, bytes);
+    if (options.verify ?? true) checkHash(id, bytes, options.kind);
     return bytes;
   }
 
   /** Refreshes an existing object as a put of the same bytes would (so gc keeps it); false if it is gone. */
-  async touch(id: string): Promise<boolean> {
+  async refresh(id: string): Promise<boolean> {
     parseContentHash(id, 'object id');
-    return this.backend.touchObject(id);
+    return this.backend.refreshObject(id);
   }
 
   async has(id: string): Promise<boolean> {
@@ -51,7 +56,14 @@ export class ChunkStore {
   async *verifyAll(onProgress?: (checked: number) => void): AsyncIterable<{ id: string; problem: string }> {
     let n = 0;
     for await (const { id } of this.backend.listObjects()) {
-      const bytes = await this.backend.getObject(id);
+      let bytes: Uint8Array | undefined;
+      try {
+        bytes = await this.backend.getObject(id);
+      } catch (e) {
+        yield { id, problem: `cannot be read: ${(e as Error).message}` };
+        onProgress?.(++n);
+        continue;
+      }
       if (bytes === undefined) yield { id, problem: 'vanished while verifying' };
       else {
         const actual = hashBytes(bytes);
@@ -115,7 +127,7 @@ export class PutGroup {
 }
 
 /** Throws `CorruptChunkError` unless `bytes` hash to `id`. */
-export function checkHash(id: string, bytes: Uint8Array): void {
+export function checkHash(id: string, bytes: Uint8Array, kind?: string): void {
   const actual = hashBytes(bytes);
-  if (actual !== id) throw new CorruptChunkError(id, actual);
+  if (actual !== id) throw new CorruptChunkError(id, actual, { kind });
 }

@@ -28,7 +28,7 @@ export const batch: Phase = {
         scratch.use(async (into) => {
           const sizes = refs.map((r) => r.bytes);
           const target = into.take(sizes.reduce((n, s) => n + s, 0));
-          await native.getChunksInto(root, refs.map((r) => r.id), sizes, target, verify ?? false);
+          await native.getChunksInto(root, refs.map((r) => r.id), sizes, target, verify);
           let at = 0;
           const views = sizes.map((s) => target.subarray(at, (at += s)));
           return decodeEach(views, refs, columns);

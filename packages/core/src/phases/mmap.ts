@@ -21,7 +21,7 @@ export const mmap: Phase = {
     return {
       pushdown: false,
       writeChunks: (slices, settings) => writeBatched(native, root, fsync, slices, settings),
-      readChunks: (refs, { columns, verify }) => mapped.read(refs, verify ?? false, (views) => decodeEach(views, refs, columns)),
+      readChunks: (refs, { columns, verify }) => mapped.read(refs, verify, (views) => decodeEach(views, refs, columns)),
     };
   },
 };

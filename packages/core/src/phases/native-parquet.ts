@@ -31,7 +31,7 @@ export function nativeParquetRuntime({ root, fsync }: PhaseContext, name: string
       slices.length === 0 ? Promise.resolve([]) : writeRows(new Table(slices[0]!.schema, slices.flatMap((s) => s.batches)), settings),
     async readChunks(refs, { columns, verify, rows }) {
       if (refs.length === 0) return [];
-      return tableFromIpcBytes(await native.readTable(root, refs.map((r) => r.id), columns, verify ?? false, rows)).batches;
+      return tableFromIpcBytes(await native.readTable(root, refs.map((r) => r.id), columns, verify, rows)).batches;
     },
   };
 }

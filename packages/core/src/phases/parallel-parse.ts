@@ -23,7 +23,7 @@ export const parallelParse: Phase = {
       writeChunks: (slices, settings) => writeBatched(native, root, fsync, slices, settings),
       async readChunks(refs, { columns, verify }) {
         if (refs.length === 0) return [];
-        const ipc = await mapped.read(refs, verify ?? false, (views) => native.decodeChunks(views, columns));
+        const ipc = await mapped.read(refs, verify, (views) => native.decodeChunks(views, columns));
         return tableFromIpcBytes(ipc).batches;
       },
     };

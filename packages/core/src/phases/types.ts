@@ -26,8 +26,8 @@ export interface StoredChunk extends ChunkRef {
 export interface ReadChunksOptions {
   /** Decode only these top-level columns. */
   columns?: readonly string[];
-  /** Re-hash every chunk and fail on a mismatch. */
-  verify?: boolean;
+  /** Re-hash every chunk and fail on a mismatch (callers decide; readers default to true). */
+  verify: boolean;
   /**
    * Per chunk, the rows to decode (ascending, at least one); the batch of a chunk then holds just
    * those. Only for runtimes with `pushdown`, which skip the other rows instead of decoding them.

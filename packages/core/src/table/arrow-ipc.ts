@@ -4,6 +4,8 @@
  */
 import { makeData, RecordBatch, RecordBatchReader, RecordBatchStreamWriter, Schema, Table, tableFromIPC, tableToIPC, Type, type Data, type DataType } from 'apache-arrow';
 
+import { CorruptObjectError } from '../errors.js';
+
 /** Arrow IPC stream bytes of `table` (schema message, then one message per record batch). */
 export function tableToIpcStream(table: Table): Uint8Array {
   return tableToIPC(withNullCounts(table), 'stream');
@@ -49,6 +51,21 @@ export function schemaToIpc(schema: Schema): Uint8Array {
   return tableToIPC(new Table(schema), 'stream');
 }
 
-export function schemaFromIpc(bytes: Uint8Array): Schema {
-  return RecordBatchReader.from(bytes).open().schema as Schema;
+/**
+ * The schema of a schema-only IPC stream. The message length is checked against the bytes before
+ * anything is decoded, so a damaged length cannot make the decoder allocate what is not there.
+ * @throws {CorruptObjectError} naming `what`
+ */
+export function schemaFromIpc(bytes: Uint8Array, what = 'schema'): Schema {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = bytes.byteLength >= 4 && view.getUint32(0, true) === 0xffffffff ? 4 : 0; // continuation marker
+  const length = bytes.byteLength >= at + 4 ? view.getInt32(at, true) : -1;
+  if (length <= 0 || at + 4 + length > bytes.byteLength) {
+    throw new CorruptObjectError(what, `of ${bytes.byteLength} bytes`, `its IPC message claims ${length} bytes`);
+  }
+  try {
+    return RecordBatchReader.from(bytes).open().schema as Schema;
+  } catch (e) {
+    throw new CorruptObjectError(what, `of ${bytes.byteLength} bytes`, `it does not decode (${(e as Error).message})`, { cause: e });
+  }
 }

@@ -43,15 +43,48 @@ export function validateFilter(filter: Filter, schema: Schema, table: string): v
   if (op === 'is null' || op === 'is not null') return;
   if (op === 'in') {
     if (!Array.isArray(f.values)) throw new InvalidArgumentError(`filter: "in" on column "${field.name}" needs a values array`);
-    return;
-  }
-  if (!COMPARE_OPS.has(op)) {
+  } else if (!COMPARE_OPS.has(op)) {
     throw new InvalidArgumentError(`filter: invalid operator ${JSON.stringify(op)}: expected one of =, !=, <, <=, >, >=, in, is null, is not null`);
-  }
-  if (f.value === null || f.value === undefined) {
+  } else if (f.value === null || f.value === undefined) {
     throw new InvalidArgumentError(`filter: comparison on column "${field.name}" needs a value (use "is null" to match nulls)`);
   }
-  if (kind(field.type) === 'none') throw new InvalidArgumentError(`filter: column "${field.name}" of type ${String(field.type)} cannot be compared`);
+  const k = kind(field.type);
+  if (k === 'none') throw new InvalidArgumentError(`filter: column "${field.name}" of type ${String(field.type)} cannot be compared`);
+  // A value of another kind would silently match nothing (or everything, with !=): refuse it.
+  for (const v of op === 'in' ? (f.values as unknown[]) : [f.value]) {
+    if (!fits(k, v)) {
+      throw new InvalidArgumentError(
+        `filter: value ${describeValue(v)} cannot be compared with column "${field.name}" of type ${String(field.type)} (expected ${EXPECTED[k]})`,
+      );
+    }
+  }
+}
+
+const EXPECTED: Record<Exclude<Kind, 'none'>, string> = {
+  number: 'a number, bigint or Date',
+  bigint: 'a number or a bigint',
+  string: 'a string',
+  bool: 'true or false',
+};
+
+function fits(k: Kind, v: unknown): boolean {
+  switch (k) {
+    case 'number':
+      return typeof v === 'number' || typeof v === 'bigint' || v instanceof Date;
+    case 'bigint':
+      return typeof v === 'bigint' || typeof v === 'number';
+    case 'string':
+      return typeof v === 'string';
+    case 'bool':
+      return typeof v === 'boolean';
+    default:
+      return false;
+  }
+}
+
+function describeValue(v: unknown): string {
+  const shown = typeof v === 'bigint' ? `${v}n` : v instanceof Date ? v.toISOString() : JSON.stringify(v);
+  return `${shown} (${v instanceof Date ? 'Date' : v === null ? 'null' : typeof v})`;
 }
 
 type Kind = 'number' | 'bigint' | 'string' | 'bool' | 'none';

@@ -20,7 +20,11 @@ export interface ManifestReadOptions {
   columns?: readonly string[];
   /** Keep only rows matching this predicate; chunks whose statistics rule it out are not read. */
   filter?: Filter;
-  /** Re-hash every chunk read. */
+  /**
+   * Re-hash every chunk read against its id (default true): a damaged chunk then fails the read with
+   * `CorruptChunkError` instead of returning wrong rows. False trusts the medium. Manifests, commits,
+   * pages, deletion vectors and column patches are verified whatever this says.
+   */
   verify?: boolean;
 }
 
@@ -53,7 +57,8 @@ export async function* scanManifest(
   const { runtime, chunks } = ctx;
   const full = manifestSchema(manifest);
   const schema = projectSchema(full, options.columns, table);
-  const { filter, columns, verify } = options;
+  const { filter, columns } = options;
+  const verify = options.verify ?? true;
   if (filter) validateFilter(filter, full, table);
   const pushdown = runtime.pushdown;
   const refs: ChunkRef[] = filter && pushdown ? manifest.chunks.filter((c) => mayMatch(filter, c.stats, c.rows)) : manifest.chunks;
@@ -67,7 +72,7 @@ export async function* scanManifest(
     const decoded = await readChunkContents(runtime, group, decodedSchema, { columns: pushdown ? columns : undefined, verify });
     for (let c = 0; c < group.length; c++) {
       const b = decoded[c]!;
-      const live = await liveMask(chunks, group[c]!, verify);
+      const live = await liveMask(chunks, group[c]!);
       const mask = filter ? keepLive(filterMask(filter, b), live) : live;
       // Projected before rows are selected, so no dropped column is copied.
       const projected = columns && !pushdown ? selectColumns(b, columns) : b;
@@ -88,12 +93,12 @@ async function* matchingRows(
   group: readonly ChunkRef[],
   { full, schema, table }: { full: Schema; schema: Schema; table: string },
   filter: Filter,
-  verify: boolean | undefined,
+  verify: boolean,
 ): AsyncIterable<RecordBatch> {
   const tested = [...new Set(filterColumns(filter))];
   const decoded = await readChunkContents(runtime, group, projectSchema(full, tested, table), { columns: tested, verify });
   const picks: Uint32Array[] = [];
-  for (let c = 0; c < group.length; c++) picks.push(setRows(keepLive(filterMask(filter, decoded[c]!), await liveMask(chunks, group[c]!, verify))));
+  for (let c = 0; c < group.length; c++) picks.push(setRows(keepLive(filterMask(filter, decoded[c]!), await liveMask(chunks, group[c]!))));
   const hits = group.map((_, c) => c).filter((c) => picks[c]!.length > 0);
   const rest = schema.fields.map((f) => f.name).filter((name) => !tested.includes(name));
   const restSchema = projectSchema(full, rest, table);
@@ -126,10 +131,12 @@ function columnOf(batch: RecordBatch, name: string): Data {
  * deletion masks rely on that pairing), with each chunk's column patches applied: the chunks' current
  * values, deleted rows included, as batches of `schema`. `columns` is what the phase decodes (all
  * when undefined); a column a chunk gets from a whole-column patch (an added column) is never asked
- * of its own file, and only patches touching the decoded columns are read.
+ * of its own file, and only patches touching the decoded columns are read. Chunks are verified
+ * unless `verify: false`; patches always are.
  */
-export async function readChunkContents(runtime: PhaseRuntime, refs: readonly ChunkRef[], schema: Schema, options: ReadChunksOptions): Promise<RecordBatch[]> {
-  const { columns, verify } = options;
+export async function readChunkContents(runtime: PhaseRuntime, refs: readonly ChunkRef[], schema: Schema, options: Partial<ReadChunksOptions>): Promise<RecordBatch[]> {
+  const { columns } = options;
+  const verify = options.verify ?? true;
   const names = schema.fields.map((f) => f.name);
   // A chunk's file lacks the columns added after it was written: chunks are grouped by file schema.
   const decoded = await readGrouped(runtime, refs, verify, (r) => {
@@ -140,7 +147,7 @@ export async function readChunkContents(runtime: PhaseRuntime, refs: readonly Ch
   const wanted = refs.map((r) => patchesFor(r, columns));
   const patches = wanted.flat();
   // Patches always decode exactly what is read of them (they are small, and differ in schema).
-  const values = await readGrouped(runtime, patches.map(patchAsChunk), verify, (_, i) => {
+  const values = await readGrouped(runtime, patches.map(patchAsChunk), true, (_, i) => {
     const of = patchColumns(patches[i]!, columns ?? patches[i]!.columns);
     return { columns: of, key: of };
   });
@@ -156,7 +163,7 @@ export async function readChunkContents(runtime: PhaseRuntime, refs: readonly Ch
 async function readGrouped(
   runtime: PhaseRuntime,
   refs: readonly ChunkRef[],
-  verify: boolean | undefined,
+  verify: boolean,
   plan: (ref: ChunkRef, i: number) => { columns: string[] | undefined; key: string[] },
 ): Promise<RecordBatch[]> {
   const out: RecordBatch[] = new Array(refs.length);
