@@ -90,7 +90,7 @@ export declare function errorCodes(): Array<string>
 /**
  * Reads chunks by id from `root`, in parallel, in input order. Fails as a whole with
  * `ARM_CHUNK_NOT_FOUND` (naming the id) if any is missing, `ARM_CORRUPT_CHUNK` if `verify` finds
- * bytes that no longer hash to their id, `ARM_INVALID_ARGUMENT` for a malformed id.
+ * bytes that are not what was stored, `ARM_INVALID_ARGUMENT` for a malformed id or sum.
  */
 export declare function getChunks(root: string, ids: Array<string>, options?: GetOptions | undefined | null): Promise<Array<Buffer>>
 
@@ -104,8 +104,10 @@ export declare function getChunksInto(root: string, ids: Array<string>, sizes: A
 
 /** Options of `getChunks`. */
 export interface GetOptions {
-  /** Re-hash every chunk and fail with `ARM_CORRUPT_CHUNK` on a mismatch (default false). */
+  /** Check every chunk and fail with `ARM_CORRUPT_CHUNK` on a mismatch (default false). */
   verify?: boolean
+  /** With `verify`: per chunk, its XXH64 sum to check instead of re-hashing it to its id (null: the id). */
+  sums?: Array<string | undefined | null>
 }
 
 /**
@@ -126,14 +128,18 @@ export declare function mapChunksInto(root: string, ids: Array<string>, sizes: A
 
 /** Options of `mapChunksInto`. */
 export interface MapIntoOptions {
-  /** Re-hash every chunk and fail with `ARM_CORRUPT_CHUNK` on a mismatch (default false). */
+  /** Check every chunk and fail with `ARM_CORRUPT_CHUNK` on a mismatch (default false). */
   verify?: boolean
+  /** With `verify`: per chunk, its XXH64 sum to check instead of re-hashing it to its id (null: the id). */
+  sums?: Array<string | undefined | null>
 }
 
 /** Options of `mapChunks`. */
 export interface MapOptions {
-  /** Re-hash every chunk and fail with `ARM_CORRUPT_CHUNK` on a mismatch (default false). */
+  /** Check every chunk and fail with `ARM_CORRUPT_CHUNK` on a mismatch (default false). */
   verify?: boolean
+  /** With `verify`: per chunk, its XXH64 sum to check instead of re-hashing it to its id (null: the id). */
+  sums?: Array<string | undefined | null>
   /**
    * Copy the bytes into ordinary Buffers instead of handing out views of the maps (default
    * false). The copying path is also taken automatically where the runtime refuses external
@@ -170,6 +176,8 @@ export declare function openPutStream(root: string, options?: PutOptions | undef
 export interface PutChunkResult {
   /** BLAKE3-256 hex of the bytes. */
   id: string
+  /** XXH64 hex of the bytes: what verified reads check when given it (see `sums`). */
+  sum: string
   /**
    * True if this call created the object; false if it already existed (dedup) or was a
    * duplicate of an earlier chunk in the same batch.
@@ -202,8 +210,10 @@ export declare function readTable(root: string, ids: Array<string>, options?: Re
 export interface ReadTableOptions {
   /** Top-level columns to read (returned in schema order); all when omitted. */
   columns?: Array<string>
-  /** Re-hash every chunk before decoding (default false). */
+  /** Check every chunk before decoding (default false). */
   verify?: boolean
+  /** With `verify`: per chunk, its XXH64 sum to check instead of re-hashing it to its id (null: the id). */
+  sums?: Array<string | undefined | null>
   /** Per chunk, the rows to decode (ascending row numbers, at least one); all rows when omitted. */
   rows?: Array<Uint32Array>
 }
@@ -219,6 +229,8 @@ export declare function reserveMapRegion(bytes: number): Buffer | null
 export interface StoredChunkResult {
   /** BLAKE3-256 hex of the Parquet bytes. */
   id: string
+  /** XXH64 hex of the Parquet bytes: what verified reads check when given it (see `sums`). */
+  sum: string
   /** Rows in this chunk. */
   rows: number
   /** Size of the Parquet file in bytes. */

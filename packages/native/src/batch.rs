@@ -19,6 +19,7 @@ use napi::bindgen_prelude::{AsyncTask, Buffer, Env, Task};
 use napi_derive::napi;
 use rayon::prelude::*;
 
+use crate::check::{sum_hex, ReadCheck};
 use crate::config;
 use crate::error::{guard, ErrorCode, Failure, NativeError, NativeResult};
 use crate::hash::{hash_hex, validate_id};
@@ -39,6 +40,8 @@ pub const PARALLEL_MIN_READS: usize = 4;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PutResult {
     pub id: String,
+    /// XXH64 of the bytes, for the manifest entry (see `check.rs`).
+    pub sum: String,
     pub written: bool,
     pub bytes: usize,
 }
@@ -72,7 +75,7 @@ impl BatchWriter {
     pub fn store(&self, bytes: &[u8]) -> NativeResult<PutResult> {
         let id = hash_hex(bytes);
         let written = self.put(&id, bytes)?;
-        Ok(PutResult { id, written, bytes: bytes.len() })
+        Ok(PutResult { id, sum: sum_hex(bytes), written, bytes: bytes.len() })
     }
 
     /// Stores `bytes` under `id` unless this batch already claimed it. Returns `written`.
@@ -197,22 +200,20 @@ impl PutStream {
     }
 }
 
-/// Reads every chunk (verifying its hash if asked); fails as a whole on the first problem in
+/// Reads every chunk (checking it as `check` says); fails as a whole on the first problem in
 /// input order.
-pub fn get_chunks(root: &str, ids: &[String], verify: bool) -> NativeResult<Vec<Vec<u8>>> {
+pub fn get_chunks(root: &str, ids: &[String], check: &ReadCheck) -> NativeResult<Vec<Vec<u8>>> {
     ids.iter().try_for_each(|id| validate_id(id))?;
     let layout = Layout::new(root);
-    let read = |id: &String| -> NativeResult<Vec<u8>> {
+    let read = |(i, id): (usize, &String)| -> NativeResult<Vec<u8>> {
         let bytes = layout.read(id)?;
-        if verify {
-            check_hash(id, &bytes)?;
-        }
+        check.check(i, id, &bytes)?;
         Ok(bytes)
     };
     let results: Vec<NativeResult<Vec<u8>>> = if ids.len() >= PARALLEL_MIN_READS {
-        config::install(|| Ok(ids.par_iter().map(read).collect()))?
+        config::install(|| Ok(ids.par_iter().enumerate().map(read).collect()))?
     } else {
-        ids.iter().map(read).collect()
+        ids.iter().enumerate().map(read).collect()
     };
     results.into_iter().collect()
 }
@@ -226,7 +227,7 @@ pub fn get_chunks_into(
     ids: &[String],
     sizes: &[usize],
     target: &mut [u8],
-    verify: bool,
+    check: &ReadCheck,
 ) -> NativeResult<()> {
     ids.iter().try_for_each(|id| validate_id(id))?;
     if sizes.len() != ids.len() {
@@ -244,29 +245,16 @@ pub fn get_chunks_into(
         rest = tail;
     }
     let layout = Layout::new(root);
-    let read = |(id, slot): (&String, &mut [u8])| -> NativeResult<()> {
+    let read = |(i, (id, slot)): (usize, (&String, &mut [u8]))| -> NativeResult<()> {
         layout.read_into(id, slot)?;
-        if verify {
-            check_hash(id, slot)?;
-        }
-        Ok(())
+        check.check(i, id, slot)
     };
     let results: Vec<NativeResult<()>> = if ids.len() >= PARALLEL_MIN_READS {
-        config::install(|| Ok(ids.par_iter().zip(slots).map(read).collect()))?
+        config::install(|| Ok(ids.par_iter().zip(slots).enumerate().map(read).collect()))?
     } else {
-        ids.iter().zip(slots).map(read).collect()
+        ids.iter().zip(slots).enumerate().map(read).collect()
     };
     results.into_iter().collect()
-}
-
-/// `ARM_CORRUPT_CHUNK` unless `bytes` hash to `id`.
-pub fn check_hash(id: &str, bytes: &[u8]) -> NativeResult<()> {
-    let actual = hash_hex(bytes);
-    if actual == id {
-        Ok(())
-    } else {
-        Err(NativeError::CorruptChunk { id: id.to_owned(), actual })
-    }
 }
 
 // ---- napi glue -------------------------------------------------------------------------------
@@ -283,6 +271,8 @@ pub struct PutOptions {
 pub struct PutChunkResult {
     /// BLAKE3-256 hex of the bytes.
     pub id: String,
+    /// XXH64 hex of the bytes: what verified reads check when given it (see `sums`).
+    pub sum: String,
     /// True if this call created the object; false if it already existed (dedup) or was a
     /// duplicate of an earlier chunk in the same batch.
     pub written: bool,
@@ -293,8 +283,18 @@ pub struct PutChunkResult {
 /// Options of `getChunks`.
 #[napi(object)]
 pub struct GetOptions {
-    /// Re-hash every chunk and fail with `ARM_CORRUPT_CHUNK` on a mismatch (default false).
+    /// Check every chunk and fail with `ARM_CORRUPT_CHUNK` on a mismatch (default false).
     pub verify: Option<bool>,
+    /// With `verify`: per chunk, its XXH64 sum to check instead of re-hashing it to its id (null: the id).
+    pub sums: Option<Vec<Option<String>>>,
+}
+
+impl GetOptions {
+    /// The check these options ask for, over `chunks` chunks.
+    pub fn check(options: Option<GetOptions>, chunks: usize) -> NativeResult<ReadCheck> {
+        let (verify, sums) = options.map(|o| (o.verify.unwrap_or(false), o.sums)).unwrap_or_default();
+        ReadCheck::new(verify, sums, chunks)
+    }
 }
 
 pub struct PutChunksTask {
@@ -397,14 +397,14 @@ impl Task for FinishPutsTask {
 
 impl From<PutResult> for PutChunkResult {
     fn from(r: PutResult) -> Self {
-        PutChunkResult { id: r.id, written: r.written, bytes: r.bytes as i64 }
+        PutChunkResult { id: r.id, sum: r.sum, written: r.written, bytes: r.bytes as i64 }
     }
 }
 
 pub struct GetChunksTask {
     root: String,
     ids: Vec<String>,
-    verify: bool,
+    options: Option<GetOptions>,
     failure: Failure,
 }
 
@@ -415,7 +415,8 @@ impl Task for GetChunksTask {
     type JsValue = Vec<Buffer>;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        self.failure.run(|| get_chunks(&self.root, &self.ids, self.verify))
+        let options = self.options.take();
+        self.failure.run(|| get_chunks(&self.root, &self.ids, &GetOptions::check(options, self.ids.len())?))
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
@@ -429,11 +430,10 @@ impl Task for GetChunksTask {
 
 /// Reads chunks by id from `root`, in parallel, in input order. Fails as a whole with
 /// `ARM_CHUNK_NOT_FOUND` (naming the id) if any is missing, `ARM_CORRUPT_CHUNK` if `verify` finds
-/// bytes that no longer hash to their id, `ARM_INVALID_ARGUMENT` for a malformed id.
+/// bytes that are not what was stored, `ARM_INVALID_ARGUMENT` for a malformed id or sum.
 #[napi(js_name = "getChunks", catch_unwind)]
 pub fn get_chunks_js(root: String, ids: Vec<String>, options: Option<GetOptions>) -> AsyncTask<GetChunksTask> {
-    let verify = options.and_then(|o| o.verify).unwrap_or(false);
-    AsyncTask::new(GetChunksTask { root, ids, verify, failure: Failure::default() })
+    AsyncTask::new(GetChunksTask { root, ids, options, failure: Failure::default() })
 }
 
 pub struct GetChunksIntoTask {
@@ -441,7 +441,7 @@ pub struct GetChunksIntoTask {
     ids: Vec<String>,
     sizes: Vec<usize>,
     target: Buffer,
-    verify: bool,
+    options: Option<GetOptions>,
     failure: Failure,
 }
 
@@ -454,7 +454,9 @@ impl Task for GetChunksIntoTask {
     fn compute(&mut self) -> napi::Result<Self::Output> {
         // `target` holds a reference to the JS Buffer, which the caller leaves alone until the
         // promise settles.
-        self.failure.run(|| get_chunks_into(&self.root, &self.ids, &self.sizes, self.target.as_mut(), self.verify))
+        let options = self.options.take();
+        let (root, ids, sizes, target) = (&self.root, &self.ids, &self.sizes, self.target.as_mut());
+        self.failure.run(|| get_chunks_into(root, ids, sizes, target, &GetOptions::check(options, ids.len())?))
     }
 
     fn resolve(&mut self, _env: Env, _output: Self::Output) -> napi::Result<Self::JsValue> {
@@ -478,9 +480,8 @@ pub fn get_chunks_into_js(
     target: Buffer,
     options: Option<GetOptions>,
 ) -> AsyncTask<GetChunksIntoTask> {
-    let verify = options.and_then(|o| o.verify).unwrap_or(false);
     let sizes = sizes.into_iter().map(|s| s as usize).collect();
-    AsyncTask::new(GetChunksIntoTask { root, ids, sizes, target, verify, failure: Failure::default() })
+    AsyncTask::new(GetChunksIntoTask { root, ids, sizes, target, options, failure: Failure::default() })
 }
 
 #[cfg(test)]
@@ -506,7 +507,7 @@ mod tests {
         let again = put_chunks(&root(&dir), &chunks, false).unwrap();
         assert!(again.iter().all(|r| !r.written), "second batch is fully deduplicated");
         let ids: Vec<String> = results.iter().map(|r| r.id.clone()).collect();
-        let back = get_chunks(&root(&dir), &ids, true).unwrap();
+        let back = get_chunks(&root(&dir), &ids, &ReadCheck::from(true)).unwrap();
         let expected: Vec<Vec<u8>> = chunks.iter().map(|c| c.to_vec()).collect();
         assert_eq!(back, expected);
     }
@@ -544,15 +545,15 @@ mod tests {
         let mut ids: Vec<String> = results.iter().map(|r| r.id.clone()).collect();
         let missing = "0".repeat(64);
         ids.insert(2, missing.clone());
-        let err = get_chunks(&root(&dir), &ids, false).unwrap_err();
+        let err = get_chunks(&root(&dir), &ids, &ReadCheck::from(false)).unwrap_err();
         assert_eq!(err.to_string(), format!("chunk-store: chunk {missing} not found"));
 
         let victim = &results[1].id;
         let path = Layout::new(root(&dir)).object_path(victim);
         std::fs::write(&path, b"twp").unwrap();
         let ids: Vec<String> = results.iter().map(|r| r.id.clone()).collect();
-        assert!(get_chunks(&root(&dir), &ids, false).is_ok(), "unverified reads do not hash");
-        let err = get_chunks(&root(&dir), &ids, true).unwrap_err();
+        assert!(get_chunks(&root(&dir), &ids, &ReadCheck::from(false)).is_ok(), "unverified reads do not hash");
+        let err = get_chunks(&root(&dir), &ids, &ReadCheck::from(true)).unwrap_err();
         assert_eq!(err.code(), ErrorCode::CorruptChunk);
         assert_eq!(
             err.to_string(),
@@ -568,12 +569,12 @@ mod tests {
         let ids: Vec<String> = put_chunks(&root(&dir), &chunks, false).unwrap().into_iter().map(|r| r.id).collect();
         let sizes: Vec<usize> = chunks.iter().map(|c| c.len()).collect();
         let mut target = vec![0xAAu8; sizes.iter().sum()];
-        get_chunks_into(&root(&dir), &ids, &sizes, &mut target, true).unwrap();
+        get_chunks_into(&root(&dir), &ids, &sizes, &mut target, &ReadCheck::from(true)).unwrap();
         assert_eq!(target, chunks.concat());
 
-        let err = get_chunks_into(&root(&dir), &ids, &sizes[1..], &mut target, false).unwrap_err();
+        let err = get_chunks_into(&root(&dir), &ids, &sizes[1..], &mut target, &ReadCheck::from(false)).unwrap_err();
         assert_eq!(err.to_string(), "4 sizes given for 5 chunk ids");
-        let err = get_chunks_into(&root(&dir), &ids, &sizes, &mut target[1..], false).unwrap_err();
+        let err = get_chunks_into(&root(&dir), &ids, &sizes, &mut target[1..], &ReadCheck::from(false)).unwrap_err();
         assert_eq!(err.code(), ErrorCode::InvalidArgument);
     }
 
@@ -584,23 +585,23 @@ mod tests {
         let ids: Vec<String> = put_chunks(&root(&dir), &chunks, false).unwrap().into_iter().map(|r| r.id).collect();
         std::fs::write(Layout::new(root(&dir)).object_path(&ids[1]), b"tw").unwrap();
         let mut target = [0u8; 6];
-        let err = get_chunks_into(&root(&dir), &ids, &[3, 3], &mut target, false).unwrap_err();
+        let err = get_chunks_into(&root(&dir), &ids, &[3, 3], &mut target, &ReadCheck::from(false)).unwrap_err();
         assert_eq!(
             err.to_string(),
             format!("chunk-store: chunk {} is corrupt (content hashes to {})", ids[1], hash_hex(b"tw"))
         );
         // Intact bytes with a wrong size from the caller are the caller's mistake.
         let mut target = [0u8; 7];
-        let err = get_chunks_into(&root(&dir), &ids[..1], &[7], &mut target, false).unwrap_err();
+        let err = get_chunks_into(&root(&dir), &ids[..1], &[7], &mut target, &ReadCheck::from(false)).unwrap_err();
         assert_eq!(err.to_string(), format!("chunk-store: chunk {} has 3 bytes, not the 7 expected", ids[0]));
         let missing = "0".repeat(64);
-        let err = get_chunks_into(&root(&dir), std::slice::from_ref(&missing), &[7], &mut target, false).unwrap_err();
+        let err = get_chunks_into(&root(&dir), std::slice::from_ref(&missing), &[7], &mut target, &ReadCheck::from(false)).unwrap_err();
         assert_eq!(err.code(), ErrorCode::ChunkNotFound);
     }
 
     #[test]
     fn invalid_ids_are_rejected_by_name() {
-        let err = get_chunks("/nonexistent", &["nope".to_owned()], false).unwrap_err();
+        let err = get_chunks("/nonexistent", &["nope".to_owned()], &ReadCheck::from(false)).unwrap_err();
         assert_eq!(err.code(), ErrorCode::InvalidArgument);
         assert!(err.to_string().contains("\"nope\""));
     }
@@ -625,7 +626,7 @@ mod tests {
         });
         assert_eq!(a.iter().map(|x| &x.id).collect::<Vec<_>>(), b.iter().map(|x| &x.id).collect::<Vec<_>>());
         let ids: Vec<String> = a.iter().map(|x| x.id.clone()).collect();
-        assert_eq!(get_chunks(&r, &ids, true).unwrap(), data);
+        assert_eq!(get_chunks(&r, &ids, &ReadCheck::from(true)).unwrap(), data);
         assert_eq!(std::fs::read_dir(Layout::new(&r).tmp_dir()).unwrap().count(), 0);
     }
 
@@ -642,7 +643,7 @@ mod tests {
         }
         assert_eq!(stream.finish().unwrap(), expected);
         let ids: Vec<String> = expected.iter().map(|r| r.id.clone()).collect();
-        assert_eq!(get_chunks(&root(&fed), &ids, true).unwrap(), chunks);
+        assert_eq!(get_chunks(&root(&fed), &ids, &ReadCheck::from(true)).unwrap(), chunks);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 #![deny(clippy::all)]
 
 pub mod batch;
+pub mod check;
 pub mod config;
 pub mod dictionary;
 pub mod error;

@@ -15,7 +15,8 @@ use napi::{ScopedTask, Task};
 use napi_derive::napi;
 use rayon::prelude::*;
 
-use crate::batch::{check_hash, PARALLEL_MIN_READS};
+use crate::batch::PARALLEL_MIN_READS;
+use crate::check::ReadCheck;
 use crate::config;
 use crate::error::{ErrorCode, Failure, NativeError, NativeResult};
 use crate::hash::validate_id;
@@ -64,22 +65,20 @@ pub fn map_object(layout: &Layout, id: &str) -> NativeResult<Mapped> {
     map_file(&file, len, id)
 }
 
-/// Maps every chunk (verifying its hash if asked); fails as a whole on the first problem in input
+/// Maps every chunk (checking it as `check` says); fails as a whole on the first problem in input
 /// order.
-pub fn map_chunks(root: &str, ids: &[String], verify: bool) -> NativeResult<Vec<Mapped>> {
+pub fn map_chunks(root: &str, ids: &[String], check: &ReadCheck) -> NativeResult<Vec<Mapped>> {
     ids.iter().try_for_each(|id| validate_id(id))?;
     let layout = Layout::new(root);
-    let map = |id: &String| -> NativeResult<Mapped> {
+    let map = |(i, id): (usize, &String)| -> NativeResult<Mapped> {
         let mapped = map_object(&layout, id)?;
-        if verify {
-            check_hash(id, mapped.as_ref())?;
-        }
+        check.check(i, id, mapped.as_ref())?;
         Ok(mapped)
     };
     let results: Vec<NativeResult<Mapped>> = if ids.len() >= PARALLEL_MIN_READS {
-        config::install(|| Ok(ids.par_iter().map(map).collect()))?
+        config::install(|| Ok(ids.par_iter().enumerate().map(map).collect()))?
     } else {
-        ids.iter().map(map).collect()
+        ids.iter().enumerate().map(map).collect()
     };
     results.into_iter().collect()
 }
@@ -193,15 +192,15 @@ fn region_start(window: &mut [u8], need: usize) -> NativeResult<*mut u8> {
     }
 }
 
-/// Maps chunk `i` (`sizes[i]` bytes) at `offsets[i]` of `window` by [`region_layout`], verifying
-/// hashes if asked, and returns the offsets. `window` must be a whole [`MapRegion`] that no one
+/// Maps chunk `i` (`sizes[i]` bytes) at `offsets[i]` of `window` by [`region_layout`], checking
+/// them as `check` says, and returns the offsets. `window` must be a whole [`MapRegion`] that no one
 /// reads while this runs; the previous maps in it are replaced. The failures of `get_chunks_into`.
 pub fn map_chunks_into(
     root: &str,
     ids: &[String],
     sizes: &[usize],
     window: &mut [u8],
-    verify: bool,
+    check: &ReadCheck,
 ) -> NativeResult<Vec<usize>> {
     ids.iter().try_for_each(|id| validate_id(id))?;
     if sizes.len() != ids.len() {
@@ -210,7 +209,7 @@ pub fn map_chunks_into(
     let (offsets, need) = region_layout(sizes);
     let base = region_start(window, need)? as usize;
     let layout = Layout::new(root);
-    let map = |((id, &size), &offset): ((&String, &usize), &usize)| -> NativeResult<()> {
+    let map = |(i, ((id, &size), &offset)): (usize, ((&String, &usize), &usize))| -> NativeResult<()> {
         let file = layout.open(id)?;
         let len =
             file.metadata().map_err(|e| NativeError::io(format!("chunk-store: cannot stat chunk {id}"), e))?.len();
@@ -237,13 +236,10 @@ pub fn map_chunks_into(
             let e = std::io::Error::last_os_error();
             return Err(NativeError::io(format!("chunk-store: cannot map chunk {id}"), e));
         }
-        if verify {
-            // SAFETY: the `size` bytes at `at` were just mapped to the chunk's file.
-            check_hash(id, unsafe { std::slice::from_raw_parts(at as *const u8, size) })?;
-        }
-        Ok(())
+        // SAFETY: the `size` bytes at `at` were just mapped to the chunk's file.
+        check.check(i, id, unsafe { std::slice::from_raw_parts(at as *const u8, size) })
     };
-    let work = ids.iter().zip(sizes).zip(&offsets);
+    let work = ids.iter().zip(sizes).zip(&offsets).enumerate();
     let results: Vec<NativeResult<()>> = if ids.len() >= PARALLEL_MIN_READS {
         let work: Vec<_> = work.collect();
         config::install(|| Ok(work.into_par_iter().map(map).collect()))?
@@ -281,8 +277,10 @@ pub fn unmap_chunks(window: &mut [u8]) -> NativeResult<()> {
 /// Options of `mapChunks`.
 #[napi(object)]
 pub struct MapOptions {
-    /// Re-hash every chunk and fail with `ARM_CORRUPT_CHUNK` on a mismatch (default false).
+    /// Check every chunk and fail with `ARM_CORRUPT_CHUNK` on a mismatch (default false).
     pub verify: Option<bool>,
+    /// With `verify`: per chunk, its XXH64 sum to check instead of re-hashing it to its id (null: the id).
+    pub sums: Option<Vec<Option<String>>>,
     /// Copy the bytes into ordinary Buffers instead of handing out views of the maps (default
     /// false). The copying path is also taken automatically where the runtime refuses external
     /// buffers.
@@ -293,6 +291,7 @@ pub struct MapChunksTask {
     root: String,
     ids: Vec<String>,
     verify: bool,
+    sums: Option<Vec<Option<String>>>,
     copy: bool,
     failure: Failure,
 }
@@ -304,7 +303,8 @@ impl<'task> ScopedTask<'task> for MapChunksTask {
     type JsValue = Vec<BufferSlice<'task>>;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        self.failure.run(|| map_chunks(&self.root, &self.ids, self.verify))
+        let sums = self.sums.take();
+        self.failure.run(|| map_chunks(&self.root, &self.ids, &ReadCheck::new(self.verify, sums, self.ids.len())?))
     }
 
     fn resolve(&mut self, env: &'task Env, output: Self::Output) -> napi::Result<Self::JsValue> {
@@ -321,9 +321,8 @@ impl<'task> ScopedTask<'task> for MapChunksTask {
 /// one never changes the stored chunk. 0-byte chunks come back as empty Buffers.
 #[napi(js_name = "mapChunks", catch_unwind)]
 pub fn map_chunks_js(root: String, ids: Vec<String>, options: Option<MapOptions>) -> AsyncTask<MapChunksTask> {
-    let verify = options.as_ref().and_then(|o| o.verify).unwrap_or(false);
-    let copy = options.as_ref().and_then(|o| o.copy).unwrap_or(false);
-    AsyncTask::new(MapChunksTask { root, ids, verify, copy, failure: Failure::default() })
+    let (verify, sums, copy) = options.map(|o| (o.verify.unwrap_or(false), o.sums, o.copy.unwrap_or(false))).unwrap_or_default();
+    AsyncTask::new(MapChunksTask { root, ids, verify, sums, copy, failure: Failure::default() })
 }
 
 /// Reserves a map region of at least `bytes` bytes for `mapChunksInto`, as a Buffer (whole pages)
@@ -356,7 +355,7 @@ pub struct MapChunksIntoTask {
     ids: Vec<String>,
     sizes: Vec<usize>,
     region: Buffer,
-    verify: bool,
+    options: Option<MapIntoOptions>,
     failure: Failure,
 }
 
@@ -369,7 +368,9 @@ impl Task for MapChunksIntoTask {
     fn compute(&mut self) -> napi::Result<Self::Output> {
         // `region` holds a reference to the JS Buffer, which the caller leaves alone until the
         // promise settles.
-        self.failure.run(|| map_chunks_into(&self.root, &self.ids, &self.sizes, self.region.as_mut(), self.verify))
+        let (verify, sums) = self.options.take().map(|o| (o.verify.unwrap_or(false), o.sums)).unwrap_or_default();
+        let (root, ids, sizes, region) = (&self.root, &self.ids, &self.sizes, self.region.as_mut());
+        self.failure.run(|| map_chunks_into(root, ids, sizes, region, &ReadCheck::new(verify, sums, ids.len())?))
     }
 
     fn resolve(&mut self, _env: Env, offsets: Self::Output) -> napi::Result<Self::JsValue> {
@@ -394,16 +395,17 @@ pub fn map_chunks_into_js(
     region: Buffer,
     options: Option<MapIntoOptions>,
 ) -> AsyncTask<MapChunksIntoTask> {
-    let verify = options.and_then(|o| o.verify).unwrap_or(false);
     let sizes = sizes.into_iter().map(|s| s as usize).collect();
-    AsyncTask::new(MapChunksIntoTask { root, ids, sizes, region, verify, failure: Failure::default() })
+    AsyncTask::new(MapChunksIntoTask { root, ids, sizes, region, options, failure: Failure::default() })
 }
 
 /// Options of `mapChunksInto`.
 #[napi(object)]
 pub struct MapIntoOptions {
-    /// Re-hash every chunk and fail with `ARM_CORRUPT_CHUNK` on a mismatch (default false).
+    /// Check every chunk and fail with `ARM_CORRUPT_CHUNK` on a mismatch (default false).
     pub verify: Option<bool>,
+    /// With `verify`: per chunk, its XXH64 sum to check instead of re-hashing it to its id (null: the id).
+    pub sums: Option<Vec<Option<String>>>,
 }
 
 pub struct UnmapChunksTask {
@@ -457,7 +459,7 @@ mod tests {
         let big: Vec<u8> = (0..(1 << 20) + 3).map(|i| (i * 7 % 256) as u8).collect();
         let chunks: Vec<&[u8]> = vec![b"", b"x", &big, b"abc", b""];
         let ids = stored(root, &chunks);
-        let mapped = map_chunks(root, &ids, true).unwrap();
+        let mapped = map_chunks(root, &ids, &ReadCheck::from(true)).unwrap();
         assert_eq!(mapped.len(), chunks.len());
         for (m, c) in mapped.iter().zip(&chunks) {
             assert_eq!(m.as_ref().len(), c.len(), "map length is the file length, not the page size");
@@ -471,7 +473,7 @@ mod tests {
         let dir = TempDir::new();
         let root = dir.path().to_str().unwrap();
         let ids = stored(root, &[b"immutable".as_slice()]);
-        let mut mapped = map_chunks(root, &ids, false).unwrap();
+        let mut mapped = map_chunks(root, &ids, &ReadCheck::from(false)).unwrap();
         if let Mapped::Map(map) = &mut mapped[0] {
             map[0] = b'X';
         }
@@ -483,10 +485,10 @@ mod tests {
         let dir = TempDir::new();
         let root = dir.path().to_str().unwrap();
         let ids = stored(root, &[b"still here".as_slice()]);
-        let mapped = map_chunks(root, &ids, false).unwrap();
+        let mapped = map_chunks(root, &ids, &ReadCheck::from(false)).unwrap();
         std::fs::remove_file(Layout::new(root).object_path(&ids[0])).unwrap();
         assert_eq!(mapped[0].as_ref(), b"still here");
-        let err = map_chunks(root, &ids, false).err().unwrap();
+        let err = map_chunks(root, &ids, &ReadCheck::from(false)).err().unwrap();
         assert_eq!(err.code(), ErrorCode::ChunkNotFound);
     }
 
@@ -496,7 +498,7 @@ mod tests {
         let root = dir.path().to_str().unwrap();
         let ids = stored(root, &[b"payload".as_slice()]);
         std::fs::write(Layout::new(root).object_path(&ids[0]), b"paylaod").unwrap();
-        let err = map_chunks(root, &ids, true).err().unwrap();
+        let err = map_chunks(root, &ids, &ReadCheck::from(true)).err().unwrap();
         assert_eq!(err.code(), ErrorCode::CorruptChunk);
     }
 
@@ -512,7 +514,7 @@ mod tests {
         let page = page_size();
         assert_eq!(need, page + 0 + ((1 << 20) + 3usize).div_ceil(page) * page + page);
         let mut region = MapRegion::new(need).unwrap();
-        let offsets = map_chunks_into(root, &ids, &sizes, region.as_mut_slice(), true).unwrap();
+        let offsets = map_chunks_into(root, &ids, &sizes, region.as_mut_slice(), &ReadCheck::from(true)).unwrap();
         let window = region.as_mut_slice();
         for ((c, &at), &size) in first.iter().zip(&offsets).zip(&sizes) {
             assert_eq!(at % page, 0);
@@ -525,7 +527,7 @@ mod tests {
 
         let second = [b"second read".as_slice()];
         let again = stored(root, &second);
-        let offsets = map_chunks_into(root, &again, &[11], region.as_mut_slice(), false).unwrap();
+        let offsets = map_chunks_into(root, &again, &[11], region.as_mut_slice(), &ReadCheck::from(false)).unwrap();
         assert_eq!(offsets, vec![0]);
         assert_eq!(&region.as_mut_slice()[..11], b"second read");
 
@@ -539,12 +541,12 @@ mod tests {
         let root = dir.path().to_str().unwrap();
         let ids = stored(root, &[b"payload".as_slice()]);
         let mut heap = vec![0u8; 1 << 16];
-        let err = map_chunks_into(root, &ids, &[7], &mut heap, false).err().unwrap();
+        let err = map_chunks_into(root, &ids, &[7], &mut heap, &ReadCheck::from(false)).err().unwrap();
         assert_eq!(err.code(), ErrorCode::InvalidArgument);
         assert!(err.to_string().contains("not a map region"), "{err}");
         let mut region = MapRegion::new(1).unwrap();
         let two = vec![ids[0].clone(), ids[0].clone()];
-        let err = map_chunks_into(root, &two, &[7, 7], region.as_mut_slice(), false).err().unwrap();
+        let err = map_chunks_into(root, &two, &[7, 7], region.as_mut_slice(), &ReadCheck::from(false)).err().unwrap();
         assert_eq!(
             err.to_string(),
             format!(
@@ -553,7 +555,7 @@ mod tests {
                 page_size()
             )
         );
-        let err = map_chunks_into(root, &ids, &[8], region.as_mut_slice(), false).err().unwrap();
+        let err = map_chunks_into(root, &ids, &[8], region.as_mut_slice(), &ReadCheck::from(false)).err().unwrap();
         assert_eq!(err.to_string(), format!("chunk-store: chunk {} has 7 bytes, not the 8 expected", ids[0]));
         let ptr = region.as_mut_slice().as_ptr() as usize;
         drop(region);
@@ -567,10 +569,10 @@ mod tests {
         let ids = stored(root, &[b"payload".as_slice()]);
         std::fs::write(Layout::new(root).object_path(&ids[0]), b"paylaod").unwrap();
         let mut region = MapRegion::new(1).unwrap();
-        let err = map_chunks_into(root, &ids, &[7], region.as_mut_slice(), true).err().unwrap();
+        let err = map_chunks_into(root, &ids, &[7], region.as_mut_slice(), &ReadCheck::from(true)).err().unwrap();
         assert_eq!(err.code(), ErrorCode::CorruptChunk);
         std::fs::remove_file(Layout::new(root).object_path(&ids[0])).unwrap();
-        let err = map_chunks_into(root, &ids, &[7], region.as_mut_slice(), false).err().unwrap();
+        let err = map_chunks_into(root, &ids, &[7], region.as_mut_slice(), &ReadCheck::from(false)).err().unwrap();
         assert_eq!(err.code(), ErrorCode::ChunkNotFound);
     }
 }

@@ -12,7 +12,8 @@ use napi::ScopedTask;
 use napi_derive::napi;
 use rayon::prelude::*;
 
-use crate::batch::{check_hash, settle_duplicates, BatchWriter};
+use crate::batch::{settle_duplicates, BatchWriter};
+use crate::check::{sum_hex, ReadCheck};
 use crate::config;
 use crate::error::{Failure, NativeError, NativeResult};
 use crate::hash::{hash_hex, validate_id};
@@ -28,6 +29,8 @@ use crate::parquet::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredChunk {
     pub id: String,
+    /// XXH64 of the bytes (see `check.rs`).
+    pub sum: String,
     pub rows: usize,
     pub bytes: usize,
     pub written: bool,
@@ -83,7 +86,7 @@ fn store_table(root: &str, table: &IpcTable, settings: &EncodeSettings, fsync: b
         drop(rx);
         let encoded = for_each_slice(table, settings.chunk_rows, |index, pieces, rows| {
             let (data, stats) = encode_pieces(&table.schema, pieces, settings, index)?;
-            let chunk = StoredChunk { id: hash_hex(&data), rows, bytes: data.len(), written: false, stats };
+            let chunk = StoredChunk { id: hash_hex(&data), sum: sum_hex(&data), rows, bytes: data.len(), written: false, stats };
             tx.send((index, chunk.id.clone(), data))
                 .map_err(|_| NativeError::Internal("write-table: the I/O threads stopped".to_owned()))?;
             Ok(chunk)
@@ -113,14 +116,14 @@ fn store_table(root: &str, table: &IpcTable, settings: &EncodeSettings, fsync: b
     Ok(chunks)
 }
 
-/// Maps, optionally verifies, and decodes the chunks `ids` from `root` into one IPC stream, one batch
-/// per chunk: all its rows, or with `rows`, the rows `rows[i]` of chunk `i` (see `decode_chunk`).
+/// Maps, checks as `check` says, and decodes the chunks `ids` from `root` into one IPC stream, one
+/// batch per chunk: all its rows, or with `rows`, the rows `rows[i]` of chunk `i` (see `decode_chunk`).
 pub fn read_table(
     root: &str,
     ids: &[String],
     columns: Option<&[String]>,
     rows: Option<&[Vec<u32>]>,
-    verify: bool,
+    check: &ReadCheck,
 ) -> NativeResult<IpcBytes> {
     ids.iter().try_for_each(|id| validate_id(id))?;
     if let Some(rows) = rows.filter(|r| r.len() != ids.len()) {
@@ -133,9 +136,7 @@ pub fn read_table(
     let layout = Layout::new(root);
     let decode = |(index, id): (usize, &String)| -> NativeResult<DecodedChunk> {
         let mapped = map_object(&layout, id)?;
-        if verify {
-            check_hash(id, mapped.as_ref())?;
-        }
+        check.check(index, id, mapped.as_ref())?;
         // Zero-copy: the decoder reads straight from the map, which drops with the last `Bytes`.
         decode_chunk(Bytes::from_owner(mapped), columns, rows.map(|r| r[index].as_slice()), index)
     };
@@ -166,6 +167,8 @@ pub struct WriteTableOptions {
 pub struct StoredChunkResult {
     /// BLAKE3-256 hex of the Parquet bytes.
     pub id: String,
+    /// XXH64 hex of the Parquet bytes: what verified reads check when given it (see `sums`).
+    pub sum: String,
     /// Rows in this chunk.
     pub rows: u32,
     /// Size of the Parquet file in bytes.
@@ -181,8 +184,10 @@ pub struct StoredChunkResult {
 pub struct ReadTableOptions {
     /// Top-level columns to read (returned in schema order); all when omitted.
     pub columns: Option<Vec<String>>,
-    /// Re-hash every chunk before decoding (default false).
+    /// Check every chunk before decoding (default false).
     pub verify: Option<bool>,
+    /// With `verify`: per chunk, its XXH64 sum to check instead of re-hashing it to its id (null: the id).
+    pub sums: Option<Vec<Option<String>>>,
     /// Per chunk, the rows to decode (ascending row numbers, at least one); all rows when omitted.
     pub rows: Option<Vec<Uint32Array>>,
 }
@@ -220,6 +225,7 @@ impl Task for WriteTableTask {
             .into_iter()
             .map(|c| StoredChunkResult {
                 id: c.id,
+                sum: c.sum,
                 rows: c.rows as u32,
                 bytes: c.bytes as i64,
                 written: c.written,
@@ -259,6 +265,7 @@ pub struct ReadTableTask {
     columns: Option<Vec<String>>,
     rows: Option<Vec<Vec<u32>>>,
     verify: bool,
+    sums: Option<Vec<Option<String>>>,
     failure: Failure,
 }
 
@@ -269,8 +276,11 @@ impl<'task> ScopedTask<'task> for ReadTableTask {
     type JsValue = BufferSlice<'task>;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        self.failure
-            .run(|| read_table(&self.root, &self.ids, self.columns.as_deref(), self.rows.as_deref(), self.verify))
+        let sums = self.sums.take();
+        self.failure.run(|| {
+            let check = ReadCheck::new(self.verify, sums, self.ids.len())?;
+            read_table(&self.root, &self.ids, self.columns.as_deref(), self.rows.as_deref(), &check)
+        })
     }
 
     fn resolve(&mut self, env: &'task Env, output: Self::Output) -> napi::Result<Self::JsValue> {
@@ -287,12 +297,12 @@ impl<'task> ScopedTask<'task> for ReadTableTask {
 /// unknown column.
 #[napi(js_name = "readTable", catch_unwind)]
 pub fn read_table_js(root: String, ids: Vec<String>, options: Option<ReadTableOptions>) -> AsyncTask<ReadTableTask> {
-    let (columns, rows, verify) = match options {
+    let (columns, rows, verify, sums) = match options {
         // Copied out of the JS arrays now: the task runs on another thread.
-        Some(o) => (o.columns, o.rows.map(|r| r.iter().map(|a| a.to_vec()).collect()), o.verify.unwrap_or(false)),
-        None => (None, None, false),
+        Some(o) => (o.columns, o.rows.map(|r| r.iter().map(|a| a.to_vec()).collect()), o.verify.unwrap_or(false), o.sums),
+        None => (None, None, false, None),
     };
-    AsyncTask::new(ReadTableTask { root, ids, columns, rows, verify, failure: Failure::default() })
+    AsyncTask::new(ReadTableTask { root, ids, columns, rows, verify, sums, failure: Failure::default() })
 }
 
 #[cfg(test)]
@@ -318,7 +328,7 @@ mod tests {
             assert!(s.written);
         }
         let ids: Vec<String> = stored.iter().map(|s| s.id.clone()).collect();
-        let back = read_stream(&read_table(root, &ids, None, None, true).unwrap()).unwrap();
+        let back = read_stream(&read_table(root, &ids, None, None, &ReadCheck::from(true)).unwrap()).unwrap();
         let input = read_stream(&ipc).unwrap();
         let all = arrow_select::concat::concat_batches(&back.schema, &back.batches).unwrap();
         let expected = arrow_select::concat::concat_batches(&input.schema, &input.batches).unwrap();
@@ -340,7 +350,7 @@ mod tests {
         let ids: Vec<String> = stored.iter().map(|s| s.id.clone()).collect();
         let rows = vec![vec![0, 1, 2, 2_999], vec![5], vec![0, 1_500, 1_501, 2_000], vec![999]];
         let columns = ["value".to_owned()];
-        let back = read_stream(&read_table(root, &ids, Some(&columns), Some(&rows), true).unwrap()).unwrap();
+        let back = read_stream(&read_table(root, &ids, Some(&columns), Some(&rows), &ReadCheck::from(true)).unwrap()).unwrap();
         assert_eq!(back.batches.len(), 4, "one batch per chunk");
         for (k, (batch, picked)) in back.batches.iter().zip(&rows).enumerate() {
             assert_eq!(batch.num_columns(), 1);
@@ -349,7 +359,7 @@ mod tests {
             assert_eq!(values.values().to_vec(), expected, "chunk {k}");
         }
         let bad = |rows: Vec<Vec<u32>>| {
-            read_table(root, &ids[..rows.len().min(4)], None, Some(&rows), false).err().unwrap().to_string()
+            read_table(root, &ids[..rows.len().min(4)], None, Some(&rows), &ReadCheck::from(false)).err().unwrap().to_string()
         };
         assert_eq!(
             bad(vec![vec![3, 1]]),
@@ -360,7 +370,7 @@ mod tests {
             "parquet: selected row 3000 of chunk 1 is not ascending or not below its 3000 rows"
         );
         assert_eq!(bad(vec![vec![]]), "parquet: no rows selected of chunk 0");
-        let err = read_table(root, &ids, None, Some(&[vec![0]]), false).err().unwrap();
+        let err = read_table(root, &ids, None, Some(&[vec![0]]), &ReadCheck::from(false)).err().unwrap();
         assert_eq!(
             (err.code(), err.to_string()),
             (ErrorCode::InvalidArgument, "readTable: 1 row selections for 4 chunks".to_owned())
@@ -403,9 +413,9 @@ mod tests {
         let mut bytes = std::fs::read(&path).unwrap();
         bytes[10] ^= 1;
         std::fs::write(&path, &bytes).unwrap();
-        assert_eq!(read_table(root, &ids, None, None, true).err().unwrap().code(), ErrorCode::CorruptChunk);
+        assert_eq!(read_table(root, &ids, None, None, &ReadCheck::from(true)).err().unwrap().code(), ErrorCode::CorruptChunk);
         ids.push("f".repeat(64));
-        let err = read_table(root, &ids[2..], None, None, false).err().unwrap();
+        let err = read_table(root, &ids[2..], None, None, &ReadCheck::from(false)).err().unwrap();
         assert_eq!(err.to_string(), format!("chunk-store: chunk {} not found", "f".repeat(64)));
     }
 }

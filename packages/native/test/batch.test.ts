@@ -7,6 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { loadNative, objectPath, rejection, withTempRoot } from './helpers.js';
 
 const native = loadNative();
+
+/** A read's check: `true`/`false` by id, or with sums. */
+type Check = boolean | { verify: boolean; sums?: (string | null)[] };
+const checkOf = (c: Check | undefined) => (typeof c === 'object' ? c : { verify: c });
 const hex = (b: Uint8Array) => blake3(Buffer.from(b)).toString('hex');
 
 /** Byte equality of buffer lists (toEqual on multi-MiB Buffers is very slow). */
@@ -114,10 +118,10 @@ describe('openPutStream', () => {
 const storedSizes = (root: string, ids: string[]) => ids.map((id) => { try { return statSync(objectPath(root, id)).size; } catch { return 0; } });
 
 /** getChunksInto as a list of Buffers: one target. */
-async function getInto(root: string, ids: string[], verify?: boolean): Promise<Buffer[]> {
+async function getInto(root: string, ids: string[], verify?: Check): Promise<Buffer[]> {
   const sizes = storedSizes(root, ids);
   const target = Buffer.alloc(sizes.reduce((n, s) => n + s, 0));
-  await native.getChunksInto(root, ids, sizes, target, { verify });
+  await native.getChunksInto(root, ids, sizes, target, checkOf(verify));
   let at = 0;
   return sizes.map((s) => target.subarray(at, (at += s)));
 }
@@ -130,18 +134,18 @@ function reserveRegion(bytes: number): Buffer {
 }
 
 /** mapChunksInto as a list of Buffers: views of one fresh region. */
-async function mapInto(root: string, ids: string[], verify?: boolean): Promise<Buffer[]> {
+async function mapInto(root: string, ids: string[], verify?: Check): Promise<Buffer[]> {
   const sizes = storedSizes(root, ids);
   const region = reserveRegion(native.mapRegionBytes(sizes));
-  const offsets = await native.mapChunksInto(root, ids, sizes, region, { verify });
+  const offsets = await native.mapChunksInto(root, ids, sizes, region, checkOf(verify));
   return offsets.map((at, i) => region.subarray(at, at + sizes[i]!));
 }
 
 describe.each([
-  ['getChunks', (root: string, ids: string[], verify?: boolean) => native.getChunks(root, ids, { verify })],
+  ['getChunks', (root: string, ids: string[], verify?: Check) => native.getChunks(root, ids, checkOf(verify))],
   ['getChunksInto', getInto],
-  ['mapChunks', (root: string, ids: string[], verify?: boolean) => native.mapChunks(root, ids, { verify })],
-  ['mapChunks (copy)', (root: string, ids: string[], verify?: boolean) => native.mapChunks(root, ids, { verify, copy: true })],
+  ['mapChunks', (root: string, ids: string[], verify?: Check) => native.mapChunks(root, ids, checkOf(verify))],
+  ['mapChunks (copy)', (root: string, ids: string[], verify?: Check) => native.mapChunks(root, ids, { ...checkOf(verify), copy: true })],
   ['mapChunksInto', mapInto],
 ])('%s', (_name, read) => {
   it('round-trips every chunk in input order, including empty and repeated ones', async () => {
@@ -176,6 +180,31 @@ describe.each([
       const err = await rejection(read(root, ids, true));
       expect(err.code).toBe('ARM_CORRUPT_CHUNK');
       expect(err.message).toBe(`chunk-store: chunk ${victim} is corrupt (content hashes to ${hex(bytes)})`);
+    });
+  });
+
+  it('checks each chunk against its sum where one is given, and against its id otherwise', async () => {
+    await withTempRoot(async (root) => {
+      const put = await native.putChunks(root, chunkSet());
+      const ids = put.map((r) => r.id);
+      const sums = put.map((r, i) => (i === 2 ? null : r.sum));
+      expect(put.every((r) => /^[0-9a-f]{16}$/.test(r.sum))).toBe(true);
+      await expect(read(root, ids, { verify: true, sums })).resolves.toHaveLength(ids.length);
+      for (const victim of [1, 2]) {
+        const path = objectPath(root, ids[victim]!);
+        const bytes = readFileSync(path);
+        bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0x01;
+        writeFileSync(path, bytes);
+        const err = await rejection(read(root, ids, { verify: true, sums }));
+        expect(err.code).toBe('ARM_CORRUPT_CHUNK');
+        expect(err.message).toBe(`chunk-store: chunk ${ids[victim]} is corrupt (content hashes to ${hex(bytes)})`);
+        bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0x01;
+        writeFileSync(path, bytes);
+      }
+      const bad = await rejection(read(root, ids, { verify: true, sums: [...sums.slice(1), 'NOT A SUM'] }));
+      expect(bad).toMatchObject({ code: 'ARM_INVALID_ARGUMENT', message: 'chunk-store: invalid sum "NOT A SUM" (expected 16 lowercase hex characters)' });
+      const short = await rejection(read(root, ids, { verify: true, sums: sums.slice(1) }));
+      expect(short).toMatchObject({ code: 'ARM_INVALID_ARGUMENT', message: `${ids.length - 1} sums given for ${ids.length} chunk ids` });
     });
   });
 
