@@ -8,7 +8,9 @@
 // read; stop 18 had misread the kind as weak-callback processing). It also prints the process's CPU
 // time per try (user + system, every thread): on a machine with c cores no schedule of that work can
 // finish in less than cpu / c, which is how stop 20 showed that `batch` cannot write twice as fast as
-// `sequential` on 2 cores while both encode in WebAssembly.
+// `sequential` on 2 cores while both encode in WebAssembly. A phase written `<phase>:unverified`
+// reads with `verify: false`, so `read <dataset> 31 pushdown,pushdown:unverified` measures what
+// checking every chunk against its id costs a read.
 // Needs `pnpm build`, the addon, and the dataset (`pnpm bench` generates it under datasets/data/).
 // Usage: node --expose-gc packages/core/scripts/phases-side-by-side.mjs write|read [dataset=seed-narrow-1m] [tries=21] [phases=sequential,batch]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -23,10 +25,11 @@ import { openStore } from '../dist/index.js';
 const [op = 'write', name = 'seed-narrow-1m', tries = '21', list = 'sequential,batch'] = process.argv.slice(2);
 if (op !== 'write' && op !== 'read') throw new Error(`usage: phases-side-by-side.mjs write|read [dataset] [tries] [phases]; got ${op}`);
 const phases = list.split(',');
+const unverified = phases.map((p) => p.endsWith(':unverified'));
 const table = tableFromIPC(readFileSync(new URL(`../../../datasets/data/${name}.arrow`, import.meta.url)));
 const readDir = mkdtempSync(join(tmpdir(), 'side-by-side-'));
 await (await openStore(readDir, { create: true, phase: 'sequential' })).write('t', table);
-const readers = await Promise.all(phases.map((phase) => openStore(readDir, { phase })));
+const readers = await Promise.all(phases.map((phase) => openStore(readDir, { phase: phase.replace(/:unverified$/, '') })));
 
 const collections = [];
 new PerformanceObserver((list) => collections.push(...list.getEntries())).observe({ entryTypes: ['gc'] });
@@ -34,7 +37,7 @@ const windows = phases.map(() => []);
 const cpu = phases.map(() => []);
 
 async function once(k) {
-  if (op === 'read') return time(k, () => readers[k].read('t'));
+  if (op === 'read') return time(k, () => readers[k].read('t', { verify: !unverified[k] }));
   const dir = mkdtempSync(join(tmpdir(), 'side-by-side-'));
   const store = await openStore(dir, { create: true, phase: phases[k] });
   const ms = await time(k, () => store.write('t', table));

@@ -27,6 +27,7 @@ export const ErrorCode = {
   LockTimeout: 'ARM_LOCK_TIMEOUT',
   GcConflict: 'ARM_GC_CONFLICT',
   GcRunning: 'ARM_GC_RUNNING',
+  MalformedFile: 'ARM_MALFORMED_FILE',
   Io: 'ARM_IO',
   Parquet: 'ARM_PARQUET',
   Arrow: 'ARM_ARROW',
@@ -202,6 +203,13 @@ export class StoreNotFoundError extends ArmillariaError {
 export class StoreExistsError extends ArmillariaError {
   constructor(readonly path: string) {
     super(ErrorCode.StoreExists, `store: a store already exists at ${path}`);
+  }
+}
+
+/** An input file that is not what its extension says: `problem` says where and what is wrong. */
+export class MalformedFileError extends ArmillariaError {
+  constructor(readonly path: string, readonly format: string, readonly problem: string, options?: { cause?: unknown }) {
+    super(ErrorCode.MalformedFile, `io: ${path} is not a valid ${format} file: ${problem}`, options);
   }
 }
 

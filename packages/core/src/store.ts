@@ -333,12 +333,22 @@ export class Store {
     );
   }
 
-  /** Commits on a branch (or from a ref), newest first; with `table`, only those that changed it. */
+  /**
+   * Commits on a branch (or from a ref), newest first; with `table`, only those that changed it.
+   * @throws {TableNotFoundError} `table` is not on the branch and no commit in its history changed it
+   */
   async log(options: { branch?: string; ref?: string; table?: string; limit?: number } = {}): Promise<LogEntry[]> {
     if (options.table !== undefined) validateName('table', options.table);
+    if (options.limit !== undefined && (!Number.isSafeInteger(options.limit) || options.limit < 1)) {
+      throw new InvalidArgumentError(`catalog: invalid limit ${JSON.stringify(options.limit)} (expected an integer >= 1)`);
+    }
     const head = await this.resolveCommit(options);
     const out: LogEntry[] = [];
-    if (!head) return out;
+    const where = options.ref !== undefined ? `ref "${options.ref}"` : `branch "${options.branch ?? DEFAULT_BRANCH}"`;
+    if (!head) {
+      if (options.table !== undefined) throw new TableNotFoundError(options.table, where);
+      return out;
+    }
     for await (const c of this.commits.firstParents(head.id)) {
       const parent = c.parents[0] ? await this.commits.get(c.parents[0]) : undefined;
       const changes = tableChanges(parent?.tables ?? {}, c.tables);
@@ -347,6 +357,7 @@ export class Store {
         if (options.limit !== undefined && out.length >= options.limit) break;
       }
     }
+    if (options.table !== undefined && out.length === 0) throw new TableNotFoundError(options.table, where);
     return out;
   }
 

@@ -4,29 +4,14 @@ import { join } from 'node:path';
 
 import { Dictionary, Int32, Int8, Table, Utf8, tableFromArrays, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { main } from '../src/cli/main.js';
 import { objectPath } from '../src/backend/layout.js';
 import { openStore } from '../src/index.js';
 import { allTypesTable, narrowTable, rowsOf } from './fixtures.js';
-import { manifestOf, withTempDir } from './helpers.js';
+import { manifestOf, runCli, withTempDir } from './helpers.js';
 
-/** Runs the CLI in-process; returns exit code and captured output. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    const code = await main(['node', 'armillaria', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = 0;
-  }
-}
+const cli = runCli;
 
 function parquetOf(t: Table): Uint8Array {
   return pw.writeParquet(pw.Table.fromIPCStream(tableToIPC(t, 'stream')));
@@ -177,7 +162,7 @@ describe('armillaria CLI', () => {
       await writeFile(join(dir, 'bad.csv'), `n\n${Array.from({ length: 10_001 }, (_, i) => i).join('\n')}\nseven\n`);
       const r = await cli('--store', s, 'import', 't', join(dir, 'bad.csv'));
       expect(r.code).toBe(2);
-      expect(r.err).toBe(`error: csv: ${join(dir, 'bad.csv')} line 10003, column "n": "seven" is not int (type inferred from the first 10000 rows)\n`);
+      expect(r.err).toBe(`error: io: ${join(dir, 'bad.csv')} is not a valid CSV file: line 10003, column "n": "seven" is not int (type inferred from the first 10000 rows)\n`);
       expect((await cli('--store', s, 'tables', '--json')).out).toBe('[]\n');
     });
   });

@@ -1,8 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 import { tableToIPC, type Table } from 'apache-arrow';
+import { vi } from 'vitest';
+
+import { main } from '../src/cli/main.js';
 
 import { getManifest, type Manifest } from '../src/catalog/manifest.js';
 import { openStore, type OpenOptions, type Store } from '../src/index.js';
@@ -39,4 +43,41 @@ export function ipcOf(t: Table): Buffer {
 /** The head manifest of `table`, with its whole chunk list. */
 export async function manifestOf(store: Store, table: string): Promise<Manifest & { pages: string[] }> {
   return getManifest(store.chunks, (await store.describe(table)).manifest);
+}
+
+/** Runs the CLI in-process; returns exit code and captured output. */
+export async function runCli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  try {
+    const code = await main(['node', 'armillaria', ...args]);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+    process.exitCode = 0;
+  }
+}
+
+/**
+ * A digest of what a store holds (every file's path and bytes; temp and lock files aside), to check
+ * that a failed operation left it as it was. `refsOnly`: just the refs and the reflog.
+ */
+export async function storeDigest(dir: string, { refsOnly = false }: { refsOnly?: boolean } = {}): Promise<string> {
+  const hash = createHash('sha256');
+  const walk = async (d: string): Promise<void> => {
+    for (const e of (await readdir(d, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = join(d, e.name);
+      const rel = relative(dir, path);
+      if (e.isDirectory()) {
+        if (rel !== 'tmp') await walk(path);
+      } else if (!/\.(lock|tmp|breaker)$/.test(e.name) && (!refsOnly || rel.startsWith('refs') || rel.startsWith('logs'))) {
+        hash.update(`${rel}\0`).update(await readFile(path)).update('\0');
+      }
+    }
+  };
+  await walk(dir);
+  return hash.digest('hex');
 }

@@ -224,7 +224,9 @@ export class LocalBackend implements ObjectBackend {
 
   async snapshotRefs(): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    const creation = await FileLock.acquire(join(this.root, CREATE_LOCK), this.lockOptions);
+    const creation = await FileLock.acquire(join(this.root, CREATE_LOCK), this.lockOptions).catch((e: unknown) => {
+      throw storageError(e, 'lock the refs of', this.root);
+    });
     try {
       for (const name of await this.listRefs('')) {
         const path = join(this.root, REFS_DIR, name);

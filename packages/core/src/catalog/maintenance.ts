@@ -61,6 +61,15 @@ export function parseGcOptions(options: GcOptions): Required<GcOptions> {
   };
 }
 
+async function readRefs(backend: ObjectBackend): Promise<Map<string, string>> {
+  const refs = new Map<string, string>();
+  for (const name of await backend.listRefs('')) {
+    const value = await backend.readRef(name);
+    if (value !== undefined) refs.set(name, value);
+  }
+  return refs;
+}
+
 /** Roots for a walk: every ref's value, and with a retention, the values recent reflog entries name. */
 async function roots(backend: ObjectBackend, refs: Map<string, string>, reflogRetentionMs: number | undefined): Promise<{ id: string; from: string }[]> {
   const out = [...refs].map(([name, id]) => ({ id, from: `ref ${name}` }));
@@ -96,9 +105,7 @@ export async function verifyStore(
   }
   const corrupt = new Set(problems.map((p) => p.id));
   const refs = new Map<string, string>();
-  for (const name of await backend.listRefs('')) {
-    const value = await backend.readRef(name);
-    if (value === undefined) continue;
+  for (const [name, value] of await readRefs(backend)) {
     if (/^[0-9a-f]{64}$/.test(value)) refs.set(name, value);
     else problems.push({ id: `refs/${name}`, problem: `ref ${name} holds ${JSON.stringify(value.slice(0, 80))}, not a commit id` });
   }
@@ -119,7 +126,8 @@ export async function collectGarbage(
   const { graceMs, reflogRetentionMs, dryRun } = parseGcOptions(options);
   const sweep = dryRun ? undefined : await fence.beginSweep();
   try {
-    const refs = await backend.snapshotRefs();
+    // A dry run deletes nothing, so it needs no snapshot linearized with writers (nor a writable store).
+    const refs = sweep ? await backend.snapshotRefs() : await readRefs(backend);
     await sweep?.publishRoots([...new Set(refs.values())]);
     const live = await reachableObjects(commits, chunks, await roots(backend, refs, reflogRetentionMs));
     const report: GcReport = { reachable: live.size, deleted: 0, bytesFreed: 0, keptYoung: 0, tempFilesRemoved: 0 };

@@ -11,6 +11,7 @@
  * few dozen chunks needs no page object at all.
  */
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
+import { isChunkSum } from '../hash/chunk-sum.js';
 import { liveRows } from './deletion-vector.js';
 import type { ChunkRef } from './manifest.js';
 import { getJson, putJson } from './objects.js';
@@ -166,6 +167,7 @@ function chunkRefProblem(value: unknown): string | undefined {
   const c = value as Partial<ChunkRef> | null;
   if (!c || typeof c !== 'object') return 'not an object';
   if (!isId(c.id)) return `invalid chunk id ${JSON.stringify(c.id)}`;
+  if (c.sum !== undefined && !isChunkSum(c.sum)) return `chunk ${c.id}: invalid sum ${JSON.stringify(c.sum)}`;
   if (!isCount(c.rows) || !isCount(c.bytes)) return `chunk ${c.id}: invalid rows or bytes`;
   if (!c.stats || typeof c.stats !== 'object') return `chunk ${c.id}: no statistics`;
   if (c.deleted !== undefined && (!isId(c.deleted.id) || !isCount(c.deleted.rows) || c.deleted.rows > (c.rows as number) || (c.deleted.runs !== undefined && !isCount(c.deleted.runs)))) {

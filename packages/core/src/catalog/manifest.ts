@@ -25,6 +25,8 @@ export const MANIFEST_FORMAT = 2;
 /** One stored chunk: a Parquet file named by the BLAKE3 hash of its bytes. */
 export interface ChunkRef {
   id: string;
+  /** XXH64 of its bytes, which verified reads check (hash/chunk-sum.ts); absent in older manifests. */
+  sum?: string;
   /** Rows stored in the chunk, deleted ones included. */
   rows: number;
   bytes: number;

@@ -6,7 +6,9 @@ import { InvalidNameError } from '../errors.js';
 
 export type NameKind = 'table' | 'branch' | 'tag';
 
-const MAX_LENGTH = 200; // well under NAME_MAX (255) once ".lock"/".tmp" suffixes are added
+const MAX_LENGTH = 200;
+/** Bytes of one path segment: NAME_MAX (255) less the longest suffix the store adds (".<pid>.<nonce>.tmp", ".lock.breaker"). */
+const MAX_SEGMENT_BYTES = 200;
 const RESERVED = new Set(['HEAD', '.', '..']);
 
 /** Returns `value` if it is a valid name of `kind`; otherwise throws `InvalidNameError` naming the rule. */
@@ -25,6 +27,7 @@ export function validateName(kind: NameKind, value: unknown): string {
   // Branch and tag names may be hierarchical (feature/x), as in Git; table names are flat.
   if (kind === 'table' && parts.length > 1) fail('must not contain "/"');
   for (const p of parts) {
+    if (Buffer.byteLength(p) > MAX_SEGMENT_BYTES) fail(`each "/"-separated segment must be at most ${MAX_SEGMENT_BYTES} bytes in UTF-8 (this one has ${Buffer.byteLength(p)})`);
     if (p === '..' || p === '.') fail('must not contain "." or ".." path segments');
     if (p === '') fail('must not contain empty path segments ("//" or a trailing "/")');
     if (p.startsWith('.')) fail('segments must not start with "."');

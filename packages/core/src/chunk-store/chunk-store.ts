@@ -5,7 +5,8 @@
  */
 import type { ObjectBackend, ObjectPutBatch, PutResult } from '../backend/backend.js';
 import type { ScratchBuffer } from '../scratch-buffer.js';
-import { ChunkNotFoundError, CorruptChunkError } from '../errors.js';
+import { ChunkNotFoundError, CorruptChunkError, InvalidArgumentError } from '../errors.js';
+import { sumBytes } from '../hash/chunk-sum.js';
 import { hashBytes, parseContentHash, type ContentHash } from '../hash/content-hash.js';
 
 export interface GetOptions {
@@ -13,6 +14,8 @@ export interface GetOptions {
   verify?: boolean;
   /** What the object is, for messages (default "chunk"). */
   kind?: string;
+  /** The chunk's sum from its manifest entry: verified against it instead of the id (hash/chunk-sum.ts). */
+  sum?: string;
   /** Read into this reusable buffer: the bytes returned are then valid only until its next use. */
   into?: ScratchBuffer;
 }
@@ -34,7 +37,14 @@ export class ChunkStore {
     parseContentHash(id, `${options.kind ?? 'chunk'} id`);
     const bytes = await this.backend.getObject(id, options.into);
     if (bytes === undefined) throw new ChunkNotFoundError(id);
-    if (options.verify ?? true) checkHash(id, bytes, options.kind);
+    if (options.verify ?? true) {
+      if (options.sum === undefined) checkHash(id, bytes, options.kind);
+      else if ((await sumBytes(bytes)) !== options.sum) {
+        checkHash(id, bytes, options.kind);
+        // The bytes are the chunk: the sum the caller passed is not its sum (as the addon reports it).
+        throw new InvalidArgumentError(`chunk-store: sum ${options.sum} given for chunk ${id} is not its sum`);
+      }
+    }
     return bytes;
   }
 

@@ -29,6 +29,13 @@ export function positiveInt(value: string): number {
   return n;
 }
 
+/** A number >= 0 (decimals allowed), for durations. */
+export function nonNegativeNumber(value: string): number {
+  const n = value.trim() === '' ? NaN : Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new CommanderArgumentError(`expected a number >= 0, got ${JSON.stringify(value)}`);
+  return n;
+}
+
 /** Flags that pick what to read: `--branch`, `--ref`, `--as-of`, `--version`. */
 export interface AtFlags {
   branch?: string;

@@ -5,7 +5,7 @@ import { open, stat } from 'node:fs/promises';
 import { RecordBatch, RecordBatchReader, Schema } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
 
-import { ErrorCode, InvalidArgumentError, WrappedError } from '../errors.js';
+import { InvalidArgumentError, MalformedFileError } from '../errors.js';
 import { schemaFromIpc, tableFromIpcBytes } from '../table/arrow-ipc.js';
 import type { TableSource } from '../table/source.js';
 import { readCsv } from './csv.js';
@@ -20,16 +20,15 @@ export interface FileSource extends TableSource {
 /**
  * Opens a `.parquet`, `.csv` or `.arrow` / `.ipc` / `.feather` file (by extension) as a stream of
  * record batches, as `armillaria import` reads it: Parquet a row group at a time, CSV in batches.
- * @throws {InvalidArgumentError} the file does not exist
+ * @throws {InvalidArgumentError} the file does not exist, or is not a file
  * @throws {UnsupportedFormatError} an extension none of the formats has
+ * @throws {MalformedFileError} the file is not what its extension says (also while its batches are read)
  */
 export async function openTableFile(path: string): Promise<FileSource> {
   const format = formatOf(path);
-  try {
-    await stat(path);
-  } catch {
-    throw new InvalidArgumentError(`io: file ${path} does not exist`);
-  }
+  const st = await stat(path).catch(() => undefined);
+  if (!st) throw new InvalidArgumentError(`io: file ${path} does not exist`);
+  if (!st.isFile()) throw new InvalidArgumentError(`io: ${path} is ${st.isDirectory() ? 'a directory' : 'not a regular file'}, not a ${format} file`);
   switch (format) {
     case 'parquet':
       return openParquet(path);
@@ -45,15 +44,19 @@ async function openParquet(path: string): Promise<FileSource> {
   try {
     file = await pw.ParquetFile.fromFile(await openAsBlob(path));
   } catch (e) {
-    throw new WrappedError(ErrorCode.Parquet, `io: ${path} is not a readable Parquet file: ${String((e as Error)?.message ?? e)}`, { cause: e });
+    throw new MalformedFileError(path, 'Parquet', messageOf(e), { cause: e });
   }
   const meta = file.metadata();
   const groups = meta.numRowGroups();
   const totalRows = Number(meta.fileMetadata().numRows());
   // One row group at a time: memory stays at one decoded group however large the file is.
   const readGroup = async (g: number) => {
-    const rows = Number(meta.rowGroup(g).numRows());
-    return tableFromIpcBytes((await file.read({ rowGroups: [g], batchSize: Math.max(rows, 1) })).intoIPCStream());
+    try {
+      const rows = Number(meta.rowGroup(g).numRows());
+      return tableFromIpcBytes((await file.read({ rowGroups: [g], batchSize: Math.max(rows, 1) })).intoIPCStream());
+    } catch (e) {
+      throw new MalformedFileError(path, 'Parquet', `row group ${g} does not decode: ${messageOf(e)}`, { cause: e });
+    }
   };
   // The row-group reader drops schema-level metadata, which file.schema() keeps; but its types are
   // the ones the data decodes to (a string_view column in the file's Arrow schema decodes as utf8),
@@ -90,15 +93,25 @@ async function openArrow(path: string): Promise<FileSource> {
     await reader.open();
   } catch (e) {
     await handle.close();
-    throw new WrappedError(ErrorCode.Arrow, `io: ${path} is not a readable Arrow IPC file: ${String((e as Error)?.message ?? e)}`, { cause: e });
+    throw new MalformedFileError(path, 'Arrow IPC', messageOf(e), { cause: e });
   }
   const r = reader;
   async function* batches(): AsyncIterable<RecordBatch> {
+    let n = 0;
     try {
-      for await (const b of r) yield b;
+      for await (const b of r) {
+        yield b;
+        n++;
+      }
+    } catch (e) {
+      throw new MalformedFileError(path, 'Arrow IPC', `record batch ${n} does not decode: ${messageOf(e)}`, { cause: e });
     } finally {
       await handle.close();
     }
   }
   return { schema: r.schema, batches: batches() };
+}
+
+function messageOf(e: unknown): string {
+  return String((e as Error)?.message ?? e);
 }

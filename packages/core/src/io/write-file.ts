@@ -1,6 +1,5 @@
 /** Writes a stream of record batches to a Parquet, CSV or Arrow IPC file, chosen by extension. */
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
@@ -9,6 +8,7 @@ import { RecordBatch, RecordBatchFileWriter, Table, Type, type DataType, type Sc
 import { stringify } from 'csv-stringify';
 import * as pw from 'parquet-wasm/node';
 
+import { storageError } from '../errors.js';
 import { tableToIpcStream } from '../table/arrow-ipc.js';
 import { encodeChunk, wasmCompression } from '../table/parquet-codec.js';
 import { formatOf } from './formats.js';
@@ -19,10 +19,19 @@ import { DEFAULT_CODEC } from '../store.js';
 /**
  * Writes `batches` (all with `schema`) to `path`. The file appears only when complete: it is written
  * beside the target and renamed at the end.
+ * @throws {UnsupportedFormatError} an extension none of the formats has
+ * @throws {StorageError} the file cannot be created or written (naming the path)
  */
 export async function writeTableFile(path: string, schema: Schema, batches: AsyncIterable<RecordBatch>): Promise<number> {
+  const format = formatOf(path);
   const tmp = `${path}.${process.pid}.partial`;
-  const out = createWriteStream(tmp);
+  // Opened before the stream exists, so a path that cannot be written is one typed error (a stream
+  // opening it would report it as an 'error' event that could fire before anyone listens).
+  const handle = await open(tmp, 'wx').catch((e: unknown) => {
+    throw storageError(e, 'create', path);
+  });
+  const out = handle.createWriteStream();
+  out.on('error', () => undefined); // reported through the writes and `finished`, once
   try {
     let rows = 0;
     const counted = (async function* () {
@@ -31,7 +40,7 @@ export async function writeTableFile(path: string, schema: Schema, batches: Asyn
         yield b;
       }
     })();
-    switch (formatOf(path)) {
+    switch (format) {
       case 'parquet':
         await writeParquet(out, schema, counted);
         break;
@@ -52,7 +61,7 @@ export async function writeTableFile(path: string, schema: Schema, batches: Asyn
     out.destroy();
     await finished(out).catch(() => undefined);
     await rm(tmp, { force: true });
-    throw e;
+    throw storageError(e, 'write', path);
   }
 }
 

@@ -8,7 +8,7 @@
 import { ScratchBuffer, ScratchPool } from '../scratch-buffer.js';
 import { decodeEach } from '../table/chunk-codec.js';
 import { writeBatched } from './batched-writes.js';
-import { nativeBinding } from './native-binding.js';
+import { checkOf, nativeBinding } from './native-binding.js';
 import type { Phase } from './types.js';
 
 export const batch: Phase = {
@@ -28,7 +28,7 @@ export const batch: Phase = {
         scratch.use(async (into) => {
           const sizes = refs.map((r) => r.bytes);
           const target = into.take(sizes.reduce((n, s) => n + s, 0));
-          await native.getChunksInto(root, refs.map((r) => r.id), sizes, target, verify);
+          await native.getChunksInto(root, refs.map((r) => r.id), sizes, target, checkOf(refs, verify));
           let at = 0;
           const views = sizes.map((s) => target.subarray(at, (at += s)));
           return decodeEach(views, refs, columns);

@@ -24,5 +24,5 @@ export async function writeBatched(native: NativeBinding, root: string, fsync: b
     throw e;
   }
   const puts = await stream.finish();
-  return encoded.map((e, i) => ({ id: puts[i]!.id, rows: e.rows, bytes: e.bytes.byteLength, stats: e.stats, written: puts[i]!.written }));
+  return encoded.map((e, i) => ({ id: puts[i]!.id, sum: puts[i]!.sum, rows: e.rows, bytes: e.bytes.byteLength, stats: e.stats, written: puts[i]!.written }));
 }

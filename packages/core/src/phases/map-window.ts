@@ -5,7 +5,7 @@
  */
 import type { ChunkRef } from '../catalog/manifest.js';
 import { ScratchPool } from '../scratch-buffer.js';
-import type { NativeBinding } from './native-binding.js';
+import { checkOf, type NativeBinding } from './native-binding.js';
 
 export class MapWindow {
   /** Null once the runtime refused the region's external Buffer (Electron with the V8 sandbox). */
@@ -21,12 +21,13 @@ export class MapWindow {
   async read<R>(refs: readonly ChunkRef[], verify: boolean, use: (views: Buffer[]) => R | Promise<R>): Promise<R> {
     const ids = refs.map((r) => r.id);
     const sizes = refs.map((r) => r.bytes);
+    const check = checkOf(refs, verify);
     await this.released;
     const region = this.regionFor(sizes);
     // The copying path where the runtime refuses external buffers: mapChunks copies the maps there.
-    if (!region) return use(await this.native.mapChunks(this.root, ids, verify));
+    if (!region) return use(await this.native.mapChunks(this.root, ids, check));
     try {
-      const offsets = await this.native.mapChunksInto(this.root, ids, sizes, region, verify);
+      const offsets = await this.native.mapChunksInto(this.root, ids, sizes, region, check);
       return await use(offsets.map((at, i) => region.subarray(at, at + sizes[i]!)));
     } finally {
       // Release the files (also those a failed read had mapped), so that a chunk deleted later frees

@@ -2,6 +2,7 @@
  * The typed face of @armillaria/native for the phases. Every call goes through `callNative`, so a
  * native failure surfaces as an Armillaria error class with the native error as `cause`.
  */
+import type { ChunkRef } from '../catalog/manifest.js';
 import { callNative, callNativeSync, NativeUnavailableError } from '../errors.js';
 import { nativeStatus } from '../native.js';
 import type { Codec } from '../table/parquet-codec.js';
@@ -10,27 +11,40 @@ import type { Codec } from '../table/parquet-codec.js';
 interface NativeModule {
   putChunks(root: string, chunks: Buffer[], options?: { fsync?: boolean }): Promise<PutResult[]>;
   openPutStream(root: string, options?: { fsync?: boolean }): { add(chunk: Buffer): void; finish(): Promise<PutResult[]> };
-  getChunksInto(root: string, ids: string[], sizes: number[], target: Buffer, options?: { verify?: boolean }): Promise<void>;
-  mapChunks(root: string, ids: string[], options?: { verify?: boolean }): Promise<Buffer[]>;
+  getChunksInto(root: string, ids: string[], sizes: number[], target: Buffer, options?: ChunkCheck): Promise<void>;
+  mapChunks(root: string, ids: string[], options?: ChunkCheck): Promise<Buffer[]>;
   reserveMapRegion(bytes: number): Buffer | null;
   mapRegionBytes(sizes: number[]): number;
-  mapChunksInto(root: string, ids: string[], sizes: number[], region: Buffer, options?: { verify?: boolean }): Promise<number[]>;
+  mapChunksInto(root: string, ids: string[], sizes: number[], region: Buffer, options?: ChunkCheck): Promise<number[]>;
   unmapChunks(region: Buffer): Promise<void>;
   decodeChunks(chunks: Buffer[], options?: { columns?: string[] }): Promise<Buffer>;
   writeTable(
     root: string,
     ipcStream: Buffer | Buffer[],
     options: { chunkRows: number; compression: Codec; fsync?: boolean },
-  ): Promise<{ id: string; rows: number; bytes: number; written: boolean; stats: string }[]>;
-  readTable(root: string, ids: string[], options?: { columns?: string[]; verify?: boolean; rows?: Uint32Array[] }): Promise<Buffer>;
+  ): Promise<{ id: string; sum: string; rows: number; bytes: number; written: boolean; stats: string }[]>;
+  readTable(root: string, ids: string[], options?: { columns?: string[]; rows?: Uint32Array[] } & ChunkCheck): Promise<Buffer>;
   nativeInfo(): NativeInfo;
   errorCodes(): string[];
 }
 
 export interface PutResult {
   id: string;
+  /** The chunk's sum (hash/chunk-sum.ts). */
+  sum: string;
   written: boolean;
   bytes: number;
+}
+
+/** What a native read checks: nothing, or each chunk against its sum where one is given, else its id. */
+export interface ChunkCheck {
+  verify: boolean;
+  sums?: (string | null)[];
+}
+
+/** The check of a read of `refs`: their sums where their entries have them (hash/chunk-sum.ts). */
+export function checkOf(refs: readonly ChunkRef[], verify: boolean): ChunkCheck {
+  return verify ? { verify, sums: refs.map((r) => r.sum ?? null) } : { verify };
 }
 
 /** A batch of puts fed one chunk at a time: `add` returns at once, `finish` ends it as `putChunks` would. */
@@ -45,22 +59,22 @@ export interface NativeBinding {
   putChunks(root: string, chunks: Uint8Array[], fsync: boolean): Promise<PutResult[]>;
   openPutStream(root: string, fsync: boolean): PutStream;
   /** Reads the chunks back to back into `target`, which holds exactly their `sizes`. */
-  getChunksInto(root: string, ids: string[], sizes: number[], target: Buffer, verify: boolean): Promise<void>;
+  getChunksInto(root: string, ids: string[], sizes: number[], target: Buffer, check: ChunkCheck): Promise<void>;
   /** The chunks as views of fresh maps, or as copies where the runtime refuses external buffers. */
-  mapChunks(root: string, ids: string[], verify: boolean): Promise<Buffer[]>;
+  mapChunks(root: string, ids: string[], check: ChunkCheck): Promise<Buffer[]>;
   /** A region to map chunk files into, of at least `bytes` bytes; null where the runtime refuses external buffers. */
   reserveMapRegion(bytes: number): Buffer | null;
   /** The bytes a region must span to hold chunks of `sizes` bytes (each starts on a page). */
   mapRegionBytes(sizes: number[]): number;
   /** Maps the chunks into `region`, replacing its previous maps; resolves to each one's offset. */
-  mapChunksInto(root: string, ids: string[], sizes: number[], region: Buffer, verify: boolean): Promise<number[]>;
+  mapChunksInto(root: string, ids: string[], sizes: number[], region: Buffer, check: ChunkCheck): Promise<number[]>;
   /** Unmaps the chunk files mapped into `region`, which stays usable. */
   unmapChunks(region: Buffer): Promise<void>;
   decodeChunks(chunks: Buffer[], columns?: readonly string[]): Promise<Buffer>;
   /** `ipc`: one IPC stream, or its consecutive pieces. */
-  writeTable(root: string, ipc: Uint8Array | readonly Uint8Array[], settings: { chunkRows: number; codec: Codec; fsync: boolean }): Promise<{ id: string; rows: number; bytes: number; written: boolean; stats: string }[]>;
+  writeTable(root: string, ipc: Uint8Array | readonly Uint8Array[], settings: { chunkRows: number; codec: Codec; fsync: boolean }): Promise<{ id: string; sum: string; rows: number; bytes: number; written: boolean; stats: string }[]>;
   /** `rows`: per chunk, the rows to decode (ascending); all when undefined. */
-  readTable(root: string, ids: string[], columns: readonly string[] | undefined, verify: boolean, rows?: readonly Uint32Array[]): Promise<Buffer>;
+  readTable(root: string, ids: string[], columns: readonly string[] | undefined, check: ChunkCheck, rows?: readonly Uint32Array[]): Promise<Buffer>;
 }
 
 const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -79,17 +93,17 @@ export function nativeBinding(what: string): NativeBinding {
         finish: () => callNative(() => stream.finish()),
       };
     },
-    getChunksInto: (root, ids, sizes, target, verify) => callNative(() => m.getChunksInto(root, ids, sizes, target, { verify })),
-    mapChunks: (root, ids, verify) => callNative(() => m.mapChunks(root, ids, { verify })),
+    getChunksInto: (root, ids, sizes, target, check) => callNative(() => m.getChunksInto(root, ids, sizes, target, check)),
+    mapChunks: (root, ids, check) => callNative(() => m.mapChunks(root, ids, check)),
     reserveMapRegion: (bytes) => callNativeSync(() => m.reserveMapRegion(bytes)),
     mapRegionBytes: (sizes) => callNativeSync(() => m.mapRegionBytes(sizes)),
-    mapChunksInto: (root, ids, sizes, region, verify) => callNative(() => m.mapChunksInto(root, ids, sizes, region, { verify })),
+    mapChunksInto: (root, ids, sizes, region, check) => callNative(() => m.mapChunksInto(root, ids, sizes, region, check)),
     unmapChunks: (region) => callNative(() => m.unmapChunks(region)),
     decodeChunks: (chunks, columns) => callNative(() => m.decodeChunks(chunks, columns ? { columns: [...columns] } : undefined)),
     writeTable: (root, ipc, s) =>
       callNative(() => m.writeTable(root, ipc instanceof Uint8Array ? asBuffer(ipc) : ipc.map(asBuffer), { chunkRows: s.chunkRows, compression: s.codec, fsync: s.fsync })),
-    readTable: (root, ids, columns, verify, rows) =>
-      callNative(() => m.readTable(root, ids, { ...(columns ? { columns: [...columns] } : {}), ...(rows ? { rows: [...rows] } : {}), verify })),
+    readTable: (root, ids, columns, check, rows) =>
+      callNative(() => m.readTable(root, ids, { ...(columns ? { columns: [...columns] } : {}), ...(rows ? { rows: [...rows] } : {}), ...check })),
   };
 }
 

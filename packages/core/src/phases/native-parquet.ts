@@ -7,7 +7,7 @@ import { Table } from 'apache-arrow';
 
 import { tableFromIpcBytes, tableToIpcPieces } from '../table/arrow-ipc.js';
 import type { ChunkStats } from '../table/stats.js';
-import { nativeBinding } from './native-binding.js';
+import { checkOf, nativeBinding } from './native-binding.js';
 import type { EncodeSettings, Phase, PhaseContext, PhaseRuntime, StoredChunk } from './types.js';
 
 export function nativeParquetRuntime({ root, fsync }: PhaseContext, name: string, pushdown: boolean): PhaseRuntime {
@@ -22,7 +22,7 @@ export function nativeParquetRuntime({ root, fsync }: PhaseContext, name: string
     // in on the JS thread (seed-wide 1M: 44 MB per write).
     const ipc = await tableToIpcPieces(rows);
     const stored = await native.writeTable(root, ipc, { chunkRows, codec, fsync });
-    return stored.map((c) => ({ id: c.id, rows: c.rows, bytes: c.bytes, written: c.written, stats: JSON.parse(c.stats) as ChunkStats }));
+    return stored.map((c) => ({ id: c.id, sum: c.sum, rows: c.rows, bytes: c.bytes, written: c.written, stats: JSON.parse(c.stats) as ChunkStats }));
   };
   return {
     pushdown,
@@ -31,7 +31,7 @@ export function nativeParquetRuntime({ root, fsync }: PhaseContext, name: string
       slices.length === 0 ? Promise.resolve([]) : writeRows(new Table(slices[0]!.schema, slices.flatMap((s) => s.batches)), settings),
     async readChunks(refs, { columns, verify, rows }) {
       if (refs.length === 0) return [];
-      return tableFromIpcBytes(await native.readTable(root, refs.map((r) => r.id), columns, verify, rows)).batches;
+      return tableFromIpcBytes(await native.readTable(root, refs.map((r) => r.id), columns, checkOf(refs, verify), rows)).batches;
     },
   };
 }

@@ -6,6 +6,7 @@
 import type { RecordBatch } from 'apache-arrow';
 
 import { PutGroup } from '../chunk-store/chunk-store.js';
+import { sumBytes } from '../hash/chunk-sum.js';
 import { ScratchBuffer } from '../scratch-buffer.js';
 import { decodeEach, encodeSlices } from '../table/chunk-codec.js';
 import type { Phase, PhaseContext, PhaseRuntime, StoredChunk } from './types.js';
@@ -28,7 +29,7 @@ export const sequential: Phase = {
         const out: Omit<StoredChunk, 'written'>[] = [];
         for (const slice of slices) {
           const [chunk] = await encodeSlices([slice], settings);
-          out.push({ id: group.put(chunk!.bytes), rows: chunk!.rows, bytes: chunk!.bytes.byteLength, stats: chunk!.stats });
+          out.push({ id: group.put(chunk!.bytes), sum: await sumBytes(chunk!.bytes), rows: chunk!.rows, bytes: chunk!.bytes.byteLength, stats: chunk!.stats });
           await group.atMost(MAX_UNFINISHED_PUTS);
         }
         const puts = await group.done();
@@ -38,7 +39,7 @@ export const sequential: Phase = {
         const out: RecordBatch[] = [];
         const into = new ScratchBuffer(); // decode copies the bytes into wasm memory, so one buffer serves every chunk
         for (const ref of refs) {
-          const bytes = await chunks.get(ref.id, { verify, into });
+          const bytes = await chunks.get(ref.id, { verify, into, sum: ref.sum });
           out.push(...decodeEach([bytes], [ref], columns));
         }
         return out;

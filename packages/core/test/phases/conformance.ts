@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 import { ChunkNotFoundError, CorruptChunkError, nativeStatus, PHASES, type Filter, type PhaseName } from '../../src/index.js';
 import { objectPath } from '../../src/backend/layout.js';
+import { putManifest } from '../../src/catalog/manifest.js';
 import { allTypesTable, allTypesUpdate, dictionaryPolicyTable, narrowTable, rebatched, rowsOf, statsEdgeTable, twoDictionaries } from '../fixtures.js';
 import { manifestOf, withTempStore } from '../helpers.js';
 
@@ -252,6 +253,25 @@ export function phaseConformance(name: PhaseName): void {
         if (PHASES[name].pushdown) expect((await store.read('n', { filter: { column: 'id', op: '<', value: 1000 } })).numRows).toBe(1000);
         await writeFile(objectPath(dir, victim), await readFile(objectPath(dir, victim)).then((b) => ((b[b.length >> 1]! ^= 0x40), b)));
         expect((await store.read('n', { verify: false })).numRows).toBe(3000);
+      }, open);
+    });
+
+    it('checks chunks of a manifest written before sums against their ids', async () => {
+      await withTempStore(async (store, dir) => {
+        await store.write('n', narrowTable(3000), { chunkRows: 1000 });
+        const m = await manifestOf(store, 'n');
+        expect(m.chunks.every((c) => /^[0-9a-f]{16}$/.test(c.sum ?? ''))).toBe(true);
+        // The same version as an older writer stored it: no sums.
+        const bare = await putManifest(store.chunks, { ...m, chunks: m.chunks.map(({ sum: _s, ...c }) => c) });
+        const head = await store.commits.get((await store.refs.head('main'))!);
+        const c = await store.commits.create([head.id], { ...head.tables, n: { manifest: bare, version: 2 } }, 'without sums');
+        expect(await store.refs.move('branch', 'main', head.id, c.id, 'test', await store.fence.open())).toBe(true);
+        expect(await store.read('n')).toEqualTable(await store.read('n', { version: 1 }));
+        const victim = m.chunks[1]!.id;
+        const bytes = await readFile(objectPath(dir, victim));
+        bytes[bytes.length >> 1]! ^= 0x40;
+        await writeFile(objectPath(dir, victim), bytes);
+        for (const version of [1, 2]) await expect(store.read('n', { version })).rejects.toMatchObject({ code: 'ARM_CORRUPT_CHUNK', id: victim });
       }, open);
     });
 

@@ -1,5 +1,5 @@
 /** verify and gc. */
-import type { CliContext } from '../context.js';
+import { nonNegativeNumber, type CliContext } from '../context.js';
 import { formatBytes, printJson, progress } from '../output.js';
 
 export function registerMaintenanceCommands({ program, open }: CliContext): void {
@@ -24,14 +24,14 @@ export function registerMaintenanceCommands({ program, open }: CliContext): void
   program
     .command('gc')
     .description('delete objects unreachable from every branch, tag and recent reflog entry')
-    .option('--grace <seconds>', 'keep unreferenced objects younger than this (a writer may be using them)', '3600')
-    .option('--reflog-days <days>', 'keep what reflog entries younger than this reach', '30')
+    .option('--grace <seconds>', 'keep unreferenced objects younger than this (writes in flight then need no retry; any value is safe)', nonNegativeNumber, 3600)
+    .option('--reflog-days <days>', 'keep what reflog entries younger than this reach', nonNegativeNumber, 30)
     .option('--dry-run', 'report, delete nothing')
     .option('--json', 'print as JSON')
-    .action(async (o: { grace: string; reflogDays: string; dryRun?: boolean; json?: boolean }) => {
+    .action(async (o: { grace: number; reflogDays: number; dryRun?: boolean; json?: boolean }) => {
       const report = await (await open()).gc({
-        graceMs: Number(o.grace) * 1000,
-        reflogRetentionMs: Number(o.reflogDays) * 86_400_000,
+        graceMs: o.grace * 1000,
+        reflogRetentionMs: o.reflogDays * 86_400_000,
         dryRun: o.dryRun,
       });
       if (o.json) return printJson(report);
