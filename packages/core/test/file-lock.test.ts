@@ -33,12 +33,12 @@ describe('FileLock', () => {
         const path = join(dir, 'main.lock');
         await writeFile(path, junk);
         const started = Date.now();
-        const lock = await FileLock.acquire(path, { timeoutMs: 2000 });
+        const lock = await FileLock.acquire(path, { timeoutMs: 2000, ownerDir: join(dir, 'owners') });
         expect(Date.now() - started).toBeLessThan(1000);
         expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ pid: process.pid, host: hostname() });
         lock.release();
       }
-      expect((await readdir(dir)).sort()).toEqual([]); // no temp file or breaker left behind
+      expect((await readdir(dir)).sort()).toEqual(['owners']); // no lock, temp file or breaker left behind
     });
   });
 

@@ -67,7 +67,7 @@ export class LocalBackend implements ObjectBackend {
 
   constructor(readonly root: string, options: LocalBackendOptions = {}) {
     this.fsync = options.fsync ?? true;
-    this.lockOptions = options.lock ?? {};
+    this.lockOptions = { ownerDir: join(root, TMP_DIR), ...options.lock };
   }
 
   get location(): string {
