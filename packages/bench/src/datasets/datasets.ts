@@ -26,7 +26,7 @@ import {
 } from 'apache-arrow';
 import { combineBatches, openTableFile } from '@armillaria/core';
 import { DATASETS_DIR, datasetsDataDir } from '../paths.js';
-import { ensureVenv } from '../python-env.js';
+import { ensureVenv } from '@armillaria/testkit';
 import { datasetFile, datasetSpec, DATASETS, fileDatasetSpec, isTableFile, type DatasetSpec } from './specs.js';
 
 export interface ManifestEntry {

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { tableToIPC } from 'apache-arrow';
 import { PYTHON_DIR } from '../paths.js';
-import { ensureVenv } from '../python-env.js';
+import { ensureVenv } from '@armillaria/testkit';
 import type { LoadedDataset } from '../datasets/datasets.js';
 import type { Engine, EngineDescription, Feature, Operation, OperationResult, SourceTable } from './engine.js';
 
