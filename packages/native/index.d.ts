@@ -58,18 +58,25 @@ export declare function decodeChunks(chunks: Array<Buffer>, options?: DecodeOpti
 export interface DecodeOptions {
   /** Top-level columns to read (returned in schema order); all when omitted. */
   columns?: Array<string>
+  /** Per chunk, the rows to decode (ascending row numbers, at least one); all rows when omitted. */
+  rows?: Array<Uint32Array>
 }
 
 /**
- * Encodes an Arrow table (IPC stream bytes) as Parquet chunks of `chunkRows` rows, in parallel.
- * Resolves to one `{ data, rows, stats }` per chunk, in row order (none for an empty table).
+ * Encodes an Arrow table (IPC stream bytes, whole or as consecutive pieces) as Parquet chunks of
+ * `chunkRows` rows, in parallel, exactly as `writeTable` would store them. Resolves to one
+ * `{ data, id, sum, rows, stats }` per chunk, in row order (none for an empty table).
  */
-export declare function encodeChunks(ipcStream: Buffer, options: EncodeOptions): Promise<Array<EncodedChunkResult>>
+export declare function encodeChunks(ipcStream: Buffer | Array<Buffer>, options: EncodeOptions): Promise<Array<EncodedChunkResult>>
 
 /** One encoded chunk, as returned by `encodeChunks`. */
 export interface EncodedChunkResult {
   /** The Parquet file. */
   data: Buffer
+  /** BLAKE3-256 hex of `data`: the chunk's id. */
+  id: string
+  /** XXH64 hex of `data`: its sum (see `check.rs`). */
+  sum: string
   /** Rows in this chunk. */
   rows: number
   /** Column statistics as a JSON object string: `{ "<column>": { "nulls": n, "min"?: v, "max"?: v } }`. */

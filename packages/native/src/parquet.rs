@@ -21,13 +21,16 @@ use ::parquet::schema::types::ColumnPath;
 use arrow_array::{RecordBatch, RecordBatchReader};
 use arrow_schema::SchemaRef;
 use bytes::Bytes;
-use napi::bindgen_prelude::{AsyncTask, Buffer, BufferSlice, Env, Task};
+use napi::bindgen_prelude::{AsyncTask, Buffer, BufferSlice, Either, Env, Task, Uint32Array};
 use napi::ScopedTask;
 use napi_derive::napi;
 use rayon::prelude::*;
 
+use crate::check::sum_hex;
 use crate::config;
 use crate::dictionary::columns_without_dictionary;
+use crate::hash::hash_hex;
+use crate::ipc_pieces::with_pieces_view;
 use crate::error::{Failure, NativeError, NativeResult};
 use crate::ipc::{chunk_ranges, ipc_to_js, slice_rows, with_stream_view, write_stream_for_js, IpcBytes, IpcTable};
 use crate::stats::chunk_stats;
@@ -119,6 +122,9 @@ pub fn writer_properties(schema: &SchemaRef, settings: &EncodeSettings, pieces: 
 #[derive(Debug, Clone)]
 pub struct EncodedChunk {
     pub data: Vec<u8>,
+    /// BLAKE3 id and XXH64 sum of `data`, computed on the pool beside the encode.
+    pub id: String,
+    pub sum: String,
     pub rows: usize,
     pub stats: String,
 }
@@ -165,11 +171,14 @@ pub fn for_each_slice<T: Send>(
 /// Encodes a table given as IPC stream bytes into Parquet chunks with stats. A table of 0 rows
 /// yields no chunks.
 pub fn encode_table(ipc: &[u8], settings: &EncodeSettings) -> NativeResult<Vec<EncodedChunk>> {
-    with_stream_view(ipc, |table| {
-        for_each_slice(table, settings.chunk_rows, |index, pieces, rows| {
-            let (data, stats) = encode_pieces(&table.schema, pieces, settings, index)?;
-            Ok(EncodedChunk { data, rows, stats })
-        })
+    with_stream_view(ipc, |table| encode_ipc_table(table, settings))
+}
+
+/// `encode_table` of a table already viewed (from one stream or from pieces).
+pub fn encode_ipc_table(table: &IpcTable, settings: &EncodeSettings) -> NativeResult<Vec<EncodedChunk>> {
+    for_each_slice(table, settings.chunk_rows, |index, pieces, rows| {
+        let (data, stats) = encode_pieces(&table.schema, pieces, settings, index)?;
+        Ok(EncodedChunk { id: hash_hex(&data), sum: sum_hex(&data), data, rows, stats })
     })
 }
 
@@ -269,9 +278,12 @@ pub fn chunks_to_ipc(chunks: Vec<DecodedChunk>) -> NativeResult<IpcBytes> {
     write_stream_for_js(&first, &batches)
 }
 
-/// Decodes chunks in parallel (input order kept) and returns one IPC stream.
-pub fn decode_chunks(chunks: Vec<Bytes>, columns: Option<&[String]>) -> NativeResult<IpcBytes> {
-    let decode = |(index, bytes): (usize, Bytes)| decode_chunk(bytes, columns, None, index);
+/// Decodes chunks in parallel (input order kept) and returns one IPC stream; `rows` as in `decode_chunk`.
+pub fn decode_chunks(chunks: Vec<Bytes>, columns: Option<&[String]>, rows: Option<&[Vec<u32>]>) -> NativeResult<IpcBytes> {
+    if let Some(rows) = rows.filter(|r| r.len() != chunks.len()) {
+        return Err(NativeError::InvalidArgument(format!("decodeChunks: {} row selections for {} chunks", rows.len(), chunks.len())));
+    }
+    let decode = |(index, bytes): (usize, Bytes)| decode_chunk(bytes, columns, rows.map(|r| r[index].as_slice()), index);
     let decoded: Vec<NativeResult<DecodedChunk>> = if chunks.len() > 1 {
         config::install(|| Ok(chunks.into_par_iter().enumerate().map(decode).collect()))?
     } else {
@@ -297,6 +309,10 @@ pub struct EncodeOptions {
 pub struct EncodedChunkResult {
     /// The Parquet file.
     pub data: Buffer,
+    /// BLAKE3-256 hex of `data`: the chunk's id.
+    pub id: String,
+    /// XXH64 hex of `data`: its sum (see `check.rs`).
+    pub sum: String,
     /// Rows in this chunk.
     pub rows: u32,
     /// Column statistics as a JSON object string: `{ "<column>": { "nulls": n, "min"?: v, "max"?: v } }`.
@@ -308,10 +324,12 @@ pub struct EncodedChunkResult {
 pub struct DecodeOptions {
     /// Top-level columns to read (returned in schema order); all when omitted.
     pub columns: Option<Vec<String>>,
+    /// Per chunk, the rows to decode (ascending row numbers, at least one); all rows when omitted.
+    pub rows: Option<Vec<Uint32Array>>,
 }
 
 pub struct EncodeChunksTask {
-    ipc: Buffer,
+    ipc: Either<Buffer, Vec<Buffer>>,
     chunk_rows: u32,
     compression: String,
     failure: Failure,
@@ -325,14 +343,21 @@ impl Task for EncodeChunksTask {
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
         self.failure.run(|| {
-            encode_table(&self.ipc, &EncodeSettings::new(self.chunk_rows, Compression::parse(&self.compression)?)?)
+            let settings = EncodeSettings::new(self.chunk_rows, Compression::parse(&self.compression)?)?;
+            match &self.ipc {
+                Either::A(stream) => encode_table(stream, &settings),
+                Either::B(pieces) => {
+                    let pieces: Vec<&[u8]> = pieces.iter().map(|p| &p[..]).collect();
+                    with_pieces_view(&pieces, |table| encode_ipc_table(table, &settings))
+                }
+            }
         })
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
         Ok(output
             .into_iter()
-            .map(|c| EncodedChunkResult { data: c.data.into(), rows: c.rows as u32, stats: c.stats })
+            .map(|c| EncodedChunkResult { data: c.data.into(), id: c.id, sum: c.sum, rows: c.rows as u32, stats: c.stats })
             .collect())
     }
 
@@ -341,10 +366,11 @@ impl Task for EncodeChunksTask {
     }
 }
 
-/// Encodes an Arrow table (IPC stream bytes) as Parquet chunks of `chunkRows` rows, in parallel.
-/// Resolves to one `{ data, rows, stats }` per chunk, in row order (none for an empty table).
+/// Encodes an Arrow table (IPC stream bytes, whole or as consecutive pieces) as Parquet chunks of
+/// `chunkRows` rows, in parallel, exactly as `writeTable` would store them. Resolves to one
+/// `{ data, id, sum, rows, stats }` per chunk, in row order (none for an empty table).
 #[napi(js_name = "encodeChunks", catch_unwind)]
-pub fn encode_chunks_js(ipc_stream: Buffer, options: EncodeOptions) -> AsyncTask<EncodeChunksTask> {
+pub fn encode_chunks_js(ipc_stream: Either<Buffer, Vec<Buffer>>, options: EncodeOptions) -> AsyncTask<EncodeChunksTask> {
     AsyncTask::new(EncodeChunksTask {
         ipc: ipc_stream,
         chunk_rows: options.chunk_rows,
@@ -356,6 +382,7 @@ pub fn encode_chunks_js(ipc_stream: Buffer, options: EncodeOptions) -> AsyncTask
 pub struct DecodeChunksTask {
     chunks: Vec<Buffer>,
     columns: Option<Vec<String>>,
+    rows: Option<Vec<Vec<u32>>>,
     failure: Failure,
 }
 
@@ -369,7 +396,7 @@ impl<'task> ScopedTask<'task> for DecodeChunksTask {
         // Copy the (compressed) bytes: the JS Buffers stay owned by this task and the decoder
         // wants owned `Bytes`.
         let chunks: Vec<Bytes> = self.chunks.iter().map(|b| Bytes::copy_from_slice(b)).collect();
-        self.failure.run(|| decode_chunks(chunks, self.columns.as_deref()))
+        self.failure.run(|| decode_chunks(chunks, self.columns.as_deref(), self.rows.as_deref()))
     }
 
     fn resolve(&mut self, env: &'task Env, output: Self::Output) -> napi::Result<Self::JsValue> {
@@ -386,8 +413,12 @@ impl<'task> ScopedTask<'task> for DecodeChunksTask {
 /// is `ARM_INVALID_ARGUMENT`.
 #[napi(js_name = "decodeChunks", catch_unwind)]
 pub fn decode_chunks_js(chunks: Vec<Buffer>, options: Option<DecodeOptions>) -> AsyncTask<DecodeChunksTask> {
-    let columns = options.and_then(|o| o.columns);
-    AsyncTask::new(DecodeChunksTask { chunks, columns, failure: Failure::default() })
+    // Copied out of the JS arrays now: the task runs on another thread.
+    let (columns, rows) = match options {
+        Some(o) => (o.columns, o.rows.map(|r| r.iter().map(|a| a.to_vec()).collect())),
+        None => (None, None),
+    };
+    AsyncTask::new(DecodeChunksTask { chunks, columns, rows, failure: Failure::default() })
 }
 
 /// Shared by tests of this module and `table.rs`.
@@ -533,17 +564,17 @@ mod tests {
         let chunks = encode_table(&ipc, &settings(2, Compression::Snappy)).unwrap();
         assert_eq!(chunks.len(), 2);
         let bytes: Vec<Bytes> = chunks.into_iter().map(|c| Bytes::from(c.data)).collect();
-        let table = read_stream(&decode_chunks(bytes.clone(), None).unwrap()).unwrap();
+        let table = read_stream(&decode_chunks(bytes.clone(), None, None).unwrap()).unwrap();
         assert_eq!(table.schema.fields(), batch.schema().fields());
         assert_eq!(table.batches.len(), 2, "one batch per chunk");
         let all = arrow_select::concat::concat_batches(&table.schema, &table.batches).unwrap();
         assert_eq!(all, batch.with_schema(table.schema.clone()).unwrap());
 
         let cols = vec!["s".to_owned(), "i8".to_owned()];
-        let projected = read_stream(&decode_chunks(bytes.clone(), Some(&cols)).unwrap()).unwrap();
+        let projected = read_stream(&decode_chunks(bytes.clone(), Some(&cols), None).unwrap()).unwrap();
         let names: Vec<&str> = projected.schema.fields().iter().map(|f| f.name().as_str()).collect();
         assert_eq!(names, ["i8", "s"], "schema order");
-        let err = decode_chunks(bytes, Some(&["nope".to_owned()])).err().unwrap();
+        let err = decode_chunks(bytes, Some(&["nope".to_owned()]), None).err().unwrap();
         assert_eq!(err.code(), ErrorCode::InvalidArgument);
         assert!(err.to_string().starts_with("parquet: unknown column \"nope\" (columns: i8, u64"), "{err}");
     }
@@ -559,9 +590,9 @@ mod tests {
 
     #[test]
     fn garbage_and_empty_input_fail_cleanly() {
-        let err = decode_chunks(vec![Bytes::from_static(b"PAR1 nonsense")], None).err().unwrap();
+        let err = decode_chunks(vec![Bytes::from_static(b"PAR1 nonsense")], None, None).err().unwrap();
         assert_eq!(err.code(), ErrorCode::Parquet);
         assert!(err.to_string().starts_with("parquet: cannot decode chunk 0: "), "{err}");
-        assert_eq!(decode_chunks(vec![], None).err().unwrap().code(), ErrorCode::InvalidArgument);
+        assert_eq!(decode_chunks(vec![], None, None).err().unwrap().code(), ErrorCode::InvalidArgument);
     }
 }

@@ -112,6 +112,17 @@ describe('encodeChunks / decodeChunks', () => {
     expect(columnValues(back.getChild('struct'))).toEqual(columnValues(table.getChild('struct')));
   });
 
+  it('decodes only the selected rows of each chunk', async () => {
+    const table = mixedTable(100);
+    const chunks = await native.encodeChunks(ipc(table), { chunkRows: 50, compression: 'snappy' });
+    const rows = [Uint32Array.of(0, 7, 49), Uint32Array.of(3)];
+    const back = tableFromIPC(await native.decodeChunks(chunks.map((c) => c.data), { columns: ['i64'], rows }));
+    expect(back.batches.map((b) => b.numRows)).toEqual([3, 1]);
+    expect(columnValues(back.getChild('i64'))).toEqual([0, 7, 49, 53].map((r) => columnValues(table.getChild('i64'))[r]));
+    const err = await rejection(native.decodeChunks(chunks.map((c) => c.data), { rows: rows.slice(1) }));
+    expect(err).toMatchObject({ code: 'ARM_INVALID_ARGUMENT', message: 'decodeChunks: 1 row selections for 2 chunks' });
+  });
+
   it('computes per-chunk stats following the shared rules', async () => {
     const table = mixedTable(14);
     const [chunk] = await native.encodeChunks(ipc(table), { chunkRows: 100, compression: 'uncompressed' });
@@ -197,6 +208,11 @@ describe('writeTable / readTable', () => {
       const stored = await native.writeTable(root, ipc(table), options);
       const encoded = await native.encodeChunks(ipc(table), options);
       expect(stored.map((s) => s.id)).toEqual(encoded.map((e) => blake3(e.data).toString('hex')));
+      expect(encoded.map((e) => [e.id, e.sum])).toEqual(stored.map((s) => [s.id, s.sum]));
+      // From pieces of the stream, the same chunks (what the phases hand over on object storage).
+      const stream = ipc(table);
+      const pieces = [5, 999, stream.length].map((end, i, ends) => stream.subarray(i ? ends[i - 1] : 0, end));
+      expect((await native.encodeChunks(pieces, options)).map((e) => e.id)).toEqual(encoded.map((e) => e.id));
       expect(stored.map((s) => [s.rows, s.bytes, s.stats])).toEqual(encoded.map((e) => [e.rows, e.data.length, e.stats]));
       expect(stored.every((s) => s.written)).toBe(true);
       for (const [i, s] of stored.entries()) expect(readFileSync(objectPath(root, s.id))).toEqual(encoded[i]!.data);
