@@ -6,6 +6,7 @@ export default defineProject({
     name: 'core',
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
+    globalSetup: ['test/s3/global-setup.ts'],
     testTimeout: 60_000,
   },
 });

@@ -9,14 +9,14 @@
  * branch ref (see catalog/transaction.ts). Objects are written before the ref moves, so a crash at
  * any point leaves the previous commit intact and at worst unreferenced objects for `gc`.
  */
-import { mkdir, readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 import type { RecordBatch, Schema, Table } from 'apache-arrow';
 
-import type { RefLogEntry } from './backend/backend.js';
+import type { ObjectBackend, RefLogEntry } from './backend/backend.js';
 import { STORE_MARKER } from './backend/layout.js';
-import { LocalBackend } from './backend/local-backend.js';
+import { isObjectStoreUrl, openBackend } from './backend/open-backend.js';
+import type { S3Options } from './backend/s3-backend.js';
 import { ChunkStore } from './chunk-store/chunk-store.js';
 import type { CommitInfo, TableEntry } from './catalog/commit.js';
 import { CommitReader } from './catalog/history.js';
@@ -37,7 +37,6 @@ import {
   TableNotFoundError,
   UnsupportedVersionError,
   VersionNotFoundError,
-  storageError,
 } from './errors.js';
 import { resolvePhase } from './phases/registry.js';
 import type { PhaseName, PhaseRuntime } from './phases/types.js';
@@ -61,8 +60,10 @@ export interface OpenOptions {
   codec?: Codec;
   /** Rows per chunk (default 131072). */
   chunkRows?: number;
-  /** fsync objects and refs before they become visible (default true). */
+  /** Local stores: fsync objects and refs before they become visible (default true). */
   fsync?: boolean;
+  /** `s3://` stores: endpoint, region, credentials (default: the standard AWS environment variables). */
+  s3?: S3Options;
 }
 
 export interface WriteOptions extends TxWriteOptions {
@@ -150,63 +151,53 @@ export interface TransactionResult<T> {
  * await store.write('events', tableFromArrays({ id: new Int32Array([1, 2]) }));
  * const t = await store.read('events');
  */
-export async function openStore(path: string, options: OpenOptions = {}): Promise<Store> {
-  const root = resolve(path);
-  if (!(await isStore(root))) {
-    if (!options.create) throw new StoreNotFoundError(root);
-    await initStore(root).catch((e: unknown) => {
-      if (!(e instanceof StoreExistsError)) throw e; // another process created it first
-    });
+export async function openStore(location: string, options: OpenOptions = {}): Promise<Store> {
+  const backend = await openBackend(location, options);
+  try {
+    let marker = await backend.readMarker();
+    if (marker === undefined) {
+      if (!options.create) throw new StoreNotFoundError(backend.location);
+      await backend.createMarker(newMarker()); // false: another process created it first, which is fine
+      marker = (await backend.readMarker())!;
+    }
+    checkMarker(marker, backend.location);
+    return new Store(backend, options);
+  } catch (e) {
+    backend.close?.();
+    throw e;
   }
-  await checkMarker(root);
-  return new Store(root, options);
 }
 
 /**
- * Creates an empty store at `path`.
- * @throws {StoreExistsError} @throws {StorageError} the path is a file, or cannot be written
+ * Creates an empty store at `location` (a directory, or `s3://bucket/prefix`).
+ * @throws {StoreExistsError} @throws {StorageError} the location cannot be written
+ * @throws {InvalidArgumentError} a path that is a file, or a malformed S3 location
  */
-export async function initStore(path: string): Promise<void> {
-  const root = resolve(path);
-  if (await isStore(root)) throw new StoreExistsError(root);
-  const st = await stat(root).catch(() => undefined);
-  if (st && !st.isDirectory()) throw new InvalidArgumentError(`store: cannot create a store at ${root}: it is a file, not a directory`);
-  await mkdir(root, { recursive: true }).catch((e: unknown) => {
-    throw storageError(e, 'create the store directory', root);
-  });
-  const backend = new LocalBackend(root);
-  await backend.initLayout();
-  const marker = `${JSON.stringify({ format: STORE_FORMAT, created: new Date().toISOString() }, null, 2)}\n`;
-  await backend.writeMarker(STORE_MARKER, marker).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'EEXIST') throw new StoreExistsError(root);
-    throw storageError(e, 'write the store marker', join(root, STORE_MARKER));
-  });
-}
-
-async function isStore(root: string): Promise<boolean> {
+export async function initStore(location: string, options: Pick<OpenOptions, 'fsync' | 's3'> = {}): Promise<void> {
+  const backend = await openBackend(location, options);
   try {
-    await stat(join(root, STORE_MARKER));
-    return true;
-  } catch {
-    return false;
+    if ((await backend.readMarker()) !== undefined || !(await backend.createMarker(newMarker()))) throw new StoreExistsError(backend.location);
+  } finally {
+    backend.close?.();
   }
 }
 
+function newMarker(): string {
+  return `${JSON.stringify({ format: STORE_FORMAT, created: new Date().toISOString() }, null, 2)}\n`;
+}
+
 /** Refuses a store this version cannot read: a marker of another format, or one that is not ours. */
-async function checkMarker(root: string): Promise<void> {
-  const path = join(root, STORE_MARKER);
-  const text = await readFile(path, 'utf8').catch((e: unknown) => {
-    throw storageError(e, 'read the store marker', path);
-  });
+function checkMarker(text: string, location: string): void {
+  const where = isObjectStoreUrl(location) ? `${location}/${STORE_MARKER}` : join(location, STORE_MARKER);
   let marker: unknown;
   try {
     marker = JSON.parse(text);
   } catch (e) {
-    throw new CorruptObjectError('store marker', path, 'not valid JSON', { cause: e });
+    throw new CorruptObjectError('store marker', where, 'not valid JSON', { cause: e });
   }
   const format = (marker as { format?: unknown } | null)?.format;
-  if (typeof marker !== 'object' || marker === null || format === undefined) throw new CorruptObjectError('store marker', path, 'it has no format number');
-  if (format !== STORE_FORMAT) throw new UnsupportedVersionError('store', root, format, STORE_FORMAT);
+  if (typeof marker !== 'object' || marker === null || format === undefined) throw new CorruptObjectError('store marker', where, 'it has no format number');
+  if (format !== STORE_FORMAT) throw new UnsupportedVersionError('store', location, format, STORE_FORMAT);
 }
 
 export class Store {
@@ -216,20 +207,21 @@ export class Store {
   readonly chunks: ChunkStore;
   readonly refs: RefStore;
   readonly commits: CommitReader;
-  readonly backend: LocalBackend;
   readonly fence: SweepFence;
+  /** Where the store lives: an absolute directory, or `s3://bucket/prefix`. */
+  readonly path: string;
   private readonly runtime: PhaseRuntime;
 
   /** Use `openStore`. */
-  constructor(readonly path: string, options: OpenOptions = {}) {
-    this.backend = new LocalBackend(path, { fsync: options.fsync ?? true });
-    this.chunks = new ChunkStore(this.backend);
+  constructor(readonly backend: ObjectBackend, options: OpenOptions = {}) {
+    this.path = backend.location;
+    this.chunks = new ChunkStore(backend);
     this.commits = new CommitReader(this.chunks);
-    this.fence = new SweepFence(this.backend, this.chunks, this.commits);
-    this.refs = new RefStore(this.backend, this.commits, this.fence);
-    const phase = resolvePhase(options.phase);
+    this.fence = new SweepFence(backend, this.chunks, this.commits);
+    this.refs = new RefStore(backend, this.commits, this.fence);
+    const phase = resolvePhase(options.phase, backend);
     this.phase = phase.name;
-    this.runtime = phase.create({ root: path, chunks: this.chunks, fsync: this.backend.durable });
+    this.runtime = phase.create({ backend, chunks: this.chunks });
     this.codec = parseCodec(options.codec ?? DEFAULT_CODEC);
     this.chunkRows = checkChunkRows(options.chunkRows ?? DEFAULT_CHUNK_ROWS);
   }
@@ -439,7 +431,7 @@ export class Store {
    */
   subscribe(options: { branch?: string; since?: string; intervalMs?: number } = {}): Subscription {
     const branch = validateName('branch', options.branch ?? DEFAULT_BRANCH);
-    return subscribe(this.commits, this.refs, this.path, branch, options);
+    return subscribe(this.commits, this.refs, this.backend, branch, options);
   }
 
   // ---- maintenance ----
@@ -462,8 +454,10 @@ export class Store {
     return collectGarbage(this.backend, this.chunks, this.commits, this.fence, options);
   }
 
-  /** Nothing to release for the local backend; present so callers can always `close()`. Idempotent. */
-  async close(): Promise<void> {}
+  /** Releases what the store holds (an S3 store's connections). Idempotent. */
+  async close(): Promise<void> {
+    this.backend.close?.();
+  }
 
   // ---- internals ----
 

@@ -12,7 +12,7 @@ import { withTempDir } from './helpers.js';
 async function withChunkStore<T>(fn: (s: ChunkStore, dir: string) => Promise<T>): Promise<T> {
   return withTempDir(async (dir) => {
     const backend = new LocalBackend(dir);
-    await backend.initLayout();
+    await backend.createMarker('{"format": 1}\n');
     return fn(new ChunkStore(backend), dir);
   });
 }

@@ -336,7 +336,7 @@ describe('malformed input', () => {
       await expect(openStore(file, { create: true })).rejects.toMatchObject({ code: ErrorCode.InvalidArgument, message: `store: cannot create a store at ${file}: it is a file, not a directory` });
       const r = await runCli('--store', join(file, 'sub'), 'init');
       expect(r).toMatchObject({ code: 2 });
-      expect(r.err).toMatch(/^error: storage: cannot create the store directory .*: a component of the path is not a directory \(ENOTDIR\)\n$/);
+      expect(r.err).toMatch(/^error: storage: cannot create the store in .*: a component of the path is not a directory \(ENOTDIR\)\n$/);
       await rm(file);
     });
   });

@@ -1,15 +1,36 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 import { tableToIPC, type Table } from 'apache-arrow';
 import { vi } from 'vitest';
 
+import { objectPath } from '../src/backend/layout.js';
 import { main } from '../src/cli/main.js';
 
 import { getManifest, type Manifest } from '../src/catalog/manifest.js';
 import { openStore, type OpenOptions, type Store } from '../src/index.js';
+
+/**
+ * Where a test's store lives, and how the test reaches past the store to its objects (to damage or
+ * remove one). `localHost` is a temp directory; test/s3/server.ts has the S3 one.
+ */
+export interface StoreHost {
+  name: string;
+  withStore<T>(fn: (store: Store) => Promise<T>, options?: OpenOptions): Promise<T>;
+  readObject(store: Store, id: string): Promise<Uint8Array>;
+  writeObject(store: Store, id: string, bytes: Uint8Array): Promise<void>;
+  removeObject(store: Store, id: string): Promise<void>;
+}
+
+export const localHost: StoreHost = {
+  name: 'local',
+  withStore: (fn, options) => withTempStore((store) => fn(store), options),
+  readObject: (store, id) => readFile(objectPath(store.path, id)),
+  writeObject: (store, id, bytes) => writeFile(objectPath(store.path, id), bytes),
+  removeObject: (store, id) => rm(objectPath(store.path, id)),
+};
 
 /** Runs `fn` with a fresh store in its own temp directory, removed afterwards. */
 export async function withTempStore<T>(fn: (store: Store, dir: string) => Promise<T>, options: OpenOptions = {}): Promise<T> {

@@ -31,6 +31,13 @@
  *
  * Records (small mutable documents, such as the gc fence): read whole, replaced whole by
  * compare-and-swap of their text; durable when the swap resolves.
+ *
+ * The store marker says a location holds a store (and in which format); it is created once, by
+ * whoever gets there first.
+ *
+ * Implementations: `LocalBackend` (a directory; the addon reads and writes the same layout) and
+ * `S3Backend` (S3-compatible object storage, with conditional writes). `openBackend` picks one from a
+ * location.
  */
 import type { ScratchBuffer } from '../scratch-buffer.js';
 
@@ -96,6 +103,8 @@ export interface ObjectBackend {
    * read into that buffer and so be valid only until its next use.
    */
   getObject(id: string, into?: ScratchBuffer): Promise<Uint8Array | undefined>;
+  /** Many objects at once (in parallel where the medium gains from it), in order; `undefined` for each absent one. */
+  getObjects(ids: readonly string[]): Promise<(Uint8Array | undefined)[]>;
   hasObject(id: string): Promise<boolean>;
   /** Restarts an object's age as a put that finds it does; false when it does not exist. */
   refreshObject(id: string): Promise<boolean>;
@@ -128,9 +137,18 @@ export interface ObjectBackend {
   /** Replaces record `name` if its text is `expected` (`undefined` = absent); false otherwise. */
   compareAndSwapRecord(name: string, expected: string | undefined, next: string): Promise<boolean>;
 
+  /** The store marker's text, or `undefined` where there is no store. */
+  readMarker(): Promise<string | undefined>;
+  /** Creates the store (its layout and marker); false, changing nothing, when a marker exists. */
+  createMarker(text: string): Promise<boolean>;
+  /** Optional: calls `listener` soon after a ref may have changed (readers of changes poll anyway). */
+  watchRefs?(listener: () => void): { close(): void };
+
   /**
    * Deletes leftovers of interrupted writes (temp files) and bookkeeping files no longer in use, when
    * older than `olderThanMs` and no live writer owns them; returns how many were removed.
    */
   sweepLeftovers(olderThanMs: number): Promise<number>;
+  /** Releases what the backend holds (connections, watchers). Idempotent. */
+  close?(): void;
 }

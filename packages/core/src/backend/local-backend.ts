@@ -40,16 +40,16 @@
  * value files no ref links to any more (link count 1) once they are older than its grace period.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, constants, fdatasync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, utimesSync, write, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, constants, fdatasync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, utimesSync, watch, write, writeSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 
-import { storageError } from '../errors.js';
+import { InvalidArgumentError, storageError } from '../errors.js';
 import type { ObjectBackend, ObjectPutBatch, PutResult, RefLogEntry, StoredObject, SwapOptions } from './backend.js';
 import { FileLock, processAlive, type LockOptions } from './file-lock.js';
 import type { ScratchBuffer } from '../scratch-buffer.js';
-import { CREATE_LOCK, fanoutDir, LOGS_DIR, objectPath, OBJECTS_DIR, RECORDS_DIR, REF_VALUES_DIR, REFLOG, REFS_DIR, tempFileOwner, tempPath, TMP_DIR } from './layout.js';
+import { CREATE_LOCK, fanoutDir, LOGS_DIR, objectPath, OBJECTS_DIR, RECORDS_DIR, REF_VALUES_DIR, REFLOG, REFS_DIR, STORE_MARKER, tempFileOwner, tempPath, TMP_DIR } from './layout.js';
 
 /** A temp file whose writer we cannot see die (its pid is alive or unknown) is a leftover only after this long. */
 const ORPHAN_TEMP_MS = 60 * 60 * 1000;
@@ -145,6 +145,12 @@ export class LocalBackend implements ObjectBackend {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw storageError(e, 'read object');
     }
+  }
+
+  async getObjects(ids: readonly string[]): Promise<(Uint8Array | undefined)[]> {
+    const out: (Uint8Array | undefined)[] = [];
+    for (const id of ids) out.push(await this.getObject(id)); // synchronous reads: see getObject
+    return out;
   }
 
   async refreshObject(id: string): Promise<boolean> {
@@ -433,23 +439,43 @@ export class LocalBackend implements ObjectBackend {
       .map((name) => relative(base, join(at, name)).split(sep).join('/'));
   }
 
-  /** Creates the store's directories (objects/, tmp/, refs/heads, refs/tags). */
-  async initLayout(): Promise<void> {
-    for (const d of [OBJECTS_DIR, TMP_DIR, join(REFS_DIR, 'heads'), join(REFS_DIR, 'tags')]) {
-      await mkdir(join(this.root, d), { recursive: true }).catch((e: unknown) => {
-        throw storageError(e, 'create the store directory');
-      });
+  async readMarker(): Promise<string | undefined> {
+    const path = join(this.root, STORE_MARKER);
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw storageError(e, 'read the store marker', path);
     }
   }
 
   /**
-   * Writes the store marker (what makes the directory a store), last, and makes the layout durable
-   * with it: the marker's bytes, then the directories holding the new entries. Throws EEXIST if a
-   * marker is there (another process initialised the store first).
+   * Creates the directories (objects/, tmp/, refs/heads, refs/tags), then the marker (what makes the
+   * directory a store), last, and makes the layout durable with it: the marker's bytes, then the
+   * directories holding the new entries. False when a marker is there (another process was first).
    */
-  async writeMarker(path: string, text: string): Promise<void> {
-    await writeDurably(join(this.root, path), new TextEncoder().encode(text), this.fsync);
-    if (this.fsync) for (const d of [join(this.root, REFS_DIR), this.root]) await fsyncDir(d);
+  async createMarker(text: string): Promise<boolean> {
+    const st = await stat(this.root).catch(() => undefined);
+    if (st && !st.isDirectory()) throw new InvalidArgumentError(`store: cannot create a store at ${this.root}: it is a file, not a directory`);
+    try {
+      for (const d of [OBJECTS_DIR, TMP_DIR, join(REFS_DIR, 'heads'), join(REFS_DIR, 'tags')]) await mkdir(join(this.root, d), { recursive: true });
+      await writeDurably(join(this.root, STORE_MARKER), new TextEncoder().encode(text), this.fsync);
+      if (this.fsync) for (const d of [join(this.root, REFS_DIR), this.root]) await fsyncDir(d);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && (e as NodeJS.ErrnoException).path === join(this.root, STORE_MARKER)) return false;
+      throw storageError(e, 'create the store in', this.root);
+    }
+  }
+
+  /** Watches the branch refs' directory (file events are not guaranteed everywhere: callers poll too). */
+  watchRefs(listener: () => void): { close(): void } {
+    try {
+      return watch(join(this.root, REFS_DIR, 'heads'), { recursive: false }, () => listener());
+    } catch {
+      return { close() {} };
+    }
   }
 }
 

@@ -3,8 +3,7 @@
  * and a subscription that delivers new commits as they land (batch and streaming consumers read the
  * same history). A consumer stores the last commit id it processed and resumes from it.
  */
-import { watch, type FSWatcher } from 'node:fs';
-import { join } from 'node:path';
+import type { ObjectBackend } from '../backend/backend.js';
 
 import { InvalidArgumentError } from '../errors.js';
 import type { CommitInfo, TableEntry } from './commit.js';
@@ -65,19 +64,15 @@ export interface Subscription extends AsyncIterable<ChangeEntry> {
 export function subscribe(
   commits: CommitReader,
   refs: RefStore,
-  root: string,
+  backend: Pick<ObjectBackend, 'watchRefs'>,
   branch: string,
   options: { since?: string; intervalMs?: number } = {},
 ): Subscription {
   const intervalMs = options.intervalMs ?? 100;
   let closed = false;
   let wake: (() => void) | undefined;
-  let watcher: FSWatcher | undefined;
-  try {
-    watcher = watch(join(root, 'refs', 'heads'), { recursive: false }, () => wake?.());
-  } catch {
-    watcher = undefined; // polling alone still delivers everything
-  }
+  // Polling alone delivers everything; a backend that can watch its refs wakes the poll early.
+  const watcher = backend.watchRefs?.(() => wake?.());
   const sleep = () =>
     new Promise<void>((resolve) => {
       const t = setTimeout(resolve, intervalMs);

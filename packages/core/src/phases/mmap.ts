@@ -2,7 +2,7 @@
  * mmap — writes as in `batch`; reads map the chunk files into a region the store keeps and hand
  * them to JS as views of it, without a copy (map-window.ts). Safe because chunk files are immutable
  * and renamed into place (see the addon's mmap.rs). Native: `openPutStream`, `mapChunksInto`.
- * Expected: 1.3-1.5x read over batch.
+ * Expected: 1.3-1.5x read over batch. Maps files, so it needs a store in a local directory.
  */
 import { decodeEach } from '../table/chunk-codec.js';
 import { writeBatched } from './batched-writes.js';
@@ -14,13 +14,15 @@ export const mmap: Phase = {
   name: 'mmap',
   summary: 'reads map chunk files and hand them to JS without a copy',
   needsNative: true,
+  needsLocalFiles: true,
   pushdown: false,
-  create({ root, fsync }) {
+  create({ backend }) {
     const native = nativeBinding('phase "mmap"');
+    const root = backend.localRoot!; // resolvePhase refuses other stores (needsLocalFiles)
     const mapped = new MappedReads(native, root);
     return {
       pushdown: false,
-      writeChunks: (slices, settings) => writeBatched(native, root, fsync, slices, settings),
+      writeChunks: (slices, settings) => writeBatched(native, root, backend.durable, slices, settings),
       readChunks: (refs, { columns, verify }) => mapped.read(refs, verify, (views) => decodeEach(views, refs, columns)),
     };
   },

@@ -17,7 +17,11 @@ interface NativeModule {
   mapRegionBytes(sizes: number[]): number;
   mapChunksInto(root: string, ids: string[], sizes: number[], region: Buffer, options?: ChunkCheck): Promise<number[]>;
   unmapChunks(region: Buffer): Promise<void>;
-  decodeChunks(chunks: Buffer[], options?: { columns?: string[] }): Promise<Buffer>;
+  decodeChunks(chunks: Buffer[], options?: { columns?: string[]; rows?: Uint32Array[] }): Promise<Buffer>;
+  encodeChunks(
+    ipcStream: Buffer | Buffer[],
+    options: { chunkRows: number; compression: Codec },
+  ): Promise<{ data: Buffer; id: string; sum: string; rows: number; stats: string }[]>;
   writeTable(
     root: string,
     ipcStream: Buffer | Buffer[],
@@ -70,7 +74,10 @@ export interface NativeBinding {
   mapChunksInto(root: string, ids: string[], sizes: number[], region: Buffer, check: ChunkCheck): Promise<number[]>;
   /** Unmaps the chunk files mapped into `region`, which stays usable. */
   unmapChunks(region: Buffer): Promise<void>;
-  decodeChunks(chunks: Buffer[], columns?: readonly string[]): Promise<Buffer>;
+  /** Decodes chunk files held in memory, in parallel; `rows` as for `readTable`. */
+  decodeChunks(chunks: Uint8Array[], options?: { columns?: readonly string[]; rows?: readonly Uint32Array[] }): Promise<Buffer>;
+  /** Encodes as `writeTable` would store, without storing: each chunk's bytes, id, sum, rows and stats. */
+  encodeChunks(ipc: Uint8Array | readonly Uint8Array[], settings: { chunkRows: number; codec: Codec }): Promise<{ data: Buffer; id: string; sum: string; rows: number; stats: string }[]>;
   /** `ipc`: one IPC stream, or its consecutive pieces. */
   writeTable(root: string, ipc: Uint8Array | readonly Uint8Array[], settings: { chunkRows: number; codec: Codec; fsync: boolean }): Promise<{ id: string; sum: string; rows: number; bytes: number; written: boolean; stats: string }[]>;
   /** `rows`: per chunk, the rows to decode (ascending); all when undefined. */
@@ -99,7 +106,9 @@ export function nativeBinding(what: string): NativeBinding {
     mapRegionBytes: (sizes) => callNativeSync(() => m.mapRegionBytes(sizes)),
     mapChunksInto: (root, ids, sizes, region, check) => callNative(() => m.mapChunksInto(root, ids, sizes, region, check)),
     unmapChunks: (region) => callNative(() => m.unmapChunks(region)),
-    decodeChunks: (chunks, columns) => callNative(() => m.decodeChunks(chunks, columns ? { columns: [...columns] } : undefined)),
+    decodeChunks: (chunks, options = {}) =>
+      callNative(() => m.decodeChunks(chunks.map(asBuffer), { ...(options.columns ? { columns: [...options.columns] } : {}), ...(options.rows ? { rows: [...options.rows] } : {}) })),
+    encodeChunks: (ipc, s) => callNative(() => m.encodeChunks(ipc instanceof Uint8Array ? asBuffer(ipc) : ipc.map(asBuffer), { chunkRows: s.chunkRows, compression: s.codec })),
     writeTable: (root, ipc, s) =>
       callNative(() => m.writeTable(root, ipc instanceof Uint8Array ? asBuffer(ipc) : ipc.map(asBuffer), { chunkRows: s.chunkRows, compression: s.codec, fsync: s.fsync })),
     readTable: (root, ids, columns, check, rows) =>

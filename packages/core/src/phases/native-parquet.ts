@@ -2,16 +2,21 @@
  * native-parquet — the Arrow data crosses once, as IPC bytes: splitting, Parquet encode, statistics,
  * hashing, writing and fsync are all native and parallel; reads fetch and decode natively and return
  * one IPC stream that JS views without copying. Native: `writeTable`, `readTable`. Expected: 1.5x+.
+ * On object storage the addon encodes (`encodeChunks`) and decodes (`decodeChunks`), and the bytes
+ * go through the port, in parallel.
  */
 import { Table } from 'apache-arrow';
 
 import { tableFromIpcBytes, tableToIpcPieces } from '../table/arrow-ipc.js';
 import type { ChunkStats } from '../table/stats.js';
 import { checkOf, nativeBinding } from './native-binding.js';
+import { putEncoded } from './port-io.js';
 import type { EncodeSettings, Phase, PhaseContext, PhaseRuntime, StoredChunk } from './types.js';
 
-export function nativeParquetRuntime({ root, fsync }: PhaseContext, name: string, pushdown: boolean): PhaseRuntime {
+export function nativeParquetRuntime({ backend, chunks }: PhaseContext, name: string, pushdown: boolean): PhaseRuntime {
   const native = nativeBinding(`phase "${name}"`);
+  const root = backend.localRoot;
+  const stats = (json: string) => JSON.parse(json) as ChunkStats;
   // The addon cuts chunks every chunkRows rows, so the rows come as the caller's own batches
   // (sliceIntoRuns), not one slice per chunk: no JS slice of a string column, whose IPC form copies
   // its offsets (seed-wide 1M: 8 ms on the JS thread per write).
@@ -21,8 +26,12 @@ export function nativeParquetRuntime({ root, fsync }: PhaseContext, name: string
     // streams into memory it reuses, where one joined JS buffer would be a fresh allocation faulted
     // in on the JS thread (seed-wide 1M: 44 MB per write).
     const ipc = await tableToIpcPieces(rows);
-    const stored = await native.writeTable(root, ipc, { chunkRows, codec, fsync });
-    return stored.map((c) => ({ id: c.id, sum: c.sum, rows: c.rows, bytes: c.bytes, written: c.written, stats: JSON.parse(c.stats) as ChunkStats }));
+    if (root === undefined) {
+      const encoded = await native.encodeChunks(ipc, { chunkRows, codec });
+      return putEncoded(chunks, encoded.map((e) => ({ bytes: e.data, id: e.id, sum: e.sum, rows: e.rows, stats: stats(e.stats) })));
+    }
+    const stored = await native.writeTable(root, ipc, { chunkRows, codec, fsync: backend.durable });
+    return stored.map((c) => ({ id: c.id, sum: c.sum, rows: c.rows, bytes: c.bytes, written: c.written, stats: stats(c.stats) }));
   };
   return {
     pushdown,
@@ -31,7 +40,11 @@ export function nativeParquetRuntime({ root, fsync }: PhaseContext, name: string
       slices.length === 0 ? Promise.resolve([]) : writeRows(new Table(slices[0]!.schema, slices.flatMap((s) => s.batches)), settings),
     async readChunks(refs, { columns, verify, rows }) {
       if (refs.length === 0) return [];
-      return tableFromIpcBytes(await native.readTable(root, refs.map((r) => r.id), columns, checkOf(refs, verify), rows)).batches;
+      const ipc =
+        root === undefined
+          ? await native.decodeChunks(await chunks.getMany(refs, { verify }), { columns, rows })
+          : await native.readTable(root, refs.map((r) => r.id), columns, checkOf(refs, verify), rows);
+      return tableFromIpcBytes(ipc).batches;
     },
   };
 }
@@ -40,6 +53,7 @@ export const nativeParquet: Phase = {
   name: 'native-parquet',
   summary: 'Arrow crosses once as IPC; Parquet encode/decode, statistics, hashing and I/O native and parallel',
   needsNative: true,
+  needsLocalFiles: false,
   pushdown: false,
   create: (ctx) => nativeParquetRuntime(ctx, 'native-parquet', false),
 };

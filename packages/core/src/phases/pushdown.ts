@@ -11,6 +11,7 @@ export const pushdown: Phase = {
   name: 'pushdown',
   summary: 'skip chunks by per-chunk statistics; decode only requested columns',
   needsNative: true,
+  needsLocalFiles: false,
   pushdown: true,
   create: (ctx) => nativeParquetRuntime(ctx, 'pushdown', true),
 };

@@ -12,7 +12,15 @@
  * | parallel-parse | wasm / native openPutStream          | mapChunksInto / native decodeChunks     | no       |
  * | native-parquet | native writeTable (all of it)        | native readTable (all of it)            | no       |
  * | pushdown       | native writeTable                    | native readTable                        | yes      |
+ *
+ * On a store that is not a local directory (S3), the native I/O of these paths (`openPutStream`,
+ * `getChunksInto`, `writeTable`, `readTable`) is replaced by the port's (port-io.ts: puts and
+ * parallel gets), and Parquet stays where the phase does it: `batch` writes as `sequential` and
+ * fetches in parallel, `parallel-parse` decodes with `decodeChunks`, `native-parquet` and `pushdown`
+ * encode with `encodeChunks` and decode with `decodeChunks`. `mmap` maps files, so it needs a local
+ * store; `auto` then takes `pushdown`.
  */
+import type { ObjectBackend } from '../backend/backend.js';
 import { InvalidArgumentError, NativeUnavailableError } from '../errors.js';
 import { nativeStatus } from '../native.js';
 import { batch } from './batch.js';
@@ -41,17 +49,18 @@ export function parsePhase(value: string): PhaseRequest {
 }
 
 /**
- * Resolves a request to a registered, runnable phase.
+ * Resolves a request to a registered phase that can run on `backend` (any store when omitted).
  * @throws {NativeUnavailableError} an explicitly requested phase needs the addon and it cannot load
- * @throws {InvalidArgumentError} an unknown or not-yet-implemented phase
+ * @throws {InvalidArgumentError} an unknown phase, or one that maps files asked of a store that is not local
  */
-export function resolvePhase(requested: string | undefined = process.env.ARMILLARIA_PHASE): Phase {
+export function resolvePhase(requested: string | undefined = process.env.ARMILLARIA_PHASE, backend?: Pick<ObjectBackend, 'localRoot' | 'location'>): Phase {
   const request = parsePhase(requested && requested.length > 0 ? requested : 'auto');
+  const local = !backend || backend.localRoot !== undefined;
   if (request === 'auto') {
     const native = nativeStatus().available;
     for (const name of [...PHASE_ORDER].reverse()) {
       const phase = PHASES[name];
-      if (!phase.needsNative || native) return phase;
+      if ((!phase.needsNative || native) && (!phase.needsLocalFiles || local)) return phase;
     }
     return sequential;
   }
@@ -59,6 +68,10 @@ export function resolvePhase(requested: string | undefined = process.env.ARMILLA
   if (phase.needsNative) {
     const status = nativeStatus();
     if (!status.available) throw new NativeUnavailableError(`phase "${request}"`, status.errors, { cause: status.cause });
+  }
+  if (phase.needsLocalFiles && !local) {
+    const usable = PHASE_ORDER.filter((n) => !PHASES[n].needsLocalFiles).join(', ');
+    throw new InvalidArgumentError(`phases: phase "${request}" maps chunk files and needs a store in a local directory; ${backend!.location} is not one (use one of ${usable})`);
   }
   return phase;
 }

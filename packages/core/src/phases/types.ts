@@ -6,6 +6,7 @@
  */
 import type { RecordBatch, Table } from 'apache-arrow';
 
+import type { ObjectBackend } from '../backend/backend.js';
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import type { ChunkRef } from '../catalog/manifest.js';
 import type { Codec } from '../table/parquet-codec.js';
@@ -54,10 +55,14 @@ export interface PhaseRuntime {
   readChunks(chunks: readonly ChunkRef[], options: ReadChunksOptions): Promise<RecordBatch[]>;
 }
 
+/**
+ * What a phase works on: the store's object-I/O port, and the chunk store over it. A phase whose fast
+ * path handles chunk files itself takes it where `backend.localRoot` is set, and otherwise moves the
+ * bytes through the port (port-io.ts).
+ */
 export interface PhaseContext {
-  root: string;
+  backend: ObjectBackend;
   chunks: ChunkStore;
-  fsync: boolean;
 }
 
 export interface Phase {
@@ -66,6 +71,8 @@ export interface Phase {
   summary: string;
   /** True when the phase cannot run without @armillaria/native. */
   needsNative: boolean;
+  /** True when the phase maps chunk files, so the store must be a directory on this machine. */
+  needsLocalFiles: boolean;
   /** Reads skip chunks by statistics and decode only requested columns. */
   pushdown: boolean;
   create(ctx: PhaseContext): PhaseRuntime;

@@ -3,30 +3,32 @@
  * Phases must agree byte for byte: the same input and settings give the same chunk ids (hence the
  * same manifest id) as `sequential`, the same tables on read, and the same errors.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
-
 import { makeData, makeVector, Null, Table, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
-import { ChunkNotFoundError, CorruptChunkError, nativeStatus, PHASES, type Filter, type PhaseName } from '../../src/index.js';
-import { objectPath } from '../../src/backend/layout.js';
+import { ChunkNotFoundError, CorruptChunkError, nativeStatus, PHASES, type Filter, type OpenOptions, type PhaseName, type Store } from '../../src/index.js';
 import { putManifest } from '../../src/catalog/manifest.js';
 import { allTypesTable, allTypesUpdate, dictionaryPolicyTable, narrowTable, rebatched, rowsOf, statsEdgeTable, twoDictionaries } from '../fixtures.js';
-import { manifestOf, withTempStore } from '../helpers.js';
+import { localHost, manifestOf, withTempStore as withLocalStore, type StoreHost } from '../helpers.js';
 
 /** Writes `t` with the sequential phase and returns its manifest id (the reference). */
 async function referenceManifest(t: import('apache-arrow').Table, chunkRows: number): Promise<string> {
-  return withTempStore(async (store) => {
+  return withLocalStore(async (store) => {
     await store.write('t', t, { chunkRows });
     return (await store.describe('t')).manifest;
   }, { phase: 'sequential' });
 }
 
-export function phaseConformance(name: PhaseName): void {
+/**
+ * The suite for phase `name` with its stores on `host` (a temp directory by default; test/s3 runs it
+ * on the S3 server). `skip`: false, or why the suite cannot run there.
+ */
+export function phaseConformance(name: PhaseName, host: StoreHost = localHost, skip: false | string = false): void {
   // Under CI, ARMILLARIA_NATIVE=require turns a missing addon into a failure here instead of a skip.
-  const runnable = !PHASES[name].needsNative || nativeStatus().available;
-  describe.skipIf(!runnable)(`phase ${name} conformance`, () => {
+  const runnable = (!PHASES[name].needsNative || nativeStatus().available) && !skip;
+  describe.skipIf(!runnable)(`phase ${name} conformance${host === localHost ? '' : ` on ${host.name}`}`, () => {
     const open = { phase: name };
+    const withTempStore = <T>(fn: (store: Store) => Promise<T>, options?: OpenOptions) => host.withStore(fn, options);
 
     it('round-trips every type exactly', async () => {
       await withTempStore(async (store) => {
@@ -224,10 +226,10 @@ export function phaseConformance(name: PhaseName): void {
     });
 
     it('fails a read as a whole, naming the chunk, when one is missing', async () => {
-      await withTempStore(async (store, dir) => {
+      await withTempStore(async (store) => {
         await store.write('n', narrowTable(3000), { chunkRows: 1000 });
         const victim = (await manifestOf(store, 'n')).chunks[1]!.id;
-        await rm(objectPath(dir, victim));
+        await host.removeObject(store, victim);
         const err = await store.read('n').catch((e: unknown) => e);
         expect(err).toBeInstanceOf(ChunkNotFoundError);
         expect(err).toMatchObject({ code: 'ARM_CHUNK_NOT_FOUND', message: `chunk-store: chunk ${victim} not found` });
@@ -236,12 +238,12 @@ export function phaseConformance(name: PhaseName): void {
 
     it('detects a flipped byte on every read by default, filtered and projected too, naming the chunk', async () => {
       // Regression: reads without `verify: true` returned wrong values (a 117 read back as 1.57e156).
-      await withTempStore(async (store, dir) => {
+      await withTempStore(async (store) => {
         await store.write('n', narrowTable(3000), { chunkRows: 1000 });
         const victim = (await manifestOf(store, 'n')).chunks[2]!.id;
-        const bytes = await readFile(objectPath(dir, victim));
+        const bytes = await host.readObject(store, victim);
         bytes[bytes.length >> 1]! ^= 0x40;
-        await writeFile(objectPath(dir, victim), bytes);
+        await host.writeObject(store, victim, bytes);
         for (const options of [{}, { verify: true }, { columns: ['value'] }, { filter: { column: 'id', op: '>=', value: 2500 } as Filter }]) {
           const err = await store.read('n', options).catch((e: unknown) => e);
           expect(err).toBeInstanceOf(CorruptChunkError);
@@ -251,13 +253,14 @@ export function phaseConformance(name: PhaseName): void {
         // A read that skips the damaged chunk by its statistics still works; restored, the table reads
         // again, with the check or without it.
         if (PHASES[name].pushdown) expect((await store.read('n', { filter: { column: 'id', op: '<', value: 1000 } })).numRows).toBe(1000);
-        await writeFile(objectPath(dir, victim), await readFile(objectPath(dir, victim)).then((b) => ((b[b.length >> 1]! ^= 0x40), b)));
+        bytes[bytes.length >> 1]! ^= 0x40;
+        await host.writeObject(store, victim, bytes);
         expect((await store.read('n', { verify: false })).numRows).toBe(3000);
       }, open);
     });
 
     it('checks chunks of a manifest written before sums against their ids', async () => {
-      await withTempStore(async (store, dir) => {
+      await withTempStore(async (store) => {
         await store.write('n', narrowTable(3000), { chunkRows: 1000 });
         const m = await manifestOf(store, 'n');
         expect(m.chunks.every((c) => /^[0-9a-f]{16}$/.test(c.sum ?? ''))).toBe(true);
@@ -268,9 +271,9 @@ export function phaseConformance(name: PhaseName): void {
         expect(await store.refs.move('branch', 'main', head.id, c.id, 'test', await store.fence.open())).toBe(true);
         expect(await store.read('n')).toEqualTable(await store.read('n', { version: 1 }));
         const victim = m.chunks[1]!.id;
-        const bytes = await readFile(objectPath(dir, victim));
+        const bytes = await host.readObject(store, victim);
         bytes[bytes.length >> 1]! ^= 0x40;
-        await writeFile(objectPath(dir, victim), bytes);
+        await host.writeObject(store, victim, bytes);
         for (const version of [1, 2]) await expect(store.read('n', { version })).rejects.toMatchObject({ code: 'ARM_CORRUPT_CHUNK', id: victim });
       }, open);
     });

@@ -1,7 +1,8 @@
 /**
  * Crash and concurrency across real processes, in every phase: each `<phase>.test.ts` here calls
- * `processSuite(phase)`. The children run the built package (dist/), which `pnpm test` builds
- * first, with ARMILLARIA_PHASE set to the phase.
+ * `processSuite(phase)`, and s3.test.ts calls it for every phase with the stores on S3. The children
+ * run the built package (dist/), which `pnpm test` builds first, with ARMILLARIA_PHASE set to the
+ * phase (and the AWS_* variables of the S3 server, for stores there).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,16 +11,28 @@ import { fileURLToPath } from 'node:url';
 import { tableFromArrays } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
-import { nativeStatus, openStore, PHASES, type PhaseName } from '../../src/index.js';
+import { nativeStatus, openStore, PHASES, type OpenOptions, type PhaseName } from '../../src/index.js';
 import { withTempDir } from '../helpers.js';
+
+/** Where the suite's stores live: a fresh location each time, what workers and this process need to reach it. */
+export interface ProcessHost {
+  name: string;
+  withLocation<T>(fn: (location: string) => Promise<T>): Promise<T>;
+  /** Environment of the worker processes. */
+  env: Record<string, string>;
+  /** Options of this process's `openStore`. */
+  options: OpenOptions;
+}
+
+export const localProcessHost: ProcessHost = { name: 'local', withLocation: withTempDir, env: {}, options: {} };
 
 const WORKER = fileURLToPath(new URL('./committer.mjs', import.meta.url));
 const DIST = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 
 type Worker = { child: ChildProcess; out: () => string; done: Promise<number | null> };
 
-function startIn(phase: PhaseName, ...args: string[]): Worker {
-  const child = spawn(process.execPath, [WORKER, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ARMILLARIA_PHASE: phase } });
+export function startWorker(env: Record<string, string>, ...args: string[]): Worker {
+  const child = spawn(process.execPath, [WORKER, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -48,15 +61,22 @@ const seed = () => tableFromArrays({ n: new Int32Array([0]), pid: new Int32Array
 /** Lines of a worker's output that start with `word`, split into fields. */
 const lines = (w: Worker, word: string): string[][] => w.out().trim().split('\n').map((l) => l.split(' ')).filter((f) => f[0] === word);
 
-export function processSuite(phase: PhaseName): void {
+/**
+ * The suite for `phase` with its stores on `host`. `scope: 'phase'` runs only the tests whose outcome
+ * depends on the phase (commits and gc meeting the phase's chunk I/O); ref races and conflicts are
+ * the same in every phase, so a host that is slow to test runs them once.
+ */
+export function processSuite(phase: PhaseName, host: ProcessHost = localProcessHost, skip: false | string = false, scope: 'all' | 'phase' = 'all'): void {
+  const everyPhase = it;
+  const oncePerHost = scope === 'all' ? it : it.skip;
   // Under CI, ARMILLARIA_NATIVE=require turns a missing addon into a failure instead of a skip.
-  const runnable = existsSync(DIST) && (!PHASES[phase].needsNative || nativeStatus().available);
-  const start = (...args: string[]) => startIn(phase, ...args);
-  const open = (dir: string) => openStore(dir, { phase });
+  const runnable = existsSync(DIST) && (!PHASES[phase].needsNative || nativeStatus().available) && !skip;
+  const start = (...args: string[]) => startWorker({ ...host.env, ARMILLARIA_PHASE: phase }, ...args);
+  const open = (dir: string, create = false) => openStore(dir, { phase, create, ...host.options });
 
-  describe.skipIf(!runnable)(`across processes, phase ${phase}`, () => {
-    it('never shows a partial transaction or loses a committed one when killed with SIGKILL', async () => {
-      await withTempDir(async (dir) => {
+  describe.skipIf(!runnable)(`across processes, phase ${phase}${host === localProcessHost ? '' : ` on ${host.name}`}`, () => {
+    everyPhase('never shows a partial transaction or loses a committed one when killed with SIGKILL', async () => {
+      await host.withLocation(async (dir) => {
         let lastCommitted = -1;
         for (let round = 0; round < 8; round++) {
           const w = start(dir, 'crash');
@@ -84,9 +104,9 @@ export function processSuite(phase: PhaseName): void {
       });
     }, 120_000);
 
-    it('lands every commit of concurrent writers to different tables', async () => {
-      await withTempDir(async (dir) => {
-        await (await openStore(dir, { create: true, phase })).write('seed', seed());
+    oncePerHost('lands every commit of concurrent writers to different tables', async () => {
+      await host.withLocation(async (dir) => {
+        await (await open(dir, true)).write('seed', seed());
         const workers = ['t0', 't1', 't2', 't3'].map((t) => start(dir, 'own', t, '15'));
         expect(await Promise.all(workers.map((w) => w.done))).toEqual([0, 0, 0, 0]);
         const store = await open(dir);
@@ -95,15 +115,15 @@ export function processSuite(phase: PhaseName): void {
       });
     }, 120_000);
 
-    it('creates and deletes each ref exactly as often as it reports, with racing processes', async () => {
-      await withTempDir(async (dir) => {
-        const store = await openStore(dir, { create: true, phase });
+    oncePerHost('creates and deletes each ref exactly as often as it reports, with racing processes', async () => {
+      await host.withLocation(async (dir) => {
+        const store = await open(dir, true);
         await store.write('seed', seed());
         const workers = [0, 1, 2, 3].map(() => start(dir, 'branches', 'race-', '40'));
         expect(await Promise.all(workers.map((w) => w.done))).toEqual([0, 0, 0, 0]);
         const outcomes = workers.flatMap((w) => w.out().trim().split('\n'));
         const count = (o: string) => outcomes.filter((x) => x === o).length;
-        // Creation is lock-free (link) and deletion locked: every reported creation and deletion happened.
+        // Every reported creation and deletion happened, and no other.
         expect(count('created') + count('exists')).toBe(160);
         expect(count('created')).toBeGreaterThanOrEqual(40);
         expect(count('deleted')).toBe(count('created'));
@@ -116,9 +136,9 @@ export function processSuite(phase: PhaseName): void {
       });
     }, 120_000);
 
-    it('reports conflicts on one table instead of losing commits', async () => {
-      await withTempDir(async (dir) => {
-        await (await openStore(dir, { create: true, phase })).write('shared', seed());
+    oncePerHost('reports conflicts on one table instead of losing commits', async () => {
+      await host.withLocation(async (dir) => {
+        await (await open(dir, true)).write('shared', seed());
         const workers = [0, 1, 2].map(() => start(dir, 'shared', 'shared', '15'));
         expect(await Promise.all(workers.map((w) => w.done))).toEqual([0, 0, 0]);
         const outcomes = workers.flatMap((w) => w.out().trim().split('\n'));
@@ -132,9 +152,9 @@ export function processSuite(phase: PhaseName): void {
       });
     }, 120_000);
 
-    it('never lets a gc at grace 0 or the default delete what a commit names, with writers reusing garbage', async () => {
-      await withTempDir(async (dir) => {
-        await (await openStore(dir, { create: true, phase })).write('seed', seed());
+    everyPhase('never lets a gc at grace 0 or the default delete what a commit names, with writers reusing garbage', async () => {
+      await host.withLocation(async (dir) => {
+        await (await open(dir, true)).write('seed', seed());
         const gc = start(dir, 'gc');
         const writers = ['r0', 'r1'].map((t) => start(dir, 'reuse', t, '12'));
         const codes = await Promise.all(writers.map((w) => w.done));
