@@ -24,7 +24,7 @@ import { diffCommits, type DiffResult } from './catalog/diff.js';
 import { changesBetween, subscribe, type ChangeEntry, type Subscription } from './catalog/feed.js';
 import { mergeRefs, type MergeResult } from './catalog/merge.js';
 import { collectGarbage, verifyStore, type GcOptions, type GcReport, type VerifyReport } from './catalog/maintenance.js';
-import { getManifest, manifestBytes, manifestSchema, type Manifest } from './catalog/manifest.js';
+import { ManifestReader, manifestBytes, manifestSchema, type Manifest } from './catalog/manifest.js';
 import { validateName } from './catalog/names.js';
 import { RefStore, type RefInfo, type RefKind } from './catalog/refs.js';
 import { SweepFence } from './catalog/sweep-fence.js';
@@ -207,6 +207,7 @@ export class Store {
   readonly chunks: ChunkStore;
   readonly refs: RefStore;
   readonly commits: CommitReader;
+  readonly manifests: ManifestReader;
   readonly fence: SweepFence;
   /** Where the store lives: an absolute directory, or `s3://bucket/prefix`. */
   readonly path: string;
@@ -217,6 +218,7 @@ export class Store {
     this.path = backend.location;
     this.chunks = new ChunkStore(backend);
     this.commits = new CommitReader(this.chunks);
+    this.manifests = new ManifestReader(this.chunks);
     this.fence = new SweepFence(backend, this.chunks, this.commits);
     this.refs = new RefStore(backend, this.commits, this.fence);
     const phase = resolvePhase(options.phase, backend);
@@ -275,8 +277,10 @@ export class Store {
 
   /** Starts a transaction by hand (commit with `tx.commit(message)`); `transaction()` is usually simpler. */
   async begin(branch = DEFAULT_BRANCH): Promise<Transaction> {
-    const window = await this.fence.open();
+    // The head first, then the fence: so a swap on the version read here may skip its second look
+    // at the fence (sweep-fence.ts, WriteWindow.refVersion).
     const head = branch === DEFAULT_BRANCH ? await this.refs.head(branch) : await this.refs.requireHead(branch);
+    const window = await this.fence.open(this.backend.refVersion?.(`heads/${branch}`));
     const ctx: TxContext = { ...this.context(), codec: this.codec, chunkRows: this.chunkRows };
     return new Transaction(ctx, branch, head ? await this.commits.get(head) : undefined, window);
   }
@@ -462,7 +466,7 @@ export class Store {
   // ---- internals ----
 
   private context() {
-    return { chunks: this.chunks, runtime: this.runtime, commits: this.commits, refs: this.refs };
+    return { chunks: this.chunks, manifests: this.manifests, runtime: this.runtime, commits: this.commits, refs: this.refs };
   }
 
   /** The commit that `options` designate: a ref, else a branch head; optionally moved back to `asOf`. */
@@ -503,7 +507,7 @@ export class Store {
       commit = found;
     }
     const entry = commit.tables[name]!;
-    return { manifest: await getManifest(this.chunks, entry.manifest), entry, commit: commit.id };
+    return { manifest: await this.manifests.get(entry.manifest), entry, commit: commit.id };
   }
 }
 

@@ -23,7 +23,9 @@
  * - `compareAndSwapRef` is atomic: it changes the ref only if its value is `expected`, and is durable
  *   when it resolves. Every change is appended to the reflog.
  * - A swap's `guard` runs at the swap's linearization point, after the current value was found equal
- *   to `expected` and before the change becomes visible; if it throws, nothing changes.
+ *   to `expected` and before the change becomes visible; if it throws, nothing changes. A backend whose
+ *   refs have versions (S3's ETags) swaps on a version and passes it to the guard: the swap then
+ *   succeeds only if the ref has not been written since that version was read.
  * - `snapshotRefs` is linearized with guarded swaps: for every swap that succeeds, either the snapshot
  *   holds its result (or a later one), or its guard started after `snapshotRefs` was called. gc
  *   relies on this to fence writers (catalog/sweep-fence.ts); a backend whose swaps are conditional
@@ -69,8 +71,10 @@ export interface ObjectPutBatch {
 export interface SwapOptions {
   /** Written to the reflog. */
   reason?: string;
-  /** Runs at the linearization point (see the module doc); throwing cancels the swap. */
-  guard?: () => Promise<void>;
+  /** Runs at the linearization point (see the module doc), with the version the swap is conditioned on, if any; throwing cancels the swap. */
+  guard?: (version?: string) => Promise<void>;
+  /** Told the value found when the swap fails because the ref holds another: a caller that retries need not read it again. */
+  onMismatch?: (current: string | undefined) => void;
 }
 
 export interface StoredObject {
@@ -115,6 +119,8 @@ export interface ObjectBackend {
 
   /** Current value of a ref (`heads/main`, `tags/v1`), or `undefined`. */
   readRef(name: string): Promise<string | undefined>;
+  /** Optional: the version of ref `name` this backend last read or wrote (backends whose refs have versions). */
+  refVersion?(name: string): string | undefined;
   /**
    * Atomically sets ref `name` to `next` if its current value is `expected` (`undefined` = must not
    * exist; `next` = `undefined` deletes it). Returns false, changing nothing, when the value differs.

@@ -201,13 +201,17 @@ export class LocalBackend implements ObjectBackend {
     try {
       this.ensureDirSync(dirname(path)).forEach(fsyncDirSync);
       if (next !== undefined) await this.prepareRefValue(next);
-      if (expected === undefined && next !== undefined) return await this.createRef(name, path, next, reason, options.guard);
+      if (expected === undefined && next !== undefined) return await this.createRef(name, path, next, reason, options.guard, options.onMismatch);
       const lock = await FileLock.acquire(`${path}.lock`, this.lockOptions);
       // The critical section is a handful of syscalls on tiny files: synchronous, like the lock, to
       // avoid a thread-pool round trip per call (see file-lock.ts). It writes no data: the new value
       // is the durable ref-values/ file, linked under a temp name and renamed over the ref.
       try {
-        if (readRefSync(path) !== expected) return false;
+        const current = readRefSync(path);
+        if (current !== expected) {
+          options.onMismatch?.(current);
+          return false;
+        }
         await options.guard?.();
         if (next === undefined) unlinkQuietly(path);
         else {
@@ -294,10 +298,14 @@ export class LocalBackend implements ObjectBackend {
   }
 
   /** The creation path of `compareAndSwapRef`, under refs/create.lock (see the top of this file). */
-  private async createRef(name: string, path: string, next: string, reason: string, guard: SwapOptions['guard']): Promise<boolean> {
+  private async createRef(name: string, path: string, next: string, reason: string, guard: SwapOptions['guard'], onMismatch: SwapOptions['onMismatch']): Promise<boolean> {
     const lock = await FileLock.acquire(join(this.root, CREATE_LOCK), this.lockOptions);
     try {
-      if (readRefSync(path) !== undefined) return false;
+      const current = readRefSync(path);
+      if (current !== undefined) {
+        onMismatch?.(current);
+        return false;
+      }
       await guard?.();
       try {
         this.linkRefValue(next, path);

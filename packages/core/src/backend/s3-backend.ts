@@ -97,6 +97,11 @@ export class S3Backend implements ObjectBackend {
   private readonly concurrency: number;
   /** Requests sent, by operation (PutObject, GetObject, ...): what the harness reports. */
   readonly requests: Record<string, number> = {};
+  /**
+   * Each ref as this process last read or wrote it, with its ETag: a swap from that value tries that
+   * ETag first, without reading the ref again (a 412 then reads it).
+   */
+  private readonly known = new Map<string, Fetched<RefBody>>();
 
   constructor(readonly location: string, options: S3Options = {}) {
     const { bucket, prefix } = parseS3Url(location);
@@ -113,6 +118,9 @@ export class S3Backend implements ObjectBackend {
       ...(endpoint ? { endpoint } : {}),
       ...(options.credentials ? { credentials: options.credentials } : {}),
     };
+    // The SDK warns on Node 20 about versions published after January 2027; the version pinned here
+    // supports Node 20, so the warning (on every command of the CLI) says nothing about this store.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new S3Client(config);
     this.client.middlewareStack.add(
       (next, context) => (args) => {
@@ -218,16 +226,24 @@ export class S3Backend implements ObjectBackend {
     return (await this.getRef(name))?.body.commit;
   }
 
+  refVersion(name: string): string | undefined {
+    return this.known.get(name)?.etag;
+  }
+
   async compareAndSwapRef(name: string, expected: string | undefined, next: string | undefined, options: SwapOptions = {}): Promise<boolean> {
     const entry = (): RefLogEntry => ({ time: new Date().toISOString(), old: expected ?? null, new: next ?? null, reason: options.reason ?? 'update' });
     if (expected === undefined) {
       if (next === undefined) throw new InvalidArgumentError('refs: a swap from nothing to nothing');
-      return this.createRef(name, next, entry, options.guard);
+      return this.createRef(name, next, entry, options);
     }
-    for (;;) {
-      const current = await this.getRef(name);
-      if (current?.body.commit !== expected) return false;
-      await options.guard?.();
+    for (let attempt = 0; ; attempt++) {
+      const cached = this.known.get(name);
+      const current: Fetched<RefBody> | undefined = attempt === 0 && cached?.body.commit === expected ? cached : await this.getRef(name);
+      if (current?.body.commit !== expected) {
+        options.onMismatch?.(current?.body.commit);
+        return false;
+      }
+      await options.guard?.(current.etag);
       const key = this.refKey(name);
       // A delete is a swap to a tombstone (no commit), which readers take for no ref; the object
       // goes afterwards, its reflog first moved out so that it outlives it.
@@ -238,6 +254,7 @@ export class S3Backend implements ObjectBackend {
         if (now?.body.stamp !== body.stamp) continue; // someone else wrote first: look again
         etag = now.etag; // ours: the response was lost
       }
+      this.known.set(name, { body, etag });
       if (next === undefined) await this.removeTombstone(name, body.log, etag);
       return true;
     }
@@ -251,26 +268,38 @@ export class S3Backend implements ObjectBackend {
   }
 
   /** The two-step creation (see the top of this file). */
-  private async createRef(name: string, next: string, entry: () => RefLogEntry, guard: SwapOptions['guard']): Promise<boolean> {
+  private async createRef(name: string, next: string, entry: () => RefLogEntry, { guard, onMismatch }: SwapOptions): Promise<boolean> {
     const key = this.refKey(name);
     const owner = randomBytes(8).toString('hex');
-    for (;;) {
+    for (let delay = 5; ; ) {
       const current = await this.getRef(name);
-      if (current?.body.commit !== undefined) return false;
+      if (current?.body.commit !== undefined) {
+        onMismatch?.(current.body.commit);
+        return false;
+      }
       const pending = current?.body.pending;
-      if (pending && pending.owner !== owner && pending.expires > Date.now()) return false; // being created
+      if (pending && pending.owner !== owner && pending.expires > Date.now()) {
+        // Another creator is between its two steps: wait for its outcome (it exists, or it gave up).
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 200);
+        continue;
+      }
       // Absent, a tombstone (its reflog then stays with it), or a pending ref of a creator that died.
       const body: RefBody = { pending: { commit: next, expires: Date.now() + PENDING_MS, owner }, stamp: stamp(), log: current?.body.log ?? [] };
       const etag = current ? await this.putIfMatch(key, body, current.etag) : await this.putIfNoneMatch(key, body);
       if (!etag) continue; // someone else got there first: look again
       try {
-        await guard?.();
+        await guard?.(etag);
       } catch (e) {
         await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: etag })).catch(() => undefined);
         throw e;
       }
       const done: RefBody = { commit: next, stamp: stamp(), log: trimLog([...body.log, entry()]) };
-      if (await this.putIfMatch(key, done, etag)) return true;
+      const doneEtag = await this.putIfMatch(key, done, etag);
+      if (doneEtag) {
+        this.known.set(name, { body: done, etag: doneEtag });
+        return true;
+      }
       // gc re-stamped our pending ref (the fence), or we took too long and another creator took over.
       const now = await this.getRef(name);
       if (now?.body.stamp === done.stamp) return true;
@@ -384,10 +413,15 @@ export class S3Backend implements ObjectBackend {
 
   private async getRef(name: string): Promise<Fetched<RefBody> | undefined> {
     const got = await this.getTextWithEtag(this.refKey(name), `read ref ${name}`);
-    if (!got) return undefined;
+    if (!got) {
+      this.known.delete(name);
+      return undefined;
+    }
     const body = parseJson<RefBody>(got.body);
     if (!body || typeof body !== 'object') throw this.error(new Error('not a ref object'), 'read ref', this.refKey(name));
-    return { body: { ...body, log: Array.isArray(body.log) ? body.log : [] }, etag: got.etag };
+    const ref = { body: { ...body, log: Array.isArray(body.log) ? body.log : [] }, etag: got.etag };
+    this.known.set(name, ref);
+    return ref;
   }
 
   /** PUT with If-Match: the new ETag, or undefined on 412. */

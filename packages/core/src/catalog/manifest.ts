@@ -100,6 +100,35 @@ export async function getManifest(store: ChunkStore, id: string): Promise<Manife
   return { ...rest, format: MANIFEST_FORMAT, chunks, pages };
 }
 
+/**
+ * Manifests a store has read or written lately, by id: they are immutable, so a cached one never goes
+ * stale, and a write that builds on the version it just wrote (or read) needs no request for it. On
+ * object storage that is a GET saved per commit; small (a few dozen manifests), since a manifest of a
+ * large table holds its whole chunk list.
+ */
+export class ManifestReader {
+  private readonly cache = new Map<string, Manifest & { pages?: string[] }>();
+  constructor(readonly store: ChunkStore, private readonly capacity = 32) {}
+
+  async get(id: string): Promise<Manifest> {
+    const hit = this.cache.get(id);
+    if (hit) {
+      this.cache.delete(id); // most recently used last
+      this.cache.set(id, hit);
+      return hit;
+    }
+    const m = await getManifest(this.store, id);
+    this.remember(id, m);
+    return m;
+  }
+
+  /** Records a manifest this process stored as `id`. */
+  remember(id: string, m: Manifest): void {
+    if (this.cache.size >= this.capacity) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(id, m);
+  }
+}
+
 /** Manifest `id` without its chunk list (no page is read). */
 export async function getManifestHeader(store: ChunkStore, id: string): Promise<Omit<Manifest, 'chunks'>> {
   const { root: _r, ...rest } = await getStoredManifest(store, id);

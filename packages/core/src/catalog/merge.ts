@@ -97,7 +97,7 @@ export async function mergeRefs(ctx: MergeContext, source: string, into: string,
     const [ours, theirs] = await Promise.all([ctx.commits.get(oursId), ctx.commits.get(theirsId)]);
     if (await isAncestor(ctx.commits, theirs, ours)) return { status: 'up-to-date', commit: ours.id, tables: [], conflicts: [] };
     if (await isAncestor(ctx.commits, ours, theirs)) {
-      if (await ctx.refs.move('branch', into, ours.id, theirs.id, `merge ${source}: fast-forward`, window)) {
+      if ((await ctx.refs.move('branch', into, ours.id, theirs.id, `merge ${source}: fast-forward`, window)) === true) {
         return { status: 'fast-forward', commit: theirs.id, tables: [], conflicts: [] };
       }
       continue; // `into` moved under us: start again
@@ -106,7 +106,7 @@ export async function mergeRefs(ctx: MergeContext, source: string, into: string,
     const result = await mergeTables(ctx, base, ours, theirs);
     if (result.conflicts.length > 0) return { status: 'conflicts', commit: ours.id, tables: result.actions, conflicts: result.conflicts };
     const commit = await ctx.commits.create([ours.id, theirs.id], result.tables, message);
-    if (await ctx.refs.move('branch', into, ours.id, commit.id, `merge ${source}`, window)) {
+    if ((await ctx.refs.move('branch', into, ours.id, commit.id, `merge ${source}`, window)) === true) {
       return { status: 'merged', commit: commit.id, tables: result.actions, conflicts: [] };
     }
   }

@@ -78,9 +78,14 @@ export class RefStore {
     await this.backend.prepareRefValue?.(commit);
   }
 
-  /** Moves a ref from `expected` to `next`; false if it had moved. `window`: as for `create`. */
-  async move(kind: RefKind, name: string, expected: string | undefined, next: string, reason: string, window: WriteWindow): Promise<boolean> {
-    return this.swap(PREFIX[kind] + validateName(kind, name), expected, next, reason, window);
+  /**
+   * Moves a ref from `expected` to `next`: true, or the value it holds instead (`undefined`: none),
+   * which a caller that retries needs not read again. `window`: as for `create`.
+   */
+  async move(kind: RefKind, name: string, expected: string | undefined, next: string, reason: string, window: WriteWindow): Promise<true | { current: string | undefined }> {
+    let current: string | undefined;
+    const moved = await this.swap(PREFIX[kind] + validateName(kind, name), expected, next, reason, window, (c) => (current = c));
+    return moved || { current };
   }
 
   async delete(kind: RefKind, name: string): Promise<string> {
@@ -145,8 +150,8 @@ export class RefStore {
   }
 
   /** A guarded swap (see the top of this file). */
-  private swap(full: string, expected: string | undefined, next: string, reason: string, window: WriteWindow): Promise<boolean> {
-    return this.fence.swap(window, next, `ref ${full}`, (guard) => this.backend.compareAndSwapRef(full, expected, next, { reason, guard }));
+  private swap(full: string, expected: string | undefined, next: string, reason: string, window: WriteWindow, onMismatch?: (current: string | undefined) => void): Promise<boolean> {
+    return this.fence.swap(window, next, `ref ${full}`, (guard) => this.backend.compareAndSwapRef(full, expected, next, { reason, guard, ...(onMismatch ? { onMismatch } : {}) }));
   }
 
   /** A ref's value, which must be a commit id. @throws {CorruptObjectError} naming the ref */

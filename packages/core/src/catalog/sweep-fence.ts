@@ -94,6 +94,13 @@ interface FenceState {
 export interface WriteWindow {
   gen: number;
   sweeping: boolean;
+  /**
+   * The version of the ref the write will swap, as the backend had it when the window was read (read
+   * before the fence). A swap conditioned on that same version needs no second look at the fence: a
+   * sweep that began since would have re-written the ref (its snapshot does, on a backend with
+   * versions), and the swap would fail. (Backends without versions: undefined.)
+   */
+  refVersion?: string;
 }
 
 /** Thrown by a guard when a sweep overlapped the write; the swap then settles (see the module doc). */
@@ -107,10 +114,10 @@ export class SweepFence {
     private readonly sweepWaitMs = DEFAULT_SWEEP_WAIT_MS,
   ) {}
 
-  /** The window of a write that begins now. */
-  async open(): Promise<WriteWindow> {
+  /** The window of a write that begins now; `refVersion`: the version of its ref, read just before. */
+  async open(refVersion?: string): Promise<WriteWindow> {
     const { state } = await this.read();
-    return { gen: state.gen, sweeping: state.sweep !== undefined };
+    return { gen: state.gen, sweeping: state.sweep !== undefined, ...(refVersion !== undefined ? { refVersion } : {}) };
   }
 
   /**
@@ -119,12 +126,13 @@ export class SweepFence {
    * @throws {GcConflictError} a sweep deleted an object `next` reaches
    * @throws {GcRunningError} a sweep ran longer than the wait allows
    */
-  async swap(window: WriteWindow, next: string, ref: string, attempt: (guard: () => Promise<void>) => Promise<boolean>): Promise<boolean> {
+  async swap(window: WriteWindow, next: string, ref: string, attempt: (guard: (version?: string) => Promise<void>) => Promise<boolean>): Promise<boolean> {
     let waiter: Owner | undefined;
     try {
       for (;;) {
         try {
-          return await attempt(async () => {
+          return await attempt(async (version) => {
+            if (version !== undefined && version === window.refVersion && !window.sweeping) return;
             const { state } = await this.read();
             if (window.sweeping || state.sweep !== undefined || state.gen !== window.gen) throw new SweepOverlap();
           });

@@ -31,7 +31,7 @@
 import { RecordBatch, Table, type Schema } from 'apache-arrow';
 
 import { PutGroup, type ChunkStore } from '../chunk-store/chunk-store.js';
-import { CommitConflictError, InvalidArgumentError, SchemaMismatchError, TableNotFoundError } from '../errors.js';
+import { BranchNotFoundError, CommitConflictError, InvalidArgumentError, SchemaMismatchError, TableNotFoundError } from '../errors.js';
 import type { PhaseRuntime, StoredChunk } from '../phases/types.js';
 import { filterMask, mayMatch, validateFilter, type Filter } from '../table/filter.js';
 import { parseCodec, type Codec } from '../table/parquet-codec.js';
@@ -45,7 +45,7 @@ import type { CommitInfo, TableEntry } from './commit.js';
 import { keepLive, liveMask, liveRows, putDeletionVector } from './deletion-vector.js';
 import { chunkKey } from './manifest-tree.js';
 import type { CommitReader } from './history.js';
-import { getManifest, makeManifest, manifestSchema, putManifest, type ChunkRef, type Manifest } from './manifest.js';
+import { makeManifest, manifestSchema, putManifest, type ChunkRef, type Manifest, type ManifestReader } from './manifest.js';
 import { validateName } from './names.js';
 import { canReuse, reuseUnchanged } from './overwrite.js';
 import { updateRows, type UpdateOptions } from './update.js';
@@ -76,6 +76,7 @@ export interface StagedWrite {
 
 export interface TxContext {
   chunks: ChunkStore;
+  manifests: ManifestReader;
   runtime: PhaseRuntime;
   commits: CommitReader;
   refs: RefStore;
@@ -100,7 +101,6 @@ export interface CommitOutcome {
 
 export class Transaction {
   private readonly staged = new Map<string, Staged>();
-  private readonly manifests = new Map<string, Manifest>();
   private done = false;
 
   constructor(
@@ -277,7 +277,11 @@ export class Transaction {
     this.done = true;
     if (this.staged.size === 0) return undefined;
     let parent = this.base;
-    for (;;) {
+    // Manifests already stored by an earlier try of this commit: a rebase that leaves one as it was
+    // does not write it again (under contention, most rebases leave every manifest as it was).
+    const stored = new Map<Manifest, string>();
+    for (let lost = 0; ; lost++) {
+      const started = performance.now();
       const tables: Record<string, TableEntry> = { ...(parent?.tables ?? {}) };
       const versions: Record<string, number> = {};
       // Manifests, the commit and the ref's new value are written side by side; all are durable
@@ -286,17 +290,24 @@ export class Transaction {
       for (const [name, s] of this.staged) {
         const current = parent?.tables[name];
         const manifest = await this.rebased(name, s, current);
-        const id = await putManifest(this.ctx.chunks, manifest, group);
+        let id = stored.get(manifest);
+        if (id === undefined) {
+          id = await putManifest(this.ctx.chunks, manifest, group);
+          this.ctx.manifests.remember(id, manifest);
+          stored.set(manifest, id);
+        }
         tables[name] = { manifest: id, version: (current?.version ?? 0) + 1 };
         versions[name] = tables[name].version;
       }
       const commit = await this.ctx.commits.create(parent ? [parent.id] : [], tables, message, { group });
       await Promise.all([group.done(), this.ctx.refs.prepare(commit.id)]);
-      if (await this.ctx.refs.move('branch', this.branch, parent?.id, commit.id, `commit: ${firstLine(message)}`, this.window)) {
-        return { commit, versions };
-      }
-      const head = await this.ctx.refs.requireHead(this.branch);
-      parent = await this.ctx.commits.get(head);
+      const moved = await this.ctx.refs.move('branch', this.branch, parent?.id, commit.id, `commit: ${firstLine(message)}`, this.window);
+      if (moved === true) return { commit, versions };
+      if (moved.current === undefined) throw new BranchNotFoundError(this.branch);
+      // Lost to another writer: wait a random part of what an attempt takes, growing with each loss,
+      // so that writers contending for one branch do not all retry at once and all lose again.
+      await new Promise((r) => setTimeout(r, Math.random() * (performance.now() - started) * Math.min(2 ** lost, 8)));
+      parent = await this.ctx.commits.get(moved.current);
     }
   }
 
@@ -328,12 +339,7 @@ export class Transaction {
   }
 
   private async loadManifest(id: string): Promise<Manifest> {
-    let m = this.manifests.get(id);
-    if (!m) {
-      m = await getManifest(this.ctx.chunks, id);
-      this.manifests.set(id, m);
-    }
-    return m;
+    return this.ctx.manifests.get(id);
   }
 
   private checkOpen(): void {
