@@ -15,6 +15,10 @@ Contract (one long-lived process per benchmark run, spawned by packages/bench/sr
 
 Commands (arguments in brackets are optional):
   hello                                  -> versions {python, deltalake, pyarrow}, threads, pid
+  storage   endpoint, region, accessKeyId, secretAccessKey
+                                         -> table paths from now on may be s3://bucket/key URIs on this
+                                            S3-compatible server (delta-rs with conditional puts; du,
+                                            copy and drop through pyarrow's S3FileSystem)
   load      slot, path                   -> read an Arrow IPC file into memory slot `slot` (untimed
                                             setup); returns rows and checksum of what was loaded,
                                             and the unsigned columns it widened for Delta
@@ -62,6 +66,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.fs as pafs
 import pyarrow.ipc as ipc
 
 import deltalake
@@ -370,6 +375,30 @@ def _writer_properties(codec: str) -> WriterProperties:
 class Driver:
     def __init__(self) -> None:
         self.slots: dict[str, pa.Table] = {}
+        # For s3:// paths (set by `storage`): delta-rs's storage options, and a pyarrow filesystem.
+        self.storage_options: dict[str, str] | None = None
+        self.s3: pafs.S3FileSystem | None = None
+
+    def _so(self, path: str) -> dict[str, str] | None:
+        return self.storage_options if path.startswith("s3://") else None
+
+    def storage(self, req: dict[str, Any]) -> dict[str, Any]:
+        endpoint = req["endpoint"]
+        self.storage_options = {
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_REGION": req["region"],
+            "AWS_ACCESS_KEY_ID": req["accessKeyId"],
+            "AWS_SECRET_ACCESS_KEY": req["secretAccessKey"],
+            "AWS_ALLOW_HTTP": "true",
+            # Safe concurrent commits without a lock table: put-if-absent on the log's next version.
+            "aws_conditional_put": "etag",
+        }
+        scheme, _, host = endpoint.partition("://")
+        self.s3 = pafs.S3FileSystem(
+            access_key=req["accessKeyId"], secret_key=req["secretAccessKey"], region=req["region"],
+            endpoint_override=host, scheme=scheme,
+        )
+        return {"storageOptions": self.storage_options}
 
     def hello(self, _req: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -400,9 +429,10 @@ class Driver:
         props = _writer_properties(req.get("codec", "snappy"))
         schema_mode = req.get("schemaMode")
         t0 = time.perf_counter()
-        write_deltalake(req["path"], table, mode=req.get("mode", "overwrite"), writer_properties=props, schema_mode=schema_mode)
+        so = self._so(req["path"])
+        write_deltalake(req["path"], table, mode=req.get("mode", "overwrite"), writer_properties=props, schema_mode=schema_mode, storage_options=so)
         ms = (time.perf_counter() - t0) * 1000
-        return {"ms": ms, "rows": table.num_rows, "version": DeltaTable(req["path"]).version()}
+        return {"ms": ms, "rows": table.num_rows, "version": DeltaTable(req["path"], storage_options=so).version()}
 
     def read(self, req: dict[str, Any]) -> dict[str, Any]:
         columns = req.get("columns")
@@ -410,7 +440,7 @@ class Driver:
         expr = filter_expression(filt) if filt else None
         version = req.get("version")
         t0 = time.perf_counter()
-        dt = DeltaTable(req["path"])
+        dt = DeltaTable(req["path"], storage_options=self._so(req["path"]))
         if version is not None:
             dt.load_as_version(int(version))
         table = dt.to_pyarrow_table(columns=columns, filters=expr)
@@ -424,7 +454,7 @@ class Driver:
         source = self.slots[req["slot"]]
         props = _writer_properties(req.get("codec", "snappy"))
         t0 = time.perf_counter()
-        dt = DeltaTable(req["path"])
+        dt = DeltaTable(req["path"], storage_options=self._so(req["path"]))
         metrics = (
             dt.merge(source=source, predicate="t.id = s.id", source_alias="s", target_alias="t", writer_properties=props)
             .when_matched_update(updates={"value": "s.value"})
@@ -438,25 +468,47 @@ class Driver:
         predicate = filter_sql(req["filter"])
         props = _writer_properties(req.get("codec", "snappy"))
         t0 = time.perf_counter()
-        dt = DeltaTable(req["path"])
+        dt = DeltaTable(req["path"], storage_options=self._so(req["path"]))
         metrics = dt.delete(predicate=predicate, writer_properties=props)
         ms = (time.perf_counter() - t0) * 1000
         keep = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
         return {"ms": ms, "rows": int(metrics.get("num_deleted_rows", 0)), "version": dt.version(), "metrics": keep, "predicate": predicate}
 
     def copy(self, req: dict[str, Any]) -> dict[str, Any]:
+        src, dst = req["src"], req["dst"]
         t0 = time.perf_counter()
-        shutil.copytree(req["src"], req["dst"])
+        if src.startswith("s3://"):
+            # Server-side copies, object by object (CopyObject): the nearest S3 equivalent of copytree.
+            for info in self._s3_files(src):
+                self.s3.copy_file(info.path, dst[len("s3://"):] + info.path[len(src) - len("s3://"):])
+        else:
+            shutil.copytree(src, dst)
         ms = (time.perf_counter() - t0) * 1000
-        size, files = _du(req["dst"])
+        size, files = self._du(dst)
         return {"ms": ms, "bytes": size, "files": files, "method": "full-copy"}
 
     def du(self, req: dict[str, Any]) -> dict[str, Any]:
-        size, files = _du(req["path"])
+        size, files = self._du(req["path"])
         return {"bytes": size, "files": files}
 
+    def _s3_files(self, uri: str) -> list[pafs.FileInfo]:
+        selector = pafs.FileSelector(uri[len("s3://"):], recursive=True, allow_not_found=True)
+        return [i for i in self.s3.get_file_info(selector) if i.type == pafs.FileType.File]
+
+    def _du(self, path: str) -> tuple[int, int]:
+        if not path.startswith("s3://"):
+            return _du(path)
+        files = self._s3_files(path)
+        return sum(i.size for i in files), len(files)
+
     def drop(self, req: dict[str, Any]) -> dict[str, Any]:
-        shutil.rmtree(req["path"], ignore_errors=True)
+        if req["path"].startswith("s3://"):
+            try:
+                self.s3.delete_dir(req["path"][len("s3://"):])
+            except FileNotFoundError:
+                pass
+        else:
+            shutil.rmtree(req["path"], ignore_errors=True)
         if "slot" in req:
             self.slots.pop(req["slot"], None)
         return {}
@@ -472,7 +524,7 @@ def main() -> int:
     sys.stdout = sys.stderr
     driver = Driver()
     handlers = {
-        "hello": driver.hello, "load": driver.load, "checksum": driver.checksum, "write": driver.write,
+        "hello": driver.hello, "storage": driver.storage, "load": driver.load, "checksum": driver.checksum, "write": driver.write,
         "read": driver.read, "update": driver.update, "delete": driver.delete, "copy": driver.copy, "du": driver.du,
         "drop": driver.drop, "unload": driver.unload,
     }

@@ -21,6 +21,7 @@ import { makeProgress, type Progress } from './progress.js';
 import { makeRunFile } from './results.js';
 import { selectCases, type BenchCase, type CaseOutcome, type CaseSettings, type SessionState } from './cases/index.js';
 import { DEFAULT_ROUNDS, poolRounds, roundSettings } from './rounds.js';
+import { startObjectStorage, withS3Variant, type S3Place, type StorageKind } from './object-storage.js';
 
 export type Codec = 'snappy' | 'zstd' | 'uncompressed';
 
@@ -44,6 +45,8 @@ export interface RunOptions {
   chunkRows?: number;
   /** Armillaria fsyncs objects and refs (default true); false compares page cache with page cache. */
   fsync?: boolean;
+  /** Where both engines keep their tables: the work directory (default), or a local SeaweedFS S3 server. */
+  storage?: StorageKind;
   progress?: Progress;
   /** Print a line per finished case even on a TTY. */
   verbose?: boolean;
@@ -58,13 +61,14 @@ function isNotImplemented(e: unknown): boolean {
   return (e as { notImplemented?: boolean }).notImplemented === true;
 }
 
-function makeEngine(phase: string, opts: RunOptions, log: (l: string) => void): Engine {
-  if (phase === 'delta') return new DeltaEngine({ codec: opts.codec, onStderr: (l) => log(`[delta] ${l}`), log });
+function makeEngine(phase: string, opts: RunOptions, log: (l: string) => void, s3?: S3Place): Engine {
+  if (phase === 'delta') return new DeltaEngine({ codec: opts.codec, onStderr: (l) => log(`[delta] ${l}`), log, ...(s3 ? { s3 } : {}) });
   return new ArmillariaEngine({
     phase,
     codec: opts.codec,
     ...(opts.chunkRows ? { chunkRows: opts.chunkRows } : {}),
     ...(opts.fsync === false ? { fsync: false } : {}),
+    ...(s3 ? { s3 } : {}),
   });
 }
 
@@ -96,7 +100,19 @@ export function assembleResult(
     ...(throughputMBps !== undefined && outcome.status === 'ok' ? { throughputMBps } : {}),
     ...(outcome.rssPeakBytes ? { rssPeakBytes: outcome.rssPeakBytes } : {}),
     ...(outcome.storage ? { storage: outcome.storage } : {}),
-    ...(outcome.extra ? { extra: outcome.extra } : {}),
+    ...(outcome.extra || measured.some((t) => t.requests) ? { extra: { ...outcome.extra, ...requestMedians(measured) } } : {}),
+  };
+}
+
+/** `requests` and `requests.<Operation>`: medians over the tries that counted them. */
+function requestMedians(tries: BenchResult['tries']): Record<string, number> {
+  const counted = tries.flatMap((t) => (t.requests ? [t.requests] : []));
+  if (counted.length === 0) return {};
+  const median = (xs: number[]) => timingStats(xs).median;
+  const ops = [...new Set(counted.flatMap((c) => Object.keys(c)))].sort();
+  return {
+    requests: median(counted.map((c) => Object.values(c).reduce((a, b) => a + b, 0))),
+    ...Object.fromEntries(ops.map((op) => [`requests.${op}`, median(counted.map((c) => c[op] ?? 0))])),
   };
 }
 
@@ -137,9 +153,11 @@ export async function runBench(opts: RunOptions): Promise<RunFile> {
   const loud = (l: string): void => progress.log(`\n!!! ${l}\n`);
   const versions: VersionInfo = baseVersions();
   const results: BenchResult[] = [];
+  const objectStorage = opts.storage === 's3' ? await startObjectStorage() : undefined;
+  if (objectStorage) log(`bench: both engines keep their tables on a SeaweedFS S3 server at ${objectStorage.server.endpoint} (this machine)`);
   const engines = new Map<string, { engine: Engine; description?: EngineDescription; setupError?: unknown }>();
   for (const phase of opts.phases) {
-    const engine = makeEngine(phase, opts, log);
+    const engine = makeEngine(phase, opts, log, objectStorage?.place(`run-${process.pid}/${phase}`));
     try {
       const description = await engine.describe();
       Object.assign(versions, description.versions);
@@ -223,7 +241,7 @@ export async function runBench(opts: RunOptions): Promise<RunFile> {
           }
           const outcome = skip ?? poolRounds(outcomes[k]!);
           const config = rounds > 1 ? { ...session.config, rounds } : session.config;
-          const result = assembleResult(session.engine, bcase, dataset, config, outcome);
+          const result = assembleResult(session.engine, bcase, dataset, config, objectStorage ? { ...outcome, variant: withS3Variant(outcome.variant) } : outcome);
           if (result.status === 'rejected') loud(`${session.phase} ${dataset.spec.name} ${bcase.name} REJECTED: ${result.error}`);
           results.push(result);
           progress.tick(summary(result, bcase), Boolean(session.setupError && isNotImplemented(session.setupError)));
@@ -244,6 +262,7 @@ export async function runBench(opts: RunOptions): Promise<RunFile> {
     for (const { engine } of engines.values()) await engine.close().catch(() => {});
     progress.stop();
     rmSync(workRoot, { recursive: true, force: true });
+    await objectStorage?.server.stop();
   }
   return makeRunFile({ start, quick: opts.quick, machine, versions, results });
 }

@@ -22,7 +22,7 @@ try {
 const silent = { log: () => {}, tick: () => {}, status: () => {}, stop: () => {} };
 
 /** A quick run with one measured try per case and no output, its tables under `dir`. */
-const quickRun = (dir: string, o: { phases: string[]; cases: string[]; datasets: string[] }) =>
+const quickRun = (dir: string, o: { phases: string[]; cases: string[]; datasets: string[]; storage?: 'local' | 's3' }) =>
   runBench({ quick: true, ...o, tries: 1, warmup: 0, minTimeMs: 0, codec: 'snappy', workDir: join(dir, 'work'), progress: silent });
 
 describe('runBench', () => {
@@ -141,4 +141,32 @@ describe('runBench', () => {
       }
     });
   }, 180_000);
+
+  it.each(['local', 's3'] as const)('runs the commit cases on both engines (storage %s), every commit accounted for', async (storage) => {
+    await withDatasetsDir(async (dir) => {
+      const phases = ['sequential', ...(python ? ['delta'] : [])];
+      const cases = ['commit', 'commits', 'commits-apart'];
+      const run = await quickRun(dir, { phases, cases, datasets: ['seed-narrow-100k'], storage });
+      expect(() => validateRunFile(JSON.parse(JSON.stringify(run)) as unknown, 'run')).not.toThrow();
+      for (const phase of phases) {
+        const byCase = new Map(run.results.filter((r) => r.phase === phase).map((r) => [r.case, r]));
+        for (const c of cases) {
+          const r = byCase.get(c);
+          expect(r?.status, `${phase} ${c}: ${r?.error}`).toBe('ok');
+          expect(r!.variant ?? '').toBe(storage === 's3' ? 's3' : '');
+        }
+        for (const c of ['commits', 'commits-apart']) {
+          const e = byCase.get(c)!.extra!;
+          expect(Number(e.commitsPerSecond)).toBeGreaterThan(0);
+          // Armillaria's writers retry a lost race, so every commit lands.
+          if (phase !== 'delta') expect(e.failedCommits).toBe(0);
+        }
+        // Armillaria's S3 backend counts what each commit sent: a small commit is a handful of requests.
+        const requests = byCase.get('commit')!.extra?.requests;
+        if (storage === 's3' && phase !== 'delta') expect(Number(requests)).toBeGreaterThanOrEqual(3);
+        if (storage === 's3' && phase !== 'delta') expect(Number(requests)).toBeLessThanOrEqual(8);
+        if (storage === 'local') expect(requests).toBeUndefined();
+      }
+    });
+  }, 300_000);
 });

@@ -4,6 +4,7 @@ import { appendCase, readCase, readFilterCase, readProjectionCase, writeCase } f
 import { branchCase, timeTravelCase, versionsCase } from './history.js';
 import { dedupCase } from './dedup.js';
 import { addColumnCase, appendsCase, branchWriteCase, deleteCase, deleteRangeCase } from './storage.js';
+import { commitCase, commitsApartCase, commitsCase } from './commit.js';
 
 export const CASES: readonly BenchCase[] = [
   writeCase,
@@ -20,6 +21,9 @@ export const CASES: readonly BenchCase[] = [
   addColumnCase,
   branchWriteCase,
   branchCase,
+  commitCase,
+  commitsCase,
+  commitsApartCase,
 ];
 
 export const CASE_NAMES = CASES.map((c) => c.name);

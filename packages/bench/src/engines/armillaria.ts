@@ -14,16 +14,20 @@
  *  - add-column: the transaction's `tx.addColumns` with the columns the widened table adds (no chunk
  *    is rewritten); Delta overwrites with schema evolution.
  */
-import { readdirSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
+import { readdirSync, lstatSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { createRequire } from 'node:module';
 import * as core from '@armillaria/core';
 import type { Store } from '@armillaria/core';
+import { tableToIPC } from 'apache-arrow';
+import { PACKAGE_DIR } from '../paths.js';
+import { commitCounts, runWriters } from '../workers/processes.js';
 import { tableChecksum } from '../checksum.js';
 import { peakRss, resetPeakRss } from '../rss.js';
 import { mitataMeasure } from '../measure.js';
 import type { Filter } from '../filter.js';
 import type { LoadedDataset } from '../datasets/datasets.js';
+import type { S3Place } from '../object-storage.js';
 import {
   NotImplementedError,
   type Engine,
@@ -80,6 +84,20 @@ export interface ArmillariaEngineOptions {
   chunkRows?: number;
   /** fsync objects and refs (core's default, durable commits). */
   fsync?: boolean;
+  /** Keep the stores on this S3 server (`s3://bucket/prefix/...`) instead of the work directory. */
+  s3?: S3Place;
+}
+
+/** Requests an S3 store sent, by operation (core's S3Backend counts them); undefined elsewhere. */
+function requestsOf(store: Store): Record<string, number> | undefined {
+  return (store.backend as { requests?: Record<string, number> }).requests;
+}
+
+/** What `after` adds to `before`: requests by S3 operation. */
+function requestCounters(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after)) if (v !== (before[k] ?? 0)) out[k] = v - (before[k] ?? 0);
+  return out;
 }
 
 export class ArmillariaEngine implements Engine {
@@ -121,6 +139,8 @@ export class ArmillariaEngine implements Engine {
         parquetWriter: 'data pages v2 (delta fallback, incompressible pages raw), dictionary off for floats and for columns whose first 1024 rows are distinct, 64 KiB dictionary pages',
         chunkRows: this.opts.chunkRows ?? core.DEFAULT_CHUNK_ROWS,
         fsync: this.opts.fsync ?? true,
+        storage: this.opts.s3 ? 's3' : 'local',
+        ...(this.opts.s3 ? { s3Commit: 'conditional put (If-None-Match objects, If-Match refs)' } : {}),
         'phase.needsNative': phase?.needsNative ?? false,
         ...(phase ? { 'phase.summary': phase.summary } : {}),
         'native.available': native.available,
@@ -147,39 +167,55 @@ export class ArmillariaEngine implements Engine {
     return undefined;
   }
 
+  /** A target's store: a directory under the work directory, or a prefix on S3. */
   private dir(target: string): string {
-    return resolve(this.workDir, 'stores', target);
+    const s3 = this.opts.s3;
+    return s3 ? `s3://${s3.bucket}/${s3.prefix}/${this.workDir.replace(/^.*[\\/]/, '')}/${target}` : resolve(this.workDir, 'stores', target);
   }
 
   private async store(target: string): Promise<Store> {
     let s = this.stores.get(target);
     if (!s) {
+      const s3 = this.opts.s3;
       s = await core.openStore(this.dir(target), {
         create: true,
         phase: this.phase,
         codec: this.opts.codec,
         ...(this.opts.chunkRows ? { chunkRows: this.opts.chunkRows } : {}),
         ...(this.opts.fsync === false ? { fsync: false } : {}),
+        ...(s3 ? { s3: { endpoint: s3.endpoint, region: s3.region, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } } } : {}),
       });
       this.stores.set(target, s);
     }
     return s;
   }
 
+  /** Bytes a target's store holds: its directory's, or on S3 the objects it lists (refs are bytes, not counted). */
+  private async storedBytes(target: string): Promise<number> {
+    if (!this.opts.s3) return duBytes(this.dir(target));
+    let bytes = 0;
+    for await (const o of (await this.store(target)).backend.listObjects()) bytes += o.bytes;
+    return bytes;
+  }
+
   async run(op: Operation): Promise<OperationResult> {
     if (op.op === 'storage') {
       const t0 = performance.now();
-      const bytes = duBytes(this.dir(op.target));
+      const bytes = await this.storedBytes(op.target);
       const ms = performance.now() - t0;
       return { internalMs: ms, wallMs: ms, bytes };
     }
     if (op.op === 'drop') {
-      await this.stores.get(op.target)?.close();
+      const store = this.stores.get(op.target);
+      // On S3 the objects go one by one (a store holds nothing else worth the requests).
+      if (store && this.opts.s3) for await (const o of store.backend.listObjects()) await store.backend.deleteObject(o.id);
+      await store?.close();
       this.stores.delete(op.target);
-      rmSync(this.dir(op.target), { recursive: true, force: true });
+      if (!this.opts.s3) rmSync(this.dir(op.target), { recursive: true, force: true });
       return { internalMs: 0, wallMs: 0 };
     }
     const store = await this.store(op.target); // opening is setup, outside the timed region
+    const requestsBefore = { ...requestsOf(store) };
     resetPeakRss();
     const t0 = performance.now();
     let out: OperationResult;
@@ -230,16 +266,37 @@ export class ArmillariaEngine implements Engine {
         out = { internalMs: ms, wallMs: ms, rows: r.rows, version: r.version, extra: writeCounters(r) };
         break;
       }
+      case 'commits': {
+        // The writers are processes of their own (dist/workers/commit-worker.js, built by `pnpm bench`).
+        const rows = resolve(this.workDir, `${op.target}-rows.arrow`);
+        writeFileSync(rows, tableToIPC(op.source.table, 'file'));
+        const worker = resolve(PACKAGE_DIR, 'dist', 'workers', 'commit-worker.js');
+        const s3 = this.opts.s3;
+        const env = {
+          ARMILLARIA_PHASE: this.phase,
+          ARMILLARIA_BENCH_CODEC: this.opts.codec,
+          ...(s3 ? { AWS_ENDPOINT_URL: s3.endpoint, AWS_REGION: s3.region, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey } : {}),
+        };
+        // A branch needs a commit to start from: main gets one before the writers start.
+        if (!op.shared) await store.write('seed', op.source.table);
+        const branch = (i: number) => (op.shared ? 'main' : `w${i}`);
+        const w = await runWriters(Array.from({ length: op.writers }, (_, i) => [process.execPath, worker, this.dir(op.target), branch(i), `w${i}`, String(op.commits), rows]), env);
+        out = { internalMs: w.ms, wallMs: performance.now() - t0, ...commitCounts(w.counts) };
+        break;
+      }
       case 'branch': {
-        const before = duBytes(this.dir(op.target));
+        const before = this.opts.s3 ? 0 : duBytes(this.dir(op.target));
         const t1 = performance.now();
         await store.createBranch(op.name, { from: core.DEFAULT_BRANCH });
         const ms = performance.now() - t1;
-        out = { internalMs: ms, wallMs: ms, bytes: duBytes(this.dir(op.target)) - before };
+        // On S3 a branch is one ref object of a few hundred bytes (no object is added).
+        out = { internalMs: ms, wallMs: ms, ...(this.opts.s3 ? {} : { bytes: duBytes(this.dir(op.target)) - before }) };
         break;
       }
     }
     out.rssPeakBytes = peakRss();
+    const requests = requestsOf(store);
+    if (requests) out.requests = requestCounters(requestsBefore, requests);
     return out;
   }
 

@@ -9,8 +9,10 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { tableToIPC } from 'apache-arrow';
 import { PYTHON_DIR } from '../paths.js';
+import { commitCounts, runWriters } from '../workers/processes.js';
 import { ensureVenv } from '@armillaria/testkit';
 import type { LoadedDataset } from '../datasets/datasets.js';
+import type { S3Place } from '../object-storage.js';
 import type { Engine, EngineDescription, Feature, Operation, OperationResult, SourceTable } from './engine.js';
 
 export const DRIVER_PATH = resolve(PYTHON_DIR, 'delta_driver.py');
@@ -31,6 +33,8 @@ export class DeltaDriver {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: DriverResponse) => void; reject: (e: Error) => void }>();
   private exited: Error | undefined;
+  /** delta-rs's storage options for s3:// tables, once `storage` was called. */
+  storageOptions: Record<string, string> | undefined;
 
   constructor(python: string, opts: { onStderr?: (line: string) => void } = {}) {
     this.child = spawn(python, ['-u', DRIVER_PATH], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -93,6 +97,8 @@ export interface DeltaEngineOptions {
   onStderr?: (line: string) => void;
   /** Notes on how the dataset reaches Delta (columns widened to types Delta has). */
   log?: (line: string) => void;
+  /** Keep the tables on this S3 server instead of the work directory. */
+  s3?: S3Place;
 }
 
 /** Delta Lake engine. Targets are table directories under the work directory. */
@@ -110,6 +116,8 @@ export class DeltaEngine implements Engine {
     if (!this.driver) {
       this.driver = new DeltaDriver(this.opts.python ?? ensureVenv(), { ...(this.opts.onStderr ? { onStderr: this.opts.onStderr } : {}) });
       this.hello = await this.driver.call('hello');
+      const s3 = this.opts.s3;
+      if (s3) this.driver.storageOptions = (await this.driver.call('storage', { endpoint: s3.endpoint, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey })).storageOptions as Record<string, string>;
     }
     return this.driver;
   }
@@ -130,6 +138,8 @@ export class DeltaEngine implements Engine {
         timing: 'python perf_counter (internal)',
         // deltalake 1.6.6 writes through object_store's LocalFileSystem, which does not fsync by default.
         fsync: false,
+        storage: this.opts.s3 ? 's3' : 'local',
+        ...(this.opts.s3 ? { s3Commit: 'conditional put (aws_conditional_put=etag)' } : {}),
         readApi: 'DeltaTable(path).to_pyarrow_table',
         updateMethod: 'merge (when_matched_update)',
         branchMethod: 'full-copy (copytree of the table directory)',
@@ -177,9 +187,20 @@ export class DeltaEngine implements Engine {
   private path(target: string, table?: string): string {
     if (table) {
       this.owned.add(`${target}--${table}`);
-      return resolve(this.workDir, 'tables', `${target}--${table}`);
+      return this.tablePath(`${target}--${table}`);
     }
-    return resolve(this.workDir, 'tables', target);
+    return this.tablePath(target);
+  }
+
+  /** A table directory: under the work directory, or under this engine's prefix on S3. */
+  private tablePath(name: string): string {
+    const s3 = this.opts.s3;
+    return s3 ? `s3://${s3.bucket}/${s3.prefix}/${this.workDirName}/${name}` : resolve(this.workDir, 'tables', name);
+  }
+
+  /** Names the work directory on S3 too, so that each dataset's tables are apart. */
+  private get workDirName(): string {
+    return this.workDir.replace(/^.*[\\/]/, '');
   }
 
   /** A branch copy's directory, owned by `target`. */
@@ -245,6 +266,20 @@ export class DeltaEngine implements Engine {
         const ms = performance.now() - t0;
         return { internalMs: ms, wallMs: ms, bytes };
       }
+      case 'commits': {
+        // One table for all, or one each (Delta has no multi-table commits), written by processes of their own.
+        const rows = resolve(this.workDir, 'staging', `${op.target}-rows.arrow`);
+        writeFileSync(rows, tableToIPC(op.source.table, 'file'));
+        const committer = resolve(PYTHON_DIR, 'delta_committer.py');
+        const python = this.opts.python ?? ensureVenv();
+        const env: Record<string, string> = d.storageOptions ? { ARMILLARIA_DELTA_STORAGE_OPTIONS: JSON.stringify(d.storageOptions) } : {};
+        const t0 = performance.now();
+        const table = (i: number) => (op.shared ? this.path(op.target) : this.path(op.target, `w${i}`));
+        // Writers of one table need it to exist (a first commit by each of them would conflict on its creation).
+        if (op.shared) await d.call('write', { slot: await this.slot(op.source), path: this.path(op.target), mode: 'overwrite', codec: this.opts.codec });
+        const w = await runWriters(Array.from({ length: op.writers }, (_, i) => [python, committer, table(i), String(op.commits), rows, this.opts.codec]), env);
+        return { internalMs: w.ms, wallMs: performance.now() - t0, ...commitCounts(w.counts) };
+      }
       case 'drop':
         for (const x of this.ownedBy(op.target)) {
           await d.call('drop', { path: this.path(x) });
@@ -274,6 +309,7 @@ export class DeltaEngine implements Engine {
     if (this.driver) {
       for (const key of this.loaded) await this.driver.call('unload', { slot: key });
       await this.driver.call('drop', { path: this.workDir });
+      if (this.opts.s3) await this.driver.call('drop', { path: this.tablePath('').replace(/\/$/, '') });
     }
     this.loaded.clear();
     this.owned.clear();

@@ -48,6 +48,14 @@ export type Operation =
    * Storage of the target covers the branch.
    */
   | { op: 'branch-write'; target: string; name: string; source: SourceTable }
+  /**
+   * `writers` processes appending `source` `commits` times each, all at once. `shared`: all their
+   * commits go through one serialization point (Armillaria: a table each on one branch, so one ref;
+   * Delta: one table, so one log); otherwise none (Armillaria: a branch each; Delta: a table each).
+   * The timer runs from the moment every writer is ready to the last one done; `rows` of the result
+   * is the number of commits that landed, `extra.failedCommits` those the engine gave up on.
+   */
+  | { op: 'commits'; target: string; source: SourceTable; writers: number; commits: number; shared: boolean }
   | { op: 'storage'; target: string }
   | { op: 'drop'; target: string };
 
@@ -68,6 +76,8 @@ export interface OperationResult {
   bytes?: number;
   /** Peak RSS of the process that did the work, during this operation. */
   rssPeakBytes?: number;
+  /** Requests sent to object storage, by S3 operation (engines that count them: Armillaria on S3). */
+  requests?: Record<string, number>;
   extra?: Record<string, number | string>;
 }
 
