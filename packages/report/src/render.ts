@@ -12,6 +12,7 @@ import { headerSection, type HeaderOptions } from './sections/header.js';
 import { summarySection } from './sections/summary.js';
 import { ladderSection } from './sections/ladder.js';
 import { latencySection } from './sections/latency.js';
+import { objectStorageSection } from './sections/object-storage.js';
 import { storageSection } from './sections/storage.js';
 import { historySection } from './sections/history.js';
 import { environmentSection } from './sections/environment.js';
@@ -46,6 +47,7 @@ ${charts.throughput.length
 </section>`
   : ''}
 ${latencySection(agg, charts.latency)}
+${objectStorageSection(agg)}
 ${storageSection(agg, charts.storage)}
 ${historySection(agg, charts.history)}
 ${environmentSection(agg)}`

@@ -74,8 +74,11 @@ export interface BenchResult {
   config: Record<string, string | number | boolean>;
   status: ResultStatus;
   error?: string;
-  /** Every measured try, in order; `cold` marks the first try after dropping caches, or 'lukewarm'. */
-  tries: { ms: number; internalMs?: number; cold?: 'true' | 'lukewarm' }[];
+  /**
+   * Every measured try, in order; `cold` marks the first try after dropping caches, or 'lukewarm'.
+   * `requests`: what the try sent to object storage, by S3 operation, where the engine counts them.
+   */
+  tries: { ms: number; internalMs?: number; cold?: 'true' | 'lukewarm'; requests?: Record<string, number> }[];
   stats?: TimingStats;
   /** dataset.bytes / stats.median, in MB/s (10^6 bytes). */
   throughputMBps?: number;
@@ -90,7 +93,10 @@ export interface BenchResult {
     /** The original system's formula (divides by in-memory size); shown only as a labelled continuity figure. */
     continuityDedup?: number;
   };
-  /** Case-specific numbers, e.g. `refBytes` for branch creation. */
+  /**
+   * Case-specific numbers, e.g. `refBytes` for branch creation; on object storage `requests` and
+   * `requests.<Operation>`, the medians over the tries.
+   */
   extra?: Record<string, number | string>;
 }
 

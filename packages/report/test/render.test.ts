@@ -144,3 +144,29 @@ describe('renderHtml', () => {
     expect(text(html)).toContain('Only one run on this machine: no history to compare yet.');
   });
 });
+
+describe('objectStorageSection', () => {
+  it('lists results measured on object storage with the requests Armillaria sent', async () => {
+    const [, latest] = fixtureRuns();
+    const s3 = laterRun(latest!, '2025-11-25T09:00:00Z-aaaaaaa', '2025-11-25T09:00:00Z', (results) =>
+      results
+        .filter((r) => r.case === 'write' && r.dataset.name === 'seed-wide' && r.dataset.rows === 1_000_000)
+        .map((r) => ({
+          ...r,
+          variant: 's3',
+          extra: (r.engine === 'armillaria' ? { requests: 6, 'requests.GetObject': 2, 'requests.PutObject': 4 } : {}) as Record<string, number>,
+        })),
+    );
+    const html = await renderReport([...fixtureRuns(), s3]);
+    const section = html.slice(html.indexOf('<section id="object-storage">'));
+    const shown = text(section.slice(0, section.indexOf('</section>')));
+    expect(shown).toContain('On object storage (S3)');
+    expect(shown).toContain('6 (2 Get, 4 Put)');
+    expect(shown).toMatch(/seed-wide 1M/);
+  });
+
+  it('is absent when no run measured on object storage', async () => {
+    const html = await renderReport(fixtureRuns());
+    expect(html).not.toContain('id="object-storage"');
+  });
+});
