@@ -4,12 +4,13 @@ import { join } from 'node:path';
 
 import { Dictionary, Int32, Int8, Table, Utf8, tableFromArrays, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 
 import { objectPath } from '../src/backend/layout.js';
 import { openStore } from '../src/index.js';
 import { allTypesTable, narrowTable, rowsOf } from './fixtures.js';
 import { manifestOf, runCli, withTempDir } from './helpers.js';
+import { freshLocation } from './s3/server.js';
 
 const cli = runCli;
 
@@ -258,6 +259,37 @@ describe('armillaria CLI', () => {
       const gc = JSON.parse((await cli('--store', s, 'gc', '--json')).out) as { deleted: number };
       expect(gc.deleted).toBe(0); // everything is reachable or young
       expect((await cli('--store', s, 'verify')).code).toBe(0);
+    });
+  });
+});
+
+const server = inject('s3');
+
+describe.skipIf(!server)('armillaria CLI on S3', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('runs on s3://bucket/prefix with the endpoint and credentials from the standard AWS variables', async () => {
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: server!.endpoint,
+      AWS_REGION: server!.region,
+      AWS_ACCESS_KEY_ID: server!.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: server!.secretAccessKey,
+    });
+    await withTempDir(async (dir) => {
+      const s = freshLocation(server!);
+      const t = narrowTable(1000);
+      await writeFile(join(dir, 'in.arrow'), tableToIPC(t, 'file'));
+      expect(await cli('--store', s, 'init')).toMatchObject({ code: 0, out: `initialised empty Armillaria store in ${s}\n` });
+      expect(await cli('--store', s, 'import', 'events', join(dir, 'in.arrow'), '-m', 'load')).toMatchObject({ code: 0 });
+      expect(await cli('--store', s, 'branch', 'create', 'dev')).toMatchObject({ code: 0 });
+      expect((await cli('--store', s, 'export', 'events', join(dir, 'out.arrow'), '--branch', 'dev')).code).toBe(0);
+      expect(rowsOf(tableFromIPC(await readFile(join(dir, 'out.arrow'))))).toEqual(rowsOf(t));
+      expect((await cli('--store', s, 'log', 'events')).out).toContain('load');
+      expect(await cli('--store', s, 'verify')).toMatchObject({ code: 0 });
+      expect(await cli('--store', s, 'init')).toMatchObject({ code: 2 });
     });
   });
 });

@@ -25,11 +25,15 @@
  * ```
  *   move:    GET ref ─ value ≠ expected? ─> false
  *               │ equal: guard ─> PUT {commit: next} If-Match etag ── 412 ─> GET again
- *   create:  PUT {pending: next} If-None-Match * ── 412 ─> false (exists, or another creator)
+ *   create:  PUT {pending: next} If-None-Match * ── 412 ─> GET: exists ─> false; another creator's
+ *               │                                       pending ref ─> wait for it, look again
  *               └─> guard ─> PUT {commit: next} If-Match pending etag
  *   delete:  PUT {no commit} If-Match etag (the delete) ─> PUT logs/<ref>/<time> (its reflog)
  *               ─> DELETE If-Match tombstone etag (cleanup; a tombstone left behind reads as no ref)
  * ```
+ * The backend remembers each ref as it last read or wrote it, with its ETag: a move from that value
+ * skips the GET and goes straight to the guarded PUT (412 then reads it), so a commit reads its
+ * branch's ref once, when it begins, and not again to swap it.
  * Each write carries a fresh `stamp`, so a 412 after a lost response is told from a lost race by
  * reading the ref back: our stamp there means our write landed.
  * A ref is created in two steps so that gc's snapshot sees it before its guard runs: the pending

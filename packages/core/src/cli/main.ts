@@ -1,6 +1,6 @@
 /**
- * The `armillaria` command line. The store is `--store DIR` or env ARMILLARIA_STORE (default: the
- * current directory). Read-only commands take `--json` for scripts. Exit codes: 0 success, 1 a
+ * The `armillaria` command line. The store is `--store DIR` (or `s3://bucket/prefix`) or env
+ * ARMILLARIA_STORE (default: the current directory). Read-only commands take `--json` for scripts. Exit codes: 0 success, 1 a
  * failed check (verify found problems, merge has conflicts), 2 an error (the message names the bad value).
  */
 import { Command, CommanderError, Option } from 'commander';
@@ -16,7 +16,7 @@ import { makeContext, type GlobalOptions } from './context.js';
 export function buildProgram(): Command {
   const program = new Command('armillaria')
     .description('Versioned, content-addressed table store: Git for Arrow tables')
-    .addOption(new Option('--store <dir>', 'store directory').env('ARMILLARIA_STORE').default('.'))
+    .addOption(new Option('--store <location>', 'store directory, or s3://bucket/prefix (endpoint and credentials from the AWS_* variables)').env('ARMILLARIA_STORE').default('.'))
     .addOption(new Option('--phase <name>', 'engine phase').choices(['auto', ...PHASE_ORDER]).env('ARMILLARIA_PHASE'))
     .showHelpAfterError()
     .exitOverride();
