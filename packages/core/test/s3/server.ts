@@ -39,12 +39,12 @@ export function freshLocation(server: S3TestServer): string {
 
 /**
  * Fails unless the server refuses `If-None-Match: *` on an existing key and `If-Match` with a wrong
- * ETag (412 both), and lets exactly one of RACERS concurrent conditional creates of one key win,
- * ROUNDS times. Small numbers: SeaweedFS answers the losers of such a race one by one, about a second
- * apart (16 racers × 20 rounds took 104 s); the backend suites race harder where it matters.
+ * ETag (412 both), and lets exactly one of 16 concurrent conditional creates of one fresh key win, in
+ * each of 20 rounds. The rounds (a key each) run at once: SeaweedFS answers the losers of one key's
+ * race one by one, about a second apart, so 20 rounds one after another took 104 s.
  */
-const RACERS = 4;
-const ROUNDS = 5;
+const RACERS = 16;
+const ROUNDS = 20;
 
 export async function probeConditionalWrites(server: S3TestServer): Promise<void> {
   const s3 = rawClient(server);
@@ -56,13 +56,18 @@ export async function probeConditionalWrites(server: S3TestServer): Promise<void
     const again = await status(s3.send(new PutObjectCommand({ Bucket, Key: key, Body: 'b', IfNoneMatch: '*' })));
     const wrong = await status(s3.send(new PutObjectCommand({ Bucket, Key: key, Body: 'c', IfMatch: '"0123456789abcdef0123456789abcdef"' })));
     if (again !== 412 || wrong !== 412) throw new Error(`the S3 server at ${server.endpoint} ignores conditional writes (If-None-Match on an existing key: ${again}, If-Match with a wrong ETag: ${wrong}; both must be 412)`);
-    for (let round = 0; round < ROUNDS; round++) {
-      const k = `${key}-race-${round}`;
-      const results = await Promise.all(Array.from({ length: RACERS }, (_, i) => status(s3.send(new PutObjectCommand({ Bucket, Key: k, Body: String(i), IfNoneMatch: '*' })))));
+    const rounds = await Promise.all(
+      Array.from({ length: ROUNDS }, async (_, round) => {
+        const k = `${key}-race-${round}`;
+        const results = await Promise.all(Array.from({ length: RACERS }, (_, i) => status(s3.send(new PutObjectCommand({ Bucket, Key: k, Body: String(i), IfNoneMatch: '*' })))));
+        await s3.send(new DeleteObjectCommand({ Bucket, Key: k }));
+        return results;
+      }),
+    );
+    rounds.forEach((results, round) => {
       const wins = results.filter((r) => r === 200).length;
-      await s3.send(new DeleteObjectCommand({ Bucket, Key: k }));
       if (wins !== 1) throw new Error(`the S3 server at ${server.endpoint} let ${wins} of ${RACERS} concurrent conditional creates of one key win (round ${round}: ${results.join(' ')})`);
-    }
+    });
   } finally {
     await s3.send(new DeleteObjectCommand({ Bucket, Key: key })).catch(() => undefined);
     s3.destroy();
