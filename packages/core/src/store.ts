@@ -278,9 +278,11 @@ export class Store {
   /** Starts a transaction by hand (commit with `tx.commit(message)`); `transaction()` is usually simpler. */
   async begin(branch = DEFAULT_BRANCH): Promise<Transaction> {
     // The head first, then the fence: so a swap on the version read here may skip its second look
-    // at the fence (sweep-fence.ts, WriteWindow.refVersion).
+    // at the fence; and a head this process itself moved there needs no look at all (sweep-fence.ts,
+    // WriteWindow.refVersion).
     const head = branch === DEFAULT_BRANCH ? await this.refs.head(branch) : await this.refs.requireHead(branch);
-    const window = await this.fence.open(this.backend.refVersion?.(`heads/${branch}`));
+    const version = this.backend.refVersion?.(`heads/${branch}`);
+    const window = version?.swapped ? this.fence.after(version.version) : await this.fence.open(version?.version);
     const ctx: TxContext = { ...this.context(), codec: this.codec, chunkRows: this.chunkRows };
     return new Transaction(ctx, branch, head ? await this.commits.get(head) : undefined, window);
   }

@@ -77,6 +77,11 @@ export interface SwapOptions {
   onMismatch?: (current: string | undefined) => void;
 }
 
+export interface RefVersion {
+  version: string;
+  swapped: boolean;
+}
+
 export interface StoredObject {
   id: string;
   bytes: number;
@@ -119,8 +124,12 @@ export interface ObjectBackend {
 
   /** Current value of a ref (`heads/main`, `tags/v1`), or `undefined`. */
   readRef(name: string): Promise<string | undefined>;
-  /** Optional: the version of ref `name` this backend last read or wrote (backends whose refs have versions). */
-  refVersion?(name: string): string | undefined;
+  /**
+   * Optional (backends whose refs have versions): the version of ref `name` as this backend last read
+   * or wrote it; `swapped` when this backend wrote that very version by a guarded swap, which makes
+   * the fence's check unnecessary for a swap on it (catalog/sweep-fence.ts, `SweepFence.after`).
+   */
+  refVersion?(name: string): RefVersion | undefined;
   /**
    * Atomically sets ref `name` to `next` if its current value is `expected` (`undefined` = must not
    * exist; `next` = `undefined` deletes it). Returns false, changing nothing, when the value differs.

@@ -59,7 +59,7 @@ import {
 } from '@aws-sdk/client-s3';
 
 import { InvalidArgumentError, StorageError } from '../errors.js';
-import type { ObjectBackend, ObjectPutBatch, PutResult, RefLogEntry, StoredObject, SwapOptions } from './backend.js';
+import type { ObjectBackend, ObjectPutBatch, PutResult, RefLogEntry, RefVersion, StoredObject, SwapOptions } from './backend.js';
 
 /** Options of an S3 store; each falls back to the standard AWS environment variables. */
 export interface S3Options {
@@ -103,9 +103,10 @@ export class S3Backend implements ObjectBackend {
   readonly requests: Record<string, number> = {};
   /**
    * Each ref as this process last read or wrote it, with its ETag: a swap from that value tries that
-   * ETag first, without reading the ref again (a 412 then reads it).
+   * ETag first, without reading the ref again (a 412 then reads it). `swapped`: that version is one a
+   * guarded move of this process wrote (kept while reads find the same ETag).
    */
-  private readonly known = new Map<string, Fetched<RefBody>>();
+  private readonly known = new Map<string, Fetched<RefBody> & { swapped: boolean }>();
 
   constructor(readonly location: string, options: S3Options = {}) {
     const { bucket, prefix } = parseS3Url(location);
@@ -230,8 +231,9 @@ export class S3Backend implements ObjectBackend {
     return (await this.getRef(name))?.body.commit;
   }
 
-  refVersion(name: string): string | undefined {
-    return this.known.get(name)?.etag;
+  refVersion(name: string): RefVersion | undefined {
+    const k = this.known.get(name);
+    return k && { version: k.etag, swapped: k.swapped };
   }
 
   async compareAndSwapRef(name: string, expected: string | undefined, next: string | undefined, options: SwapOptions = {}): Promise<boolean> {
@@ -258,7 +260,7 @@ export class S3Backend implements ObjectBackend {
         if (now?.body.stamp !== body.stamp) continue; // someone else wrote first: look again
         etag = now.etag; // ours: the response was lost
       }
-      this.known.set(name, { body, etag });
+      this.known.set(name, { body, etag, swapped: options.guard !== undefined && next !== undefined });
       if (next === undefined) await this.removeTombstone(name, body.log, etag);
       return true;
     }
@@ -301,7 +303,7 @@ export class S3Backend implements ObjectBackend {
       const done: RefBody = { commit: next, stamp: stamp(), log: trimLog([...body.log, entry()]) };
       const doneEtag = await this.putIfMatch(key, done, etag);
       if (doneEtag) {
-        this.known.set(name, { body: done, etag: doneEtag });
+        this.known.set(name, { body: done, etag: doneEtag, swapped: false });
         return true;
       }
       // gc re-stamped our pending ref (the fence), or we took too long and another creator took over.
@@ -424,7 +426,8 @@ export class S3Backend implements ObjectBackend {
     const body = parseJson<RefBody>(got.body);
     if (!body || typeof body !== 'object') throw this.error(new Error('not a ref object'), 'read ref', this.refKey(name));
     const ref = { body: { ...body, log: Array.isArray(body.log) ? body.log : [] }, etag: got.etag };
-    this.known.set(name, ref);
+    const before = this.known.get(name);
+    this.known.set(name, { ...ref, swapped: before?.etag === got.etag && before.swapped });
     return ref;
   }
 

@@ -19,7 +19,8 @@
  *            mark from the snapshot and the reflog; delete unmarked objects older than the grace period
  *            fence := {gen+1, last: {roots, ended}}
  *
- *   writer:  window := fence                               as the write begins
+ *   writer:  window := fence                               as the write begins (or, where refs have
+ *                                                          versions, the ref's: see WriteWindow.refVersion)
  *            write objects (refreshing those it finds)
  *            swap the ref, guarded: fence = window and neither shows a sweep
  *              guard fails -> fence.waiters += me              no sweep begins while I wait
@@ -95,10 +96,11 @@ export interface WriteWindow {
   gen: number;
   sweeping: boolean;
   /**
-   * The version of the ref the write will swap, as the backend had it when the window was read (read
-   * before the fence). A swap conditioned on that same version needs no second look at the fence: a
-   * sweep that began since would have re-written the ref (its snapshot does, on a backend with
-   * versions), and the swap would fail. (Backends without versions: undefined.)
+   * A version of the ref the write will swap such that a swap conditioned on it needs no look at the
+   * fence: every sweep deletes only after re-writing the ref (its snapshot does, on a backend whose
+   * refs have versions), so a swap on this version fails if one did. Either the version read just
+   * before the fence showed no sweep (`open`), or one this process wrote by a guarded swap (`after`).
+   * Backends without versions: undefined.
    */
   refVersion?: string;
 }
@@ -107,6 +109,9 @@ export interface WriteWindow {
 class SweepOverlap extends Error {}
 
 export class SweepFence {
+  /** The fence as this process last read it (never read: as if a sweep ran, so a guard looks again). */
+  private lastSeen: Omit<WriteWindow, 'refVersion'> = { gen: -1, sweeping: true };
+
   constructor(
     private readonly backend: ObjectBackend,
     private readonly chunks: ChunkStore,
@@ -117,7 +122,21 @@ export class SweepFence {
   /** The window of a write that begins now; `refVersion`: the version of its ref, read just before. */
   async open(refVersion?: string): Promise<WriteWindow> {
     const { state } = await this.read();
-    return { gen: state.gen, sweeping: state.sweep !== undefined, ...(refVersion !== undefined ? { refVersion } : {}) };
+    const sweeping = state.sweep !== undefined;
+    return { gen: state.gen, sweeping, ...(refVersion !== undefined && !sweeping ? { refVersion } : {}) };
+  }
+
+  /**
+   * The window of a write that begins on `version` of its ref, a version this process wrote by a
+   * guarded swap (and found unchanged): no read. Why that is safe: when that swap landed, no sweep
+   * had deleted anything since its guard saw none (a sweep re-writes the ref first, and the swap
+   * would have failed), and a sweep that begins later re-writes the ref before deleting, so a swap
+   * on `version` fails if any sweep deleted in between. When it fails for another reason (another
+   * writer moved the ref), the guard looks at the fence as usual, against the fence as this process
+   * last saw it before now; a sweep since shows as a new generation.
+   */
+  after(version: string): WriteWindow {
+    return { ...this.lastSeen, refVersion: version };
   }
 
   /**
@@ -132,7 +151,7 @@ export class SweepFence {
       for (;;) {
         try {
           return await attempt(async (version) => {
-            if (version !== undefined && version === window.refVersion && !window.sweeping) return;
+            if (version !== undefined && version === window.refVersion) return;
             const { state } = await this.read();
             if (window.sweeping || state.sweep !== undefined || state.gen !== window.gen) throw new SweepOverlap();
           });
@@ -140,6 +159,7 @@ export class SweepFence {
           if (!(e instanceof SweepOverlap)) throw e;
         }
         waiter ??= await this.register();
+        delete window.refVersion; // the settled window is the fence as it is now, nothing else
         Object.assign(window, await this.settle(next, ref, waiter));
       }
     } finally {
@@ -228,7 +248,9 @@ export class SweepFence {
 
   private async read(): Promise<{ state: FenceState; text: string | undefined }> {
     const text = await this.backend.readRecord(FENCE_RECORD);
-    return { state: text === undefined ? { format: FENCE_FORMAT, gen: 0 } : parseFence(text), text };
+    const state: FenceState = text === undefined ? { format: FENCE_FORMAT, gen: 0 } : parseFence(text);
+    this.lastSeen = { gen: state.gen, sweeping: state.sweep !== undefined };
+    return { state, text };
   }
 }
 
