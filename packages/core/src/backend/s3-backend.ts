@@ -77,8 +77,14 @@ export interface S3Options {
 
 /** Reflog entries a ref object keeps. */
 const LOG_ENTRIES = 200;
-/** A pending ref (a creation under way) older than this was left by a creator that died. */
-const PENDING_MS = 60_000;
+/**
+ * A pending ref (a creation under way) older than this was left by a creator that died. A live
+ * creator is two requests from done (its guard's read and the PUT), so this is generous; a creator
+ * slower than that loses its ref to the next one, which is safe (its final If-Match PUT fails and it
+ * reports the ref taken), while a longer window would stall every creation of that name behind a
+ * crash for as long: the first commit to a store whose first committer was killed waits this out.
+ */
+export const PENDING_MS = 5_000;
 
 interface RefBody {
   commit?: string;

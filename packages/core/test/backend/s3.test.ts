@@ -2,7 +2,7 @@
 import { tableFromArrays } from 'apache-arrow';
 import { describe, expect, inject, it } from 'vitest';
 
-import { S3Backend } from '../../src/backend/s3-backend.js';
+import { PENDING_MS, S3Backend } from '../../src/backend/s3-backend.js';
 import { openStore } from '../../src/index.js';
 import { freshLocation, s3Options } from '../s3/server.js';
 import { backendConformance } from './conformance.js';
@@ -55,4 +55,36 @@ describe.skipIf(!server)('S3 store requests', () => {
       await b.close();
     }
   });
+});
+
+describe.skipIf(!server)('S3 ref creation', () => {
+  it('takes over the pending ref of a creator stalled between its two steps, which then reports the ref taken', async () => {
+    const location = freshLocation(server!);
+    const [a, b] = [new S3Backend(location, s3Options(server!)), new S3Backend(location, s3Options(server!))];
+    try {
+      await a.createMarker('{"format": 1}\n');
+      let release!: () => void;
+      let reached!: () => void;
+      const inGuard = new Promise<void>((r) => (reached = r));
+      const stalled = new Promise<void>((r) => (release = r));
+      // a's creation stops in its guard, its pending ref written: as if its process had died there.
+      const first = a.compareAndSwapRef('heads/main', undefined, 'a'.repeat(64), {
+        guard: async () => {
+          reached();
+          await stalled;
+        },
+      });
+      await inGuard;
+      expect(await b.readRef('heads/main')).toBeUndefined(); // a pending ref reads as no ref
+      const started = Date.now();
+      expect(await b.compareAndSwapRef('heads/main', undefined, 'b'.repeat(64))).toBe(true);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(PENDING_MS / 2); // it waited for the pending ref to expire
+      release();
+      expect(await first).toBe(false); // a's final write finds b's ref: a reports the ref taken
+      expect(await a.readRef('heads/main')).toBe('b'.repeat(64));
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }, 30_000);
 });
