@@ -28,6 +28,7 @@ export const ErrorCode = {
   GcConflict: 'ARM_GC_CONFLICT',
   GcRunning: 'ARM_GC_RUNNING',
   MalformedFile: 'ARM_MALFORMED_FILE',
+  Sql: 'ARM_SQL',
   Io: 'ARM_IO',
   Parquet: 'ARM_PARQUET',
   Arrow: 'ARM_ARROW',
@@ -237,6 +238,13 @@ export class LockTimeoutError extends ArmillariaError {
 }
 
 /** Wraps a failure of a third-party codec or the OS, keeping the original as `cause`. */
+/** A SQL query that DuckDB refused (syntax, an unknown column or function) or that would change something. */
+export class SqlError extends ArmillariaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.Sql, message, options);
+  }
+}
+
 export class WrappedError extends ArmillariaError {}
 
 const REASONS: Record<string, string> = {

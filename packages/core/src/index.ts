@@ -3,7 +3,7 @@
  * so API changes are deliberate.
  */
 export { openStore, initStore, Store, DEFAULT_BRANCH, DEFAULT_CHUNK_ROWS, DEFAULT_CODEC } from './store.js';
-export type { OpenOptions, WriteOptions, WriteResult, ReadOptions, AtOptions, TableInfo, LogEntry, TransactionOptions, TransactionResult } from './store.js';
+export type { OpenOptions, WriteOptions, WriteResult, ReadOptions, AtOptions, TableInfo, LogEntry, TransactionOptions, TransactionResult, SqlOptions } from './store.js';
 export { Transaction, withRetry, type WriteMode, type TxWriteOptions, type StagedWrite } from './catalog/transaction.js';
 export type { VerifyReport, GcOptions, GcReport } from './catalog/maintenance.js';
 export type { RefInfo, RefKind } from './catalog/refs.js';
@@ -54,5 +54,6 @@ export {
   GcRunningError,
   StorageError,
   UnsupportedVersionError,
+  SqlError,
   fromNativeError,
 } from './errors.js';

@@ -104,6 +104,14 @@ export interface ReadOptions extends AtOptions {
   verify?: boolean;
 }
 
+/** Which snapshot a SQL query reads: a branch head (default `main`) or ref, optionally as of a time. */
+export interface SqlOptions extends Pick<AtOptions, 'branch' | 'ref' | 'asOf'> {
+  /** Tables read at another version than the snapshot's, by per-table version number. */
+  versions?: Record<string, number>;
+  /** Check every chunk against its sum before DuckDB reads it (default true). */
+  verify?: boolean;
+}
+
 export interface TableInfo {
   name: string;
   version: number;
@@ -301,6 +309,44 @@ export class Store {
   async *scan(name: string, options: ReadOptions = {}): AsyncIterable<RecordBatch> {
     const { manifest } = await this.resolveTable(name, options);
     yield* scanManifest({ runtime: this.runtime, chunks: this.chunks }, manifest, name, options);
+  }
+
+  /**
+   * Runs a SQL query (DuckDB, in process) over the store's tables at one snapshot: every table the
+   * query names is read at the same commit, with deleted rows and updates applied exactly as `read`
+   * applies them. Read-only: only SELECT and EXPLAIN run. Chunks its WHERE clauses rule out by
+   * statistics are not opened; `EXPLAIN` says which were skipped.
+   * @throws {SqlError} bad SQL, an unknown column or function, a statement that is not a query
+   * @throws {TableNotFoundError} @throws {BranchNotFoundError} @throws {RefNotFoundError} @throws {VersionNotFoundError}
+   * @example
+   * const t = await store.sql('SELECT category, count(*) AS n FROM users GROUP BY category', { ref: 'v1' });
+   */
+  async sql(query: string, options: SqlOptions = {}): Promise<Table> {
+    const { collect } = await import('./sql/query.js');
+    return collect(await this.startSql(query, options));
+  }
+
+  /** `sql` as a stream of record batches of up to 64K rows, for results too large to hold at once. */
+  async *sqlBatches(query: string, options: SqlOptions = {}): AsyncIterable<RecordBatch> {
+    yield* (await this.startSql(query, options)).batches;
+  }
+
+  private async startSql(query: string, options: SqlOptions) {
+    const { runSql } = await import('./sql/query.js');
+    const { versions = {}, verify, ...at } = options;
+    const head = await this.resolveCommit(at);
+    const where = (at.ref !== undefined ? `ref "${at.ref}"` : `branch "${at.branch ?? DEFAULT_BRANCH}"`) + (at.asOf !== undefined ? ` as of ${String(at.asOf)}` : '');
+    const tables = Object.keys(head?.tables ?? {});
+    for (const [t, version] of Object.entries(versions)) {
+      if (!tables.includes(t)) throw new TableNotFoundError(t, where);
+      await this.resolveTable(t, { ref: head!.id, version }); // a version that does not exist fails here, named
+    }
+    const snapshot = {
+      tables,
+      where,
+      manifest: async (t: string) => (await this.resolveTable(t, { ref: head!.id, version: versions[t] })).manifest,
+    };
+    return runSql(this.chunks, query, snapshot, { verify });
   }
 
   /** Schema, rows, chunks and bytes of a table version. */

@@ -186,6 +186,33 @@ describe('armillaria CLI', () => {
     });
   });
 
+  it('runs SQL at a snapshot, printed as a table, CSV or JSON or written to a file, and in a shell', async () => {
+    await withTempDir(async (dir) => {
+      const s = join(dir, 'store');
+      await cli('--store', s, 'init');
+      await writeFile(join(dir, 'n.arrow'), tableToIPC(narrowTable(1000), 'file'));
+      await cli('--store', s, 'import', 'n', join(dir, 'n.arrow'));
+      await cli('--store', s, 'import', 'n', join(dir, 'n.arrow'), '--mode', 'append');
+      const q = 'SELECT count(*) AS n, max(id) AS hi FROM n';
+      expect(JSON.parse((await cli('--store', s, 'sql', q, '--format', 'json')).out)).toEqual([{ n: 2000, hi: 999 }]);
+      expect(JSON.parse((await cli('--store', s, 'sql', q, '--format', 'json', '--table-version', 'n=1')).out)).toEqual([{ n: 1000, hi: 999 }]);
+      expect((await cli('--store', s, 'sql', q, '--format', 'csv')).out).toBe('n,hi\n2000,999\n');
+      expect((await cli('--store', s, 'sql', q)).out).toBe('n     hi\n2000  999\n(1 row)\n');
+      const out = join(dir, 'top.parquet');
+      expect(await cli('--store', s, 'sql', 'SELECT id, value FROM n WHERE id < 10', '--out', out)).toMatchObject({ code: 0, err: '20 rows written to ' + out + '\n' });
+      expect(readParquetFile(await readFile(out)).numRows).toBe(20);
+      expect(await cli('--store', s, 'sql', 'SELEC 1')).toMatchObject({ code: 2, err: expect.stringContaining('error: sql: Parser Error: syntax error at or near "SELEC"') });
+      expect(await cli('--store', s, 'sql', q, '--format', 'parquet')).toMatchObject({ code: 2, err: expect.stringContaining('--out FILE.parquet') });
+      // The shell: statements over several lines, errors reported without leaving, history kept.
+      const bin = join(import.meta.dirname, '../bin/armillaria.js');
+      const shell = execFileSync(process.execPath, [bin, '--store', s, 'sql'], { input: 'SELECT 40 +\n 2 AS x;\nSELECT nope;\nSELECT 7 AS y;\n', env: { ...process.env, HOME: dir } }).toString();
+      expect(shell).toMatch(/x\s*\n42\s*\n\(1 row\)/);
+      expect(shell).toContain('error: sql: Binder Error');
+      expect(shell).toMatch(/y\s*\n7\s*\n/);
+      expect(await readFile(join(dir, '.armillaria_sql_history'), 'utf8')).toBe('SELECT 40 +  2 AS x\nSELECT nope\nSELECT 7 AS y\n');
+    });
+  });
+
   it('verify exits 0 on a clean store and 1 naming every corrupt object', async () => {
     await withTempDir(async (dir) => {
       const s = join(dir, 'store');

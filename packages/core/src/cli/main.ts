@@ -10,6 +10,7 @@ import { PHASE_ORDER } from '../phases/types.js';
 import { initStore } from '../store.js';
 import { registerMaintenanceCommands } from './commands/maintenance.js';
 import { registerRefCommands } from './commands/refs.js';
+import { registerSqlCommand } from './commands/sql.js';
 import { registerTableCommands } from './commands/tables.js';
 import { makeContext, type GlobalOptions } from './context.js';
 
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerTableCommands(ctx);
   registerRefCommands(ctx);
   registerMaintenanceCommands(ctx);
+  registerSqlCommand(ctx);
   return program;
 }
 
