@@ -70,7 +70,7 @@ import pyarrow.fs as pafs
 import pyarrow.ipc as ipc
 
 import deltalake
-from deltalake import DeltaTable, WriterProperties, write_deltalake
+from deltalake import DeltaTable, QueryBuilder, WriterProperties, write_deltalake
 
 CHECKSUM_VERSION = "armillaria-checksum-v1"
 
@@ -450,6 +450,21 @@ class Driver:
             out["checksum"] = table_checksum(table)
         return out
 
+    def sql(self, req: dict[str, Any]) -> dict[str, Any]:
+        """A query over tables at the given versions, by DataFusion (QueryBuilder); rows back as lists."""
+        versions = req.get("versions", {})
+        t0 = time.perf_counter()
+        qb = QueryBuilder()
+        for name, path in req["tables"].items():
+            dt = DeltaTable(path, storage_options=self._so(path))
+            if name in versions:
+                dt.load_as_version(int(versions[name]))
+            qb.register(name, dt)
+        table = pa.table(qb.execute(req["query"]).read_all())
+        ms = (time.perf_counter() - t0) * 1000
+        rows = [list(r.values()) for r in table.to_pylist()]
+        return {"ms": ms, "rows": table.num_rows, "resultRows": json.loads(json.dumps(rows, default=str))}
+
     def update(self, req: dict[str, Any]) -> dict[str, Any]:
         source = self.slots[req["slot"]]
         props = _writer_properties(req.get("codec", "snappy"))
@@ -526,7 +541,7 @@ def main() -> int:
     handlers = {
         "hello": driver.hello, "storage": driver.storage, "load": driver.load, "checksum": driver.checksum, "write": driver.write,
         "read": driver.read, "update": driver.update, "delete": driver.delete, "copy": driver.copy, "du": driver.du,
-        "drop": driver.drop, "unload": driver.unload,
+        "drop": driver.drop, "unload": driver.unload, "sql": driver.sql,
     }
     for line in sys.stdin:
         line = line.strip()

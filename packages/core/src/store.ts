@@ -346,7 +346,7 @@ export class Store {
       where,
       manifest: async (t: string) => (await this.resolveTable(t, { ref: head!.id, version: versions[t] })).manifest,
     };
-    return runSql(this.chunks, query, snapshot, { verify });
+    return runSql({ runtime: this.runtime, chunks: this.chunks }, query, snapshot, { verify });
   }
 
   /** Schema, rows, chunks and bytes of a table version. */

@@ -126,7 +126,7 @@ describe('store.sql', () => {
       await store.write('users', users(0, N), { chunkRows: 250 });
       const plan = await store.sql('EXPLAIN SELECT count(*) FROM users WHERE id >= 1000 AND id < 1300');
       const ours = plan.toArray().map((r) => r.toJSON()).filter((r) => r.explain_key === 'armillaria');
-      expect(ours.map((r) => r.explain_value)).toEqual(['table users: 2 of 8 chunks read, 6 skipped by statistics (id >= 1000 AND id < 1300); 0 with deleted rows, 0 with patches']);
+      expect(ours.map((r) => r.explain_value)).toEqual(['table users: 2 of 8 chunks read, 6 skipped by statistics (id >= 1000 AND id < 1300); 0 folded (patches or deleted rows applied)']);
       // A table named twice is not pruned: a condition on one mention says nothing of the other.
       const twice = await store.sql('EXPLAIN SELECT count(*) FROM users a, users b WHERE a.id = 5 AND b.id = 6');
       expect(twice.toArray().map((r) => r.toJSON()).find((r) => r.explain_key === 'armillaria')?.explain_value).toContain('8 of 8 chunks read');
@@ -192,6 +192,34 @@ describe('store.sql', () => {
       await writeFile(file, bytes);
       await expect(store.sql('SELECT count(*) FROM users')).rejects.toThrow(/corrupt|does not match/i);
       await expect(store.sql('SELECT count(*) FROM users WHERE id < 250')).resolves.toBeDefined(); // the damaged chunk is skipped
+    });
+  });
+
+  it('folds a chunk with patches or deleted rows once, and checks the folded file against its sum', async () => {
+    await withTempDir(async (cache) => {
+      process.env.ARMILLARIA_SQL_CACHE = cache;
+      try {
+        await withTempStore(async (store) => {
+          await store.write('users', users(0, 500), { chunkRows: 250, keys: ['id'] });
+          await store.transaction((tx) => tx.delete('users', { column: 'id', op: '=', value: 3n }));
+          const q = 'SELECT count(*)::INTEGER AS n FROM users';
+          expect((await store.sql(q)).getChild('n')!.get(0)).toBe(499);
+          const plan = await store.sql(`EXPLAIN ${q}`);
+          expect(plan.get(0)!.toJSON().explain_value).toBe('table users: 2 of 2 chunks read; 1 folded (patches or deleted rows applied)');
+          const { readdir } = await import('node:fs/promises');
+          const files = (await readdir(cache, { recursive: true })).filter((f) => f.endsWith('.parquet'));
+          expect(files).toHaveLength(1); // one fold, reused by the second query
+          const file = join(cache, files[0]!);
+          const { readFile } = await import('node:fs/promises');
+          const bytes = await readFile(file);
+          bytes[bytes.length >> 1]! ^= 1;
+          await writeFile(file, bytes);
+          await expect(store.sql(q)).rejects.toThrow(/does not match its sum/);
+          expect((await store.sql(q)).getChild('n')!.get(0)).toBe(499); // folded again
+        });
+      } finally {
+        delete process.env.ARMILLARIA_SQL_CACHE;
+      }
     });
   });
 

@@ -32,7 +32,7 @@ export interface SessionState {
   /** A target holding exactly the dataset (written by `write`, or on demand). */
   main?: { target: string; version?: number };
   /** The versioning workload's target, for time travel. */
-  versioned?: { target: string; firstVersion: number; versions: number };
+  versioned?: { target: string; firstVersion: number; versions: number; /** `value` at the head. */ values: Float64Array };
 }
 
 export interface CaseContext {

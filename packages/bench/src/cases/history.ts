@@ -45,7 +45,7 @@ async function runVersions(ctx: CaseContext, peak: PeakTracker, target: string) 
   const expected = replaceColumn(table, 'value', float64Vector(current));
   const head = await op(ctx, peak, { op: 'read', target });
   const bad = mismatch(head, { rows: table.numRows, checksum: tableChecksum(expected) });
-  return { tries, bytes, bad, firstVersion: first.version ?? 0, extra, updatedRows: updates[0]?.rows.length ?? 0 };
+  return { tries, bytes, bad, firstVersion: first.version ?? 0, extra, updatedRows: updates[0]?.rows.length ?? 0, values: current };
 }
 
 /** versions: the original's workload, with stored bytes after each version and dedup. */
@@ -59,7 +59,7 @@ export const versionsCase: BenchCase = {
     const peak = new PeakTracker();
     const target = 'versions';
     const r = await runVersions(ctx, peak, target);
-    ctx.state.versioned = { target, firstVersion: r.firstVersion, versions: VERSIONS + 1 };
+    ctx.state.versioned = { target, firstVersion: r.firstVersion, versions: VERSIONS + 1, values: r.values };
     const versions = VERSIONS + 1;
     const one = r.bytes[0]!;
     const stored = r.bytes[r.bytes.length - 1]!;
@@ -82,6 +82,15 @@ export const versionsCase: BenchCase = {
   },
 };
 
+/** The versioning workload's target (untimed setup for the cases that read its history). */
+export async function ensureVersioned(ctx: CaseContext): Promise<NonNullable<CaseContext['state']['versioned']>> {
+  if (!ctx.state.versioned) {
+    const r = await runVersions(ctx, new PeakTracker(), 'versions');
+    ctx.state.versioned = { target: 'versions', firstVersion: r.firstVersion, versions: VERSIONS + 1, values: r.values };
+  }
+  return ctx.state.versioned;
+}
+
 /** time-travel: read the first version after the versioning workload wrote 10 more. */
 export const timeTravelCase: BenchCase = {
   name: 'time-travel',
@@ -91,12 +100,7 @@ export const timeTravelCase: BenchCase = {
   feature: 'time-travel',
   applies: (d) => d.table.getChild('id') !== null && d.table.getChild('value') !== null,
   async run(ctx) {
-    if (!ctx.state.versioned) {
-      const peak = new PeakTracker();
-      const r = await runVersions(ctx, peak, 'versions');
-      ctx.state.versioned = { target: 'versions', firstVersion: r.firstVersion, versions: VERSIONS + 1 };
-    }
-    const v = ctx.state.versioned;
+    const v = await ensureVersioned(ctx);
     const out = await readTries(ctx, { target: v.target, version: v.firstVersion }, { rows: ctx.dataset.table.numRows, checksum: ctx.dataset.checksum });
     return { ...out, config: { version: v.firstVersion, historyVersions: v.versions } };
   },

@@ -5,6 +5,7 @@ import { branchCase, timeTravelCase, versionsCase } from './history.js';
 import { dedupCase } from './dedup.js';
 import { addColumnCase, appendsCase, branchWriteCase, deleteCase, deleteRangeCase } from './storage.js';
 import { commitCase, commitsApartCase, commitsCase } from './commit.js';
+import { sqlFilterCase, sqlGroupCase, sqlJoinCase, sqlUpdatedCase } from './sql.js';
 
 export const CASES: readonly BenchCase[] = [
   writeCase,
@@ -24,6 +25,10 @@ export const CASES: readonly BenchCase[] = [
   commitCase,
   commitsCase,
   commitsApartCase,
+  sqlFilterCase,
+  sqlGroupCase,
+  sqlJoinCase,
+  sqlUpdatedCase,
 ];
 
 export const CASE_NAMES = CASES.map((c) => c.name);

@@ -284,6 +284,12 @@ export class ArmillariaEngine implements Engine {
         out = { internalMs: w.ms, wallMs: performance.now() - t0, ...commitCounts(w.counts) };
         break;
       }
+      case 'sql': {
+        const table = await store.sql(op.query, op.versions ? { versions: op.versions } : {});
+        const ms = performance.now() - t0;
+        out = { internalMs: ms, wallMs: ms, rows: table.numRows, resultRows: table.toArray().map((r) => Object.values(r.toJSON())) };
+        break;
+      }
       case 'branch': {
         const before = this.opts.s3 ? 0 : duBytes(this.dir(op.target));
         const t1 = performance.now();

@@ -257,6 +257,9 @@ export class DeltaEngine implements Engine {
         cmd = 'copy';
         args = { src: this.path(op.target), dst: this.branchPath(op.target, op.name) };
         break;
+      case 'sql':
+        args = { query: op.query, tables: Object.fromEntries(op.tables.map((t) => [t, t === 't' ? this.path(op.target) : this.path(op.target, t)])), versions: op.versions ?? {} };
+        break;
       case 'storage': {
         // A target's own table plus the directories it owns (sibling tables, branch copies).
         const dirs = [this.path(op.target), ...this.ownedBy(op.target).map((x) => this.path(x))];
@@ -298,6 +301,7 @@ export class DeltaEngine implements Engine {
     if (typeof r.version === 'number') out.version = r.version;
     if (typeof r.bytes === 'number') out.bytes = r.bytes;
     if (typeof r.rssPeakBytes === 'number') out.rssPeakBytes = r.rssPeakBytes;
+    if (Array.isArray(r.resultRows)) out.resultRows = r.resultRows as unknown[][];
     if (r.metrics && typeof r.metrics === 'object') {
       const prefix = op.op === 'update' ? 'merge' : op.op;
       out.extra = Object.fromEntries(Object.entries(r.metrics as Record<string, number>).map(([k, v]) => [`${prefix}.${k}`, v]));

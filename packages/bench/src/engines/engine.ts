@@ -56,6 +56,13 @@ export type Operation =
    * is the number of commits that landed, `extra.failedCommits` those the engine gave up on.
    */
   | { op: 'commits'; target: string; source: SourceTable; writers: number; commits: number; shared: boolean }
+  /**
+   * A SQL query over the target's `tables`, the main one named `t` and others by the `table` they were
+   * written as; `versions` reads tables at older versions (the engine's own numbers, from writes).
+   * Armillaria: `store.sql` (DuckDB over the chunks); Delta: `QueryBuilder` (DataFusion). The result
+   * comes back as rows (`resultRows`), for the case to compare with what it expects.
+   */
+  | { op: 'sql'; target: string; query: string; tables: string[]; versions?: Record<string, number> }
   | { op: 'storage'; target: string }
   | { op: 'drop'; target: string };
 
@@ -68,6 +75,8 @@ export interface OperationResult {
   wallMs: number;
   /** Rows returned (reads), written, or deleted (delete). */
   rows?: number;
+  /** The rows a SQL query returned (converted outside the timed region). */
+  resultRows?: unknown[][];
   /** `armillaria-checksum-v1` of what a read returned (computed outside the timed region). */
   checksum?: string;
   /** Table version after a write/update, or the version a read resolved. */
@@ -82,7 +91,7 @@ export interface OperationResult {
 }
 
 /** Optional capabilities; a missing one makes its case 'not-implemented'. */
-export type Feature = 'filter' | 'time-travel' | 'update' | 'branch' | 'projection';
+export type Feature = 'filter' | 'time-travel' | 'update' | 'branch' | 'projection' | 'sql';
 
 export interface EngineDescription {
   versions: Partial<VersionInfo>;

@@ -1,6 +1,7 @@
 /**
- * Files DuckDB can open for a query's objects. On a local store they are the objects themselves
- * (checked against their sums first, as a verified read would); elsewhere the objects are fetched
+ * Files DuckDB can open for a query's objects. On a local store they are the objects themselves,
+ * checked against their sums as a verified read would while DuckDB runs the query (no row is handed
+ * out before the check passed); elsewhere the objects are fetched
  * through the store's port into a temporary directory, removed when the query ends: DuckDB's own
  * S3 support is an extension, and extensions cannot be downloaded where this runs.
  */
@@ -16,20 +17,26 @@ const GROUP = 32;
 
 export interface ObjectFiles {
   path(id: string): string;
+  /** Settles once every file has been checked: on a local store the check runs while DuckDB reads. */
+  checked: Promise<void>;
   close(): Promise<void>;
 }
 
 /**
- * Files for `objects`; each is checked against its sum (or its id) unless `verify` is false for it.
+ * Files for `objects`; each is checked against its sum (or its id) unless `verify` is false for it:
+ * `checked` reports the outcome.
  * @throws {ChunkNotFoundError} @throws {CorruptChunkError}
  */
 export async function objectFiles(chunks: ChunkStore, objects: readonly { id: string; sum?: string; verify: boolean }[]): Promise<ObjectFiles> {
   const root = chunks.backend.localRoot;
   const unique = [...new Map(objects.map((o) => [o.id, o])).values()];
   if (root !== undefined) {
-    const checked = unique.filter((o) => o.verify);
-    for (let i = 0; i < checked.length; i += GROUP) await chunks.getMany(checked.slice(i, i + GROUP));
-    return { path: (id) => objectPath(root, id), close: async () => {} };
+    const toCheck = unique.filter((o) => o.verify);
+    const checked = (async () => {
+      for (let i = 0; i < toCheck.length; i += GROUP) await chunks.getMany(toCheck.slice(i, i + GROUP));
+    })();
+    checked.catch(() => undefined); // observed by the query; never an unhandled rejection meanwhile
+    return { path: (id) => objectPath(root, id), checked, close: async () => {} };
   }
   const dir = await mkdtemp(join(tmpdir(), 'armillaria-sql-'));
   try {
@@ -45,5 +52,5 @@ export async function objectFiles(chunks: ChunkStore, objects: readonly { id: st
     await rm(dir, { recursive: true, force: true });
     throw e;
   }
-  return { path: (id) => join(dir, `${id}.parquet`), close: () => rm(dir, { recursive: true, force: true }) };
+  return { path: (id) => join(dir, `${id}.parquet`), checked: Promise.resolve(), close: () => rm(dir, { recursive: true, force: true }) };
 }

@@ -1,8 +1,9 @@
 /**
  * SQL over one snapshot of a store, run by DuckDB in process. Each table the query names becomes a
- * temporary view over its chunk files at the snapshot's version (views.ts), with chunks its WHERE
- * clauses rule out by statistics left out (prune.ts); the query runs on a connection of its own, may
- * only read (SELECT or EXPLAIN), and its rows come back as Arrow (arrow-result.ts).
+ * temporary view over its chunk files at the snapshot's version (views.ts; chunks with patches or
+ * deleted rows folded first, folded-chunks.ts), with chunks its WHERE clauses rule out by statistics
+ * left out (prune.ts); the query runs on a connection of its own, may only read (SELECT or EXPLAIN),
+ * and its rows come back as Arrow (arrow-result.ts).
  *
  * This module is loaded on first use: DuckDB's binding takes a moment to load and most uses of the
  * store never need it.
@@ -10,15 +11,15 @@
 import { DuckDBInstance, StatementType, type DuckDBConnection } from '@duckdb/node-api';
 import { RecordBatch, Table, vectorFromArray, type Schema } from 'apache-arrow';
 
-import { liveMask } from '../catalog/deletion-vector.js';
-import { manifestSchema, type Manifest } from '../catalog/manifest.js';
-import type { ChunkStore } from '../chunk-store/chunk-store.js';
+import { manifestSchema, type ChunkRef, type Manifest } from '../catalog/manifest.js';
 import { isArmillariaError, SqlError, TableNotFoundError } from '../errors.js';
 import { mayMatch } from '../table/filter.js';
+import type { ReadContext } from '../table/table-reader.js';
 import { resultBatches, resultSchema } from './arrow-result.js';
+import { foldedFile, needsFold } from './folded-chunks.js';
 import { objectFiles, type ObjectFiles } from './object-files.js';
 import { describeFilter, pruningFilters } from './prune.js';
-import { ident, viewSql, type ViewChunk } from './views.js';
+import { ident, viewSql } from './views.js';
 
 /** A table of the snapshot, resolved when the query names it. */
 export interface SqlSnapshot {
@@ -42,10 +43,22 @@ export interface SqlRun {
 
 let instance: Promise<DuckDBInstance> | undefined;
 
+/** The process's DuckDB: chunk files never change once written, so DuckDB may cache their footers. */
+async function duckdb(): Promise<DuckDBInstance> {
+  instance ??= (async () => {
+    const db = await DuckDBInstance.create(':memory:');
+    const setup = await db.connect();
+    await setup.run('LOAD parquet; SET GLOBAL parquet_metadata_cache = true');
+    setup.closeSync();
+    return db;
+  })();
+  return instance;
+}
+
 /** Runs `query` over `snapshot`; the connection and any fetched files are released when `batches` ends. */
-export async function runSql(chunks: ChunkStore, query: string, snapshot: SqlSnapshot, options: SqlRunOptions = {}): Promise<SqlRun> {
+export async function runSql(ctx: ReadContext, query: string, snapshot: SqlSnapshot, options: SqlRunOptions = {}): Promise<SqlRun> {
   if (typeof query !== 'string' || query.trim() === '') throw new SqlError(`sql: empty query ${JSON.stringify(query)}`);
-  const connection = await (await (instance ??= DuckDBInstance.create(':memory:'))).connect();
+  const connection = await (await duckdb()).connect();
   let files: ObjectFiles | undefined;
   try {
     const tree = await parse(connection, query);
@@ -55,25 +68,19 @@ export async function runSql(chunks: ChunkStore, query: string, snapshot: SqlSna
     const schemas = new Map([...manifests].map(([t, m]) => [t, manifestSchema(m)]));
     const filters = pruningFilters(tree, schemas);
 
-    const plans = await Promise.all(
-      [...manifests].map(async ([table, m]) => {
-        const filter = filters.has(table) ? { and: filters.get(table)! } : undefined;
-        const kept = filter ? m.chunks.filter((c) => mayMatch(filter, c.stats, c.rows)) : m.chunks;
-        const view: ViewChunk[] = await Promise.all(kept.map(async (ref) => ({ ref, live: await liveMask(chunks, ref) })));
-        const empty = kept.length === 0 && m.chunks.length > 0 ? { ref: m.chunks[0]!, live: undefined } : undefined;
-        return { table, schema: schemas.get(table)!, view, empty, total: m.chunks.length, filter };
-      }),
-    );
-    const objects = plans.flatMap((p) =>
-      [...p.view, ...(p.empty ? [p.empty] : [])].flatMap(({ ref }) => [
-        { id: ref.id, sum: ref.sum, verify: options.verify ?? true },
-        ...(ref.patches ?? []).map((x) => ({ id: x.id, verify: true })),
-      ]),
-    );
-    files = await objectFiles(chunks, objects);
+    const verify = options.verify ?? true;
+    const plans = [...manifests].map(([table, m]) => {
+      const filter = filters.has(table) ? { and: filters.get(table)! } : undefined;
+      const kept = filter ? m.chunks.filter((c) => mayMatch(filter, c.stats, c.rows)) : m.chunks;
+      return { table, manifest: m, schema: schemas.get(table)!, kept, total: m.chunks.length, filter, folded: kept.filter(needsFold).length };
+    });
+    files = await objectFiles(ctx.chunks, plans.flatMap((p) => [...p.kept, ...(p.kept.length === 0 ? p.manifest.chunks.slice(0, 1) : [])].filter((c) => !needsFold(c)).map((c) => ({ id: c.id, sum: c.sum, verify }))));
+    const pathOf = async (p: (typeof plans)[number], c: ChunkRef) => (needsFold(c) ? foldedFile(ctx, p.manifest, p.table, c, verify) : files!.path(c.id));
     for (const p of plans) {
-      if (p.view.length === 0 && !p.empty) throw new SqlError(`sql: table "${p.table}" holds no chunk to read its columns from`);
-      await run(connection, `CREATE TEMP VIEW ${ident(p.table)} AS ${viewSql(p.schema, p.view, files.path, p.empty)}`, snapshot.where);
+      const paths = (await Promise.all(p.kept.map((c) => pathOf(p, c)))).filter((f): f is string => f !== undefined);
+      const empty = paths.length === 0 && p.manifest.chunks.length > 0 ? await pathOf(p, p.manifest.chunks[0]!) : undefined;
+      if (paths.length === 0 && empty === undefined) throw new SqlError(`sql: table "${p.table}" holds no rows to read its columns from`);
+      await run(connection, `CREATE TEMP VIEW ${ident(p.table)} AS ${viewSql(p.schema, paths, empty)}`, snapshot.where);
     }
 
     const statement = await connection.prepare(query).catch((e: unknown) => {
@@ -88,7 +95,7 @@ export async function runSql(chunks: ChunkStore, query: string, snapshot: SqlSna
     const { schema, plans: columns } = resultSchema(result);
     const explain =
       statement.statementType === StatementType.EXPLAIN
-        ? plans.map((p) => `table ${p.table}: ${p.view.length} of ${p.total} chunks read${p.filter ? `, ${p.total - p.view.length} skipped by statistics (${describeFilter(p.filter)})` : ''}; ${p.view.filter((c) => c.live).length} with deleted rows, ${p.view.filter((c) => c.ref.patches?.length).length} with patches`)
+        ? plans.map((p) => `table ${p.table}: ${p.kept.length} of ${p.total} chunks read${p.filter ? `, ${p.total - p.kept.length} skipped by statistics (${describeFilter(p.filter)})` : ''}; ${p.folded} folded (patches or deleted rows applied)`)
         : [];
     const held = files;
     files = undefined; // the generator owns them now
@@ -96,6 +103,7 @@ export async function runSql(chunks: ChunkStore, query: string, snapshot: SqlSna
       schema,
       batches: (async function* () {
         try {
+          await held.checked; // the chunks DuckDB read were intact: only now do rows leave
           if (explain.length > 0) yield explainBatch(schema, explain);
           for await (const b of resultBatches(result, schema, columns)) yield b;
         } catch (e) {
