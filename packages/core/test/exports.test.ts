@@ -9,7 +9,7 @@ describe('public API', () => {
         'ArmillariaError', 'BranchNotFoundError', 'CODECS', 'ChunkNotFoundError', 'combineBatches', 'ChunkStore', 'CommitConflictError',
         'CorruptChunkError', 'CorruptObjectError', 'GcConflictError', 'GcRunningError', 'StorageError', 'UnsupportedVersionError', 'DEFAULT_BRANCH', 'DEFAULT_CHUNK_ROWS', 'DEFAULT_CODEC', 'ErrorCode', 'InvalidArgumentError',
         'InvalidNameError', 'LocalBackend', 'LockTimeoutError', 'NativeUnavailableError', 'ObjectNotFoundError', 'PHASES',
-        'PHASE_ORDER', 'RefNotFoundError', 'SchemaMismatchError', 'Store', 'StoreExistsError', 'StoreNotFoundError', 'TABLE_FILE_EXTENSIONS',
+        'PHASE_ORDER', 'RefNotFoundError', 'SchemaMismatchError', 'SqlError', 'Store', 'StoreExistsError', 'StoreNotFoundError', 'TABLE_FILE_EXTENSIONS',
         'TableNotFoundError', 'Transaction', 'UnsupportedFormatError', 'VersionNotFoundError', 'fromNativeError', 'hashBytes', 'initStore',
         'isArmillariaError', 'isContentHash', 'nativeInfo', 'nativeStatus', 'openStore', 'openTableFile', 'parseCodec', 'parsePhase', 'resolvePhase',
         'validateName', 'withRetry',

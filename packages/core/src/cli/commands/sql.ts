@@ -32,11 +32,11 @@ export function registerSqlCommand({ program, open }: CliContext): void {
   withAtFlags(
     program
       .command('sql')
-      .description('run a SQL query (DuckDB) over the tables at one snapshot; without a query, an interactive shell')
+      .description('run a SQL query (DuckDB) over one snapshot of the tables; without a query, an interactive shell')
       .argument('[query]', 'the query (SELECT or EXPLAIN)'),
     { version: false },
   )
-    .option('--table-version <table=n...>', 'read TABLE at version N instead of the snapshot\'s (repeatable)', tableVersion)
+    .option('--table-version <table=n...>', 'read TABLE as its version N instead of the snapshot\'s (repeatable)', tableVersion)
     .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]).default('table'))
     .option('--out <file>', 'write the result to a .parquet, .csv or .arrow file instead of printing it')
     .option('--no-verify', 'do not check chunks against their sums before DuckDB reads them')
