@@ -9,7 +9,7 @@
 import { ScratchBuffer, ScratchPool } from '../scratch-buffer.js';
 import { decodeEach } from '../table/chunk-codec.js';
 import { writeBatched } from './batched-writes.js';
-import { checkOf, nativeBinding } from './native-binding.js';
+import { checkMapped, checkOf, nativeBinding } from './native-binding.js';
 import { encodeAndPut } from './port-io.js';
 import type { Phase } from './types.js';
 
@@ -35,6 +35,7 @@ export const batch: Phase = {
     return {
       pushdown: false,
       writeChunks: (slices, settings) => writeBatched(native, root, backend.durable, slices, settings),
+      checkChunks: (refs) => checkMapped(native, root, refs),
       readChunks: (refs, { columns, verify }) =>
         scratch.use(async (into) => {
           const sizes = refs.map((r) => r.bytes);

@@ -7,7 +7,7 @@
 import { decodeEach } from '../table/chunk-codec.js';
 import { writeBatched } from './batched-writes.js';
 import { MappedReads } from './map-window.js';
-import { nativeBinding } from './native-binding.js';
+import { checkMapped, nativeBinding } from './native-binding.js';
 import type { Phase } from './types.js';
 
 export const mmap: Phase = {
@@ -23,6 +23,7 @@ export const mmap: Phase = {
     return {
       pushdown: false,
       writeChunks: (slices, settings) => writeBatched(native, root, backend.durable, slices, settings),
+      checkChunks: (refs) => checkMapped(native, root, refs),
       readChunks: (refs, { columns, verify }) => mapped.read(refs, verify, (views) => decodeEach(views, refs, columns)),
     };
   },

@@ -51,6 +51,11 @@ export function checkOf(refs: readonly ChunkRef[], verify: boolean): ChunkCheck 
   return verify ? { verify, sums: refs.map((r) => r.sum ?? null) } : { verify };
 }
 
+/** `checkChunks` for a phase with the addon and a local store: maps the files and checks them on the pool. */
+export async function checkMapped(native: NativeBinding, root: string, refs: readonly ChunkRef[]): Promise<void> {
+  if (refs.length > 0) await native.mapChunks(root, refs.map((r) => r.id), checkOf(refs, true)); // the maps go with the views
+}
+
 /** A batch of puts fed one chunk at a time: `add` returns at once, `finish` ends it as `putChunks` would. */
 export interface PutStream {
   /** Starts storing `chunk` off the JS thread; leave its bytes alone until `finish` settles. */

@@ -7,9 +7,10 @@
  */
 import { Table } from 'apache-arrow';
 
+import type { ChunkRef } from '../catalog/manifest.js';
 import { tableFromIpcBytes, tableToIpcPieces } from '../table/arrow-ipc.js';
 import type { ChunkStats } from '../table/stats.js';
-import { checkOf, nativeBinding } from './native-binding.js';
+import { checkMapped, checkOf, nativeBinding } from './native-binding.js';
 import { putEncoded } from './port-io.js';
 import type { EncodeSettings, Phase, PhaseContext, PhaseRuntime, StoredChunk } from './types.js';
 
@@ -36,6 +37,7 @@ export function nativeParquetRuntime({ backend, chunks }: PhaseContext, name: st
   return {
     pushdown,
     writeRows,
+    ...(root !== undefined ? { checkChunks: (refs: readonly ChunkRef[]) => checkMapped(native, root, refs) } : {}),
     writeChunks: (slices, settings) =>
       slices.length === 0 ? Promise.resolve([]) : writeRows(new Table(slices[0]!.schema, slices.flatMap((s) => s.batches)), settings),
     async readChunks(refs, { columns, verify, rows }) {

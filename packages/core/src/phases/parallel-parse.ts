@@ -8,7 +8,7 @@
 import { tableFromIpcBytes } from '../table/arrow-ipc.js';
 import { writeBatched } from './batched-writes.js';
 import { MappedReads } from './map-window.js';
-import { nativeBinding } from './native-binding.js';
+import { checkMapped, nativeBinding } from './native-binding.js';
 import { encodeAndPut } from './port-io.js';
 import type { Phase } from './types.js';
 
@@ -35,6 +35,7 @@ export const parallelParse: Phase = {
     return {
       pushdown: false,
       writeChunks: (slices, settings) => writeBatched(native, root, backend.durable, slices, settings),
+      checkChunks: (refs) => checkMapped(native, root, refs),
       async readChunks(refs, { columns, verify }) {
         if (refs.length === 0) return [];
         const ipc = await mapped.read(refs, verify, (views) => native.decodeChunks(views, { columns }));

@@ -53,6 +53,12 @@ export interface PhaseRuntime {
   writeRows?(rows: Table, settings: EncodeSettings): Promise<StoredChunk[]>;
   /** Fetches and decodes `chunks`, in order; fails as a whole if any is missing or corrupt. */
   readChunks(chunks: readonly ChunkRef[], options: ReadChunksOptions): Promise<RecordBatch[]>;
+  /**
+   * Checks chunk files against their sums (else ids) without decoding them, off the JS thread: for
+   * readers that hand the files to another engine (SQL). Phases with the addon and a local store
+   * have it; elsewhere callers fetch and check through the chunk store.
+   */
+  checkChunks?(chunks: readonly ChunkRef[]): Promise<void>;
 }
 
 /**

@@ -1,19 +1,27 @@
 /**
  * Files DuckDB can open for a query's objects. On a local store they are the objects themselves,
- * checked against their sums as a verified read would while DuckDB runs the query (no row is handed
- * out before the check passed); elsewhere the objects are fetched
- * through the store's port into a temporary directory, removed when the query ends: DuckDB's own
- * S3 support is an extension, and extensions cannot be downloaded where this runs.
+ * checked against their sums as a verified read would (on the addon's pool where the phase has it,
+ * `PhaseRuntime.checkChunks`) while DuckDB runs the query; no row is handed out before the check
+ * passed. Elsewhere the objects are fetched through the store's port into a temporary directory,
+ * removed when the query ends: DuckDB's own S3 support is an extension, and extensions cannot be
+ * downloaded where this runs.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { objectPath } from '../backend/layout.js';
-import type { ChunkStore } from '../chunk-store/chunk-store.js';
+import type { ChunkRef } from '../catalog/manifest.js';
+import type { ReadContext } from '../table/table-reader.js';
 
 /** Objects fetched or checked at a time: bounds the memory a query's preparation holds. */
 const GROUP = 32;
+
+/** An object a query reads, and whether to check it. */
+export interface ObjectToRead {
+  ref: ChunkRef;
+  verify: boolean;
+}
 
 export interface ObjectFiles {
   path(id: string): string;
@@ -27,13 +35,17 @@ export interface ObjectFiles {
  * `checked` reports the outcome.
  * @throws {ChunkNotFoundError} @throws {CorruptChunkError}
  */
-export async function objectFiles(chunks: ChunkStore, objects: readonly { id: string; sum?: string; verify: boolean }[]): Promise<ObjectFiles> {
+export async function objectFiles({ chunks, runtime }: ReadContext, objects: readonly ObjectToRead[]): Promise<ObjectFiles> {
   const root = chunks.backend.localRoot;
-  const unique = [...new Map(objects.map((o) => [o.id, o])).values()];
+  const unique = [...new Map(objects.map((o) => [o.ref.id, o])).values()];
   if (root !== undefined) {
-    const toCheck = unique.filter((o) => o.verify);
+    const toCheck = unique.filter((o) => o.verify).map((o) => o.ref);
     const checked = (async () => {
-      for (let i = 0; i < toCheck.length; i += GROUP) await chunks.getMany(toCheck.slice(i, i + GROUP));
+      // On the addon's pool where the phase has it, else fetched and checked in WebAssembly here.
+      for (let i = 0; i < toCheck.length; i += GROUP) {
+        const group = toCheck.slice(i, i + GROUP);
+        await (runtime.checkChunks ? runtime.checkChunks(group) : chunks.getMany(group));
+      }
     })();
     checked.catch(() => undefined); // observed by the query; never an unhandled rejection meanwhile
     return { path: (id) => objectPath(root, id), checked, close: async () => {} };
@@ -44,8 +56,8 @@ export async function objectFiles(chunks: ChunkStore, objects: readonly { id: st
       const group = unique.filter((o) => o.verify === verify);
       for (let i = 0; i < group.length; i += GROUP) {
         const part = group.slice(i, i + GROUP);
-        const bytes = await chunks.getMany(part, { verify });
-        await Promise.all(part.map((o, k) => writeFile(join(dir, `${o.id}.parquet`), bytes[k]!)));
+        const bytes = await chunks.getMany(part.map((o) => o.ref), { verify });
+        await Promise.all(part.map((o, k) => writeFile(join(dir, `${o.ref.id}.parquet`), bytes[k]!)));
       }
     }
   } catch (e) {

@@ -74,10 +74,15 @@ export async function runSql(ctx: ReadContext, query: string, snapshot: SqlSnaps
       const kept = filter ? m.chunks.filter((c) => mayMatch(filter, c.stats, c.rows)) : m.chunks;
       return { table, manifest: m, schema: schemas.get(table)!, kept, total: m.chunks.length, filter, folded: kept.filter(needsFold).length };
     });
-    files = await objectFiles(ctx.chunks, plans.flatMap((p) => [...p.kept, ...(p.kept.length === 0 ? p.manifest.chunks.slice(0, 1) : [])].filter((c) => !needsFold(c)).map((c) => ({ id: c.id, sum: c.sum, verify }))));
+    files = await objectFiles(ctx, plans.flatMap((p) => [...p.kept, ...(p.kept.length === 0 ? p.manifest.chunks.slice(0, 1) : [])].filter((c) => !needsFold(c)).map((c) => ({ ref: c, verify }))));
     const pathOf = async (p: (typeof plans)[number], c: ChunkRef) => (needsFold(c) ? foldedFile(ctx, p.manifest, p.table, c, verify) : files!.path(c.id));
     for (const p of plans) {
-      const paths = (await Promise.all(p.kept.map((c) => pathOf(p, c)))).filter((f): f is string => f !== undefined);
+      const paths: string[] = [];
+      for (const c of p.kept) {
+        // One chunk at a time: a fold decodes its chunk, and a table may have thousands.
+        const path = await pathOf(p, c);
+        if (path !== undefined) paths.push(path);
+      }
       const empty = paths.length === 0 && p.manifest.chunks.length > 0 ? await pathOf(p, p.manifest.chunks[0]!) : undefined;
       if (paths.length === 0 && empty === undefined) throw new SqlError(`sql: table "${p.table}" holds no rows to read its columns from`);
       await run(connection, `CREATE TEMP VIEW ${ident(p.table)} AS ${viewSql(p.schema, paths, empty)}`, snapshot.where);
