@@ -198,6 +198,7 @@ describe('armillaria CLI', () => {
       expect(JSON.parse((await cli('--store', s, 'sql', q, '--format', 'json', '--table-version', 'n=1')).out)).toEqual([{ n: 1000, hi: 999 }]);
       expect((await cli('--store', s, 'sql', q, '--format', 'csv')).out).toBe('n,hi\n2000,999\n');
       expect((await cli('--store', s, 'sql', q)).out).toBe('n     hi\n2000  999\n(1 row)\n');
+      expect((await cli('--store', s, 'sql', 'SELECT 1 AS x, 2 AS x', '--format', 'csv')).out).toBe('x,x\n1,2\n'); // by position
       const out = join(dir, 'top.parquet');
       expect(await cli('--store', s, 'sql', 'SELECT id, value FROM n WHERE id < 10', '--out', out)).toMatchObject({ code: 0, err: '20 rows written to ' + out + '\n' });
       expect(readParquetFile(await readFile(out)).numRows).toBe(20);

@@ -78,7 +78,9 @@ async function runOne(store: Store, query: string, o: SqlFlags): Promise<void> {
 
 function print(t: Table, format: Exclude<Format, 'parquet' | 'arrow'>): void {
   const names = t.schema.fields.map((f) => f.name);
-  const values = t.toArray().map((r) => Object.values(r.toJSON()) as unknown[]);
+  // By position: two result columns may share a name (SELECT a.id, b.id), which rows keyed by name lose.
+  const columns = names.map((_, i) => t.getChildAt(i)!);
+  const values = Array.from({ length: t.numRows }, (_, r) => columns.map((c) => c.get(r) as unknown));
   if (format === 'json') return printJson(values.map((v) => Object.fromEntries(names.map((n, i) => [n, jsonValue(v[i], t.schema, i)]))));
   if (format === 'csv') return void process.stdout.write(stringify([names, ...values.map((v) => v.map((x, i) => text(x, t.schema, i)))]));
   printTable(names, values.map((v) => v.map((x, i) => text(x, t.schema, i))));
