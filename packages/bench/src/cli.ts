@@ -13,7 +13,8 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { PHASE_ORDER, PHASES } from '@armillaria/core';
+import { PHASE_ORDER } from '@armillaria/core';
+import { PHASES } from '@armillaria/core/internals';
 import { writeReport, type RunFile } from '@armillaria/report';
 import { CASE_NAMES } from './cases/index.js';
 import { ensureDataset } from './datasets/datasets.js';

@@ -22,6 +22,7 @@ export const ErrorCode = {
   InvalidName: 'ARM_INVALID_NAME',
   StoreNotFound: 'ARM_STORE_NOT_FOUND',
   StoreExists: 'ARM_STORE_EXISTS',
+  StoreClosed: 'ARM_STORE_CLOSED',
   UnsupportedFormat: 'ARM_UNSUPPORTED_FORMAT',
   NativeUnavailable: 'ARM_NATIVE_UNAVAILABLE',
   LockTimeout: 'ARM_LOCK_TIMEOUT',
@@ -198,6 +199,13 @@ export class InvalidNameError extends ArmillariaError {
 export class StoreNotFoundError extends ArmillariaError {
   constructor(readonly path: string) {
     super(ErrorCode.StoreNotFound, `store: no Armillaria store at ${path} (run \`armillaria init\` first)`);
+  }
+}
+
+/** A store (or a transaction begun on it) was used after `store.close()`. */
+export class StoreClosedError extends ArmillariaError {
+  constructor(readonly path: string, readonly operation: string) {
+    super(ErrorCode.StoreClosed, `store: ${operation} on the store at ${path}, which was closed`);
   }
 }
 

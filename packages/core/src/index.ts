@@ -1,6 +1,9 @@
 /**
- * @armillaria/core — the public API. Explicit named exports only: the exports test pins this list,
- * so API changes are deliberate.
+ * @armillaria/core — the public API: open a store, write, read and query versioned tables, branch,
+ * merge, and the errors they throw. Explicit named exports only: the exports test pins this list,
+ * so API changes are deliberate. The engine's parts (chunk store, backends, phases, hashing) are at
+ * `@armillaria/core/internals`, for the benchmark harness and tools; they carry no stability promise.
+ * @packageDocumentation
  */
 export { openStore, initStore, Store, DEFAULT_BRANCH, DEFAULT_CHUNK_ROWS, DEFAULT_CODEC } from './store.js';
 export type { OpenOptions, WriteOptions, WriteResult, ReadOptions, AtOptions, TableInfo, LogEntry, TransactionOptions, TransactionResult, SqlOptions } from './store.js';
@@ -8,6 +11,7 @@ export { Transaction, withRetry, type WriteMode, type TxWriteOptions, type Stage
 export type { VerifyReport, GcOptions, GcReport } from './catalog/maintenance.js';
 export type { RefInfo, RefKind } from './catalog/refs.js';
 export type { RefLogEntry } from './backend/backend.js';
+export type { S3Options } from './backend/s3-backend.js';
 export type { Filter, Scalar, CompareOp } from './table/filter.js';
 export type { MergeResult, MergeConflict } from './catalog/merge.js';
 export type { DiffResult, TableDiff } from './catalog/diff.js';
@@ -15,20 +19,9 @@ export type { ChangeEntry, Subscription } from './catalog/feed.js';
 export type { TableSource, TableInput } from './table/source.js';
 export { openTableFile, type FileSource } from './io/read-file.js';
 export { TABLE_FILE_EXTENSIONS } from './io/formats.js';
-export { combineBatches } from './table/concat.js';
 export { CODECS, parseCodec, type Codec } from './table/parquet-codec.js';
-export type { ChunkStats, ColumnStats, StatValue } from './table/stats.js';
-export type { Manifest, ChunkRef } from './catalog/manifest.js';
-export type { Commit, TableEntry } from './catalog/commit.js';
-export { validateName } from './catalog/names.js';
-export { ChunkStore } from './chunk-store/chunk-store.js';
-export { LocalBackend } from './backend/local-backend.js';
-export type { ObjectBackend, PutResult } from './backend/backend.js';
-export { hashBytes, isContentHash, type ContentHash } from './hash/content-hash.js';
-export { PHASE_ORDER, type PhaseName, type Phase } from './phases/types.js';
-export { PHASES, resolvePhase, parsePhase } from './phases/registry.js';
+export { PHASE_ORDER, type PhaseName } from './phases/types.js';
 export { nativeStatus, type NativeStatus } from './native.js';
-export { nativeInfo, type NativeInfo } from './phases/native-binding.js';
 export {
   ErrorCode,
   ArmillariaError,
@@ -47,6 +40,7 @@ export {
   InvalidNameError,
   StoreNotFoundError,
   StoreExistsError,
+  StoreClosedError,
   UnsupportedFormatError,
   NativeUnavailableError,
   LockTimeoutError,
@@ -55,5 +49,4 @@ export {
   StorageError,
   UnsupportedVersionError,
   SqlError,
-  fromNativeError,
 } from './errors.js';

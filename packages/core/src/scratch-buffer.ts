@@ -40,6 +40,13 @@ export class ScratchPool<T> {
 
   constructor(private readonly make: () => T) {}
 
+  /** Hands back the kept item, if any, and forgets it (for releasing it when its owner closes). */
+  drain(): T | undefined {
+    const item = this.spare;
+    this.spare = undefined;
+    return item;
+  }
+
   async use<R>(fn: (item: T) => Promise<R>): Promise<R> {
     const item = this.spare ?? this.make();
     this.spare = undefined;

@@ -32,6 +32,7 @@ import { Transaction, withRetry, type TxContext, type TxWriteOptions } from './c
 import {
   CorruptObjectError,
   InvalidArgumentError,
+  StoreClosedError,
   StoreExistsError,
   StoreNotFoundError,
   TableNotFoundError,
@@ -220,6 +221,8 @@ export class Store {
   /** Where the store lives: an absolute directory, or `s3://bucket/prefix`. */
   readonly path: string;
   private readonly runtime: PhaseRuntime;
+  private closed = false;
+  private readonly subscriptions = new Set<Subscription>();
 
   /** Use `openStore`. */
   constructor(readonly backend: ObjectBackend, options: OpenOptions = {}) {
@@ -245,6 +248,7 @@ export class Store {
    * @throws {CommitConflictError} another writer changed this table incompatibly; retry
    */
   async write(name: string, data: TableInput, options: WriteOptions = {}): Promise<WriteResult> {
+    this.ensureOpen('write');
     const mode = options.mode ?? 'overwrite';
     const { value, commit, versions } = await this.transaction((tx) => tx.write(name, data, options), {
       branch: options.branch,
@@ -265,6 +269,7 @@ export class Store {
    * }, { message: 'nightly load' });
    */
   async transaction<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<TransactionResult<T>> {
+    this.ensureOpen('transaction');
     const branch = validateName('branch', options.branch ?? DEFAULT_BRANCH);
     return withRetry(
       async () => {
@@ -285,6 +290,7 @@ export class Store {
 
   /** Starts a transaction by hand (commit with `tx.commit(message)`); `transaction()` is usually simpler. */
   async begin(branch = DEFAULT_BRANCH): Promise<Transaction> {
+    this.ensureOpen('begin');
     // The head first, then the fence: so a swap on the version read here may skip its second look
     // at the fence; and a head this process itself moved there needs no look at all (sweep-fence.ts,
     // WriteWindow.refVersion).
@@ -301,12 +307,14 @@ export class Store {
    * @throws {CorruptChunkError} with `verify`, when a chunk's bytes do not match its id
    */
   async read(name: string, options: ReadOptions = {}): Promise<Table> {
+    this.ensureOpen('read');
     const { manifest } = await this.resolveTable(name, options);
     return readManifest({ runtime: this.runtime, chunks: this.chunks }, manifest, name, options);
   }
 
   /** Streams table `name` chunk by chunk (bounded memory), e.g. for exports of large tables. */
   async *scan(name: string, options: ReadOptions = {}): AsyncIterable<RecordBatch> {
+    this.ensureOpen('scan');
     const { manifest } = await this.resolveTable(name, options);
     yield* scanManifest({ runtime: this.runtime, chunks: this.chunks }, manifest, name, options);
   }
@@ -322,12 +330,14 @@ export class Store {
    * const t = await store.sql('SELECT category, count(*) AS n FROM users GROUP BY category', { ref: 'v1' });
    */
   async sql(query: string, options: SqlOptions = {}): Promise<Table> {
+    this.ensureOpen('sql');
     const { collect } = await import('./sql/query.js');
     return collect(await this.startSql(query, options));
   }
 
   /** `sql` as a stream of record batches of up to 64K rows, for results too large to hold at once. */
   async *sqlBatches(query: string, options: SqlOptions = {}): AsyncIterable<RecordBatch> {
+    this.ensureOpen('sqlBatches');
     yield* (await this.startSql(query, options)).batches;
   }
 
@@ -351,6 +361,7 @@ export class Store {
 
   /** Schema, rows, chunks and bytes of a table version. */
   async describe(name: string, options: AtOptions = {}): Promise<TableInfo> {
+    this.ensureOpen('describe');
     const { manifest, entry, commit } = await this.resolveTable(name, options);
     return {
       name,
@@ -368,6 +379,7 @@ export class Store {
 
   /** The tables at a branch head (or ref), sorted by name. */
   async tables(options: Pick<AtOptions, 'branch' | 'ref' | 'asOf'> = {}): Promise<TableInfo[]> {
+    this.ensureOpen('tables');
     const commit = await this.resolveCommit(options);
     if (!commit) return [];
     return Promise.all(
@@ -382,6 +394,7 @@ export class Store {
    * @throws {TableNotFoundError} `table` is not on the branch and no commit in its history changed it
    */
   async log(options: { branch?: string; ref?: string; table?: string; limit?: number } = {}): Promise<LogEntry[]> {
+    this.ensureOpen('log');
     if (options.table !== undefined) validateName('table', options.table);
     if (options.limit !== undefined && (!Number.isSafeInteger(options.limit) || options.limit < 1)) {
       throw new InvalidArgumentError(`catalog: invalid limit ${JSON.stringify(options.limit)} (expected an integer >= 1)`);
@@ -409,6 +422,7 @@ export class Store {
 
   /** Creates branch `name` at `from` (a branch, tag or commit; default `main`). O(1): one small ref file. */
   async createBranch(name: string, options: { from?: string } = {}): Promise<string> {
+    this.ensureOpen('createBranch');
     const window = await this.fence.open();
     const commit = await this.refs.resolve(options.from ?? DEFAULT_BRANCH);
     await this.refs.create('branch', name, commit, `branch create from ${options.from ?? DEFAULT_BRANCH}`, window);
@@ -417,21 +431,25 @@ export class Store {
 
   /** Deletes a branch; its commits stay recoverable through the reflog until gc's retention passes. */
   async deleteBranch(name: string): Promise<string> {
+    this.ensureOpen('deleteBranch');
     if (name === DEFAULT_BRANCH) throw new InvalidArgumentError(`refs: the default branch "${DEFAULT_BRANCH}" cannot be deleted`);
     return this.refs.delete('branch', name);
   }
 
   async renameBranch(from: string, to: string): Promise<void> {
+    this.ensureOpen('renameBranch');
     if (from === DEFAULT_BRANCH) throw new InvalidArgumentError(`refs: the default branch "${DEFAULT_BRANCH}" cannot be renamed`);
     await this.refs.rename('branch', from, to);
   }
 
   async branches(): Promise<RefInfo[]> {
+    this.ensureOpen('branches');
     return this.refs.list('branch');
   }
 
   /** Creates tag `name` at `at` (a branch, tag or commit; default `main`). */
   async createTag(name: string, options: { at?: string } = {}): Promise<string> {
+    this.ensureOpen('createTag');
     const window = await this.fence.open();
     const commit = await this.refs.resolve(options.at ?? DEFAULT_BRANCH);
     await this.refs.create('tag', name, commit, `tag create at ${options.at ?? DEFAULT_BRANCH}`, window);
@@ -439,15 +457,18 @@ export class Store {
   }
 
   async deleteTag(name: string): Promise<string> {
+    this.ensureOpen('deleteTag');
     return this.refs.delete('tag', name);
   }
 
   async tags(): Promise<RefInfo[]> {
+    this.ensureOpen('tags');
     return this.refs.list('tag');
   }
 
   /** Every update of a branch or tag, oldest first (also after it was deleted). */
   async reflog(kind: RefKind, name: string): Promise<RefLogEntry[]> {
+    this.ensureOpen('reflog');
     return this.refs.reflog(kind, name);
   }
 
@@ -459,18 +480,21 @@ export class Store {
    * nothing is committed and the result lists them.
    */
   async merge(source: string, options: { into?: string; message?: string } = {}): Promise<MergeResult> {
+    this.ensureOpen('merge');
     const into = validateName('branch', options.into ?? DEFAULT_BRANCH);
     return mergeRefs(this.context(), source, into, options.message ?? `merge ${source} into ${into}`);
   }
 
   /** What changed from ref `from` to ref `to`: tables, chunks, and rows by key for keyed tables. */
   async diff(from: string, to: string, options: { rows?: boolean } = {}): Promise<DiffResult> {
+    this.ensureOpen('diff');
     const [a, b] = await Promise.all([this.refs.resolve(from), this.refs.resolve(to)]);
     return diffCommits(this.context(), await this.commits.get(a), await this.commits.get(b), options);
   }
 
   /** Commits that landed on `branch` after commit `since` (default: all), oldest first. */
   async changes(options: { since?: string; branch?: string } = {}): Promise<ChangeEntry[]> {
+    this.ensureOpen('changes');
     const head = await this.refs.requireHead(options.branch ?? DEFAULT_BRANCH);
     return changesBetween(this.commits, options.since, head);
   }
@@ -482,8 +506,11 @@ export class Store {
    * for await (const change of sub) { console.log(change.commit, change.tables); }
    */
   subscribe(options: { branch?: string; since?: string; intervalMs?: number } = {}): Subscription {
+    this.ensureOpen('subscribe');
     const branch = validateName('branch', options.branch ?? DEFAULT_BRANCH);
-    return subscribe(this.commits, this.refs, this.backend, branch, options);
+    const sub = subscribe(this.commits, this.refs, this.backend, branch, options, () => this.subscriptions.delete(sub));
+    this.subscriptions.add(sub);
+    return sub;
   }
 
   // ---- maintenance ----
@@ -493,6 +520,7 @@ export class Store {
    * manifest and chunk it reaches exists.
    */
   async verify(onProgress?: (checked: number) => void): Promise<VerifyReport> {
+    this.ensureOpen('verify');
     return verifyStore(this.backend, this.chunks, this.commits, onProgress);
   }
 
@@ -503,19 +531,44 @@ export class Store {
    * @throws {StorageError} the store cannot be written
    */
   async gc(options: GcOptions = {}): Promise<GcReport> {
+    this.ensureOpen('gc');
     return collectGarbage(this.backend, this.chunks, this.commits, this.fence, options);
   }
 
-  /** Releases what the store holds (an S3 store's connections). Idempotent. */
+  /**
+   * Releases what the store holds: its subscriptions (and their file watchers), the mmap phases' map
+   * regions, an S3 store's connections. Afterwards every method, and every transaction begun on the
+   * store, fails with `StoreClosedError`. Idempotent; `await using store = await openStore(…)`
+   * closes it at the end of the scope.
+   */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of this.subscriptions) s.close();
+    this.subscriptions.clear();
+    await this.runtime.close?.();
     this.backend.close?.();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** True once `close()` was called. */
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   // ---- internals ----
 
   private context() {
-    return { chunks: this.chunks, manifests: this.manifests, runtime: this.runtime, commits: this.commits, refs: this.refs };
+    return { chunks: this.chunks, manifests: this.manifests, runtime: this.runtime, commits: this.commits, refs: this.refs, ensureOpen: this.ensureOpen };
   }
+
+  /** Throws `StoreClosedError` naming `operation` once the store is closed. */
+  private readonly ensureOpen = (operation: string): void => {
+    if (this.closed) throw new StoreClosedError(this.path, operation);
+  };
 
   /** The commit that `options` designate: a ref, else a branch head; optionally moved back to `asOf`. */
   async resolveCommit(options: Pick<AtOptions, 'branch' | 'ref' | 'asOf'>): Promise<CommitInfo | undefined> {

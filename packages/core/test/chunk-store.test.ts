@@ -3,7 +3,8 @@ import { join } from 'node:path';
 
 import { describe, expect, it, vi } from 'vitest';
 
-import { ChunkNotFoundError, ChunkStore, CorruptChunkError, ErrorCode, InvalidArgumentError, LocalBackend, hashBytes } from '../src/index.js';
+import { ChunkNotFoundError, CorruptChunkError, ErrorCode, InvalidArgumentError } from '../src/index.js';
+import { ChunkStore, LocalBackend, hashBytes } from '../src/internals.js';
 import { objectPath } from '../src/backend/layout.js';
 import { ScratchBuffer } from '../src/scratch-buffer.js';
 import { PutGroup } from '../src/chunk-store/chunk-store.js';

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 
 import {
   ArmillariaError, ChunkNotFoundError, CommitConflictError, CorruptChunkError, ErrorCode, InvalidArgumentError,
-  fromNativeError, isArmillariaError,
+  isArmillariaError,
 } from '../src/index.js';
+import { fromNativeError } from '../src/internals.js';
 
 describe('errors', () => {
   it('brands every error so identity survives duplicate module copies', () => {

@@ -1,19 +1,27 @@
 import { describe, expect, it } from 'vitest';
 
 import * as core from '../src/index.js';
+import * as internals from '../src/internals.js';
 
 describe('public API', () => {
-  it('exports exactly these names (change deliberately)', () => {
+  it('exports exactly these names at the root (change deliberately)', () => {
     expect(Object.keys(core).sort()).toEqual(
       [
-        'ArmillariaError', 'BranchNotFoundError', 'CODECS', 'ChunkNotFoundError', 'combineBatches', 'ChunkStore', 'CommitConflictError',
-        'CorruptChunkError', 'CorruptObjectError', 'GcConflictError', 'GcRunningError', 'StorageError', 'UnsupportedVersionError', 'DEFAULT_BRANCH', 'DEFAULT_CHUNK_ROWS', 'DEFAULT_CODEC', 'ErrorCode', 'InvalidArgumentError',
-        'InvalidNameError', 'LocalBackend', 'LockTimeoutError', 'NativeUnavailableError', 'ObjectNotFoundError', 'PHASES',
-        'PHASE_ORDER', 'RefNotFoundError', 'SchemaMismatchError', 'SqlError', 'Store', 'StoreExistsError', 'StoreNotFoundError', 'TABLE_FILE_EXTENSIONS',
-        'TableNotFoundError', 'Transaction', 'UnsupportedFormatError', 'VersionNotFoundError', 'fromNativeError', 'hashBytes', 'initStore',
-        'isArmillariaError', 'isContentHash', 'nativeInfo', 'nativeStatus', 'openStore', 'openTableFile', 'parseCodec', 'parsePhase', 'resolvePhase',
-        'validateName', 'withRetry',
+        'ArmillariaError', 'BranchNotFoundError', 'CODECS', 'ChunkNotFoundError', 'CommitConflictError', 'CorruptChunkError',
+        'CorruptObjectError', 'DEFAULT_BRANCH', 'DEFAULT_CHUNK_ROWS', 'DEFAULT_CODEC', 'ErrorCode', 'GcConflictError', 'GcRunningError',
+        'InvalidArgumentError', 'InvalidNameError', 'LockTimeoutError', 'NativeUnavailableError', 'ObjectNotFoundError', 'PHASE_ORDER',
+        'RefNotFoundError', 'SchemaMismatchError', 'SqlError', 'StorageError', 'Store', 'StoreClosedError', 'StoreExistsError',
+        'StoreNotFoundError', 'TABLE_FILE_EXTENSIONS', 'TableNotFoundError', 'Transaction', 'UnsupportedFormatError',
+        'UnsupportedVersionError', 'VersionNotFoundError', 'initStore', 'isArmillariaError', 'nativeStatus', 'openStore',
+        'openTableFile', 'parseCodec', 'withRetry',
       ].sort(),
     );
+  });
+
+  it('keeps the engine parts at the internals subpath, none of them also at the root', () => {
+    expect(Object.keys(internals).sort()).toEqual(
+      ['ChunkStore', 'LocalBackend', 'PHASES', 'combineBatches', 'fromNativeError', 'hashBytes', 'isContentHash', 'nativeInfo', 'parsePhase', 'resolvePhase', 'validateName'].sort(),
+    );
+    expect(Object.keys(internals).filter((name) => name in core)).toEqual([]);
   });
 });

@@ -15,7 +15,8 @@ import { describe, expect, it } from 'vitest';
 
 import { objectPath, REFLOG, STORE_MARKER } from '../src/backend/layout.js';
 import { getManifest } from '../src/catalog/manifest.js';
-import { ErrorCode, isArmillariaError, nativeStatus, openStore, PHASE_ORDER, PHASES, type PhaseName, type Store } from '../src/index.js';
+import { ErrorCode, isArmillariaError, nativeStatus, openStore, PHASE_ORDER, type PhaseName, type Store } from '../src/index.js';
+import { PHASES } from '../src/internals.js';
 import { narrowTable } from './fixtures.js';
 import { runCli, storeDigest, withTempDir } from './helpers.js';
 

@@ -24,7 +24,8 @@ import {
   type RecordBatch,
   type Vector,
 } from 'apache-arrow';
-import { combineBatches, openTableFile } from '@armillaria/core';
+import { openTableFile } from '@armillaria/core';
+import { combineBatches } from '@armillaria/core/internals';
 import { DATASETS_DIR, datasetsDataDir } from '../paths.js';
 import { ensureVenv } from '@armillaria/testkit';
 import { datasetFile, datasetSpec, DATASETS, fileDatasetSpec, isTableFile, type DatasetSpec } from './specs.js';

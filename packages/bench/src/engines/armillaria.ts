@@ -19,6 +19,7 @@ import { resolve, join } from 'node:path';
 import { createRequire } from 'node:module';
 import * as core from '@armillaria/core';
 import type { Store } from '@armillaria/core';
+import * as internals from '@armillaria/core/internals';
 import { tableToIPC } from 'apache-arrow';
 import { PACKAGE_DIR } from '../paths.js';
 import { commitCounts, runWriters } from '../workers/processes.js';
@@ -115,17 +116,17 @@ export class ArmillariaEngine implements Engine {
    * NativeUnavailableError (code ARM_NATIVE_UNAVAILABLE) when it needs the addon that cannot load.
    */
   checkPhase(): void {
-    const registered = (core.PHASES as Record<string, unknown>)[this.phase];
+    const registered = (internals.PHASES as Record<string, unknown>)[this.phase];
     if ((core.PHASE_ORDER as readonly string[]).includes(this.phase) && !registered) {
       throw new NotImplementedError(`phase "${this.phase}" is not implemented in @armillaria/core yet`);
     }
-    core.resolvePhase(this.phase);
+    internals.resolvePhase(this.phase);
   }
 
   async describe(): Promise<EngineDescription> {
-    const phase = (core.PHASES as Record<string, core.Phase | undefined>)[this.phase];
+    const phase = (internals.PHASES as Record<string, internals.Phase | undefined>)[this.phase];
     const native = core.nativeStatus();
-    const info = core.nativeInfo();
+    const info = internals.nativeInfo();
     const arrowVersion = coreDependencyVersion('apache-arrow');
     const parquetWasm = coreDependencyVersion('parquet-wasm');
     return {

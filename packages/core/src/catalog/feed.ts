@@ -67,6 +67,7 @@ export function subscribe(
   backend: Pick<ObjectBackend, 'watchRefs'>,
   branch: string,
   options: { since?: string; intervalMs?: number } = {},
+  onClose?: () => void,
 ): Subscription {
   const intervalMs = options.intervalMs ?? 100;
   let closed = false;
@@ -97,6 +98,7 @@ export function subscribe(
       }
     } finally {
       watcher?.close();
+      onClose?.();
     }
   }
   const iterable = run();
@@ -106,6 +108,7 @@ export function subscribe(
       closed = true;
       wake?.();
       watcher?.close();
+      onClose?.();
     },
   };
 }

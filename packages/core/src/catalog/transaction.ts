@@ -82,6 +82,8 @@ export interface TxContext {
   refs: RefStore;
   codec: Codec;
   chunkRows: number;
+  /** Throws once the store the transaction was begun on is closed. */
+  ensureOpen?(operation: string): void;
 }
 
 interface Staged {
@@ -343,6 +345,7 @@ export class Transaction {
   }
 
   private checkOpen(): void {
+    this.ctx.ensureOpen?.('transaction');
     if (this.done) throw new InvalidArgumentError('transaction: already committed or aborted');
   }
 }

@@ -39,6 +39,12 @@ export class MapWindow {
     }
   }
 
+  /** Waits for the last read's files to be unmapped and drops the region (V8 unmaps it when it collects it). */
+  async close(): Promise<void> {
+    await this.released;
+    this.region = undefined;
+  }
+
   /** A region for chunks of `sizes` bytes, or null where the runtime refuses external buffers. */
   private regionFor(sizes: number[]): Buffer | null {
     if (this.region === null) return null;
@@ -64,5 +70,10 @@ export class MappedReads {
    */
   read<R>(refs: readonly ChunkRef[], verify: boolean, use: (views: Buffer[]) => R | Promise<R>): Promise<R> {
     return this.windows.use((window) => window.read(refs, verify, use));
+  }
+
+  /** Releases the kept window (reads still in flight release theirs as they finish). */
+  async close(): Promise<void> {
+    await this.windows.drain()?.close();
   }
 }

@@ -24,6 +24,7 @@ export const mmap: Phase = {
       pushdown: false,
       writeChunks: (slices, settings) => writeBatched(native, root, backend.durable, slices, settings),
       checkChunks: (refs) => checkMapped(native, root, refs),
+      close: () => mapped.close(),
       readChunks: (refs, { columns, verify }) => mapped.read(refs, verify, (views) => decodeEach(views, refs, columns)),
     };
   },

@@ -36,6 +36,7 @@ export const parallelParse: Phase = {
       pushdown: false,
       writeChunks: (slices, settings) => writeBatched(native, root, backend.durable, slices, settings),
       checkChunks: (refs) => checkMapped(native, root, refs),
+      close: () => mapped.close(),
       async readChunks(refs, { columns, verify }) {
         if (refs.length === 0) return [];
         const ipc = await mapped.read(refs, verify, (views) => native.decodeChunks(views, { columns }));

@@ -59,6 +59,8 @@ export interface PhaseRuntime {
    * have it; elsewhere callers fetch and check through the chunk store.
    */
   checkChunks?(chunks: readonly ChunkRef[]): Promise<void>;
+  /** Releases what the runtime keeps between reads (the mmap phases' map regions). */
+  close?(): Promise<void>;
 }
 
 /**

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { ObjectBackend } from '../../src/backend/backend.js';
-import { hashBytes } from '../../src/index.js';
+import { hashBytes } from '../../src/internals.js';
 
 /** A fresh, empty store's backend (with its marker), and a way to make an object look old. */
 export interface BackendFixture {

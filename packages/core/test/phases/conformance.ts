@@ -6,7 +6,8 @@
 import { makeData, makeVector, Null, Table, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
-import { ChunkNotFoundError, CorruptChunkError, nativeStatus, PHASES, type Filter, type OpenOptions, type PhaseName, type Store } from '../../src/index.js';
+import { ChunkNotFoundError, CorruptChunkError, nativeStatus, type Filter, type OpenOptions, type PhaseName, type Store } from '../../src/index.js';
+import { PHASES } from '../../src/internals.js';
 import { putManifest } from '../../src/catalog/manifest.js';
 import { allTypesTable, allTypesUpdate, dictionaryPolicyTable, narrowTable, rebatched, rowsOf, statsEdgeTable, twoDictionaries } from '../fixtures.js';
 import { localHost, manifestOf, withTempStore as withLocalStore, type StoreHost } from '../helpers.js';

@@ -4,7 +4,8 @@
  */
 import { describe, expect, inject, it } from 'vitest';
 
-import { openStore, PHASE_ORDER, PHASES } from '../../src/index.js';
+import { openStore, PHASE_ORDER } from '../../src/index.js';
+import { PHASES } from '../../src/internals.js';
 import { freshLocation, s3Host, s3Options } from '../s3/server.js';
 import { phaseConformance } from './conformance.js';
 

@@ -6,7 +6,8 @@ import { describe, expect, inject, it } from 'vitest';
 
 import { tableFromArrays } from 'apache-arrow';
 
-import { openStore, PHASE_ORDER, PHASES } from '../../src/index.js';
+import { openStore, PHASE_ORDER } from '../../src/index.js';
+import { PHASES } from '../../src/internals.js';
 import { freshLocation, s3Options } from '../s3/server.js';
 import { localProcessHost, processSuite, startWorker, type ProcessHost } from './suite.js';
 

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { tableFromArrays } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
-import { nativeStatus, openStore, PHASES, type OpenOptions, type PhaseName } from '../../src/index.js';
+import { nativeStatus, openStore, type OpenOptions, type PhaseName } from '../../src/index.js';
+import { PHASES } from '../../src/internals.js';
 import { withTempDir } from '../helpers.js';
 
 /** Where the suite's stores live: a fresh location each time, what workers and this process need to reach it. */
