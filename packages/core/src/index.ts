@@ -7,7 +7,10 @@
  */
 export { openStore, initStore, Store, DEFAULT_BRANCH, DEFAULT_CHUNK_ROWS, DEFAULT_CODEC } from './store.js';
 export type { OpenOptions, WriteOptions, WriteResult, ReadOptions, AtOptions, TableInfo, LogEntry, TransactionOptions, TransactionResult, SqlOptions } from './store.js';
-export { Transaction, withRetry, type WriteMode, type TxWriteOptions, type StagedWrite } from './catalog/transaction.js';
+export { Transaction, withRetry, type WriteMode, type TxWriteOptions, type StagedWrite, type CommitOutcome } from './catalog/transaction.js';
+export type { UpdateOptions } from './catalog/update.js';
+export type { ManifestReadOptions } from './table/table-reader.js';
+export type { Commit, CommitInfo, TableEntry } from './catalog/commit.js';
 export type { VerifyReport, GcOptions, GcReport } from './catalog/maintenance.js';
 export type { RefInfo, RefKind } from './catalog/refs.js';
 export type { RefLogEntry } from './backend/backend.js';

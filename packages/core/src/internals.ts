@@ -16,4 +16,3 @@ export { validateName } from './catalog/names.js';
 export { fromNativeError } from './errors.js';
 export type { ChunkStats, ColumnStats, StatValue } from './table/stats.js';
 export type { Manifest, ChunkRef } from './catalog/manifest.js';
-export type { Commit, TableEntry } from './catalog/commit.js';

@@ -213,10 +213,15 @@ export class Store {
   readonly phase: PhaseName;
   readonly codec: Codec;
   readonly chunkRows: number;
+  /** @internal The engine's parts, for the harness and tests (`@armillaria/core/internals`). */
   readonly chunks: ChunkStore;
+  /** @internal */
   readonly refs: RefStore;
+  /** @internal */
   readonly commits: CommitReader;
+  /** @internal */
   readonly manifests: ManifestReader;
+  /** @internal */
   readonly fence: SweepFence;
   /** Where the store lives: an absolute directory, or `s3://bucket/prefix`. */
   readonly path: string;
@@ -224,8 +229,12 @@ export class Store {
   private closed = false;
   private readonly subscriptions = new Set<Subscription>();
 
-  /** Use `openStore`. */
-  constructor(readonly backend: ObjectBackend, options: OpenOptions = {}) {
+  /** @internal Use `openStore`. */
+  constructor(
+    /** @internal */
+    readonly backend: ObjectBackend,
+    options: OpenOptions = {},
+  ) {
     this.path = backend.location;
     this.chunks = new ChunkStore(backend);
     this.commits = new CommitReader(this.chunks);

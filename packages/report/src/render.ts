@@ -33,7 +33,7 @@ export const DEFAULT_TITLE = 'Armillaria benchmark report';
  */
 export function renderHtml(agg: Aggregate, charts: ChartSet, options: RenderOptions = {}): string {
   const title = options.title ?? DEFAULT_TITLE;
-  const header = { title, ...(options.generatedAt ? { generatedAt: options.generatedAt } : {}) };
+  const header = { title, ...(options.generatedAt ? { generatedAt: options.generatedAt } : {}), ...(options.apiDocs ? { apiDocs: options.apiDocs } : {}) };
   const body = agg.latestRun
     ? html`${headerSection(agg, header)}
 ${ladderSection(agg)}

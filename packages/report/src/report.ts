@@ -1,6 +1,6 @@
 /** The entry points: runs -> HTML string, and results directory -> HTML file. */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { RunFile } from './schema.js';
 import { aggregate, type AggregateOptions } from './aggregate.js';
 import { renderCharts } from './charts.js';
@@ -48,7 +48,9 @@ export async function writeReport(resultsDir: string, outFile: string, options: 
   const runs = loadRuns(resultsDir);
   const agg = aggregate(runs, options);
   const charts = await renderCharts(agg);
-  const page = renderHtml(agg, charts, { generatedAt: new Date().toISOString(), ...options });
+  // API docs (`pnpm docs`) published in api/ beside the report get a link from its header.
+  const apiDocs = existsSync(join(dirname(outFile), 'api', 'index.html')) ? 'api/index.html' : undefined;
+  const page = renderHtml(agg, charts, { generatedAt: new Date().toISOString(), ...(apiDocs ? { apiDocs } : {}), ...options });
   mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(outFile, page);
   return { outFile, runs: agg.runs.length, latestRegressions: agg.regressions.filter((r) => r.inLatestRun).length };

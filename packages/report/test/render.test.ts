@@ -1,5 +1,8 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { aggregate, renderCharts, renderHtml, renderReport, type RunFile } from '../src/index.js';
+import { aggregate, renderCharts, renderHtml, renderReport, writeReport, type RunFile } from '../src/index.js';
 import { fixtureRuns, laterRun } from './helpers.js';
 
 /** Text a reader would see in a fragment: tags dropped, entities decoded, whitespace collapsed. */
@@ -132,6 +135,24 @@ describe('renderHtml', () => {
       'Write throughput · seed-wide',
       'Read throughput · seed-wide',
     ]);
+  });
+
+  it('links the API docs published beside it, and only when they are there', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'armillaria-report-'));
+    try {
+      const results = join(dir, 'results');
+      mkdirSync(results);
+      fixtureRuns().forEach((run, i) => writeFileSync(join(results, `run-${i}.json`), JSON.stringify(run)));
+      const link = '<a href="api/index.html">@armillaria/core reference</a>';
+      await writeReport(results, join(dir, 'report.html'));
+      expect(readFileSync(join(dir, 'report.html'), 'utf8')).not.toContain(link);
+      mkdirSync(join(dir, 'api'));
+      writeFileSync(join(dir, 'api', 'index.html'), '<html></html>');
+      await writeReport(results, join(dir, 'report.html'));
+      expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain(link);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('renders a page that says so when there are no runs', async () => {

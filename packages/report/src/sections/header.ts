@@ -10,6 +10,8 @@ export interface HeaderOptions {
   title: string;
   /** ISO time the report was generated; omitted from the page when absent (keeps output reproducible). */
   generatedAt?: string;
+  /** Link to the API docs published beside the report (`writeReport` sets it when `api/` exists there). */
+  apiDocs?: string;
 }
 
 /** The header section. */
@@ -50,6 +52,7 @@ export function headerSection(agg: Aggregate, options: HeaderOptions): SafeHtml 
       )}. Render them with <code>--machine</code> and <code>--quick</code>/<code>--full</code>.</p>`
     : ''}
   ${datasets.length === 0 ? html`<p class="note">The latest run holds no results.</p>` : ''}
+  ${options.apiDocs ? html`<p class="note">The API measured here: <a href="${options.apiDocs}">@armillaria/core reference</a>.</p>` : ''}
 </header>`;
 }
 
