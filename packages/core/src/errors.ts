@@ -24,6 +24,7 @@ export const ErrorCode = {
   StoreExists: 'ARM_STORE_EXISTS',
   StoreClosed: 'ARM_STORE_CLOSED',
   UnsupportedFormat: 'ARM_UNSUPPORTED_FORMAT',
+  UnsupportedType: 'ARM_UNSUPPORTED_TYPE',
   NativeUnavailable: 'ARM_NATIVE_UNAVAILABLE',
   LockTimeout: 'ARM_LOCK_TIMEOUT',
   GcConflict: 'ARM_GC_CONFLICT',
@@ -206,6 +207,13 @@ export class StoreNotFoundError extends ArmillariaError {
 export class StoreClosedError extends ArmillariaError {
   constructor(readonly path: string, readonly operation: string) {
     super(ErrorCode.StoreClosed, `store: ${operation} on the store at ${path}, which was closed`);
+  }
+}
+
+/** A column whose type another table format (Delta Lake, Iceberg) cannot express. */
+export class UnsupportedTypeError extends ArmillariaError {
+  constructor(readonly format: string, readonly column: string, readonly type: string, why: string) {
+    super(ErrorCode.UnsupportedType, `views: column "${column}" has type ${type}, which ${format} cannot express (${why})`);
   }
 }
 

@@ -6,7 +6,9 @@
  * @packageDocumentation
  */
 export { openStore, initStore, Store, DEFAULT_BRANCH, DEFAULT_CHUNK_ROWS, DEFAULT_CODEC } from './store.js';
-export type { OpenOptions, WriteOptions, WriteResult, ReadOptions, AtOptions, TableInfo, LogEntry, TransactionOptions, TransactionResult, SqlOptions } from './store.js';
+export type { OpenOptions, WriteOptions, WriteResult, ReadOptions, AtOptions, TableInfo, LogEntry, TransactionOptions, TransactionResult, SqlOptions, PublishOptions } from './store.js';
+export type { PublishReport, PublishedVersion } from './views/delta.js';
+export type { Placement } from './views/view-files.js';
 export { Transaction, withRetry, type WriteMode, type TxWriteOptions, type StagedWrite, type CommitOutcome } from './catalog/transaction.js';
 export type { UpdateOptions } from './catalog/update.js';
 export type { ManifestReadOptions } from './table/table-reader.js';
@@ -45,6 +47,7 @@ export {
   StoreExistsError,
   StoreClosedError,
   UnsupportedFormatError,
+  UnsupportedTypeError,
   NativeUnavailableError,
   LockTimeoutError,
   GcConflictError,

@@ -9,7 +9,7 @@
  * branch ref (see catalog/transaction.ts). Objects are written before the ref moves, so a crash at
  * any point leaves the previous commit intact and at worst unreferenced objects for `gc`.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 import type { RecordBatch, Schema, Table } from 'apache-arrow';
 
@@ -45,6 +45,7 @@ import type { Filter } from './table/filter.js';
 import { parseCodec, type Codec } from './table/parquet-codec.js';
 import type { TableInput } from './table/source.js';
 import { readManifest, scanManifest } from './table/table-reader.js';
+import { publishDelta, readDeltaState, type PublishedVersion, type PublishReport, type VersionToPublish } from './views/delta.js';
 import { checkChunkRows } from './table/table-writer.js';
 
 export const DEFAULT_BRANCH = 'main';
@@ -111,6 +112,18 @@ export interface SqlOptions extends Pick<AtOptions, 'branch' | 'ref' | 'asOf'> {
   versions?: Record<string, number>;
   /** Check every chunk against its sum before DuckDB reads it (default true). */
   verify?: boolean;
+}
+
+/** What `publish` publishes: a table on a branch (default `main`) or ref, into a view directory. */
+export interface PublishOptions extends Pick<AtOptions, 'branch' | 'ref'> {
+  /** The table format to publish (default and, for now, only `delta`). */
+  format?: 'delta';
+  /** On a new view, publish every version from the first, not only the current one (default false). */
+  history?: boolean;
+  /** Check every chunk against its sum before it is linked or copied (default true). */
+  verify?: boolean;
+  /** Called after each Delta commit lands. */
+  onVersion?: (published: PublishedVersion) => void;
 }
 
 export interface TableInfo {
@@ -366,6 +379,48 @@ export class Store {
       manifest: async (t: string) => (await this.resolveTable(t, { ref: head!.id, version: versions[t] })).manifest,
     };
     return runSql({ runtime: this.runtime, chunks: this.chunks }, query, snapshot, { verify });
+  }
+
+  /**
+   * Publishes table `name` as a Delta Lake table in directory `dir` whose data files are the chunks
+   * (hard links where the file system allows), so any Delta reader reads it: one Delta commit per
+   * table version, in order, with statistics. Publishing again appends the versions written since.
+   * @throws {UnsupportedTypeError} a column Delta cannot hold, by name and type
+   * @throws {InvalidArgumentError} `dir` holds something else, or a view of another table or ref, or
+   * a view the ref no longer leads to (it was reset)
+   * @example
+   * await store.publish('orders', '/lake/orders', { branch: 'main' }); // then: deltalake.DeltaTable('/lake/orders')
+   */
+  async publish(name: string, dir: string, options: PublishOptions = {}): Promise<PublishReport> {
+    this.ensureOpen('publish');
+    if ((options.format ?? 'delta') !== 'delta') throw new InvalidArgumentError(`views: unknown format ${JSON.stringify(options.format)} (expected "delta")`);
+    const at = { branch: options.branch, ref: options.ref };
+    const head = await this.resolveCommit(at);
+    const ref = options.ref ?? options.branch ?? DEFAULT_BRANCH;
+    const latest = head?.tables[validateName('table', name)];
+    if (!head || !latest) throw new TableNotFoundError(name, options.ref !== undefined ? `ref "${ref}"` : `branch "${ref}"`);
+    const target = { dir: resolve(dir), table: name, ref };
+    const state = await readDeltaState(target.dir, name, ref);
+    const mark = state.mark;
+    if (mark && mark.version > latest.version) {
+      throw new InvalidArgumentError(`views: ${target.dir} holds version ${mark.version} of table "${name}", newer than version ${latest.version} on "${ref}" (was it reset?); publish into a new directory`);
+    }
+    const since = mark?.version ?? (options.history ? 0 : latest.version - 1);
+    // The versions to publish, from the commits that made them; and the published one, to check.
+    const made = new Map<number, { entry: TableEntry; commit: CommitInfo }>();
+    for await (const c of this.commits.firstParents(head.id)) {
+      const entry = c.tables[name];
+      if (!entry || entry.version < since) break;
+      made.set(entry.version, { entry, commit: c });
+    }
+    if (mark && made.get(mark.version)?.entry.manifest !== mark.manifest) {
+      throw new InvalidArgumentError(`views: ${target.dir} holds a version ${mark.version} of table "${name}" that "${ref}" no longer leads to (was it reset?); publish into a new directory`);
+    }
+    const versions: VersionToPublish[] = [];
+    for (const [version, { entry, commit }] of [...made].filter(([v]) => v > since).sort(([a], [b]) => a - b)) {
+      versions.push({ version, commit: commit.id, time: commit.time, message: commit.message, manifestId: entry.manifest, manifest: await this.manifests.get(entry.manifest) });
+    }
+    return publishDelta({ runtime: this.runtime, chunks: this.chunks }, target, state, versions, options);
   }
 
   /** Schema, rows, chunks and bytes of a table version. */

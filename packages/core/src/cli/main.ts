@@ -9,6 +9,7 @@ import { isArmillariaError } from '../errors.js';
 import { PHASE_ORDER } from '../phases/types.js';
 import { initStore } from '../store.js';
 import { registerMaintenanceCommands } from './commands/maintenance.js';
+import { registerPublishCommands } from './commands/publish.js';
 import { registerRefCommands } from './commands/refs.js';
 import { registerSqlCommand } from './commands/sql.js';
 import { registerTableCommands } from './commands/tables.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerRefCommands(ctx);
   registerMaintenanceCommands(ctx);
   registerSqlCommand(ctx);
+  registerPublishCommands(ctx);
   return program;
 }
 

@@ -9,31 +9,24 @@
  * seed-wide 1M after ten 5% updates take 102 ms, against 25 ms for Delta Lake's plain scan of the
  * files its merges rewrote; folded, it is a plain scan too.
  *
- * The cache is keyed by what the fold reads (the chunk, its patches, its deletion vector, the table
- * schema and codec: all content-addressed), so a key never goes stale and any store may share it.
- * Each file is named by its XXH64 sum and checked against it whenever a verified query uses it,
- * as chunks are. It lives in the system's temporary directory (ARMILLARIA_SQL_CACHE overrides):
+ * The cache is keyed by what the fold reads (`foldKey`), so a key never goes stale and any store may
+ * share it. Each file is named by its XXH64 sum and checked against it whenever a verified query
+ * uses it, as chunks are. It lives in the system's temporary directory (ARMILLARIA_SQL_CACHE overrides):
  * derived data, never part of the store, free to delete at any time.
  */
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { Table } from 'apache-arrow';
-
 import { liveRows } from '../catalog/deletion-vector.js';
 import type { ChunkRef, Manifest } from '../catalog/manifest.js';
 import { CorruptChunkError } from '../errors.js';
 import { sumBytes } from '../hash/chunk-sum.js';
-import { hashBytes } from '../hash/content-hash.js';
-import { encodeChunk } from '../table/parquet-codec.js';
-import { scanManifest, type ReadContext } from '../table/table-reader.js';
+import { foldChunk, foldKey } from '../table/fold-chunk.js';
+import type { ReadContext } from '../table/table-reader.js';
 
 /** Where folded chunks are kept. */
 export const cacheDir = (): string => process.env.ARMILLARIA_SQL_CACHE ?? join(tmpdir(), 'armillaria-sql-cache');
-
-/** True for a chunk that `read` changes on its way out. */
-export const needsFold = (c: ChunkRef): boolean => c.deleted !== undefined || (c.patches?.length ?? 0) > 0;
 
 /**
  * The file holding `chunk` as `read` returns it, folding it first if no query has yet.
@@ -41,7 +34,7 @@ export const needsFold = (c: ChunkRef): boolean => c.deleted !== undefined || (c
  */
 export async function foldedFile(ctx: ReadContext, manifest: Manifest, table: string, chunk: ChunkRef, verify: boolean): Promise<string | undefined> {
   if (liveRows(chunk) === 0) return undefined; // nothing left to read
-  const key = hashBytes(new TextEncoder().encode(JSON.stringify([chunk.id, chunk.patches?.map((p) => p.id) ?? [], chunk.deleted?.id ?? null, manifest.schema, manifest.codec])));
+  const key = foldKey(manifest, chunk);
   const dir = join(cacheDir(), key.slice(0, 2), key);
   const found = (await readdir(dir).catch(() => [] as string[])).find((f) => /^[0-9a-f]{16}\.parquet$/.test(f));
   if (found) {
@@ -55,10 +48,7 @@ export async function foldedFile(ctx: ReadContext, manifest: Manifest, table: st
     }
     return path;
   }
-  const batches = [];
-  for await (const b of scanManifest(ctx, { ...manifest, chunks: [chunk], rows: chunk.rows }, table, { verify })) batches.push(b);
-  const rows = batches.reduce((n, b) => n + b.numRows, 0);
-  const bytes = await encodeChunk(new Table(batches), manifest.codec, Math.max(1, rows));
+  const { bytes } = await foldChunk(ctx, manifest, table, chunk, verify);
   const sum = await sumBytes(bytes);
   await mkdir(dir, { recursive: true });
   // Written beside its name and renamed: a query never sees half a file; two folding at once write the same bytes.

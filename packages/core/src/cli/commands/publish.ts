@@ -1,0 +1,61 @@
+/** publish: a table's versions as a Delta Lake table that other engines read. */
+import { join } from 'node:path';
+
+import type { PublishReport } from '../../views/delta.js';
+import type { CliContext } from '../context.js';
+import { formatBytes, printJson } from '../output.js';
+
+interface PublishFlags {
+  branch?: string;
+  ref?: string;
+  allBranches?: boolean;
+  history?: boolean;
+  verify: boolean;
+  json?: boolean;
+}
+
+export function registerPublishCommands({ program, open }: CliContext): void {
+  const publish = program.command('publish').description('publish tables as views that other engines read');
+  publish
+    .command('delta')
+    .description('publish TABLE as a Delta Lake table in DIR (data files are the chunks, hard-linked where possible); again: append the versions since')
+    .argument('<table>', 'table to publish')
+    .argument('<dir>', 'directory of the Delta table (new, empty, or published before from the same table and ref)')
+    .option('--branch <name>', 'branch to publish (default: main)')
+    .option('--ref <ref>', 'a tag or commit to publish instead of a branch')
+    .option('--all-branches', 'publish every branch holding the table, each into DIR/<branch>')
+    .option('--history', 'on a new view, publish every version from the first (default: the current one)')
+    .option('--no-verify', 'link chunks without checking them against their sums')
+    .option('--json', 'print as JSON')
+    .action(async (table: string, dir: string, o: PublishFlags) => {
+      const store = await open();
+      const options = { history: o.history, verify: o.verify };
+      const targets: { dir: string; branch?: string; ref?: string }[] = o.allBranches
+        ? (await store.branches()).map((b) => ({ branch: b.name, dir: join(dir, b.name) }))
+        : [{ branch: o.branch, ref: o.ref, dir }];
+      const reports: PublishReport[] = [];
+      for (const { dir: into, ...at } of targets) {
+        if (o.allBranches && !(await store.tables({ branch: at.branch })).some((t) => t.name === table)) continue;
+        const report = await store.publish(table, into, {
+          ...at,
+          ...options,
+          onVersion: (p) => {
+            if (!o.json) process.stderr.write(`  Delta version ${p.deltaVersion} <- ${table} version ${p.version} (+${p.added} -${p.removed} files)\n`);
+          },
+        });
+        reports.push(report);
+        if (!o.json) process.stdout.write(summary(report));
+      }
+      if (o.json) printJson(o.allBranches ? reports : reports[0]);
+    });
+}
+
+function summary(r: PublishReport): string {
+  if (r.published.length === 0) return `${r.dir}: up to date with ${r.table} on ${r.ref}\n`;
+  const last = r.published.at(-1)!;
+  const files = Object.entries(r.files)
+    .filter(([, n]) => n > 0)
+    .map(([how, n]) => `${n} ${how}`)
+    .join(', ');
+  return `${r.dir}: ${r.table} on ${r.ref} published up to version ${last.version} as Delta version ${last.deltaVersion} (${r.published.length} commit(s); files: ${files || 'none new'}; ${formatBytes(r.bytesWritten)} written)\n`;
+}

@@ -1,0 +1,111 @@
+/**
+ * The data files of a published view (Delta Lake, Iceberg): one Parquet file per chunk, in the view's
+ * directory. A chunk that `read` returns as stored is the file itself: hard-linked from a local store
+ * (no bytes written), copied where a link cannot be made (another file system), fetched from an
+ * object store. A chunk with column patches or deleted rows is folded once (table/fold-chunk.ts) and
+ * written. Files are named by content (a chunk's id, a fold's key), so republishing never rewrites one.
+ */
+import { copyFile, link, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { objectPath } from '../backend/layout.js';
+import { liveRows } from '../catalog/deletion-vector.js';
+import type { ChunkRef, Manifest } from '../catalog/manifest.js';
+import { foldChunk, foldKey, needsFold } from '../table/fold-chunk.js';
+import { chunkStats, type ChunkStats } from '../table/stats.js';
+import type { ReadContext } from '../table/table-reader.js';
+
+/** How a file reached the view's directory. */
+export type Placement = 'linked' | 'copied' | 'fetched' | 'folded' | 'present';
+
+export interface ViewFile {
+  /** File name inside the view's data directory. */
+  name: string;
+  bytes: number;
+  rows: number;
+  /** Statistics of exactly the rows in the file. */
+  stats: ChunkStats;
+  how: Placement;
+}
+
+/** Chunks checked or fetched at a time: bounds the memory one step holds. */
+const GROUP = 32;
+
+/** The file name a chunk is published under. */
+export const viewFileName = (manifest: Manifest, chunk: ChunkRef): string =>
+  `${needsFold(chunk) ? foldKey(manifest, chunk) : chunk.id}.parquet`;
+
+/**
+ * Places the files of `chunks` (those of `manifest`) in `dir`, checking every chunk read against its
+ * sum unless `verify` is false. Chunks whose rows were all deleted have no file.
+ * @throws {ChunkNotFoundError} @throws {CorruptChunkError}
+ */
+export async function placeChunks(ctx: ReadContext, manifest: Manifest, table: string, chunks: readonly ChunkRef[], dir: string, verify: boolean): Promise<ViewFile[]> {
+  await mkdir(dir, { recursive: true });
+  const root = ctx.chunks.backend.localRoot;
+  const out: ViewFile[] = [];
+  const live = chunks.filter((c) => liveRows(c) > 0);
+  for (let i = 0; i < live.length; i += GROUP) {
+    const group = live.slice(i, i + GROUP);
+    const plain = group.filter((c) => !needsFold(c));
+    const placed = new Map<ChunkRef, ViewFile>();
+    if (root !== undefined) {
+      // Linked as they are: check them first, on the addon's pool where the phase has it.
+      if (verify && plain.length > 0) await (ctx.runtime.checkChunks ? ctx.runtime.checkChunks(plain) : ctx.chunks.getMany(plain));
+      for (const c of plain) placed.set(c, await linkOrCopy(objectPath(root, c.id), dir, c));
+    } else if (plain.length > 0) {
+      const bytes = await ctx.chunks.getMany(plain, { verify });
+      for (const [k, c] of plain.entries()) placed.set(c, await writeOnce(dir, viewFileName(manifest, c), bytes[k]!, plainFile(c, 'fetched')));
+    }
+    for (const c of group.filter(needsFold)) {
+      const name = viewFileName(manifest, c);
+      const { rows, bytes } = await foldChunk(ctx, manifest, table, c, verify);
+      placed.set(c, await writeOnce(dir, name, bytes, { name, bytes: bytes.byteLength, rows: rows.numRows, stats: chunkStats(rows), how: 'folded' }));
+    }
+    out.push(...group.map((c) => placed.get(c)!));
+  }
+  return out;
+}
+
+const plainFile = (c: ChunkRef, how: Placement): ViewFile => ({ name: `${c.id}.parquet`, bytes: c.bytes, rows: c.rows, stats: c.stats, how });
+
+async function linkOrCopy(source: string, dir: string, c: ChunkRef): Promise<ViewFile> {
+  const file = plainFile(c, 'linked');
+  const target = join(dir, file.name);
+  if (await present(target, c.bytes)) return { ...file, how: 'present' };
+  try {
+    await link(source, target);
+    return file;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP') throw e;
+  }
+  const tmp = `${target}.${process.pid}.tmp`;
+  await copyFile(source, tmp);
+  await rename(tmp, target);
+  return { ...file, how: 'copied' };
+}
+
+/** Writes `bytes` as `dir/name` (durably, renamed into place) unless a file of that size is there. */
+async function writeOnce(dir: string, name: string, bytes: Uint8Array, file: ViewFile): Promise<ViewFile> {
+  const target = join(dir, name);
+  if (await present(target, bytes.byteLength)) return { ...file, how: 'present' };
+  const tmp = `${target}.${process.pid}.tmp`;
+  const handle = await open(tmp, 'w');
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, target).catch(async (e: unknown) => {
+    await rm(tmp, { force: true });
+    throw e;
+  });
+  return file;
+}
+
+async function present(path: string, bytes: number): Promise<boolean> {
+  const s = await stat(path).catch(() => undefined);
+  return s !== undefined && s.isFile() && s.size === bytes;
+}
