@@ -25,6 +25,7 @@ export const ErrorCode = {
   StoreClosed: 'ARM_STORE_CLOSED',
   UnsupportedFormat: 'ARM_UNSUPPORTED_FORMAT',
   UnsupportedType: 'ARM_UNSUPPORTED_TYPE',
+  UnsupportedFeature: 'ARM_UNSUPPORTED_FEATURE',
   NativeUnavailable: 'ARM_NATIVE_UNAVAILABLE',
   LockTimeout: 'ARM_LOCK_TIMEOUT',
   GcConflict: 'ARM_GC_CONFLICT',
@@ -214,6 +215,13 @@ export class StoreClosedError extends ArmillariaError {
 export class UnsupportedTypeError extends ArmillariaError {
   constructor(readonly format: string, readonly column: string, readonly type: string, why: string) {
     super(ErrorCode.UnsupportedType, `views: column "${column}" has type ${type}, which ${format} cannot express (${why})`);
+  }
+}
+
+/** Another format's table uses features Armillaria cannot carry over; `features` names each. */
+export class UnsupportedFeatureError extends ArmillariaError {
+  constructor(readonly source: string, readonly features: string[]) {
+    super(ErrorCode.UnsupportedFeature, `import: ${source} uses what the import cannot carry: ${features.join('; ')}`);
   }
 }
 

@@ -6,7 +6,8 @@
  * @packageDocumentation
  */
 export { openStore, initStore, Store, DEFAULT_BRANCH, DEFAULT_CHUNK_ROWS, DEFAULT_CODEC } from './store.js';
-export type { OpenOptions, WriteOptions, WriteResult, ReadOptions, AtOptions, TableInfo, LogEntry, TransactionOptions, TransactionResult, SqlOptions, PublishOptions } from './store.js';
+export type { OpenOptions, WriteOptions, WriteResult, ReadOptions, AtOptions, TableInfo, LogEntry, TransactionOptions, TransactionResult, SqlOptions, PublishOptions, ImportDeltaOptions } from './store.js';
+export type { ImportedVersion } from './views/delta-import.js';
 export type { PublishReport, PublishedVersion } from './views/delta.js';
 export type { Placement } from './views/view-files.js';
 export { Transaction, withRetry, type WriteMode, type TxWriteOptions, type StagedWrite, type CommitOutcome } from './catalog/transaction.js';
@@ -48,6 +49,7 @@ export {
   StoreClosedError,
   UnsupportedFormatError,
   UnsupportedTypeError,
+  UnsupportedFeatureError,
   NativeUnavailableError,
   LockTimeoutError,
   GcConflictError,

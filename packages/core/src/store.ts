@@ -45,6 +45,7 @@ import type { Filter } from './table/filter.js';
 import { parseCodec, type Codec } from './table/parquet-codec.js';
 import type { TableInput } from './table/source.js';
 import { readManifest, scanManifest } from './table/table-reader.js';
+import { importDelta, type DeltaImportOptions, type ImportedVersion } from './views/delta-import.js';
 import { publishDelta, readDeltaState, type PublishedVersion, type PublishReport, type VersionToPublish } from './views/delta.js';
 import { checkChunkRows } from './table/table-writer.js';
 
@@ -112,6 +113,12 @@ export interface SqlOptions extends Pick<AtOptions, 'branch' | 'ref' | 'asOf'> {
   versions?: Record<string, number>;
   /** Check every chunk against its sum before DuckDB reads it (default true). */
   verify?: boolean;
+}
+
+/** Where `importDelta` puts a Delta table's versions, and from which Delta version. */
+export interface ImportDeltaOptions extends DeltaImportOptions, Pick<WriteOptions, 'keys' | 'chunkRows' | 'codec'> {
+  /** The branch to import onto (default `main`). */
+  branch?: string;
 }
 
 /** What `publish` publishes: a table on a branch (default `main`) or ref, into a view directory. */
@@ -421,6 +428,32 @@ export class Store {
       versions.push({ version, commit: commit.id, time: commit.time, message: commit.message, manifestId: entry.manifest, manifest: await this.manifests.get(entry.manifest) });
     }
     return publishDelta({ runtime: this.runtime, chunks: this.chunks }, target, state, versions, options);
+  }
+
+  /**
+   * Imports the Delta Lake table in `dir` as table `name`, with its history: each Delta version that
+   * changed data becomes one version (appends as appends; deletes, updates and merges as overwrites
+   * that keep the chunks they share with the version before). What the import cannot carry
+   * (partitions, column mapping, deletion vectors) is refused up front, each named.
+   * @throws {InvalidArgumentError} `dir` is not a Delta table; `name` exists and `since` was not given
+   * @throws {UnsupportedFeatureError} @throws {CorruptObjectError} a broken Delta log, by file and line
+   */
+  async importDelta(name: string, dir: string, options: ImportDeltaOptions = {}): Promise<ImportedVersion[]> {
+    this.ensureOpen('importDelta');
+    validateName('table', name);
+    const branch = options.branch ?? DEFAULT_BRANCH;
+    if ((await this.resolveCommit({ branch }))?.tables[name] !== undefined && options.since === undefined) {
+      throw new InvalidArgumentError(`import: table "${name}" exists on branch "${branch}"; give since (the Delta version to import first, on top of it)`);
+    }
+    const { keys, chunkRows, codec } = options;
+    return importDelta(
+      resolve(dir),
+      async (rows, mode, message) => {
+        const { version, commit, newBytes } = await this.write(name, rows, { mode, message, branch, keys, chunkRows, codec });
+        return { version, commit, newBytes };
+      },
+      options,
+    );
   }
 
   /** Schema, rows, chunks and bytes of a table version. */

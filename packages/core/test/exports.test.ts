@@ -11,7 +11,7 @@ describe('public API', () => {
         'CorruptObjectError', 'DEFAULT_BRANCH', 'DEFAULT_CHUNK_ROWS', 'DEFAULT_CODEC', 'ErrorCode', 'GcConflictError', 'GcRunningError',
         'InvalidArgumentError', 'InvalidNameError', 'LockTimeoutError', 'NativeUnavailableError', 'ObjectNotFoundError', 'PHASE_ORDER',
         'RefNotFoundError', 'SchemaMismatchError', 'SqlError', 'StorageError', 'Store', 'StoreClosedError', 'StoreExistsError',
-        'StoreNotFoundError', 'TABLE_FILE_EXTENSIONS', 'TableNotFoundError', 'Transaction', 'UnsupportedFormatError', 'UnsupportedTypeError',
+        'StoreNotFoundError', 'TABLE_FILE_EXTENSIONS', 'TableNotFoundError', 'Transaction', 'UnsupportedFormatError', 'UnsupportedTypeError', 'UnsupportedFeatureError',
         'UnsupportedVersionError', 'VersionNotFoundError', 'initStore', 'isArmillariaError', 'nativeStatus', 'openStore',
         'openTableFile', 'parseCodec', 'withRetry',
       ].sort(),

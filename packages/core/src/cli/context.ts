@@ -29,6 +29,12 @@ export function positiveInt(value: string): number {
   return n;
 }
 
+export function nonNegativeInt(value: string): number {
+  const n = value.trim() === '' ? NaN : Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new CommanderArgumentError(`expected an integer >= 0, got ${JSON.stringify(value)}`);
+  return n;
+}
+
 /** A number >= 0 (decimals allowed), for durations. */
 export function nonNegativeNumber(value: string): number {
   const n = value.trim() === '' ? NaN : Number(value);

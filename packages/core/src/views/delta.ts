@@ -78,11 +78,53 @@ export interface PublishReport {
   bytesWritten: number;
 }
 
-const LOG_DIR = '_delta_log';
+export const LOG_DIR = '_delta_log';
 const ENGINE = 'armillaria';
 
+/** One line of a Delta commit file: an action keyed by its kind (`add`, `remove`, `metaData`, …). */
+export type DeltaAction = Record<string, Record<string, unknown> | undefined>;
+
+export interface DeltaCommit {
+  version: number;
+  path: string;
+  actions: DeltaAction[];
+}
+
 /**
- * Reads the Delta log in `dir`: an absent or empty directory is a new view; a directory with other
+ * The commits of the Delta log in `logDir`, oldest first, from version 0 without gaps.
+ * @throws {InvalidArgumentError} a log with checkpoints or gaps (older commits cleaned up)
+ * @throws {CorruptObjectError} a commit file with a line that is not a JSON action, by file and line
+ */
+export async function readDeltaLog(logDir: string): Promise<DeltaCommit[]> {
+  const names = await readdir(logDir);
+  const commits = names.filter((n) => /^\d{20}\.json$/.test(n)).sort();
+  const gap = commits.findIndex((n, i) => Number(n.slice(0, 20)) !== i);
+  if (names.some((n) => n.includes('checkpoint')) || gap >= 0) {
+    throw new InvalidArgumentError(
+      `views: the Delta log in ${logDir} ${gap >= 0 ? `has no commit file for version ${gap}` : 'has checkpoints'}; only logs whose every commit is a JSON file from version 0 are read`,
+    );
+  }
+  return Promise.all(
+    commits.map(async (name, version) => {
+      const path = join(logDir, name);
+      const actions = (await readFile(path, 'utf8')).split('\n').flatMap((line, at) => {
+        if (line.trim() === '') return [];
+        let action: unknown;
+        try {
+          action = JSON.parse(line);
+        } catch (e) {
+          throw new CorruptObjectError('Delta log entry', path, `line ${at + 1} is not valid JSON`, { cause: e });
+        }
+        if (typeof action !== 'object' || action === null || Array.isArray(action)) throw new CorruptObjectError('Delta log entry', path, `line ${at + 1} is not an action object`);
+        return [action as DeltaAction];
+      });
+      return { version, path, actions };
+    }),
+  );
+}
+
+/**
+ * Reads the view in `dir`: an absent or empty directory is a new view; a directory with other
  * content, or a log not written by a publish of `table` from `ref`, is refused.
  * @throws {InvalidArgumentError} naming what the directory holds
  */
@@ -97,22 +139,8 @@ export async function readDeltaState(dir: string, table: string, ref: string): P
   if (!entries.includes(LOG_DIR)) {
     throw new InvalidArgumentError(`views: ${dir} holds ${entries.length} entries and no Delta log (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}); publish into a new or empty directory`);
   }
-  const logDir = join(dir, LOG_DIR);
-  const names = await readdir(logDir);
-  const commits = names.filter((n) => /^\d{20}\.json$/.test(n)).sort();
-  if (names.some((n) => n.includes('checkpoint')) || commits.some((n, i) => Number(n.slice(0, 20)) !== i)) {
-    throw new InvalidArgumentError(`views: the Delta log in ${logDir} has checkpoints or gaps, so another writer has written to it; publish into a new directory`);
-  }
-  for (const name of commits) {
-    const path = join(logDir, name);
-    for (const line of (await readFile(path, 'utf8')).split('\n')) {
-      if (line.trim() === '') continue;
-      let action: Record<string, Record<string, unknown>>;
-      try {
-        action = JSON.parse(line) as typeof action;
-      } catch (e) {
-        throw new CorruptObjectError('Delta log entry', path, 'a line is not valid JSON', { cause: e });
-      }
+  for (const { version, actions } of await readDeltaLog(join(dir, LOG_DIR))) {
+    for (const action of actions) {
       if (action.add) state.files.set(action.add.path as string, action.add.size as number);
       if (action.remove) state.files.delete(action.remove.path as string);
       if (action.metaData) {
@@ -129,7 +157,7 @@ export async function readDeltaState(dir: string, table: string, ref: string): P
         state.mark = mark;
       }
     }
-    state.deltaVersion = Number(name.slice(0, 20));
+    state.deltaVersion = version;
   }
   return state;
 }

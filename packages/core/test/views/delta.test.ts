@@ -1,24 +1,20 @@
-import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
-import { ensureVenv } from '@armillaria/testkit';
-import { Table, tableFromArrays, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { Table, tableFromArrays, vectorFromArray } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { InvalidArgumentError, InvalidNameError, UnsupportedTypeError, type Store } from '../../src/index.js';
 import { objectPath } from '../../src/backend/layout.js';
 import { allTypesTable, narrowTable } from '../fixtures.js';
 import { manifestOf, runCli, withTempDir, withTempStore } from '../helpers.js';
+import { allOk, python, readWithEngines } from './engines.js';
 
-const READER = join(dirname(fileURLToPath(import.meta.url)), 'read_views.py');
 /** The all-types columns Delta Lake can hold (it has no unsigned ints, 16-bit floats, date64 or ns/s timestamps). */
 const DELTA_COLUMNS = ['i8', 'i16', 'i32', 'i64', 'f32', 'f64', 'flag', 's', 'ls', 'bin', 'lbin', 'dict', 'ts_ms', 'ts_us_tz', 'd32', 'dec', 'list', 'obj'];
 
-let python: string;
 beforeAll(() => {
-  python = ensureVenv();
+  python(); // the venv, once
 }, 600_000);
 
 /** The all-types rows `from..to` (cycled), keyed by `k`, with the columns Delta holds. */
@@ -28,21 +24,6 @@ function typed(from: number, to: number): Table {
   const cols = Object.fromEntries(DELTA_COLUMNS.map((c) => [c, vectorFromArray(rows.map((r) => all.getChild(c)!.get(r)), all.getChild(c)!.type)]));
   return new Table({ k: vectorFromArray(Int32Array.from({ length: to - from }, (_, i) => from + i)), ...cols });
 }
-
-/** Has deltalake and Polars read Delta versions `deltas` of `dir`, each compared with `expected[i]`. */
-async function readWithEngines(dir: string, scratch: string, deltas: number[], expected: Table[]): Promise<Record<string, { deltalake: string; polars: string }>> {
-  const versions = [];
-  for (const [i, delta] of deltas.entries()) {
-    const file = join(scratch, `expected-${delta}.arrow`);
-    await writeFile(file, tableToIPC(expected[i]!, 'stream'));
-    versions.push({ delta, expected: file });
-  }
-  const run = spawnSync(python, [READER], { input: JSON.stringify({ dir, versions, key: 'k' }), encoding: 'utf8', timeout: 120_000 });
-  if (run.status !== 0) throw new Error(`read_views.py failed: ${run.stderr}`);
-  return JSON.parse(run.stdout) as Record<string, { deltalake: string; polars: string }>;
-}
-
-const allOk = (deltas: number[]) => Object.fromEntries(deltas.map((d) => [String(d), { deltalake: 'ok', polars: 'ok' }]));
 
 async function deltaLog(dir: string): Promise<Record<string, Record<string, unknown>>[][]> {
   const names = (await readdir(join(dir, '_delta_log'))).sort();

@@ -1,8 +1,13 @@
-/** publish: a table's versions as a Delta Lake table that other engines read. */
+/** publish and import-delta: tables to and from the formats other engines read. */
 import { join } from 'node:path';
 
+import { Option } from 'commander';
+
+import { CODECS, type Codec } from '../../table/parquet-codec.js';
 import type { PublishReport } from '../../views/delta.js';
-import type { CliContext } from '../context.js';
+import type { ImportedVersion } from '../../views/delta-import.js';
+import { DEFAULT_BRANCH } from '../../store.js';
+import { nonNegativeInt, positiveInt, type CliContext } from '../context.js';
 import { formatBytes, printJson } from '../output.js';
 
 interface PublishFlags {
@@ -48,6 +53,39 @@ export function registerPublishCommands({ program, open }: CliContext): void {
       }
       if (o.json) printJson(o.allBranches ? reports : reports[0]);
     });
+
+  program
+    .command('import-delta')
+    .description('import the Delta Lake table in DIR as TABLE with its history: one version per Delta version that changed data')
+    .argument('<table>', 'table name')
+    .argument('<dir>', 'directory of the Delta table')
+    .option('--since <version>', 'the Delta version to import first, whole (needed when TABLE exists: it lands on top)', nonNegativeInt)
+    .option('--branch <name>', 'branch to commit to', DEFAULT_BRANCH)
+    .option('--keys <columns>', 'declare key columns (comma-separated) for row-level merge and diff')
+    .addOption(new Option('--codec <codec>', 'Parquet codec for new chunks').choices([...CODECS]))
+    .option('--chunk-rows <n>', 'rows per chunk', positiveInt)
+    .option('--json', 'print as JSON')
+    .action(async (table: string, dir: string, o: { since?: number; branch: string; keys?: string; codec?: Codec; chunkRows?: number; json?: boolean }) => {
+      const store = await open();
+      const versions = await store.importDelta(table, dir, {
+        since: o.since,
+        branch: o.branch,
+        codec: o.codec,
+        chunkRows: o.chunkRows,
+        ...(o.keys ? { keys: o.keys.split(',').map((k) => k.trim()) } : {}),
+        onVersion: (v) => {
+          if (!o.json) process.stderr.write(`  ${describeImport(table, v)}\n`);
+        },
+      });
+      if (o.json) return printJson(versions);
+      const stored = versions.filter((v) => v.version !== undefined);
+      process.stdout.write(`${table}: ${versions.length} Delta version(s) read, ${stored.length} stored${stored.length ? `, up to version ${stored.at(-1)!.version}` : ''}\n`);
+    });
+}
+
+function describeImport(table: string, v: ImportedVersion): string {
+  if (v.version === undefined) return `Delta version ${v.deltaVersion} (${v.operation}): no data changed, skipped`;
+  return `Delta version ${v.deltaVersion} (${v.operation}) -> ${table} version ${v.version}: ${v.mode} of ${v.rows} rows`;
 }
 
 function summary(r: PublishReport): string {

@@ -1,0 +1,40 @@
+/** Real readers of published views and writers of Delta tables, in the project's Python venv. */
+import { spawnSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { ensureVenv } from '@armillaria/testkit';
+import { tableToIPC, type Table } from 'apache-arrow';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+export type EngineVerdicts = Record<string, { deltalake: string; polars: string }>;
+
+/** The venv's python, made on first use (takes minutes on a fresh machine). */
+export const python = (): string => ensureVenv();
+
+/**
+ * Has deltalake and Polars read Delta versions `deltas` of `dir`, each compared in `key` order with
+ * `expected[i]`; `scratch` holds the expected tables on their way to Python.
+ */
+export async function readWithEngines(dir: string, scratch: string, deltas: number[], expected: Table[], key = 'k'): Promise<EngineVerdicts> {
+  const versions = [];
+  for (const [i, delta] of deltas.entries()) {
+    const file = join(scratch, `expected-${delta}.arrow`);
+    await writeFile(file, tableToIPC(expected[i]!, 'stream'));
+    versions.push({ delta, expected: file });
+  }
+  const run = spawnSync(python(), [join(HERE, 'read_views.py')], { input: JSON.stringify({ dir, versions, key }), encoding: 'utf8', timeout: 120_000 });
+  if (run.status !== 0) throw new Error(`read_views.py failed: ${run.stderr}`);
+  return JSON.parse(run.stdout) as EngineVerdicts;
+}
+
+/** Every version read as expected by both engines. */
+export const allOk = (deltas: number[]): EngineVerdicts => Object.fromEntries(deltas.map((d) => [String(d), { deltalake: 'ok', polars: 'ok' }]));
+
+/** Writes a Delta table with the deltalake package (make_delta.py has the scenarios). */
+export function makeDeltaTable(dir: string, scenario: 'history' | 'partitioned'): void {
+  const run = spawnSync(python(), [join(HERE, 'make_delta.py'), dir, scenario], { encoding: 'utf8', timeout: 120_000 });
+  if (run.status !== 0) throw new Error(`make_delta.py failed: ${run.stderr}`);
+}
