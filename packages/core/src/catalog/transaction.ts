@@ -28,7 +28,7 @@
  * CAS leaves the old head and some unreferenced objects (collected by `gc` after its grace period).
  * A conflict is a typed, retryable error; `withRetry` re-runs the whole transaction from a new head.
  */
-import { RecordBatch, Table, type Schema } from 'apache-arrow';
+import type { Schema } from 'apache-arrow';
 
 import { PutGroup, type ChunkStore } from '../chunk-store/chunk-store.js';
 import { BranchNotFoundError, CommitConflictError, InvalidArgumentError, SchemaMismatchError, TableNotFoundError } from '../errors.js';
@@ -129,7 +129,7 @@ export class Transaction {
     this.checkOpen();
     validateName('table', name);
     const mode = parseMode(options.mode ?? 'overwrite');
-    const source = toSource(data);
+    const source = await toSource(data);
     checkColumnNames(name, source.schema);
     const current = await this.manifestOf(name);
     if (mode === 'append' && current) checkSchema(name, manifestSchema(current), source.schema);
@@ -141,7 +141,7 @@ export class Transaction {
     };
     // An overwrite of an in-memory table with the same schema and settings keeps what it shares with
     // the current version (overwrite.ts); only the rest is written.
-    const table = data instanceof Table ? data : data instanceof RecordBatch ? new Table(data) : undefined;
+    const table = source.table;
     const reuse = mode === 'overwrite' && current && table && canReuse(current, table.schema, settings) ? await reuseUnchanged(this.ctx, current, table) : undefined;
     const segments = reuse?.segments;
     const refs: ChunkRef[] = [];
@@ -157,7 +157,7 @@ export class Transaction {
     if (!segments) await write(source);
     for (const s of segments ?? []) {
       if ('keep' in s) refs.push(s.keep);
-      else await write(toSource(table!.slice(s.write[0], s.write[1])));
+      else await write(await toSource(table!.slice(s.write[0], s.write[1])));
     }
     if (segments) rows = table!.numRows; // kept rows count too
     const prev = this.staged.get(name);
@@ -235,7 +235,7 @@ export class Transaction {
   async update(name: string, rows: TableInput, options: UpdateOptions = {}): Promise<number> {
     this.checkOpen();
     const current = await this.requireManifest(name);
-    const { chunks, updated } = await updateRows(this.ctx, name, current, await collectTable(toSource(rows, 'update rows')), options);
+    const { chunks, updated } = await updateRows(this.ctx, name, current, await collectTable(await toSource(rows, 'update rows')), options);
     if (updated > 0) this.stage(name, makeManifest(current.schema, chunks, current), { appendOnly: false, appended: [] });
     return updated;
   }
@@ -248,7 +248,7 @@ export class Transaction {
   async addColumns(name: string, columns: TableInput): Promise<void> {
     this.checkOpen();
     const current = await this.requireManifest(name);
-    const added = await addColumns(this.ctx, name, current, await collectTable(toSource(columns, 'columns')));
+    const added = await addColumns(this.ctx, name, current, await collectTable(await toSource(columns, 'columns')));
     this.stage(name, makeManifest(added.schema, added.chunks, current), { appendOnly: false, appended: [] });
   }
 
