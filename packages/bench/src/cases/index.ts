@@ -6,6 +6,7 @@ import { dedupCase } from './dedup.js';
 import { addColumnCase, appendsCase, branchWriteCase, deleteCase, deleteRangeCase } from './storage.js';
 import { commitCase, commitsApartCase, commitsCase } from './commit.js';
 import { sqlFilterCase, sqlGroupCase, sqlJoinCase, sqlUpdatedCase } from './sql.js';
+import { publishCase } from './views.js';
 
 export const CASES: readonly BenchCase[] = [
   writeCase,
@@ -29,6 +30,7 @@ export const CASES: readonly BenchCase[] = [
   sqlGroupCase,
   sqlJoinCase,
   sqlUpdatedCase,
+  publishCase,
 ];
 
 export const CASE_NAMES = CASES.map((c) => c.name);

@@ -291,6 +291,12 @@ export class ArmillariaEngine implements Engine {
         out = { internalMs: ms, wallMs: ms, rows: table.numRows, resultRows: table.toArray().map((r) => Object.values(r.toJSON())) };
         break;
       }
+      case 'publish': {
+        const r = await store.publish(TABLE, resolve(this.workDir, 'views', op.view));
+        const ms = performance.now() - t0;
+        out = { internalMs: ms, wallMs: ms, bytes: r.bytesWritten, extra: { ...r.files, deltaCommits: r.published.length } };
+        break;
+      }
       case 'branch': {
         const before = this.opts.s3 ? 0 : duBytes(this.dir(op.target));
         const t1 = performance.now();

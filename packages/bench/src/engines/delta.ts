@@ -13,7 +13,7 @@ import { commitCounts, runWriters } from '../workers/processes.js';
 import { ensureVenv } from '@armillaria/testkit';
 import type { LoadedDataset } from '../datasets/datasets.js';
 import type { S3Place } from '../object-storage.js';
-import type { Engine, EngineDescription, Feature, Operation, OperationResult, SourceTable } from './engine.js';
+import { NotImplementedError, type Engine, type EngineDescription, type Feature, type Operation, type OperationResult, type SourceTable } from './engine.js';
 
 export const DRIVER_PATH = resolve(PYTHON_DIR, 'delta_driver.py');
 
@@ -169,8 +169,8 @@ export class DeltaEngine implements Engine {
     this.loaded.add(key);
   }
 
-  unsupported(_feature: Feature): string | undefined {
-    return undefined;
+  unsupported(feature: Feature): string | undefined {
+    return feature === 'publish' ? 'a Delta table is itself what other engines read: it has no view to publish' : undefined;
   }
 
   /**
@@ -283,6 +283,8 @@ export class DeltaEngine implements Engine {
         const w = await runWriters(Array.from({ length: op.writers }, (_, i) => [python, committer, table(i), String(op.commits), rows, this.opts.codec]), env);
         return { internalMs: w.ms, wallMs: performance.now() - t0, ...commitCounts(w.counts) };
       }
+      case 'publish':
+        throw new NotImplementedError(this.unsupported('publish')!);
       case 'drop':
         for (const x of this.ownedBy(op.target)) {
           await d.call('drop', { path: this.path(x) });

@@ -63,6 +63,13 @@ export type Operation =
    * comes back as rows (`resultRows`), for the case to compare with what it expects.
    */
   | { op: 'sql'; target: string; query: string; tables: string[]; versions?: Record<string, number> }
+  /**
+   * Publish the target's table as a Delta Lake table in a fresh directory named `view` (Armillaria:
+   * `store.publish`, chunk files hard-linked, folded where patched; appends the versions since when
+   * `view` was published before). `bytes`: bytes written into the view; `extra`: files by how they
+   * got there, and Delta commits written.
+   */
+  | { op: 'publish'; target: string; view: string }
   | { op: 'storage'; target: string }
   | { op: 'drop'; target: string };
 
@@ -91,7 +98,7 @@ export interface OperationResult {
 }
 
 /** Optional capabilities; a missing one makes its case 'not-implemented'. */
-export type Feature = 'filter' | 'time-travel' | 'update' | 'branch' | 'projection' | 'sql';
+export type Feature = 'filter' | 'time-travel' | 'update' | 'branch' | 'projection' | 'sql' | 'publish';
 
 export interface EngineDescription {
   versions: Partial<VersionInfo>;
