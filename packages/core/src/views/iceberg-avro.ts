@@ -114,7 +114,8 @@ export interface KeyValue<T> {
 
 /** The `data_file` struct of a manifest entry (the fields we write; others stay null). */
 export interface DataFile {
-  content: 0;
+  /** 0 data, 1 position deletes. */
+  content: 0 | 1;
   file_path: string;
   file_format: 'PARQUET';
   partition: Record<string, never>;
@@ -130,7 +131,8 @@ export interface DataFile {
   split_offsets: null;
   equality_ids: null;
   sort_order_id: number | null;
-  referenced_data_file: null;
+  /** The data file a position delete file applies to (all its rows name it). */
+  referenced_data_file: string | null;
 }
 
 export interface ManifestEntry {
@@ -145,7 +147,8 @@ export interface ManifestFile {
   manifest_path: string;
   manifest_length: number;
   partition_spec_id: 0;
-  content: 0;
+  /** 0 data files, 1 delete files. */
+  content: 0 | 1;
   sequence_number: number;
   min_sequence_number: number;
   added_snapshot_id: number;

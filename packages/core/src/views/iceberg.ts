@@ -13,11 +13,14 @@
  *
  * One snapshot per table version, in order, with increasing sequence numbers; the branch published
  * is the Iceberg `main` branch, and the store's tags that point at published versions are Iceberg
- * tags. Rows deleted or updated in a chunk are folded into a new data file (view-files.ts), which
- * replaces the old one: no delete files are written. A snapshot writes the manifests that changed
- * (those that lost a file, filled up with the new files, then new manifests for the rest) and keeps
- * the others, so a version that changed one chunk of a 1,000-chunk table writes one data file, one
- * manifest of at most 128 entries, one manifest list and one metadata file.
+ * tags. Rows deleted from a chunk (its deletion vector) become a position delete file beside the
+ * chunk, which stays as it is: `<chunk>-deletes-<vector>.parquet`, listing the deleted positions, in
+ * delete manifests. A chunk with updated rows or added columns (patches) is folded into a new data
+ * file (view-files.ts) that replaces it. A snapshot writes the manifests that changed (those that
+ * lost a file, filled up with the new files, then new manifests for the rest) and keeps the others,
+ * so a version that deleted rows of one chunk of a 1,000-chunk table writes one small delete file,
+ * one delete manifest, one manifest list and one metadata file; one that updated a row, one folded
+ * data file and one manifest of at most 128 entries instead of the delete file and manifest.
  *
  * Columns are mapped by name (`schema.name-mapping.default`): our Parquet files carry no field ids.
  * Every snapshot's summary names the table, ref, version, commit and manifest it mirrors
@@ -30,14 +33,15 @@
  * version hint is updated last, and readers of the hint that see the older one read the older table.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { link, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { DateUnit, Precision, TimeUnit, Type, type DataType, type Schema } from 'apache-arrow';
+import { DateUnit, Field, Int64, Precision, RecordBatch, Schema, Table, TimeUnit, Type, Utf8, vectorFromArray, type DataType } from 'apache-arrow';
 
-import { liveRows } from '../catalog/deletion-vector.js';
-import { manifestSchema } from '../catalog/manifest.js';
+import { liveMask, liveRows } from '../catalog/deletion-vector.js';
+import { manifestSchema, type ChunkRef, type Manifest } from '../catalog/manifest.js';
 import { CorruptObjectError, InvalidArgumentError, StorageError } from '../errors.js';
+import { encodeChunk, type Codec } from '../table/parquet-codec.js';
 import type { StatValue } from '../table/stats.js';
 import type { ReadContext } from '../table/table-reader.js';
 import type { PublishedMark, VersionToPublish } from './delta.js';
@@ -127,6 +131,8 @@ export interface IcebergPublishedVersion {
   /** Data files the snapshot added and removed. */
   added: number;
   removed: number;
+  /** Position delete files the snapshot added (one per chunk whose deleted rows changed). */
+  deleteFiles: number;
 }
 
 export interface IcebergPublishReport {
@@ -140,8 +146,11 @@ export interface IcebergPublishReport {
   published: IcebergPublishedVersion[];
   /** The view's Iceberg tags after the call (the store's tags at published versions). */
   tags: string[];
+  /** Data files placed, by how: linked or copied chunks, chunks fetched from an object store, folded chunks. */
   files: Record<Placement, number>;
-  /** Bytes of data files written to the view (links and files already there write none). */
+  /** Position delete files written. */
+  deleteFiles: number;
+  /** Bytes of data and delete files written to the view (links and files already there write none). */
   bytesWritten: number;
   /** Bytes of manifests, manifest lists and the metadata file written. */
   metadataBytes: number;
@@ -231,7 +240,7 @@ export async function publishIceberg(
   options: { tags?: ReadonlyMap<string, TagToPublish>; verify?: boolean; onVersion?: (p: IcebergPublishedVersion) => void } = {},
 ): Promise<IcebergPublishReport> {
   const { dir, table, ref } = target;
-  const report: IcebergPublishReport = { format: 'iceberg', dir, table, ref, published: [], tags: [], files: { linked: 0, copied: 0, fetched: 0, folded: 0, present: 0 }, bytesWritten: 0, metadataBytes: 0 };
+  const report: IcebergPublishReport = { format: 'iceberg', dir, table, ref, published: [], tags: [], files: { linked: 0, copied: 0, fetched: 0, folded: 0, present: 0 }, deleteFiles: 0, bytesWritten: 0, metadataBytes: 0 };
   const prev = state.metadata;
   const location = fileUri(dir);
   // Every schema first: a column Iceberg cannot hold fails the publish before anything is written.
@@ -257,54 +266,71 @@ export async function publishIceberg(
   for (const { v, arrow, schema } of planned) {
     sequence++;
     const snapshotId = newSnapshotId(snapshots);
-    const path = (f: { name: string }) => `${location}/${DATA}/${f.name}`;
-    // The files this version wants, counted (identical chunks share a file and are listed twice).
-    const live = v.manifest.chunks.filter((c) => liveRows(c) > 0);
-    const wanted = countBy(live.map((c) => `${location}/${DATA}/${viewFileName(v.manifest, c)}`));
-    const have = countBy(manifests.flatMap((m) => m.files.map((f) => f.dataFile.file_path)));
-    const missing = new Map<string, (typeof live)[number]>(); // by file name: one placement per file
-    for (const c of live) {
-      const name = viewFileName(v.manifest, c);
-      if ((have.get(path({ name })) ?? 0) < wanted.get(path({ name }))!) missing.set(name, c);
-    }
-    const toPlace = [...missing.values()];
+    const want = wantedFiles(location, v.manifest);
+    const dataManifests = manifests.filter((m) => m.file.content === 0);
+    const deleteManifests = manifests.filter((m) => m.file.content === 1);
+    const have = countBy(dataManifests.flatMap((m) => m.files.map((f) => f.dataFile.file_path)));
+    const haveDeletes = new Set(deleteManifests.flatMap((m) => m.files.map((f) => f.dataFile.file_path)));
+    const toPlace = [...want.place].filter(([p]) => (have.get(p) ?? 0) < want.data.get(p)!).map(([, c]) => c);
     const placed = await placeChunks(ctx, v.manifest, table, toPlace, join(dir, DATA), options.verify ?? true);
     const added: DataFile[] = [];
     for (const f of placed) {
-      const file = dataFile(f, path(f), arrow, schema);
-      for (let n = have.get(file.file_path) ?? 0; n < wanted.get(file.file_path)!; n++) added.push(file);
+      const file = dataFile(f, `${location}/${DATA}/${f.name}`, arrow, schema);
+      for (let n = have.get(file.file_path) ?? 0; n < want.data.get(file.file_path)!; n++) added.push(file);
       report.files[f.how]++;
       if (f.how !== 'linked' && f.how !== 'present') report.bytesWritten += f.bytes;
     }
-    const next = await writeSnapshotManifests(dir, manifests, wanted, added, { snapshotId, sequence, schema });
-    report.metadataBytes += next.bytes;
+    const addedDeletes: DataFile[] = [];
+    for (const [path, { chunk, dataPath }] of want.deletes) {
+      if (haveDeletes.has(path)) continue;
+      const file = await writeDeleteFile(ctx, chunk, dataPath, path, localPath(dir, path), v.manifest.codec);
+      addedDeletes.push(file.dataFile);
+      report.deleteFiles++;
+      if (file.written) report.bytesWritten += file.dataFile.file_size_in_bytes;
+    }
+    const at = { snapshotId, sequence, schema };
+    const nextData = await writeSnapshotManifests(dir, dataManifests, want.data, added, at, 0);
+    const nextDeletes = await writeSnapshotManifests(dir, deleteManifests, countBy([...want.deletes.keys()]), addedDeletes, at, 1);
+    const next = [...nextData.manifests, ...nextDeletes.manifests];
+    report.metadataBytes += nextData.bytes + nextDeletes.bytes;
     const listName = `snap-${snapshotId}-1-${randomUUID()}.avro`;
     const listMeta: Record<string, string> = { 'snapshot-id': String(snapshotId), 'sequence-number': String(sequence), 'format-version': '2' };
     if (parent !== undefined) listMeta['parent-snapshot-id'] = String(parent);
-    const list = manifestListToAvro(next.manifests.map((m) => m.file), listMeta);
+    const list = manifestListToAvro(next.map((m) => m.file), listMeta);
     await writeFresh(join(dir, META, listName), list);
     report.metadataBytes += list.byteLength;
 
     const time = Math.max(Date.parse(v.time) || Date.now(), lastTime);
-    const totals = next.manifests.flatMap((m) => m.files);
-    const removedSize = next.removed.reduce((n, f) => n + f.file_size_in_bytes, 0);
+    const removed = nextData.removed;
+    const sum = (files: readonly DataFile[], of: (f: DataFile) => number) => String(files.reduce((n, f) => n + of(f), 0));
+    const rows = (f: DataFile) => f.record_count;
+    const size = (f: DataFile) => f.file_size_in_bytes;
+    const totalData = nextData.manifests.flatMap((m) => m.files.map((f) => f.dataFile));
+    const totalDeletes = nextDeletes.manifests.flatMap((m) => m.files.map((f) => f.dataFile));
+    const deletes = addedDeletes.length > 0 || nextDeletes.removed.length > 0 || removed.length > 0;
     const summary: Record<string, string> = {
-      operation: next.removed.length === 0 ? 'append' : added.length === 0 ? 'delete' : 'overwrite',
+      operation: !deletes ? 'append' : added.length === 0 ? 'delete' : 'overwrite',
       'added-data-files': String(added.length),
-      'deleted-data-files': String(next.removed.length),
-      'added-records': String(added.reduce((n, f) => n + f.record_count, 0)),
-      'deleted-records': String(next.removed.reduce((n, f) => n + f.record_count, 0)),
-      'added-files-size': String(added.reduce((n, f) => n + f.file_size_in_bytes, 0)),
-      'removed-files-size': String(removedSize),
-      'total-data-files': String(totals.length),
-      'total-records': String(totals.reduce((n, f) => n + f.dataFile.record_count, 0)),
-      'total-files-size': String(totals.reduce((n, f) => n + f.dataFile.file_size_in_bytes, 0)),
-      'total-delete-files': '0',
-      'total-position-deletes': '0',
+      'deleted-data-files': String(removed.length),
+      'added-records': sum(added, rows),
+      'deleted-records': sum(removed, rows),
+      'added-files-size': sum([...added, ...addedDeletes], size),
+      'removed-files-size': sum([...removed, ...nextDeletes.removed], size),
+      'added-delete-files': String(addedDeletes.length),
+      'added-position-delete-files': String(addedDeletes.length),
+      'added-position-deletes': sum(addedDeletes, rows),
+      'removed-delete-files': String(nextDeletes.removed.length),
+      'removed-position-delete-files': String(nextDeletes.removed.length),
+      'removed-position-deletes': sum(nextDeletes.removed, rows),
+      'total-data-files': String(totalData.length),
+      'total-records': sum(totalData, rows),
+      'total-files-size': sum([...totalData, ...totalDeletes], size),
+      'total-delete-files': String(totalDeletes.length),
+      'total-position-deletes': sum(totalDeletes, rows),
       'total-equality-deletes': '0',
-      'manifests-created': String(next.created),
-      'manifests-kept': String(next.manifests.length - next.created),
-      'manifests-replaced': String(next.replaced),
+      'manifests-created': String(nextData.created + nextDeletes.created),
+      'manifests-kept': String(next.length - nextData.created - nextDeletes.created),
+      'manifests-replaced': String(nextData.replaced + nextDeletes.replaced),
       'engine-name': ENGINE,
       [`${ENGINE}.table`]: table,
       [`${ENGINE}.ref`]: ref,
@@ -324,10 +350,10 @@ export async function publishIceberg(
       'schema-id': schema['schema-id'],
     });
     snapshotLog.push({ 'timestamp-ms': time, 'snapshot-id': snapshotId });
-    manifests = next.manifests;
+    manifests = next;
     parent = snapshotId;
     lastTime = time;
-    const published = { snapshotId, sequenceNumber: sequence, version: v.version, commit: v.commit, added: added.length, removed: next.removed.length };
+    const published = { snapshotId, sequenceNumber: sequence, version: v.version, commit: v.commit, added: added.length, removed: removed.length, deleteFiles: addedDeletes.length };
     report.published.push(published);
     options.onVersion?.(published);
   }
@@ -377,9 +403,10 @@ export async function publishIceberg(
 }
 
 /**
- * The manifests of the next snapshot: those that lost a file are rewritten (their other files as
- * EXISTING, the lost ones as DELETED) and filled up with `added`; the rest of `added` goes into new
- * manifests; the others are kept as they are. Many small manifests (from appends) are merged.
+ * The manifests of one content (data or delete files) of the next snapshot: those that lost a file
+ * are rewritten (their other files as EXISTING, the lost ones as DELETED) and filled up with `added`;
+ * the rest of `added` goes into new manifests; the others are kept as they are. Many small manifests
+ * (from appends) are merged.
  */
 async function writeSnapshotManifests(
   dir: string,
@@ -387,6 +414,7 @@ async function writeSnapshotManifests(
   wanted: ReadonlyMap<string, number>,
   added: readonly DataFile[],
   at: { snapshotId: number; sequence: number; schema: IcebergSchema },
+  content: 0 | 1,
 ): Promise<{ manifests: LiveManifest[]; removed: DataFile[]; created: number; replaced: number; bytes: number }> {
   const left = new Map(wanted);
   const kept: LiveManifest[] = [];
@@ -440,7 +468,7 @@ async function writeSnapshotManifests(
       'partition-spec': '[]',
       'partition-spec-id': '0',
       'format-version': '2',
-      content: 'data',
+      content: content === 0 ? 'data' : 'deletes',
     });
     await writeFresh(join(dir, META, name), avro);
     bytes += avro.byteLength;
@@ -452,7 +480,7 @@ async function writeSnapshotManifests(
         manifest_path: `${fileUri(dir)}/${META}/${name}`,
         manifest_length: avro.byteLength,
         partition_spec_id: 0,
-        content: 0,
+        content,
         sequence_number: sequence,
         min_sequence_number: Math.min(sequence, ...files.map((f) => f.dataSequence)),
         added_snapshot_id: snapshotId,
@@ -511,6 +539,102 @@ function dataFile(file: ViewFile, path: string, arrow: Schema, schema: IcebergSt
     sort_order_id: null,
     referenced_data_file: null,
   };
+}
+
+/**
+ * The files a version's snapshot lists: a data file per live chunk (counted: identical chunks share
+ * one file, listed once per chunk), and a position delete file per chunk with deleted rows and no
+ * patches, whose data file is then the chunk as stored. A chunk with patches is folded, its deleted
+ * rows dropped in the fold.
+ */
+function wantedFiles(location: string, manifest: Manifest): {
+  data: Map<string, number>;
+  place: Map<string, ChunkRef>;
+  deletes: Map<string, { chunk: ChunkRef; dataPath: string }>;
+} {
+  const data = new Map<string, number>();
+  const place = new Map<string, ChunkRef>();
+  const deletes = new Map<string, { chunk: ChunkRef; dataPath: string }>();
+  for (const c of manifest.chunks) {
+    if (liveRows(c) === 0) continue;
+    const { deleted, ...stored } = c;
+    const patched = (c.patches?.length ?? 0) > 0;
+    const ref = patched || !deleted ? c : stored;
+    const dataPath = `${location}/${DATA}/${viewFileName(manifest, ref)}`;
+    data.set(dataPath, (data.get(dataPath) ?? 0) + 1);
+    place.set(dataPath, ref);
+    if (deleted && !patched) deletes.set(`${location}/${DATA}/${c.id}-deletes-${deleted.id}.parquet`, { chunk: c, dataPath });
+  }
+  return { data, place, deletes };
+}
+
+/** Reserved field ids of a position delete file's columns (spec "Position Delete Files"). */
+const DELETE_PATH_ID = 2147483546;
+const DELETE_POS_ID = 2147483545;
+/** Arrow field metadata the Parquet writer turns into a Parquet field id. */
+const PARQUET_FIELD_ID = 'PARQUET:field_id';
+
+/**
+ * Writes the position delete file `path` (at `local`) of `chunk`: one row (data file, position) per
+ * deleted row, sorted, with Iceberg's field ids; returns its manifest entry, whose path bounds name
+ * the one data file it applies to. A file already there (same name: same chunk and deletion vector)
+ * is not written again.
+ */
+async function writeDeleteFile(ctx: ReadContext, chunk: ChunkRef, dataPath: string, path: string, local: string, codec: Codec): Promise<{ dataFile: DataFile; written: boolean }> {
+  const mask = (await liveMask(ctx.chunks, chunk))!;
+  const positions: bigint[] = [];
+  for (let r = 0; r < mask.length; r++) if (mask[r] === 0) positions.push(BigInt(r));
+  const n = positions.length;
+  const schema = new Schema([
+    new Field('file_path', new Utf8(), false, new Map([[PARQUET_FIELD_ID, String(DELETE_PATH_ID)]])),
+    new Field('pos', new Int64(), false, new Map([[PARQUET_FIELD_ID, String(DELETE_POS_ID)]])),
+  ]);
+  const columns = new Table({ file_path: vectorFromArray(Array.from({ length: n }, () => dataPath), new Utf8()), pos: vectorFromArray(BigInt64Array.from(positions)) });
+  const bytes = await encodeChunk(new Table(schema, columns.batches.map((b) => new RecordBatch(schema, b.data))), codec, Math.max(1, n));
+  const written = !(await present(local, bytes.byteLength));
+  if (written) await writeFresh(local, bytes, true);
+  const int64 = (x: bigint) => {
+    const b = Buffer.alloc(8);
+    b.writeBigInt64LE(x);
+    return b;
+  };
+  const counts = (value: number) => [
+    { key: DELETE_PATH_ID, value },
+    { key: DELETE_POS_ID, value },
+  ];
+  return {
+    written,
+    dataFile: {
+      content: 1,
+      file_path: path,
+      file_format: 'PARQUET',
+      partition: {},
+      record_count: n,
+      file_size_in_bytes: bytes.byteLength,
+      column_sizes: null,
+      value_counts: counts(n),
+      null_value_counts: counts(0),
+      nan_value_counts: null,
+      lower_bounds: [
+        { key: DELETE_PATH_ID, value: Buffer.from(dataPath) },
+        { key: DELETE_POS_ID, value: int64(positions[0]!) },
+      ],
+      upper_bounds: [
+        { key: DELETE_PATH_ID, value: Buffer.from(dataPath) },
+        { key: DELETE_POS_ID, value: int64(positions[n - 1]!) },
+      ],
+      key_metadata: null,
+      split_offsets: null,
+      equality_ids: null,
+      sort_order_id: null,
+      referenced_data_file: dataPath,
+    },
+  };
+}
+
+async function present(path: string, bytes: number): Promise<boolean> {
+  const s = await stat(path).catch(() => undefined);
+  return s !== undefined && s.isFile() && s.size === bytes;
 }
 
 /** Longest string bound kept: a longer lower bound is cut (still a lower bound), a longer upper one left out. */

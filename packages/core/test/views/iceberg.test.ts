@@ -126,11 +126,15 @@ describe('publish iceberg', () => {
       const report = await publishView(store, 't', dir);
       expect(report.published.map((p) => [p.sequenceNumber, p.version])).toEqual([[2, 2], [3, 3], [4, 4], [5, 5]]);
       expect(report.files.folded).toBeGreaterThan(0);
+      expect(report.published[1]).toMatchObject({ version: 3, added: 0, removed: 0, deleteFiles: 2 }); // k 1 and 10: two chunks
       expect(report.tags).toEqual(['first', 'last']);
 
       const meta = await metadataOf(dir);
       expect(meta['format-version']).toBe(2);
       expect(meta.snapshots.map((s) => s.summary['armillaria.version'])).toEqual(['1', '2', '3', '4', '5']);
+      expect(meta.snapshots.map((s) => s.summary.operation)).toEqual(['append', 'append', 'delete', 'overwrite', 'overwrite']);
+      expect(meta.snapshots[2]!.summary).toMatchObject({ 'added-position-delete-files': '2', 'added-position-deletes': '2', 'total-delete-files': '2', 'total-data-files': '4' });
+      expect(meta.snapshots[4]!.summary).toMatchObject({ 'total-delete-files': '0', 'removed-position-delete-files': '2' }); // all chunks folded
       expect(meta.refs).toMatchObject({ main: { type: 'branch', 'snapshot-id': meta.snapshots[4]!['snapshot-id'] }, first: { type: 'tag', 'snapshot-id': meta.snapshots[0]!['snapshot-id'] }, last: { type: 'tag' } });
       // Ids are kept by name: the added column gets a new one, the others keep theirs.
       const [first, , , , fifth] = meta.snapshots.map((s) => meta.schemas.find((x) => x['schema-id'] === s['schema-id'])!);
@@ -221,17 +225,50 @@ describe('publish iceberg', () => {
     });
   }, 120_000);
 
+  it('publishes deleted rows of one chunk of a 100-chunk table as one position delete file, the chunk and the data manifests untouched', async () => {
+    await withTempStore(async (store, root) => {
+      const dir = join(root, 'view');
+      const t = narrowTable(10_000, 3);
+      await store.write('t', new Table({ k: vectorFromArray(Int32Array.from({ length: 10_000 }, (_, i) => i)), value: t.getChild('value')! }), { chunkRows: 100, keys: ['k'] });
+      await publishView(store, 't', dir);
+      const before = new Set(await readdir(join(dir, 'metadata')));
+      await store.transaction((tx) => tx.delete('t', { column: 'k', op: 'in', values: [4242, 4250] }));
+      const report = await publishView(store, 't', dir);
+      expect(report.published).toMatchObject([{ sequenceNumber: 2, added: 0, removed: 0, deleteFiles: 1 }]);
+      expect(report.files).toMatchObject({ folded: 0, linked: 0 });
+      const deletes = (await readdir(join(dir, 'data'))).filter((n) => n.includes('-deletes-'));
+      expect(deletes).toHaveLength(1);
+      expect(report.bytesWritten).toBe((await stat(join(dir, 'data', deletes[0]!))).size);
+      expect(report.bytesWritten).toBeLessThan(2000);
+      const written = (await readdir(join(dir, 'metadata'))).filter((n) => !before.has(n));
+      expect(written.map((n) => n.replace(/^.*-m\d+\.avro$/, 'manifest').replace(/^snap-.*$/, 'list')).sort()).toEqual(['list', 'manifest', 'v2.metadata.json']);
+      const meta = await metadataOf(dir);
+      expect(meta.snapshots.at(-1)!.summary).toMatchObject({ operation: 'delete', 'added-data-files': '0', 'added-position-deletes': '2', 'total-records': '10000', 'manifests-kept': '1', 'manifests-created': '1' });
+      const list = manifestListFromAvro(await readFile(localOf(meta.snapshots.at(-1)!['manifest-list'])), 'list');
+      expect(list.map((m) => [m.content, m.added_files_count, m.existing_files_count])).toEqual([[0, 100, 0], [1, 1, 0]]);
+      const [entry] = manifestFromAvro(await readFile(localOf(list[1]!.manifest_path)), 'deletes');
+      expect(entry!.data_file).toMatchObject({ content: 1, record_count: 2, referenced_data_file: expect.stringMatching(/\/data\/[0-9a-f]+\.parquet$/) });
+      const reads = [{ expected: await store.read('t') }, { snapshot: meta.snapshots[0]!['snapshot-id'], expected: await store.read('t', { version: 1 }) }];
+      expect(await readWithPyiceberg(dir, join(root, 'scratch'), reads)).toEqual(['ok', 'ok']);
+      // More rows of that chunk deleted: its delete file is replaced by one with all of them.
+      await store.transaction((tx) => tx.delete('t', { column: 'k', op: 'in', values: [4201] }));
+      expect((await publishView(store, 't', dir)).published).toMatchObject([{ deleteFiles: 1 }]);
+      expect((await metadataOf(dir)).snapshots.at(-1)!.summary).toMatchObject({ 'total-delete-files': '1', 'total-position-deletes': '3', 'removed-position-delete-files': '1' });
+      expect(await readWithPyiceberg(dir, join(root, 'scratch'), [{ expected: await store.read('t') }])).toEqual(['ok']);
+    });
+  }, 120_000);
+
   it('keeps manifests of at most 128 files, rewriting only the one that changed', async () => {
     await withTempStore(async (store, root) => {
       const dir = join(root, 'view');
-      await store.write('t', new Table({ k: vectorFromArray(Int32Array.from({ length: 3000 }, (_, i) => i)) }), { chunkRows: 10, keys: ['k'] }); // 300 chunks
+      await store.write('t', tableFromArrays({ k: Int32Array.from({ length: 3000 }, (_, i) => i), v: new Float64Array(3000) }), { chunkRows: 10, keys: ['k'] }); // 300 chunks
       await publishView(store, 't', dir);
       const lists = async () => {
         const meta = await metadataOf(dir);
         return manifestListFromAvro(await readFile(localOf(meta.snapshots.at(-1)!['manifest-list'])), 'list');
       };
       expect((await lists()).map((m) => m.added_files_count)).toEqual([128, 128, 44]);
-      await store.transaction((tx) => tx.delete('t', { column: 'k', op: 'in', values: [5] }));
+      await store.transaction((tx) => tx.update('t', tableFromArrays({ k: Int32Array.of(5), v: Float64Array.of(1) })).then(() => undefined));
       await publishView(store, 't', dir);
       const after = await lists();
       // The two untouched manifests are kept; the first is rewritten: 127 existing, the fold added, the chunk deleted.
