@@ -421,6 +421,7 @@ async function writeSnapshotManifests(
   const rewrite: { files: TrackedFile[]; deleted: TrackedFile[] }[] = [];
   const removed: DataFile[] = [];
   for (const m of manifests) {
+    if (m.files.length === 0) continue; // only DELETED entries, recorded by the snapshot before: dropped
     const files: TrackedFile[] = [];
     const deleted: TrackedFile[] = [];
     for (const f of m.files) {

@@ -165,6 +165,13 @@ describe('publish iceberg', () => {
 
       expect((await publishView(store, 't', dir)).metadataFile).toBeUndefined(); // up to date: nothing written
       expect((await readdir(join(dir, 'metadata'))).filter((n) => n.endsWith('.metadata.json'))).toEqual(['v1.metadata.json', 'v2.metadata.json']);
+      // Tags follow the store's: a new one and a deleted one change the refs, in a new metadata file.
+      await store.createTag('later');
+      await store.deleteTag('first');
+      const retag = await publishView(store, 't', dir);
+      expect(retag).toMatchObject({ published: [], tags: ['last', 'later'] });
+      expect(retag.metadataFile).toBe(join(dir, 'metadata', 'v3.metadata.json'));
+      expect(Object.keys((await metadataOf(dir)).refs).sort()).toEqual(['last', 'later', 'main']);
     });
   }, 240_000);
 
@@ -255,6 +262,26 @@ describe('publish iceberg', () => {
       expect((await publishView(store, 't', dir)).published).toMatchObject([{ deleteFiles: 1 }]);
       expect((await metadataOf(dir)).snapshots.at(-1)!.summary).toMatchObject({ 'total-delete-files': '1', 'total-position-deletes': '3', 'removed-position-delete-files': '1' });
       expect(await readWithPyiceberg(dir, join(root, 'scratch'), [{ expected: await store.read('t') }])).toEqual(['ok']);
+    });
+  }, 120_000);
+
+  it('publishes a version with no rows left as a snapshot with no files, and the rows that come back after', async () => {
+    await withTempStore(async (store, root) => {
+      const dir = join(root, 'view');
+      await store.write('t', typed(0, 4), { chunkRows: 2, keys: ['k'] });
+      await publishView(store, 't', dir);
+      await store.transaction((tx) => tx.delete('t', { column: 'k', op: 'in', values: [0, 1, 2, 3] })); // v2: empty
+      await store.write('t', typed(4, 6), { mode: 'append' }); // v3
+      await store.write('t', typed(6, 7), { mode: 'append' }); // v4
+      const report = await publishView(store, 't', dir);
+      expect(report.published).toMatchObject([{ version: 2, added: 0, removed: 2 }, { version: 3, added: 1 }, { version: 4, added: 1 }]);
+      const meta = await metadataOf(dir);
+      expect(meta.snapshots.map((s) => s.summary['total-data-files'])).toEqual(['2', '0', '1', '2']);
+      const list = manifestListFromAvro(await readFile(localOf(meta.snapshots.at(-1)!['manifest-list'])), 'list');
+      expect(list.every((m) => m.added_files_count + m.existing_files_count > 0)).toBe(true); // the DELETED-only manifest is gone
+      const reads = [];
+      for (let v = 1; v <= 4; v++) reads.push({ snapshot: meta.snapshots[v - 1]!['snapshot-id'], expected: await store.read('t', { version: v }) });
+      expect(await readWithPyiceberg(dir, join(root, 'scratch'), reads)).toEqual(['ok', 'ok', 'ok', 'ok']);
     });
   }, 120_000);
 
