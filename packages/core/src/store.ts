@@ -272,8 +272,11 @@ export class Store {
    * Writes `data` as a new version of table `name` on a branch, as one commit. Overwriting with an
    * in-memory table keeps what it shares with the current version: changed values become column
    * patches, rows inserted or deleted in one region keep the chunks around them (catalog/overwrite.ts).
-   * @param data an Arrow Table, RecordBatch, or `{ schema, batches }` stream (for large inputs)
+   * @param data an Arrow Table or RecordBatch (from any copy of apache-arrow), a RecordBatchReader, an
+   * (async) iterable of record batches or `{ schema, batches }` (streamed: for large inputs), or Arrow
+   * IPC bytes (stream or file format, or a byte stream)
    * @throws {InvalidNameError} @throws {SchemaMismatchError} an append whose schema differs
+   * @throws {InvalidArgumentError} `data` is none of these, or IPC bytes that do not decode
    * @throws {CommitConflictError} another writer changed this table incompatibly; retry
    */
   async write(name: string, data: TableInput, options: WriteOptions = {}): Promise<WriteResult> {

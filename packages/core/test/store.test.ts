@@ -156,7 +156,7 @@ describe('Store errors leave the store unchanged', () => {
   it('rejects bad write arguments by value', async () => {
     await withTempStore(async (store) => {
       await expect(store.write('t', { rows: [1] } as never)).rejects.toThrow(
-        'table: data must be an Arrow Table, RecordBatch or { schema, batches } (got Object)',
+        'table: data must be an Arrow Table, RecordBatch, RecordBatchReader, (async) iterable of RecordBatches, { schema, batches } or IPC bytes (got Object { rows })',
       );
       await expect(store.write('t', narrowTable(1), { mode: 'upsert' as never })).rejects.toThrow(
         'table: invalid write mode "upsert": expected overwrite or append',

@@ -18,13 +18,13 @@
  * recognised by their real prototype chain: apache-arrow 21.2's `instanceof` also answers true for
  * objects of another copy (by a `Symbol.for` brand), which is exactly what must not pass unconverted.
  */
-import * as arrow from 'apache-arrow';
 import {
   Binary, Bool, Data, Date_, Decimal, Dictionary, Duration, Field, FixedSizeBinary, FixedSizeList, Float, Int, Interval, LargeBinary,
   LargeUtf8, List, Map_, Null, RecordBatch, Schema, Struct, Table, Time, Timestamp, Type, Union, Utf8, Vector, type DataType,
 } from 'apache-arrow';
 
 import { InvalidArgumentError } from '../errors.js';
+import { since } from './arrow-compat.js';
 
 const hasOwnPrototype = Function.prototype[Symbol.hasInstance];
 
@@ -157,13 +157,6 @@ export class ArrowConverter {
     if (made === undefined) this.made.set(foreign, (made = make()));
     return made;
   }
-}
-
-/** A class that only newer apache-arrow versions export (21.2: the view types and LargeList). */
-function since<K extends 'BinaryView' | 'Utf8View' | 'LargeList'>(name: K): (typeof arrow)[K] {
-  const cls = (arrow as Partial<typeof arrow>)[name];
-  if (!cls) throw new TypeError(`this apache-arrow has no ${name} type`);
-  return cls as (typeof arrow)[K];
 }
 
 function copyMap(m: unknown): Map<string, string> | undefined {

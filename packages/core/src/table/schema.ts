@@ -3,9 +3,11 @@
  * every difference precisely so the error can say what to fix.
  */
 import {
-  Dictionary, Field, FixedSizeList, Float, Int, LargeList, List, Map_, Precision, Schema, Struct, Table, Timestamp, Type, util,
-  vectorFromArray, type DataType,
+  Dictionary, Field, FixedSizeList, Float, Int, List, Map_, Precision, Schema, Struct, Table, Timestamp, Type, util,
+  vectorFromArray, type DataType, type LargeList,
 } from 'apache-arrow';
+
+import { since } from './arrow-compat.js';
 
 /**
  * The schema with dictionary ids renumbered 0, 1, 2… in field order (and a missing time zone always
@@ -25,7 +27,7 @@ export function canonicalSchema(schema: Schema, firstId = 0): Schema {
       case Type.List:
         return new List(field((t as List).children[0]!));
       case Type.LargeList:
-        return new LargeList(field((t as LargeList).children[0]!));
+        return new (since('LargeList'))(field((t as LargeList).children[0]!));
       case Type.FixedSizeList:
         return new FixedSizeList((t as FixedSizeList).listSize, field((t as FixedSizeList).children[0]!));
       case Type.Struct:
