@@ -6,9 +6,10 @@
  * @packageDocumentation
  */
 export { openStore, initStore, Store, DEFAULT_BRANCH, DEFAULT_CHUNK_ROWS, DEFAULT_CODEC } from './store.js';
-export type { OpenOptions, WriteOptions, WriteResult, ReadOptions, AtOptions, TableInfo, LogEntry, TransactionOptions, TransactionResult, SqlOptions, PublishOptions, ImportDeltaOptions } from './store.js';
+export type { OpenOptions, WriteOptions, WriteResult, ReadOptions, AtOptions, TableInfo, LogEntry, TransactionOptions, TransactionResult, SqlOptions, PublishOptions, DeltaPublishOptions, IcebergPublishOptions, PublishReport, ImportDeltaOptions } from './store.js';
 export type { ImportedVersion } from './views/delta-import.js';
-export type { PublishReport, PublishedVersion } from './views/delta.js';
+export type { DeltaPublishReport, DeltaPublishedVersion } from './views/delta.js';
+export type { IcebergPublishReport, IcebergPublishedVersion } from './views/iceberg.js';
 export type { Placement } from './views/view-files.js';
 export { Transaction, withRetry, type WriteMode, type TxWriteOptions, type StagedWrite, type CommitOutcome } from './catalog/transaction.js';
 export type { UpdateOptions } from './catalog/update.js';

@@ -46,7 +46,8 @@ import { parseCodec, type Codec } from './table/parquet-codec.js';
 import type { TableInput } from './table/source.js';
 import { readManifest, scanManifest } from './table/table-reader.js';
 import { importDelta, type DeltaImportOptions, type ImportedVersion } from './views/delta-import.js';
-import { publishDelta, readDeltaState, type PublishedVersion, type PublishReport, type VersionToPublish } from './views/delta.js';
+import { publishDelta, readDeltaState, type DeltaPublishedVersion, type DeltaPublishReport, type VersionToPublish } from './views/delta.js';
+import { publishIceberg, readIcebergState, type IcebergPublishedVersion, type IcebergPublishReport, type TagToPublish } from './views/iceberg.js';
 import { checkChunkRows } from './table/table-writer.js';
 
 export const DEFAULT_BRANCH = 'main';
@@ -122,16 +123,25 @@ export interface ImportDeltaOptions extends DeltaImportOptions, Pick<WriteOption
 }
 
 /** What `publish` publishes: a table on a branch (default `main`) or ref, into a view directory. */
-export interface PublishOptions extends Pick<AtOptions, 'branch' | 'ref'> {
-  /** The table format to publish (default and, for now, only `delta`). */
-  format?: 'delta';
+interface PublishOptionsBase extends Pick<AtOptions, 'branch' | 'ref'> {
   /** On a new view, publish every version from the first, not only the current one (default false). */
   history?: boolean;
   /** Check every chunk against its sum before it is linked or copied (default true). */
   verify?: boolean;
-  /** Called after each Delta commit lands. */
-  onVersion?: (published: PublishedVersion) => void;
 }
+export interface DeltaPublishOptions extends PublishOptionsBase {
+  format?: 'delta';
+  /** Called after each Delta commit lands. */
+  onVersion?: (published: DeltaPublishedVersion) => void;
+}
+export interface IcebergPublishOptions extends PublishOptionsBase {
+  format: 'iceberg';
+  /** Called after each Iceberg snapshot lands. */
+  onVersion?: (published: IcebergPublishedVersion) => void;
+}
+export type PublishOptions = DeltaPublishOptions | IcebergPublishOptions;
+/** What `publish` did: the Delta commits or Iceberg snapshots it wrote, and the files it placed. */
+export type PublishReport = DeltaPublishReport | IcebergPublishReport;
 
 export interface TableInfo {
   name: string;
@@ -392,25 +402,30 @@ export class Store {
   }
 
   /**
-   * Publishes table `name` as a Delta Lake table in directory `dir` whose data files are the chunks
-   * (hard links where the file system allows), so any Delta reader reads it: one Delta commit per
-   * table version, in order, with statistics. Publishing again appends the versions written since.
-   * @throws {UnsupportedTypeError} a column Delta cannot hold, by name and type
+   * Publishes table `name` as a Delta Lake (default) or Iceberg table in directory `dir` whose data
+   * files are the chunks (hard links where the file system allows), so other engines read it: one
+   * Delta commit or Iceberg snapshot per table version, in order, with statistics; in Iceberg the
+   * store's tags at published versions become tags. Publishing again appends the versions since.
+   * @throws {UnsupportedTypeError} a column the format cannot hold, by name and type
    * @throws {InvalidArgumentError} `dir` holds something else, or a view of another table or ref, or
    * a view the ref no longer leads to (it was reset)
    * @example
-   * await store.publish('orders', '/lake/orders', { branch: 'main' }); // then: deltalake.DeltaTable('/lake/orders')
+   * await store.publish('orders', '/lake/orders'); // then: deltalake.DeltaTable('/lake/orders')
+   * await store.publish('orders', '/lake/orders-ice', { format: 'iceberg' }); // pyiceberg StaticTable.from_metadata
    */
+  async publish(name: string, dir: string, options?: DeltaPublishOptions): Promise<DeltaPublishReport>;
+  async publish(name: string, dir: string, options: IcebergPublishOptions): Promise<IcebergPublishReport>;
   async publish(name: string, dir: string, options: PublishOptions = {}): Promise<PublishReport> {
     this.ensureOpen('publish');
-    if ((options.format ?? 'delta') !== 'delta') throw new InvalidArgumentError(`views: unknown format ${JSON.stringify(options.format)} (expected "delta")`);
+    const format = options.format ?? 'delta';
+    if (format !== 'delta' && format !== 'iceberg') throw new InvalidArgumentError(`views: unknown format ${JSON.stringify(format)} (expected "delta" or "iceberg")`);
     const at = { branch: options.branch, ref: options.ref };
     const head = await this.resolveCommit(at);
     const ref = options.ref ?? options.branch ?? DEFAULT_BRANCH;
     const latest = head?.tables[validateName('table', name)];
     if (!head || !latest) throw new TableNotFoundError(name, options.ref !== undefined ? `ref "${ref}"` : `branch "${ref}"`);
     const target = { dir: resolve(dir), table: name, ref };
-    const state = await readDeltaState(target.dir, name, ref);
+    const state = format === 'delta' ? await readDeltaState(target.dir, name, ref) : await readIcebergState(target.dir, name, ref);
     const mark = state.mark;
     if (mark && mark.version > latest.version) {
       throw new InvalidArgumentError(`views: ${target.dir} holds version ${mark.version} of table "${name}", newer than version ${latest.version} on "${ref}" (was it reset?); publish into a new directory`);
@@ -430,7 +445,15 @@ export class Store {
     for (const [version, { entry, commit }] of [...made].filter(([v]) => v > since).sort(([a], [b]) => a - b)) {
       versions.push({ version, commit: commit.id, time: commit.time, message: commit.message, manifestId: entry.manifest, manifest: await this.manifests.get(entry.manifest) });
     }
-    return publishDelta({ runtime: this.runtime, chunks: this.chunks }, target, state, versions, options);
+    const ctx = { runtime: this.runtime, chunks: this.chunks };
+    if (options.format !== 'iceberg') return publishDelta(ctx, target, state as Awaited<ReturnType<typeof readDeltaState>>, versions, options);
+    // Iceberg keeps tags: the store's tags at versions of this table.
+    const tags = new Map<string, TagToPublish>();
+    for (const t of await this.refs.list('tag')) {
+      const e = (await this.commits.get(t.commit)).tables[name];
+      if (e) tags.set(t.name, { version: e.version, manifest: e.manifest });
+    }
+    return publishIceberg(ctx, target, state as Awaited<ReturnType<typeof readIcebergState>>, versions, { tags, verify: options.verify, onVersion: options.onVersion });
   }
 
   /**

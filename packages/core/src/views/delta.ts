@@ -57,7 +57,7 @@ export interface DeltaState {
   files: Map<string, number>;
 }
 
-export interface PublishedVersion {
+export interface DeltaPublishedVersion {
   deltaVersion: number;
   version: number;
   commit: string;
@@ -65,13 +65,13 @@ export interface PublishedVersion {
   removed: number;
 }
 
-export interface PublishReport {
+export interface DeltaPublishReport {
   format: 'delta';
   dir: string;
   table: string;
   ref: string;
   /** The Delta commits this call wrote, oldest first (none when the view was up to date). */
-  published: PublishedVersion[];
+  published: DeltaPublishedVersion[];
   /** Files placed, by how: linked or copied chunks, chunks fetched from an object store, folded chunks. */
   files: Record<Placement, number>;
   /** Bytes written to the view's directory (links and files already there write none). */
@@ -173,10 +173,10 @@ export async function publishDelta(
   target: { dir: string; table: string; ref: string },
   state: DeltaState,
   versions: readonly VersionToPublish[],
-  options: { verify?: boolean; onVersion?: (p: PublishedVersion) => void } = {},
-): Promise<PublishReport> {
+  options: { verify?: boolean; onVersion?: (p: DeltaPublishedVersion) => void } = {},
+): Promise<DeltaPublishReport> {
   const { dir, table, ref } = target;
-  const report: PublishReport = { format: 'delta', dir, table, ref, published: [], files: { linked: 0, copied: 0, fetched: 0, folded: 0, present: 0 }, bytesWritten: 0 };
+  const report: DeltaPublishReport = { format: 'delta', dir, table, ref, published: [], files: { linked: 0, copied: 0, fetched: 0, folded: 0, present: 0 }, bytesWritten: 0 };
   // Every schema first: a column Delta cannot hold fails the publish before anything is written.
   const schemas = versions.map((v) => {
     const arrow = manifestSchema(v.manifest);

@@ -147,7 +147,7 @@ describe('publish delta', () => {
   });
 });
 
-describe('armillaria publish delta', () => {
+describe('armillaria publish', () => {
   it('publishes every branch into its own directory and reports as JSON', async () => {
     await withTempDir(async (root) => {
       const s = join(root, 'store');
@@ -167,6 +167,10 @@ describe('armillaria publish delta', () => {
       const again = await runCli('--store', s, 'publish', 'delta', 't', join(views, 'main'));
       expect(again).toMatchObject({ code: 0 });
       expect(again.out).toContain('up to date');
+      const ice = await runCli('--store', s, 'publish', 'iceberg', 't', join(root, 'ice'), '--branch', 'dev');
+      expect(ice.code).toBe(0);
+      expect(ice.out).toMatch(/ice: t on dev published up to version 1 \(1 snapshot\(s\), 0 delete file\(s\)/);
+      expect(ice.err).toMatch(/snapshot \d+ \(seq 1\) <- t version 1 \(\+1 -0 files, 0 delete files\)/);
       const bad = await runCli('--store', s, 'publish', 'delta', 't', file);
       expect(bad.code).toBe(2);
       expect(bad.err).toMatch(/rows.csv is a file, not a directory/);

@@ -1,20 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { ensureVenv } from '@armillaria/testkit';
 import { Field, Int32, List, Map_, Struct, Table, tableFromArrays, tableToIPC, TimestampMicrosecond, Utf8, vectorFromArray } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { InvalidArgumentError, TableNotFoundError, UnsupportedTypeError, type Store } from '../../src/index.js';
+import { InvalidArgumentError, UnsupportedTypeError, type Store } from '../../src/index.js';
 import { objectPath } from '../../src/backend/layout.js';
-import type { CommitInfo } from '../../src/catalog/commit.js';
-import type { Manifest } from '../../src/catalog/manifest.js';
-import type { ReadContext } from '../../src/table/table-reader.js';
-import type { VersionToPublish } from '../../src/views/delta.js';
 import { manifestFromAvro, manifestListFromAvro } from '../../src/views/iceberg-avro.js';
-import { icebergBound, publishIceberg, readIcebergState, type IcebergMetadata, type IcebergPublishReport, type TagToPublish } from '../../src/views/iceberg.js';
+import { icebergBound, type IcebergMetadata } from '../../src/views/iceberg.js';
 import { allTypesTable, narrowTable } from '../fixtures.js';
 import { manifestOf, withTempStore } from '../helpers.js';
 
@@ -43,52 +39,6 @@ function typed(from: number, to: number): Table {
   return new Table({ k: vectorFromArray(Int32Array.from({ length: to - from }, (_, i) => from + i)), ...cols });
 }
 
-interface StoreInternals {
-  commits: { firstParents(id: string): AsyncIterable<CommitInfo>; get(id: string): Promise<CommitInfo> };
-  manifests: { get(id: string): Promise<Manifest> };
-  runtime: ReadContext['runtime'];
-  chunks: ReadContext['chunks'];
-}
-
-/**
- * What `store.publish(name, dir, { format: 'iceberg' })` is to do, until it is wired: the versions
- * of `name` on the branch since the view's mark (the current one only, for a new view, unless
- * `history`), checked against the mark, and the store's tags at versions of the table.
- */
-async function publishView(store: Store, name: string, dir: string, options: { branch?: string; history?: boolean } = {}): Promise<IcebergPublishReport> {
-  const s = store as unknown as StoreInternals;
-  const ref = options.branch ?? 'main';
-  const head = await store.resolveCommit({ branch: options.branch });
-  const latest = head?.tables[name];
-  if (!head || !latest) throw new TableNotFoundError(name, `branch "${ref}"`);
-  const target = { dir: resolve(dir), table: name, ref };
-  const state = await readIcebergState(target.dir, name, ref);
-  const mark = state.mark;
-  if (mark && mark.version > latest.version) {
-    throw new InvalidArgumentError(`views: ${target.dir} holds version ${mark.version} of table "${name}", newer than version ${latest.version} on "${ref}" (was it reset?); publish into a new directory`);
-  }
-  const since = mark?.version ?? (options.history ? 0 : latest.version - 1);
-  const made = new Map<number, { manifest: string; commit: CommitInfo }>();
-  for await (const c of s.commits.firstParents(head.id)) {
-    const entry = c.tables[name];
-    if (!entry || entry.version < since) break;
-    made.set(entry.version, { manifest: entry.manifest, commit: c });
-  }
-  if (mark && made.get(mark.version)?.manifest !== mark.manifest) {
-    throw new InvalidArgumentError(`views: ${target.dir} holds a version ${mark.version} of table "${name}" that "${ref}" no longer leads to (was it reset?); publish into a new directory`);
-  }
-  const versions: VersionToPublish[] = [];
-  for (const [version, { manifest, commit }] of [...made].filter(([v]) => v > since).sort(([a], [b]) => a - b)) {
-    versions.push({ version, commit: commit.id, time: commit.time, message: commit.message, manifestId: manifest, manifest: await s.manifests.get(manifest) });
-  }
-  const tags = new Map<string, TagToPublish>();
-  for (const tag of await store.tags()) {
-    const entry = (await s.commits.get(tag.commit)).tables[name];
-    if (entry) tags.set(tag.name, { version: entry.version, manifest: entry.manifest });
-  }
-  return publishIceberg({ runtime: s.runtime, chunks: s.chunks }, target, state, versions, { tags });
-}
-
 /** Has pyiceberg read `reads` of the view whose metadata (file, or the view's directory) is `metadata`. */
 async function readWithPyiceberg(metadata: string, scratch: string, reads: { snapshot?: number; ref?: string; expected: Table }[], key = 'k'): Promise<string[]> {
   await mkdir(scratch, { recursive: true });
@@ -115,7 +65,7 @@ describe('publish iceberg', () => {
     await withTempStore(async (store, root) => {
       const dir = join(root, 'view');
       await store.write('t', typed(0, 9), { chunkRows: 3, keys: ['k'] }); // v1: 3 chunks, linked
-      expect((await publishView(store, 't', dir)).published).toMatchObject([{ sequenceNumber: 1, version: 1, added: 3, removed: 0 }]);
+      expect((await store.publish('t', dir, { format: 'iceberg' })).published).toMatchObject([{ sequenceNumber: 1, version: 1, added: 3, removed: 0 }]);
       await store.createTag('first');
       await store.write('t', typed(9, 14), { mode: 'append' }); // v2
       await store.transaction((tx) => tx.delete('t', { column: 'k', op: 'in', values: [1, 10] })); // v3: deletion vectors
@@ -123,7 +73,7 @@ describe('publish iceberg', () => {
       const extra = tableFromArrays({ note: Array.from({ length: 12 }, (_, i) => (i % 4 === 0 ? null : `n${i}`)) });
       await store.transaction((tx) => tx.addColumns('t', extra)); // v5: a column, in patches
       await store.createTag('last');
-      const report = await publishView(store, 't', dir);
+      const report = await store.publish('t', dir, { format: 'iceberg' });
       expect(report.published.map((p) => [p.sequenceNumber, p.version])).toEqual([[2, 2], [3, 3], [4, 4], [5, 5]]);
       expect(report.files.folded).toBeGreaterThan(0);
       expect(report.published[1]).toMatchObject({ version: 3, added: 0, removed: 0, deleteFiles: 2 }); // k 1 and 10: two chunks
@@ -163,12 +113,12 @@ describe('publish iceberg', () => {
       expect(Buffer.from(byId(firstFile.data_file.upper_bounds, sId) as Uint8Array).toString()).toBe('héllo');
       expect(Buffer.from(byId(firstFile.data_file.upper_bounds, 1) as Uint8Array).readInt32LE()).toBe(2);
 
-      expect((await publishView(store, 't', dir)).metadataFile).toBeUndefined(); // up to date: nothing written
+      expect((await store.publish('t', dir, { format: 'iceberg' })).metadataFile).toBeUndefined(); // up to date: nothing written
       expect((await readdir(join(dir, 'metadata'))).filter((n) => n.endsWith('.metadata.json'))).toEqual(['v1.metadata.json', 'v2.metadata.json']);
       // Tags follow the store's: a new one and a deleted one change the refs, in a new metadata file.
       await store.createTag('later');
       await store.deleteTag('first');
-      const retag = await publishView(store, 't', dir);
+      const retag = await store.publish('t', dir, { format: 'iceberg' });
       expect(retag).toMatchObject({ published: [], tags: ['last', 'later'] });
       expect(retag.metadataFile).toBe(join(dir, 'metadata', 'v3.metadata.json'));
       expect(Object.keys((await metadataOf(dir)).refs).sort()).toEqual(['last', 'later', 'main']);
@@ -190,7 +140,7 @@ describe('publish iceberg', () => {
       };
       await store.write('t', extra(0, 6), { chunkRows: 2 });
       await store.write('t', extra(6, 8), { mode: 'append' });
-      const report = await publishView(store, 't', dir, { history: true });
+      const report = await store.publish('t', dir, { format: 'iceberg', history: true });
       expect(report.published.map((p) => [p.sequenceNumber, p.version])).toEqual([[1, 1], [2, 2]]);
       expect(report.files).toMatchObject({ linked: 4, folded: 0, copied: 0 });
       expect(report.bytesWritten).toBe(0);
@@ -212,10 +162,10 @@ describe('publish iceberg', () => {
       const dir = join(root, 'view');
       const t = narrowTable(10_000, 3);
       await store.write('t', new Table({ k: vectorFromArray(Int32Array.from({ length: 10_000 }, (_, i) => i)), value: t.getChild('value')! }), { chunkRows: 100, keys: ['k'] });
-      await publishView(store, 't', dir);
+      await store.publish('t', dir, { format: 'iceberg' });
       const before = new Set(await readdir(join(dir, 'metadata')));
       await store.transaction((tx) => tx.update('t', tableFromArrays({ k: Int32Array.of(4242), value: Float64Array.of(-1) })).then(() => undefined));
-      const report = await publishView(store, 't', dir);
+      const report = await store.publish('t', dir, { format: 'iceberg' });
       expect(report.published).toMatchObject([{ sequenceNumber: 2, added: 1, removed: 1 }]);
       expect(report.files).toMatchObject({ folded: 1, linked: 0 });
       expect((await readdir(join(dir, 'data'))).length).toBe(101);
@@ -237,10 +187,10 @@ describe('publish iceberg', () => {
       const dir = join(root, 'view');
       const t = narrowTable(10_000, 3);
       await store.write('t', new Table({ k: vectorFromArray(Int32Array.from({ length: 10_000 }, (_, i) => i)), value: t.getChild('value')! }), { chunkRows: 100, keys: ['k'] });
-      await publishView(store, 't', dir);
+      await store.publish('t', dir, { format: 'iceberg' });
       const before = new Set(await readdir(join(dir, 'metadata')));
       await store.transaction((tx) => tx.delete('t', { column: 'k', op: 'in', values: [4242, 4250] }));
-      const report = await publishView(store, 't', dir);
+      const report = await store.publish('t', dir, { format: 'iceberg' });
       expect(report.published).toMatchObject([{ sequenceNumber: 2, added: 0, removed: 0, deleteFiles: 1 }]);
       expect(report.files).toMatchObject({ folded: 0, linked: 0 });
       const deletes = (await readdir(join(dir, 'data'))).filter((n) => n.includes('-deletes-'));
@@ -259,7 +209,7 @@ describe('publish iceberg', () => {
       expect(await readWithPyiceberg(dir, join(root, 'scratch'), reads)).toEqual(['ok', 'ok']);
       // More rows of that chunk deleted: its delete file is replaced by one with all of them.
       await store.transaction((tx) => tx.delete('t', { column: 'k', op: 'in', values: [4201] }));
-      expect((await publishView(store, 't', dir)).published).toMatchObject([{ deleteFiles: 1 }]);
+      expect((await store.publish('t', dir, { format: 'iceberg' })).published).toMatchObject([{ deleteFiles: 1 }]);
       expect((await metadataOf(dir)).snapshots.at(-1)!.summary).toMatchObject({ 'total-delete-files': '1', 'total-position-deletes': '3', 'removed-position-delete-files': '1' });
       expect(await readWithPyiceberg(dir, join(root, 'scratch'), [{ expected: await store.read('t') }])).toEqual(['ok']);
     });
@@ -269,11 +219,11 @@ describe('publish iceberg', () => {
     await withTempStore(async (store, root) => {
       const dir = join(root, 'view');
       await store.write('t', typed(0, 4), { chunkRows: 2, keys: ['k'] });
-      await publishView(store, 't', dir);
+      await store.publish('t', dir, { format: 'iceberg' });
       await store.transaction((tx) => tx.delete('t', { column: 'k', op: 'in', values: [0, 1, 2, 3] })); // v2: empty
       await store.write('t', typed(4, 6), { mode: 'append' }); // v3
       await store.write('t', typed(6, 7), { mode: 'append' }); // v4
-      const report = await publishView(store, 't', dir);
+      const report = await store.publish('t', dir, { format: 'iceberg' });
       expect(report.published).toMatchObject([{ version: 2, added: 0, removed: 2 }, { version: 3, added: 1 }, { version: 4, added: 1 }]);
       const meta = await metadataOf(dir);
       expect(meta.snapshots.map((s) => s.summary['total-data-files'])).toEqual(['2', '0', '1', '2']);
@@ -289,14 +239,14 @@ describe('publish iceberg', () => {
     await withTempStore(async (store, root) => {
       const dir = join(root, 'view');
       await store.write('t', tableFromArrays({ k: Int32Array.from({ length: 3000 }, (_, i) => i), v: new Float64Array(3000) }), { chunkRows: 10, keys: ['k'] }); // 300 chunks
-      await publishView(store, 't', dir);
+      await store.publish('t', dir, { format: 'iceberg' });
       const lists = async () => {
         const meta = await metadataOf(dir);
         return manifestListFromAvro(await readFile(localOf(meta.snapshots.at(-1)!['manifest-list'])), 'list');
       };
       expect((await lists()).map((m) => m.added_files_count)).toEqual([128, 128, 44]);
       await store.transaction((tx) => tx.update('t', tableFromArrays({ k: Int32Array.of(5), v: Float64Array.of(1) })).then(() => undefined));
-      await publishView(store, 't', dir);
+      await store.publish('t', dir, { format: 'iceberg' });
       const after = await lists();
       // The two untouched manifests are kept; the first is rewritten: 127 existing, the fold added, the chunk deleted.
       expect(after.map((m) => [m.added_files_count, m.existing_files_count, m.deleted_files_count])).toEqual([[128, 0, 0], [44, 0, 0], [1, 127, 1]]);
@@ -309,30 +259,30 @@ describe('publish iceberg', () => {
       const all = allTypesTable();
       await store.write('u', new Table({ k: vectorFromArray(Int32Array.of(1, 2, 3, 4, 5, 6, 7)), u32: all.getChild('u32')! }));
       const uview = join(root, 'u-view');
-      const e = await publishView(store, 'u', uview).catch((x: unknown) => x);
+      const e = await store.publish('u', uview, { format: 'iceberg' }).catch((x: unknown) => x);
       expect(e).toBeInstanceOf(UnsupportedTypeError);
       expect((e as Error).message).toBe('views: column "u32" has type Uint32, which Iceberg cannot express (it has no unsigned integers)');
       expect(await readdir(uview).catch(() => [])).toEqual([]);
       await store.write('ns', new Table({ ts: all.getChild('ts_ns_utc')! }));
-      await expect(publishView(store, 'ns', join(root, 'ns-view'))).rejects.toThrow(/column "ts" has type Timestamp<NANOSECOND, UTC>, which Iceberg cannot express/);
+      await expect(store.publish('ns', join(root, 'ns-view'), { format: 'iceberg' })).rejects.toThrow(/column "ts" has type Timestamp<NANOSECOND, UTC>, which Iceberg cannot express/);
       await store.write('paris', new Table({ ts: all.getChild('ts_us_tz')! }));
-      await expect(publishView(store, 'paris', join(root, 'p-view'))).rejects.toThrow(/column "ts" has type Timestamp<MICROSECOND, Europe\/Paris>.*cast to zone "UTC"/);
+      await expect(store.publish('paris', join(root, 'p-view'), { format: 'iceberg' })).rejects.toThrow(/column "ts" has type Timestamp<MICROSECOND, Europe\/Paris>.*cast to zone "UTC"/);
       await store.write('nested', new Table({ obj: vectorFromArray([{ h: 1 }], new Struct([new Field('h', all.getChild('f16')!.type, true)])) }));
-      await expect(publishView(store, 'nested', join(root, 'n-view'))).rejects.toThrow(/column "obj.h" has type Float16/);
+      await expect(store.publish('nested', join(root, 'n-view'), { format: 'iceberg' })).rejects.toThrow(/column "obj.h" has type Float16/);
 
       const other = join(root, 'other');
       await mkdir(other);
       await writeFile(join(other, 'notes.txt'), 'mine');
-      await expect(publishView(store, 'u', other)).rejects.toThrow(/holds 1 entries and no Iceberg metadata \(notes.txt\)/);
+      await expect(store.publish('u', other, { format: 'iceberg' })).rejects.toThrow(/holds 1 entries and no Iceberg metadata \(notes.txt\)/);
       expect(await readdir(other)).toEqual(['notes.txt']);
 
       await store.write('a', narrowTable(10));
       await store.write('b', narrowTable(10));
       const aview = join(root, 'a-view');
-      await publishView(store, 'a', aview);
-      await expect(publishView(store, 'b', aview)).rejects.toThrow(/holds table "a" of "main", not table "b" of "main"/);
+      await store.publish('a', aview, { format: 'iceberg' });
+      await expect(store.publish('b', aview, { format: 'iceberg' })).rejects.toThrow(/holds table "a" of "main", not table "b" of "main"/);
       await store.createBranch('dev');
-      await expect(publishView(store, 'a', aview, { branch: 'dev' })).rejects.toThrow(InvalidArgumentError);
+      await expect(store.publish('a', aview, { format: 'iceberg', branch: 'dev' })).rejects.toThrow(InvalidArgumentError);
     });
   });
 
@@ -343,13 +293,13 @@ describe('publish iceberg', () => {
       await store.createTag('v1');
       await store.createBranch('dev');
       await store.write('t', narrowTable(10, 2), { branch: 'dev' });
-      await publishView(store, 't', dir, { branch: 'dev' }); // dev's version 2
+      await store.publish('t', dir, { format: 'iceberg', branch: 'dev' }); // dev's version 2
       await store.deleteBranch('dev');
       await store.createBranch('dev', { from: 'v1' }); // dev reset to version 1
-      await expect(publishView(store, 't', dir, { branch: 'dev' })).rejects.toThrow(/holds version 2 of table "t", newer than version 1 on "dev"/);
+      await expect(store.publish('t', dir, { format: 'iceberg', branch: 'dev' })).rejects.toThrow(/holds version 2 of table "t", newer than version 1 on "dev"/);
       await store.write('t', narrowTable(10, 3), { branch: 'dev' }); // another version 2
       await store.write('t', narrowTable(10, 4), { branch: 'dev' });
-      await expect(publishView(store, 't', dir, { branch: 'dev' })).rejects.toThrow(/holds a version 2 of table "t" that "dev" no longer leads to/);
+      await expect(store.publish('t', dir, { format: 'iceberg', branch: 'dev' })).rejects.toThrow(/holds a version 2 of table "t" that "dev" no longer leads to/);
       expect((await readdir(join(dir, 'metadata'))).filter((n) => n.endsWith('.metadata.json'))).toEqual(['v1.metadata.json']);
     });
   });
