@@ -30,11 +30,16 @@ export function deltaSchema(schema: Schema): DeltaStruct {
   return { type: 'struct', fields: schema.fields.map((f) => deltaField(f, f.name)) };
 }
 
-/** The protocol a table of `schema` needs: timestamps without a zone are a table feature. */
+/**
+ * The protocol a table of `schema` needs. Timestamps without a zone are a table feature (reader 3,
+ * writer 7); with table features, nothing is implied, so a NOT NULL column (an invariant to Delta,
+ * which writer version 2 implies) must list `invariants` too, or Spark refuses the table.
+ */
 export function deltaProtocol(schema: DeltaStruct): DeltaProtocol {
-  return JSON.stringify(schema).includes('"timestamp_ntz"')
-    ? { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['timestampNtz'], writerFeatures: ['timestampNtz'] }
-    : { minReaderVersion: 1, minWriterVersion: 2 };
+  const text = JSON.stringify(schema);
+  if (!text.includes('"timestamp_ntz"')) return { minReaderVersion: 1, minWriterVersion: 2 };
+  const writerFeatures = text.includes('"nullable":false') ? ['timestampNtz', 'invariants'] : ['timestampNtz'];
+  return { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['timestampNtz'], writerFeatures };
 }
 
 function deltaField(field: Field, path: string): DeltaStruct['fields'][number] {

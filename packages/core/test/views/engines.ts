@@ -38,3 +38,30 @@ export function makeDeltaTable(dir: string, scenario: 'history' | 'partitioned')
   const run = spawnSync(python(), [join(HERE, 'make_delta.py'), dir, scenario], { encoding: 'utf8', timeout: 120_000 });
   if (run.status !== 0) throw new Error(`make_delta.py failed: ${run.stderr}`);
 }
+
+export interface SparkView {
+  format: 'delta' | 'iceberg';
+  dir: string;
+  /** The Delta version or Iceberg snapshot id, and what Armillaria reads there. */
+  versions: { version: number; expected: Table }[];
+}
+
+/**
+ * Has Spark (local mode, one session for all views: it takes half a minute to start) read every
+ * version of every view; the verdict per view directory and version.
+ */
+export async function readWithSpark(views: SparkView[], scratch: string, key = 'k'): Promise<Record<string, Record<string, string>>> {
+  const job = [];
+  for (const [i, view] of views.entries()) {
+    const versions = [];
+    for (const v of view.versions) {
+      const file = join(scratch, `spark-${i}-${v.version}.arrow`);
+      await writeFile(file, tableToIPC(v.expected, 'stream'));
+      versions.push({ version: v.version, expected: file });
+    }
+    job.push({ format: view.format, dir: view.dir, versions });
+  }
+  const run = spawnSync(python(), [join(HERE, 'read_spark.py')], { input: JSON.stringify({ key, views: job }), encoding: 'utf8', timeout: 600_000 });
+  if (run.status !== 0) throw new Error(`read_spark.py failed (${run.status ?? run.signal}): ${run.stderr.slice(-3000)}`);
+  return JSON.parse(run.stdout) as Record<string, Record<string, string>>;
+}
