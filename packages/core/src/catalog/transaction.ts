@@ -105,6 +105,7 @@ export class Transaction {
   private readonly staged = new Map<string, Staged>();
   private done = false;
 
+  /** @internal Use `store.begin()` or `store.transaction()`. */
   constructor(
     private readonly ctx: TxContext,
     readonly branch: string,
@@ -257,7 +258,7 @@ export class Transaction {
     yield* scanManifest(this.ctx, await this.requireManifest(name), name, options);
   }
 
-  /** The manifest of `name` as this transaction sees it, or undefined. */
+  /** @internal The manifest of `name` as this transaction sees it, or undefined. */
   async manifestOf(name: string): Promise<Manifest | undefined> {
     const staged = this.staged.get(name);
     if (staged) return staged.manifest;
