@@ -13,17 +13,17 @@
  * exclusively, as the protocol asks of writers, so two publishers cannot both write one version.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { Type, type DataType, type Schema } from 'apache-arrow';
 
 import type { Manifest } from '../catalog/manifest.js';
 import { manifestSchema } from '../catalog/manifest.js';
-import { CorruptObjectError, InvalidArgumentError, StorageError } from '../errors.js';
+import { CorruptObjectError, InvalidArgumentError } from '../errors.js';
 import type { ReadContext } from '../table/table-reader.js';
 import { deltaProtocol, deltaSchema } from './delta-schema.js';
-import { placeChunks, viewFileName, type Placement, type ViewFile } from './view-files.js';
+import { commitFile, placeChunks, viewFileName, type Placement, type ViewFile } from './view-files.js';
 
 /** One of our table versions, to publish. */
 export interface VersionToPublish {
@@ -207,7 +207,7 @@ export async function publishDelta(
       report.files[f.how]++;
       if (f.how !== 'linked' && f.how !== 'present') report.bytesWritten += f.bytes;
     }
-    await writeCommit(dir, deltaVersion, actions);
+    await commitFile(join(dir, LOG_DIR, `${String(deltaVersion).padStart(20, '0')}.json`), Buffer.from(actions.map((a) => JSON.stringify(a)).join('\n') + '\n'), `Delta version ${deltaVersion}`);
     files = new Map([...files].filter(([path]) => wanted.has(path)));
     for (const f of added) files.set(f.name, f.bytes);
     lastSchema = schemaString;
@@ -219,23 +219,6 @@ export async function publishDelta(
   return report;
 }
 
-/** Writes commit `version` of the log, failing if it exists: a writer's put-if-absent. */
-async function writeCommit(dir: string, version: number, actions: readonly unknown[]): Promise<void> {
-  const path = join(dir, LOG_DIR, `${String(version).padStart(20, '0')}.json`);
-  let handle;
-  try {
-    handle = await open(path, 'wx');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    throw new StorageError('write', path, 'EEXIST', `another publisher wrote Delta version ${version} meanwhile; publish again`, { cause: e });
-  }
-  try {
-    await handle.writeFile(actions.map((a) => JSON.stringify(a)).join('\n') + '\n');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 /**
  * A file's statistics as Delta writes them (JSON values in the column's Delta form), for data

@@ -33,14 +33,14 @@
  * version hint is updated last, and readers of the hint that see the older one read the older table.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { DateUnit, Field, Int64, Precision, RecordBatch, Schema, Table, TimeUnit, Type, Utf8, vectorFromArray, type DataType } from 'apache-arrow';
 
 import { liveMask, liveRows } from '../catalog/deletion-vector.js';
 import { manifestSchema, type ChunkRef, type Manifest } from '../catalog/manifest.js';
-import { CorruptObjectError, InvalidArgumentError, StorageError } from '../errors.js';
+import { CorruptObjectError, InvalidArgumentError } from '../errors.js';
 import { encodeChunk, type Codec } from '../table/parquet-codec.js';
 import type { StatValue } from '../table/stats.js';
 import type { ReadContext } from '../table/table-reader.js';
@@ -56,7 +56,7 @@ import {
   type ManifestFile,
 } from './iceberg-avro.js';
 import { FieldIds, icebergSchema, nameMapping, type IcebergSchema, type IcebergStruct } from './iceberg-schema.js';
-import { placeChunks, viewFileName, type Placement, type ViewFile } from './view-files.js';
+import { commitFile, placeChunks, viewFileName, writeFresh, type Placement, type ViewFile } from './view-files.js';
 
 /** Data files per manifest: a changed file rewrites one manifest of at most this many entries. */
 export const MANIFEST_FILES = 128;
@@ -396,7 +396,7 @@ export async function publishIceberg(
   };
   const bytes = Buffer.from(JSON.stringify(metadata, null, 1));
   report.metadataFile = join(dir, META, `v${metadataVersion}.metadata.json`);
-  await commitMetadata(report.metadataFile, bytes, metadataVersion);
+  await commitFile(report.metadataFile, bytes, `Iceberg metadata version ${metadataVersion}`);
   await writeFresh(join(dir, META, 'version-hint.text'), Buffer.from(String(metadataVersion)), true);
   report.metadataBytes += bytes.byteLength;
   return report;
@@ -718,38 +718,3 @@ function newSnapshotId(snapshots: readonly IcebergSnapshot[]): number {
   }
 }
 
-/** Writes `bytes` durably at `path` through a temporary file renamed into place. */
-async function writeFresh(path: string, bytes: Uint8Array, replace = false): Promise<void> {
-  const tmp = `${path}.${process.pid}.${randomUUID()}.tmp`;
-  await writeSynced(tmp, bytes);
-  try {
-    if (replace) await rename(tmp, path);
-    else {
-      await link(tmp, path);
-      await rm(tmp, { force: true });
-    }
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
-
-/** Links the metadata file into place: fails if another publisher wrote that version meanwhile. */
-async function commitMetadata(path: string, bytes: Uint8Array, version: number): Promise<void> {
-  try {
-    await writeFresh(path, bytes);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    throw new StorageError('write', path, 'EEXIST', `another publisher wrote Iceberg metadata version ${version} meanwhile; publish again`, { cause: e });
-  }
-}
-
-async function writeSynced(path: string, bytes: Uint8Array): Promise<void> {
-  const handle = await open(path, 'wx');
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}

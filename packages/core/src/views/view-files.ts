@@ -5,12 +5,14 @@
  * object store. A chunk with column patches or deleted rows is folded once (table/fold-chunk.ts) and
  * written. Files are named by content (a chunk's id, a fold's key), so republishing never rewrites one.
  */
+import { randomUUID } from 'node:crypto';
 import { copyFile, link, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { objectPath } from '../backend/layout.js';
 import { liveRows } from '../catalog/deletion-vector.js';
 import type { ChunkRef, Manifest } from '../catalog/manifest.js';
+import { StorageError } from '../errors.js';
 import { foldChunk, foldKey, needsFold } from '../table/fold-chunk.js';
 import { chunkStats, type ChunkStats } from '../table/stats.js';
 import type { ReadContext } from '../table/table-reader.js';
@@ -86,23 +88,51 @@ async function linkOrCopy(source: string, dir: string, c: ChunkRef): Promise<Vie
   return { ...file, how: 'copied' };
 }
 
-/** Writes `bytes` as `dir/name` (durably, renamed into place) unless a file of that size is there. */
+/** Writes `bytes` as `dir/name` unless a file of that size is there. */
 async function writeOnce(dir: string, name: string, bytes: Uint8Array, file: ViewFile): Promise<ViewFile> {
   const target = join(dir, name);
   if (await present(target, bytes.byteLength)) return { ...file, how: 'present' };
-  const tmp = `${target}.${process.pid}.tmp`;
-  const handle = await open(tmp, 'w');
+  await writeFresh(target, bytes, true);
+  return file;
+}
+
+/**
+ * Writes `bytes` durably at `path`: to a temporary file, synced, then renamed into place (`replace`)
+ * or linked there, which fails with EEXIST if `path` exists. Readers never see part of a file.
+ */
+export async function writeFresh(path: string, bytes: Uint8Array, replace = false): Promise<void> {
+  const tmp = `${path}.${process.pid}.${randomUUID()}.tmp`;
+  const handle = await open(tmp, 'wx');
   try {
     await handle.writeFile(bytes);
     await handle.sync();
   } finally {
     await handle.close();
   }
-  await rename(tmp, target).catch(async (e: unknown) => {
+  try {
+    if (replace) await rename(tmp, path);
+    else {
+      await link(tmp, path);
+      await rm(tmp, { force: true });
+    }
+  } catch (e) {
     await rm(tmp, { force: true });
     throw e;
-  });
-  return file;
+  }
+}
+
+/**
+ * Writes a view's commit (a Delta log entry, an Iceberg metadata file) where no other may be: as the
+ * formats ask of writers, two publishers cannot both write one version.
+ * @throws {StorageError} another publisher wrote `what` meanwhile
+ */
+export async function commitFile(path: string, bytes: Uint8Array, what: string): Promise<void> {
+  try {
+    await writeFresh(path, bytes);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    throw new StorageError('write', path, 'EEXIST', `another publisher wrote ${what} meanwhile; publish again`, { cause: e });
+  }
 }
 
 async function present(path: string, bytes: number): Promise<boolean> {

@@ -9,6 +9,7 @@ import { objectPath } from '../../src/backend/layout.js';
 import { allTypesTable, narrowTable } from '../fixtures.js';
 import { manifestOf, runCli, withTempDir, withTempStore } from '../helpers.js';
 import { allOk, python, readWithEngines } from './engines.js';
+import { keyedRows, typedRows } from './tables.js';
 
 /** The all-types columns Delta Lake can hold (it has no unsigned ints, 16-bit floats, date64 or ns/s timestamps). */
 const DELTA_COLUMNS = ['i8', 'i16', 'i32', 'i64', 'f32', 'f64', 'flag', 's', 'ls', 'bin', 'lbin', 'dict', 'ts_ms', 'ts_us_tz', 'd32', 'dec', 'list', 'obj'];
@@ -17,13 +18,7 @@ beforeAll(() => {
   python(); // the venv, once
 }, 600_000);
 
-/** The all-types rows `from..to` (cycled), keyed by `k`, with the columns Delta holds. */
-function typed(from: number, to: number): Table {
-  const all = allTypesTable();
-  const rows = Array.from({ length: to - from }, (_, i) => (from + i) % all.numRows);
-  const cols = Object.fromEntries(DELTA_COLUMNS.map((c) => [c, vectorFromArray(rows.map((r) => all.getChild(c)!.get(r)), all.getChild(c)!.type)]));
-  return new Table({ k: vectorFromArray(Int32Array.from({ length: to - from }, (_, i) => from + i)), ...cols });
-}
+const typed = (from: number, to: number): Table => typedRows(from, to, DELTA_COLUMNS);
 
 async function deltaLog(dir: string): Promise<Record<string, Record<string, unknown>>[][]> {
   const names = (await readdir(join(dir, '_delta_log'))).sort();
@@ -82,8 +77,7 @@ describe('publish delta', () => {
   it('publishes a one-chunk change of a 100-chunk table as one folded file and one small commit', async () => {
     await withTempStore(async (store, root) => {
       const dir = join(root, 'view');
-      const t = narrowTable(10_000, 3);
-      await store.write('t', new Table({ k: vectorFromArray(Int32Array.from({ length: 10_000 }, (_, i) => i)), value: t.getChild('value')! }), { chunkRows: 100, keys: ['k'] });
+      await store.write('t', keyedRows(), { chunkRows: 100, keys: ['k'] });
       await store.publish('t', dir);
       await store.transaction((tx) => tx.update('t', tableFromArrays({ k: Int32Array.of(4242), value: Float64Array.of(-1) })).then(() => undefined));
       const report = await store.publish('t', dir);

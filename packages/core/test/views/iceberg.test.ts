@@ -13,6 +13,7 @@ import { manifestFromAvro, manifestListFromAvro } from '../../src/views/iceberg-
 import { icebergBound, type IcebergMetadata } from '../../src/views/iceberg.js';
 import { allTypesTable, narrowTable } from '../fixtures.js';
 import { manifestOf, withTempStore } from '../helpers.js';
+import { keyedRows, typedRows } from './tables.js';
 
 const READER = join(dirname(fileURLToPath(import.meta.url)), 'read_iceberg.py');
 /**
@@ -26,18 +27,7 @@ beforeAll(() => {
   python = ensureVenv();
 }, 600_000);
 
-/** The all-types rows `from..to` (cycled), keyed by `k`, with the columns Iceberg holds. */
-function typed(from: number, to: number): Table {
-  const all = allTypesTable();
-  const rows = Array.from({ length: to - from }, (_, i) => (from + i) % all.numRows);
-  const cols = Object.fromEntries(
-    ICEBERG_COLUMNS.map((c) => {
-      const type = c === 'ts_us_tz' ? new TimestampMicrosecond('UTC') : all.getChild(c)!.type;
-      return [c, vectorFromArray(rows.map((r) => all.getChild(c)!.get(r)), type)];
-    }),
-  );
-  return new Table({ k: vectorFromArray(Int32Array.from({ length: to - from }, (_, i) => from + i)), ...cols });
-}
+const typed = (from: number, to: number): Table => typedRows(from, to, ICEBERG_COLUMNS, { ts_us_tz: new TimestampMicrosecond('UTC') });
 
 /** Has pyiceberg read `reads` of the view whose metadata (file, or the view's directory) is `metadata`. */
 async function readWithPyiceberg(metadata: string, scratch: string, reads: { snapshot?: number; ref?: string; expected: Table }[], key = 'k'): Promise<string[]> {
@@ -160,8 +150,7 @@ describe('publish iceberg', () => {
   it('publishes a one-chunk change of a 100-chunk table as one new data file and one new snapshot', async () => {
     await withTempStore(async (store, root) => {
       const dir = join(root, 'view');
-      const t = narrowTable(10_000, 3);
-      await store.write('t', new Table({ k: vectorFromArray(Int32Array.from({ length: 10_000 }, (_, i) => i)), value: t.getChild('value')! }), { chunkRows: 100, keys: ['k'] });
+      await store.write('t', keyedRows(), { chunkRows: 100, keys: ['k'] });
       await store.publish('t', dir, { format: 'iceberg' });
       const before = new Set(await readdir(join(dir, 'metadata')));
       await store.transaction((tx) => tx.update('t', tableFromArrays({ k: Int32Array.of(4242), value: Float64Array.of(-1) })).then(() => undefined));
@@ -185,8 +174,7 @@ describe('publish iceberg', () => {
   it('publishes deleted rows of one chunk of a 100-chunk table as one position delete file, the chunk and the data manifests untouched', async () => {
     await withTempStore(async (store, root) => {
       const dir = join(root, 'view');
-      const t = narrowTable(10_000, 3);
-      await store.write('t', new Table({ k: vectorFromArray(Int32Array.from({ length: 10_000 }, (_, i) => i)), value: t.getChild('value')! }), { chunkRows: 100, keys: ['k'] });
+      await store.write('t', keyedRows(), { chunkRows: 100, keys: ['k'] });
       await store.publish('t', dir, { format: 'iceberg' });
       const before = new Set(await readdir(join(dir, 'metadata')));
       await store.transaction((tx) => tx.delete('t', { column: 'k', op: 'in', values: [4242, 4250] }));

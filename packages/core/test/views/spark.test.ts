@@ -5,22 +5,17 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { Table, tableFromArrays, vectorFromArray } from 'apache-arrow';
+import { tableFromArrays, type Table } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
-import { allTypesTable } from '../fixtures.js';
 import { withTempStore } from '../helpers.js';
 import { readWithSpark, type SparkView } from './engines.js';
+import { typedRows } from './tables.js';
 
 /** Columns both formats hold, with the timestamp zone Iceberg reads (UTC). */
 const COLUMNS = ['i8', 'i16', 'i32', 'i64', 'f32', 'f64', 'flag', 's', 'ls', 'bin', 'dict', 'ts_ms', 'd32', 'dec', 'list', 'obj'];
 
-function typed(from: number, to: number): Table {
-  const all = allTypesTable();
-  const rows = Array.from({ length: to - from }, (_, i) => (from + i) % all.numRows);
-  const cols = Object.fromEntries(COLUMNS.map((c) => [c, vectorFromArray(rows.map((r) => all.getChild(c)!.get(r)), all.getChild(c)!.type)]));
-  return new Table({ k: vectorFromArray(Int32Array.from({ length: to - from }, (_, i) => from + i)), ...cols });
-}
+const typed = (from: number, to: number): Table => typedRows(from, to, COLUMNS);
 
 describe('Spark reads the views', () => {
   it('reads every version of a table with appends, deletes, updates and an added column, in Delta Lake and Iceberg', async () => {
