@@ -2,7 +2,7 @@
 // Packs the published packages and installs them the way a user would, outside the workspace, with
 // plain npm; then runs the README's library example (ESM and CommonJS consumers) and CLI example.
 //
-//   node scripts/check-packages.mjs [--keep] [--source-build] [--strict-arrow-20]
+//   node scripts/check-packages.mjs [--keep] [--source-build]
 //   node scripts/check-packages.mjs --pack-only <dir>     just write the tarballs into <dir>
 //
 // Scenarios, each in a project under os.tmpdir():
@@ -14,9 +14,8 @@
 //   c  the same without the per-platform tarball and without cargo on the PATH: the install
 //      succeeds with a warning, nativeStatus().available is false, the `sequential` flow works and
 //      { phase: 'native-parquet' } throws NativeUnavailableError saying why.
-//   d  a project of its own with apache-arrow 20.0.0 (not core's range): install, example.mjs.
-//      Reported as a KNOWN failure, not failing the run, until core accepts apache-arrow 20 (today
-//      its peerDependencies range excludes it: npm ERESOLVE); --strict-arrow-20 makes it count.
+//   d  a project of its own with apache-arrow 20.0.0 (another version in core's peer range, which
+//      core then runs with): install, example.mjs and example.cjs.
 //   e  (--source-build only) no per-platform tarball, cargo on the PATH: install.mjs builds the
 //      addon from the packed Rust sources (CARGO_TARGET_DIR=~/.cache/armillaria/target-consumer,
 //      so a repeated run recompiles only the crate), then example.mjs with the addon.
@@ -133,15 +132,13 @@ try {
 
     // d: another apache-arrow in the consumer's own project
     const d = project('d-arrow-20');
-    const arrow20 = flag('--strict-arrow-20') ? undefined : 'counted once core accepts apache-arrow 20 (--strict-arrow-20)';
     await step('d: npm install with apache-arrow@20.0.0', () => {
       const out = npm(d, ['install', ...npmFlags, tarballs.native, tarballs.platform, tarballs.core, 'apache-arrow@20.0.0'], { timeout: 600_000 });
       const warnings = out.split('\n').filter((l) => /ERESOLVE|peer dep/i.test(l)).slice(0, 2).join(' / ');
       return warnings ? `npm: ${warnings}` : undefined;
-    }, { knownFailure: arrow20 });
-    if (existsSync(join(d, 'node_modules/@armillaria/core'))) {
-      await step('d: ESM example with apache-arrow 20.0.0', () => node(d, 'example.mjs', { EXPECT_NATIVE: '1' }), { knownFailure: arrow20 });
-    }
+    });
+    await step('d: ESM example with apache-arrow 20.0.0', () => node(d, 'example.mjs', { EXPECT_NATIVE: '1' }));
+    await step('d: CommonJS example with apache-arrow 20.0.0', () => node(d, 'example.cjs', { EXPECT_NATIVE: '1' }));
 
     // e: source build (optional: a cold build takes minutes)
     if (flag('--source-build')) {
@@ -170,24 +167,21 @@ try {
   }
 }
 
-/**
- * Runs one step, timing it; a failure is printed and rethrown, unless the step is marked as a known
- * failure (then it is reported and the run goes on; a pass says the mark can go).
- */
-async function step(name, fn, { knownFailure } = {}) {
+/** Runs one step, timing it; a failure is printed and rethrown. */
+async function step(name, fn) {
   console.log(`\n▶ ${name}`);
   const started = Date.now();
   try {
     const note = await fn();
     const ms = Date.now() - started;
-    results.push({ name, status: 'ok', ms, note: knownFailure ? `passes: drop its known-failure mark${note ? `; ${note}` : ''}` : note });
+    results.push({ name, status: 'ok', ms, note });
     console.log(`✔ ${name} (${(ms / 1000).toFixed(1)} s)${note ? `: ${note}` : ''}`);
   } catch (e) {
     const ms = Date.now() - started;
     console.error(e.message);
-    results.push({ name, status: knownFailure ? 'KNOWN FAIL' : 'FAIL', ms, note: `${firstErrorLine(e.message)}${knownFailure ? `; ${knownFailure}` : ''}` });
-    console.error(`✘ ${name} (${(ms / 1000).toFixed(1)} s)${knownFailure ? ': known failure, not counted' : ''}`);
-    if (!knownFailure) throw e;
+    results.push({ name, status: 'FAIL', ms, note: firstErrorLine(e.message) });
+    console.error(`✘ ${name} (${(ms / 1000).toFixed(1)} s)`);
+    throw e;
   }
 }
 

@@ -29,10 +29,24 @@ export function nativeStatus(): NativeStatus {
     const require = createRequire(import.meta.url);
     cached = { available: true, module: require('@armillaria/native') as Record<string, unknown>, errors: [] };
   } catch (e) {
-    cached = { available: false, errors: [`cannot load @armillaria/native: ${(e as Error).message.split('\n')[0]}`], cause: e };
+    cached = { available: false, errors: [`cannot load @armillaria/native: ${loadProblem(e as Error)}`], cause: e };
   }
   if (mode === 'require' && !cached.available) {
     throw new NativeUnavailableError('ARMILLARIA_NATIVE=require', cached.errors, { cause: cached.cause });
   }
   return cached;
+}
+
+/**
+ * The loader's first line, or for a binary that is simply absent, what to do about it (the napi-rs
+ * loader's own words there blame an npm bug, which is rarely the cause).
+ */
+function loadProblem(e: Error): string {
+  const first = e.message.split('\n')[0]!;
+  if (!first.startsWith('Cannot find native binding')) return first;
+  const platform = `${process.platform}-${process.arch}`;
+  return (
+    `no addon binary for ${platform} is installed: neither a prebuilt package (@armillaria/native-${platform}-…) ` +
+    'nor one built from source at install (that needs Rust\'s cargo on the PATH; then reinstall @armillaria/native)'
+  );
 }
