@@ -6,9 +6,9 @@
  * test `node instanceof DataType`, `Table` compares schemas by constructor), so a foreign table
  * fails deep inside a write. So they are rebuilt here, structurally, as this copy's objects: every
  * DataType, Field and Schema is constructed anew from its plain properties, and every `Data` anew
- * over the *same* buffers. Zero-copy, so the cost does not grow with rows: a 1M-row, 6-column table
- * (46 MB) converts in 0.3 ms, where an IPC round trip (their writer, our reader) takes 105 ms from
- * the CommonJS copy and 175 ms from apache-arrow 20, and copies every buffer. Nor could core do that
+ * over the *same* buffers. Zero-copy, so the cost does not grow with rows: seed-narrow 1M from the
+ * CommonJS copy converts in 0.27 ms, where an IPC round trip (their writer, our reader) takes 5.5 ms
+ * and copies every buffer (`scripts/views-cost.mjs`, medians of 21). Nor could core do that
  * round trip itself: writing IPC needs the other copy's writer, which its objects do not carry.
  *
  * Recognition is by shape and `Symbol.toStringTag` (which apache-arrow sets on the Table and

@@ -20,10 +20,11 @@ import { Type, type DataType, type Schema } from 'apache-arrow';
 
 import type { Manifest } from '../catalog/manifest.js';
 import { manifestSchema } from '../catalog/manifest.js';
+import { liveRows } from '../catalog/deletion-vector.js';
 import { CorruptObjectError, InvalidArgumentError } from '../errors.js';
 import type { ReadContext } from '../table/table-reader.js';
 import { deltaProtocol, deltaSchema } from './delta-schema.js';
-import { commitFile, placeChunks, viewFileName, type Placement, type ViewFile } from './view-files.js';
+import { aliasFile, commitFile, fileNamePerChunk, placeChunks, type Placement, type ViewFile } from './view-files.js';
 
 /** One of our table versions, to publish. */
 export interface VersionToPublish {
@@ -188,8 +189,12 @@ export async function publishDelta(
   let { files, schemaString: lastSchema, protocol: lastProtocol } = state;
   for (const [i, v] of versions.entries()) {
     const { arrow, string: schemaString, protocol } = schemas[i]!;
-    const wanted = new Map(v.manifest.chunks.map((c) => [viewFileName(v.manifest, c), c]));
-    const added = await placeChunks(ctx, v.manifest, table, v.manifest.chunks.filter((c) => !files.has(viewFileName(v.manifest, c))), dir, options.verify ?? true);
+    // A Delta table holds a path once: a chunk the table holds twice gets a second name (a link).
+    const names = fileNamePerChunk(v.manifest);
+    const wanted = new Set(names);
+    const missing = v.manifest.chunks.flatMap((c, k) => (liveRows(c) > 0 && !files.has(names[k]!) ? [{ chunk: c, name: names[k]! }] : []));
+    const placed = await placeChunks(ctx, v.manifest, table, missing.map((m) => m.chunk), dir, options.verify ?? true);
+    const added = await Promise.all(placed.map((f, k) => aliasFile(dir, f, missing[k]!.name)));
     const removed = [...files.keys()].filter((path) => !wanted.has(path));
     const deltaVersion = state.deltaVersion + 1 + i;
     const now = Date.now();

@@ -91,6 +91,19 @@ describe('publish delta', () => {
     });
   }, 120_000);
 
+  it('publishes a chunk the table holds twice as two files, so readers see every row', async () => {
+    await withTempStore(async (store, root) => {
+      await store.write('t', tableFromArrays({ k: Int32Array.of(1, 2, 1, 2, 3) }), { chunkRows: 2 }); // chunks 0 and 1 are one object
+      expect(new Set((await manifestOf(store, 't')).chunks.map((c) => c.id)).size).toBe(2);
+      const dir = join(root, 'view');
+      const report = await store.publish('t', dir);
+      expect(report.files).toMatchObject({ linked: 3 });
+      const scratch = join(root, 'scratch');
+      await mkdir(scratch);
+      expect(await readWithEngines(dir, scratch, [0], [await store.read('t')])).toEqual(allOk([0]));
+    });
+  }, 120_000);
+
   it('refuses what Delta cannot hold, and directories that hold something else, writing nothing', async () => {
     await withTempStore(async (store, root) => {
       const all = allTypesTable();

@@ -171,6 +171,15 @@ describe('publish iceberg', () => {
     });
   }, 120_000);
 
+  it('publishes a chunk the table holds twice so that pyiceberg reads every row', async () => {
+    await withTempStore(async (store, root) => {
+      await store.write('t', tableFromArrays({ k: Int32Array.of(1, 2, 1, 2, 3) }), { chunkRows: 2 }); // chunks 0 and 1 are one object
+      const dir = join(root, 'view');
+      await store.publish('t', dir, { format: 'iceberg' });
+      expect(await readWithPyiceberg(dir, join(root, 'scratch'), [{ expected: await store.read('t') }])).toEqual(['ok']);
+    });
+  }, 120_000);
+
   it('publishes deleted rows of one chunk of a 100-chunk table as one position delete file, the chunk and the data manifests untouched', async () => {
     await withTempStore(async (store, root) => {
       const dir = join(root, 'view');
