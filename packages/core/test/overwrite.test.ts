@@ -1,12 +1,17 @@
 import { Table, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
-import { allTypesTable, narrowTable, rowsOf } from './fixtures.js';
+import { allTypesTable, narrowTable, rebatched, rowsOf } from './fixtures.js';
 import { manifestOf, withTempStore } from './helpers.js';
 
 /** `t` with `rows` spliced in at `at` after removing `remove` rows there. */
 function splice(t: Table, at: number, remove: number, rows?: Table): Table {
   return new Table([...t.slice(0, at).batches, ...(rows?.batches ?? []), ...t.slice(at + remove).batches]);
+}
+
+/** The rows of `t` whose index passes `keep`. */
+function filterRows(t: Table, keep: (row: number) => boolean): Table {
+  return new Table(Array.from({ length: t.numRows }, (_, r) => r).filter(keep).flatMap((r) => t.slice(r, r + 1).batches));
 }
 
 const chunkBytes = (m: { chunks: { id: string; bytes: number }[] }) => new Map(m.chunks.map((c) => [c.id, c.bytes]));
@@ -44,6 +49,10 @@ describe('overwrite keeps what did not change', () => {
         ['shrink at start', t.slice(5)],
         ['identical', t],
         ['unrelated', base.slice(1, 4)],
+        ['every third row deleted', filterRows(t, (r) => r % 3 !== 1)],
+        ['rows inserted here and there', splice(splice(splice(t, 15, 0, base.slice(2, 3)), 9, 0, base.slice(1, 2)), 2, 0, base.slice(0, 1))],
+        ['upsert: rows changed, deleted and inserted all over', splice(splice(splice(t, 2, 1, base.slice(5, 6)), 9, 2), 14, 0, base.slice(0, 3))],
+        ['rows moved', new Table([...t.slice(14).batches, ...t.slice(0, 14).batches])],
       ];
       for (const [what, next] of edits) {
         await store.write('all', t, { chunkRows: 4 });
@@ -81,6 +90,43 @@ describe('overwrite keeps what did not change', () => {
       const other = narrowTable(20_000, 99);
       expect(await store.write('n', other, { chunkRows: 5000 })).toMatchObject({ newChunks: 4 });
       expect(await store.read('n')).toEqualTable(other);
+    });
+  });
+
+  it('stores about what changed when edits are spread over the table, from a stream as from memory', async () => {
+    await withTempStore(async (store) => {
+      const t = narrowTable(200_000);
+      await store.write('n', t, { chunkRows: 20_000 });
+      const total = (await manifestOf(store, 'n')).chunks.reduce((n, c) => n + c.bytes, 0);
+      const ids = t.getChild('id')!.toArray() as BigInt64Array;
+      const values = t.getChild('value')!.toArray() as Float64Array;
+      const pick = (keep: (r: number) => boolean, value = (r: number) => values[r]!) => {
+        const rows = Array.from({ length: t.numRows }, (_, r) => r).filter(keep);
+        return new Table({ id: vectorFromArray(BigInt64Array.from(rows, (r) => ids[r]!)), value: vectorFromArray(Float64Array.from(rows, value)) });
+      };
+      // Every 25th row deleted; then, of what is left, every 20th value changed, three rows inserted
+      // here and there and 1% of new rows at the end (an upsert of 5% of the rows, re-imported).
+      const deleted = pick((r) => r % 25 !== 7);
+      const upserted = (() => {
+        const v = (deleted.getChild('value')!.toArray() as Float64Array).map((x, k) => (k % 20 === 3 ? -x : x));
+        const changed = new Table({ id: deleted.getChild('id')!, value: vectorFromArray(v) });
+        const row = (k: number) => new Table({ id: vectorFromArray(BigInt64Array.of(BigInt(1e9 + k))), value: vectorFromArray(Float64Array.of(k)) });
+        const withRows = splice(splice(splice(changed, 150_000, 0, row(3)), 90_000, 0, row(2)), 10_000, 0, row(1));
+        return new Table([...withRows.batches, ...narrowTable(2000, 5).batches]);
+      })();
+      for (const [what, next, bound] of [
+        ['every 25th row deleted', deleted, 0.01],
+        // The changed values alone are 5.5% of this table's bytes (random doubles do not compress).
+        ['upsert of 5% of the rows', upserted, 0.12],
+      ] as const) {
+        // As a file arrives: a stream of record batches, not a table in memory.
+        const stream = { schema: next.schema, batches: (async function* () { yield* rebatched(next, 7000).batches; })() };
+        const r = await store.write('n', stream, { chunkRows: 20_000 });
+        expect({ what, rows: r.rows, share: r.newBytes / total < bound }).toEqual({ what, rows: next.numRows, share: true });
+        expect(await store.read('n')).toEqualTable(next);
+      }
+      expect(await store.read('n', { version: 1 })).toEqualTable(t);
+      expect((await store.verify()).problems).toEqual([]);
     });
   });
 

@@ -9,8 +9,13 @@
  *   chunk the common prefix or suffix ends inside is kept with a deletion vector hiding its other rows
  *   (one run: 8 bytes) while an eighth of its rows stays visible (so a read decodes at most 8 rows per
  *   row it returns from it); otherwise those rows are written again. Inserting 3% of rows mid-table
- *   so stores about 3%, wherever chunk boundaries fall. Inserts or deletes in many regions still
- *   rewrite everything between the first and the last (see the core README).
+ *   so stores about 3%, wherever chunk boundaries fall.
+ * - When the rows between are many (edits spread over the table: every 25th row deleted, rows
+ *   inserted here and there, an upsert), every row is found by its hash (row-align.ts): each run of
+ *   new rows standing for rows of one old chunk, in order, keeps that chunk with a deletion vector
+ *   hiding the rest and a column patch for the rows that changed (compared exactly, so a hash
+ *   collision costs bytes, never data); inserted rows, and runs too short or too changed to keep, are
+ *   written.
  *
  * An unrelated table costs the decode of one chunk per end.
  */
@@ -20,6 +25,8 @@ import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import type { PhaseRuntime } from '../phases/types.js';
 import { combineBatches } from '../table/concat.js';
 import type { Codec } from '../table/parquet-codec.js';
+import { alignRows } from '../table/row-align.js';
+import { rowHashes } from '../table/row-hash.js';
 import { differingRows, matchingRows } from '../table/row-match.js';
 import { readChunkContents } from '../table/table-reader.js';
 import { maskedSlices } from '../table/select-rows.js';
@@ -59,7 +66,8 @@ export function canReuse(current: Manifest, schema: Schema, settings: { codec: C
 export async function reuseUnchanged(ctx: Ctx, current: Manifest, next: Table): Promise<Reuse> {
   const aligned = next.numRows === current.rows ? await alignedChanges(ctx, current, next) : undefined;
   if (aligned) return aligned;
-  const { head, tail, from, to } = await commonEnds(ctx, current, next);
+  const { head, tail, from, to, shared } = await commonEnds(ctx, current, next);
+  if (shared > 0 && to - from > Math.max(current.chunkRows, next.numRows / 16)) return spreadChanges(ctx, current, next);
   const segments = [...head.map((keep) => ({ keep })), ...(to > from ? [{ write: [from, to] as [number, number] }] : []), ...tail.map((keep) => ({ keep }))];
   return { segments, newChunks: 0, newBytes: 0 };
 }
@@ -102,6 +110,81 @@ async function alignedChanges(ctx: Ctx, current: Manifest, next: Table): Promise
   return { segments, newChunks, newBytes };
 }
 
+/** Edits spread over the table, found by row hash: see the module comment. */
+async function spreadChanges(ctx: Ctx, current: Manifest, next: Table): Promise<Reuse> {
+  const schema = manifestSchema(current);
+  const table = { schema, settings: { codec: current.codec, chunkRows: current.chunkRows, ...(current.keys ? { keys: current.keys } : {}) } };
+  const chunks: { ref: ChunkRef; all: RecordBatch; live?: Uint8Array; first: number }[] = [];
+  const oldHashes = new Float64Array(current.rows);
+  const chunkOf = new Int32Array(current.rows);
+  let at = 0;
+  for await (const { ref, all, rows, live } of visibleChunks(ctx, current, false)) {
+    const count = liveRows(ref);
+    // Rows that cannot be made one batch never pair: distinct negative stand-ins (hashes are >= 0).
+    if (rows) rowHashes(rows, oldHashes, at);
+    else for (let r = 0; r < count; r++) oldHashes[at + r] = -1 - at - r;
+    chunkOf.fill(chunks.length, at, at + count);
+    chunks.push({ ref, all, ...(live ? { live } : {}), first: at });
+    at += count;
+  }
+  const nextHashes = new Float64Array(next.numRows);
+  let offset = 0;
+  for (const batch of next.batches) {
+    rowHashes(batch, nextHashes, offset);
+    offset += batch.numRows;
+  }
+  const source = alignRows(oldHashes, nextHashes);
+
+  const out: Segment[] = [];
+  let newChunks = 0;
+  let newBytes = 0;
+  const write = (from: number, to: number) => {
+    const last = out[out.length - 1];
+    if (last && 'write' in last && last.write[1] === from) last.write[1] = to;
+    else out.push({ write: [from, to] });
+  };
+  for (let j = 0; j < next.numRows; ) {
+    const c = source[j]! < 0 ? -1 : chunkOf[source[j]!]!;
+    let end = j + 1;
+    while (end < next.numRows && c >= 0 && source[end]! > source[end - 1]! && chunkOf[source[end]!] === c) end++;
+    if (c < 0) {
+      while (end < next.numRows && source[end]! < 0) end++;
+      write(j, end);
+      j = end;
+      continue;
+    }
+    const { ref, all, live, first } = chunks[c]!;
+    const count = end - j;
+    if (count < ref.rows * MIN_KEPT_SHARE) {
+      write(j, end);
+      j = end;
+      continue;
+    }
+    // The run's rows in the chunk's file, and the run's old and new rows side by side.
+    const kept = new Uint8Array(ref.rows);
+    for (const r of fileRows(live, Array.from(source.subarray(j, end), (s) => s - first))) kept[r] = 1;
+    const theirs = rowsOf(next, j, count);
+    const ours = combineBatches(new Table(schema, maskedSlices(all, kept)));
+    const diff = ours && theirs ? differingRows(ours, theirs) : undefined;
+    if (!diff || diff.rows.length * 2 > count) {
+      write(j, end);
+      j = end;
+      continue;
+    }
+    const keep = await showOnly(ctx.chunks, ref, kept);
+    if (diff.rows.length === 0) out.push({ keep });
+    else {
+      const change = { ref: keep, batch: all, live: kept, source: new Table(theirs!), set: diff.columns, rows: fileRows(kept, diff.rows), sources: diff.rows };
+      const changed = await changeChunk(ctx, table, change);
+      out.push(...changed.refs.map((k) => ({ keep: k })));
+      newChunks += changed.newChunks;
+      newBytes += changed.newBytes;
+    }
+    j = end;
+  }
+  return { segments: out, newChunks, newBytes };
+}
+
 /** Positions in the chunk's file of its visible rows `visible` (ascending). */
 function fileRows(live: Uint8Array | undefined, visible: number[]): number[] {
   if (!live) return visible;
@@ -116,19 +199,23 @@ function fileRows(live: Uint8Array | undefined, visible: number[]): number[] {
   return out;
 }
 
-/** The chunks of `current` that `next` shares at its start and at its end, and the rows between. */
-async function commonEnds(ctx: Ctx, current: Manifest, next: Table): Promise<{ head: ChunkRef[]; tail: ChunkRef[]; from: number; to: number }> {
+/**
+ * The chunks of `current` that `next` shares at its start and at its end, the rows between, and how
+ * many rows the ends have in common (kept or not: none means an unrelated table).
+ */
+async function commonEnds(ctx: Ctx, current: Manifest, next: Table): Promise<{ head: ChunkRef[]; tail: ChunkRef[]; from: number; to: number; shared: number }> {
   const limit = Math.min(current.rows, next.numRows);
   const head = await commonRun(ctx, current, next, false, limit);
-  const tail = head.rows < limit ? await commonRun(ctx, current, next, true, limit - head.rows) : { refs: [], rows: 0 };
-  return { head: head.refs, tail: tail.refs, from: head.rows, to: next.numRows - tail.rows };
+  const tail = head.rows < limit ? await commonRun(ctx, current, next, true, limit - head.rows) : { refs: [], rows: 0, common: 0 };
+  return { head: head.refs, tail: tail.refs, from: head.rows, to: next.numRows - tail.rows, shared: head.common + tail.common };
 }
 
 /**
  * The chunk entries holding the rows `next` shares with `current` from its start (or end), at most
  * `limit` rows, in table order: whole chunks, then the chunk the match ends inside, kept in part.
  */
-async function commonRun(ctx: Ctx, current: Manifest, next: Table, fromEnd: boolean, limit: number): Promise<{ refs: ChunkRef[]; rows: number }> {
+async function commonRun(ctx: Ctx, current: Manifest, next: Table, fromEnd: boolean, limit: number): Promise<{ refs: ChunkRef[]; rows: number; common: number }> {
+  let common = 0; // rows in common, kept or not
   const refs: ChunkRef[] = [];
   let matched = 0;
   const add = (ref: ChunkRef, rows: number) => {
@@ -147,9 +234,10 @@ async function commonRun(ctx: Ctx, current: Manifest, next: Table, fromEnd: bool
     }
     const part = same > 0 ? await keepVisible(ctx.chunks, ref, live, fromEnd ? rows!.numRows - same : 0, same) : undefined;
     if (part) add(part, same);
+    common = matched + (part ? 0 : same);
     break;
   }
-  return { refs, rows: matched };
+  return { refs, rows: matched, common: Math.max(common, matched) };
 }
 
 /**
@@ -184,15 +272,19 @@ function rowsOf(table: Table, start: number, count: number): RecordBatch | undef
  */
 async function keepVisible(store: ChunkStore, ref: ChunkRef, live: Uint8Array | undefined, first: number, count: number): Promise<ChunkRef | undefined> {
   if (count < ref.rows * MIN_KEPT_SHARE) return undefined;
-  const hidden: number[] = [];
+  const kept = new Uint8Array(ref.rows);
   let visible = 0; // visible rows before row r
   for (let r = 0; r < ref.rows; r++) {
-    if (live && live[r] === 0) {
-      hidden.push(r);
-      continue;
-    }
-    if (visible < first || visible >= first + count) hidden.push(r);
+    if (live && live[r] === 0) continue;
+    if (visible >= first && visible < first + count) kept[r] = 1;
     visible++;
   }
+  return showOnly(store, ref, kept);
+}
+
+/** `ref` showing only the rows of its file that `kept` marks. */
+async function showOnly(store: ChunkStore, ref: ChunkRef, kept: Uint8Array): Promise<ChunkRef> {
+  const hidden: number[] = [];
+  kept.forEach((k, r) => k === 0 && hidden.push(r));
   return hidden.length === 0 ? ref : { ...ref, deleted: await putDeletionVector(store, Uint32Array.from(hidden)) };
 }

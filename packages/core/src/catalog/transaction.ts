@@ -140,10 +140,11 @@ export class Transaction {
       chunkRows: checkChunkRows(options.chunkRows ?? this.ctx.chunkRows),
       keys: options.keys ?? current?.keys,
     };
-    // An overwrite of an in-memory table with the same schema and settings keeps what it shares with
-    // the current version (overwrite.ts); only the rest is written.
-    const table = source.table;
-    const reuse = mode === 'overwrite' && current && table && canReuse(current, table.schema, settings) ? await reuseUnchanged(this.ctx, current, table) : undefined;
+    // An overwrite with the same schema and settings keeps what it shares with the current version
+    // (overwrite.ts); only the rest is written. A stream (a file, say) is read whole for it.
+    const reusable = mode === 'overwrite' && current !== undefined && canReuse(current, source.schema, settings);
+    const table = reusable ? (source.table ?? (await collectTable(source))) : source.table;
+    const reuse = reusable && table ? await reuseUnchanged(this.ctx, current, table) : undefined;
     const segments = reuse?.segments;
     const refs: ChunkRef[] = [];
     const chunks: StoredChunk[] = [];
