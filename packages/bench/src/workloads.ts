@@ -4,6 +4,7 @@
  * of the storage workloads (small appends, deletes, an added column).
  */
 import { DataType, Float64, Int64, Table, makeData, makeVector, type Vector } from 'apache-arrow';
+import { combineBatches } from '@armillaria/core/internals';
 import type { Filter } from './filter.js';
 import type { DatasetFamily } from './datasets/specs.js';
 
@@ -217,6 +218,24 @@ export function insertMiddle(table: Table, fraction = INSERT_FRACTION): { table:
   const k = Math.max(1, Math.min(n - mid, Math.round(n * fraction)));
   const fresh = replaceColumn(table.slice(mid, mid + k), 'id', idRange(n, k));
   return { table: table.slice(0, mid).concat(fresh, table.slice(mid)), inserted: k };
+}
+
+/**
+ * Every `nth` row deleted, from row `nth - 1` on (the re-import case's scattered deletes), as one
+ * record batch: a file a tool writes holds large batches, not one per run of rows.
+ */
+export function deleteEvery(table: Table, nth = 25): Table {
+  const keep: Table[] = [];
+  for (let at = 0; at < table.numRows; at += nth) keep.push(table.slice(at, Math.min(at + nth - 1, table.numRows)));
+  return new Table(combineBatches(new Table(table.schema, keep.flatMap((t) => t.batches)))!);
+}
+
+/** The table with `value` changed in the rows of the versioning workload's first version (5%). */
+export function changeValues(table: Table): Table {
+  const [u] = versionUpdates(table.numRows, 1);
+  const values = valuesOf(table);
+  u!.rows.forEach((r, i) => (values[r] = u!.values[i]!));
+  return replaceColumn(table, 'value', float64Vector(values));
 }
 
 /** The storage workloads' small appends: how many, and the fraction of the dataset's rows each adds. */

@@ -12,7 +12,7 @@ export type { DeltaPublishReport, DeltaPublishedVersion } from './views/delta.js
 export type { IcebergPublishReport, IcebergPublishedVersion } from './views/iceberg.js';
 export type { Placement } from './views/view-files.js';
 export { Transaction, withRetry, type WriteMode, type TxWriteOptions, type StagedWrite, type CommitOutcome } from './catalog/transaction.js';
-export type { UpdateOptions } from './catalog/update.js';
+export type { UpdateOptions, UpsertOptions, UpsertResult } from './catalog/update.js';
 export type { ManifestReadOptions } from './table/table-reader.js';
 export type { Commit, CommitInfo, TableEntry } from './catalog/commit.js';
 export type { VerifyReport, GcOptions, GcReport } from './catalog/maintenance.js';

@@ -136,6 +136,65 @@ describe('armillaria CLI', () => {
     });
   });
 
+  it('upserts a file by key, deletes rows by a SQL condition, and re-imports an edited file storing what changed', async () => {
+    await withTempDir(async (dir) => {
+      const s = join(dir, 'store');
+      await cli('--store', s, 'init');
+      await writeFile(join(dir, 't.csv'), 'id,city,price\n1,Oslo,1.5\n2,Bergen,2.5\n3,Oslo,3.5\n4,Tromsø,4.5\n');
+      await cli('--store', s, 'import', 't', join(dir, 't.csv'), '--keys', 'id');
+      // 2 changes, 3 stays as it is, 9 is new.
+      await writeFile(join(dir, 'u.csv'), 'id,city,price\n2,Bergen,20\n3,Oslo,3.5\n9,Bodø,90\n');
+      const up = await cli('--store', s, 'upsert', 't', join(dir, 'u.csv'), '--json');
+      expect(JSON.parse(up.out)).toMatchObject({ table: 't', updated: 1, inserted: 1, deleted: 0, unchanged: 1, version: 2 });
+      const rows = async () => [...(await (await openStore(s)).read('t'))].map((r) => r!.toJSON());
+      expect(await rows()).toEqual([
+        { id: 1n, city: 'Oslo', price: 1.5 },
+        { id: 2n, city: 'Bergen', price: 20 },
+        { id: 3n, city: 'Oslo', price: 3.5 },
+        { id: 4n, city: 'Tromsø', price: 4.5 },
+        { id: 9n, city: 'Bodø', price: 90 },
+      ]);
+      const del = await cli('--store', s, 'delete', 't', '--where', "city = 'Oslo' AND price < 2 OR id IN (4)");
+      expect(del).toMatchObject({ code: 0, out: expect.stringMatching(/^t: 2 rows deleted, version 3, commit [0-9a-f]{12}\n$/) });
+      expect((await rows()).map((r) => r.id)).toEqual([2n, 3n, 9n]);
+      // --delete-missing: the file is the whole content.
+      const whole = await cli('--store', s, 'upsert', 't', join(dir, 'u.csv'), '--delete-missing', '--json');
+      expect(JSON.parse(whole.out)).toMatchObject({ updated: 0, inserted: 0, deleted: 0, unchanged: 3 });
+      await writeFile(join(dir, 'v.csv'), 'id,city,price\n3,Oslo,3.5\n');
+      expect(JSON.parse((await cli('--store', s, 'upsert', 't', join(dir, 'v.csv'), '--delete-missing', '--json')).out)).toMatchObject({ deleted: 2, unchanged: 1 });
+      expect((await rows()).map((r) => r.id)).toEqual([3n]);
+      // Bad input names the problem and commits nothing.
+      const before = await cli('--store', s, 'log', '--json');
+      expect(await cli('--store', s, 'delete', 't', '--where', 'price <')).toMatchObject({ code: 2, err: expect.stringContaining('expected a value') });
+      expect(await cli('--store', s, 'delete', 't', '--where', "nope = 1")).toMatchObject({ code: 2, err: expect.stringContaining('column "nope" not found') });
+      await writeFile(join(dir, 'bad.csv'), 'id,price\n3,1\n');
+      expect(await cli('--store', s, 'upsert', 't', join(dir, 'bad.csv'))).toMatchObject({ code: 2, err: expect.stringContaining('city') });
+      await writeFile(join(dir, 'twice.csv'), 'id,city,price\n5,A,1\n5,B,2\n');
+      expect(await cli('--store', s, 'upsert', 't', join(dir, 'twice.csv'))).toMatchObject({ code: 2, err: expect.stringContaining('id = 5 appears twice') });
+      expect((await cli('--store', s, 'log', '--json')).out).toBe(before.out);
+    });
+  });
+
+  it('re-imports an edited file storing about what changed', async () => {
+    await withTempDir(async (dir) => {
+      const s = join(dir, 'store');
+      await cli('--store', s, 'init');
+      const t = narrowTable(100_000);
+      await writeFile(join(dir, 't.parquet'), parquetOf(t));
+      await cli('--store', s, 'import', 't', join(dir, 't.parquet'), '--chunk-rows', '10000');
+      // Every 25th row deleted, exported by another tool as Parquet.
+      const kept = Array.from({ length: t.numRows }, (_, r) => r).filter((r) => r % 25 !== 24);
+      const ids = t.getChild('id')!.toArray() as BigInt64Array;
+      const values = t.getChild('value')!.toArray() as Float64Array;
+      const edited = new Table({ id: vectorFromArray(BigInt64Array.from(kept, (r) => ids[r]!)), value: vectorFromArray(Float64Array.from(kept, (r) => values[r]!)) });
+      await writeFile(join(dir, 'e.parquet'), parquetOf(edited));
+      const r = JSON.parse((await cli('--store', s, 'import', 't', join(dir, 'e.parquet'), '--chunk-rows', '10000', '--json')).out);
+      const one = (await manifestOf(await openStore(s), 't')).chunks.reduce((n: number, c: { bytes: number }) => n + c.bytes, 0);
+      expect({ rows: r.rows, newChunks: r.newChunks, small: r.newBytes < one * 0.02 }).toEqual({ rows: 96_000, newChunks: 0, small: true });
+      expect(await (await openStore(s)).read('t')).toEqualTable(edited);
+    });
+  });
+
   it('round-trips CSV with inferred types and nulls', async () => {
     await withTempDir(async (dir) => {
       const s = join(dir, 'store');

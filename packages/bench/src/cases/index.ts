@@ -3,6 +3,7 @@ import type { BenchCase } from './case.js';
 import { appendCase, readCase, readFilterCase, readProjectionCase, writeCase } from './io.js';
 import { branchCase, timeTravelCase, versionsCase } from './history.js';
 import { dedupCase } from './dedup.js';
+import { reimportCase } from './reimport.js';
 import { addColumnCase, appendsCase, branchWriteCase, deleteCase, deleteRangeCase } from './storage.js';
 import { commitCase, commitsApartCase, commitsCase } from './commit.js';
 import { sqlFilterCase, sqlGroupCase, sqlJoinCase, sqlUpdatedCase } from './sql.js';
@@ -17,6 +18,7 @@ export const CASES: readonly BenchCase[] = [
   versionsCase,
   timeTravelCase,
   dedupCase,
+  reimportCase,
   appendsCase,
   deleteCase,
   deleteRangeCase,

@@ -31,6 +31,7 @@ import type { LoadedDataset } from '../datasets/datasets.js';
 import type { S3Place } from '../object-storage.js';
 import {
   NotImplementedError,
+  stagedFile,
   type Engine,
   type EngineDescription,
   type Feature,
@@ -216,13 +217,15 @@ export class ArmillariaEngine implements Engine {
       return { internalMs: 0, wallMs: 0 };
     }
     const store = await this.store(op.target); // opening is setup, outside the timed region
+    const file = op.op === 'write' && op.fromFile ? stagedFile(this.workDir, op.source) : undefined;
     const requestsBefore = { ...requestsOf(store) };
     resetPeakRss();
     const t0 = performance.now();
     let out: OperationResult;
     switch (op.op) {
       case 'write': {
-        const r = await store.write(op.table ?? TABLE, op.source.table, { mode: op.mode, ...(op.message ? { message: op.message } : {}) });
+        const data = file ? await core.openTableFile(file) : op.source.table;
+        const r = await store.write(op.table ?? TABLE, data, { mode: op.mode, ...(op.message ? { message: op.message } : {}) });
         const ms = performance.now() - t0;
         out = { internalMs: ms, wallMs: ms, rows: r.rows, version: r.version, extra: writeCounters(r) };
         break;

@@ -13,7 +13,7 @@ import { commitCounts, runWriters } from '../workers/processes.js';
 import { ensureVenv } from '@armillaria/testkit';
 import type { LoadedDataset } from '../datasets/datasets.js';
 import type { S3Place } from '../object-storage.js';
-import { NotImplementedError, type Engine, type EngineDescription, type Feature, type Operation, type OperationResult, type SourceTable } from './engine.js';
+import { NotImplementedError, stagedFile, type Engine, type EngineDescription, type Feature, type Operation, type OperationResult, type SourceTable } from './engine.js';
 
 export const DRIVER_PATH = resolve(PYTHON_DIR, 'delta_driver.py');
 
@@ -212,12 +212,7 @@ export class DeltaEngine implements Engine {
   /** Make the driver hold `src` in a memory slot (untimed): load its IPC file, staging one if needed. */
   private async slot(src: SourceTable): Promise<string> {
     if (this.loaded.has(src.key)) return src.key;
-    let file = src.file;
-    if (!file) {
-      file = resolve(this.workDir, 'staging', `${src.key.replace(/[^a-zA-Z0-9_.-]/g, '_')}.arrow`);
-      writeFileSync(file, tableToIPC(src.table, 'file'));
-    }
-    await (await this.d()).call('load', { slot: src.key, path: file });
+    await (await this.d()).call('load', { slot: src.key, path: stagedFile(this.workDir, src) });
     this.loaded.add(src.key);
     return src.key;
   }
@@ -228,7 +223,12 @@ export class DeltaEngine implements Engine {
     let cmd: string = op.op;
     switch (op.op) {
       case 'write':
-        args = { slot: await this.slot(op.source), path: this.path(op.target, op.table), mode: op.mode, codec: this.opts.codec };
+        args = {
+          ...(op.fromFile ? { file: stagedFile(this.workDir, op.source) } : { slot: await this.slot(op.source) }),
+          path: this.path(op.target, op.table),
+          mode: op.mode,
+          codec: this.opts.codec,
+        };
         break;
       case 'read':
         args = {

@@ -5,7 +5,9 @@
  * warm-ups, verification. An engine never retries, never falls back, and never fakes a feature it
  * lacks: `supports()` says so, and the case records status 'not-implemented'.
  */
-import type { Table } from 'apache-arrow';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { tableToIPC, type Table } from 'apache-arrow';
 import type { VersionInfo } from '@armillaria/report';
 import type { Filter } from '../filter.js';
 import type { LoadedDataset } from '../datasets/datasets.js';
@@ -19,13 +21,26 @@ export interface SourceTable {
   file?: string;
 }
 
+/** The IPC file holding `src`: its own, or one staged under `workDir` (untimed setup). */
+export function stagedFile(workDir: string, src: SourceTable): string {
+  if (src.file) return src.file;
+  const file = resolve(workDir, 'staging', `${src.key.replace(/[^a-zA-Z0-9_.-]/g, '_')}.arrow`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, tableToIPC(src.table, 'file'));
+  return file;
+}
+
 /** One engine operation; `target` names a table location inside the engine's work directory. */
 export type Operation =
   /**
    * `table` names a second table beside the target's own (Armillaria: another table in the same store;
    * Delta, which has one table per directory: a sibling directory). Storage of a target covers both.
    */
-  | { op: 'write'; target: string; source: SourceTable; mode: 'overwrite' | 'append'; message?: string; table?: string }
+  /**
+   * `fromFile`: the engine reads the source's IPC file inside the timed region (Armillaria as a stream,
+   * as `armillaria import` does; Delta's driver with pyarrow) instead of taking it from memory.
+   */
+  | { op: 'write'; target: string; source: SourceTable; mode: 'overwrite' | 'append'; message?: string; table?: string; fromFile?: boolean }
   /** `branch` reads a branch's head (Delta: the copy that `branch-write` made). */
   | { op: 'read'; target: string; version?: number; columns?: string[]; filter?: Filter; branch?: string }
   /**

@@ -67,7 +67,7 @@ export async function reuseUnchanged(ctx: Ctx, current: Manifest, next: Table): 
   const aligned = next.numRows === current.rows ? await alignedChanges(ctx, current, next) : undefined;
   if (aligned) return aligned;
   const { head, tail, from, to, shared } = await commonEnds(ctx, current, next);
-  if (shared > 0 && to - from > Math.max(current.chunkRows, next.numRows / 16)) return spreadChanges(ctx, current, next);
+  if (shared > 0 && to - from > next.numRows / 16) return spreadChanges(ctx, current, next);
   const segments = [...head.map((keep) => ({ keep })), ...(to > from ? [{ write: [from, to] as [number, number] }] : []), ...tail.map((keep) => ({ keep }))];
   return { segments, newChunks: 0, newBytes: 0 };
 }
@@ -127,7 +127,8 @@ async function spreadChanges(ctx: Ctx, current: Manifest, next: Table): Promise<
     chunks.push({ ref, all, ...(live ? { live } : {}), first: at });
     at += count;
   }
-  const nextHashes = new Float64Array(next.numRows);
+  const n = next.numRows; // a getter summing the batches: a file's stream has thousands
+  const nextHashes = new Float64Array(n);
   let offset = 0;
   for (const batch of next.batches) {
     rowHashes(batch, nextHashes, offset);
@@ -143,12 +144,12 @@ async function spreadChanges(ctx: Ctx, current: Manifest, next: Table): Promise<
     if (last && 'write' in last && last.write[1] === from) last.write[1] = to;
     else out.push({ write: [from, to] });
   };
-  for (let j = 0; j < next.numRows; ) {
+  for (let j = 0; j < n; ) {
     const c = source[j]! < 0 ? -1 : chunkOf[source[j]!]!;
     let end = j + 1;
-    while (end < next.numRows && c >= 0 && source[end]! > source[end - 1]! && chunkOf[source[end]!] === c) end++;
+    while (end < n && c >= 0 && source[end]! > source[end - 1]! && chunkOf[source[end]!] === c) end++;
     if (c < 0) {
-      while (end < next.numRows && source[end]! < 0) end++;
+      while (end < n && source[end]! < 0) end++;
       write(j, end);
       j = end;
       continue;

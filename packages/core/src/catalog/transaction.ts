@@ -48,7 +48,7 @@ import type { CommitReader } from './history.js';
 import { makeManifest, manifestSchema, putManifest, type ChunkRef, type Manifest, type ManifestReader } from './manifest.js';
 import { validateName } from './names.js';
 import { canReuse, reuseUnchanged } from './overwrite.js';
-import { updateRows, type UpdateOptions } from './update.js';
+import { updateRows, upsertRows, type UpdateOptions, type UpsertOptions, type UpsertResult } from './update.js';
 import type { RefStore } from './refs.js';
 import type { WriteWindow } from './sweep-fence.js';
 
@@ -240,6 +240,22 @@ export class Transaction {
     const { chunks, updated } = await updateRows(this.ctx, name, current, await collectTable(await toSource(rows, 'update rows')), options);
     if (updated > 0) this.stage(name, makeManifest(current.schema, chunks, current), { appendOnly: false, appended: [] });
     return updated;
+  }
+
+  /**
+   * Merges `rows` into `name` by key (`on`, default: the table's declared keys): a row whose key the
+   * table has updates that row (a column patch, and nothing when its values are the same), a row
+   * whose key it lacks is appended, and with `deleteMissing` a table row whose key `rows` lacks is
+   * deleted (a deletion vector): `rows` is then the whole new content.
+   * @throws {SchemaMismatchError} `rows` has other columns than the table (an inserted row needs them all)
+   * @throws {InvalidArgumentError} no key columns, or a key given twice
+   */
+  async upsert(name: string, rows: TableInput, options: UpsertOptions = {}): Promise<UpsertResult> {
+    this.checkOpen();
+    const current = await this.requireManifest(name);
+    const { chunks, result } = await upsertRows(this.ctx, name, current, await collectTable(await toSource(rows, 'upsert rows')), options);
+    if (result.updated + result.inserted + result.deleted > 0) this.stage(name, makeManifest(current.schema, chunks, current), { appendOnly: false, appended: [] });
+    return result;
   }
 
   /**

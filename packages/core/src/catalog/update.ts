@@ -15,17 +15,35 @@ import { InvalidArgumentError, SchemaMismatchError } from '../errors.js';
 import type { PhaseRuntime, StoredChunk } from '../phases/types.js';
 import { castNumbers, schemaDifferences } from '../table/schema.js';
 import { combineBatches, wholeColumn } from '../table/concat.js';
+import { cellEquality } from '../table/row-match.js';
 import { chunkStats } from '../table/stats.js';
 import { readChunkContents } from '../table/table-reader.js';
 import { maskedSlices, takeColumn } from '../table/select-rows.js';
 import { CHUNKS_PER_CALL, newlyStored, writeChunks } from '../table/table-writer.js';
 import { applyPatches, MAX_PATCHES, PATCH_ROW, patchedRows } from './column-patch.js';
-import { liveMask } from './deletion-vector.js';
+import { liveMask, liveRows, putDeletionVector } from './deletion-vector.js';
 import { manifestSchema, type ChunkRef, type Manifest } from './manifest.js';
 
 export interface UpdateOptions {
   /** Key columns that match update rows to table rows (default: the table's declared keys). */
   on?: readonly string[];
+}
+
+/** How `updateRows` treats rows beyond plain updates (what an upsert asks). */
+interface RowPolicy {
+  /** Leave a matching row alone when the update holds its values already (no patch for it). */
+  skipUnchanged?: boolean;
+  /** Delete table rows whose key no update row has. */
+  deleteMissing?: boolean;
+}
+
+/** What applying an update did: the new chunk list, rows changed and deleted, and which update rows found their table row. */
+export interface Updated {
+  chunks: ChunkRef[];
+  updated: number;
+  deleted: number;
+  /** Per update row, 1 when a table row has its key. */
+  matched: Uint8Array;
 }
 
 /** The chunk list after applying `updates` to `current`, and how many table rows changed. */
@@ -34,8 +52,8 @@ export async function updateRows(
   table: string,
   current: Manifest,
   updates: Table,
-  options: UpdateOptions,
-): Promise<{ chunks: ChunkRef[]; updated: number }> {
+  options: UpdateOptions & RowPolicy,
+): Promise<Updated> {
   const schema = manifestSchema(current);
   const on = [...(options.on ?? current.keys ?? [])];
   updates = castNumbers(schema, updates);
@@ -47,31 +65,96 @@ export async function updateRows(
   const settings = { codec: current.codec, chunkRows: current.chunkRows, keys: current.keys };
   const read = new Schema(schema.fields.filter((f) => on.includes(f.name) || set.includes(f.name)));
   const out: ChunkRef[] = [];
+  const matched = new Uint8Array(updates.numRows);
   let updated = 0;
+  let deleted = 0;
+  const incoming = updates.batches[0];
   for (let i = 0; i < current.chunks.length; i += CHUNKS_PER_CALL) {
     const group = current.chunks.slice(i, i + CHUNKS_PER_CALL);
     const batches = await readChunkContents(ctx.runtime, group, read, { columns: read.fields.map((f) => f.name) });
     const changed = await Promise.all(
       group.map(async (ref, c) => {
         const batch = batches[c]!;
-        const live = await liveMask(ctx.chunks, ref);
+        let live = await liveMask(ctx.chunks, ref);
         const keyAt = keyReader(on.map((k) => batch.getChild(k)!));
+        // Whether update row `u` holds table row `r`'s values already (only asked when skipping those).
+        const same = options.skipUnchanged && incoming ? set.map((n) => cellEquality(batch.getChild(n)!.data[0]!, incoming.getChild(n)!.data[0]!)) : [];
         const rows: number[] = [];
         const sources: number[] = [];
+        const missing: number[] = [];
         for (let r = 0, n = batch.numRows; r < n; r++) {
           if (live && live[r] === 0) continue;
           const source = index.get(keyAt(r));
-          if (source === undefined) continue;
+          if (source === undefined) {
+            if (options.deleteMissing) missing.push(r);
+            continue;
+          }
+          matched[source] = 1;
+          if (same.length > 0 && same.every((eq) => eq(r, source))) continue;
           rows.push(r);
           sources.push(source);
         }
         updated += rows.length;
-        return rows.length === 0 ? [ref] : (await changeChunk(ctx, { schema, settings }, { ref, batch, live, source: updates, set, rows, sources })).refs;
+        deleted += missing.length;
+        if (missing.length === liveRows(ref)) return [];
+        let kept = ref;
+        if (missing.length > 0) {
+          live ??= new Uint8Array(ref.rows).fill(1);
+          for (const r of missing) live[r] = 0;
+          kept = { ...ref, deleted: await putDeletionVector(ctx.chunks, deadRows(live)) };
+        }
+        return rows.length === 0 ? [kept] : (await changeChunk(ctx, { schema, settings }, { ref: kept, batch, live, source: updates, set, rows, sources })).refs;
       }),
     );
     out.push(...changed.flat());
   }
-  return { chunks: out, updated };
+  return { chunks: out, updated, deleted, matched };
+}
+
+/** The rows a live mask hides, ascending. */
+function deadRows(live: Uint8Array): Uint32Array {
+  const dead: number[] = [];
+  live.forEach((l, r) => l === 0 && dead.push(r));
+  return Uint32Array.from(dead);
+}
+
+export interface UpsertOptions extends UpdateOptions {
+  /** Delete the table rows whose key the upsert's rows lack (they are the whole new content). */
+  deleteMissing?: boolean;
+}
+
+/** What an upsert did, in rows. */
+export interface UpsertResult {
+  updated: number;
+  inserted: number;
+  deleted: number;
+  /** Rows matched whose values were the same already (nothing stored for them). */
+  unchanged: number;
+}
+
+/**
+ * An upsert (`Transaction.upsert`): matching rows are updated (skipped when unchanged), missing
+ * table rows deleted on request, and the rest of `rows` appended as new chunks.
+ * @throws {SchemaMismatchError} `rows` has other columns than the table (an inserted row needs them all)
+ */
+export async function upsertRows(
+  ctx: { runtime: PhaseRuntime; chunks: ChunkStore },
+  table: string,
+  current: Manifest,
+  rows: Table,
+  options: UpsertOptions,
+): Promise<{ chunks: ChunkRef[]; result: UpsertResult }> {
+  const schema = manifestSchema(current);
+  rows = castNumbers(schema, rows);
+  const diffs = schemaDifferences(schema, rows.schema);
+  if (diffs.length > 0) throw new SchemaMismatchError(table, diffs);
+  const done = await updateRows(ctx, table, current, rows, { ...options, skipUnchanged: true });
+  const fresh = rows.numRows === 0 ? [] : maskedSlices(combineBatches(rows)!, done.matched.map((m) => 1 - m));
+  const settings = { codec: current.codec, chunkRows: current.chunkRows, keys: current.keys };
+  const added = fresh.length > 0 ? (await writeChunks(ctx.runtime, { schema, batches: fresh }, settings)).chunks.map(({ written: _w, ...ref }) => ref) : [];
+  const inserted = fresh.reduce((n, b) => n + b.numRows, 0);
+  const matched = done.matched.reduce((n, m) => n + m, 0);
+  return { chunks: [...done.chunks, ...added], result: { updated: done.updated, inserted, deleted: done.deleted, unchanged: matched - done.updated } };
 }
 
 /** The columns an update sets; throws, naming the problem, when it cannot apply to the table. */

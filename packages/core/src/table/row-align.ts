@@ -6,7 +6,7 @@
  * before it) is taken; a row found in neither is a change of the old row into the new one (paired, so
  * it can become a column patch). A jump of more than `NEAR` rows counts only when the rows after it
  * pair too, so a changed row that happens to equal a row far away does not skip the rows between.
- * O((n + m) log n).
+ * O(n + m) expected: each chain of equal hashes is walked forward once.
  */
 
 /** Jumps this short need no second pair to confirm them: a wrong one costs a few rows. */
@@ -14,8 +14,8 @@ const NEAR = 16;
 
 /** For each new row, the old row it stands in for (equal or changed), or -1 for an inserted row. */
 export function alignRows(old: Float64Array, next: Float64Array): Int32Array {
-  const inOld = positions(old);
-  const inNext = positions(next);
+  const inOld = new Positions(old);
+  const inNext = new Positions(next);
   const out = new Int32Array(next.length).fill(-1);
   let i = 0;
   let j = 0;
@@ -24,8 +24,8 @@ export function alignRows(old: Float64Array, next: Float64Array): Int32Array {
       out[j++] = i++;
       continue;
     }
-    const deleted = anchored(after(inOld.get(next[j]!), i) - i, 0); // old rows before next[j] turns up
-    const inserted = anchored(0, after(inNext.get(old[i]!), j) - j); // new rows before old[i] turns up
+    const deleted = anchored(inOld.after(next[j]!, i) - i, 0); // old rows before next[j] turns up
+    const inserted = anchored(0, inNext.after(old[i]!, j) - j); // new rows before old[i] turns up
     if (deleted === Infinity && inserted === Infinity) out[j++] = i++;
     else if (deleted <= inserted) i += deleted;
     else j += inserted;
@@ -40,28 +40,53 @@ export function alignRows(old: Float64Array, next: Float64Array): Int32Array {
   }
 }
 
-/** Each hash's positions, ascending (a number when it occurs once, which is most rows). */
-function positions(hashes: Float64Array): Map<number, number | number[]> {
-  const map = new Map<number, number | number[]>();
-  for (let k = 0; k < hashes.length; k++) {
-    const h = hashes[k]!;
-    const seen = map.get(h);
-    if (seen === undefined) map.set(h, k);
-    else if (typeof seen === 'number') map.set(h, [seen, k]);
-    else seen.push(k);
-  }
-  return map;
-}
+/**
+ * Where each hash occurs, ascending: an open-addressing table of typed arrays (a Map of a million
+ * entries cost 1.7 s of the 3.6 s a 1M-row re-import took) with equal hashes chained in order. The
+ * walk only moves forward, so each chain keeps a cursor and a lookup resumes where the last one ended.
+ */
+class Positions {
+  private readonly slots: Int32Array;
+  private readonly chain: Int32Array;
+  private readonly cursor: Int32Array;
 
-/** The first of `at` at or after `from`, or Infinity. */
-function after(at: number | number[] | undefined, from: number): number {
-  if (at === undefined) return Infinity;
-  if (typeof at === 'number') return at >= from ? at : Infinity;
-  let [lo, hi] = [0, at.length];
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (at[mid]! < from) lo = mid + 1;
-    else hi = mid;
+  constructor(private readonly hashes: Float64Array) {
+    let size = 16;
+    while (size < hashes.length * 2) size *= 2;
+    this.slots = new Int32Array(size).fill(-1);
+    this.chain = new Int32Array(hashes.length).fill(-1);
+    this.cursor = new Int32Array(hashes.length);
+    const tail = new Int32Array(hashes.length);
+    for (let k = 0; k < hashes.length; k++) {
+      const slot = this.slot(hashes[k]!);
+      const head = this.slots[slot]!;
+      if (head < 0) {
+        this.slots[slot] = k;
+        this.cursor[k] = k;
+        tail[k] = k;
+      } else {
+        this.chain[tail[head]!] = k;
+        tail[head] = k;
+      }
+    }
   }
-  return lo < at.length ? at[lo]! : Infinity;
+
+  /** The first position of `h` at or after `from` (callers ask with `from` never decreasing per hash), or Infinity. */
+  after(h: number, from: number): number {
+    const head = this.slots[this.slot(h)]!;
+    if (head < 0) return Infinity;
+    let k = this.cursor[head]!;
+    while (k >= 0 && k < from) k = this.chain[k]!;
+    if (k < 0) return Infinity;
+    this.cursor[head] = k;
+    return k;
+  }
+
+  /** The slot holding `h`'s chain, or the empty slot where it would go (linear probing). */
+  private slot(h: number): number {
+    const mask = this.slots.length - 1;
+    let s = (h >>> 0) & mask;
+    while (this.slots[s]! >= 0 && this.hashes[this.slots[s]!] !== h) s = (s + 1) & mask;
+    return s;
+  }
 }

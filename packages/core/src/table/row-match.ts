@@ -19,7 +19,7 @@ export function matchingRows(a: RecordBatch, b: RecordBatch, fromEnd: boolean): 
       match = fast;
       continue;
     }
-    const equal = rowEquality(x, y);
+    const equal = cellEquality(x, y);
     // Row k counted from the chosen end of each batch.
     let k = 0;
     while (k < match && equal(fromEnd ? x.length - 1 - k : k, fromEnd ? y.length - 1 - k : k)) k++;
@@ -33,7 +33,7 @@ export function differingRows(a: RecordBatch, b: RecordBatch): { rows: number[];
   const differs = new Uint8Array(a.numRows);
   const columns: string[] = [];
   a.schema.fields.forEach((field, c) => {
-    const equal = rowEquality(a.data.children[c]!, b.data.children[c]!);
+    const equal = cellEquality(a.data.children[c]!, b.data.children[c]!);
     let any = false;
     for (let r = 0; r < a.numRows; r++) {
       if (!equal(r, r)) {
@@ -87,7 +87,7 @@ function utf8Match(x: Data, y: Data, n: number, fromEnd: boolean): number {
 }
 
 /** A predicate: is row `i` of `x` equal to row `j` of `y`? */
-function rowEquality(x: Data, y: Data): (i: number, j: number) => boolean {
+export function cellEquality(x: Data, y: Data): (i: number, j: number) => boolean {
   const nulls = x.nullCount > 0 || y.nullCount > 0;
   const valid = (d: Data, i: number) => d.nullCount === 0 || ((d.nullBitmap![(d.offset + i) >> 3]! >> ((d.offset + i) & 7)) & 1) === 1;
   const values = valuesEquality(x, y);

@@ -1,10 +1,11 @@
-/** Table commands: import, update, add-columns, export, tables, show, log. */
+/** Table commands: import, update, upsert, delete, add-columns, export, tables, show, log. */
 import { Option } from 'commander';
 
 import { openTableFile } from '../../io/read-file.js';
 import { writeTableFile } from '../../io/write-file.js';
 import { DEFAULT_BRANCH, type TableInfo } from '../../store.js';
 import { CODECS, type Codec } from '../../table/parquet-codec.js';
+import { parseWhere } from '../../table/where.js';
 import { atOptions, positiveInt, withAtFlags, type AtFlags, type CliContext } from '../context.js';
 import { formatBytes, printJson, printTable, progress } from '../output.js';
 
@@ -78,6 +79,45 @@ export function registerTableCommands({ program, open }: CliContext): void {
       const on = o.on?.split(',').map((k) => k.trim());
       const r = await store.transaction((tx) => tx.update(table, rows, on ? { on } : {}), { branch: o.branch, message: o.message ?? `update ${table} from ${file}` });
       printChange(`${table}: ${r.value} rows updated`, { table, updatedRows: r.value, version: r.versions[table], commit: r.commit }, o.json);
+    });
+
+  program
+    .command('upsert')
+    .description('merge a .parquet, .csv or .arrow file into TABLE by key: matching rows are updated (column patches; unchanged rows cost nothing), the others appended')
+    .argument('<table>', 'table name')
+    .argument('<file>', 'rows with every column of the table')
+    .option('--on <columns>', 'key columns that identify a row (comma-separated; default: the table\'s keys)')
+    .option('--delete-missing', 'also delete the table rows whose key the file lacks (the file is the whole new content)')
+    .option('-m, --message <text>', 'commit message')
+    .option('--branch <name>', 'branch to commit to', DEFAULT_BRANCH)
+    .option('--json', 'print the result as JSON')
+    .action(async (table: string, file: string, o: { on?: string; deleteMissing?: boolean; message?: string; branch: string; json?: boolean }) => {
+      const store = await open();
+      const rows = await openTableFile(file);
+      const on = o.on?.split(',').map((k) => k.trim());
+      const options = { ...(on ? { on } : {}), ...(o.deleteMissing ? { deleteMissing: true } : {}) };
+      const r = await store.transaction((tx) => tx.upsert(table, rows, options), { branch: o.branch, message: o.message ?? `upsert ${file} into ${table}` });
+      const { updated, inserted, deleted, unchanged } = r.value;
+      printChange(
+        `${table}: ${updated} rows updated, ${inserted} inserted, ${deleted} deleted, ${unchanged} unchanged`,
+        { table, ...r.value, version: r.versions[table], commit: r.commit },
+        o.json,
+      );
+    });
+
+  program
+    .command('delete')
+    .description('delete the rows of TABLE matching a SQL condition (chunks keep their bytes behind a deletion vector where most rows stay)')
+    .argument('<table>', 'table name')
+    .requiredOption('--where <condition>', "rows to delete, e.g. \"value < 0.04 AND city IN ('Oslo', 'Bergen')\"")
+    .option('-m, --message <text>', 'commit message')
+    .option('--branch <name>', 'branch to commit to', DEFAULT_BRANCH)
+    .option('--json', 'print the result as JSON')
+    .action(async (table: string, o: { where: string; message?: string; branch: string; json?: boolean }) => {
+      const filter = parseWhere(o.where);
+      const store = await open();
+      const r = await store.transaction((tx) => tx.delete(table, filter), { branch: o.branch, message: o.message ?? `delete from ${table} where ${o.where}` });
+      printChange(`${table}: ${r.value} rows deleted`, { table, deletedRows: r.value, version: r.versions[table], commit: r.commit }, o.json);
     });
 
   program
