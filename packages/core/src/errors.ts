@@ -17,6 +17,7 @@ export const ErrorCode = {
   RefNotFound: 'ARM_REF_NOT_FOUND',
   VersionNotFound: 'ARM_VERSION_NOT_FOUND',
   SchemaMismatch: 'ARM_SCHEMA_MISMATCH',
+  DuplicateKey: 'ARM_DUPLICATE_KEY',
   CommitConflict: 'ARM_COMMIT_CONFLICT',
   InvalidArgument: 'ARM_INVALID_ARGUMENT',
   InvalidName: 'ARM_INVALID_NAME',
@@ -166,6 +167,17 @@ export class VersionNotFoundError extends ArmillariaError {
 export class SchemaMismatchError extends ArmillariaError {
   constructor(readonly table: string, readonly differences: string[]) {
     super(ErrorCode.SchemaMismatch, `table: schema of "${table}" differs: ${differences.join('; ')}`);
+  }
+}
+
+/** A write would leave two rows of a table with the same declared key. */
+export class DuplicateKeyError extends ArmillariaError {
+  constructor(
+    readonly table: string,
+    /** The key, as `column = value, ...`. */
+    readonly key: string,
+  ) {
+    super(ErrorCode.DuplicateKey, `table: key ${key} appears twice in "${table}" (its key columns identify one row each)`);
   }
 }
 

@@ -42,6 +42,7 @@ export {
   RefNotFoundError,
   VersionNotFoundError,
   SchemaMismatchError,
+  DuplicateKeyError,
   CommitConflictError,
   InvalidArgumentError,
   InvalidNameError,

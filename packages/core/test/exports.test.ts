@@ -8,7 +8,7 @@ describe('public API', () => {
     expect(Object.keys(core).sort()).toEqual(
       [
         'ArmillariaError', 'BranchNotFoundError', 'CODECS', 'ChunkNotFoundError', 'CommitConflictError', 'CorruptChunkError',
-        'CorruptObjectError', 'DEFAULT_BRANCH', 'DEFAULT_CHUNK_ROWS', 'DEFAULT_CODEC', 'ErrorCode', 'GcConflictError', 'GcRunningError',
+        'CorruptObjectError', 'DEFAULT_BRANCH', 'DuplicateKeyError', 'DEFAULT_CHUNK_ROWS', 'DEFAULT_CODEC', 'ErrorCode', 'GcConflictError', 'GcRunningError',
         'InvalidArgumentError', 'InvalidNameError', 'LockTimeoutError', 'NativeUnavailableError', 'ObjectNotFoundError', 'PHASE_ORDER',
         'RefNotFoundError', 'SchemaMismatchError', 'SqlError', 'StorageError', 'Store', 'StoreClosedError', 'StoreExistsError',
         'StoreNotFoundError', 'TABLE_FILE_EXTENSIONS', 'TableNotFoundError', 'Transaction', 'UnsupportedFormatError', 'UnsupportedTypeError', 'UnsupportedFeatureError',

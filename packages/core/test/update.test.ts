@@ -135,6 +135,44 @@ describe('update', () => {
   });
 });
 
+describe('upsert', () => {
+  it('updates matching rows, leaves unchanged ones alone, appends the rest and deletes missing ones on request', async () => {
+    await withTempStore(async (store) => {
+      const t = narrowTable(10_000);
+      await store.write('n', t, { chunkRows: 1000, keys: ['id'] });
+      const before = await manifestOf(store, 'n');
+      // 500 rows with new values, 500 as they are, 100 new ids.
+      const ids = [...Array.from({ length: 1000 }, (_, k) => k * 10), ...Array.from({ length: 100 }, (_, k) => 20_000 + k)];
+      const value = (id: number) => (id >= 20_000 ? id : id % 20 === 0 ? -id : (t.getChild('value')!.get(id) as number));
+      const r = await store.transaction((tx) => tx.upsert('n', valuesAt(ids, value)));
+      expect(r.value).toEqual({ updated: 500, inserted: 100, deleted: 0, unchanged: 500 });
+      const after = await manifestOf(store, 'n');
+      expect(after.chunks.slice(0, 10).map((c) => c.id)).toEqual(before.chunks.map((c) => c.id)); // patched in place
+      expect(after.chunks.slice(0, 10).map((c) => c.patches?.length)).toEqual(Array(10).fill(1));
+      const expected = [...Array.from({ length: 10_000 }, (_, id) => value(id)), ...ids.slice(1000)];
+      expect(valuesOf(await store.read('n'))).toEqual(expected);
+      // The same rows again change nothing: no commit.
+      const again = await store.transaction((tx) => tx.upsert('n', valuesAt(ids, value)));
+      expect(again.value).toEqual({ updated: 0, inserted: 0, deleted: 0, unchanged: 1100 });
+      expect(again.versions).toEqual({});
+      // With deleteMissing the rows are the whole content.
+      const whole = await store.transaction((tx) => tx.upsert('n', valuesAt(ids.slice(0, 50), value), { deleteMissing: true }));
+      expect(whole.value).toEqual({ updated: 0, inserted: 0, deleted: 10_050, unchanged: 50 });
+      expect(rowsOf(await store.read('n'))).toEqual(rowsOf(valuesAt(ids.slice(0, 50), value)));
+    });
+  });
+
+  it('refuses rows without every column or with a key twice, and changes nothing', async () => {
+    await withTempStore(async (store) => {
+      await store.write('n', narrowTable(100), { keys: ['id'] });
+      const head = (await store.log())[0]!.commit;
+      await expect(store.transaction((tx) => tx.upsert('n', tableFromArrays({ id: BigInt64Array.of(1n) })))).rejects.toThrow(SchemaMismatchError);
+      await expect(store.transaction((tx) => tx.upsert('n', valuesAt([3, 3], () => 1)))).rejects.toThrow('key id = 3 appears twice');
+      expect((await store.log())[0]!.commit).toBe(head);
+    });
+  });
+});
+
 describe('addColumns', () => {
   it('adds columns without rewriting a chunk, under deletes, updates, filters and appends', async () => {
     await withTempStore(async (store) => {

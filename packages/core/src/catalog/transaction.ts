@@ -46,6 +46,7 @@ import { keepLive, liveMask, liveRows, putDeletionVector } from './deletion-vect
 import { chunkKey } from './manifest-tree.js';
 import type { CommitReader } from './history.js';
 import { makeManifest, manifestSchema, putManifest, type ChunkRef, type Manifest, type ManifestReader } from './manifest.js';
+import { UniqueKeys } from './keys.js';
 import { validateName } from './names.js';
 import { canReuse, reuseUnchanged } from './overwrite.js';
 import { updateRows, upsertRows, type UpdateOptions, type UpsertOptions, type UpsertResult } from './update.js';
@@ -144,6 +145,11 @@ export class Transaction {
     // (overwrite.ts); only the rest is written. A stream (a file, say) is read whole for it.
     const reusable = mode === 'overwrite' && current !== undefined && canReuse(current, source.schema, settings);
     const table = reusable ? (source.table ?? (await collectTable(source))) : source.table;
+    // Declared keys stay unique: the rows kept by an append and every row written are checked, a
+    // table in memory before anything is written, a stream as it passes.
+    const unique = settings.keys?.length ? new UniqueKeys(name, settings.keys) : undefined;
+    if (unique && mode === 'append' && current) for (const b of (await readManifest(this.ctx, current, name, { columns: settings.keys })).batches) unique.add(b);
+    if (unique && table) for (const b of table.batches) unique.add(b);
     const reuse = reusable && table ? await reuseUnchanged(this.ctx, current, table) : undefined;
     const segments = reuse?.segments;
     const refs: ChunkRef[] = [];
@@ -156,7 +162,7 @@ export class Transaction {
       refs.push(...written.chunks.map(({ written: _w, ...ref }) => ref));
       rows += written.rows;
     };
-    if (!segments) await write(source);
+    if (!segments) await write(unique && !table ? checkedKeys(source, unique) : source);
     for (const s of segments ?? []) {
       if ('keep' in s) refs.push(s.keep);
       else await write(await toSource(table!.slice(s.write[0], s.write[1])));
@@ -389,6 +395,19 @@ function checkSchema(name: string, table: Schema, incoming: Schema): void {
 function checkColumnNames(name: string, schema: Schema): void {
   const problems = columnNameProblems(schema);
   if (problems.length > 0) throw new InvalidArgumentError(`table: column names of "${name}" must be non-empty and unique: ${problems.join('; ')}`);
+}
+
+/** `source`, each batch's keys added to `unique` as it passes (which throws at a duplicate). */
+function checkedKeys(source: TableSource, unique: UniqueKeys): TableSource {
+  return {
+    schema: source.schema,
+    batches: (async function* () {
+      for await (const b of source.batches) {
+        unique.add(b);
+        yield b;
+      }
+    })(),
+  };
 }
 
 function checkKeys(name: string, schema: Schema, keys: string[]): void {

@@ -8,7 +8,7 @@
  * statistics of the updated columns are recomputed from the patched values, so filters keep skipping
  * chunks correctly.
  */
-import { RecordBatch, Schema, Table, Type, makeVector, type Vector } from 'apache-arrow';
+import { RecordBatch, Schema, Table, makeVector, type Vector } from 'apache-arrow';
 
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import { InvalidArgumentError, SchemaMismatchError } from '../errors.js';
@@ -22,6 +22,7 @@ import { maskedSlices, takeColumn } from '../table/select-rows.js';
 import { CHUNKS_PER_CALL, newlyStored, writeChunks } from '../table/table-writer.js';
 import { applyPatches, MAX_PATCHES, PATCH_ROW, patchedRows } from './column-patch.js';
 import { liveMask, liveRows, putDeletionVector } from './deletion-vector.js';
+import { describeKey, keyReader } from './keys.js';
 import { manifestSchema, type ChunkRef, type Manifest } from './manifest.js';
 
 export interface UpdateOptions {
@@ -188,47 +189,6 @@ function keyIndex(updates: Table, on: string[]): Map<unknown, number> {
     index.set(key, r);
   }
   return index;
-}
-
-/**
- * Row `r`'s key as a Map key: the value for one key column, a tagged string for several. Integer
- * columns of one batch are read straight from their typed array (the scan's hot loop).
- */
-function keyReader(keys: Vector[]): (r: number) => unknown {
-  if (keys.length > 1) {
-    return (r) => keys.map((k) => {
-      const v = normalize(k.get(r));
-      return `${typeof v}:${String(v)}`;
-    }).join('\u0000');
-  }
-  const key = keys[0]!;
-  const values = key.data.length === 1 && key.nullCount === 0 && key.type.typeId === Type.Int ? key.data[0]!.values : undefined;
-  if (values instanceof BigInt64Array) {
-    // (hi, lo) words, no BigInt per row; what a double cannot hold exactly goes through normalize.
-    const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
-    return (r) => {
-      const hi = words[2 * r + 1]!;
-      return hi > -0x200000 && hi < 0x200000 ? hi * 0x100000000 + (words[2 * r]! >>> 0) : normalize(values[r]);
-    };
-  }
-  if (values instanceof BigUint64Array) return (r) => normalize(values[r]);
-  if (values) return (r) => values[r];
-  return (r) => normalize(key.get(r));
-}
-
-/** Values Map compares by content: 64-bit integers as numbers when exact, dates as epoch ms, binary as hex. */
-function normalize(v: unknown): unknown {
-  if (typeof v === 'bigint') {
-    const n = Number(v);
-    return Number.isSafeInteger(n) ? n : `${v}n`;
-  }
-  if (v instanceof Date) return v.getTime();
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
-  return v;
-}
-
-function describeKey(on: string[], keys: Vector[], r: number): string {
-  return on.map((k, i) => `${k} = ${String(keys[i]!.get(r))}`).join(', ');
 }
 
 /** The patch: chunk rows `rows` (ascending) take the `set` columns of update rows `sources`. */
