@@ -46,7 +46,7 @@ import { keepLive, liveMask, liveRows, putDeletionVector } from './deletion-vect
 import { chunkKey } from './manifest-tree.js';
 import type { CommitReader } from './history.js';
 import { makeManifest, manifestSchema, putManifest, type ChunkRef, type Manifest, type ManifestReader } from './manifest.js';
-import { UniqueKeys } from './keys.js';
+import { addKeptKeys, UniqueKeys } from './keys.js';
 import { validateName } from './names.js';
 import { canReuse, reuseUnchanged } from './overwrite.js';
 import { updateRows, upsertRows, type UpdateOptions, type UpsertOptions, type UpsertResult } from './update.js';
@@ -145,11 +145,18 @@ export class Transaction {
     // (overwrite.ts); only the rest is written. A stream (a file, say) is read whole for it.
     const reusable = mode === 'overwrite' && current !== undefined && canReuse(current, source.schema, settings);
     const table = reusable ? (source.table ?? (await collectTable(source))) : source.table;
-    // Declared keys stay unique: the rows kept by an append and every row written are checked, a
-    // table in memory before anything is written, a stream as it passes.
-    const unique = settings.keys?.length ? new UniqueKeys(name, settings.keys) : undefined;
-    if (unique && mode === 'append' && current) for (const b of (await readManifest(this.ctx, current, name, { columns: settings.keys })).batches) unique.add(b);
-    if (unique && table) for (const b of table.batches) unique.add(b);
+    // Declared keys stay unique: every row written and the rows an append keeps are checked, a table
+    // in memory before anything is written, a stream as it passes and before it is staged.
+    const keys = settings.keys?.length ? settings.keys : undefined;
+    const unique = keys && new UniqueKeys(name, keys, source.schema);
+    const keysHeld = async () => {
+      if (mode === 'append' && current) await addKeptKeys(this.ctx, current, name, unique!, keys!);
+      unique!.check();
+    };
+    if (unique && table) {
+      for (const b of table.batches) unique.add(b);
+      await keysHeld();
+    }
     const reuse = reusable && table ? await reuseUnchanged(this.ctx, current, table) : undefined;
     const segments = reuse?.segments;
     const refs: ChunkRef[] = [];
@@ -168,6 +175,7 @@ export class Transaction {
       else await write(await toSource(table!.slice(s.write[0], s.write[1])));
     }
     if (segments) rows = table!.numRows; // kept rows count too
+    if (unique && !table) await keysHeld();
     const prev = this.staged.get(name);
     if (mode === 'append' && current) {
       this.stage(name, makeManifest(current.schema, [...current.chunks, ...refs], { ...settings, codec: current.codec, chunkRows: current.chunkRows }), {
