@@ -1,7 +1,8 @@
 /**
  * Adding columns in place: every chunk keeps its file and gains one full-column patch
  * (column-patch.ts) holding the new columns for its rows, so a version with a new column stores that
- * column alone. Chunks written afterwards hold every column in their own file.
+ * column alone. Chunks written afterwards hold every column in their own file. Schema evolution
+ * (evolve.ts) patches whole columns the same way.
  */
 import { Table, type Schema } from 'apache-arrow';
 
@@ -13,7 +14,7 @@ import { appendFields, columnNameProblems } from '../table/schema.js';
 import { chunkStats } from '../table/stats.js';
 import { CHUNKS_PER_CALL } from '../table/table-writer.js';
 import { takeColumn } from '../table/select-rows.js';
-import { PATCH_ROW } from './column-patch.js';
+import { PATCH_ROW, type PatchRef } from './column-patch.js';
 import { liveMask, liveRows } from './deletion-vector.js';
 import { manifestSchema, type ChunkRef, type Manifest } from './manifest.js';
 
@@ -34,6 +35,16 @@ export async function addColumns(
   if (columns.numRows !== current.rows) {
     throw new InvalidArgumentError(`add columns: ${columns.numRows} rows given, table "${table}" has ${current.rows} (one value per row, in table order)`);
   }
+  return { schema: appendFields(schema, columns.schema), chunks: await wholeColumnPatches(ctx, current, columns) };
+}
+
+/**
+ * Each chunk of `current` with one more whole-column patch holding its rows of `columns` (one value
+ * per live row, in table order): columns added, or replacing the chunk's own (schema evolution
+ * widens a column so). Statistics of those columns come from the new values.
+ */
+export async function wholeColumnPatches(ctx: { runtime: PhaseRuntime; chunks: ChunkStore }, current: Manifest, columns: Table): Promise<ChunkRef[]> {
+  const names = columns.schema.fields.map((f) => f.name);
   const values = columns.schema.fields.map((_, i) => wholeColumn(columns.getChildAt(i)!));
   const settings = { codec: current.codec, chunkRows: current.chunkRows };
   const out: ChunkRef[] = [];
@@ -51,10 +62,15 @@ export async function addColumns(
     const stored = await Promise.all(parts.map(async (t) => (await ctx.runtime.writeChunks([t], { ...settings, chunkRows: Math.max(settings.chunkRows, t.numRows) }))[0]!));
     group.forEach((ref, k) => {
       const patch = { id: stored[k]!.id, rows: ref.rows, bytes: stored[k]!.bytes, columns: names, full: true as const };
-      out.push({ ...ref, stats: { ...ref.stats, ...chunkStats(parts[k]!) }, patches: [...(ref.patches ?? []), patch] });
+      out.push({ ...ref, stats: { ...ref.stats, ...chunkStats(parts[k]!) }, patches: [...superseded(ref.patches ?? [], names), patch] });
     });
   }
-  return { schema: appendFields(schema, columns.schema), chunks: out };
+  return out;
+}
+
+/** `patches` without their values of `columns` (a whole-column patch of them follows); empty ones dropped. */
+function superseded(patches: readonly PatchRef[], columns: readonly string[]): PatchRef[] {
+  return patches.map((p) => ({ ...p, columns: p.columns.filter((c) => !columns.includes(c)) })).filter((p) => p.columns.length > 0);
 }
 
 /**

@@ -28,7 +28,7 @@
  * CAS leaves the old head and some unreferenced objects (collected by `gc` after its grace period).
  * A conflict is a typed, retryable error; `withRetry` re-runs the whole transaction from a new head.
  */
-import type { Schema } from 'apache-arrow';
+import { Table, type Schema } from 'apache-arrow';
 
 import { PutGroup, type ChunkStore } from '../chunk-store/chunk-store.js';
 import { BranchNotFoundError, CommitConflictError, InvalidArgumentError, SchemaMismatchError, TableNotFoundError } from '../errors.js';
@@ -36,7 +36,7 @@ import type { PhaseRuntime, StoredChunk } from '../phases/types.js';
 import { filterMask, mayMatch, validateFilter, type Filter } from '../table/filter.js';
 import { parseCodec, type Codec } from '../table/parquet-codec.js';
 import { columnNameProblems, schemaDifferences } from '../table/schema.js';
-import { collectTable, toSource, type TableInput, type TableSource } from '../table/source.js';
+import { collectTable, toSource, type InputSource, type TableInput, type TableSource } from '../table/source.js';
 import { readChunkContents, readManifest, scanManifest, type ManifestReadOptions } from '../table/table-reader.js';
 import { maskedSlices } from '../table/select-rows.js';
 import { checkChunkRows, newlyStored, writeChunks } from '../table/table-writer.js';
@@ -46,6 +46,7 @@ import { keepLive, liveMask, liveRows, putDeletionVector } from './deletion-vect
 import { chunkKey } from './manifest-tree.js';
 import type { CommitReader } from './history.js';
 import { makeManifest, manifestSchema, putManifest, type ChunkRef, type Manifest, type ManifestReader } from './manifest.js';
+import { conformBatch, evolveManifest, mergeSchemas } from './evolve.js';
 import { addKeptKeys, UniqueKeys } from './keys.js';
 import { validateName } from './names.js';
 import { canReuse, reuseUnchanged } from './overwrite.js';
@@ -61,6 +62,12 @@ export interface TxWriteOptions {
   chunkRows?: number;
   /** Declare (or change) the table's key columns; kept across later writes. */
   keys?: string[];
+  /**
+   * `'merge'`: an append may bring new columns, lack nullable ones, or widen a column's type; the
+   * table's schema evolves to take it (evolve.ts). Default `'strict'`: the schemas must be equal.
+   * An overwrite takes the new content's schema either way.
+   */
+  schema?: 'strict' | 'merge';
   onProgress?: (rows: number) => void;
 }
 
@@ -131,9 +138,15 @@ export class Transaction {
     this.checkOpen();
     validateName('table', name);
     const mode = parseMode(options.mode ?? 'overwrite');
-    const source = await toSource(data);
-    checkColumnNames(name, source.schema);
-    const current = await this.manifestOf(name);
+    const input = await toSource(data);
+    checkColumnNames(name, input.schema);
+    const stored = await this.manifestOf(name);
+    // An append with schema 'merge' evolves the table first and conforms the new rows to it.
+    const evolution = mode === 'append' && stored && parseSchemaMode(options.schema) === 'merge' && schemaDifferences(manifestSchema(stored), input.schema).length > 0
+      ? mergeSchemas(name, manifestSchema(stored), input.schema)
+      : undefined;
+    const current = evolution ? await evolveManifest(this.ctx, name, stored!, evolution) : stored;
+    const source = evolution ? conformSource(input, evolution.schema) : input;
     if (mode === 'append' && current) checkSchema(name, manifestSchema(current), source.schema);
     if (options.keys) checkKeys(name, source.schema, options.keys);
     const settings = {
@@ -179,7 +192,7 @@ export class Transaction {
     const prev = this.staged.get(name);
     if (mode === 'append' && current) {
       this.stage(name, makeManifest(current.schema, [...current.chunks, ...refs], { ...settings, codec: current.codec, chunkRows: current.chunkRows }), {
-        appendOnly: prev ? prev.appendOnly : true,
+        appendOnly: !evolution && (prev ? prev.appendOnly : true),
         appended: [...(prev?.appended ?? []), ...refs],
       });
     } else {
@@ -414,6 +427,26 @@ function checkedKeys(source: TableSource, unique: UniqueKeys): TableSource {
         unique.add(b);
         yield b;
       }
+    })(),
+  };
+}
+
+function parseSchemaMode(value: string | undefined): 'strict' | 'merge' {
+  if (value === undefined || value === 'strict' || value === 'merge') return value ?? 'strict';
+  throw new InvalidArgumentError(`table: invalid schema mode ${JSON.stringify(value)}: expected strict or merge`);
+}
+
+/** `source` with each batch conformed to `schema` (evolve.ts), in memory when it was. */
+function conformSource(source: InputSource, schema: Schema): InputSource {
+  if (source.table) {
+    const table = new Table(schema, source.table.batches.map((b) => conformBatch(b, schema)));
+    return { schema, batches: table.batches, table };
+  }
+  const batches = source.batches;
+  return {
+    schema,
+    batches: (async function* () {
+      for await (const b of batches) yield conformBatch(b, schema);
     })(),
   };
 }

@@ -34,11 +34,12 @@ export function registerTableCommands({ program, open }: CliContext): void {
     .addOption(new Option('--mode <mode>', 'overwrite the table or append to it').choices(['overwrite', 'append']).default('overwrite'))
     .option('-m, --message <text>', 'commit message')
     .option('--branch <name>', 'branch to commit to', DEFAULT_BRANCH)
-    .option('--keys <columns>', 'declare key columns (comma-separated) for row-level merge and diff')
+    .option('--keys <columns>', 'declare key columns (comma-separated), held unique, for upsert, row-level merge and diff')
+    .option('--evolve', 'an append may add columns, lack nullable ones or widen types (int8 to int64, float32 to float64, date to timestamp); the table\'s schema follows')
     .addOption(new Option('--codec <codec>', 'Parquet codec for new chunks').choices([...CODECS]))
     .option('--chunk-rows <n>', 'rows per chunk', positiveInt)
     .option('--json', 'print the result as JSON')
-    .action(async (table: string, file: string, o: { mode: 'overwrite' | 'append'; message?: string; branch: string; keys?: string; codec?: Codec; chunkRows?: number; json?: boolean }) => {
+    .action(async (table: string, file: string, o: { mode: 'overwrite' | 'append'; message?: string; branch: string; keys?: string; evolve?: boolean; codec?: Codec; chunkRows?: number; json?: boolean }) => {
       const store = await open();
       const source = await openTableFile(file);
       const bar = progress(`import ${table}`, source.totalRows, 'rows', !o.json);
@@ -50,6 +51,7 @@ export function registerTableCommands({ program, open }: CliContext): void {
           codec: o.codec,
           chunkRows: o.chunkRows,
           ...(o.keys ? { keys: o.keys.split(',').map((k) => k.trim()) } : {}),
+          ...(o.evolve ? { schema: 'merge' as const } : {}),
           onProgress: (rows) => bar.update(rows),
         });
         bar.stop();
