@@ -490,6 +490,15 @@ class Driver:
         keep = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
         return {"ms": ms, "rows": int(metrics.get("num_deleted_rows", 0)), "version": dt.version(), "metrics": keep, "predicate": predicate}
 
+    def optimize(self, req: dict[str, Any]) -> dict[str, Any]:
+        props = _writer_properties(req.get("codec", "snappy"))
+        t0 = time.perf_counter()
+        dt = DeltaTable(req["path"], storage_options=self._so(req["path"]))
+        metrics = dt.optimize.compact(writer_properties=props)
+        ms = (time.perf_counter() - t0) * 1000
+        keep = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
+        return {"ms": ms, "version": dt.version(), "metrics": keep}
+
     def copy(self, req: dict[str, Any]) -> dict[str, Any]:
         src, dst = req["src"], req["dst"]
         t0 = time.perf_counter()
@@ -541,7 +550,7 @@ def main() -> int:
     driver = Driver()
     handlers = {
         "hello": driver.hello, "storage": driver.storage, "load": driver.load, "checksum": driver.checksum, "write": driver.write,
-        "read": driver.read, "update": driver.update, "delete": driver.delete, "copy": driver.copy, "du": driver.du,
+        "read": driver.read, "update": driver.update, "delete": driver.delete, "optimize": driver.optimize, "copy": driver.copy, "du": driver.du,
         "drop": driver.drop, "unload": driver.unload, "sql": driver.sql,
     }
     for line in sys.stdin:

@@ -13,6 +13,7 @@ export type { IcebergPublishReport, IcebergPublishedVersion } from './views/iceb
 export type { Placement } from './views/view-files.js';
 export { Transaction, withRetry, type WriteMode, type TxWriteOptions, type StagedWrite, type CommitOutcome } from './catalog/transaction.js';
 export type { UpdateOptions, UpsertOptions, UpsertResult } from './catalog/update.js';
+export type { OptimizeResult } from './catalog/optimize.js';
 export type { ManifestReadOptions } from './table/table-reader.js';
 export type { Commit, CommitInfo, TableEntry } from './catalog/commit.js';
 export type { VerifyReport, GcOptions, GcReport } from './catalog/maintenance.js';

@@ -4,6 +4,7 @@ import { appendCase, readCase, readFilterCase, readProjectionCase, writeCase } f
 import { branchCase, timeTravelCase, versionsCase } from './history.js';
 import { dedupCase } from './dedup.js';
 import { reimportCase } from './reimport.js';
+import { optimizeCase } from './optimize.js';
 import { addColumnCase, appendsCase, branchWriteCase, deleteCase, deleteRangeCase } from './storage.js';
 import { commitCase, commitsApartCase, commitsCase } from './commit.js';
 import { sqlFilterCase, sqlGroupCase, sqlJoinCase, sqlUpdatedCase } from './sql.js';
@@ -20,6 +21,7 @@ export const CASES: readonly BenchCase[] = [
   dedupCase,
   reimportCase,
   appendsCase,
+  optimizeCase,
   deleteCase,
   deleteRangeCase,
   addColumnCase,

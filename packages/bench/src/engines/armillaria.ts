@@ -254,6 +254,12 @@ export class ArmillariaEngine implements Engine {
         out = { internalMs: ms, wallMs: ms, rows: r.value, ...(r.versions[TABLE] !== undefined ? { version: r.versions[TABLE] } : {}) };
         break;
       }
+      case 'optimize': {
+        const r = await store.transaction((tx) => tx.optimize(TABLE), { message: `optimize ${TABLE}` });
+        const ms = performance.now() - t0;
+        out = { internalMs: ms, wallMs: ms, ...(r.versions[TABLE] !== undefined ? { version: r.versions[TABLE] } : {}), extra: { chunksBefore: r.value.chunksBefore, chunksAfter: r.value.chunksAfter } };
+        break;
+      }
       case 'add-column': {
         const have = new Set((await store.describe(TABLE)).schema.fields.map((f) => f.name));
         const added = op.next.table.schema.fields.map((f) => f.name).filter((n) => !have.has(n));

@@ -244,6 +244,9 @@ export class DeltaEngine implements Engine {
       case 'delete':
         args = { path: this.path(op.target), filter: op.filter, codec: this.opts.codec };
         break;
+      case 'optimize':
+        args = { path: this.path(op.target), codec: this.opts.codec };
+        break;
       case 'add-column':
         cmd = 'write';
         args = { slot: await this.slot(op.next), path: this.path(op.target), mode: 'overwrite', schemaMode: 'overwrite', codec: this.opts.codec };

@@ -50,6 +50,8 @@ export type Operation =
   | { op: 'update'; target: string; updates: SourceTable }
   /** Delete the rows matching `filter`, as the next version (Armillaria: `tx.delete`; Delta: `DeltaTable.delete`). */
   | { op: 'delete'; target: string; filter: Filter }
+  /** Compaction as a new version (Armillaria: `tx.optimize`; Delta: `optimize.compact()`). */
+  | { op: 'optimize'; target: string }
   /**
    * Add a column: `next` is the target's table with the new column last. Armillaria adds the column
    * in place (`tx.addColumns`); Delta overwrites with schema evolution (`schema_mode`).

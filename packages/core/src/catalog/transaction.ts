@@ -47,6 +47,7 @@ import { chunkKey } from './manifest-tree.js';
 import type { CommitReader } from './history.js';
 import { makeManifest, manifestSchema, putManifest, type ChunkRef, type Manifest, type ManifestReader } from './manifest.js';
 import { conformBatch, evolveManifest, mergeSchemas } from './evolve.js';
+import { optimizeChunks, type OptimizeResult } from './optimize.js';
 import { addKeptKeys, UniqueKeys } from './keys.js';
 import { validateName } from './names.js';
 import { canReuse, reuseUnchanged } from './overwrite.js';
@@ -295,6 +296,19 @@ export class Transaction {
     const current = await this.requireManifest(name);
     const added = await addColumns(this.ctx, name, current, await collectTable(await toSource(columns, 'columns')));
     this.stage(name, makeManifest(added.schema, added.chunks, current), { appendOnly: false, appended: [] });
+  }
+
+  /**
+   * Compacts `name`: runs of small chunks, and chunks with deletion vectors or patches, are written
+   * again as full chunks; the rows and their order stay (optimize.ts). Stages nothing when the table
+   * is tidy already.
+   */
+  async optimize(name: string): Promise<OptimizeResult> {
+    this.checkOpen();
+    const current = await this.requireManifest(name);
+    const { chunks, result } = await optimizeChunks(this.ctx, name, current);
+    if (result.rowsRewritten > 0) this.stage(name, makeManifest(current.schema, chunks, current), { appendOnly: false, appended: [] });
+    return result;
   }
 
   /** Streams a table as this transaction sees it. */

@@ -39,11 +39,14 @@ export function freshLocation(server: S3TestServer): string {
 
 /**
  * Fails unless the server refuses `If-None-Match: *` on an existing key and `If-Match` with a wrong
- * ETag (412 both), and lets exactly one of 16 concurrent conditional creates of one fresh key win, in
+ * ETag (412 both), and lets exactly one of 8 concurrent conditional creates of one fresh key win, in
  * each of 20 rounds. The rounds (a key each) run at once: SeaweedFS answers the losers of one key's
- * race one by one, about a second apart, so 20 rounds one after another took 104 s.
+ * race one by one, about a second apart, so 20 rounds one after another took 104 s. Eight racers is
+ * the most the process suites put on one key; with 16, SeaweedFS 4.48 let two win in about one run
+ * of ten on a quiet machine (its conditional check holds a lock with a 5 s lifetime, seaweedfs#8801,
+ * which, we believe, 16 losers answered a second apart outlive).
  */
-const RACERS = 16;
+const RACERS = 8;
 const ROUNDS = 20;
 
 export async function probeConditionalWrites(server: S3TestServer): Promise<void> {

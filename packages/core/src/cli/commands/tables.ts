@@ -1,4 +1,4 @@
-/** Table commands: import, update, upsert, delete, add-columns, export, tables, show, log. */
+/** Table commands: import, update, upsert, delete, optimize, add-columns, export, tables, show, log. */
 import { Option } from 'commander';
 
 import { openTableFile } from '../../io/read-file.js';
@@ -120,6 +120,24 @@ export function registerTableCommands({ program, open }: CliContext): void {
       const store = await open();
       const r = await store.transaction((tx) => tx.delete(table, filter), { branch: o.branch, message: o.message ?? `delete from ${table} where ${o.where}` });
       printChange(`${table}: ${r.value} rows deleted`, { table, deletedRows: r.value, version: r.versions[table], commit: r.commit }, o.json);
+    });
+
+  program
+    .command('optimize')
+    .description('compact TABLE: small chunks, and chunks with deletes or updates, are written again as full chunks (same rows, same order)')
+    .argument('<table>', 'table name')
+    .option('-m, --message <text>', 'commit message')
+    .option('--branch <name>', 'branch to commit to', DEFAULT_BRANCH)
+    .option('--json', 'print the result as JSON')
+    .action(async (table: string, o: { message?: string; branch: string; json?: boolean }) => {
+      const store = await open();
+      const r = await store.transaction((tx) => tx.optimize(table), { branch: o.branch, message: o.message ?? `optimize ${table}` });
+      const { chunksBefore, chunksAfter, rowsRewritten, newBytes } = r.value;
+      printChange(
+        `${table}: ${chunksBefore} chunks to ${chunksAfter}, ${rowsRewritten} rows rewritten (${formatBytes(newBytes)} new)`,
+        { table, ...r.value, version: r.versions[table], commit: r.commit },
+        o.json,
+      );
     });
 
   program
