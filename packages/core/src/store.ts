@@ -18,7 +18,7 @@ import { STORE_MARKER } from './backend/layout.js';
 import { isObjectStoreUrl, openBackend } from './backend/open-backend.js';
 import type { S3Options } from './backend/s3-backend.js';
 import { ChunkStore } from './chunk-store/chunk-store.js';
-import type { CommitInfo, TableEntry } from './catalog/commit.js';
+import { checkAuthorship, type Authorship, type CommitInfo, type TableEntry } from './catalog/commit.js';
 import { CommitReader } from './catalog/history.js';
 import { diffCommits, type DiffResult } from './catalog/diff.js';
 import { changesBetween, subscribe, type ChangeEntry, type Subscription } from './catalog/feed.js';
@@ -68,9 +68,13 @@ export interface OpenOptions {
   fsync?: boolean;
   /** `s3://` stores: endpoint, region, credentials (default: the standard AWS environment variables). */
   s3?: S3Options;
+  /** Recorded as the author of every commit made through this store (default: env ARMILLARIA_AUTHOR). */
+  author?: string;
+  /** Recorded on every commit made through this store, under what a commit gives itself. */
+  metadata?: Record<string, string>;
 }
 
-export interface WriteOptions extends TxWriteOptions {
+export interface WriteOptions extends TxWriteOptions, Authorship {
   message?: string;
   branch?: string;
 }
@@ -161,11 +165,13 @@ export interface LogEntry {
   parents: string[];
   time: string;
   message: string;
+  author?: string;
+  metadata?: Record<string, string>;
   /** Tables this commit changed relative to its first parent, with their new version (-1 = dropped). */
   changes: { table: string; version: number }[];
 }
 
-export interface TransactionOptions {
+export interface TransactionOptions extends Authorship {
   branch?: string;
   message?: string;
   /** Re-run the whole transaction this many times on a commit conflict (default 0). */
@@ -243,6 +249,9 @@ export class Store {
   readonly phase: PhaseName;
   readonly codec: Codec;
   readonly chunkRows: number;
+  /** The author recorded on commits that name none. */
+  readonly author: string | undefined;
+  private readonly metadata: Record<string, string> | undefined;
   /** @internal The engine's parts, for the harness and tests (`@armillaria/core/internals`). */
   readonly chunks: ChunkStore;
   /** @internal */
@@ -276,6 +285,13 @@ export class Store {
     this.runtime = phase.create({ backend, chunks: this.chunks });
     this.codec = parseCodec(options.codec ?? DEFAULT_CODEC);
     this.chunkRows = checkChunkRows(options.chunkRows ?? DEFAULT_CHUNK_ROWS);
+    ({ author: this.author, metadata: this.metadata } = checkAuthorship({ author: options.author ?? (process.env.ARMILLARIA_AUTHOR || undefined), metadata: options.metadata }));
+  }
+
+  /** Who made a commit: its own author and metadata, else the store's author. */
+  private authorship(about: Authorship): Authorship {
+    const metadata = this.metadata || about.metadata ? { ...this.metadata, ...about.metadata } : undefined;
+    return checkAuthorship({ author: about.author ?? this.author, metadata });
   }
 
   /**
@@ -295,6 +311,8 @@ export class Store {
     const { value, commit, versions } = await this.transaction((tx) => tx.write(name, data, options), {
       branch: options.branch,
       message: options.message ?? `${mode} ${name}`,
+      author: options.author,
+      metadata: options.metadata,
     });
     return { ...value, commit: commit!, version: versions[name]! };
   }
@@ -313,6 +331,7 @@ export class Store {
   async transaction<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<TransactionResult<T>> {
     this.ensureOpen('transaction');
     const branch = validateName('branch', options.branch ?? DEFAULT_BRANCH);
+    const about = this.authorship(options);
     return withRetry(
       async () => {
         const tx = await this.begin(branch);
@@ -323,7 +342,7 @@ export class Store {
           tx.abort();
           throw e;
         }
-        const outcome = await tx.commit(options.message ?? 'transaction');
+        const outcome = await tx.commit(options.message ?? 'transaction', about);
         return { value, commit: outcome?.commit.id, versions: outcome?.versions ?? {} };
       },
       { retries: options.retries ?? 0 },
@@ -533,7 +552,7 @@ export class Store {
       const parent = c.parents[0] ? await this.commits.get(c.parents[0]) : undefined;
       const changes = tableChanges(parent?.tables ?? {}, c.tables);
       if (options.table === undefined || changes.some((ch) => ch.table === options.table)) {
-        out.push({ commit: c.id, parents: c.parents, time: c.time, message: c.message, changes });
+        out.push({ commit: c.id, parents: c.parents, time: c.time, message: c.message, ...(c.author ? { author: c.author } : {}), ...(c.metadata ? { metadata: c.metadata } : {}), changes });
         if (options.limit !== undefined && out.length >= options.limit) break;
       }
     }
@@ -602,10 +621,10 @@ export class Store {
    * possible, else a three-way merge, table by table and row by row for keyed tables. With conflicts,
    * nothing is committed and the result lists them.
    */
-  async merge(source: string, options: { into?: string; message?: string } = {}): Promise<MergeResult> {
+  async merge(source: string, options: { into?: string; message?: string } & Authorship = {}): Promise<MergeResult> {
     this.ensureOpen('merge');
     const into = validateName('branch', options.into ?? DEFAULT_BRANCH);
-    return mergeRefs(this.context(), source, into, options.message ?? `merge ${source} into ${into}`);
+    return mergeRefs(this.context(), source, into, options.message ?? `merge ${source} into ${into}`, this.authorship(options));
   }
 
   /** What changed from ref `from` to ref `to`: tables, chunks, and rows by key for keyed tables. */

@@ -175,6 +175,23 @@ describe('armillaria CLI', () => {
     });
   });
 
+  it('records who made each commit and what else was said of it, and shows it in the log', async () => {
+    await withTempDir(async (dir) => {
+      const s = join(dir, 'store');
+      await cli('--store', s, 'init');
+      await writeFile(join(dir, 't.csv'), 'id,price\n1,1.5\n');
+      await cli('--store', s, '--author', 'Ada Lovelace', '--meta', 'job=nightly-42', '--meta', 'source=t.csv', 'import', 't', join(dir, 't.csv'));
+      await cli('--store', s, 'delete', 't', '--where', 'id = 1');
+      const log = JSON.parse((await cli('--store', s, 'log', '--json')).out);
+      expect(log.map((e: { author?: string; metadata?: object }) => [e.author, e.metadata])).toEqual([
+        [undefined, undefined],
+        ['Ada Lovelace', { job: 'nightly-42', source: 't.csv' }],
+      ]);
+      expect((await cli('--store', s, 'log')).out).toContain('Author:  Ada Lovelace\nDate:');
+      expect(await cli('--store', s, '--meta', 'nokey', 'log')).toMatchObject({ code: 2, err: expect.stringContaining('expected key=value, got "nokey"') });
+    });
+  });
+
   it('re-imports an edited file storing about what changed', async () => {
     await withTempDir(async (dir) => {
       const s = join(dir, 'store');

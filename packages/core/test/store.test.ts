@@ -216,3 +216,17 @@ describe('Store.verify', () => {
     });
   });
 });
+
+describe('authorship', () => {
+  it('records the author and metadata of a commit, from the call, the store or the environment', async () => {
+    await withTempStore(async (store) => {
+      await store.write('t', narrowTable(10), { author: 'ada', metadata: { job: '7' } });
+      await store.transaction((tx) => tx.delete('t', { column: 'id', op: '=', value: 1n }), { metadata: { reason: 'gdpr' } });
+      const [second, first] = await store.log();
+      expect([first!.author, first!.metadata, second!.author, second!.metadata]).toEqual(['ada', { job: '7' }, store.author, { reason: 'gdpr' }]);
+      await expect(store.write('t', narrowTable(3), { author: 'two\nlines' })).rejects.toThrow(InvalidArgumentError);
+      await expect(store.write('t', narrowTable(3), { metadata: { n: 1 as never } })).rejects.toThrow('metadata must map names to strings: "n"');
+      expect(await store.log()).toHaveLength(2);
+    });
+  });
+});

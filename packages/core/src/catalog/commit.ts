@@ -9,7 +9,7 @@
  * ancestor is then reachable in O(log n) jumps; see `history.ts`.
  */
 import type { ChunkStore, PutGroup } from '../chunk-store/chunk-store.js';
-import { UnsupportedVersionError } from '../errors.js';
+import { InvalidArgumentError, UnsupportedVersionError } from '../errors.js';
 import { getJson, putJson } from './objects.js';
 
 export const COMMIT_FORMAT = 1;
@@ -32,7 +32,30 @@ export interface Commit {
   /** ISO 8601 UTC. */
   time: string;
   message: string;
+  /** Who made it (the option, `ARMILLARIA_AUTHOR`, or absent). */
+  author?: string;
+  /** Free-form facts about it (a job id, the source file). */
+  metadata?: Record<string, string>;
   tables: Record<string, TableEntry>;
+}
+
+/** Who made a commit and what else to record with it. */
+export type Authorship = Pick<Commit, 'author' | 'metadata'>;
+
+/**
+ * `about` checked and without empty parts: an author is a non-empty line, metadata maps names to strings.
+ * @throws {InvalidArgumentError} naming the bad value
+ */
+export function checkAuthorship(about: Authorship): Authorship {
+  const { author, metadata } = about;
+  if (author !== undefined && (typeof author !== 'string' || author.trim() === '' || /[\r\n]/.test(author) || author.length > 200)) {
+    throw new InvalidArgumentError(`commit: invalid author ${JSON.stringify(author)} (one non-empty line of at most 200 characters)`);
+  }
+  if (metadata !== undefined) {
+    const bad = typeof metadata !== 'object' || metadata === null || Array.isArray(metadata) ? ['(not an object)'] : Object.entries(metadata).filter(([k, v]) => k === '' || typeof v !== 'string').map(([k]) => JSON.stringify(k));
+    if (bad.length > 0) throw new InvalidArgumentError(`commit: metadata must map names to strings: ${bad.join(', ')}`);
+  }
+  return { ...(author !== undefined ? { author } : {}), ...(metadata !== undefined && Object.keys(metadata).length > 0 ? { metadata } : {}) };
 }
 
 export interface CommitInfo extends Commit {
@@ -50,6 +73,8 @@ function commitProblem(id: string, c: Commit): string | undefined {
   if (!Array.isArray(c.parents) || !c.parents.every(isId)) return 'malformed parent list';
   if (!Number.isSafeInteger(c.depth) || c.depth < 1 || (c.skip !== null && !isId(c.skip))) return 'malformed depth or skip pointer';
   if (typeof c.time !== 'string' || Number.isNaN(Date.parse(c.time)) || typeof c.message !== 'string') return 'malformed time or message';
+  if (c.author !== undefined && typeof c.author !== 'string') return 'malformed author';
+  if (c.metadata !== undefined && (typeof c.metadata !== 'object' || c.metadata === null || Object.values(c.metadata).some((v) => typeof v !== 'string'))) return 'malformed metadata';
   if (!c.tables || typeof c.tables !== 'object' || Array.isArray(c.tables)) return 'malformed table map';
   for (const [name, e] of Object.entries(c.tables)) {
     if (!e || !isId(e.manifest) || !Number.isSafeInteger(e.version) || e.version < 1) return `malformed entry of table ${JSON.stringify(name)}`;

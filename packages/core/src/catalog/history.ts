@@ -4,7 +4,7 @@
  * timestamp costs O(log² n) reads (a binary search over depth), however long the history.
  */
 import type { ChunkStore, PutGroup } from '../chunk-store/chunk-store.js';
-import { COMMIT_FORMAT, getCommit, putCommit, skipDepth, type Commit, type CommitInfo, type TableEntry } from './commit.js';
+import { COMMIT_FORMAT, getCommit, putCommit, skipDepth, type Authorship, type Commit, type CommitInfo, type TableEntry } from './commit.js';
 
 /** A small per-store cache: commits are immutable, so a cached commit never goes stale. */
 export class CommitReader {
@@ -35,12 +35,12 @@ export class CommitReader {
    * Builds and stores a commit on top of `parents[0]`, filling in depth and skip; within `group`, the
    * write is only started (see `PutGroup`).
    */
-  async create(parents: string[], tables: Record<string, TableEntry>, message: string, { time = new Date(), group }: { time?: Date; group?: PutGroup } = {}): Promise<CommitInfo> {
+  async create(parents: string[], tables: Record<string, TableEntry>, message: string, { time = new Date(), group, about = {} }: { time?: Date; group?: PutGroup; about?: Authorship } = {}): Promise<CommitInfo> {
     const parent = parents[0] ? await this.get(parents[0]) : undefined;
     const depth = (parent?.depth ?? 0) + 1;
     const target = skipDepth(depth);
     const skip = parent && target > 0 ? (await this.ancestorAtDepth(parent, target)).id : null;
-    const commit: Commit = { type: 'commit', format: COMMIT_FORMAT, parents, depth, skip, time: time.toISOString(), message, tables };
+    const commit: Commit = { type: 'commit', format: COMMIT_FORMAT, parents, depth, skip, time: time.toISOString(), message, ...about, tables };
     const id = await putCommit(this.store, commit, group);
     this.cache.set(id, commit);
     return { ...commit, id };

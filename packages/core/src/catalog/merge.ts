@@ -23,7 +23,7 @@ import type { PhaseRuntime } from '../phases/types.js';
 import { schemaDifferences } from '../table/schema.js';
 import { readManifest } from '../table/table-reader.js';
 import { writeChunks } from '../table/table-writer.js';
-import type { CommitInfo, TableEntry } from './commit.js';
+import type { Authorship, CommitInfo, TableEntry } from './commit.js';
 import type { CommitReader } from './history.js';
 import { getManifest, makeManifest, manifestSchema, putManifest, type Manifest } from './manifest.js';
 import { buildTable, displayValue, indexByKey, rowCells, type KeyedRows } from './rows.js';
@@ -89,7 +89,7 @@ export async function mergeBase(commits: CommitReader, a: CommitInfo, b: CommitI
   return undefined;
 }
 
-export async function mergeRefs(ctx: MergeContext, source: string, into: string, message: string): Promise<MergeResult> {
+export async function mergeRefs(ctx: MergeContext, source: string, into: string, message: string, about: Authorship = {}): Promise<MergeResult> {
   const window = await ctx.refs.fence.open();
   for (let attempt = 0; attempt < 10; attempt++) {
     const theirsId = await ctx.refs.resolve(source);
@@ -105,7 +105,7 @@ export async function mergeRefs(ctx: MergeContext, source: string, into: string,
     const base = await mergeBase(ctx.commits, ours, theirs);
     const result = await mergeTables(ctx, base, ours, theirs);
     if (result.conflicts.length > 0) return { status: 'conflicts', commit: ours.id, tables: result.actions, conflicts: result.conflicts };
-    const commit = await ctx.commits.create([ours.id, theirs.id], result.tables, message);
+    const commit = await ctx.commits.create([ours.id, theirs.id], result.tables, message, { about });
     if ((await ctx.refs.move('branch', into, ours.id, commit.id, `merge ${source}`, window)) === true) {
       return { status: 'merged', commit: commit.id, tables: result.actions, conflicts: [] };
     }

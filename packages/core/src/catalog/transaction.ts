@@ -41,7 +41,7 @@ import { readChunkContents, readManifest, scanManifest, type ManifestReadOptions
 import { maskedSlices } from '../table/select-rows.js';
 import { checkChunkRows, newlyStored, writeChunks } from '../table/table-writer.js';
 import { addColumns } from './add-columns.js';
-import type { CommitInfo, TableEntry } from './commit.js';
+import type { Authorship, CommitInfo, TableEntry } from './commit.js';
 import { keepLive, liveMask, liveRows, putDeletionVector } from './deletion-vector.js';
 import { chunkKey } from './manifest-tree.js';
 import type { CommitReader } from './history.js';
@@ -333,7 +333,7 @@ export class Transaction {
    * Commits every staged change atomically, rebasing onto a moved head when that is safe.
    * @throws {CommitConflictError} a staged table was changed incompatibly since the base
    */
-  async commit(message: string): Promise<CommitOutcome | undefined> {
+  async commit(message: string, about: Authorship = {}): Promise<CommitOutcome | undefined> {
     this.checkOpen();
     this.done = true;
     if (this.staged.size === 0) return undefined;
@@ -360,7 +360,7 @@ export class Transaction {
         tables[name] = { manifest: id, version: (current?.version ?? 0) + 1 };
         versions[name] = tables[name].version;
       }
-      const commit = await this.ctx.commits.create(parent ? [parent.id] : [], tables, message, { group });
+      const commit = await this.ctx.commits.create(parent ? [parent.id] : [], tables, message, { group, about });
       await Promise.all([group.done(), this.ctx.refs.prepare(commit.id)]);
       const moved = await this.ctx.refs.move('branch', this.branch, parent?.id, commit.id, `commit: ${firstLine(message)}`, this.window);
       if (moved === true) return { commit, versions };

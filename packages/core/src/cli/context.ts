@@ -6,6 +6,8 @@ import { DEFAULT_BRANCH, openStore, type AtOptions, type Store } from '../store.
 export interface GlobalOptions {
   store: string;
   phase?: string;
+  author?: string;
+  meta?: Record<string, string>;
 }
 
 export interface CliContext {
@@ -18,9 +20,16 @@ export function makeContext(program: Command): CliContext {
     program,
     open: () => {
       const g = program.opts<GlobalOptions>();
-      return openStore(g.store, { phase: g.phase });
+      return openStore(g.store, { phase: g.phase, ...(g.author ? { author: g.author } : {}), ...(g.meta ? { metadata: g.meta } : {}) });
     },
   };
+}
+
+/** `--meta key=value`, collected over repeats into one record. */
+export function metaPair(value: string, previous: Record<string, string> | undefined): Record<string, string> {
+  const at = value.indexOf('=');
+  if (at <= 0) throw new CommanderArgumentError(`expected key=value, got ${JSON.stringify(value)}`);
+  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
 }
 
 export function positiveInt(value: string): number {

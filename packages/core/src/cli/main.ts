@@ -13,13 +13,15 @@ import { registerPublishCommands } from './commands/publish.js';
 import { registerRefCommands } from './commands/refs.js';
 import { registerSqlCommand } from './commands/sql.js';
 import { registerTableCommands } from './commands/tables.js';
-import { makeContext, type GlobalOptions } from './context.js';
+import { makeContext, metaPair, type GlobalOptions } from './context.js';
 
 export function buildProgram(): Command {
   const program = new Command('armillaria')
     .description('Versioned, content-addressed table store: Git for Arrow tables')
     .addOption(new Option('--store <location>', 'store directory, or s3://bucket/prefix (endpoint and credentials from the AWS_* variables)').env('ARMILLARIA_STORE').default('.'))
     .addOption(new Option('--phase <name>', 'engine phase').choices(['auto', ...PHASE_ORDER]).env('ARMILLARIA_PHASE'))
+    .addOption(new Option('--author <name>', 'recorded as the author of the commits this command makes').env('ARMILLARIA_AUTHOR'))
+    .addOption(new Option('--meta <key=value>', 'recorded on the commits this command makes (repeatable)').argParser(metaPair))
     .showHelpAfterError()
     .exitOverride();
 

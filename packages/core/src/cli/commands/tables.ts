@@ -206,7 +206,9 @@ export function registerTableCommands({ program, open }: CliContext): void {
       for (const e of entries) {
         const changes = e.changes.map((c) => (c.version < 0 ? `${c.table} (dropped)` : `${c.table}@v${c.version}`)).join(', ');
         const merge = e.parents.length > 1 ? `Merge:   ${e.parents.map((p) => p.slice(0, 12)).join(' ')}\n` : '';
-        process.stdout.write(`commit ${e.commit}\n${merge}Date:    ${e.time}\nTables:  ${changes || '(none)'}\n\n    ${e.message}\n\n`);
+        const author = e.author ? `Author:  ${e.author}\n` : '';
+        const meta = Object.entries(e.metadata ?? {}).map(([k, v]) => `Meta:    ${k}=${v}\n`).join('');
+        process.stdout.write(`commit ${e.commit}\n${merge}${author}Date:    ${e.time}\nTables:  ${changes || '(none)'}\n${meta}\n    ${e.message}\n\n`);
       }
     });
 
