@@ -21,7 +21,7 @@ export type { RefInfo, RefKind } from './catalog/refs.js';
 export type { RefLogEntry } from './backend/backend.js';
 export type { S3Options } from './backend/s3-backend.js';
 export type { Filter, Scalar, CompareOp } from './table/filter.js';
-export type { MergeResult, MergeConflict } from './catalog/merge.js';
+export type { MergeResult, MergeConflict, MergeStrategy, MergeStrategies } from './catalog/merge.js';
 export type { DiffResult, TableDiff } from './catalog/diff.js';
 export type { ChangeEntry, Subscription } from './catalog/feed.js';
 export type { TableSource, TableInput } from './table/source.js';

@@ -22,7 +22,7 @@ import { checkAuthorship, type Authorship, type CommitInfo, type TableEntry } fr
 import { CommitReader } from './catalog/history.js';
 import { diffCommits, type DiffResult } from './catalog/diff.js';
 import { changesBetween, subscribe, type ChangeEntry, type Subscription } from './catalog/feed.js';
-import { mergeRefs, type MergeResult } from './catalog/merge.js';
+import { applyChange, mergeRefs, type MergeResult, type MergeStrategies } from './catalog/merge.js';
 import { collectGarbage, verifyStore, type GcOptions, type GcReport, type VerifyReport } from './catalog/maintenance.js';
 import { ManifestReader, manifestBytes, manifestSchema, type Manifest } from './catalog/manifest.js';
 import { validateName } from './catalog/names.js';
@@ -621,10 +621,51 @@ export class Store {
    * possible, else a three-way merge, table by table and row by row for keyed tables. With conflicts,
    * nothing is committed and the result lists them.
    */
-  async merge(source: string, options: { into?: string; message?: string } & Authorship = {}): Promise<MergeResult> {
+  async merge(source: string, options: { into?: string; message?: string; strategy?: MergeStrategies } & Authorship = {}): Promise<MergeResult> {
     this.ensureOpen('merge');
     const into = validateName('branch', options.into ?? DEFAULT_BRANCH);
-    return mergeRefs(this.context(), source, into, options.message ?? `merge ${source} into ${into}`, this.authorship(options));
+    return mergeRefs(this.context(), source, into, options.message ?? `merge ${source} into ${into}`, this.authorship(options), options.strategy);
+  }
+
+  /**
+   * Applies what commit `ref` changed (against its first parent) onto `branch` as a new commit, merged
+   * three-way like `merge` (row by row for keyed tables; `strategy` settles conflicts).
+   */
+  async cherryPick(ref: string, options: { branch?: string; message?: string; strategy?: MergeStrategies } & Authorship = {}): Promise<MergeResult> {
+    this.ensureOpen('cherryPick');
+    const { commit, parent } = await this.withParent(ref);
+    const branch = validateName('branch', options.branch ?? DEFAULT_BRANCH);
+    return applyChange(this.context(), branch, parent, commit, options.message ?? `cherry-pick ${commit.id.slice(0, 12)}: ${commit.message}`, this.authorship(options), options.strategy);
+  }
+
+  /** Undoes what commit `ref` changed (against its first parent) on `branch`, as a new commit; see `cherryPick`. */
+  async revert(ref: string, options: { branch?: string; message?: string; strategy?: MergeStrategies } & Authorship = {}): Promise<MergeResult> {
+    this.ensureOpen('revert');
+    const { commit, parent } = await this.withParent(ref);
+    const branch = validateName('branch', options.branch ?? DEFAULT_BRANCH);
+    return applyChange(this.context(), branch, commit, parent, options.message ?? `revert ${commit.id.slice(0, 12)}: ${commit.message}`, this.authorship(options), options.strategy);
+  }
+
+  /**
+   * Moves `branch` to `to` (a branch, tag or commit), keeping no commit of its own: what it pointed at
+   * stays in the reflog until gc. Returns the commits it pointed at before and after.
+   */
+  async reset(branch: string, to: string): Promise<{ from: string; to: string }> {
+    this.ensureOpen('reset');
+    validateName('branch', branch);
+    const target = await this.refs.resolve(to);
+    const window = await this.fence.open();
+    for (;;) {
+      const before = await this.refs.requireHead(branch);
+      const moved = await this.refs.move('branch', branch, before, target, `reset to ${to}`, window);
+      if (moved === true) return { from: before, to: target };
+    }
+  }
+
+  /** Commit `ref` and its first parent's tables (none for a root commit). */
+  private async withParent(ref: string): Promise<{ commit: CommitInfo; parent: { tables: Record<string, TableEntry> } }> {
+    const commit = await this.commits.get(await this.refs.resolve(ref));
+    return { commit, parent: commit.parents[0] ? await this.commits.get(commit.parents[0]) : { tables: {} } };
   }
 
   /** What changed from ref `from` to ref `to`: tables, chunks, and rows by key for keyed tables. */

@@ -340,6 +340,36 @@ describe('armillaria CLI', () => {
     });
   });
 
+  it('settles a conflicted merge by side, cherry-picks, reverts and resets', async () => {
+    await withTempDir(async (dir) => {
+      const s = join(dir, 'store');
+      const run = (...args: string[]) => cli('--store', s, ...args);
+      await run('init');
+      await writeFile(join(dir, 'p.csv'), 'id,name\n1,ann\n2,bob\n');
+      await writeFile(join(dir, 'ours.csv'), 'id,name\n1,ann\n2,Bob\n');
+      await writeFile(join(dir, 'theirs.csv'), 'id,name\n1,ann\n2,BOB\n');
+      await run('import', 'p', join(dir, 'p.csv'), '--keys', 'id');
+      await run('branch', 'create', 'dev');
+      await run('import', 'p', join(dir, 'theirs.csv'), '--branch', 'dev');
+      await run('import', 'p', join(dir, 'ours.csv'));
+      const names = async () => (JSON.parse((await run('sql', 'SELECT name FROM p ORDER BY id', '--format', 'json')).out) as { name: string }[]).map((r) => r.name);
+      const conflicted = await run('merge', 'dev');
+      expect(conflicted).toMatchObject({ code: 1, out: expect.stringContaining('conflict in p key {"id":"2n"} column name: changed on both sides to different values (base "bob", ours "Bob", theirs "BOB")') });
+      const head = JSON.parse((await run('log', '--json', '-n', '1')).out)[0].commit as string;
+      expect(await run('merge', 'dev', '--ours', '--theirs')).toMatchObject({ code: 2, err: expect.stringContaining('--ours and --theirs both') });
+      expect(JSON.parse((await run('merge', 'dev', '--theirs', 'p', '--json')).out)).toMatchObject({ status: 'merged', tables: [{ table: 'p', action: 'row-merge' }] });
+      expect(await names()).toEqual(['ann', 'BOB']);
+      expect(JSON.parse((await run('reset', 'main', head, '--json')).out)).toMatchObject({ branch: 'main', to: head });
+      expect(await names()).toEqual(['ann', 'Bob']);
+      const dev = JSON.parse((await run('log', '--branch', 'dev', '--json', '-n', '1')).out)[0].commit as string;
+      expect(await run('cherry-pick', dev, '--theirs')).toMatchObject({ code: 0, out: expect.stringMatching(/^merged \(main at [0-9a-f]{12}\)\n  p: row-merge\n$/) });
+      expect(await names()).toEqual(['ann', 'BOB']);
+      const picked = JSON.parse((await run('log', '--json', '-n', '1')).out)[0].commit as string;
+      expect((await run('revert', picked)).code).toBe(0);
+      expect(await names()).toEqual(['ann', 'Bob']);
+    });
+  });
+
   it('branches, tags, merges, diffs and collects garbage', async () => {
     await withTempDir(async (dir) => {
       const s = join(dir, 'store');

@@ -83,6 +83,42 @@ describe('merge', () => {
         { table: 'plain', kind: 'table', reason: 'changed on both sides and the table declares no key columns' },
       ]);
       expect((await store.log({ limit: 1 }))[0]!.commit).toBe(head);
+      // Settled by strategy: theirs for every table, or per table.
+      const theirs = await store.merge('dev', { strategy: 'theirs' });
+      expect(theirs).toMatchObject({ status: 'merged', tables: [{ table: 'p', action: 'row-merge' }, { table: 'plain', action: 'theirs' }] });
+      expect(await rowsOf(store, 'p')).toEqual([[1, 'ann', 12], [2, 'bob', 21]]);
+      expect(await rowsOf(store, 'plain')).toEqual([[1, 'z', 0]]);
+      await store.reset('main', head);
+      expect((await store.log({ limit: 1 }))[0]!.commit).toBe(head);
+      const mixed = await store.merge('dev', { strategy: { p: 'ours', plain: 'theirs' } });
+      expect(mixed.status).toBe('merged');
+      expect(await rowsOf(store, 'p')).toEqual([[1, 'ann', 11]]);
+      expect(await rowsOf(store, 'plain')).toEqual([[1, 'z', 0]]);
+      await store.reset('main', head);
+      expect(await store.merge('dev', { strategy: { p: 'ours' } })).toMatchObject({ status: 'conflicts', conflicts: [{ table: 'plain', kind: 'table' }] });
+    });
+  });
+
+  it('cherry-picks and reverts one commit row by row, and resets a branch', async () => {
+    await withTempStore(async (store) => {
+      await store.write('p', people([[1, 'ann', 10], [2, 'bob', 20], [3, 'cy', 30]]), { keys: ['id'] });
+      await store.createBranch('dev');
+      const fix = await store.transaction((tx) => tx.update('p', people([[2, 'bob', 25]])), { branch: 'dev', message: 'fix bob' });
+      await store.write('p', people([[4, 'dee', 40]]), { mode: 'append' }); // main moves on
+      const picked = await store.cherryPick(fix.commit!);
+      expect(picked.status).toBe('merged');
+      expect(await rowsOf(store, 'p')).toEqual([[1, 'ann', 10], [2, 'bob', 25], [3, 'cy', 30], [4, 'dee', 40]]);
+      const [top] = await store.log({ limit: 1 });
+      expect(top).toMatchObject({ parents: [expect.any(String)], message: expect.stringContaining('cherry-pick') });
+      expect(await store.cherryPick(fix.commit!)).toMatchObject({ status: 'up-to-date' });
+      // Reverting the append while a later commit changed another row keeps that change.
+      const append = (await store.log())[1]!.commit;
+      await store.transaction((tx) => tx.update('p', people([[1, 'ann', 11]])));
+      expect((await store.revert(append)).status).toBe('merged');
+      expect(await rowsOf(store, 'p')).toEqual([[1, 'ann', 11], [2, 'bob', 25], [3, 'cy', 30]]);
+      const before = (await store.log({ limit: 1 }))[0]!.commit;
+      expect(await store.reset('main', 'dev')).toEqual({ from: before, to: fix.commit });
+      expect(await rowsOf(store, 'p')).toEqual([[1, 'ann', 10], [2, 'bob', 25], [3, 'cy', 30]]);
     });
   });
 });

@@ -14,6 +14,11 @@
  * Row-level merge: each side's changes against the base (insert, delete, update per column) are
  * combined; the same key changed differently on both sides (same column to different values, or
  * update against delete, or different inserts) is a conflict reported per key and column.
+ *
+ * A strategy (`ours` or `theirs`, for every table or per table) settles conflicts by taking that
+ * side: per key and column in a row-level merge, the whole table otherwise. Revert and cherry-pick
+ * are the same three-way merge onto a branch head with one parent: a cherry-pick of C merges C with
+ * base C's parent, a revert merges C's parent with base C.
  */
 import type { Table } from 'apache-arrow';
 
@@ -52,6 +57,15 @@ export interface MergeResult {
   conflicts: MergeConflict[];
 }
 
+export type MergeStrategy = 'ours' | 'theirs';
+/** How conflicts settle: one side for every table, or per table (the others stay conflicts). */
+export type MergeStrategies = MergeStrategy | Record<string, MergeStrategy>;
+
+const strategyFor = (s: MergeStrategies | undefined, table: string): MergeStrategy | undefined => (typeof s === 'string' ? s : s?.[table]);
+
+/** The tables of a commit, or of the empty state before a root commit. */
+type Tables = { tables: Record<string, TableEntry> };
+
 export interface MergeContext {
   chunks: ChunkStore;
   runtime: PhaseRuntime;
@@ -89,7 +103,7 @@ export async function mergeBase(commits: CommitReader, a: CommitInfo, b: CommitI
   return undefined;
 }
 
-export async function mergeRefs(ctx: MergeContext, source: string, into: string, message: string, about: Authorship = {}): Promise<MergeResult> {
+export async function mergeRefs(ctx: MergeContext, source: string, into: string, message: string, about: Authorship = {}, strategies?: MergeStrategies): Promise<MergeResult> {
   const window = await ctx.refs.fence.open();
   for (let attempt = 0; attempt < 10; attempt++) {
     const theirsId = await ctx.refs.resolve(source);
@@ -103,7 +117,7 @@ export async function mergeRefs(ctx: MergeContext, source: string, into: string,
       continue; // `into` moved under us: start again
     }
     const base = await mergeBase(ctx.commits, ours, theirs);
-    const result = await mergeTables(ctx, base, ours, theirs);
+    const result = await mergeTables(ctx, base, ours, theirs, strategies);
     if (result.conflicts.length > 0) return { status: 'conflicts', commit: ours.id, tables: result.actions, conflicts: result.conflicts };
     const commit = await ctx.commits.create([ours.id, theirs.id], result.tables, message, { about });
     if ((await ctx.refs.move('branch', into, ours.id, commit.id, `merge ${source}`, window)) === true) {
@@ -113,7 +127,37 @@ export async function mergeRefs(ctx: MergeContext, source: string, into: string,
   throw new InvalidArgumentError(`merge: branch "${into}" kept moving; try again`);
 }
 
-async function mergeTables(ctx: MergeContext, base: CommitInfo | undefined, ours: CommitInfo, theirs: CommitInfo) {
+/**
+ * Applies what changed from `base` to `theirs` onto branch `into`'s head as one commit with one parent
+ * (cherry-pick: base = C's parent, theirs = C; revert: base = C, theirs = C's parent).
+ */
+export async function applyChange(
+  ctx: MergeContext,
+  into: string,
+  base: Tables,
+  theirs: Tables,
+  message: string,
+  about: Authorship = {},
+  strategies?: MergeStrategies,
+): Promise<MergeResult> {
+  const window = await ctx.refs.fence.open();
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const ours = await ctx.commits.get(await ctx.refs.requireHead(into));
+    const result = await mergeTables(ctx, base, ours, theirs, strategies);
+    if (result.conflicts.length > 0) return { status: 'conflicts', commit: ours.id, tables: result.actions, conflicts: result.conflicts };
+    const same = Object.keys(result.tables).length === Object.keys(ours.tables).length && Object.entries(result.tables).every(([k, e]) => ours.tables[k]?.manifest === e.manifest);
+    if (same) return { status: 'up-to-date', commit: ours.id, tables: [], conflicts: [] };
+    const commit = await ctx.commits.create([ours.id], result.tables, message, { about });
+    if ((await ctx.refs.move('branch', into, ours.id, commit.id, firstLine(message), window)) === true) {
+      return { status: 'merged', commit: commit.id, tables: result.actions, conflicts: [] };
+    }
+  }
+  throw new InvalidArgumentError(`merge: branch "${into}" kept moving; try again`);
+}
+
+const firstLine = (s: string) => s.split('\n', 1)[0]!.slice(0, 200);
+
+async function mergeTables(ctx: MergeContext, base: Tables | undefined, ours: Tables, theirs: Tables, strategies?: MergeStrategies) {
   const tables: Record<string, TableEntry> = { ...ours.tables };
   const actions: MergeResult['tables'] = [];
   const conflicts: MergeConflict[] = [];
@@ -130,11 +174,20 @@ async function mergeTables(ctx: MergeContext, base: CommitInfo | undefined, ours
       actions.push({ table: name, action: 'theirs' });
       continue;
     }
-    const merged = o && t && b ? await mergeRows(ctx, name, b, o.manifest, t.manifest, conflicts) : undefined;
+    const prefer = strategyFor(strategies, name);
+    const found: MergeConflict[] = [];
+    const merged = o && t && b ? await mergeRows(ctx, name, b, o.manifest, t.manifest, found, prefer) : undefined;
     if (merged) {
       tables[name] = { manifest: merged, version };
       actions.push({ table: name, action: 'row-merge' });
+    } else if (prefer) {
+      // Settled whole: the preferred side's table (or its absence).
+      const side = prefer === 'ours' ? o : t;
+      if (side) tables[name] = { manifest: side.manifest, version };
+      else delete tables[name];
+      actions.push({ table: name, action: prefer });
     } else {
+      conflicts.push(...found);
       if (!(o && t && b) || !conflicts.some((c) => c.table === name)) {
         conflicts.push({
           table: name,
@@ -156,6 +209,7 @@ async function mergeRows(
   oursId: string,
   theirsId: string,
   conflicts: MergeConflict[],
+  prefer?: MergeStrategy,
 ): Promise<string | undefined> {
   const [bm, om, tm] = await Promise.all([baseId, oursId, theirsId].map((id) => getManifest(ctx.chunks, id)));
   const keys = om!.keys;
@@ -183,8 +237,11 @@ async function mergeRows(
   type Row = (c: number) => unknown;
   const out = new Map<string, Row>();
   for (const [k, r] of ours.index) out.set(k, (c) => ours.columns[c]!.get(r));
-  const conflict = (rows: KeyedRows, r: number, column: string, extra: Partial<MergeConflict>, reason: string) =>
-    conflicts.push({ table: name, kind: 'row', key: keyOf(rows, r), column, ...extra, reason });
+  // With a strategy a conflict is settled where it arises (each caller takes `prefer`'s side), never recorded.
+  const conflict = (rows: KeyedRows, r: number, column: string, extra: Partial<MergeConflict>, reason: string) => {
+    if (!prefer) conflicts.push({ table: name, kind: 'row', key: keyOf(rows, r), column, ...extra, reason });
+  };
+  const takeTheirs = prefer === 'theirs';
 
   for (const [k, tr] of theirs.index) {
     const br = base.index.get(k);
@@ -197,6 +254,7 @@ async function mergeRows(
         fields.forEach((f, c) => {
           if (oc[c] !== tc[c]) conflict(theirs, tr, f, { ours: displayValue(ours.columns[c]!.get(or)), theirs: displayValue(theirs.columns[c]!.get(tr)) }, 'inserted on both sides with different values');
         });
+        if (takeTheirs) out.set(k, (c) => theirs.columns[c]!.get(tr));
       }
       continue;
     }
@@ -205,6 +263,7 @@ async function mergeRows(
     if (!theirsChanged.some(Boolean)) continue;
     if (or === undefined) {
       conflict(theirs, tr, '*', {}, 'updated on theirs, deleted on ours');
+      if (takeTheirs) out.set(k, (c) => theirs.columns[c]!.get(tr));
       continue;
     }
     const oc = rowCells(ours, or);
@@ -217,6 +276,8 @@ async function mergeRows(
           ours: displayValue(ours.columns[c]!.get(or)),
           theirs: displayValue(theirs.columns[c]!.get(tr)),
         }, 'changed on both sides to different values');
+        merged.push(takeTheirs ? 1 : 0);
+        return;
       }
       merged.push(theirsChanged[c] ? 1 : 0);
     });
@@ -229,7 +290,7 @@ async function mergeRows(
     const bc = rowCells(base, br);
     const changedOnOurs = rowCells(ours, or).some((v, c) => v !== bc[c]);
     if (changedOnOurs) conflict(base, br, '*', {}, 'deleted on theirs, updated on ours');
-    else out.delete(k);
+    if (!changedOnOurs || takeTheirs) out.delete(k);
   }
   if (conflicts.length > before) return undefined;
 

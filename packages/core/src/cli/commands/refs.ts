@@ -1,6 +1,8 @@
-/** Branch, tag, merge and diff commands. */
+/** Branch, tag, merge, cherry-pick, revert, reset and diff commands. */
 import type { Command } from 'commander';
 
+import { InvalidArgumentError } from '../../errors.js';
+import type { MergeResult, MergeStrategies, MergeStrategy } from '../../catalog/merge.js';
 import type { CliContext } from '../context.js';
 import { printJson, printTable } from '../output.js';
 
@@ -53,26 +55,64 @@ export function registerRefCommands({ program, open }: CliContext): void {
       process.stdout.write(`deleted tag ${name} (was ${commit.slice(0, 12)})\n`);
     });
 
-  program
-    .command('merge')
-    .description('merge SOURCE (branch, tag or commit) into a branch: fast-forward, table-level or row-level by key')
-    .argument('<source>')
-    .option('--into <branch>', 'branch to merge into', 'main')
-    .option('-m, --message <text>', 'merge commit message')
-    .option('--json', 'print as JSON')
-    .action(async (source: string, o: { into: string; message?: string; json?: boolean }) => {
-      const r = await (await open()).merge(source, { into: o.into, message: o.message });
-      if (o.json) printJson(r);
-      else {
-        process.stdout.write(`${r.status}${r.commit ? ` (${o.into} at ${r.commit.slice(0, 12)})` : ''}\n`);
-        for (const t of r.tables) process.stdout.write(`  ${t.table}: ${t.action}\n`);
-        for (const c of r.conflicts) {
-          const where = c.kind === 'row' ? ` key ${JSON.stringify(c.key)} column ${c.column}` : '';
-          const values = c.ours !== undefined || c.theirs !== undefined ? ` (base ${JSON.stringify(c.base)}, ours ${JSON.stringify(c.ours)}, theirs ${JSON.stringify(c.theirs)})` : '';
-          process.stdout.write(`  conflict in ${c.table}${where}: ${c.reason}${values}\n`);
-        }
+  const strategyOptions = (c: Command) =>
+    c
+      .option('--ours [tables]', 'settle conflicts with the branch\'s side (every table, or these, comma-separated)')
+      .option('--theirs [tables]', 'settle conflicts with the other side (every table, or these, comma-separated)');
+  const printMerge = (r: MergeResult, branch: string, json?: boolean) => {
+    if (json) printJson(r);
+    else {
+      process.stdout.write(`${r.status}${r.commit ? ` (${branch} at ${r.commit.slice(0, 12)})` : ''}\n`);
+      for (const t of r.tables) process.stdout.write(`  ${t.table}: ${t.action}\n`);
+      for (const c of r.conflicts) {
+        const where = c.kind === 'row' ? ` key ${JSON.stringify(c.key)} column ${c.column}` : '';
+        const values = c.ours !== undefined || c.theirs !== undefined ? ` (base ${JSON.stringify(c.base)}, ours ${JSON.stringify(c.ours)}, theirs ${JSON.stringify(c.theirs)})` : '';
+        process.stdout.write(`  conflict in ${c.table}${where}: ${c.reason}${values}\n`);
       }
-      if (r.status === 'conflicts') process.exitCode = 1;
+    }
+    if (r.status === 'conflicts') process.exitCode = 1;
+  };
+
+  strategyOptions(
+    program
+      .command('merge')
+      .description('merge SOURCE (branch, tag or commit) into a branch: fast-forward, table-level or row-level by key')
+      .argument('<source>')
+      .option('--into <branch>', 'branch to merge into', 'main')
+      .option('-m, --message <text>', 'merge commit message')
+      .option('--json', 'print as JSON'),
+  ).action(async (source: string, o: { into: string; message?: string; json?: boolean } & StrategyFlags) => {
+    const r = await (await open()).merge(source, { into: o.into, message: o.message, ...strategyOf(o) });
+    printMerge(r, o.into, o.json);
+  });
+
+  for (const [name, what] of [['cherry-pick', 'apply what COMMIT changed'], ['revert', 'undo what COMMIT changed']] as const) {
+    strategyOptions(
+      program
+        .command(name)
+        .description(`${what} on a branch as a new commit, merged three-way like merge (row-level by key)`)
+        .argument('<commit>', 'commit, tag or branch (its head)')
+        .option('--branch <name>', 'branch to commit to', 'main')
+        .option('-m, --message <text>', 'commit message')
+        .option('--json', 'print as JSON'),
+    ).action(async (ref: string, o: { branch: string; message?: string; json?: boolean } & StrategyFlags) => {
+      const store = await open();
+      const options = { branch: o.branch, message: o.message, ...strategyOf(o) };
+      printMerge(await (name === 'revert' ? store.revert(ref, options) : store.cherryPick(ref, options)), o.branch, o.json);
+    });
+  }
+
+  program
+    .command('reset')
+    .description('move BRANCH to TO (a branch, tag or commit); the commits it leaves stay in the reflog until gc')
+    .argument('<branch>')
+    .argument('<to>')
+    .option('--json', 'print as JSON')
+    .action(async (branch: string, to: string, o: { json?: boolean }) => {
+      const store = await open();
+      const r = await store.reset(branch, to);
+      if (o.json) printJson({ branch, ...r });
+      else process.stdout.write(`${branch}: ${r.from.slice(0, 12)} -> ${r.to.slice(0, 12)}\n`);
     });
 
   program
@@ -103,4 +143,21 @@ function listCommand(parent: Command, what: string, list: () => Promise<{ name: 
       if (o.json) return printJson(refs.map(({ name, commit }) => ({ name, commit })));
       printTable(['NAME', 'COMMIT'], refs.map((r) => [r.name, r.commit.slice(0, 12)]));
     });
+}
+
+type StrategyFlags = { ours?: string | true; theirs?: string | true };
+
+/** `--ours` / `--theirs` (bare: every table; with a list: those tables) as a merge strategy. */
+function strategyOf(o: StrategyFlags): { strategy?: MergeStrategies } {
+  if (o.ours === true && o.theirs === true) throw new InvalidArgumentError('merge: --ours and --theirs both for every table');
+  if (o.ours === true) return { strategy: 'ours' };
+  if (o.theirs === true) return { strategy: 'theirs' };
+  const per: Record<string, MergeStrategy> = {};
+  for (const side of ['ours', 'theirs'] as const) {
+    for (const t of typeof o[side] === 'string' ? (o[side] as string).split(',') : []) {
+      if (per[t.trim()]) throw new InvalidArgumentError(`merge: table "${t.trim()}" given to both --ours and --theirs`);
+      per[t.trim()] = side;
+    }
+  }
+  return Object.keys(per).length > 0 ? { strategy: per } : {};
 }
