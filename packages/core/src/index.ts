@@ -15,7 +15,7 @@ export { Transaction, withRetry, type WriteMode, type TxWriteOptions, type Stage
 export type { UpdateOptions, UpsertOptions, UpsertResult } from './catalog/update.js';
 export type { OptimizeResult } from './catalog/optimize.js';
 export type { ManifestReadOptions } from './table/table-reader.js';
-export type { Commit, CommitInfo, TableEntry } from './catalog/commit.js';
+export type { Authorship, Commit, CommitInfo, TableEntry } from './catalog/commit.js';
 export type { VerifyReport, GcOptions, GcReport } from './catalog/maintenance.js';
 export type { RefInfo, RefKind } from './catalog/refs.js';
 export type { RefLogEntry } from './backend/backend.js';
