@@ -45,6 +45,17 @@ export async function putDeletionVector(store: ChunkStore, deleted: Uint32Array)
   return asRuns ? { id, rows: deleted.length, runs: runs.length / 2 } : { id, rows: deleted.length };
 }
 
+/** `ref` showing only the rows of its file that `live` marks 1 (a new deletion vector for the rest, none when it hides nothing). */
+export async function showOnly(store: ChunkStore, ref: ChunkRef, live: Uint8Array): Promise<ChunkRef> {
+  const hidden: number[] = [];
+  live.forEach((l, r) => l === 0 && hidden.push(r));
+  if (hidden.length === 0) {
+    const { deleted: _d, ...all } = ref;
+    return all;
+  }
+  return { ...ref, deleted: await putDeletionVector(store, Uint32Array.from(hidden)) };
+}
+
 /** `mask` with every deleted row cleared (in place), given the chunk's live mask. */
 export function keepLive(mask: Uint8Array, live: Uint8Array | undefined): Uint8Array {
   if (live) for (let r = 0; r < mask.length; r++) mask[r]! &= live[r]!;

@@ -7,7 +7,7 @@
  * (add-columns.ts), so the change stores about one column, never the table. Versions before the
  * change keep their schema.
  */
-import { Field, RecordBatch, Schema, Struct, Table, makeData, util, vectorFromArray, type DataType } from 'apache-arrow';
+import { Field, RecordBatch, Schema, Struct, Table, makeData, util, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
 
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import { SchemaMismatchError } from '../errors.js';
@@ -57,21 +57,24 @@ export function mergeSchemas(name: string, table: Schema, incoming: Schema): Evo
 /** `current` under the evolved schema: added columns all null, widened ones widened, as whole-column patches. */
 export async function evolveManifest(ctx: { runtime: PhaseRuntime; chunks: ChunkStore }, name: string, current: Manifest, evolution: Evolution): Promise<Manifest> {
   const { added, widened, schema } = evolution;
-  const columns: Record<string, ReturnType<typeof vectorFromArray>> = {};
+  const columns: Record<string, Vector> = {};
   if (widened.length > 0) {
     const values = await readManifest(ctx, current, name, { columns: widened.map((f) => f.name) });
     for (const f of widened) columns[f.name] = widenColumn(values.getChild(f.name)!, f.type);
   }
-  for (const f of added) columns[f.name] = vectorFromArray(new Array(current.rows).fill(null), f.type);
+  for (const f of added) columns[f.name] = nullColumn(f.type, current.rows);
   const chunks = Object.keys(columns).length > 0 && current.chunks.length > 0 ? await wholeColumnPatches(ctx, current, new Table(columns)) : current.chunks;
   return makeManifest(schema, chunks, current);
 }
+
+/** `rows` nulls of `type`. */
+const nullColumn = (type: DataType, rows: number) => vectorFromArray(new Array(rows).fill(null), type);
 
 /** `batch` as a batch of `schema` (a merge of its own): columns in order, missing ones null, narrower ones widened. */
 export function conformBatch(batch: RecordBatch, schema: Schema): RecordBatch {
   const children = schema.fields.map((f) => {
     const column = batch.getChild(f.name);
-    if (!column) return vectorFromArray(new Array(batch.numRows).fill(null), f.type).data[0]!;
+    if (!column) return nullColumn(f.type, batch.numRows).data[0]!;
     if (util.compareTypes(column.type, f.type)) return column.data[0]!;
     return widenColumn(column, f.type as DataType).data[0]!;
   });

@@ -31,7 +31,7 @@ import { differingRows, matchingRows } from '../table/row-match.js';
 import { readChunkContents } from '../table/table-reader.js';
 import { maskedSlices } from '../table/select-rows.js';
 import { CHUNKS_PER_CALL } from '../table/table-writer.js';
-import { liveMask, liveRows, putDeletionVector } from './deletion-vector.js';
+import { liveMask, liveRows, showOnly } from './deletion-vector.js';
 import { makeManifest, manifestSchema, type ChunkRef, type Manifest } from './manifest.js';
 import { changeChunk } from './update.js';
 
@@ -88,7 +88,7 @@ async function alignedChanges(ctx: Ctx, current: Manifest, next: Table): Promise
     const diff = same ? { rows: [], columns: [] } : rows && theirs && differingRows(rows, theirs);
     if (!diff || diff.rows.length * 2 > count) {
       if (start === 0) return undefined; // an unrelated table: the common ends will say so cheaply
-      out.push({ write: [start, start + count] });
+      pushWrite(out, start, start + count);
     } else if (diff.rows.length === 0) {
       out.push({ keep: ref });
     } else {
@@ -100,14 +100,7 @@ async function alignedChanges(ctx: Ctx, current: Manifest, next: Table): Promise
     }
     start += count;
   }
-  // Adjacent row ranges become one, so they are cut into full chunks.
-  const segments = out.reduce<Segment[]>((merged, s) => {
-    const last = merged[merged.length - 1];
-    if (last && 'write' in last && 'write' in s && last.write[1] === s.write[0]) last.write = [last.write[0], s.write[1]];
-    else merged.push(s);
-    return merged;
-  }, []);
-  return { segments, newChunks, newBytes };
+  return { segments: out, newChunks, newBytes };
 }
 
 /** Edits spread over the table, found by row hash: see the module comment. */
@@ -139,25 +132,20 @@ async function spreadChanges(ctx: Ctx, current: Manifest, next: Table): Promise<
   const out: Segment[] = [];
   let newChunks = 0;
   let newBytes = 0;
-  const write = (from: number, to: number) => {
-    const last = out[out.length - 1];
-    if (last && 'write' in last && last.write[1] === from) last.write[1] = to;
-    else out.push({ write: [from, to] });
-  };
   for (let j = 0; j < n; ) {
     const c = source[j]! < 0 ? -1 : chunkOf[source[j]!]!;
     let end = j + 1;
     while (end < n && c >= 0 && source[end]! > source[end - 1]! && chunkOf[source[end]!] === c) end++;
     if (c < 0) {
       while (end < n && source[end]! < 0) end++;
-      write(j, end);
+      pushWrite(out, j, end);
       j = end;
       continue;
     }
     const { ref, all, live, first } = chunks[c]!;
     const count = end - j;
     if (count < ref.rows * MIN_KEPT_SHARE) {
-      write(j, end);
+      pushWrite(out, j, end);
       j = end;
       continue;
     }
@@ -168,7 +156,7 @@ async function spreadChanges(ctx: Ctx, current: Manifest, next: Table): Promise<
     const ours = combineBatches(new Table(schema, maskedSlices(all, kept)));
     const diff = ours && theirs ? differingRows(ours, theirs) : undefined;
     if (!diff || diff.rows.length * 2 > count) {
-      write(j, end);
+      pushWrite(out, j, end);
       j = end;
       continue;
     }
@@ -184,6 +172,13 @@ async function spreadChanges(ctx: Ctx, current: Manifest, next: Table): Promise<
     j = end;
   }
   return { segments: out, newChunks, newBytes };
+}
+
+/** Adds rows [from, to) of the new table to be written, joined to a range just before them (so they are cut into full chunks). */
+function pushWrite(out: Segment[], from: number, to: number): void {
+  const last = out[out.length - 1];
+  if (last && 'write' in last && last.write[1] === from) last.write[1] = to;
+  else out.push({ write: [from, to] });
 }
 
 /** Positions in the chunk's file of its visible rows `visible` (ascending). */
@@ -281,11 +276,4 @@ async function keepVisible(store: ChunkStore, ref: ChunkRef, live: Uint8Array | 
     visible++;
   }
   return showOnly(store, ref, kept);
-}
-
-/** `ref` showing only the rows of its file that `kept` marks. */
-async function showOnly(store: ChunkStore, ref: ChunkRef, kept: Uint8Array): Promise<ChunkRef> {
-  const hidden: number[] = [];
-  kept.forEach((k, r) => k === 0 && hidden.push(r));
-  return hidden.length === 0 ? ref : { ...ref, deleted: await putDeletionVector(store, Uint32Array.from(hidden)) };
 }

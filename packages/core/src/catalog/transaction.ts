@@ -36,13 +36,13 @@ import type { PhaseRuntime, StoredChunk } from '../phases/types.js';
 import { filterMask, mayMatch, validateFilter, type Filter } from '../table/filter.js';
 import { parseCodec, type Codec } from '../table/parquet-codec.js';
 import { columnNameProblems, schemaDifferences } from '../table/schema.js';
-import { collectTable, toSource, type InputSource, type TableInput, type TableSource } from '../table/source.js';
+import { collectTable, mapBatches, toSource, type InputSource, type TableInput, type TableSource } from '../table/source.js';
 import { readChunkContents, readManifest, scanManifest, type ManifestReadOptions } from '../table/table-reader.js';
 import { maskedSlices } from '../table/select-rows.js';
 import { checkChunkRows, newlyStored, writeChunks } from '../table/table-writer.js';
 import { addColumns } from './add-columns.js';
 import type { Authorship, CommitInfo, TableEntry } from './commit.js';
-import { keepLive, liveMask, liveRows, putDeletionVector } from './deletion-vector.js';
+import { keepLive, liveMask, liveRows, showOnly } from './deletion-vector.js';
 import { chunkKey } from './manifest-tree.js';
 import type { CommitReader } from './history.js';
 import { makeManifest, manifestSchema, putManifest, type ChunkRef, type Manifest, type ManifestReader } from './manifest.js';
@@ -239,9 +239,7 @@ export class Transaction {
       const keepMask = keepLive(mask.map((m) => 1 - m), live);
       const remaining = liveRows(ref) - hits;
       if (remaining * 2 > ref.rows) {
-        const gone: number[] = [];
-        keepMask.forEach((k, r) => k === 0 && gone.push(r));
-        out.push({ ...ref, deleted: await putDeletionVector(this.ctx.chunks, Uint32Array.from(gone)) });
+        out.push(await showOnly(this.ctx.chunks, ref, keepMask));
         continue;
       }
       const keep = maskedSlices(batch!, keepMask);
@@ -434,15 +432,10 @@ function checkColumnNames(name: string, schema: Schema): void {
 
 /** `source`, each batch's keys added to `unique` as it passes (which throws at a duplicate). */
 function checkedKeys(source: TableSource, unique: UniqueKeys): TableSource {
-  return {
-    schema: source.schema,
-    batches: (async function* () {
-      for await (const b of source.batches) {
-        unique.add(b);
-        yield b;
-      }
-    })(),
-  };
+  return mapBatches(source, source.schema, (b) => {
+    unique.add(b);
+    return b;
+  });
 }
 
 function parseSchemaMode(value: string | undefined): 'strict' | 'merge' {
@@ -456,13 +449,7 @@ function conformSource(source: InputSource, schema: Schema): InputSource {
     const table = new Table(schema, source.table.batches.map((b) => conformBatch(b, schema)));
     return { schema, batches: table.batches, table };
   }
-  const batches = source.batches;
-  return {
-    schema,
-    batches: (async function* () {
-      for await (const b of batches) yield conformBatch(b, schema);
-    })(),
-  };
+  return mapBatches(source, schema, (b) => conformBatch(b, schema));
 }
 
 function checkKeys(name: string, schema: Schema, keys: string[]): void {

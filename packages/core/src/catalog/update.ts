@@ -21,7 +21,7 @@ import { readChunkContents } from '../table/table-reader.js';
 import { maskedSlices, takeColumn } from '../table/select-rows.js';
 import { CHUNKS_PER_CALL, newlyStored, writeChunks } from '../table/table-writer.js';
 import { applyPatches, MAX_PATCHES, PATCH_ROW, patchedRows } from './column-patch.js';
-import { liveMask, liveRows, putDeletionVector } from './deletion-vector.js';
+import { liveMask, liveRows, showOnly } from './deletion-vector.js';
 import { describeKey, keyReader } from './keys.js';
 import { manifestSchema, type ChunkRef, type Manifest } from './manifest.js';
 
@@ -102,7 +102,7 @@ export async function updateRows(
         if (missing.length > 0) {
           live ??= new Uint8Array(ref.rows).fill(1);
           for (const r of missing) live[r] = 0;
-          kept = { ...ref, deleted: await putDeletionVector(ctx.chunks, deadRows(live)) };
+          kept = await showOnly(ctx.chunks, ref, live);
         }
         return rows.length === 0 ? [kept] : (await changeChunk(ctx, { schema, settings }, { ref: kept, batch, live, source: updates, set, rows, sources })).refs;
       }),
@@ -110,13 +110,6 @@ export async function updateRows(
     out.push(...changed.flat());
   }
   return { chunks: out, updated, deleted, matched };
-}
-
-/** The rows a live mask hides, ascending. */
-function deadRows(live: Uint8Array): Uint32Array {
-  const dead: number[] = [];
-  live.forEach((l, r) => l === 0 && dead.push(r));
-  return Uint32Array.from(dead);
 }
 
 export interface UpsertOptions extends UpdateOptions {
@@ -149,8 +142,11 @@ export async function upsertRows(
   rows = castNumbers(schema, rows);
   const diffs = schemaDifferences(schema, rows.schema);
   if (diffs.length > 0) throw new SchemaMismatchError(table, diffs);
+  // One batch, joined once: updateRows takes it as it is, and the rows to insert are sliced from it.
+  const joined = rows.batches.length === 1 ? rows.batches[0] : combineBatches(rows);
+  if (joined) rows = new Table(joined);
   const done = await updateRows(ctx, table, current, rows, { ...options, skipUnchanged: true });
-  const fresh = rows.numRows === 0 ? [] : maskedSlices(combineBatches(rows)!, done.matched.map((m) => 1 - m));
+  const fresh = joined ? maskedSlices(joined, done.matched.map((m) => 1 - m)) : [];
   const settings = { codec: current.codec, chunkRows: current.chunkRows, keys: current.keys };
   const added = fresh.length > 0 ? (await writeChunks(ctx.runtime, { schema, batches: fresh }, settings)).chunks.map(({ written: _w, ...ref }) => ref) : [];
   const inserted = fresh.reduce((n, b) => n + b.numRows, 0);

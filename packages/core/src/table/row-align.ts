@@ -41,9 +41,10 @@ export function alignRows(old: Float64Array, next: Float64Array): Int32Array {
 }
 
 /**
- * Where each hash occurs, ascending: an open-addressing table of typed arrays (a Map of a million
- * entries cost 1.7 s of the 3.6 s a 1M-row re-import took) with equal hashes chained in order. The
- * walk only moves forward, so each chain keeps a cursor and a lookup resumes where the last one ended.
+ * Where each hash occurs, ascending: an open-addressing table of typed arrays, equal hashes chained
+ * in order (a Map of a million entries took 1.7 s of the 3.6 s a 1M-row re-import took under
+ * `node --cpu-prof`; with this table that re-import took 1.56 s). The walk only moves forward, so
+ * each chain keeps a cursor and a lookup resumes where the last one ended.
  */
 class Positions {
   private readonly slots: Int32Array;

@@ -184,6 +184,17 @@ function isIterable(x: unknown): x is Iterable<unknown> | AsyncIterable<unknown>
   return typeof x === 'object' && x !== null && (Symbol.asyncIterator in x || Symbol.iterator in x);
 }
 
+/** `source` as a stream of `schema` whose batches pass through `fn` as they are read. */
+export function mapBatches(source: TableSource, schema: Schema, fn: (batch: RecordBatch) => RecordBatch): TableSource {
+  const batches = source.batches;
+  return {
+    schema,
+    batches: (async function* () {
+      for await (const b of batches) yield fn(b);
+    })(),
+  };
+}
+
 /** The whole source in memory, as one table. */
 export async function collectTable(source: TableSource): Promise<Table> {
   const batches: RecordBatch[] = [];
