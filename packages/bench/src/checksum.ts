@@ -1,7 +1,7 @@
 /**
- * The content checksum both engines' reads are checked against (`armillaria-checksum-v1`).
+ * The content checksum every engine's reads are checked against (`armillaria-checksum-v1`).
  *
- * It must be computable identically from apache-arrow (here) and pyarrow (python/delta_driver.py,
+ * It must be computable identically from apache-arrow (here) and pyarrow (python/bench_driver.py,
  * `table_checksum`), be independent of how the table is split into batches or buffers, of IPC framing,
  * of string/large-string/view and timestamp-unit choices the engines make on the way back, and be
  * sensitive to every value, every null and the row order. Definition:

@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PHASE_ORDER } from '@armillaria/core';
 import { PHASES } from '@armillaria/core/internals';
-import { writeReport, type RunFile } from '@armillaria/report';
+import { COMPETITORS, writeReport, type RunFile } from '@armillaria/report';
 import { CASE_NAMES } from './cases/index.js';
 import { ensureDataset } from './datasets/datasets.js';
 import { DATASETS, defaultDatasets, isTableFile } from './datasets/specs.js';
@@ -51,7 +51,11 @@ const fraction = (v: string): number => {
 const program = new Command('bench')
   .description('Benchmark Armillaria (per phase) against Delta Lake and write results + an HTML report')
   .option('--quick', 'small sizes and few tries (minutes); quick runs are compared only with quick runs', false)
-  .option('--phases <list>', `phases to run, comma-separated; "delta" is Delta Lake (default: ${[...PHASE_ORDER, 'delta'].join(',')})`, list)
+  .option(
+    '--phases <list>',
+    `phases to run, comma-separated, and the competing engines: delta (Delta Lake), iceberg, lance (default: ${[...PHASE_ORDER, ...COMPETITORS].join(',')}; --quick and --storage s3: delta only)`,
+    list,
+  )
   .option('--cases <list>', `cases (default: all): ${CASE_NAMES.join(',')}`, list)
   .option(
     '--datasets <list>',
@@ -81,14 +85,16 @@ const program = new Command('bench')
     const outDir = userPath(o.out);
     // On object storage the default leaves out the phases that map local chunk files (asked for by
     // name they run, and core refuses them loudly).
-    const phases = o.phases ?? [...PHASE_ORDER.filter((p) => o.storage !== 's3' || !PHASES[p].needsLocalFiles), 'delta'];
+    // The quick gate and S3 runs compare with Delta Lake only (the gate's time; no S3 driver for the others yet).
+    const competitors = o.quick || o.storage === 's3' ? ['delta'] : [...COMPETITORS];
+    const phases = o.phases ?? [...PHASE_ORDER.filter((p) => o.storage !== 's3' || !PHASES[p].needsLocalFiles), ...competitors];
     if (!o.phases && o.storage === 's3') {
       const left = PHASE_ORDER.filter((p) => PHASES[p].needsLocalFiles);
       if (left.length) process.stderr.write(`bench: on S3 without phase ${left.join(', ')} (it needs a store in a local directory)\n`);
     }
     for (const p of phases) {
-      if (p !== 'delta' && !(PHASE_ORDER as readonly string[]).includes(p)) {
-        throw new InvalidArgumentError(`unknown phase "${p}" (known: ${[...PHASE_ORDER, 'delta'].join(', ')})`);
+      if (!(COMPETITORS as readonly string[]).includes(p) && !(PHASE_ORDER as readonly string[]).includes(p)) {
+        throw new InvalidArgumentError(`unknown phase "${p}" (known: ${[...PHASE_ORDER, ...COMPETITORS].join(', ')})`);
       }
     }
     if ((o.check || o.writeBaseline) && !phases.includes('delta')) process.stderr.write('bench: note: without delta only <phase>/sequential ratios are checked\n');

@@ -19,7 +19,10 @@ export { DATASETS, datasetSpec, defaultDatasets, type DatasetSpec, type DatasetF
 export type { Engine, Operation, OperationResult, SourceTable, Feature, EngineDescription } from './engines/engine.js';
 export { NotImplementedError } from './engines/engine.js';
 export { ArmillariaEngine } from './engines/armillaria.js';
-export { DeltaEngine, DeltaDriver, DRIVER_PATH } from './engines/delta.js';
+export { DeltaEngine } from './engines/delta.js';
+export { IcebergEngine } from './engines/iceberg.js';
+export { LanceEngine } from './engines/lance.js';
+export { PythonDriver, PythonEngine, driverPath, type Competitor } from './engines/python-engine.js';
 export { CASES, CASE_NAMES, selectCases } from './cases/index.js';
 export { runBench, assembleResult, loadDataset, type RunOptions } from './run.js';
 export { makeRunFile, runFilePath, writeRunFile } from './results.js';

@@ -8,7 +8,7 @@ export const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const REPO_ROOT = resolve(PACKAGE_DIR, '..', '..');
 /** datasets/ (manifest.json, generate/). */
 export const DATASETS_DIR = resolve(REPO_ROOT, 'datasets');
-/** packages/bench/python (delta_driver.py; the venv's pinned requirements are @armillaria/testkit's). */
+/** packages/bench/python (the engines' drivers; the venv's pinned requirements are @armillaria/testkit's). */
 export const PYTHON_DIR = resolve(PACKAGE_DIR, 'python');
 
 /** Where dataset payloads live: `ARMILLARIA_DATASETS_DIR`, else datasets/data/. */

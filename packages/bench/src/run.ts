@@ -14,6 +14,8 @@ import { checkDatasetName, ensureDataset, ensureFileDataset, readPayload, type L
 import { datasetSpec, isTableFile, resultName } from './datasets/specs.js';
 import { ArmillariaEngine } from './engines/armillaria.js';
 import { DeltaEngine } from './engines/delta.js';
+import { IcebergEngine } from './engines/iceberg.js';
+import { LanceEngine } from './engines/lance.js';
 import type { Engine, EngineDescription } from './engines/engine.js';
 import { baseVersions, machineInfo } from './environment.js';
 import { collectGarbage, timingStats } from './measure.js';
@@ -27,7 +29,7 @@ export type Codec = 'snappy' | 'zstd' | 'uncompressed';
 
 export interface RunOptions {
   quick: boolean;
-  /** Armillaria phases, plus 'delta' for Delta Lake. */
+  /** Armillaria phases, plus the competitors: 'delta' (Delta Lake), 'iceberg', 'lance'. */
   phases: string[];
   cases?: string[];
   datasets: string[];
@@ -62,7 +64,12 @@ function isNotImplemented(e: unknown): boolean {
 }
 
 function makeEngine(phase: string, opts: RunOptions, log: (l: string) => void, s3?: S3Place): Engine {
-  if (phase === 'delta') return new DeltaEngine({ codec: opts.codec, onStderr: (l) => log(`[delta] ${l}`), log, ...(s3 ? { s3 } : {}) });
+  const python = { codec: opts.codec, onStderr: (l: string) => log(`[${phase}] ${l}`), log };
+  if (phase === 'delta') return new DeltaEngine({ ...python, ...(s3 ? { s3 } : {}) });
+  if (phase === 'iceberg' || phase === 'lance') {
+    if (s3) throw new Error(`bench: ${phase} on S3 storage is not built yet (its tables would need the server's credentials in pyiceberg/pylance)`);
+    return phase === 'iceberg' ? new IcebergEngine(python) : new LanceEngine(python);
+  }
   return new ArmillariaEngine({
     phase,
     codec: opts.codec,

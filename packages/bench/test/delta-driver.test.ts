@@ -9,7 +9,7 @@ import { Field, Int32, List, Table, Uint16, Uint64, Uint8, tableToIPC, vectorFro
 import { tableChecksum } from '../src/checksum.js';
 import { buildSeeded } from '../src/datasets/datasets.js';
 import { datasetSpec } from '../src/datasets/specs.js';
-import { DeltaDriver } from '../src/engines/delta.js';
+import { PythonDriver } from '../src/engines/python-engine.js';
 import { filterRows } from '../src/filter.js';
 import { ADDED_COLUMN, deleteFilters, derivedColumn, withColumn, withoutRows } from '../src/workloads.js';
 import { ensureVenv } from '@armillaria/testkit';
@@ -24,10 +24,10 @@ try {
 }
 
 describe.skipIf(!python)('delta_driver.py', () => {
-  let driver: DeltaDriver;
+  let driver: PythonDriver;
   const stderr: string[] = [];
   beforeAll(() => {
-    driver = new DeltaDriver(python!, { onStderr: (l) => stderr.push(l) });
+    driver = new PythonDriver(python!, 'delta', { onStderr: (l) => stderr.push(l) });
   });
   afterAll(async () => {
     await driver.quit();
@@ -142,7 +142,7 @@ describe.skipIf(!python)('delta_driver.py', () => {
       writeFileSync(join(dir, 'big.arrow'), tableToIPC(big, 'file'));
       const r = await driver.request('load', { slot: 'big', path: join(dir, 'big.arrow') });
       expect(r).toMatchObject({ ok: false });
-      expect(r.error).toContain('column u64 (uint64) holds a value that no signed integer type of Delta Lake holds');
+      expect(r.error).toContain('column u64 (uint64) holds a value that no signed integer type holds');
     });
   });
 

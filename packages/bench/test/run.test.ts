@@ -97,6 +97,33 @@ describe('runBench', () => {
     });
   }, 180_000);
 
+  it.skipIf(!python)('runs Iceberg and Lance through the cases they support, every read verified; the others say why', async () => {
+    await withDatasetsDir(async (dir) => {
+      const cases = ['write', 'read', 'read-projection', 'read-filter', 'append', 'versions', 'time-travel', 'dedup', 'delete', 'add-column', 'branch-write', 'branch', 'optimize', 'commit', 'commits', 'sql-filter', 'publish'];
+      const run = await quickRun(dir, { phases: ['iceberg', 'lance'], cases, datasets: ['seed-narrow-100k'] });
+      expect(() => validateRunFile(JSON.parse(JSON.stringify(run)) as unknown, 'run')).not.toThrow();
+      expect(run.versions).toMatchObject({ pyiceberg: '0.12.0', pylance: '14.0.3' });
+      const unsupported: Record<string, string[]> = { iceberg: ['optimize', 'commits', 'sql-filter', 'publish'], lance: ['commits', 'sql-filter', 'publish'] };
+      for (const engine of ['iceberg', 'lance'] as const) {
+        const byCase = new Map(run.results.filter((r) => r.engine === engine).map((r) => [r.case, r]));
+        for (const c of cases) {
+          const r = byCase.get(c)!;
+          if (unsupported[engine]!.includes(c)) {
+            expect(r.status, `${engine} ${c}`).toBe('not-implemented');
+            expect(r.error, `${engine} ${c}: a reason`).toMatch(new RegExp(`${engine}|harness|view`, 'i'));
+          } else {
+            expect(r.status, `${engine} ${c}: ${r.error}`).toBe('ok');
+          }
+        }
+        // Real branches: a ref costs metadata bytes, never a copy of the table.
+        expect(Number(byCase.get('branch')!.extra!.refBytes)).toBeLessThan(20_000);
+        expect(byCase.get('delete')!.extra).toMatchObject({ deletedRows: 3998 });
+        expect(byCase.get('time-travel')!.config.version).toBe(engine === 'lance' ? 1 : 0);
+      }
+      expect(run.results.find((r) => r.engine === 'lance' && r.case === 'write')!.config.codec).toMatch(/not Parquet/);
+    });
+  }, 300_000);
+
   it('refuses an unknown dataset or a missing table file before running anything', async () => {
     await withTempDir(async (dir) => {
       const run = (datasets: string[]) => quickRun(dir, { phases: ['sequential'], cases: ['write'], datasets });

@@ -33,8 +33,10 @@ export { renderCharts, type ChartSet, type ChartSvg } from './charts.js';
 export { renderHtml, DEFAULT_TITLE, type RenderOptions } from './render.js';
 export { renderReport, writeReport, type ReportOptions, type WriteReportResult } from './report.js';
 export {
+  COMPETITORS,
   SCHEMA_VERSION,
   type BenchResult,
+  type Competitor,
   type MachineInfo,
   type ResultStatus,
   type RunFile,

@@ -2,7 +2,7 @@
  * What makes two results "the same measurement": the report keeps the latest result per key and compares
  * results across runs only under the same key.
  */
-import type { BenchResult } from './schema.js';
+import { COMPETITORS, type BenchResult } from './schema.js';
 
 /** The Armillaria phases in ladder order (DESIGN.md "The phases"); unknown phases follow, sorted. */
 export const PHASE_ORDER = ['sequential', 'batch', 'mmap', 'parallel-parse', 'native-parquet', 'pushdown'] as const;
@@ -55,10 +55,11 @@ export function keyId(k: ResultKey): string {
   return `${k.engine}|${k.phase}|${rowId(k)}`;
 }
 
-/** Sort phases: ladder order, then unknown Armillaria phases alphabetically, then Delta. */
+/** Sort phases: ladder order, then unknown Armillaria phases alphabetically, then the competitors (Delta first). */
 export function comparePhases(a: string, b: string): number {
   const rank = (p: string): number => {
-    if (p === DELTA_PHASE) return 1000;
+    const c = (COMPETITORS as readonly string[]).indexOf(p);
+    if (c !== -1) return 1000 + c;
     const i = (PHASE_ORDER as readonly string[]).indexOf(p);
     return i === -1 ? 100 : i;
   };

@@ -28,6 +28,8 @@ export interface VersionInfo {
   rustc?: string;
   python?: string;
   deltalake?: string;
+  pyiceberg?: string;
+  pylance?: string;
   pyarrow?: string;
   parquetWasm?: string;
   apacheArrow?: string;
@@ -52,9 +54,13 @@ export type ResultStatus =
   /** The case failed to run; `error` says why. */
   | 'error';
 
+/** The engines Armillaria is measured against, in the order the report shows them. */
+export const COMPETITORS = ['delta', 'iceberg', 'lance'] as const;
+export type Competitor = (typeof COMPETITORS)[number];
+
 export interface BenchResult {
-  engine: 'armillaria' | 'delta';
-  /** Armillaria phase name (`sequential`, `batch`, ...) or `delta` for Delta Lake. */
+  engine: 'armillaria' | Competitor;
+  /** Armillaria phase name (`sequential`, `batch`, ...), or the competitor's name (`delta`, `iceberg`, `lance`). */
   phase: string;
   /** `write`, `read`, `read-projection`, `read-filter`, `append`, `versions`, `time-travel`, `branch`, ... */
   case: string;

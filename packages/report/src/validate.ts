@@ -2,10 +2,10 @@
  * Structural check of one results file. It is not a full JSON Schema: it checks what the report relies on,
  * so that a malformed file fails here with its name and field path, not later as a blank cell.
  */
-import { SCHEMA_VERSION, type RunFile } from './schema.js';
+import { COMPETITORS, SCHEMA_VERSION, type RunFile } from './schema.js';
 
 const STATUSES = ['ok', 'not-implemented', 'rejected', 'error'] as const;
-const ENGINES = ['armillaria', 'delta'] as const;
+const ENGINES = ['armillaria', ...COMPETITORS] as const;
 
 /** A results file that cannot be read, parsed or trusted; `file` names it. */
 export class ResultsFileError extends Error {

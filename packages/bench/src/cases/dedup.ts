@@ -46,7 +46,7 @@ export const dedupCase: BenchCase = {
         identicalTableNewBytes: b2 - b1,
         identicalTableNewFraction: b0 > 0 ? (b2 - b1) / b0 : 0,
       },
-      config: { secondTable: ctx.engine.engine === 'delta' ? 'sibling table directory' : 'same store' },
+      config: { secondTable: ctx.engine.engine === 'armillaria' ? 'same store' : 'sibling table directory' },
     };
   },
 };

@@ -20,6 +20,7 @@ export const optimizeCase: BenchCase = {
   name: 'optimize',
   summary: `${APPENDS} appends of ${FRACTION * 100}% rows each, then compaction: reads before and after (speedup)`,
   throughput: false,
+  feature: 'optimize',
   applies: (d) => d.table.getChild('id') !== null && d.table.getChild('value') !== null,
   headline: (r) => `read ${Number(r.extra?.readSpeedup).toFixed(2)}× faster after compaction (${Math.round(Number(r.extra?.optimizeMs))} ms)`,
   async run(ctx) {

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { tableToIPC, type Table } from 'apache-arrow';
-import type { VersionInfo } from '@armillaria/report';
+import type { BenchResult, VersionInfo } from '@armillaria/report';
 import type { Filter } from '../filter.js';
 import type { LoadedDataset } from '../datasets/datasets.js';
 
@@ -115,7 +115,8 @@ export interface OperationResult {
 }
 
 /** Optional capabilities; a missing one makes its case 'not-implemented'. */
-export type Feature = 'filter' | 'time-travel' | 'update' | 'branch' | 'projection' | 'sql' | 'publish';
+/** `commits`: writers in processes of their own (the commits cases); `optimize`: compaction as a version. */
+export type Feature = 'filter' | 'time-travel' | 'update' | 'branch' | 'projection' | 'sql' | 'publish' | 'commits' | 'optimize';
 
 export interface EngineDescription {
   versions: Partial<VersionInfo>;
@@ -124,8 +125,8 @@ export interface EngineDescription {
 }
 
 export interface Engine {
-  readonly engine: 'armillaria' | 'delta';
-  /** Phase name, or 'delta'. */
+  readonly engine: BenchResult['engine'];
+  /** Phase name, or the competitor's name. */
   readonly phase: string;
   describe(): Promise<EngineDescription>;
   /** Prepare for one dataset; `workDir` is empty and owned by the engine until `teardown`. */
