@@ -120,7 +120,7 @@ describe('runBench', () => {
         expect(byCase.get('delete')!.extra).toMatchObject({ deletedRows: 3998 });
         expect(byCase.get('time-travel')!.config.version).toBe(engine === 'lance' ? 1 : 0);
       }
-      expect(run.results.find((r) => r.engine === 'lance' && r.case === 'write')!.config.codec).toMatch(/not Parquet/);
+      expect(run.results.find((r) => r.engine === 'lance' && r.case === 'write')!.config.format).toMatch(/not Parquet/);
     });
   }, 300_000);
 

@@ -10,6 +10,7 @@ import { html, raw } from './html.js';
 import { STYLES } from './sections/styles.js';
 import { headerSection, type HeaderOptions } from './sections/header.js';
 import { summarySection } from './sections/summary.js';
+import { competitionSection } from './sections/competition.js';
 import { ladderSection } from './sections/ladder.js';
 import { latencySection } from './sections/latency.js';
 import { objectStorageSection } from './sections/object-storage.js';
@@ -36,8 +37,9 @@ export function renderHtml(agg: Aggregate, charts: ChartSet, options: RenderOpti
   const header = { title, ...(options.generatedAt ? { generatedAt: options.generatedAt } : {}), ...(options.apiDocs ? { apiDocs: options.apiDocs } : {}) };
   const body = agg.latestRun
     ? html`${headerSection(agg, header)}
-${ladderSection(agg)}
+${competitionSection(agg)}
 ${summarySection(agg)}
+${ladderSection(agg)}
 ${charts.throughput.length
   ? html`<section id="throughput">
   <h2>Throughput per phase vs Delta Lake</h2>

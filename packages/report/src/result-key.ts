@@ -10,6 +10,11 @@ export const PHASE_ORDER = ['sequential', 'batch', 'mmap', 'parallel-parse', 'na
 /** The phase name Delta Lake results carry. */
 export const DELTA_PHASE = 'delta';
 
+/** Whether a phase name is a competing engine's (`delta`, `iceberg`, `lance`) rather than an Armillaria phase. */
+export function isCompetitor(phase: string): boolean {
+  return (COMPETITORS as readonly string[]).includes(phase);
+}
+
 /** The Armillaria baseline phase: pure TS, no addon. */
 export const BASELINE_PHASE = 'sequential';
 

@@ -4,6 +4,7 @@ import * as api from '../src/index.js';
 describe('public API', () => {
   it('exports exactly these values, so changes are deliberate', () => {
     expect(Object.keys(api).sort()).toEqual([
+      'COMPETITORS',
       'DEFAULT_TITLE',
       'DEFAULT_TOLERANCE',
       'PHASE_ORDER',

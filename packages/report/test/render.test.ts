@@ -191,3 +191,50 @@ describe('objectStorageSection', () => {
     expect(html).not.toContain('id="object-storage"');
   });
 });
+
+describe('competitionSection', () => {
+  /** The latest fixture run with Iceberg (2× Delta's time) and Lance (not supported, or 4× faster) beside Delta. */
+  async function withCompetitors(): Promise<string> {
+    const [, latest] = fixtureRuns();
+    const run = laterRun(latest!, '2025-11-25T09:00:00Z-bbbbbbb', '2025-11-25T09:00:00Z', (results) => {
+      const scaled = (r: (typeof results)[number], engine: 'iceberg' | 'lance', factor: number) => ({
+        ...r,
+        engine,
+        phase: engine,
+        ...(r.stats ? { stats: { ...r.stats, median: r.stats.median * factor, min: r.stats.min * factor, max: r.stats.max * factor } } : {}),
+        ...(r.throughputMBps !== undefined ? { throughputMBps: r.throughputMBps / factor } : {}),
+        tries: r.tries.map((t) => ({ ...t, ms: t.ms * factor, ...(t.internalMs !== undefined ? { internalMs: t.internalMs * factor } : {}) })),
+      });
+      const deltas = results.filter((r) => r.engine === 'delta');
+      return [
+        ...results,
+        ...deltas.map((r) => scaled(r, 'iceberg', 2)),
+        ...deltas.map((r) =>
+          r.case === 'read' ? scaled(r, 'lance', 0.01) : { ...r, engine: 'lance' as const, phase: 'lance', status: 'not-implemented' as const, error: 'lance: no such thing here', tries: [] },
+        ),
+      ];
+    });
+    return renderReport([...fixtureRuns(), run]);
+  }
+
+  it('leads the report: every engine against the best Armillaria phase, trailing said as plainly as leading', async () => {
+    const html = await withCompetitors();
+    expect(html.indexOf('<section id="competition">')).toBeGreaterThan(0);
+    expect(html.indexOf('<section id="competition">')).toBeLessThan(html.indexOf('<section id="ladder">'));
+    const section = html.slice(html.indexOf('<section id="competition">'));
+    const shown = text(section.slice(0, section.indexOf('</section>')));
+    expect(shown).toContain('Against every engine');
+    expect(shown).toMatch(/Best Armillaria phase Delta Lake Iceberg Lance/);
+    // Iceberg takes twice Delta's time, so the best phase leads it by twice its lead over Delta.
+    expect(shown).toMatch(/Armillaria \d+\.\d+×/);
+    expect(shown).toMatch(/trails \d+(\.\d+)?×/); // Lance's read at 1% of Delta's time beats every phase
+    expect(shown).toContain('not supported');
+    expect(shown).toContain('lance: no such thing here');
+  });
+
+  it('is absent when no engine but Armillaria was measured', async () => {
+    const runs = fixtureRuns().map((r) => ({ ...r, results: r.results.filter((x) => x.engine === 'armillaria') }));
+    const html = await renderReport(runs);
+    expect(html).not.toContain('id="competition"');
+  });
+});

@@ -59,6 +59,11 @@ export interface BenchCase {
   feature?: Feature;
   /** Whether the case makes sense for a dataset (e.g. versions needs `id` and `value`). */
   applies(dataset: LoadedDataset): boolean;
+  /**
+   * The case's workload does not grow with the dataset (10-row commits): a quick run measures it on its
+   * first dataset only, which keeps the regression gate's minutes for the cases that do.
+   */
+  quickOnce?: boolean;
   /** True for cases whose figure of merit is dataset bytes / time. */
   throughput: boolean;
   /**

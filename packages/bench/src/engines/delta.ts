@@ -40,6 +40,7 @@ export class DeltaEngine extends PythonEngine {
   protected methods(): Record<string, string | number | boolean> {
     return {
       // WriterProperties(compression=...) only: deltalake's defaults for everything else.
+      format: 'parquet',
       parquetWriter: 'deltalake defaults (data pages v1, dictionary on)',
       // deltalake 1.6.6 writes through object_store's LocalFileSystem, which does not fsync by default.
       fsync: false,

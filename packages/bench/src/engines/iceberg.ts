@@ -17,7 +17,8 @@ export class IcebergEngine extends PythonEngine {
   protected methods(): Record<string, string | number | boolean> {
     return {
       catalog: 'SqlCatalog on SQLite',
-      parquetWriter: "pyiceberg defaults (pyarrow), write.parquet.compression-codec = codec",
+      format: 'parquet',
+      parquetWriter: 'pyiceberg defaults (pyarrow), write.parquet.compression-codec = codec',
       fsync: false,
       readApi: 'load_table + scan(...).to_arrow()',
       versionNumbers: "position in the main branch's snapshot log (time travel by snapshot id)",

@@ -16,8 +16,9 @@ export class LanceEngine extends PythonEngine {
 
   protected methods(): Record<string, string | number | boolean> {
     return {
-      // Not Parquet: the codec cannot be the run's; Lance's defaults choose per column.
-      codec: 'lance file format defaults (not Parquet)',
+      // Not Parquet, so the run's codec does not reach it (codec stays the run's, so its results sit in the
+      // same report rows as the other engines'); Lance's encodings choose per column.
+      format: 'lance file format defaults (not Parquet: the codec does not apply)',
       fsync: false,
       readApi: 'lance.dataset(path, version).to_table',
       updateMethod: 'merge_insert(id).when_matched_update_all',

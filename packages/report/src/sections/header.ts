@@ -1,6 +1,6 @@
 /** The report header: what was measured, when, where, with which versions, and the regression verdict. */
 import type { Aggregate } from '../aggregate.js';
-import { DELTA_PHASE, compareCases } from '../result-key.js';
+import { compareCases, isCompetitor } from '../result-key.js';
 import { formatChange, formatDate, formatRam, formatRows, shortSha } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
 import { phaseLabel } from '../palette.js';
@@ -28,20 +28,21 @@ export function headerSection(agg: Aggregate, options: HeaderOptions): SafeHtml 
   const datasetNames = [...new Set(agg.measurements.map((x) => x.key.dataset))].sort();
   const sizes = (d: string) =>
     [...new Set(agg.measurements.filter((x) => x.key.dataset === d).map((x) => x.key.rows))].sort((a, b) => a - b).map(formatRows);
-  const phases = agg.phases.filter((p) => p !== DELTA_PHASE);
+  const phases = agg.phases.filter((p) => !isCompetitor(p));
+  const competitors = agg.phases.filter(isCompetitor).map(phaseLabel);
   const mode = agg.scope.quick ? 'quick (pnpm bench --quick, small sizes)' : 'full';
   return html`<header class="report">
   <h1>${options.title}</h1>
-  <p class="subtitle">Armillaria phases against Delta Lake on <strong>${m.name}</strong> · ${agg.scope.quick ? 'quick' : 'full'} run · latest ${formatDate(run.date)}</p>
+  <p class="subtitle">Armillaria phases against ${competitors.join(', ') || 'Delta Lake'} on <strong>${m.name}</strong> · ${agg.scope.quick ? 'quick' : 'full'} run · latest ${formatDate(run.date)}</p>
   <dl class="meta">
     <div><dt>Latest run</dt><dd title="${run.runId}">${formatDate(run.date)}</dd></div>
     <div><dt>Armillaria commit</dt><dd><code title="${v.armillaria}">${shortSha(v.armillaria)}</code></dd></div>
     <div><dt>Mode</dt><dd>${mode}; quick and full runs are never compared</dd></div>
     <div><dt>Machine</dt><dd>${m.cpu} · ${m.cores} cores · ${formatRam(m.ramBytes)} RAM</dd></div>
     <div><dt>OS / filesystem</dt><dd>${m.os}${m.fs ? ` · ${m.fs}` : ''}</dd></div>
-    <div><dt>Versions</dt><dd>Node ${v.node}${v.rustc ? ` · rustc ${v.rustc}` : ''}${v.deltalake ? ` · deltalake ${v.deltalake}` : ''}${v.pyarrow ? ` · pyarrow ${v.pyarrow}` : ''}</dd></div>
+    <div><dt>Versions</dt><dd>Node ${v.node}${v.rustc ? ` · rustc ${v.rustc}` : ''}${v.deltalake ? ` · deltalake ${v.deltalake}` : ''}${v.pyiceberg ? ` · pyiceberg ${v.pyiceberg}` : ''}${v.pylance ? ` · pylance ${v.pylance}` : ''}${v.pyarrow ? ` · pyarrow ${v.pyarrow}` : ''}</dd></div>
     <div><dt>History</dt><dd>${agg.runs.length} run${agg.runs.length === 1 ? '' : 's'} on this machine, ${formatDate(first.date).slice(0, 10)} – ${formatDate(run.date).slice(0, 10)}</dd></div>
-    <div><dt>Engines / phases</dt><dd>${phases.join(', ') || 'none'}${agg.phases.includes(DELTA_PHASE) ? ` · ${phaseLabel(DELTA_PHASE)}` : ''}</dd></div>
+    <div><dt>Engines / phases</dt><dd>${phases.join(', ') || 'none'}${competitors.length ? ` · ${competitors.join(', ')}` : ''}</dd></div>
     <div><dt>Cases</dt><dd>${cases.join(', ')}</dd></div>
     <div><dt>Datasets</dt><dd>${datasetNames.map((d) => `${d} (${sizes(d).join(', ')})`).join('; ')}</dd></div>
   </dl>

@@ -4,7 +4,7 @@
  */
 import type { Aggregate, Measurement } from '../aggregate.js';
 import type { Regression } from '../history.js';
-import { DELTA_PHASE, PHASE_ORDER, THROUGHPUT_CASES, comparePhases, compareRows } from '../result-key.js';
+import { DELTA_PHASE, PHASE_ORDER, THROUGHPUT_CASES, comparePhases, compareRows, isCompetitor } from '../result-key.js';
 import { caseLabel, formatChange, formatDate, formatMBps, formatRows } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
 import { phaseColour, phaseLabel } from '../palette.js';
@@ -15,10 +15,10 @@ export function ladderMeasurements(agg: Aggregate): Measurement[] {
   return agg.measurements.filter((m) => (THROUGHPUT_CASES as readonly string[]).includes(m.key.case) || m.throughput);
 }
 
-/** Columns: all six ladder phases (pending ones show as not measured), any other phase, then Delta. */
+/** Columns: all six ladder phases (pending ones show as not measured), any other phase, then Delta and the other engines measured. */
 export function ladderColumns(ms: readonly Measurement[]): string[] {
-  const present = ms.map((m) => m.key.phase).filter((p) => p !== DELTA_PHASE);
-  return [...new Set([...PHASE_ORDER, ...present])].sort(comparePhases).concat(DELTA_PHASE);
+  const present = ms.map((m) => m.key.phase);
+  return [...new Set([...PHASE_ORDER, DELTA_PHASE, ...present])].sort(comparePhases);
 }
 
 /** The ladder section. */
@@ -34,7 +34,7 @@ export function ladderSection(agg: Aggregate): SafeHtml {
   baseline. ★ marks the fastest Armillaria phase in a row; hover a cell for min–max, timing and run.</p>
   ${ms.length === 0 ? html`<p class="note">No throughput cases in these runs.</p>` : html`<div class="scroll"><table class="ladder">
     <thead><tr><th>Operation</th><th>Rows</th>${columns.map(
-      (p) => html`<th class="phase${p === DELTA_PHASE ? ' delta' : ''}" scope="col"><i class="swatch" style="background:${phaseColour(p)}"></i>${phaseLabel(p)}</th>`,
+      (p) => html`<th class="phase${p === DELTA_PHASE ? ' delta' : ''}${isCompetitor(p) ? ' competitor' : ''}" scope="col"><i class="swatch" style="background:${phaseColour(p)}"></i>${phaseLabel(p)}</th>`,
     )}</tr></thead>
     ${datasets.map((d) => datasetBody(d, ms.filter((m) => m.key.dataset === d), columns, agg.regressions))}
   </table></div>`}

@@ -42,6 +42,8 @@ tbody tr:hover td { background: #fafcff; }
 table.ladder th.phase, table.ladder td.cell { text-align: right; min-width: 104px; }
 table.ladder th.phase .swatch { margin-right: 5px; }
 table.ladder th.delta, table.ladder td.delta { border-left: 2px solid #cbd2d9; }
+table.competition td.num { min-width: 110px; }
+table.competition td .note { max-width: 220px; white-space: normal; }
 table.ladder tr.dataset th { background: #f0f4f8; font-size: 13px; color: var(--ink); text-align: left; padding-top: 9px; }
 table.ladder tr.dataset th .codec { color: var(--muted); font-weight: 400; }
 table.ladder td.op { font-weight: 600; white-space: nowrap; }

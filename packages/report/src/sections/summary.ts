@@ -1,6 +1,6 @@
 /** "At a glance": each phase's ratios combined by geometric mean, and DESIGN.md's goals. */
 import type { Aggregate, GeomeanFigure } from '../aggregate.js';
-import { DELTA_PHASE, THROUGHPUT_CASES, compareCases } from '../result-key.js';
+import { DELTA_PHASE, THROUGHPUT_CASES, compareCases, isCompetitor } from '../result-key.js';
 import { evaluateGoals } from '../goals.js';
 import { formatRatio } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
@@ -24,7 +24,7 @@ export function summarySection(agg: Aggregate): SafeHtml {
   <h3>Speed-up per phase, geometric mean over cases</h3>
   <div class="scroll"><table class="geomeans">
         <thead><tr><th>Phase</th><th class="num">vs Delta, all</th>${cases.map((c) => html`<th class="num">vs Delta, ${c}</th>`)}<th class="num">vs sequential</th></tr></thead>
-        <tbody>${agg.geomeans.map((g) => {
+        <tbody>${agg.geomeans.filter((g) => !isCompetitor(g.phase) || g.phase === DELTA_PHASE).map((g) => {
           const byCase = new Map(g.byCase.map((c) => [c.case, c] as const));
           return html`<tr data-phase="${g.phase}"><td class="phase"><i class="swatch" style="background:${phaseColour(g.phase)}"></i>${phaseLabel(g.phase)}</td>${
             g.phase === DELTA_PHASE ? html`<td class="num"><span class="note">baseline</span></td>` : geomeanCell(g.vsDelta, true)
