@@ -158,6 +158,8 @@ class IcebergDriver(BaseDriver):
         if branch is not None:
             scan = scan.use_ref(branch)
         result = scan.to_arrow()
+        if columns:
+            result = result.select(columns)  # selected_fields keeps the table's column order, not the request's
         ms = (time.perf_counter() - t0) * 1000
         out: dict[str, Any] = {"ms": ms, "rows": result.num_rows, "version": int(version) if version is not None else self._version(table)}
         if req.get("checksum", True):
