@@ -43,6 +43,7 @@ import platform
 import shutil
 import struct
 import sys
+import time
 import traceback
 from typing import Any, Callable
 
@@ -395,6 +396,14 @@ class BaseDriver:
     def unload(self, req: dict[str, Any]) -> dict[str, Any]:
         self.slots.pop(req["slot"], None)
         return {}
+
+    def _grown(self, path: str, change: Callable[[], Any]) -> dict[str, Any]:
+        """Time `change` to the table at `path` (a branch, say): its ms and the bytes it added there."""
+        size0, _ = local_du(path)
+        t0 = time.perf_counter()
+        change()
+        ms = (time.perf_counter() - t0) * 1000
+        return {"ms": ms, "bytes": local_du(path)[0] - size0}
 
     def du(self, req: dict[str, Any]) -> dict[str, Any]:
         size, files = local_du(req["path"])

@@ -59,7 +59,7 @@ from pyiceberg.expressions import (
 )
 from pyiceberg.table import Table
 
-from bench_driver import BaseDriver, local_du, serve, signed_integers, table_checksum
+from bench_driver import BaseDriver, serve, signed_integers, table_checksum
 
 NAMESPACE = "bench"
 _PREDICATES = {"<": LessThan, "<=": LessThanOrEqual, ">": GreaterThan, ">=": GreaterThanOrEqual, "=": EqualTo, "!=": NotEqualTo}
@@ -187,25 +187,18 @@ class IcebergDriver(BaseDriver):
         ms = (time.perf_counter() - t0) * 1000
         return {"ms": ms, "rows": _records(before) - _records(table.current_snapshot()), "version": self._version(table)}
 
-    def branch(self, req: dict[str, Any]) -> dict[str, Any]:
-        path = req["path"]
-        size0, _ = local_du(path)
-        t0 = time.perf_counter()
+    def _branch(self, path: str, name: str) -> Table:
         table = self._load(path)
-        table.manage_snapshots().create_branch(table.current_snapshot().snapshot_id, req["name"]).commit()
-        ms = (time.perf_counter() - t0) * 1000
-        return {"ms": ms, "bytes": local_du(path)[0] - size0, "method": "ref"}
+        table.manage_snapshots().create_branch(table.current_snapshot().snapshot_id, name).commit()
+        return table
+
+    def branch(self, req: dict[str, Any]) -> dict[str, Any]:
+        return {**self._grown(req["path"], lambda: self._branch(req["path"], req["name"])), "method": "ref"}
 
     def branch_write(self, req: dict[str, Any]) -> dict[str, Any]:
-        path = req["path"]
         rows = self.slots[req["slot"]]
-        size0, _ = local_du(path)
-        t0 = time.perf_counter()
-        table = self._load(path)
-        table.manage_snapshots().create_branch(table.current_snapshot().snapshot_id, req["name"]).commit()
-        table.overwrite(rows, branch=req["name"])
-        ms = (time.perf_counter() - t0) * 1000
-        return {"ms": ms, "rows": rows.num_rows, "bytes": local_du(path)[0] - size0}
+        grown = self._grown(req["path"], lambda: self._branch(req["path"], req["name"]).overwrite(rows, branch=req["name"]))
+        return {**grown, "rows": rows.num_rows}
 
     def drop(self, req: dict[str, Any]) -> dict[str, Any]:
         """Remove the directory tree, and the catalog's entries for the tables located in it."""

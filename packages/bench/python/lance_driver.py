@@ -34,7 +34,7 @@ from typing import Any
 import lance
 import pyarrow as pa
 
-from bench_driver import BaseDriver, filter_sql, local_du, serve, table_checksum
+from bench_driver import BaseDriver, filter_sql, serve, table_checksum
 
 
 class LanceDriver(BaseDriver):
@@ -103,22 +103,15 @@ class LanceDriver(BaseDriver):
         return {"ms": ms, "version": lance.dataset(req["path"]).version}
 
     def branch(self, req: dict[str, Any]) -> dict[str, Any]:
-        path = req["path"]
-        size0, _ = local_du(path)
-        t0 = time.perf_counter()
-        lance.dataset(path).create_branch(req["name"])
-        ms = (time.perf_counter() - t0) * 1000
-        return {"ms": ms, "bytes": local_du(path)[0] - size0, "method": "ref"}
+        return {**self._grown(req["path"], lambda: lance.dataset(req["path"]).create_branch(req["name"])), "method": "ref"}
 
     def branch_write(self, req: dict[str, Any]) -> dict[str, Any]:
-        path = req["path"]
         rows = self.slots[req["slot"]]
-        size0, _ = local_du(path)
-        t0 = time.perf_counter()
-        branch = lance.dataset(path).create_branch(req["name"])
-        lance.write_dataset(rows, branch, mode="overwrite")
-        ms = (time.perf_counter() - t0) * 1000
-        return {"ms": ms, "rows": rows.num_rows, "bytes": local_du(path)[0] - size0}
+
+        def write() -> None:
+            lance.write_dataset(rows, lance.dataset(req["path"]).create_branch(req["name"]), mode="overwrite")
+
+        return {**self._grown(req["path"], write), "rows": rows.num_rows}
 
 
 def _numbers(metrics: Any) -> dict[str, float]:

@@ -12,16 +12,9 @@ import { datasetSpec } from '../src/datasets/specs.js';
 import { PythonDriver } from '../src/engines/python-engine.js';
 import { filterRows } from '../src/filter.js';
 import { ADDED_COLUMN, deleteFilters, derivedColumn, withColumn, withoutRows } from '../src/workloads.js';
-import { ensureVenv } from '@armillaria/testkit';
-import { bytesTable, mixedTable, nestedTable, withTempDir } from './helpers.js';
+import { bytesTable, mixedTable, nestedTable, venvPythonOrSkip, withTempDir } from './helpers.js';
 
-let python: string | undefined;
-try {
-  python = ensureVenv();
-} catch (e) {
-  if (process.env.CI) throw e;
-  console.warn(`skipping Python tests: ${(e as Error).message}`);
-}
+const python = venvPythonOrSkip();
 
 describe.skipIf(!python)('delta_driver.py', () => {
   let driver: PythonDriver;

@@ -1,7 +1,8 @@
-/** Test helpers: temp directories and small tables with every kind the checksum supports. */
+/** Test helpers: temp directories, the venv's Python, and small tables with every kind the checksum supports. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { ensureVenv } from '@armillaria/testkit';
 import {
   Binary,
   Bool,
@@ -108,4 +109,18 @@ export function nestedTable(n = 1000): Table {
     st: vectorFromArray(structs, new Struct(fields)),
     entries: vectorFromArray(entries, new List(new Field('item', new Struct(fields), true))),
   });
+}
+
+/**
+ * The venv's interpreter for the Python tests, made on first use; `undefined` (the tests skip, with a
+ * warning) when it cannot be made outside CI. Under CI a missing venv fails.
+ */
+export function venvPythonOrSkip(): string | undefined {
+  try {
+    return ensureVenv();
+  } catch (e) {
+    if (process.env.CI) throw e;
+    console.warn(`skipping Python tests: ${(e as Error).message}`);
+    return undefined;
+  }
 }

@@ -8,16 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableToIPC } from 'apache-arrow';
 import { tableChecksum } from '../src/checksum.js';
 import { PythonDriver, type Competitor } from '../src/engines/python-engine.js';
-import { ensureVenv } from '@armillaria/testkit';
-import { mixedTable, withTempDir } from './helpers.js';
+import { mixedTable, venvPythonOrSkip, withTempDir } from './helpers.js';
 
-let python: string | undefined;
-try {
-  python = ensureVenv();
-} catch (e) {
-  if (process.env.CI) throw e;
-  console.warn(`skipping Python tests: ${(e as Error).message}`);
-}
+const python = venvPythonOrSkip();
 
 describe.skipIf(!python).each(['iceberg', 'lance'] as const)('%s_driver.py', (engine: Competitor) => {
   let driver: PythonDriver;

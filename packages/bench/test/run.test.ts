@@ -8,16 +8,9 @@ import { Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { validateRunFile } from '@armillaria/report';
 import { runBench } from '../src/run.js';
-import { ensureVenv } from '@armillaria/testkit';
-import { withDatasetsDir, withTempDir } from './helpers.js';
+import { venvPythonOrSkip, withDatasetsDir, withTempDir } from './helpers.js';
 
-let python = true;
-try {
-  ensureVenv();
-} catch (e) {
-  if (process.env.CI) throw e;
-  python = false;
-}
+const python = venvPythonOrSkip() !== undefined;
 
 const silent = { log: () => {}, tick: () => {}, status: () => {}, stop: () => {} };
 
