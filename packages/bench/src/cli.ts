@@ -60,7 +60,7 @@ const program = new Command('bench')
   .option(
     '--datasets <list>',
     'datasets, and table files of your own (.parquet, .csv, .arrow; both engines get the same rows) ' +
-      '(default: quick: seed-narrow-100k,seed-wide-100k,seed-narrow-500k,nycflights13; full: all but 10m)',
+      '(default: quick: seed-narrow-100k,seed-wide-100k,nycflights13; full: all but 10m)',
     list,
   )
   .option('--runs <n>', 'measured tries per case (default: quick 3, full 5)', positiveInt)

@@ -26,15 +26,17 @@ const host: ProcessHost = server
 for (const name of PHASE_ORDER) if (!PHASES[name].needsLocalFiles) processSuite(name, host, skip, name === 'pushdown' ? 'all' : 'phase');
 
 describe.skipIf(!server)('many writers on S3', () => {
-  it('lands 800 of 800 commits of 8 processes writing 100 times each to tables of their own', async () => {
+  // Enough for every writer to lose ref races many times over; the bench's commits cases measure the rate.
+  const COMMITS = 40;
+  it('lands 320 of 320 commits of 8 processes writing 40 times each to tables of their own', async () => {
     const location = freshLocation(server!);
     const store = await openStore(location, { create: true, ...host.options });
     await store.write('seed', tableFromArrays({ n: new Int32Array([0]), pid: new Int32Array([0]) }));
     const tables = Array.from({ length: 8 }, (_, i) => `t${i}`);
-    const workers = tables.map((t) => startWorker(host.env, location, 'own', t, '100'));
+    const workers = tables.map((t) => startWorker(host.env, location, 'own', t, String(COMMITS)));
     expect(await Promise.all(workers.map((w) => w.done))).toEqual(tables.map(() => 0));
-    for (const t of tables) expect((await store.describe(t)).version).toBe(100);
-    expect(await store.log()).toHaveLength(1 + 800);
+    for (const t of tables) expect((await store.describe(t)).version).toBe(COMMITS);
+    expect(await store.log()).toHaveLength(1 + 8 * COMMITS);
     expect((await store.verify()).problems).toEqual([]);
     await store.close();
   }, 300_000);
