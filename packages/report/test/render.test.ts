@@ -230,6 +230,9 @@ describe('competitionSection', () => {
     expect(shown).toMatch(/trails \d+(\.\d+)?×/); // Lance's read at 1% of Delta's time beats every phase
     expect(shown).toContain('not supported');
     expect(shown).toContain('lance: no such thing here');
+    // The ladder keeps the phases first, then the engines, Delta Lake first.
+    const ladder = html.slice(html.indexOf('<section id="ladder">'));
+    expect(text(ladder.slice(0, ladder.indexOf('</thead>')))).toMatch(/sequential .*pushdown Delta Lake Iceberg Lance$/);
   });
 
   it('is absent when no engine but Armillaria was measured', async () => {
