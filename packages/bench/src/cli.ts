@@ -49,7 +49,7 @@ const fraction = (v: string): number => {
 };
 
 const program = new Command('bench')
-  .description('Benchmark Armillaria (per phase) against Delta Lake and write results + an HTML report')
+  .description('Benchmark Armillaria (per phase) against Delta Lake, Iceberg and Lance and write results + an HTML report')
   .option('--quick', 'small sizes and few tries (minutes); quick runs are compared only with quick runs', false)
   .option(
     '--phases <list>',

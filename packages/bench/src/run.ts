@@ -1,7 +1,7 @@
 /**
- * One benchmark run: for each dataset, every engine (each Armillaria phase, then Delta) runs every
- * selected case, case by case with the engines interleaved (and, for the cases that allow it, round by
- * round within a case: rounds.ts), so ratios are measured side by side.
+ * One benchmark run: for each dataset, every engine (each Armillaria phase, then Delta Lake, Iceberg and
+ * Lance) runs every selected case, case by case with the engines interleaved (and, for the cases that
+ * allow it, round by round within a case: rounds.ts), so ratios are measured side by side.
  * Failures are recorded per case (status 'error' / 'rejected' / 'not-implemented') and printed loudly;
  * a failing case never stops the run and never falls back to another phase.
  */
