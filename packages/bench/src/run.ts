@@ -213,7 +213,7 @@ export async function runBench(opts: RunOptions): Promise<RunFile> {
       for (const bcase of cases) {
         const rounds = bcase.rounds ? (opts.rounds ?? DEFAULT_ROUNDS) : 1;
         // Why a session cannot run this case, decided once: it is recorded instead of measured.
-        const once = opts.quick && bcase.quickOnce === true && name !== opts.datasets[0];
+        const once = bcase.oncePerRun === true && name !== opts.datasets[0];
         const skipped = sessions.map(({ engine, setupError }): CaseOutcome | 'does-not-apply' | undefined => {
           if (!bcase.applies(dataset) || once) return 'does-not-apply';
           if (setupError) {
@@ -244,7 +244,7 @@ export async function runBench(opts: RunOptions): Promise<RunFile> {
         for (const [k, session] of sessions.entries()) {
           const skip = skipped[k];
           if (skip === 'does-not-apply') {
-            progress.tick(`${session.phase.padEnd(14)} ${name.padEnd(17)} ${bcase.name.padEnd(15)} (${once ? 'quick: first dataset only' : 'does not apply'})`, true);
+            progress.tick(`${session.phase.padEnd(14)} ${name.padEnd(17)} ${bcase.name.padEnd(15)} (${once ? 'first dataset only' : 'does not apply'})`, true);
             continue;
           }
           const outcome = skip ?? poolRounds(outcomes[k]!);

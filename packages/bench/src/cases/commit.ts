@@ -57,7 +57,7 @@ function makeCommitsCase(name: string, shared: boolean, how: string): BenchCase 
     summary: `${WRITERS} processes committing small appends at once, ${how}: commits per second`,
     throughput: false,
     feature: 'commits',
-    quickOnce: true,
+    oncePerRun: true,
     applies: (d) => d.table.numRows >= ROWS,
     headline: (r) => `${Number(r.extra?.commitsPerSecond).toFixed(1)} commits/s${Number(r.extra?.failedCommits) > 0 ? `, ${r.extra?.failedCommits} failed` : ''}`,
     async run(ctx) {

@@ -2,13 +2,7 @@
  * Delta Lake through delta-rs's Python package (`python/delta_driver.py`). Delta has no branches: a
  * branch is a full copy of the table directory (`<target>@<branch>`), labelled so in every result.
  */
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { tableToIPC } from 'apache-arrow';
 import type { VersionInfo } from '@armillaria/report';
-import { ensureVenv } from '@armillaria/testkit';
-import { PYTHON_DIR } from '../paths.js';
-import { commitCounts, runWriters } from '../workers/processes.js';
 import type { S3Place } from '../object-storage.js';
 import { NotImplementedError, type Feature, type Operation, type OperationResult } from './engine.js';
 import { PythonEngine, type DriverCall, type PythonDriver, type PythonEngineOptions } from './python-engine.js';
@@ -70,7 +64,7 @@ export class DeltaEngine extends PythonEngine {
     return this.workDir.replace(/^.*[\\/]/, '');
   }
 
-  protected async call(op: Operation, d: PythonDriver): Promise<DriverCall | OperationResult | undefined> {
+  protected async call(op: Operation): Promise<DriverCall | OperationResult | undefined> {
     const codec = this.opts.codec;
     switch (op.op) {
       case 'read':
@@ -86,25 +80,15 @@ export class DeltaEngine extends PythonEngine {
         return { cmd: 'copy', args: { src: this.path(op.target), dst: this.ownedPath(`${op.target}@${op.name}`) } };
       case 'sql':
         return { cmd: 'sql', args: { query: op.query, tables: Object.fromEntries(op.tables.map((t) => [t, t === 't' ? this.path(op.target) : this.path(op.target, t)])), versions: op.versions ?? {} } };
-      case 'commits': {
-        // One table for all, or one each (Delta has no multi-table commits), written by processes of their own.
-        const rows = resolve(this.workDir, 'staging', `${op.target}-rows.arrow`);
-        writeFileSync(rows, tableToIPC(op.source.table, 'file'));
-        const committer = resolve(PYTHON_DIR, 'delta_committer.py');
-        const python = this.opts.python ?? ensureVenv();
-        const env: Record<string, string> = this.storageOptions ? { ARMILLARIA_DELTA_STORAGE_OPTIONS: JSON.stringify(this.storageOptions) } : {};
-        const t0 = performance.now();
-        const table = (i: number) => (op.shared ? this.path(op.target) : this.path(op.target, `w${i}`));
-        // Writers of one table need it to exist (a first commit by each of them would conflict on its creation).
-        if (op.shared) await d.call('write', { slot: await this.slot(op.source), path: this.path(op.target), mode: 'overwrite', codec });
-        const w = await runWriters(Array.from({ length: op.writers }, (_, i) => [python, committer, table(i), String(op.commits), rows, codec]), env);
-        return { internalMs: w.ms, wallMs: performance.now() - t0, ...commitCounts(w.counts) };
-      }
       case 'publish':
         throw new NotImplementedError(this.unsupported('publish')!);
       default:
         return undefined;
     }
+  }
+
+  protected override committerEnv(): Record<string, string> {
+    return this.storageOptions ? { ARMILLARIA_DELTA_STORAGE_OPTIONS: JSON.stringify(this.storageOptions) } : {};
   }
 
   protected override async tornDown(d: PythonDriver): Promise<void> {

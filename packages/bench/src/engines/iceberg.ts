@@ -27,6 +27,7 @@ export class IcebergEngine extends PythonEngine {
       addColumnMethod: 'update_schema().union_by_name + overwrite',
       branchMethod: 'ref (manage_snapshots().create_branch)',
       branchWriteMethod: 'create_branch + overwrite(branch=name)',
+      commitMethod: `append; a commit that loses the race is reloaded and tried again, up to 15 attempts (pyiceberg does not retry)`,
     };
   }
 
@@ -38,11 +39,14 @@ export class IcebergEngine extends PythonEngine {
         return "pyiceberg has no SQL engine, and DuckDB's iceberg extension cannot be installed here";
       case 'publish':
         return 'an Iceberg table is itself what other engines read: it has no view to publish';
-      case 'commits':
-        return 'the harness has no multi-process committer for Iceberg yet';
       default:
         return undefined;
     }
+  }
+
+  /** The committers open the same SQLite catalog. */
+  protected override committerArgs(): string[] {
+    return [this.workDir];
   }
 
   protected override async prepare(d: PythonDriver): Promise<void> {

@@ -36,8 +36,6 @@ export class LanceEngine extends PythonEngine {
         return 'the harness does not drive Lance SQL (LanceDataset.sql reads one dataset; sql-join needs two)';
       case 'publish':
         return 'a Lance dataset is read by Lance-aware engines directly: it has no view to publish';
-      case 'commits':
-        return 'the harness has no multi-process committer for Lance yet';
       default:
         return undefined;
     }

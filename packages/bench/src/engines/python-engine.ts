@@ -6,12 +6,14 @@
  * slots, table directories under the work directory, and turning answers into results.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { tableToIPC } from 'apache-arrow';
 import type { VersionInfo } from '@armillaria/report';
 import { ensureVenv } from '@armillaria/testkit';
 import { PYTHON_DIR } from '../paths.js';
+import { commitCounts, runWriters } from '../workers/processes.js';
 import type { LoadedDataset } from '../datasets/datasets.js';
 import { stagedFile, type Engine, type EngineDescription, type Feature, type Operation, type OperationResult, type SourceTable } from './engine.js';
 
@@ -139,7 +141,7 @@ export abstract class PythonEngine implements Engine {
    * The driver request for `op`, or a finished result for operations done another way; `undefined`
    * for the common mapping (`defaultCall`, and `storage`).
    */
-  protected abstract call(op: Operation, d: PythonDriver): Promise<DriverCall | OperationResult | undefined>;
+  protected abstract call(op: Operation): Promise<DriverCall | OperationResult | undefined>;
 
   /** The driver, started (and greeted) on first use. */
   protected async d(): Promise<PythonDriver> {
@@ -243,9 +245,10 @@ export abstract class PythonEngine implements Engine {
 
   async run(op: Operation): Promise<OperationResult> {
     const d = await this.d();
-    const own = await this.call(op, d);
+    const own = await this.call(op);
     if (own && !('cmd' in own)) return own;
     if (!own && op.op === 'storage') return this.storage(op.target);
+    if (!own && op.op === 'commits') return this.commits(op, d);
     const { cmd, args } = own ?? (await this.defaultCall(op, d));
     const t0 = performance.now();
     const r = await d.call(cmd, args);
@@ -262,6 +265,35 @@ export abstract class PythonEngine implements Engine {
       out.extra = Object.fromEntries(Object.entries(r.metrics as Record<string, number>).map(([k, v]) => [`${prefix}.${k}`, v]));
     }
     return out;
+  }
+
+  /** Arguments after python/committer.py's own (Iceberg: its catalog's directory). */
+  protected committerArgs(): string[] {
+    return [];
+  }
+
+  /** Environment of the committer processes (Delta on S3: its storage options). */
+  protected committerEnv(): Record<string, string> {
+    return {};
+  }
+
+  /**
+   * The commits operation: `writers` processes of python/committer.py appending `source` at once, to
+   * one table (`shared`) or a table each; the timer runs from "go" to the last writer done.
+   */
+  private async commits(op: Extract<Operation, { op: 'commits' }>, d: PythonDriver): Promise<OperationResult> {
+    const codec = this.opts.codec;
+    const rows = resolve(this.workDir, 'staging', `${op.target}-rows.arrow`);
+    writeFileSync(rows, tableToIPC(op.source.table, 'file'));
+    const committer = resolve(PYTHON_DIR, 'committer.py');
+    const python = this.opts.python ?? ensureVenv();
+    const t0 = performance.now();
+    const table = (i: number) => (op.shared ? this.path(op.target) : this.path(op.target, `w${i}`));
+    // Writers of one table need it to exist (a first commit by each of them would conflict on its creation).
+    if (op.shared) await d.call('write', { slot: await this.slot(op.source), path: this.path(op.target), mode: 'overwrite', codec });
+    const command = (i: number) => [python, committer, this.engine, table(i), String(op.commits), rows, codec, ...this.committerArgs()];
+    const w = await runWriters(Array.from({ length: op.writers }, (_, i) => command(i)), this.committerEnv());
+    return { internalMs: w.ms, wallMs: performance.now() - t0, ...commitCounts(w.counts) };
   }
 
   /** The operations every driver does the same way. */
