@@ -16,8 +16,10 @@ export const ErrorCode = {
   BranchNotFound: 'ARM_BRANCH_NOT_FOUND',
   RefNotFound: 'ARM_REF_NOT_FOUND',
   VersionNotFound: 'ARM_VERSION_NOT_FOUND',
+  VersionExpired: 'ARM_VERSION_EXPIRED',
   SchemaMismatch: 'ARM_SCHEMA_MISMATCH',
   DuplicateKey: 'ARM_DUPLICATE_KEY',
+  KeyNotFound: 'ARM_KEY_NOT_FOUND',
   CommitConflict: 'ARM_COMMIT_CONFLICT',
   InvalidArgument: 'ARM_INVALID_ARGUMENT',
   InvalidName: 'ARM_INVALID_NAME',
@@ -163,6 +165,13 @@ export class VersionNotFoundError extends ArmillariaError {
   }
 }
 
+/** A version, time or commit from history that `expire` dropped (catalog/expiry.ts). */
+export class VersionExpiredError extends ArmillariaError {
+  constructor(readonly what: string, readonly oldest: string) {
+    super(ErrorCode.VersionExpired, `catalog: ${what} has expired (the oldest kept is ${oldest})`);
+  }
+}
+
 /** An append (or merge) whose schema differs from the table's; `differences` lists each one. */
 export class SchemaMismatchError extends ArmillariaError {
   constructor(readonly table: string, readonly differences: string[]) {
@@ -178,6 +187,19 @@ export class DuplicateKeyError extends ArmillariaError {
     readonly key: string,
   ) {
     super(ErrorCode.DuplicateKey, `table: key ${key} appears twice in "${table}" (its key columns identify one row each)`);
+  }
+}
+
+/** An update names keys the table does not have (an upsert would insert them). */
+export class KeyNotFoundError extends ArmillariaError {
+  constructor(
+    readonly table: string,
+    /** The keys, each as `column = value, ...` (at most the first ten). */
+    readonly keys: string[],
+    readonly count: number,
+  ) {
+    const more = count > keys.length ? ` and ${count - keys.length} more` : '';
+    super(ErrorCode.KeyNotFound, `update: ${count} update row(s) match no row of "${table}": ${keys.map((k) => `(${k})`).join(', ')}${more} (upsert inserts them; ignoreMissing skips them)`);
   }
 }
 

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 export { openStore, initStore, Store, DEFAULT_BRANCH, DEFAULT_CHUNK_ROWS, DEFAULT_CODEC } from './store.js';
-export type { OpenOptions, WriteOptions, WriteResult, ReadOptions, AtOptions, TableInfo, LogEntry, TransactionOptions, TransactionResult, SqlOptions, PublishOptions, DeltaPublishOptions, IcebergPublishOptions, PublishReport, ImportDeltaOptions } from './store.js';
+export type { OpenOptions, WriteOptions, WriteResult, ReadOptions, AtOptions, TableInfo, LogEntry, CommitShown, TransactionOptions, TransactionResult, SqlOptions, PublishOptions, DeltaPublishOptions, IcebergPublishOptions, PublishReport, ImportDeltaOptions } from './store.js';
 export type { ImportedVersion } from './views/delta-import.js';
 export type { DeltaPublishReport, DeltaPublishedVersion } from './views/delta.js';
 export type { IcebergPublishReport, IcebergPublishedVersion } from './views/iceberg.js';
@@ -42,8 +42,10 @@ export {
   BranchNotFoundError,
   RefNotFoundError,
   VersionNotFoundError,
+  VersionExpiredError,
   SchemaMismatchError,
   DuplicateKeyError,
+  KeyNotFoundError,
   CommitConflictError,
   InvalidArgumentError,
   InvalidNameError,

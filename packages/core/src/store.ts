@@ -23,6 +23,7 @@ import { CommitReader } from './catalog/history.js';
 import { diffCommits, type DiffResult } from './catalog/diff.js';
 import { changesBetween, subscribe, type ChangeEntry, type Subscription } from './catalog/feed.js';
 import { applyChange, mergeRefs, type MergeResult, type MergeStrategies } from './catalog/merge.js';
+import { Expiry, type ExpireOptions, type ExpireReport } from './catalog/expiry.js';
 import { collectGarbage, verifyStore, type GcOptions, type GcReport, type VerifyReport } from './catalog/maintenance.js';
 import { ManifestReader, manifestBytes, manifestSchema, type Manifest } from './catalog/manifest.js';
 import { validateName } from './catalog/names.js';
@@ -37,6 +38,7 @@ import {
   StoreNotFoundError,
   TableNotFoundError,
   UnsupportedVersionError,
+  VersionExpiredError,
   VersionNotFoundError,
 } from './errors.js';
 import { resolvePhase } from './phases/registry.js';
@@ -169,6 +171,14 @@ export interface LogEntry {
   metadata?: Record<string, string>;
   /** Tables this commit changed relative to its first parent, with their new version (-1 = dropped). */
   changes: { table: string; version: number }[];
+  /** The history before this commit has expired (`expire`): `changes` lists every table, as for a first commit. */
+  historyExpired?: true;
+}
+
+/** A commit and what it changed (`show`). */
+export interface CommitShown extends Omit<LogEntry, 'changes'> {
+  /** What changed against the first parent, as `diff` reports it. */
+  tables: DiffResult['tables'];
 }
 
 export interface TransactionOptions extends Authorship {
@@ -262,6 +272,8 @@ export class Store {
   readonly manifests: ManifestReader;
   /** @internal */
   readonly fence: SweepFence;
+  /** @internal */
+  readonly expiry: Expiry;
   /** Where the store lives: an absolute directory, or `s3://bucket/prefix`. */
   readonly path: string;
   private readonly runtime: PhaseRuntime;
@@ -278,7 +290,8 @@ export class Store {
     this.chunks = new ChunkStore(backend);
     this.commits = new CommitReader(this.chunks);
     this.manifests = new ManifestReader(this.chunks);
-    this.fence = new SweepFence(backend, this.chunks, this.commits);
+    this.expiry = new Expiry(backend, this.chunks, this.commits);
+    this.fence = new SweepFence(backend, this.chunks, this.commits, this.expiry);
     this.refs = new RefStore(backend, this.commits, this.fence);
     const phase = resolvePhase(options.phase, backend);
     this.phase = phase.name;
@@ -452,7 +465,7 @@ export class Store {
     const since = mark?.version ?? (options.history ? 0 : latest.version - 1);
     // The versions to publish, from the commits that made them; and the published one, to check.
     const made = new Map<number, { entry: TableEntry; commit: CommitInfo }>();
-    for await (const c of this.commits.firstParents(head.id)) {
+    for await (const c of this.commits.firstParents(head.id, (await this.expiry.floor(head))?.id)) {
       const entry = c.tables[name];
       if (!entry || entry.version < since) break;
       made.set(entry.version, { entry, commit: c });
@@ -548,11 +561,14 @@ export class Store {
       if (options.table !== undefined) throw new TableNotFoundError(options.table, where);
       return out;
     }
-    for await (const c of this.commits.firstParents(head.id)) {
-      const parent = c.parents[0] ? await this.commits.get(c.parents[0]) : undefined;
+    const floor = await this.expiry.floor(head);
+    for await (const c of this.commits.firstParents(head.id, floor?.id)) {
+      // The cut's parent has expired: the log shows the cut as if it were a root.
+      const parent = c.parents[0] && c.id !== floor?.id ? await this.commits.get(c.parents[0]) : undefined;
       const changes = tableChanges(parent?.tables ?? {}, c.tables);
       if (options.table === undefined || changes.some((ch) => ch.table === options.table)) {
-        out.push({ commit: c.id, parents: c.parents, time: c.time, message: c.message, ...(c.author ? { author: c.author } : {}), ...(c.metadata ? { metadata: c.metadata } : {}), changes });
+        const expired = c.id === floor?.id ? { historyExpired: true as const } : {};
+        out.push({ commit: c.id, parents: c.parents, time: c.time, message: c.message, ...(c.author ? { author: c.author } : {}), ...(c.metadata ? { metadata: c.metadata } : {}), changes, ...expired });
         if (options.limit !== undefined && out.length >= options.limit) break;
       }
     }
@@ -675,11 +691,26 @@ export class Store {
     return diffCommits(this.context(), await this.commits.get(a), await this.commits.get(b), options);
   }
 
+  /**
+   * Commit `ref` (a branch, tag or commit) and what it changed against its first parent: tables,
+   * chunks, and rows by key for keyed tables. A first commit, or the cut of an expired history,
+   * changed every table it has.
+   */
+  async show(ref: string): Promise<CommitShown> {
+    this.ensureOpen('show');
+    const commit = await this.commits.get(await this.refs.resolve(ref));
+    const cut = (await this.expiry.cutIds()).has(commit.id);
+    const parent = commit.parents[0] && !cut ? await this.commits.get(commit.parents[0]) : undefined;
+    const diff = await diffCommits(this.context(), parent, commit);
+    const { id, parents, time, message, author, metadata } = commit;
+    return { commit: id, parents, time, message, ...(author ? { author } : {}), ...(metadata ? { metadata } : {}), ...(cut ? { historyExpired: true as const } : {}), tables: diff.tables };
+  }
+
   /** Commits that landed on `branch` after commit `since` (default: all), oldest first. */
   async changes(options: { since?: string; branch?: string } = {}): Promise<ChangeEntry[]> {
     this.ensureOpen('changes');
     const head = await this.refs.requireHead(options.branch ?? DEFAULT_BRANCH);
-    return changesBetween(this.commits, options.since, head);
+    return changesBetween(this.commits, options.since, head, this.expiry);
   }
 
   /**
@@ -704,7 +735,7 @@ export class Store {
    */
   async verify(onProgress?: (checked: number) => void): Promise<VerifyReport> {
     this.ensureOpen('verify');
-    return verifyStore(this.backend, this.chunks, this.commits, onProgress);
+    return verifyStore(this.backend, this.chunks, this.commits, this.expiry, onProgress);
   }
 
   /**
@@ -715,7 +746,25 @@ export class Store {
    */
   async gc(options: GcOptions = {}): Promise<GcReport> {
     this.ensureOpen('gc');
-    return collectGarbage(this.backend, this.chunks, this.commits, this.fence, options);
+    return collectGarbage(this.backend, this.chunks, this.commits, this.fence, this.expiry, options);
+  }
+
+  /**
+   * Drops a branch's old versions from its history so that `gc` can reclaim what only they reach:
+   * those that stopped being current more than `olderThanMs` ago, keeping at least the newest
+   * `keepLast` commits. The oldest commit kept stays whole; tags, and branches forked before it, keep
+   * what they reach. Reading an expired version or time is a `VersionExpiredError`. Safe beside
+   * writers and gc (catalog/expiry.ts).
+   * @example
+   * await store.expire({ olderThanMs: 30 * 86_400_000, keepLast: 10 });
+   * await store.gc();
+   * @throws {InvalidArgumentError} a bad option @throws {BranchNotFoundError}
+   */
+  async expire(options: ExpireOptions = {}): Promise<ExpireReport> {
+    this.ensureOpen('expire');
+    const branch = validateName('branch', options.branch ?? DEFAULT_BRANCH);
+    const head = await this.commits.get(await this.refs.requireHead(branch));
+    return this.expiry.expire(head, { ...options, branch });
   }
 
   /**
@@ -745,7 +794,7 @@ export class Store {
   // ---- internals ----
 
   private context() {
-    return { chunks: this.chunks, manifests: this.manifests, runtime: this.runtime, commits: this.commits, refs: this.refs, ensureOpen: this.ensureOpen };
+    return { chunks: this.chunks, manifests: this.manifests, runtime: this.runtime, commits: this.commits, refs: this.refs, expiry: this.expiry, ensureOpen: this.ensureOpen };
   }
 
   /** Throws `StoreClosedError` naming `operation` once the store is closed. */
@@ -768,7 +817,10 @@ export class Store {
     const commit = await this.commits.get(head);
     if (options.asOf === undefined) return commit;
     const t = parseTime(options.asOf);
-    return this.commits.newestWhere(commit, (c) => Date.parse(c.time) <= t);
+    const floor = await this.expiry.floor(commit);
+    const found = await this.commits.newestWhere(commit, (c) => Date.parse(c.time) <= t, floor);
+    if (!found && floor) throw new VersionExpiredError(`the state as of ${String(options.asOf)}`, `commit ${floor.id.slice(0, 12)} of ${floor.time}`);
+    return found;
   }
 
   private async resolveTable(name: string, options: AtOptions): Promise<{ manifest: Manifest; entry: TableEntry; commit: string }> {
@@ -786,7 +838,10 @@ export class Store {
     let commit = head;
     if (options.version !== undefined && options.version !== latest.version) {
       const v = options.version;
-      const found = v < latest.version ? await this.commits.oldestWhere(head, (c) => (c.tables[name]?.version ?? 0) >= v) : undefined;
+      const floor = v < latest.version ? await this.expiry.floor(head) : undefined;
+      const found = v < latest.version ? await this.commits.oldestWhere(head, (c) => (c.tables[name]?.version ?? 0) >= v, floor) : undefined;
+      const oldest = floor?.tables[name]?.version;
+      if (found && found.id === floor?.id && oldest !== undefined && oldest > v) throw new VersionExpiredError(`version ${v} of table "${name}"`, `version ${oldest}`);
       if (!found || found.tables[name]?.version !== v) throw new VersionNotFoundError(name, v, latest.version);
       commit = found;
     }

@@ -123,7 +123,14 @@ describe('armillaria CLI', () => {
       await writeFile(join(dir, 'u.csv'), 'id,price\n2,20\n9,90\n');
       await writeFile(join(dir, 'c.csv'), 'label\none\ntwo\nthree\n');
       await cli('--store', s, 'import', 't', join(dir, 't.csv'));
-      expect(await cli('--store', s, 'update', 't', join(dir, 'u.csv'), '--on', 'id')).toMatchObject({ code: 0, out: expect.stringMatching(/^t: 1 rows updated, version 2, commit [0-9a-f]{12}\n$/) });
+      // id 9 is not in the table: named, nothing committed; --ignore-missing skips it.
+      expect(await cli('--store', s, 'update', 't', join(dir, 'u.csv'), '--on', 'id')).toMatchObject({ code: 2, err: 'error: update: 1 update row(s) match no row of "t": (id = 9) (upsert inserts them; ignoreMissing skips them)\n' });
+      expect(await cli('--store', s, 'update', 't', join(dir, 'u.csv'), '--on', 'id', '--ignore-missing')).toMatchObject({ code: 0, out: expect.stringMatching(/^t: 1 rows updated, version 2, commit [0-9a-f]{12}\n$/) });
+      // show, given a commit rather than a table, says what it changed.
+      const shown = await cli('--store', s, 'show', 'main');
+      expect(shown.out).toMatch(/^commit [0-9a-f]{64}\nDate: .*\nTables:  t@v2\n\n    update t from .*u\.csv\n\nt: changed \(v1 -> v2\), chunks \+0 -0, rows in them \+3 -3\n$/);
+      expect(JSON.parse((await cli('--store', s, 'show', 'main', '--json')).out)).toMatchObject({ tables: [{ table: 't', status: 'changed', fromVersion: 1, toVersion: 2 }] });
+      expect(await cli('--store', s, 'show', 'nothing')).toMatchObject({ code: 2, err: expect.stringContaining('table "nothing" not found') });
       const added = await cli('--store', s, 'add-columns', 't', join(dir, 'c.csv'), '--json');
       expect(JSON.parse(added.out)).toMatchObject({ table: 't', addedColumns: ['label'], version: 3 });
       const t = await (await openStore(s)).read('t');

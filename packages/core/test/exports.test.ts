@@ -9,10 +9,10 @@ describe('public API', () => {
       [
         'ArmillariaError', 'BranchNotFoundError', 'CODECS', 'ChunkNotFoundError', 'CommitConflictError', 'CorruptChunkError',
         'CorruptObjectError', 'DEFAULT_BRANCH', 'DuplicateKeyError', 'DEFAULT_CHUNK_ROWS', 'DEFAULT_CODEC', 'ErrorCode', 'GcConflictError', 'GcRunningError',
-        'InvalidArgumentError', 'InvalidNameError', 'LockTimeoutError', 'NativeUnavailableError', 'ObjectNotFoundError', 'PHASE_ORDER',
+        'InvalidArgumentError', 'InvalidNameError', 'KeyNotFoundError', 'LockTimeoutError', 'NativeUnavailableError', 'ObjectNotFoundError', 'PHASE_ORDER',
         'RefNotFoundError', 'SchemaMismatchError', 'SqlError', 'StorageError', 'Store', 'StoreClosedError', 'StoreExistsError',
         'StoreNotFoundError', 'TABLE_FILE_EXTENSIONS', 'TableNotFoundError', 'Transaction', 'UnsupportedFormatError', 'UnsupportedTypeError', 'UnsupportedFeatureError',
-        'UnsupportedVersionError', 'VersionNotFoundError', 'initStore', 'isArmillariaError', 'nativeStatus', 'openStore',
+        'UnsupportedVersionError', 'VersionExpiredError', 'VersionNotFoundError', 'initStore', 'isArmillariaError', 'nativeStatus', 'openStore',
         'openTableFile', 'parseCodec', 'withRetry',
       ].sort(),
     );

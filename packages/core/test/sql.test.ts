@@ -44,7 +44,7 @@ async function history(store: Store): Promise<void> {
   await store.transaction((tx) => tx.delete('users', { column: 'id', op: 'in', values: Array.from({ length: N / 7 }, (_, i) => BigInt(i * 7)) })); // v2
   const changed = Array.from({ length: N / 20 }, (_, i) => i * 20 + 3);
   const rows = tableFromArrays({ id: BigInt64Array.from(changed.map(BigInt)), score: Float64Array.from(changed.map((i) => -i)) });
-  await store.transaction((tx) => tx.update('users', rows)); // v3: patches
+  await store.transaction((tx) => tx.update('users', rows, { ignoreMissing: true })); // v3: patches (rows deleted in v2 skipped)
   const live = (await store.read('users', { columns: ['id'] })).numRows;
   await store.transaction((tx) => tx.addColumns('users', tableFromArrays({ bonus: Int32Array.from({ length: live }, (_, i) => i % 17) }))); // v4
   const more = users(N, 300);

@@ -1,7 +1,7 @@
 import { Table, tableFromArrays, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
-import { InvalidArgumentError, SchemaMismatchError } from '../src/index.js';
+import { InvalidArgumentError, KeyNotFoundError, SchemaMismatchError } from '../src/index.js';
 import { MAX_PATCHES } from '../src/catalog/column-patch.js';
 import { narrowTable, rowsOf } from './fixtures.js';
 import { manifestOf, withTempStore } from './helpers.js';
@@ -19,8 +19,8 @@ describe('update', () => {
       await store.write('n', t, { chunkRows: 250, keys: ['id'] });
       const before = await manifestOf(store, 'n');
       const ids = [3, 7, 260, 999];
-      const r = await store.transaction((tx) => tx.update('n', valuesAt([...ids, 5000], (id) => -id)));
-      expect(r.value).toBe(4); // id 5000 matches no row
+      const r = await store.transaction((tx) => tx.update('n', valuesAt([...ids, 5000], (id) => -id), { ignoreMissing: true }));
+      expect(r.value).toBe(4); // id 5000 matches no row, and is skipped as asked
       const after = await manifestOf(store, 'n');
       expect(after.chunks.map((c) => c.id)).toEqual(before.chunks.map((c) => c.id));
       expect(after.chunks.map((c) => c.patches?.[0]?.rows ?? 0)).toEqual([2, 1, 0, 1]);
@@ -67,7 +67,9 @@ describe('update', () => {
     await withTempStore(async (store) => {
       await store.write('n', narrowTable(100), { chunkRows: 50, keys: ['id'] });
       await store.transaction((tx) => tx.delete('n', { column: 'id', op: '=', value: 4n }));
-      expect((await store.transaction((tx) => tx.update('n', valuesAt([4, 5], () => 9)))).value).toBe(1);
+      // A deleted row's key is not in the table any more.
+      await expect(store.transaction((tx) => tx.update('n', valuesAt([4, 5], () => 9)))).rejects.toThrow('match no row of "n": (id = 4)');
+      expect((await store.transaction((tx) => tx.update('n', valuesAt([4, 5], () => 9), { ignoreMissing: true }))).value).toBe(1);
       await store.transaction((tx) => tx.delete('n', { column: 'value', op: '=', value: 9 }));
       const ids = [...(await store.read('n')).getChild('id')!].map(Number);
       expect(ids).toEqual([...Array(100).keys()].filter((i) => i !== 4 && i !== 5));
@@ -130,6 +132,10 @@ describe('update', () => {
       await expect(fail(tableFromArrays({ id: new BigInt64Array([1n]) }), ['id'])).rejects.toThrow('update: the update sets no column besides its keys (id)');
       await expect(fail(tableFromArrays({ id: new BigInt64Array([1n]), value: ['one'] }), ['id'])).rejects.toThrow(SchemaMismatchError);
       await expect(fail(tableFromArrays({ id: new BigInt64Array([1n]), other: new Int32Array([1]) }), ['id'])).rejects.toThrow('column "other" (Int32) is not in the table');
+      // Keys the table lacks are named (the first ten), not skipped in silence.
+      await expect(fail(valuesAt([2, 40, 41], () => 0), ['id'])).rejects.toThrow(KeyNotFoundError);
+      await expect(fail(valuesAt([2, 40, 41], () => 0), ['id'])).rejects.toThrow('update: 2 update row(s) match no row of "n": (id = 40), (id = 41) (upsert inserts them');
+      await expect(fail(valuesAt([...Array(25).keys()].map((i) => 100 + i), () => 0), ['id'])).rejects.toThrow(/\(id = 109\) and 15 more/);
       expect((await store.describe('n')).manifest).toBe(head);
     });
   });

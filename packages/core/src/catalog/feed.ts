@@ -5,8 +5,9 @@
  */
 import type { ObjectBackend } from '../backend/backend.js';
 
-import { InvalidArgumentError } from '../errors.js';
+import { ErrorCode, InvalidArgumentError, isArmillariaError, VersionExpiredError } from '../errors.js';
 import type { CommitInfo, TableEntry } from './commit.js';
+import type { Expiry } from './expiry.js';
 import type { CommitReader } from './history.js';
 import type { RefStore } from './refs.js';
 
@@ -33,14 +34,20 @@ function entryOf(c: CommitInfo, parent: Record<string, TableEntry>): ChangeEntry
 /**
  * Commits on the first-parent chain after `since` up to `head`, oldest first.
  * @throws {InvalidArgumentError} when `since` is not on that chain (the branch was reset past it)
+ * @throws {VersionExpiredError} when `since` is older than the chain's cut
  */
-export async function changesBetween(commits: CommitReader, since: string | undefined, head: string | undefined): Promise<ChangeEntry[]> {
+export async function changesBetween(commits: CommitReader, since: string | undefined, head: string | undefined, expiry?: Expiry): Promise<ChangeEntry[]> {
   if (!head || head === since) return [];
-  const stop = since ? await commits.get(since) : undefined;
-  const out: ChangeEntry[] = [];
   let c = await commits.get(head);
+  // History before the chain's cut has expired (expiry.ts): its oldest entry is the cut, as if a root.
+  const floor = await expiry?.floor(c);
+  const stop = since ? await commits.get(since).catch((e: unknown) => (floor && isArmillariaError(e) && e.code === ErrorCode.ObjectNotFound ? undefined : Promise.reject(e))) : undefined;
+  if (floor && since !== undefined && (!stop || stop.depth < floor.depth)) {
+    throw new VersionExpiredError(`commit ${since}`, `commit ${floor.id} of ${floor.time}`);
+  }
+  const out: ChangeEntry[] = [];
   for (;;) {
-    const parent = c.parents[0] ? await commits.get(c.parents[0]) : undefined;
+    const parent = c.parents[0] && c.id !== floor?.id ? await commits.get(c.parents[0]) : undefined;
     out.push(entryOf(c, parent?.tables ?? {}));
     if (!parent || parent.id === stop?.id) break;
     if (stop && parent.depth <= stop.depth) {

@@ -4,6 +4,7 @@
  * timestamp costs O(log² n) reads (a binary search over depth), however long the history.
  */
 import type { ChunkStore, PutGroup } from '../chunk-store/chunk-store.js';
+import { ErrorCode, isArmillariaError } from '../errors.js';
 import { COMMIT_FORMAT, getCommit, putCommit, skipDepth, type Authorship, type Commit, type CommitInfo, type TableEntry } from './commit.js';
 
 /** A small per-store cache: commits are immutable, so a cached commit never goes stale. */
@@ -39,20 +40,34 @@ export class CommitReader {
     const parent = parents[0] ? await this.get(parents[0]) : undefined;
     const depth = (parent?.depth ?? 0) + 1;
     const target = skipDepth(depth);
-    const skip = parent && target > 0 ? (await this.ancestorAtDepth(parent, target)).id : null;
+    const skip = parent && target > 0 ? await this.skipTo(parent, target) : null;
     const commit: Commit = { type: 'commit', format: COMMIT_FORMAT, parents, depth, skip, time: time.toISOString(), message, ...about, tables };
     const id = await putCommit(this.store, commit, group);
     this.cache.set(id, commit);
     return { ...commit, id };
   }
 
-  /** First-parent history from `head`, newest first. */
-  async *firstParents(head: string | undefined): AsyncIterable<CommitInfo> {
+  /**
+   * The id of `parent`'s first-parent ancestor at `depth`, for a new commit's skip pointer; null when
+   * the walk meets a commit gc deleted after `expire` cut the history (expiry.ts): walks then take
+   * the first parent, one step more.
+   */
+  private async skipTo(parent: CommitInfo, depth: number): Promise<string | null> {
+    try {
+      return (await this.ancestorAtDepth(parent, depth)).id;
+    } catch (e) {
+      if (isArmillariaError(e) && e.code === ErrorCode.ObjectNotFound) return null;
+      throw e;
+    }
+  }
+
+  /** First-parent history from `head`, newest first, ending at `floor` (the chain's cut, expiry.ts) if given. */
+  async *firstParents(head: string | undefined, floor?: string): AsyncIterable<CommitInfo> {
     let id = head;
     while (id) {
       const c = await this.get(id);
       yield c;
-      id = c.parents[0];
+      id = c.id === floor ? undefined : c.parents[0];
     }
   }
 
@@ -60,9 +75,9 @@ export class CommitReader {
    * The oldest first-parent ancestor of `head` (inclusive) for which `ok` holds, given that `ok` is
    * monotone along the chain (false for older commits, true for newer). Undefined if it fails at head.
    */
-  async oldestWhere(head: CommitInfo, ok: (c: CommitInfo) => boolean): Promise<CommitInfo | undefined> {
+  async oldestWhere(head: CommitInfo, ok: (c: CommitInfo) => boolean, floor?: CommitInfo): Promise<CommitInfo | undefined> {
     if (!ok(head)) return undefined;
-    let lo = 1; // depth known (or assumed) to fail, unless it is the root
+    let lo = floor?.depth ?? 1; // depth known (or assumed) to fail, unless it is the oldest
     let hi = head.depth; // depth known to hold
     let best = head;
     while (lo < hi) {
@@ -76,12 +91,15 @@ export class CommitReader {
     return best;
   }
 
-  /** The newest first-parent ancestor of `head` (inclusive) for which `ok` holds (monotone: true for older). */
-  async newestWhere(head: CommitInfo, ok: (c: CommitInfo) => boolean): Promise<CommitInfo | undefined> {
+  /**
+   * The newest first-parent ancestor of `head` (inclusive) for which `ok` holds (monotone: true for
+   * older), no older than `floor` (the chain's cut, expiry.ts) if given.
+   */
+  async newestWhere(head: CommitInfo, ok: (c: CommitInfo) => boolean, floor?: CommitInfo): Promise<CommitInfo | undefined> {
     if (ok(head)) return head;
-    const root = await this.ancestorAtDepth(head, 1);
+    const root = floor ?? (await this.ancestorAtDepth(head, 1));
     if (!ok(root)) return undefined;
-    let lo = 1; // holds
+    let lo = root.depth; // holds
     let hi = head.depth; // fails
     let best = root;
     while (hi - lo > 1) {

@@ -2,13 +2,15 @@
  * verify (fsck) and garbage collection, both built on one walk of the commit graph (reachability.ts).
  *
  * gc keeps every object reachable from a branch or tag, and from any reflog entry younger than the
- * retention (so a ref moved or deleted by mistake can be restored). It sweeps inside the gc fence
+ * retention (so a ref moved or deleted by mistake can be restored), not walking past the cuts of
+ * expired history (expiry.ts). It sweeps inside the gc fence
  * (sweep-fence.ts), which is what makes it safe beside writers in other processes, whatever the grace
  * period; the grace period (objects younger than it are kept) spares writes in flight a retry.
  */
 import type { ObjectBackend } from '../backend/backend.js';
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import { InvalidArgumentError } from '../errors.js';
+import type { Cut, Expiry } from './expiry.js';
 import type { CommitReader } from './history.js';
 import { reachableObjects } from './reachability.js';
 import type { SweepFence } from './sweep-fence.js';
@@ -70,15 +72,25 @@ async function readRefs(backend: ObjectBackend): Promise<Map<string, string>> {
   return refs;
 }
 
-/** Roots for a walk: every ref's value, and with a retention, the values recent reflog entries name. */
-async function roots(backend: ObjectBackend, refs: Map<string, string>, reflogRetentionMs: number | undefined): Promise<{ id: string; from: string }[]> {
+/**
+ * Roots for a walk: every ref's value, and with a retention, the values recent reflog entries name,
+ * but for a branch's entries from before a cut of its history was made (expiry.ts).
+ */
+async function roots(backend: ObjectBackend, refs: Map<string, string>, reflogRetentionMs: number | undefined, cuts: Cut[] = []): Promise<{ id: string; from: string }[]> {
   const out = [...refs].map(([name, id]) => ({ id, from: `ref ${name}` }));
   if (reflogRetentionMs !== undefined) {
     const cutoff = Date.now() - reflogRetentionMs;
+    // A branch's newest cut: its entries up to the cut's making name expired commits, but for the
+    // move onto the cut itself, whose old value is the cut's parent.
+    const newestCut = new Map<string, Cut>();
+    for (const c of cuts) if (!(Date.parse(newestCut.get(`heads/${c.branch}`)?.time ?? '') >= Date.parse(c.time))) newestCut.set(`heads/${c.branch}`, c);
     for (const [name, log] of await backend.readRefLogs()) {
+      const cut = newestCut.get(name);
       for (const e of log) {
-        if (!(Date.parse(e.time) >= cutoff)) continue;
-        for (const id of [e.old, e.new]) if (id) out.push({ id, from: `reflog of ${name}` });
+        const t = Date.parse(e.time);
+        if (!(t >= cutoff)) continue;
+        const ids = cut && e.new === cut.commit ? [e.new] : !cut || t > Date.parse(cut.time) ? [e.old, e.new] : [];
+        for (const id of ids) if (id) out.push({ id, from: `reflog of ${name}` });
       }
     }
   }
@@ -93,6 +105,7 @@ export async function verifyStore(
   backend: ObjectBackend,
   chunks: ChunkStore,
   commits: CommitReader,
+  expiry: Expiry,
   onProgress?: (checked: number) => void,
 ): Promise<VerifyReport> {
   const problems: VerifyReport['problems'] = [];
@@ -109,7 +122,7 @@ export async function verifyStore(
     if (/^[0-9a-f]{64}$/.test(value)) refs.set(name, value);
     else problems.push({ id: `refs/${name}`, problem: `ref ${name} holds ${JSON.stringify(value.slice(0, 80))}, not a commit id` });
   }
-  await reachableObjects(commits, chunks, await roots(backend, refs, undefined), (id, problem) => {
+  await reachableObjects(commits, chunks, await roots(backend, refs, undefined), await expiry.cutIds(), (id, problem) => {
     if (!corrupt.has(id)) problems.push({ id, problem });
   });
   return { objectsChecked, problems };
@@ -121,15 +134,18 @@ export async function collectGarbage(
   chunks: ChunkStore,
   commits: CommitReader,
   fence: SweepFence,
+  expiry: Expiry,
   options: GcOptions = {},
 ): Promise<GcReport> {
   const { graceMs, reflogRetentionMs, dryRun } = parseGcOptions(options);
   const sweep = dryRun ? undefined : await fence.beginSweep();
   try {
+    // Read first: a cut recorded from here on only makes this sweep keep more than it could.
+    const cuts = await expiry.cuts();
     // A dry run deletes nothing, so it needs no snapshot linearized with writers (nor a writable store).
     const refs = sweep ? await backend.snapshotRefs() : await readRefs(backend);
     await sweep?.publishRoots([...new Set(refs.values())]);
-    const live = await reachableObjects(commits, chunks, await roots(backend, refs, reflogRetentionMs));
+    const live = await reachableObjects(commits, chunks, await roots(backend, refs, reflogRetentionMs, cuts), new Set(cuts.map((c) => c.commit)));
     const report: GcReport = { reachable: live.size, deleted: 0, bytesFreed: 0, keptYoung: 0, tempFilesRemoved: 0 };
     // Counted back from the sweep's start: what a writer stores or finds from then on is younger.
     const cutoff = (sweep?.startedMs ?? Date.now()) - graceMs;

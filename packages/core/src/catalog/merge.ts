@@ -29,6 +29,7 @@ import { schemaDifferences } from '../table/schema.js';
 import { readManifest } from '../table/table-reader.js';
 import { writeChunks } from '../table/table-writer.js';
 import type { Authorship, CommitInfo, TableEntry } from './commit.js';
+import type { Expiry } from './expiry.js';
 import type { CommitReader } from './history.js';
 import { getManifest, makeManifest, manifestSchema, putManifest, type Manifest } from './manifest.js';
 import { buildTable, displayValue, indexByKey, rowCells, type KeyedRows } from './rows.js';
@@ -71,18 +72,19 @@ export interface MergeContext {
   runtime: PhaseRuntime;
   commits: CommitReader;
   refs: RefStore;
+  expiry: Expiry;
 }
 
 /** Is `ancestor` reachable from `from` (any parent)? Walks no deeper than `ancestor`'s depth allows. */
-async function isAncestor(commits: CommitReader, ancestor: CommitInfo, from: CommitInfo): Promise<boolean> {
-  return (await mergeBase(commits, ancestor, from))?.id === ancestor.id;
+async function isAncestor(commits: CommitReader, ancestor: CommitInfo, from: CommitInfo, cuts: ReadonlySet<string>): Promise<boolean> {
+  return (await mergeBase(commits, ancestor, from, cuts))?.id === ancestor.id;
 }
 
 /**
  * A best common ancestor: walks both histories newest-first (by depth, then time) and returns the
- * first commit reached from both sides.
+ * first commit reached from both sides. It does not walk past a cut (expiry.ts): history beyond one has expired.
  */
-export async function mergeBase(commits: CommitReader, a: CommitInfo, b: CommitInfo): Promise<CommitInfo | undefined> {
+export async function mergeBase(commits: CommitReader, a: CommitInfo, b: CommitInfo, cuts: ReadonlySet<string> = new Set()): Promise<CommitInfo | undefined> {
   const marks = new Map<string, number>(); // bit 1: reached from a, bit 2: from b
   const queue: CommitInfo[] = [];
   const push = (c: CommitInfo, bit: number): void => {
@@ -98,7 +100,7 @@ export async function mergeBase(commits: CommitReader, a: CommitInfo, b: CommitI
     const c = queue.pop()!;
     const m = marks.get(c.id)!;
     if (m === 3) return c;
-    for (const p of c.parents) push(await commits.get(p), m);
+    if (!cuts.has(c.id)) for (const p of c.parents) push(await commits.get(p), m);
   }
   return undefined;
 }
@@ -108,15 +110,15 @@ export async function mergeRefs(ctx: MergeContext, source: string, into: string,
   for (let attempt = 0; attempt < 10; attempt++) {
     const theirsId = await ctx.refs.resolve(source);
     const oursId = await ctx.refs.requireHead(into);
-    const [ours, theirs] = await Promise.all([ctx.commits.get(oursId), ctx.commits.get(theirsId)]);
-    if (await isAncestor(ctx.commits, theirs, ours)) return { status: 'up-to-date', commit: ours.id, tables: [], conflicts: [] };
-    if (await isAncestor(ctx.commits, ours, theirs)) {
+    const [ours, theirs, cuts] = await Promise.all([ctx.commits.get(oursId), ctx.commits.get(theirsId), ctx.expiry.cutIds()]);
+    if (await isAncestor(ctx.commits, theirs, ours, cuts)) return { status: 'up-to-date', commit: ours.id, tables: [], conflicts: [] };
+    if (await isAncestor(ctx.commits, ours, theirs, cuts)) {
       if ((await ctx.refs.move('branch', into, ours.id, theirs.id, `merge ${source}: fast-forward`, window)) === true) {
         return { status: 'fast-forward', commit: theirs.id, tables: [], conflicts: [] };
       }
       continue; // `into` moved under us: start again
     }
-    const base = await mergeBase(ctx.commits, ours, theirs);
+    const base = await mergeBase(ctx.commits, ours, theirs, cuts);
     const result = await mergeTables(ctx, base, ours, theirs, strategies);
     if (result.conflicts.length > 0) return { status: 'conflicts', commit: ours.id, tables: result.actions, conflicts: result.conflicts };
     const commit = await ctx.commits.create([ours.id, theirs.id], result.tables, message, { about });

@@ -17,11 +17,15 @@ export function chunkObjects(c: ChunkRef): [string, string][] {
   ];
 }
 
-/** Ids of every commit, manifest, page and chunk reachable from `roots`; `onProblem` hears of broken links. */
+/**
+ * Ids of every commit, manifest, page and chunk reachable from `roots`, not walking past the `cuts`
+ * (expiry.ts); `onProblem` hears of broken links.
+ */
 export async function reachableObjects(
   commits: CommitReader,
   chunks: ChunkStore,
   roots: { id: string; from: string }[],
+  cuts: ReadonlySet<string>,
   onProblem: (id: string, problem: string) => void = () => {},
 ): Promise<Set<string>> {
   const seen = new Set<string>();
@@ -37,7 +41,7 @@ export async function reachableObjects(
       onProblem(id, `commit reached from ${from}: ${(e as Error).message}`);
       continue;
     }
-    for (const p of commit.parents) stack.push({ id: p, from });
+    if (!cuts.has(id)) for (const p of commit.parents) stack.push({ id: p, from });
     for (const [table, entry] of Object.entries(commit.tables)) {
       if (seen.has(entry.manifest)) continue;
       seen.add(entry.manifest);
@@ -61,11 +65,12 @@ export async function reachableObjects(
 
 /**
  * Ids of the objects reachable from commit `from` that do not exist, walking back from it until
- * commits known to reach a complete graph: the `roots` and their first-parent ancestors. For each
+ * commits known to reach a complete graph (the `roots` and their first-parent ancestors) or a cut
+ * (expiry.ts), whose ancestors may be gone by design. For each
  * commit walked, only what it adds to its first parent is checked (manifests that differ, and the
  * pages and chunks of the difference), so the cost follows what changed since the roots.
  */
-export async function missingObjects(chunks: ChunkStore, commits: CommitReader, from: string, roots: readonly string[]): Promise<string[]> {
+export async function missingObjects(chunks: ChunkStore, commits: CommitReader, from: string, roots: readonly string[], cuts: ReadonlySet<string>): Promise<string[]> {
   const missing = new Set<string>();
   const complete = new CompleteCommits(commits, chunks, roots);
   const seen = new Set<string>();
@@ -81,14 +86,14 @@ export async function missingObjects(chunks: ChunkStore, commits: CommitReader, 
     }
     const commit = await commits.get(id);
     if (await complete.has(commit)) continue;
-    const parentId = commit.parents[0];
+    const parentId = cuts.has(id) ? undefined : commit.parents[0];
     const parent = parentId && (await chunks.has(parentId)) ? await commits.get(parentId) : undefined;
     for (const [table, entry] of Object.entries(commit.tables)) {
       const before = parent?.tables[table]?.manifest;
       if (before === entry.manifest) continue;
       for (const id of await missingInManifest(chunks, entry.manifest, before)) missing.add(id);
     }
-    stack.push(...commit.parents);
+    if (!cuts.has(id)) stack.push(...commit.parents);
   }
   return [...missing];
 }

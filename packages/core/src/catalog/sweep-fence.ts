@@ -59,6 +59,7 @@ import { HOST, processAlive } from '../backend/file-lock.js';
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import { CorruptObjectError, GcConflictError, GcRunningError, UnsupportedVersionError } from '../errors.js';
 import type { CommitReader } from './history.js';
+import type { Expiry } from './expiry.js';
 import { missingObjects } from './reachability.js';
 
 export const FENCE_RECORD = 'gc-fence';
@@ -116,6 +117,7 @@ export class SweepFence {
     private readonly backend: ObjectBackend,
     private readonly chunks: ChunkStore,
     private readonly commits: CommitReader,
+    private readonly expiry: Expiry,
     private readonly sweepWaitMs = DEFAULT_SWEEP_WAIT_MS,
   ) {}
 
@@ -201,7 +203,7 @@ export class SweepFence {
       const { state, text } = await this.read();
       const sweep = state.sweep;
       if (!sweep) {
-        const missing = await missingObjects(this.chunks, this.commits, next, state.last?.roots ?? []);
+        const missing = await missingObjects(this.chunks, this.commits, next, state.last?.roots ?? [], await this.expiry.cutIds());
         if (missing.length > 0) throw new GcConflictError(missing, ref);
         return { gen: state.gen, sweeping: false };
       }

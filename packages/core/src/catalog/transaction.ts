@@ -51,7 +51,7 @@ import { optimizeChunks, type OptimizeResult } from './optimize.js';
 import { addKeptKeys, UniqueKeys } from './keys.js';
 import { validateName } from './names.js';
 import { canReuse, reuseUnchanged } from './overwrite.js';
-import { updateRows, upsertRows, type UpdateOptions, type UpsertOptions, type UpsertResult } from './update.js';
+import { unmatchedKeys, updateRows, upsertRows, type UpdateOptions, type UpsertOptions, type UpsertResult } from './update.js';
 import type { RefStore } from './refs.js';
 import type { WriteWindow } from './sweep-fence.js';
 
@@ -254,16 +254,20 @@ export class Transaction {
   /**
    * Updates rows of `name` by key: each row of `rows` names table rows by its key columns (`on`,
    * default: the table's declared keys) and gives new values for its other columns. A table row whose
-   * key no update row has is left as it is, and so is an update row that matches no table row. Touched
-   * chunks keep their bytes and gain a column patch (column-patch.ts). Returns table rows updated.
+   * key no update row has is left as it is; an update row that matches no table row is an error
+   * (`ignoreMissing` skips it; `upsert` inserts it). Touched chunks keep their bytes and gain a column
+   * patch (column-patch.ts). Returns table rows updated.
    * @throws {SchemaMismatchError} a column of `rows` is not in the table or has another type
    * @throws {InvalidArgumentError} no key columns, a key column missing from `rows`, nothing to set,
    * or a key given twice
+   * @throws {KeyNotFoundError} an update row matches no table row, naming the keys
    */
   async update(name: string, rows: TableInput, options: UpdateOptions = {}): Promise<number> {
     this.checkOpen();
     const current = await this.requireManifest(name);
-    const { chunks, updated } = await updateRows(this.ctx, name, current, await collectTable(await toSource(rows, 'update rows')), options);
+    const updates = await collectTable(await toSource(rows, 'update rows'));
+    const { chunks, updated, matched } = await updateRows(this.ctx, name, current, updates, options);
+    if (!options.ignoreMissing && matched.includes(0)) throw unmatchedKeys(name, updates, options.on ?? current.keys ?? [], matched);
     if (updated > 0) this.stage(name, makeManifest(current.schema, chunks, current), { appendOnly: false, appended: [] });
     return updated;
   }

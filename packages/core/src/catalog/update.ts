@@ -11,7 +11,7 @@
 import { RecordBatch, Schema, Table, makeVector, type Vector } from 'apache-arrow';
 
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
-import { InvalidArgumentError, SchemaMismatchError } from '../errors.js';
+import { InvalidArgumentError, KeyNotFoundError, SchemaMismatchError } from '../errors.js';
 import type { PhaseRuntime, StoredChunk } from '../phases/types.js';
 import { castNumbers, schemaDifferences } from '../table/schema.js';
 import { combineBatches, wholeColumn } from '../table/concat.js';
@@ -25,9 +25,14 @@ import { liveMask, liveRows, showOnly } from './deletion-vector.js';
 import { describeKey, keyReader } from './keys.js';
 import { manifestSchema, type ChunkRef, type Manifest } from './manifest.js';
 
-export interface UpdateOptions {
+interface KeyOptions {
   /** Key columns that match update rows to table rows (default: the table's declared keys). */
   on?: readonly string[];
+}
+
+export interface UpdateOptions extends KeyOptions {
+  /** Skip update rows whose key the table lacks, instead of failing with `KeyNotFoundError` (default false). */
+  ignoreMissing?: boolean;
 }
 
 /** How `updateRows` treats rows beyond plain updates (what an upsert asks). */
@@ -53,7 +58,7 @@ export async function updateRows(
   table: string,
   current: Manifest,
   updates: Table,
-  options: UpdateOptions & RowPolicy,
+  options: KeyOptions & RowPolicy,
 ): Promise<Updated> {
   const schema = manifestSchema(current);
   const on = [...(options.on ?? current.keys ?? [])];
@@ -112,7 +117,7 @@ export async function updateRows(
   return { chunks: out, updated, deleted, matched };
 }
 
-export interface UpsertOptions extends UpdateOptions {
+export interface UpsertOptions extends KeyOptions {
   /** Delete the table rows whose key the upsert's rows lack (they are the whole new content). */
   deleteMissing?: boolean;
 }
@@ -152,6 +157,15 @@ export async function upsertRows(
   const inserted = fresh.reduce((n, b) => n + b.numRows, 0);
   const matched = done.matched.reduce((n, m) => n + m, 0);
   return { chunks: [...done.chunks, ...added], result: { updated: done.updated, inserted, deleted: done.deleted, unchanged: matched - done.updated } };
+}
+
+/** The error for update rows that matched no table row: the first ten keys, and how many there are. */
+export function unmatchedKeys(table: string, updates: Table, on: readonly string[], matched: Uint8Array): KeyNotFoundError {
+  const keys = on.map((k) => updates.getChild(k)!);
+  const named: string[] = [];
+  let count = 0;
+  for (let r = 0; r < matched.length; r++) if (matched[r] === 0 && count++ < 10) named.push(describeKey(on, keys, r));
+  return new KeyNotFoundError(table, named, count);
 }
 
 /** The columns an update sets; throws, naming the problem, when it cannot apply to the table. */

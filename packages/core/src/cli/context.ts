@@ -51,6 +51,15 @@ export function nonNegativeNumber(value: string): number {
   return n;
 }
 
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** An age such as `30d`, `12h`, `90m`, `45s` or `2w` (decimals allowed), in milliseconds. */
+export function age(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)([smhdw])$/.exec(value.trim());
+  if (!m) throw new CommanderArgumentError(`expected an age such as 30d, 12h, 90m, 45s or 2w, got ${JSON.stringify(value)}`);
+  return Number(m[1]) * UNIT_MS[m[2]!]!;
+}
+
 /** Flags that pick what to read: `--branch`, `--ref`, `--as-of`, `--version`. */
 export interface AtFlags {
   branch?: string;

@@ -14,8 +14,10 @@
 //                                                  garbage), pausing before the commit; prints
 //                                                  "ok <i> <rows>" once a read-back matched, or
 //                                                  "gc-conflict <i>"
-//   node committer.mjs STORE gc                    gc in a loop, alternating grace 0 and the default,
-//                                                  reflog retention 0; prints "gc <deleted>" per run
+//   node committer.mjs STORE gc [expire]           gc in a loop, alternating grace 0 and the default,
+//                                                  reflog retention 0; prints "gc <deleted>" per run;
+//                                                  with expire, first expires main but its last 2
+//                                                  commits (prints "expired <commits>")
 // The phase comes from ARMILLARIA_PHASE.
 import { tableFromArrays } from 'apache-arrow';
 
@@ -64,6 +66,7 @@ if (mode === 'crash') {
   }
 } else if (mode === 'gc') {
   for (let i = 0; ; i++) {
+    if (table === 'expire') process.stdout.write(`expired ${(await store.expire({ keepLast: 2 })).expired}\n`);
     const report = await store.gc({ graceMs: i % 2 === 0 ? 0 : undefined, reflogRetentionMs: 0 });
     process.stdout.write(`gc ${report.deleted}\n`);
   }

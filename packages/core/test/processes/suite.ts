@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { tableFromArrays } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
-import { nativeStatus, openStore, TableNotFoundError, type OpenOptions, type PhaseName } from '../../src/index.js';
+import { nativeStatus, openStore, TableNotFoundError, VersionExpiredError, type OpenOptions, type PhaseName } from '../../src/index.js';
 import { PHASES } from '../../src/internals.js';
 import { withTempDir } from '../helpers.js';
 
@@ -184,6 +184,34 @@ export function processSuite(phase: PhaseName, host: ProcessHost = localProcessH
           // And every version that landed still reads in full.
           const versions = (await store.describe(t)).version;
           for (let v = 1; v <= versions; v++) expect((await store.read(t, { version: v })).numRows).toBeGreaterThan(0);
+        }
+      });
+    }, 120_000);
+
+    oncePerHost('expires history beside writers and gc without losing what a kept version names', async () => {
+      await host.withLocation(async (dir) => {
+        await (await open(dir, true)).write('seed', seed());
+        const gc = start(dir, 'gc', 'expire');
+        const writers = ['r0', 'r1'].map((t) => start(dir, 'reuse', t, '12'));
+        const codes = await Promise.all(writers.map((w) => w.done));
+        gc.child.kill('SIGKILL');
+        await gc.done;
+        expect(codes).toEqual([0, 0]);
+        for (const w of writers) expect(lines(w, 'mismatch')).toEqual([]);
+        expect(lines(gc, 'expired').some(([, n]) => Number(n) > 0)).toBe(true);
+        const store = await open(dir);
+        expect((await store.verify()).problems).toEqual([]);
+        for (const [t, w] of [['r0', writers[0]!], ['r1', writers[1]!]] as const) {
+          const landed = lines(w, 'ok');
+          if (landed.length === 0) continue;
+          expect((await store.read(t)).numRows).toBe(Number(landed.at(-1)![2]));
+          // Every version reads in full or is expired; none is half gone.
+          for (let v = 1; v <= (await store.describe(t)).version; v++) {
+            await store.read(t, { version: v }).then(
+              (r) => expect(r.numRows).toBeGreaterThan(0),
+              (e: unknown) => expect(e).toBeInstanceOf(VersionExpiredError),
+            );
+          }
         }
       });
     }, 120_000);

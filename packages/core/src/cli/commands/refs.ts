@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../errors.js';
 import type { MergeResult, MergeStrategies, MergeStrategy } from '../../catalog/merge.js';
 import type { CliContext } from '../context.js';
-import { printJson, printTable } from '../output.js';
+import { printJson, printTable, tableDiffText } from '../output.js';
 
 export function registerRefCommands({ program, open }: CliContext): void {
   const branch = program.command('branch').description('create, list, rename and delete branches');
@@ -124,12 +124,7 @@ export function registerRefCommands({ program, open }: CliContext): void {
     .action(async (a: string, b: string, o: { json?: boolean }) => {
       const d = await (await open()).diff(a, b);
       if (o.json) return printJson(d);
-      if (d.tables.length === 0) return void process.stdout.write('no differences\n');
-      for (const t of d.tables) {
-        const v = `v${t.fromVersion ?? '-'} -> v${t.toVersion ?? '-'}`;
-        process.stdout.write(`${t.table}: ${t.status} (${v}), chunks +${t.chunksAdded.length} -${t.chunksRemoved.length}, rows in them +${t.rowsAdded} -${t.rowsRemoved}\n`);
-        if (t.keyed) process.stdout.write(`  by key (${t.keyed.keys.join(', ')}): ${t.keyed.inserted.length} inserted, ${t.keyed.deleted.length} deleted, ${t.keyed.updated.length} updated\n`);
-      }
+      process.stdout.write(d.tables.length === 0 ? 'no differences\n' : tableDiffText(d.tables));
     });
 }
 

@@ -1,13 +1,14 @@
 /** Table commands: import, update, upsert, delete, optimize, add-columns, export, tables, show, log. */
 import { Option } from 'commander';
 
+import { ErrorCode, isArmillariaError } from '../../errors.js';
 import { openTableFile } from '../../io/read-file.js';
 import { writeTableFile } from '../../io/write-file.js';
 import { DEFAULT_BRANCH, type TableInfo } from '../../store.js';
 import { CODECS, type Codec } from '../../table/parquet-codec.js';
 import { parseWhere } from '../../table/where.js';
 import { atOptions, positiveInt, withAtFlags, type AtFlags, type CliContext } from '../context.js';
-import { formatBytes, printJson, printTable, progress } from '../output.js';
+import { commitText, formatBytes, printJson, printTable, progress, tableDiffText } from '../output.js';
 
 export function tableInfoJson(t: TableInfo): Record<string, unknown> {
   return {
@@ -72,14 +73,15 @@ export function registerTableCommands({ program, open }: CliContext): void {
     .argument('<table>', 'table name')
     .argument('<file>', 'rows holding the key columns and the new values of other columns')
     .option('--on <columns>', 'key columns that identify a row (comma-separated; default: the table\'s keys)')
+    .option('--ignore-missing', 'skip rows whose key the table lacks (default: fail, naming them; upsert inserts them)')
     .option('-m, --message <text>', 'commit message')
     .option('--branch <name>', 'branch to commit to', DEFAULT_BRANCH)
     .option('--json', 'print the result as JSON')
-    .action(async (table: string, file: string, o: { on?: string; message?: string; branch: string; json?: boolean }) => {
+    .action(async (table: string, file: string, o: { on?: string; ignoreMissing?: boolean; message?: string; branch: string; json?: boolean }) => {
       const store = await open();
       const rows = await openTableFile(file);
       const on = o.on?.split(',').map((k) => k.trim());
-      const r = await store.transaction((tx) => tx.update(table, rows, on ? { on } : {}), { branch: o.branch, message: o.message ?? `update ${table} from ${file}` });
+      const r = await store.transaction((tx) => tx.update(table, rows, { ...(on ? { on } : {}), ignoreMissing: o.ignoreMissing }), { branch: o.branch, message: o.message ?? `update ${table} from ${file}` });
       printChange(`${table}: ${r.value} rows updated`, { table, updatedRows: r.value, version: r.versions[table], commit: r.commit }, o.json);
     });
 
@@ -205,17 +207,28 @@ export function registerTableCommands({ program, open }: CliContext): void {
       if (o.json) return printJson(entries);
       for (const e of entries) {
         const changes = e.changes.map((c) => (c.version < 0 ? `${c.table} (dropped)` : `${c.table}@v${c.version}`)).join(', ');
-        const merge = e.parents.length > 1 ? `Merge:   ${e.parents.map((p) => p.slice(0, 12)).join(' ')}\n` : '';
-        const author = e.author ? `Author:  ${e.author}\n` : '';
-        const meta = Object.entries(e.metadata ?? {}).map(([k, v]) => `Meta:    ${k}=${v}\n`).join('');
-        process.stdout.write(`commit ${e.commit}\n${merge}${author}Date:    ${e.time}\nTables:  ${changes || '(none)'}\n${meta}\n    ${e.message}\n\n`);
+        process.stdout.write(`${commitText(e, changes)}\n`);
       }
     });
 
-  withAtFlags(program.command('show').description('schema, rows, chunks and bytes of a table version').argument('<table>', 'table name'))
+  withAtFlags(
+    program
+      .command('show')
+      .description('schema, rows, chunks and bytes of a table version; or, given a commit, tag or branch that is no table\'s name, what that commit changed')
+      .argument('<target>', 'table name, or commit, tag or branch'),
+  )
     .option('--json', 'print as JSON')
     .action(async (table: string, o: AtFlags & { json?: boolean }) => {
-      const t = await (await open()).describe(table, atOptions(o));
+      const store = await open();
+      const at = atOptions(o);
+      const t = await store.describe(table, at).catch(async (e: unknown) => {
+        // Not a table here: a commit, tag or branch, when no flag asked for a table version.
+        if (!isArmillariaError(e) || e.code !== ErrorCode.TableNotFound || [o.branch, o.ref, o.asOf, o.version].some((v) => v !== undefined)) throw e;
+        const shown = await store.show(table).catch(() => Promise.reject(e));
+        if (o.json) printJson(shown);
+        else process.stdout.write(`${commitText(shown, shown.tables.map((d) => `${d.table}@v${d.toVersion ?? '-'}`).join(', '))}\n${tableDiffText(shown.tables)}`);
+      });
+      if (!t) return;
       if (o.json) return printJson(tableInfoJson(t));
       process.stdout.write(
         `table    ${t.name}\nversion  ${t.version}\ncommit   ${t.commit}\nrows     ${t.rows}\n` +
