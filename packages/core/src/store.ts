@@ -839,7 +839,9 @@ export class Store {
     if (options.version !== undefined && options.version !== latest.version) {
       const v = options.version;
       const floor = v < latest.version ? await this.expiry.floor(head) : undefined;
-      const found = v < latest.version ? await this.commits.oldestWhere(head, (c) => (c.tables[name]?.version ?? 0) >= v, floor) : undefined;
+      // Versions rise along the chain from where the table's lineage began (commit.ts) or history was cut.
+      const from = Math.max(floor?.depth ?? 1, latest.since ?? 1);
+      const found = v < latest.version ? await this.commits.oldestWhere(head, (c) => (c.tables[name]?.version ?? 0) >= v, from) : undefined;
       const oldest = floor?.tables[name]?.version;
       if (found && found.id === floor?.id && oldest !== undefined && oldest > v) throw new VersionExpiredError(`version ${v} of table "${name}"`, `version ${oldest}`);
       if (!found || found.tables[name]?.version !== v) throw new VersionNotFoundError(name, v, latest.version);

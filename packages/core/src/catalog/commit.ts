@@ -18,6 +18,18 @@ export interface TableEntry {
   manifest: string;
   /** 1 for the table's first write on this lineage, +1 for each commit that changes it. */
   version: number;
+  /**
+   * The depth at which this lineage of the table began on the first-parent chain: a table dropped
+   * and made again (or renamed onto a dropped name) numbers its versions from 1 again, so time
+   * travel by version searches no further back. Absent in commits made before it was recorded.
+   */
+  since?: number;
+}
+
+/** The entry of a table changed in a commit at `depth`: its lineage carries on from `prev`, or begins. */
+export function nextEntry(prev: TableEntry | undefined, manifest: string, version: number, depth: number): TableEntry {
+  const since = prev ? prev.since : depth;
+  return { manifest, version, ...(since !== undefined ? { since } : {}) };
 }
 
 export interface Commit {
@@ -77,7 +89,9 @@ function commitProblem(id: string, c: Commit): string | undefined {
   if (c.metadata !== undefined && (typeof c.metadata !== 'object' || c.metadata === null || Object.values(c.metadata).some((v) => typeof v !== 'string'))) return 'malformed metadata';
   if (!c.tables || typeof c.tables !== 'object' || Array.isArray(c.tables)) return 'malformed table map';
   for (const [name, e] of Object.entries(c.tables)) {
-    if (!e || !isId(e.manifest) || !Number.isSafeInteger(e.version) || e.version < 1) return `malformed entry of table ${JSON.stringify(name)}`;
+    if (!e || !isId(e.manifest) || !Number.isSafeInteger(e.version) || e.version < 1 || (e.since !== undefined && !(Number.isSafeInteger(e.since) && e.since >= 1))) {
+      return `malformed entry of table ${JSON.stringify(name)}`;
+    }
   }
   return undefined;
 }

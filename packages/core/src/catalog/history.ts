@@ -72,12 +72,13 @@ export class CommitReader {
   }
 
   /**
-   * The oldest first-parent ancestor of `head` (inclusive) for which `ok` holds, given that `ok` is
-   * monotone along the chain (false for older commits, true for newer). Undefined if it fails at head.
+   * The oldest first-parent ancestor of `head` (inclusive), no shallower than `minDepth`, for which
+   * `ok` holds, given that `ok` is monotone along the chain (false for older commits, true for
+   * newer). Undefined if it fails at head.
    */
-  async oldestWhere(head: CommitInfo, ok: (c: CommitInfo) => boolean, floor?: CommitInfo): Promise<CommitInfo | undefined> {
+  async oldestWhere(head: CommitInfo, ok: (c: CommitInfo) => boolean, minDepth = 1): Promise<CommitInfo | undefined> {
     if (!ok(head)) return undefined;
-    let lo = floor?.depth ?? 1; // depth known (or assumed) to fail, unless it is the oldest
+    let lo = minDepth; // depth known (or assumed) to fail, unless it is the oldest searched
     let hi = head.depth; // depth known to hold
     let best = head;
     while (lo < hi) {

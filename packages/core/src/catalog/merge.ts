@@ -28,7 +28,7 @@ import type { PhaseRuntime } from '../phases/types.js';
 import { schemaDifferences } from '../table/schema.js';
 import { readManifest } from '../table/table-reader.js';
 import { writeChunks } from '../table/table-writer.js';
-import type { Authorship, CommitInfo, TableEntry } from './commit.js';
+import { nextEntry, type Authorship, type CommitInfo, type TableEntry } from './commit.js';
 import type { Expiry } from './expiry.js';
 import type { CommitReader } from './history.js';
 import { getManifest, makeManifest, manifestSchema, putManifest, type Manifest } from './manifest.js';
@@ -159,7 +159,7 @@ export async function applyChange(
 
 const firstLine = (s: string) => s.split('\n', 1)[0]!.slice(0, 200);
 
-async function mergeTables(ctx: MergeContext, base: Tables | undefined, ours: Tables, theirs: Tables, strategies?: MergeStrategies) {
+async function mergeTables(ctx: MergeContext, base: Tables | undefined, ours: CommitInfo, theirs: Tables, strategies?: MergeStrategies) {
   const tables: Record<string, TableEntry> = { ...ours.tables };
   const actions: MergeResult['tables'] = [];
   const conflicts: MergeConflict[] = [];
@@ -170,8 +170,10 @@ async function mergeTables(ctx: MergeContext, base: Tables | undefined, ours: Ta
     const t = theirs.tables[name];
     if (o?.manifest === t?.manifest || t?.manifest === b) continue; // same, or only ours changed
     const version = Math.max(o?.version ?? 0, t?.version ?? 0) + 1;
+    // The commit made of this lands on ours' chain, one deeper.
+    const entry = (manifest: string) => nextEntry(o, manifest, version, ours.depth + 1);
     if (o?.manifest === b) {
-      if (t) tables[name] = { manifest: t.manifest, version };
+      if (t) tables[name] = entry(t.manifest);
       else delete tables[name];
       actions.push({ table: name, action: 'theirs' });
       continue;
@@ -180,12 +182,12 @@ async function mergeTables(ctx: MergeContext, base: Tables | undefined, ours: Ta
     const found: MergeConflict[] = [];
     const merged = o && t && b ? await mergeRows(ctx, name, b, o.manifest, t.manifest, found, prefer) : undefined;
     if (merged) {
-      tables[name] = { manifest: merged, version };
+      tables[name] = entry(merged);
       actions.push({ table: name, action: 'row-merge' });
     } else if (prefer) {
       // Settled whole: the preferred side's table (or its absence).
       const side = prefer === 'ours' ? o : t;
-      if (side) tables[name] = { manifest: side.manifest, version };
+      if (side) tables[name] = entry(side.manifest);
       else delete tables[name];
       actions.push({ table: name, action: prefer });
     } else {

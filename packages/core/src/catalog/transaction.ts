@@ -41,7 +41,7 @@ import { readChunkContents, readManifest, scanManifest, type ManifestReadOptions
 import { maskedSlices } from '../table/select-rows.js';
 import { checkChunkRows, newlyStored, writeChunks } from '../table/table-writer.js';
 import { addColumns } from './add-columns.js';
-import type { Authorship, CommitInfo, TableEntry } from './commit.js';
+import { nextEntry, type Authorship, type CommitInfo, type TableEntry } from './commit.js';
 import { keepLive, liveMask, liveRows, showOnly } from './deletion-vector.js';
 import { chunkKey } from './manifest-tree.js';
 import type { CommitReader } from './history.js';
@@ -98,7 +98,8 @@ export interface TxContext {
 interface Staged {
   /** The table's entry in the transaction's base commit. */
   base: TableEntry | undefined;
-  manifest: Manifest;
+  /** Undefined: the table is dropped. */
+  manifest: Manifest | undefined;
   /** True while every change to this table was an append: such changes rebase onto concurrent appends. */
   appendOnly: boolean;
   appended: ChunkRef[];
@@ -106,7 +107,7 @@ interface Staged {
 
 export interface CommitOutcome {
   commit: CommitInfo;
-  /** Per changed table, its new version. */
+  /** Per changed table, its new version (dropped tables are absent). */
   versions: Record<string, number>;
 }
 
@@ -124,9 +125,9 @@ export class Transaction {
     private readonly window: WriteWindow,
   ) {}
 
-  /** Names of the tables visible in this transaction (base plus staged), sorted. */
+  /** Names of the tables visible in this transaction (base plus staged, less dropped), sorted. */
   tables(): string[] {
-    return [...new Set([...Object.keys(this.base?.tables ?? {}), ...this.staged.keys()])].sort();
+    return [...new Set([...Object.keys(this.base?.tables ?? {}), ...this.staged.keys()])].filter((t) => this.staged.get(t)?.manifest !== undefined || !this.staged.has(t)).sort();
   }
 
   /** Reads a table as this transaction sees it. */
@@ -301,6 +302,32 @@ export class Transaction {
   }
 
   /**
+   * Drops table `name` from the branch. Its versions stay readable in history (`ref`, `asOf`) until
+   * expired; a table made under the name later begins again at version 1.
+   * @throws {TableNotFoundError}
+   */
+  async dropTable(name: string): Promise<void> {
+    this.checkOpen();
+    await this.requireManifest(name);
+    this.stage(name, undefined, { appendOnly: false, appended: [] });
+  }
+
+  /**
+   * Renames table `from` to `to`, storing nothing but the commit: `to` begins at version 1 with
+   * `from`'s rows, chunks and keys (a name this transaction freed carries on counting its own
+   * versions); `from`'s versions stay in history under its name.
+   * @throws {TableNotFoundError} `from` @throws {InvalidArgumentError} `to` exists
+   */
+  async renameTable(from: string, to: string): Promise<void> {
+    this.checkOpen();
+    const manifest = await this.requireManifest(from);
+    validateName('table', to);
+    if (await this.manifestOf(to)) throw new InvalidArgumentError(`table: cannot rename "${from}" to "${to}": a table "${to}" exists (drop it first)`);
+    this.stage(to, manifest, { appendOnly: false, appended: [] });
+    this.stage(from, undefined, { appendOnly: false, appended: [] });
+  }
+
+  /**
    * Compacts `name`: runs of small chunks, and chunks with deletion vectors or patches, are written
    * again as full chunks; the rows and their order stay (optimize.ts). Stages nothing when the table
    * is tidy already.
@@ -350,16 +377,21 @@ export class Transaction {
       // Manifests, the commit and the ref's new value are written side by side; all are durable
       // before the ref moves.
       const group = new PutGroup(this.ctx.chunks);
+      const depth = (parent?.depth ?? 0) + 1;
       for (const [name, s] of this.staged) {
         const current = parent?.tables[name];
         const manifest = await this.rebased(name, s, current);
+        if (!manifest) {
+          delete tables[name];
+          continue;
+        }
         let id = stored.get(manifest);
         if (id === undefined) {
           id = await putManifest(this.ctx.chunks, manifest, group);
           this.ctx.manifests.remember(id, manifest);
           stored.set(manifest, id);
         }
-        tables[name] = { manifest: id, version: (current?.version ?? 0) + 1 };
+        tables[name] = nextEntry(current, id, (current?.version ?? 0) + 1, depth);
         versions[name] = tables[name].version;
       }
       const commit = await this.ctx.commits.create(parent ? [parent.id] : [], tables, message, { group, about });
@@ -379,7 +411,7 @@ export class Transaction {
     this.done = true;
   }
 
-  private async rebased(name: string, s: Staged, current: TableEntry | undefined): Promise<Manifest> {
+  private async rebased(name: string, s: Staged, current: TableEntry | undefined): Promise<Manifest | undefined> {
     if (sameEntry(current, s.base)) return s.manifest;
     if (s.appendOnly && s.base && current) {
       const [before, now] = await Promise.all([this.loadManifest(s.base.manifest), this.loadManifest(current.manifest)]);
@@ -389,7 +421,7 @@ export class Transaction {
     throw new CommitConflictError(name, s.base?.version ?? 0, current?.version ?? 0, `branch "${this.branch}" moved`);
   }
 
-  private stage(name: string, manifest: Manifest, how: { appendOnly: boolean; appended: ChunkRef[] }): void {
+  private stage(name: string, manifest: Manifest | undefined, how: { appendOnly: boolean; appended: ChunkRef[] }): void {
     const prev = this.staged.get(name);
     this.staged.set(name, { base: prev ? prev.base : this.base?.tables[name], manifest, ...how });
   }

@@ -1,4 +1,4 @@
-/** Table commands: import, update, upsert, delete, optimize, add-columns, export, tables, show, log. */
+/** Table commands: import, update, upsert, delete, drop-table, rename-table, optimize, add-columns, export, tables, show, log. */
 import { Option } from 'commander';
 
 import { ErrorCode, isArmillariaError } from '../../errors.js';
@@ -122,6 +122,32 @@ export function registerTableCommands({ program, open }: CliContext): void {
       const store = await open();
       const r = await store.transaction((tx) => tx.delete(table, filter), { branch: o.branch, message: o.message ?? `delete from ${table} where ${o.where}` });
       printChange(`${table}: ${r.value} rows deleted`, { table, deletedRows: r.value, version: r.versions[table], commit: r.commit }, o.json);
+    });
+
+  program
+    .command('drop-table')
+    .description('drop TABLE from a branch (its versions stay in history until expired)')
+    .argument('<table>', 'table name')
+    .option('-m, --message <text>', 'commit message')
+    .option('--branch <name>', 'branch to commit to', DEFAULT_BRANCH)
+    .option('--json', 'print the result as JSON')
+    .action(async (table: string, o: { message?: string; branch: string; json?: boolean }) => {
+      const r = await (await open()).transaction((tx) => tx.dropTable(table), { branch: o.branch, message: o.message ?? `drop ${table}` });
+      if (o.json) return printJson({ table, dropped: true, commit: r.commit });
+      process.stdout.write(`${table}: dropped, commit ${r.commit!.slice(0, 12)}\n`);
+    });
+
+  program
+    .command('rename-table')
+    .description('rename table FROM to TO (one commit, no data written; TO begins at version 1)')
+    .argument('<from>', 'table name')
+    .argument('<to>', 'new name')
+    .option('-m, --message <text>', 'commit message')
+    .option('--branch <name>', 'branch to commit to', DEFAULT_BRANCH)
+    .option('--json', 'print the result as JSON')
+    .action(async (from: string, to: string, o: { message?: string; branch: string; json?: boolean }) => {
+      const r = await (await open()).transaction((tx) => tx.renameTable(from, to), { branch: o.branch, message: o.message ?? `rename ${from} to ${to}` });
+      printChange(`${from}: renamed to ${to}`, { from, to, version: r.versions[to], commit: r.commit }, o.json);
     });
 
   program
