@@ -17,6 +17,7 @@ export type { OptimizeResult } from './catalog/optimize.js';
 export type { ManifestReadOptions } from './table/table-reader.js';
 export type { Authorship, Commit, CommitInfo, TableEntry } from './catalog/commit.js';
 export type { VerifyReport, GcOptions, GcReport } from './catalog/maintenance.js';
+export type { ExpireOptions, ExpireReport } from './catalog/expiry.js';
 export type { RefInfo, RefKind } from './catalog/refs.js';
 export type { RefLogEntry } from './backend/backend.js';
 export type { S3Options } from './backend/s3-backend.js';

@@ -37,12 +37,14 @@ export interface ReadContext {
 export async function readManifest(ctx: ReadContext, manifest: Manifest, table: string, options: ManifestReadOptions = {}): Promise<Table> {
   const schema = projectSchema(manifestSchema(manifest), options.columns, table);
   const batches: RecordBatch[] = [];
-  for await (const b of scanManifest(ctx, manifest, table, options)) batches.push(b);
+  // All of it is kept, so all of it goes to the phase at once: one call decodes every chunk in
+  // parallel, where groups each end in a serial tail (native-parquet, flights-3m: 74 ms, not 83).
+  for await (const b of scanManifest(ctx, manifest, table, options, manifest.chunks.length)) batches.push(b);
   return new Table(schema, batches);
 }
 
 /**
- * Streams a table version chunk group by chunk group (bounded memory). With a pushdown runtime, chunks
+ * Streams a table version chunk group by chunk group (`chunksPerCall` chunks each: bounded memory). With a pushdown runtime, chunks
  * that the filter rules out by statistics are skipped, only the needed columns are decoded, and of
  * the columns the filter does not test only the matching rows (`matchingRows`); otherwise every
  * column of every chunk is decoded and the filter and projection apply afterwards. Deleted rows
@@ -53,6 +55,7 @@ export async function* scanManifest(
   manifest: Manifest,
   table: string,
   options: ManifestReadOptions = {},
+  chunksPerCall = CHUNKS_PER_CALL,
 ): AsyncIterable<RecordBatch> {
   const { runtime, chunks } = ctx;
   const full = manifestSchema(manifest);
@@ -63,8 +66,9 @@ export async function* scanManifest(
   const pushdown = runtime.pushdown;
   const refs: ChunkRef[] = filter && pushdown ? manifest.chunks.filter((c) => mayMatch(filter, c.stats, c.rows)) : manifest.chunks;
   const decodedSchema = pushdown ? schema : full;
-  for (let i = 0; i < refs.length; i += CHUNKS_PER_CALL) {
-    const group = refs.slice(i, i + CHUNKS_PER_CALL);
+  const step = Math.max(1, chunksPerCall);
+  for (let i = 0; i < refs.length; i += step) {
+    const group = refs.slice(i, i + step);
     if (filter && pushdown) {
       yield* matchingRows(ctx, group, { full, schema, table }, filter, verify);
       continue;
