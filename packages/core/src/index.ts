@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 export { openStore, initStore, Store, DEFAULT_BRANCH, DEFAULT_CHUNK_ROWS, DEFAULT_CODEC } from './store.js';
-export type { OpenOptions, WriteOptions, WriteResult, ReadOptions, AtOptions, TableInfo, LogEntry, CommitShown, TransactionOptions, TransactionResult, SqlOptions, PublishOptions, DeltaPublishOptions, IcebergPublishOptions, PublishReport, ImportDeltaOptions } from './store.js';
+export type { OpenOptions, WriteOptions, WriteResult, ReadOptions, AtOptions, TableInfo, LogEntry, CommitShown, MergeOptions, TransactionOptions, TransactionResult, SqlOptions, PublishOptions, DeltaPublishOptions, IcebergPublishOptions, PublishReport, ImportDeltaOptions } from './store.js';
 export type { ImportedVersion } from './views/delta-import.js';
 export type { DeltaPublishReport, DeltaPublishedVersion } from './views/delta.js';
 export type { IcebergPublishReport, IcebergPublishedVersion } from './views/iceberg.js';
@@ -23,6 +23,7 @@ export type { RefLogEntry } from './backend/backend.js';
 export type { S3Options } from './backend/s3-backend.js';
 export type { Filter, Scalar, CompareOp } from './table/filter.js';
 export type { MergeResult, MergeConflict, MergeStrategy, MergeStrategies } from './catalog/merge.js';
+export type { PendingMerge } from './catalog/pending-merge.js';
 export type { DiffResult, TableDiff } from './catalog/diff.js';
 export type { ChangeEntry, Subscription } from './catalog/feed.js';
 export type { TableSource, TableInput } from './table/source.js';

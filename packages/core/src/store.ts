@@ -23,6 +23,7 @@ import { CommitReader } from './catalog/history.js';
 import { diffCommits, type DiffResult } from './catalog/diff.js';
 import { changesBetween, subscribe, type ChangeEntry, type Subscription } from './catalog/feed.js';
 import { applyChange, mergeRefs, type MergeResult, type MergeStrategies } from './catalog/merge.js';
+import { PendingMerges, type PendingMerge } from './catalog/pending-merge.js';
 import { Expiry, type ExpireOptions, type ExpireReport } from './catalog/expiry.js';
 import { collectGarbage, verifyStore, type GcOptions, type GcReport, type VerifyReport } from './catalog/maintenance.js';
 import { ManifestReader, manifestBytes, manifestSchema, type Manifest } from './catalog/manifest.js';
@@ -45,7 +46,7 @@ import { resolvePhase } from './phases/registry.js';
 import type { PhaseName, PhaseRuntime } from './phases/types.js';
 import type { Filter } from './table/filter.js';
 import { parseCodec, type Codec } from './table/parquet-codec.js';
-import type { TableInput } from './table/source.js';
+import { collectTable, toSource, type TableInput } from './table/source.js';
 import { readManifest, scanManifest } from './table/table-reader.js';
 import { importDelta, type DeltaImportOptions, type ImportedVersion } from './views/delta-import.js';
 import { publishDelta, readDeltaState, type DeltaPublishedVersion, type DeltaPublishReport, type VersionToPublish } from './views/delta.js';
@@ -181,6 +182,19 @@ export interface CommitShown extends Omit<LogEntry, 'changes'> {
   tables: DiffResult['tables'];
 }
 
+/** Options of `merge`. */
+export interface MergeOptions extends Authorship {
+  /** The branch to merge into (default `main`). */
+  into?: string;
+  message?: string;
+  /** Settle conflicts with one side, for every table or per table. */
+  strategy?: MergeStrategies;
+  /** Per keyed table, rows that settle its row conflicts by key (each replaces the merged row of its key). */
+  resolve?: Record<string, TableInput>;
+  /** Work the merge out (status, actions, conflicts) without storing or committing anything. */
+  dryRun?: boolean;
+}
+
 export interface TransactionOptions extends Authorship {
   branch?: string;
   message?: string;
@@ -274,6 +288,7 @@ export class Store {
   readonly fence: SweepFence;
   /** @internal */
   readonly expiry: Expiry;
+  private readonly pendingMerges: PendingMerges;
   /** Where the store lives: an absolute directory, or `s3://bucket/prefix`. */
   readonly path: string;
   private readonly runtime: PhaseRuntime;
@@ -291,6 +306,7 @@ export class Store {
     this.commits = new CommitReader(this.chunks);
     this.manifests = new ManifestReader(this.chunks);
     this.expiry = new Expiry(backend, this.chunks, this.commits);
+    this.pendingMerges = new PendingMerges(backend);
     this.fence = new SweepFence(backend, this.chunks, this.commits, this.expiry);
     this.refs = new RefStore(backend, this.commits, this.fence);
     const phase = resolvePhase(options.phase, backend);
@@ -635,12 +651,42 @@ export class Store {
   /**
    * Merges `source` (a branch, tag or commit) into branch `into` (default `main`): fast-forward when
    * possible, else a three-way merge, table by table and row by row for keyed tables. With conflicts,
-   * nothing is committed and the result lists them.
+   * nothing is committed, the result lists them, and the merge is kept as `into`'s pending merge
+   * (`pendingMerge`) until a merge into `into` lands or `abortMerge`. `strategy` settles conflicts
+   * by side; `resolve` gives, per keyed table, rows that settle its row conflicts by key (each replaces
+   * the merged row of its key). `dryRun` works it out and stores nothing.
+   * @throws {SchemaMismatchError} resolving rows with other columns than their table
+   * @throws {InvalidArgumentError} resolving rows for a table not merged row by row, or with a key twice
    */
-  async merge(source: string, options: { into?: string; message?: string; strategy?: MergeStrategies } & Authorship = {}): Promise<MergeResult> {
+  async merge(source: string, options: MergeOptions = {}): Promise<MergeResult> {
     this.ensureOpen('merge');
     const into = validateName('branch', options.into ?? DEFAULT_BRANCH);
-    return mergeRefs(this.context(), source, into, options.message ?? `merge ${source} into ${into}`, this.authorship(options), options.strategy);
+    const theirs = await this.refs.resolve(source);
+    const resolutions: Record<string, Table> = {};
+    for (const [table, rows] of Object.entries(options.resolve ?? {})) resolutions[table] = await collectTable(await toSource(rows, `rows resolving "${table}"`));
+    const message = options.message ?? `merge ${source} into ${into}`;
+    const result = await mergeRefs(this.context(), theirs, into, message, this.authorship(options), { strategies: options.strategy, resolutions, dryRun: options.dryRun });
+    if (options.dryRun) return result;
+    if (result.status === 'conflicts') await this.pendingMerges.set(into, { source, theirs, time: new Date().toISOString(), ...(options.message !== undefined ? { message: options.message } : {}) });
+    else await this.pendingMerges.set(into, undefined);
+    return result;
+  }
+
+  /** The merge into `into` (default `main`) left with conflicts, if one is pending. */
+  async pendingMerge(into: string = DEFAULT_BRANCH): Promise<PendingMerge | undefined> {
+    this.ensureOpen('pendingMerge');
+    return this.pendingMerges.get(validateName('branch', into));
+  }
+
+  /**
+   * Forgets the pending merge into `into` (nothing of it was committed). Returns what it was.
+   * @throws {InvalidArgumentError} none is pending
+   */
+  async abortMerge(into: string = DEFAULT_BRANCH): Promise<PendingMerge> {
+    this.ensureOpen('abortMerge');
+    const was = await this.pendingMerges.set(validateName('branch', into), undefined);
+    if (!was) throw new InvalidArgumentError(`merge: no merge into "${into}" is pending`);
+    return was;
   }
 
   /**

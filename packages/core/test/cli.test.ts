@@ -363,6 +363,18 @@ describe('armillaria CLI', () => {
       const conflicted = await run('merge', 'dev');
       expect(conflicted).toMatchObject({ code: 1, out: expect.stringContaining('conflict in p key {"id":"2n"} column name: changed on both sides to different values (base "bob", ours "Bob", theirs "BOB")') });
       const head = JSON.parse((await run('log', '--json', '-n', '1')).out)[0].commit as string;
+      expect(conflicted.out).toContain('the merge is pending: settle it with merge --continue');
+      // The pending merge: shown, settled row by row from a file, finished; then another aborted.
+      const status = await run('merge', '--status');
+      expect(status).toMatchObject({ code: 1, out: expect.stringMatching(/^pending: merge of dev \([0-9a-f]{12}\) into main, since .*\nconflicts \(main at [0-9a-f]{12}\)\n  p: conflict\n  conflict in p key/) });
+      await writeFile(join(dir, 'fix.csv'), 'id,name\n2,Bob B.\n');
+      expect(await run('merge', '--continue', '--resolve', `p=${join(dir, 'fix.csv')}`)).toMatchObject({ code: 0, out: expect.stringMatching(/^merged \(main at [0-9a-f]{12}\)\n  p: row-merge\n$/) });
+      expect(await names()).toEqual(['ann', 'Bob B.']);
+      expect(await run('merge', '--status')).toMatchObject({ code: 2, err: 'error: merge: no merge into "main" is pending\n' });
+      expect(JSON.parse((await run('reset', 'main', head, '--json')).out)).toMatchObject({ to: head });
+      expect((await run('merge', 'dev')).code).toBe(1);
+      expect(await run('merge', '--abort')).toMatchObject({ code: 0, out: expect.stringMatching(/^aborted the merge of dev \([0-9a-f]{12}\) into main\n$/) });
+      expect(await run('merge', 'dev', '--continue')).toMatchObject({ code: 2, err: expect.stringContaining('--continue takes no SOURCE') });
       expect(await run('merge', 'dev', '--ours', '--theirs')).toMatchObject({ code: 2, err: expect.stringContaining('--ours and --theirs both') });
       expect(JSON.parse((await run('merge', 'dev', '--theirs', 'p', '--json')).out)).toMatchObject({ status: 'merged', tables: [{ table: 'p', action: 'row-merge' }] });
       expect(await names()).toEqual(['ann', 'BOB']);

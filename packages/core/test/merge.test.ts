@@ -1,6 +1,7 @@
 import { tableFromArrays } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
+import { SchemaMismatchError } from '../src/index.js';
 import { withTempStore } from './helpers.js';
 
 /** A keyed table: id (key), name, score. */
@@ -96,6 +97,39 @@ describe('merge', () => {
       expect(await rowsOf(store, 'plain')).toEqual([[1, 'z', 0]]);
       await store.reset('main', head);
       expect(await store.merge('dev', { strategy: { p: 'ours' } })).toMatchObject({ status: 'conflicts', conflicts: [{ table: 'plain', kind: 'table' }] });
+    });
+  });
+
+  it('keeps a conflicted merge pending, settles it row by row from given rows, and finishes or aborts it', async () => {
+    await withTempStore(async (store) => {
+      await store.write('p', people([[1, 'ann', 10], [2, 'bob', 20], [3, 'cy', 30]]), { keys: ['id'] });
+      await store.createBranch('dev');
+      await store.transaction((tx) => tx.update('p', people([[1, 'ann', 11], [2, 'bob', 21]])), { branch: 'dev' });
+      await store.transaction((tx) => tx.update('p', people([[1, 'ann', 12], [2, 'bob', 22], [3, 'cy', 33]])));
+      const head = (await store.log({ limit: 1 }))[0]!.commit;
+      const first = await store.merge('dev', { message: 'bring dev in' });
+      expect(first.conflicts.map((c) => [c.key, c.column])).toEqual([[{ id: 1 }, 'score'], [{ id: 2 }, 'score']]);
+      const dev = (await store.log({ branch: 'dev', limit: 1 }))[0]!.commit;
+      expect(await store.pendingMerge()).toMatchObject({ source: 'dev', theirs: dev, message: 'bring dev in' });
+      // Rows for one of the two keys settle that one; the other is still a conflict, and nothing landed.
+      const half = await store.merge(dev, { resolve: { p: people([[1, 'ann', 100]]) }, dryRun: true });
+      expect(half.conflicts.map((c) => c.key)).toEqual([{ id: 2 }]);
+      expect((await store.log({ limit: 1 }))[0]!.commit).toBe(head);
+      // Rows given for every conflicting key settle them all; other rows merge as usual.
+      const done = await store.merge(dev, { resolve: { p: people([[1, 'ann', 100], [2, 'bob', 200]]) } });
+      expect(done.status).toBe('merged');
+      expect(await rowsOf(store, 'p')).toEqual([[1, 'ann', 100], [2, 'bob', 200], [3, 'cy', 33]]);
+      expect(await store.pendingMerge()).toBeUndefined();
+      // Rows must fit: the table's columns, keys once each, and a table merged row by row.
+      await store.transaction((tx) => tx.update('p', people([[3, 'cy', 1]])), { branch: 'dev' });
+      await store.transaction((tx) => tx.update('p', people([[3, 'cy', 2]])));
+      expect((await store.merge('dev')).status).toBe('conflicts');
+      await expect(store.merge('dev', { resolve: { p: tableFromArrays({ id: new Int32Array([3]) }) } })).rejects.toThrow(SchemaMismatchError);
+      await expect(store.merge('dev', { resolve: { p: people([[3, 'a', 1], [3, 'b', 2]]) } })).rejects.toThrow('merge: key [3] appears twice in the rows resolving "p"');
+      await expect(store.merge('dev', { resolve: { q: people([[3, 'a', 1]]) } })).rejects.toThrow('merge: rows given to resolve table "q"');
+      expect(await store.abortMerge()).toMatchObject({ source: 'dev' });
+      await expect(store.abortMerge()).rejects.toThrow('merge: no merge into "main" is pending');
+      expect(await rowsOf(store, 'p')).toEqual([[1, 'ann', 100], [2, 'bob', 200], [3, 'cy', 2]]);
     });
   });
 

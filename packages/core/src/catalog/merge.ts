@@ -20,19 +20,19 @@
  * are the same three-way merge onto a branch head with one parent: a cherry-pick of C merges C with
  * base C's parent, a revert merges C's parent with base C.
  */
-import type { Table } from 'apache-arrow';
+import { RecordBatch, Table, type Schema } from 'apache-arrow';
 
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, SchemaMismatchError } from '../errors.js';
 import type { PhaseRuntime } from '../phases/types.js';
-import { schemaDifferences } from '../table/schema.js';
+import { castNumbers, schemaDifferences } from '../table/schema.js';
 import { readManifest } from '../table/table-reader.js';
 import { writeChunks } from '../table/table-writer.js';
 import { nextEntry, type Authorship, type CommitInfo, type TableEntry } from './commit.js';
 import type { Expiry } from './expiry.js';
 import type { CommitReader } from './history.js';
 import { getManifest, makeManifest, manifestSchema, putManifest, type Manifest } from './manifest.js';
-import { buildTable, displayValue, indexByKey, rowCells, type KeyedRows } from './rows.js';
+import { buildTable, cellKey, displayValue, indexByKey, rowCells, type KeyedRows } from './rows.js';
 import type { RefStore } from './refs.js';
 
 export interface MergeConflict {
@@ -61,6 +61,18 @@ export interface MergeResult {
 export type MergeStrategy = 'ours' | 'theirs';
 /** How conflicts settle: one side for every table, or per table (the others stay conflicts). */
 export type MergeStrategies = MergeStrategy | Record<string, MergeStrategy>;
+
+/** How a merge settles and whether it lands. */
+export interface MergeOptions {
+  strategies?: MergeStrategies;
+  /**
+   * Per keyed table, rows that settle its row conflicts: each replaces the merged row of its key (or
+   * is added), conflicting or not. A conflict whose key has no row here stays a conflict.
+   */
+  resolutions?: Record<string, Table>;
+  /** Work the merge out without storing or committing anything. */
+  dryRun?: boolean;
+}
 
 const strategyFor = (s: MergeStrategies | undefined, table: string): MergeStrategy | undefined => (typeof s === 'string' ? s : s?.[table]);
 
@@ -105,7 +117,8 @@ export async function mergeBase(commits: CommitReader, a: CommitInfo, b: CommitI
   return undefined;
 }
 
-export async function mergeRefs(ctx: MergeContext, source: string, into: string, message: string, about: Authorship = {}, strategies?: MergeStrategies): Promise<MergeResult> {
+export async function mergeRefs(ctx: MergeContext, source: string, into: string, message: string, about: Authorship = {}, options: MergeOptions = {}): Promise<MergeResult> {
+  const { strategies, resolutions, dryRun } = options;
   const window = await ctx.refs.fence.open();
   for (let attempt = 0; attempt < 10; attempt++) {
     const theirsId = await ctx.refs.resolve(source);
@@ -113,14 +126,21 @@ export async function mergeRefs(ctx: MergeContext, source: string, into: string,
     const [ours, theirs, cuts] = await Promise.all([ctx.commits.get(oursId), ctx.commits.get(theirsId), ctx.expiry.cutIds()]);
     if (await isAncestor(ctx.commits, theirs, ours, cuts)) return { status: 'up-to-date', commit: ours.id, tables: [], conflicts: [] };
     if (await isAncestor(ctx.commits, ours, theirs, cuts)) {
+      if (dryRun) return { status: 'fast-forward', commit: ours.id, tables: [], conflicts: [] };
       if ((await ctx.refs.move('branch', into, ours.id, theirs.id, `merge ${source}: fast-forward`, window)) === true) {
         return { status: 'fast-forward', commit: theirs.id, tables: [], conflicts: [] };
       }
       continue; // `into` moved under us: start again
     }
     const base = await mergeBase(ctx.commits, ours, theirs, cuts);
-    const result = await mergeTables(ctx, base, ours, theirs, strategies);
+    const result = await mergeTables(ctx, base, ours, theirs, strategies, resolutions, dryRun);
+    for (const table of Object.keys(resolutions ?? {})) {
+      if (!result.actions.some((a) => a.table === table && (a.action === 'row-merge' || a.action === 'conflict'))) {
+        throw new InvalidArgumentError(`merge: rows given to resolve table "${table}", which both sides did not change row by row (tables merged by key: ${result.actions.filter((a) => a.action === 'row-merge').map((a) => a.table).join(', ') || 'none'})`);
+      }
+    }
     if (result.conflicts.length > 0) return { status: 'conflicts', commit: ours.id, tables: result.actions, conflicts: result.conflicts };
+    if (dryRun) return { status: 'merged', commit: ours.id, tables: result.actions, conflicts: [] };
     const commit = await ctx.commits.create([ours.id, theirs.id], result.tables, message, { about });
     if ((await ctx.refs.move('branch', into, ours.id, commit.id, `merge ${source}`, window)) === true) {
       return { status: 'merged', commit: commit.id, tables: result.actions, conflicts: [] };
@@ -159,7 +179,7 @@ export async function applyChange(
 
 const firstLine = (s: string) => s.split('\n', 1)[0]!.slice(0, 200);
 
-async function mergeTables(ctx: MergeContext, base: Tables | undefined, ours: CommitInfo, theirs: Tables, strategies?: MergeStrategies) {
+async function mergeTables(ctx: MergeContext, base: Tables | undefined, ours: CommitInfo, theirs: Tables, strategies?: MergeStrategies, resolutions?: Record<string, Table>, dryRun = false) {
   const tables: Record<string, TableEntry> = { ...ours.tables };
   const actions: MergeResult['tables'] = [];
   const conflicts: MergeConflict[] = [];
@@ -180,7 +200,7 @@ async function mergeTables(ctx: MergeContext, base: Tables | undefined, ours: Co
     }
     const prefer = strategyFor(strategies, name);
     const found: MergeConflict[] = [];
-    const merged = o && t && b ? await mergeRows(ctx, name, b, o.manifest, t.manifest, found, prefer) : undefined;
+    const merged = o && t && b ? await mergeRows(ctx, name, b, o.manifest, t.manifest, found, { prefer, resolution: resolutions?.[name], dryRun }) : undefined;
     if (merged) {
       tables[name] = entry(merged);
       actions.push({ table: name, action: 'row-merge' });
@@ -213,7 +233,7 @@ async function mergeRows(
   oursId: string,
   theirsId: string,
   conflicts: MergeConflict[],
-  prefer?: MergeStrategy,
+  { prefer, resolution, dryRun }: { prefer?: MergeStrategy; resolution?: Table; dryRun: boolean },
 ): Promise<string | undefined> {
   const [bm, om, tm] = await Promise.all([baseId, oursId, theirsId].map((id) => getManifest(ctx.chunks, id)));
   const keys = om!.keys;
@@ -233,6 +253,7 @@ async function mergeRows(
     return undefined;
   }
   const [base, ours, theirs] = idx as [KeyedRows, KeyedRows, KeyedRows];
+  const resolved = resolution ? resolutionRows(name, schema, keys, resolution) : undefined;
   const fields = schema.fields.map((f) => f.name);
   const keyOf = (rows: KeyedRows, r: number) => Object.fromEntries(keys.map((k) => [k, displayValue(rows.table.getChild(k)!.get(r))]));
   const before = conflicts.length;
@@ -243,6 +264,7 @@ async function mergeRows(
   for (const [k, r] of ours.index) out.set(k, (c) => ours.columns[c]!.get(r));
   // With a strategy a conflict is settled where it arises (each caller takes `prefer`'s side), never recorded.
   const conflict = (rows: KeyedRows, r: number, column: string, extra: Partial<MergeConflict>, reason: string) => {
+    if (resolved?.index.has(cellKey(keys.map((k) => rows.table.getChild(k)!.get(r) as unknown)))) return; // a row given settles it
     if (!prefer) conflicts.push({ table: name, kind: 'row', key: keyOf(rows, r), column, ...extra, reason });
   };
   const takeTheirs = prefer === 'theirs';
@@ -297,9 +319,27 @@ async function mergeRows(
     if (!changedOnOurs || takeTheirs) out.delete(k);
   }
   if (conflicts.length > before) return undefined;
+  for (const [k, r] of resolved?.index ?? []) out.set(k, (c) => resolved!.columns[c]!.get(r));
+  // A dry run stores nothing: ours' manifest id stands for the merged one, which only has to exist.
+  if (dryRun) return oursId;
 
   const table = buildTable(schema, [...out.values()]);
   const settings = { codec: om!.codec, chunkRows: om!.chunkRows, keys };
   const { chunks } = await writeChunks(ctx.runtime, { schema, batches: table.batches }, settings);
   return putManifest(ctx.chunks, makeManifest(om!.schema, chunks.map(({ written: _w, ...r }) => r), settings));
+}
+
+/**
+ * The rows given to resolve `table`'s conflicts, indexed by key, with the table's column types.
+ * @throws {SchemaMismatchError} other columns than the table's @throws {InvalidArgumentError} a key twice
+ */
+function resolutionRows(table: string, schema: Schema, keys: string[], rows: Table): KeyedRows {
+  const cast = castNumbers(schema, rows);
+  const diffs = schemaDifferences(schema, cast.schema);
+  if (diffs.length > 0) throw new SchemaMismatchError(table, diffs);
+  // In the table's column order, so that a row's cells line up with the merged rows'.
+  const ordered = new Table(schema, cast.select(schema.fields.map((f) => f.name)).batches.map((b) => new RecordBatch(schema, b.data)));
+  const idx = indexByKey(ordered, keys);
+  if ('duplicate' in idx) throw new InvalidArgumentError(`merge: key ${idx.duplicate} appears twice in the rows resolving "${table}"`);
+  return idx;
 }

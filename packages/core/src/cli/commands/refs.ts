@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 
 import { InvalidArgumentError } from '../../errors.js';
 import type { MergeResult, MergeStrategies, MergeStrategy } from '../../catalog/merge.js';
-import type { CliContext } from '../context.js';
+import { openTableFile } from '../../io/read-file.js';
+import { metaPair, type CliContext } from '../context.js';
 import { printJson, printTable, tableDiffText } from '../output.js';
 
 export function registerRefCommands({ program, open }: CliContext): void {
@@ -73,17 +74,52 @@ export function registerRefCommands({ program, open }: CliContext): void {
     if (r.status === 'conflicts') process.exitCode = 1;
   };
 
+  type MergeFlags = { into: string; message?: string; json?: boolean; status?: boolean; continue?: boolean; abort?: boolean; resolve?: Record<string, string> } & StrategyFlags;
   strategyOptions(
     program
       .command('merge')
-      .description('merge SOURCE (branch, tag or commit) into a branch: fast-forward, table-level or row-level by key')
-      .argument('<source>')
+      .description(
+        'merge SOURCE (branch, tag or commit) into a branch: fast-forward, table-level or row-level by key. ' +
+          'A merge with conflicts stays pending: --status shows it, --continue finishes it (with --ours/--theirs or --resolve), --abort forgets it',
+      )
+      .argument('[source]')
       .option('--into <branch>', 'branch to merge into', 'main')
       .option('-m, --message <text>', 'merge commit message')
+      .option('--resolve <table=file>', 'rows (.parquet, .csv, .arrow) that settle a keyed table\'s row conflicts by key; repeatable', metaPair)
+      .option('--status', 'show the pending merge and its conflicts')
+      .option('--continue', 'finish the pending merge')
+      .option('--abort', 'forget the pending merge (nothing of it was committed)')
       .option('--json', 'print as JSON'),
-  ).action(async (source: string, o: { into: string; message?: string; json?: boolean } & StrategyFlags) => {
-    const r = await (await open()).merge(source, { into: o.into, message: o.message, ...strategyOf(o) });
+  ).action(async (source: string | undefined, o: MergeFlags) => {
+    const store = await open();
+    const modes = (['status', 'continue', 'abort'] as const).filter((m) => o[m]);
+    if (modes.length > 1) throw new InvalidArgumentError(`merge: give one of --${modes.join(', --')}`);
+    const mode = modes[0];
+    if (mode !== undefined && source !== undefined) throw new InvalidArgumentError(`merge: --${mode} takes no SOURCE (it works on the pending merge into ${o.into})`);
+    if (mode === undefined && source === undefined) throw new InvalidArgumentError('merge: give SOURCE, or --status, --continue or --abort');
+    if (mode === 'abort') {
+      const was = await store.abortMerge(o.into);
+      if (o.json) printJson({ aborted: was });
+      else process.stdout.write(`aborted the merge of ${was.source} (${was.theirs.slice(0, 12)}) into ${o.into}\n`);
+      return;
+    }
+    const pending = mode ? await store.pendingMerge(o.into) : undefined;
+    if (mode && !pending) throw new InvalidArgumentError(`merge: no merge into "${o.into}" is pending`);
+    const resolve: Record<string, Awaited<ReturnType<typeof openTableFile>>> = {};
+    for (const [table, file] of Object.entries(o.resolve ?? {})) resolve[table] = await openTableFile(file);
+    const r = await store.merge(pending?.theirs ?? source!, {
+      into: o.into,
+      message: o.message ?? pending?.message ?? (pending ? `merge ${pending.source} into ${o.into}` : undefined),
+      ...strategyOf(o),
+      resolve,
+      dryRun: mode === 'status',
+    });
+    if (mode === 'status' && !o.json) process.stdout.write(`pending: merge of ${pending!.source} (${pending!.theirs.slice(0, 12)}) into ${o.into}, since ${pending!.time}\n`);
+    if (mode === 'status' && o.json) return printJson({ pending, ...r });
     printMerge(r, o.into, o.json);
+    if (r.status === 'conflicts' && !o.json && mode !== 'status') {
+      process.stdout.write(`the merge is pending: settle it with merge --continue --ours/--theirs [TABLES] or --resolve TABLE=FILE, or merge --abort\n`);
+    }
   });
 
   for (const [name, what] of [['cherry-pick', 'apply what COMMIT changed'], ['revert', 'undo what COMMIT changed']] as const) {
