@@ -140,6 +140,21 @@ class DeltaDriver(BaseDriver):
         keep = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
         return {"ms": ms, "version": dt.version(), "metrics": keep}
 
+    def upsert(self, req: dict[str, Any]) -> dict[str, Any]:
+        source = self.slots[req["slot"]]
+        props = _writer_properties(req.get("codec", "snappy"))
+        t0 = time.perf_counter()
+        dt = DeltaTable(req["path"], storage_options=self._so(req["path"]))
+        metrics = (
+            dt.merge(source=source, predicate="t.id = s.id", source_alias="s", target_alias="t", writer_properties=props)
+            .when_matched_update_all()
+            .when_not_matched_insert_all()
+            .execute()
+        )
+        ms = (time.perf_counter() - t0) * 1000
+        keep = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
+        return {"ms": ms, "version": dt.version(), "metrics": keep}
+
     def delete(self, req: dict[str, Any]) -> dict[str, Any]:
         predicate = filter_sql(req["filter"])
         props = _writer_properties(req.get("codec", "snappy"))

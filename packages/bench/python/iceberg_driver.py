@@ -178,6 +178,14 @@ class IcebergDriver(BaseDriver):
         ms = (time.perf_counter() - t0) * 1000
         return {"ms": ms, "rows": rows.num_rows, "version": self._version(table)}
 
+    def upsert(self, req: dict[str, Any]) -> dict[str, Any]:
+        rows = self.slots[req["slot"]]
+        t0 = time.perf_counter()
+        table = self._load(req["path"])
+        result = table.upsert(rows.cast(table.schema().as_arrow()), join_cols=["id"])
+        ms = (time.perf_counter() - t0) * 1000
+        return {"ms": ms, "rows": result.rows_updated + result.rows_inserted, "version": self._version(table)}
+
     def delete(self, req: dict[str, Any]) -> dict[str, Any]:
         path = req["path"]
         before = self._load(path).current_snapshot()

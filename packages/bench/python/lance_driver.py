@@ -72,6 +72,14 @@ class LanceDriver(BaseDriver):
         ms = (time.perf_counter() - t0) * 1000
         return {"ms": ms, "version": lance.dataset(req["path"]).version, "metrics": _numbers(metrics)}
 
+    def upsert(self, req: dict[str, Any]) -> dict[str, Any]:
+        rows = self.slots[req["slot"]]
+        t0 = time.perf_counter()
+        dataset = lance.dataset(req["path"])
+        metrics = dataset.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(rows)
+        ms = (time.perf_counter() - t0) * 1000
+        return {"ms": ms, "version": lance.dataset(req["path"]).version, "metrics": _numbers(metrics)}
+
     def delete(self, req: dict[str, Any]) -> dict[str, Any]:
         before = lance.dataset(req["path"]).count_rows()
         t0 = time.perf_counter()

@@ -4,7 +4,7 @@
  * of the storage workloads (small appends, deletes, an added column).
  */
 import { DataType, Float64, Int64, Table, makeData, makeVector, type Vector } from 'apache-arrow';
-import { combineBatches } from '@armillaria/core/internals';
+import { combineBatches, takeBatch } from '@armillaria/core/internals';
 import type { Filter } from './filter.js';
 import type { DatasetFamily } from './datasets/specs.js';
 
@@ -243,6 +243,25 @@ export function changeValues(table: Table): Table {
   const values = valuesOf(table);
   u!.rows.forEach((r, i) => (values[r] = u!.values[i]!));
   return replaceColumn(table, 'value', float64Vector(values));
+}
+
+/** The upsert case's source, as a fraction of the dataset's rows: half updates, half new rows. */
+export const UPSERT_FRACTION = 0.05;
+
+/**
+ * The upsert workload: `source` holds the rows of the versioning workload's first version at half of
+ * `fraction` (scattered, seeded) with new `value`s, then as many new rows (the first append batch:
+ * ids after the dataset's); `result` is what an upsert of it by `id` leaves: the dataset with those
+ * values changed, the new rows after it.
+ */
+export function upsertWorkload(table: Table, fraction = UPSERT_FRACTION): { source: Table; result: Table } {
+  const [u] = versionUpdates(table.numRows, 1, fraction / 2);
+  const whole = table.batches.length === 1 ? table.batches[0]! : combineBatches(table)!;
+  const changed = replaceColumn(new Table(takeBatch(whole, u!.rows)), 'value', float64Vector(u!.values));
+  const [fresh] = appendBatches(table, 1, fraction / 2);
+  const values = valuesOf(table);
+  u!.rows.forEach((r, i) => (values[r] = u!.values[i]!));
+  return { source: changed.concat(fresh!), result: replaceColumn(table, 'value', float64Vector(values)).concat(fresh!) };
 }
 
 /** The storage workloads' small appends: how many, and the fraction of the dataset's rows each adds. */

@@ -12,6 +12,7 @@ export { PHASES, resolvePhase, parsePhase } from './phases/registry.js';
 export type { Phase, PhaseRuntime } from './phases/types.js';
 export { nativeInfo, type NativeInfo } from './phases/native-binding.js';
 export { combineBatches } from './table/concat.js';
+export { takeBatch } from './table/select-rows.js';
 export { validateName } from './catalog/names.js';
 export { fromNativeError } from './errors.js';
 export type { ChunkStats, ColumnStats, StatValue } from './table/stats.js';

@@ -4,6 +4,7 @@ import { appendCase, readCase, readFilterCase, readProjectionCase, writeCase } f
 import { branchCase, timeTravelCase, versionsCase } from './history.js';
 import { dedupCase } from './dedup.js';
 import { reimportCase } from './reimport.js';
+import { upsertCase } from './upsert.js';
 import { optimizeCase } from './optimize.js';
 import { addColumnCase, appendsCase, branchWriteCase, deleteCase, deleteRangeCase } from './storage.js';
 import { commitCase, commitsApartCase, commitsCase } from './commit.js';
@@ -20,6 +21,7 @@ export const CASES: readonly BenchCase[] = [
   timeTravelCase,
   dedupCase,
   reimportCase,
+  upsertCase,
   appendsCase,
   optimizeCase,
   deleteCase,

@@ -248,6 +248,12 @@ export class ArmillariaEngine implements Engine {
         out = { internalMs: ms, wallMs: ms, rows: r.value, ...(r.versions[TABLE] !== undefined ? { version: r.versions[TABLE] } : {}) };
         break;
       }
+      case 'upsert': {
+        const r = await store.transaction((tx) => tx.upsert(TABLE, op.rows.table, { on: ['id'] }), { message: `upsert into ${TABLE}` });
+        const ms = performance.now() - t0;
+        out = { internalMs: ms, wallMs: ms, rows: r.value.updated + r.value.inserted, ...(r.versions[TABLE] !== undefined ? { version: r.versions[TABLE] } : {}) };
+        break;
+      }
       case 'delete': {
         const r = await store.transaction((tx) => tx.delete(TABLE, op.filter as core.Filter), { message: `delete from ${TABLE}` });
         const ms = performance.now() - t0;

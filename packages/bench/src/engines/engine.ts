@@ -48,6 +48,12 @@ export type Operation =
    * (Armillaria: `tx.update` by key; Delta: MERGE).
    */
   | { op: 'update'; target: string; updates: SourceTable }
+  /**
+   * Upsert `rows` (whole rows) by `id` as the next version: matching rows take its values, the rest
+   * are inserted (Armillaria: `tx.upsert`; Delta: MERGE with insert; Iceberg: `Table.upsert`; Lance:
+   * `merge_insert` with insert).
+   */
+  | { op: 'upsert'; target: string; rows: SourceTable }
   /** Delete the rows matching `filter`, as the next version (Armillaria: `tx.delete`; Delta: `DeltaTable.delete`). */
   | { op: 'delete'; target: string; filter: Filter }
   /** Compaction as a new version (Armillaria: `tx.optimize`; Delta: `optimize.compact()`). */

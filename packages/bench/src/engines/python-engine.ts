@@ -261,7 +261,7 @@ export abstract class PythonEngine implements Engine {
     if (typeof r.rssPeakBytes === 'number') out.rssPeakBytes = r.rssPeakBytes;
     if (Array.isArray(r.resultRows)) out.resultRows = r.resultRows as unknown[][];
     if (r.metrics && typeof r.metrics === 'object') {
-      const prefix = op.op === 'update' ? 'merge' : op.op;
+      const prefix = op.op === 'update' || op.op === 'upsert' ? 'merge' : op.op;
       out.extra = Object.fromEntries(Object.entries(r.metrics as Record<string, number>).map(([k, v]) => [`${prefix}.${k}`, v]));
     }
     return out;
@@ -315,6 +315,8 @@ export abstract class PythonEngine implements Engine {
         };
       case 'update':
         return { cmd: 'update', args: { slot: await this.slot(op.updates), path: this.path(op.target), codec } };
+      case 'upsert':
+        return { cmd: 'upsert', args: { slot: await this.slot(op.rows), path: this.path(op.target), codec } };
       case 'delete':
         return { cmd: 'delete', args: { path: this.path(op.target), filter: op.filter, codec } };
       case 'optimize':
