@@ -80,6 +80,19 @@ export function evaluateGoals(agg: Aggregate): GoalResult[] {
     });
   }
 
+  // Issue #26's storage targets, each judged by its worst Armillaria measurement (every phase, every dataset).
+  const stored = [
+    ['reimport', 'insertNewFraction', 're-import from a file, 3% inserted mid-table', 0.06],
+    ['reimport', 'deleteNewFraction', 're-import from a file, every 25th row deleted', 0.08],
+    ['reimport', 'updateNewFraction', 're-import from a file, 5% of one column changed', 0.08],
+    ['upsert', 'upsertNewFraction', 'upsert of 5% of the rows by key', 0.1],
+  ] as const;
+  for (const [c, field, goal, limit] of stored) {
+    const fraction = (m: Measurement) => (m.result.extra?.[field] === undefined ? undefined : Number(m.result.extra[field]));
+    const worst = best(ms, (m) => armillariaOk(m) && m.key.case === c && Number.isFinite(fraction(m)), fraction);
+    check(`${goal}: new bytes vs one version`, `≤ ${limit * 100}%`, worst, (v) => v <= limit, (v) => `${(v * 100).toFixed(1)}% (worst)`);
+  }
+
   const tenMillion: Pick = (m) => armillariaOk(m) && m.key.case === 'write' && m.key.rows === 1e7 && m.result.rssPeakBytes !== undefined;
   check('memory, writing 10M rows', 'peak RSS < 2× input Arrow bytes', best(ms, tenMillion, (m) => -m.result.rssPeakBytes! / m.result.dataset.bytes), (v) => -v < 2, (v) => formatRatio(-v));
   return out;

@@ -13,7 +13,30 @@ describe('evaluateGoals', () => {
       ['write, seed-narrow, pure TS sequential phase', 'missed', '200 MB/s (sequential, seed-narrow 500K)'],
       ['read, seed-narrow, pure TS sequential phase', 'missed', '400 MB/s (sequential, seed-narrow 500K)'],
       ['branch creation, 1 or 1,000 tables', 'met', '400 µs, 212 B (worst of 2)'],
+      ['re-import from a file, 3% inserted mid-table: new bytes vs one version', 'not-measured', undefined],
+      ['re-import from a file, every 25th row deleted: new bytes vs one version', 'not-measured', undefined],
+      ['re-import from a file, 5% of one column changed: new bytes vs one version', 'not-measured', undefined],
+      ['upsert of 5% of the rows by key: new bytes vs one version', 'not-measured', undefined],
       ['memory, writing 10M rows', 'not-measured', undefined],
+    ]);
+  });
+
+  it('judges the storage targets by the worst Armillaria measurement', () => {
+    const runs = fixtureRuns();
+    const last = runs.at(-1)!;
+    const read = last.results.find((r) => r.engine === 'armillaria' && r.case === 'read' && r.status === 'ok')!;
+    const as = (phase: string, c: string, extra: Record<string, number>) => ({ ...structuredClone(read), phase, case: c, extra });
+    last.results.push(
+      as('pushdown', 'upsert', { upsertNewFraction: 0.057 }),
+      as('batch', 'upsert', { upsertNewFraction: 0.12 }),
+      as('pushdown', 'reimport', { insertNewFraction: 0.04, deleteNewFraction: 0.05, updateNewFraction: 0.02 }),
+    );
+    const goals = evaluateGoals(aggregate(runs)).filter((g) => /new bytes/.test(g.goal));
+    expect(goals.map((g) => [g.status, g.measured?.split(' (')[0]])).toEqual([
+      ['met', '4.0%'],
+      ['met', '5.0%'],
+      ['met', '2.0%'],
+      ['missed', '12.0%'],
     ]);
   });
 });
