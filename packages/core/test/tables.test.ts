@@ -90,7 +90,54 @@ describe('drop and rename tables', () => {
       expect(await runCli('--store', dir, 'drop-table', 'b')).toMatchObject({ code: 0, out: expect.stringMatching(/^b: dropped, commit [0-9a-f]{12}\n$/) });
       expect(JSON.parse((await runCli('--store', dir, 'tables', '--json')).out).map((t: { name: string }) => t.name)).toEqual(['c']);
       expect(await runCli('--store', dir, 'drop-table', 'b')).toMatchObject({ code: 2, err: expect.stringContaining('table "b" not found') });
+      await store.write('w', tableFromArrays({ id: Int32Array.of(1), x: Int32Array.of(2), y: Int32Array.of(3) }));
+      expect(await runCli('--store', dir, 'drop-column', 'w', 'x,y')).toMatchObject({ code: 0, out: expect.stringMatching(/^w: dropped x, y, version 2, commit [0-9a-f]{12}\n$/) });
+      expect(await runCli('--store', dir, 'drop-column', 'w', 'zz')).toMatchObject({ code: 2, err: 'error: table: table "w" has no column "zz" (columns: id)\n' });
       await store.close();
+    });
+  });
+});
+
+describe('drop columns', () => {
+  const wide = (from: number, n: number) =>
+    tableFromArrays({ id: Int32Array.from({ length: n }, (_, i) => from + i), a: Float64Array.from({ length: n }, (_, i) => (from + i) / 2), b: Array.from({ length: n }, (_, i) => `b${from + i}`) });
+
+  it('drops a column without rewriting a chunk; old versions keep it; appends, filters, SQL and a re-added column of the same name work', async () => {
+    await withTempStore(async (store) => {
+      await store.write('w', wide(0, 1000), { chunkRows: 250, keys: ['id'] });
+      const before = await store.describe('w');
+      await store.transaction((tx) => tx.dropColumns('w', ['b']));
+      const after = await store.describe('w');
+      expect(after.schema.fields.map((f) => f.name)).toEqual(['id', 'a']);
+      expect(after.bytes).toBe(before.bytes); // the chunk files are the same ones
+      expect((await store.read('w')).getChild('b')).toBeNull();
+      expect((await store.read('w', { version: 1 })).getChild('b')!.get(999)).toBe('b999');
+      // Appends without the column, filters and SQL over old and new chunks alike.
+      await store.write('w', wide(1000, 10).select(['id', 'a']), { mode: 'append' });
+      const hit = await store.read('w', { filter: { column: 'id', op: '>=', value: 995 } });
+      expect([...hit.getChild('id')!]).toEqual([995, 996, 997, 998, 999, 1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009]);
+      const sql = await store.sql('SELECT count(*) AS n, sum(a) AS s FROM w');
+      expect(sql.toArray()[0]!.toJSON()).toMatchObject({ n: 1010n, s: (1009 * 1010) / 4 });
+      await expect(store.sql('SELECT b FROM w')).rejects.toThrow(/b/);
+      // A column of the dropped name added again holds its new values, never the old ones.
+      await store.transaction((tx) => tx.addColumns('w', tableFromArrays({ b: Array.from({ length: 1010 }, () => 'new') })));
+      const t = await store.read('w');
+      expect(new Set([...t.getChild('b')!])).toEqual(new Set(['new']));
+      await store.transaction((tx) => tx.delete('w', { column: 'id', op: '<', value: 10 }));
+      expect((await store.read('w')).numRows).toBe(1000);
+      expect((await store.verify()).problems).toEqual([]);
+    });
+  });
+
+  it('refuses a column the table lacks, a key column and every column, and changes nothing', async () => {
+    await withTempStore(async (store) => {
+      await store.write('w', wide(0, 10), { keys: ['id'] });
+      const manifest = (await store.describe('w')).manifest;
+      const drop = (columns: string[]) => store.transaction((tx) => tx.dropColumns('w', columns));
+      await expect(drop(['zz'])).rejects.toThrow('table: table "w" has no column "zz" (columns: id, a, b)');
+      await expect(drop(['id'])).rejects.toThrow('table: cannot drop key column "id" of "w"');
+      await expect(drop([])).rejects.toThrow('table: no column to drop from "w"');
+      expect((await store.describe('w')).manifest).toBe(manifest);
     });
   });
 });

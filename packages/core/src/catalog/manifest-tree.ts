@@ -99,7 +99,7 @@ export async function diffTrees(store: ChunkStore, a: TreeNode, b: TreeNode): Pr
 
 /** The identity of a chunk entry: its object id, its deletion vector's and its patches' (the rest follows from them). */
 export function chunkKey(c: ChunkRef): string {
-  return [c.id, ...(c.deleted ? [c.deleted.id] : []), ...(c.patches ?? []).map((p) => p.id)].join('-');
+  return [c.id, ...(c.deleted ? [c.deleted.id] : []), ...(c.patches ?? []).map((p) => p.id), ...(c.hidden ? [`hidden:${c.hidden.join(',')}`] : [])].join('-');
 }
 
 type ChunkItem = { kind: 'chunk'; key: string; chunk: ChunkRef };

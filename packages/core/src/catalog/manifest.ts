@@ -36,6 +36,11 @@ export interface ChunkRef {
   deleted?: DeletionVectorRef;
   /** Rows updated since the chunk was written, oldest first (column-patch.ts). Stats include them. */
   patches?: PatchRef[];
+  /**
+   * Columns the chunk's file holds that the table no longer has (`dropColumns`): reads do not decode
+   * them, and engines that read the file itself get the chunk folded (fold-chunk.ts).
+   */
+  hidden?: string[];
 }
 
 export interface Manifest {

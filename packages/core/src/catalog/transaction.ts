@@ -28,7 +28,7 @@
  * CAS leaves the old head and some unreferenced objects (collected by `gc` after its grace period).
  * A conflict is a typed, retryable error; `withRetry` re-runs the whole transaction from a new head.
  */
-import { Table, type Schema } from 'apache-arrow';
+import { Schema, Table } from 'apache-arrow';
 
 import { PutGroup, type ChunkStore } from '../chunk-store/chunk-store.js';
 import { BranchNotFoundError, CommitConflictError, InvalidArgumentError, SchemaMismatchError, TableNotFoundError } from '../errors.js';
@@ -325,6 +325,29 @@ export class Transaction {
     if (await this.manifestOf(to)) throw new InvalidArgumentError(`table: cannot rename "${from}" to "${to}": a table "${to}" exists (drop it first)`);
     this.stage(to, manifest, { appendOnly: false, appended: [] });
     this.stage(from, undefined, { appendOnly: false, appended: [] });
+  }
+
+  /**
+   * Drops `columns` from table `name`, rewriting no chunk: the table's schema loses them, and each
+   * chunk records them as hidden, so reads no longer decode them. Versions before keep them. A key
+   * column cannot be dropped, nor every column.
+   * @throws {InvalidArgumentError} naming a column the table lacks, a key column, or all of them
+   */
+  async dropColumns(name: string, columns: readonly string[]): Promise<void> {
+    this.checkOpen();
+    const current = await this.requireManifest(name);
+    const schema = manifestSchema(current);
+    const names = schema.fields.map((f) => f.name);
+    const drop = new Set(columns);
+    if (drop.size === 0) throw new InvalidArgumentError(`table: no column to drop from "${name}"`);
+    const unknown = [...drop].filter((c) => !names.includes(c));
+    if (unknown.length > 0) throw new InvalidArgumentError(`table: table "${name}" has no column ${unknown.map((c) => JSON.stringify(c)).join(', ')} (columns: ${names.join(', ')})`);
+    const keys = (current.keys ?? []).filter((k) => drop.has(k));
+    if (keys.length > 0) throw new InvalidArgumentError(`table: cannot drop key column ${keys.map((k) => JSON.stringify(k)).join(', ')} of "${name}"`);
+    if (drop.size === names.length) throw new InvalidArgumentError(`table: cannot drop every column of "${name}" (drop the table instead)`);
+    const kept = new Schema(schema.fields.filter((f) => !drop.has(f.name)), schema.metadata);
+    const chunks = current.chunks.map((c) => ({ ...c, hidden: [...new Set([...(c.hidden ?? []), ...drop])].sort() }));
+    this.stage(name, makeManifest(kept, chunks, current), { appendOnly: false, appended: [] });
   }
 
   /**

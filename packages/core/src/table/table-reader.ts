@@ -142,11 +142,12 @@ export async function readChunkContents(runtime: PhaseRuntime, refs: readonly Ch
   const { columns } = options;
   const verify = options.verify ?? true;
   const names = schema.fields.map((f) => f.name);
-  // A chunk's file lacks the columns added after it was written: chunks are grouped by file schema.
+  // A chunk's file lacks the columns added after it was written, and may hold columns dropped since
+  // (asked by name, then, so they are not decoded): chunks are grouped by what is decoded of them.
   const decoded = await readGrouped(runtime, refs, verify, (r) => {
     const added = addedColumns(r);
     const inFile = (columns ?? names).filter((c) => !added.has(c));
-    return { columns: columns && inFile, key: inFile };
+    return { columns: columns || r.hidden ? inFile : undefined, key: inFile };
   });
   const wanted = refs.map((r) => patchesFor(r, columns));
   const patches = wanted.flat();
@@ -176,7 +177,7 @@ async function readGrouped(
     const { columns, key } = plan(ref, i);
     if (key.length === 0) out[i] = new RecordBatch(new Schema([]), makeData({ type: new Struct([]), length: ref.rows, children: [] }));
     else {
-      const k = JSON.stringify(key);
+      const k = JSON.stringify([key, columns === undefined]);
       (groups.get(k) ?? groups.set(k, { columns, at: [] }).get(k)!).at.push(i);
     }
   });

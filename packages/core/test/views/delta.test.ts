@@ -57,6 +57,24 @@ describe('publish delta', () => {
     });
   }, 180_000);
 
+  it('publishes a dropped column as gone: its chunks folded without it, earlier versions with it', async () => {
+    await withTempStore(async (store, root) => {
+      const dir = join(root, 'view');
+      const scratch = join(root, 'scratch');
+      await mkdir(scratch);
+      await store.write('t', typed(0, 6), { chunkRows: 3, keys: ['k'] }); // v1
+      await store.publish('t', dir);
+      await store.transaction((tx) => tx.dropColumns('t', ['s', 'obj'])); // v2
+      await store.write('t', typed(6, 8).select((await store.describe('t')).schema.fields.map((f) => f.name)), { mode: 'append' }); // v3
+      const report = await store.publish('t', dir);
+      expect(report.published.map((p) => [p.deltaVersion, p.version])).toEqual([[1, 2], [2, 3]]);
+      expect(report.files.folded).toBe(2);
+      const expected = [];
+      for (let v = 1; v <= 3; v++) expected.push(await store.read('t', { version: v }));
+      expect(await readWithEngines(dir, scratch, [0, 1, 2], expected)).toEqual(allOk([0, 1, 2]));
+    });
+  }, 120_000);
+
   it('mirrors the whole history with --history, and links plain chunks instead of writing them', async () => {
     await withTempStore(async (store, root) => {
       const dir = join(root, 'view'); // inside the store's directory: same file system, so links

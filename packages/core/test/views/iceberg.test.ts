@@ -171,6 +171,20 @@ describe('publish iceberg', () => {
     });
   }, 120_000);
 
+  it('publishes a dropped column as gone from the current schema, its chunks folded without it', async () => {
+    await withTempStore(async (store, root) => {
+      const dir = join(root, 'view');
+      await store.write('t', keyedRows().slice(0, 300), { chunkRows: 100, keys: ['k'] });
+      await store.publish('t', dir, { format: 'iceberg' });
+      await store.transaction((tx) => tx.dropColumns('t', ['value']));
+      const report = await store.publish('t', dir, { format: 'iceberg' });
+      expect(report.files).toMatchObject({ folded: 3, linked: 0 });
+      const meta = await metadataOf(dir);
+      const reads = [{ expected: await store.read('t') }, { snapshot: meta.snapshots[0]!['snapshot-id'], expected: await store.read('t', { version: 1 }) }];
+      expect(await readWithPyiceberg(dir, join(root, 'scratch'), reads)).toEqual(['ok', 'ok']);
+    });
+  }, 120_000);
+
   it('publishes a chunk the table holds twice so that pyiceberg reads every row', async () => {
     await withTempStore(async (store, root) => {
       await store.write('t', tableFromArrays({ k: Int32Array.of(1, 2, 1, 2, 3) }), { chunkRows: 2 }); // chunks 0 and 1 are one object

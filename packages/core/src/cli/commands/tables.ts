@@ -1,4 +1,4 @@
-/** Table commands: import, update, upsert, delete, drop-table, rename-table, optimize, add-columns, export, tables, show, log. */
+/** Table commands: import, update, upsert, delete, drop-table, rename-table, drop-column, optimize, add-columns, export, tables, show, log. */
 import { Option } from 'commander';
 
 import { ErrorCode, isArmillariaError } from '../../errors.js';
@@ -148,6 +148,20 @@ export function registerTableCommands({ program, open }: CliContext): void {
     .action(async (from: string, to: string, o: { message?: string; branch: string; json?: boolean }) => {
       const r = await (await open()).transaction((tx) => tx.renameTable(from, to), { branch: o.branch, message: o.message ?? `rename ${from} to ${to}` });
       printChange(`${from}: renamed to ${to}`, { from, to, version: r.versions[to], commit: r.commit }, o.json);
+    });
+
+  program
+    .command('drop-column')
+    .description('drop columns of TABLE (comma-separated): no chunk is rewritten; earlier versions keep them')
+    .argument('<table>', 'table name')
+    .argument('<columns>', 'column names, comma-separated')
+    .option('-m, --message <text>', 'commit message')
+    .option('--branch <name>', 'branch to commit to', DEFAULT_BRANCH)
+    .option('--json', 'print the result as JSON')
+    .action(async (table: string, list: string, o: { message?: string; branch: string; json?: boolean }) => {
+      const columns = list.split(',').map((c) => c.trim()).filter((c) => c !== '');
+      const r = await (await open()).transaction((tx) => tx.dropColumns(table, columns), { branch: o.branch, message: o.message ?? `drop ${columns.join(', ')} from ${table}` });
+      printChange(`${table}: dropped ${columns.join(', ')}`, { table, droppedColumns: columns, version: r.versions[table], commit: r.commit }, o.json);
     });
 
   program
