@@ -127,30 +127,19 @@ class DeltaDriver(BaseDriver):
         return {"ms": ms, "rows": table.num_rows, "resultRows": json.loads(json.dumps(rows, default=str))}
 
     def update(self, req: dict[str, Any]) -> dict[str, Any]:
-        source = self.slots[req["slot"]]
-        props = _writer_properties(req.get("codec", "snappy"))
-        t0 = time.perf_counter()
-        dt = DeltaTable(req["path"], storage_options=self._so(req["path"]))
-        metrics = (
-            dt.merge(source=source, predicate="t.id = s.id", source_alias="s", target_alias="t", writer_properties=props)
-            .when_matched_update(updates={"value": "s.value"})
-            .execute()
-        )
-        ms = (time.perf_counter() - t0) * 1000
-        keep = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
-        return {"ms": ms, "version": dt.version(), "metrics": keep}
+        return self._merge(req, lambda m: m.when_matched_update(updates={"value": "s.value"}))
 
     def upsert(self, req: dict[str, Any]) -> dict[str, Any]:
+        return self._merge(req, lambda m: m.when_matched_update_all().when_not_matched_insert_all())
+
+    def _merge(self, req: dict[str, Any], clauses: Any) -> dict[str, Any]:
+        """A MERGE of the slot's rows into the table on id, with `clauses` added to the builder."""
         source = self.slots[req["slot"]]
         props = _writer_properties(req.get("codec", "snappy"))
         t0 = time.perf_counter()
         dt = DeltaTable(req["path"], storage_options=self._so(req["path"]))
-        metrics = (
-            dt.merge(source=source, predicate="t.id = s.id", source_alias="s", target_alias="t", writer_properties=props)
-            .when_matched_update_all()
-            .when_not_matched_insert_all()
-            .execute()
-        )
+        merge = dt.merge(source=source, predicate="t.id = s.id", source_alias="s", target_alias="t", writer_properties=props)
+        metrics = clauses(merge).execute()
         ms = (time.perf_counter() - t0) * 1000
         keep = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
         return {"ms": ms, "version": dt.version(), "metrics": keep}

@@ -18,9 +18,10 @@
  */
 import type { ObjectBackend } from '../backend/backend.js';
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
-import { CorruptObjectError, InvalidArgumentError, UnsupportedVersionError } from '../errors.js';
+import { CorruptObjectError, InvalidArgumentError } from '../errors.js';
 import type { CommitInfo } from './commit.js';
 import type { CommitReader } from './history.js';
+import { readJsonRecord } from './records.js';
 
 const RECORD = 'expired';
 const FORMAT = 1;
@@ -127,15 +128,8 @@ export class Expiry {
   }
 
   private async read(): Promise<{ cuts: Cut[]; text: string | undefined }> {
-    const text = await this.backend.readRecord(RECORD);
-    if (text === undefined) return { cuts: [], text };
-    let state: { format?: unknown; cuts?: unknown };
-    try {
-      state = JSON.parse(text) as typeof state;
-    } catch (e) {
-      throw new CorruptObjectError('record', RECORD, 'not valid JSON', { cause: e });
-    }
-    if (state.format !== FORMAT) throw new UnsupportedVersionError('record', RECORD, state.format, FORMAT);
+    const { state, text } = await readJsonRecord<{ cuts?: unknown }>(this.backend, RECORD, FORMAT);
+    if (!state) return { cuts: [], text };
     const isCut = (c: Partial<Cut>): boolean =>
       typeof c.commit === 'string' && /^[0-9a-f]{64}$/.test(c.commit) && Number.isSafeInteger(c.depth) && c.depth! >= 1 && typeof c.time === 'string' && typeof c.branch === 'string';
     if (!Array.isArray(state.cuts) || !state.cuts.every(isCut)) throw new CorruptObjectError('record', RECORD, 'malformed cut list');

@@ -6,7 +6,8 @@
  * branch as it is then, so nothing in it can go stale or be lost.
  */
 import type { ObjectBackend } from '../backend/backend.js';
-import { CorruptObjectError, UnsupportedVersionError } from '../errors.js';
+import { CorruptObjectError } from '../errors.js';
+import { readJsonRecord } from './records.js';
 
 const RECORD = 'merges';
 const FORMAT = 1;
@@ -41,15 +42,8 @@ export class PendingMerges {
   }
 
   private async read(): Promise<{ pending: Record<string, PendingMerge>; text: string | undefined }> {
-    const text = await this.backend.readRecord(RECORD);
-    if (text === undefined) return { pending: {}, text };
-    let state: { format?: unknown; pending?: unknown };
-    try {
-      state = JSON.parse(text) as typeof state;
-    } catch (e) {
-      throw new CorruptObjectError('record', RECORD, 'not valid JSON', { cause: e });
-    }
-    if (state.format !== FORMAT) throw new UnsupportedVersionError('record', RECORD, state.format, FORMAT);
+    const { state, text } = await readJsonRecord<{ pending?: unknown }>(this.backend, RECORD, FORMAT);
+    if (!state) return { pending: {}, text };
     const ok = (m: Partial<PendingMerge>) => typeof m?.source === 'string' && typeof m.theirs === 'string' && /^[0-9a-f]{64}$/.test(m.theirs) && typeof m.time === 'string';
     if (!state.pending || typeof state.pending !== 'object' || !Object.values(state.pending).every(ok)) throw new CorruptObjectError('record', RECORD, 'malformed pending merges');
     return { pending: state.pending as Record<string, PendingMerge>, text };

@@ -74,6 +74,18 @@ export function processSuite(phase: PhaseName, host: ProcessHost = localProcessH
   const runnable = existsSync(DIST) && (!PHASES[phase].needsNative || nativeStatus().available) && !skip;
   const start = (...args: string[]) => startWorker({ ...host.env, ARMILLARIA_PHASE: phase }, ...args);
   const open = (dir: string, create = false) => openStore(dir, { phase, create, ...host.options });
+  /** Two writers reusing garbage (tables r0, r1; 12 commits each) beside a gc loop of `gcArgs`, until the writers are done. */
+  const reuseBesideGc = async (dir: string, ...gcArgs: string[]) => {
+    await (await open(dir, true)).write('seed', seed());
+    const gc = start(dir, 'gc', ...gcArgs);
+    const writers = ['r0', 'r1'].map((t) => start(dir, 'reuse', t, '12'));
+    const codes = await Promise.all(writers.map((w) => w.done));
+    gc.child.kill('SIGKILL');
+    await gc.done;
+    expect(codes).toEqual([0, 0]);
+    for (const w of writers) expect(lines(w, 'mismatch')).toEqual([]);
+    return { gc, writers };
+  };
 
   describe.skipIf(!runnable)(`across processes, phase ${phase}${host === localProcessHost ? '' : ` on ${host.name}`}`, () => {
     everyPhase('never shows a partial transaction or loses a committed one when killed with SIGKILL', async () => {
@@ -157,14 +169,7 @@ export function processSuite(phase: PhaseName, host: ProcessHost = localProcessH
 
     everyPhase('never lets a gc at grace 0 or the default delete what a commit names, with writers reusing garbage', async () => {
       await host.withLocation(async (dir) => {
-        await (await open(dir, true)).write('seed', seed());
-        const gc = start(dir, 'gc');
-        const writers = ['r0', 'r1'].map((t) => start(dir, 'reuse', t, '12'));
-        const codes = await Promise.all(writers.map((w) => w.done));
-        gc.child.kill('SIGKILL');
-        await gc.done;
-        expect(codes).toEqual([0, 0]);
-        for (const w of writers) expect(lines(w, 'mismatch')).toEqual([]);
+        const { gc, writers } = await reuseBesideGc(dir);
         // gc really raced the writers: it ran, and deleted garbage while they worked.
         expect(lines(gc, 'gc').length).toBeGreaterThan(1);
         expect(lines(gc, 'gc').some(([, n]) => Number(n) > 0)).toBe(true);
@@ -190,14 +195,7 @@ export function processSuite(phase: PhaseName, host: ProcessHost = localProcessH
 
     oncePerHost('expires history beside writers and gc without losing what a kept version names', async () => {
       await host.withLocation(async (dir) => {
-        await (await open(dir, true)).write('seed', seed());
-        const gc = start(dir, 'gc', 'expire');
-        const writers = ['r0', 'r1'].map((t) => start(dir, 'reuse', t, '12'));
-        const codes = await Promise.all(writers.map((w) => w.done));
-        gc.child.kill('SIGKILL');
-        await gc.done;
-        expect(codes).toEqual([0, 0]);
-        for (const w of writers) expect(lines(w, 'mismatch')).toEqual([]);
+        const { gc, writers } = await reuseBesideGc(dir, 'expire');
         expect(lines(gc, 'expired').some(([, n]) => Number(n) > 0)).toBe(true);
         const store = await open(dir);
         expect((await store.verify()).problems).toEqual([]);
