@@ -652,7 +652,7 @@ export class Store {
    * Merges `source` (a branch, tag or commit) into branch `into` (default `main`): fast-forward when
    * possible, else a three-way merge, table by table and row by row for keyed tables. With conflicts,
    * nothing is committed, the result lists them, and the merge is kept as `into`'s pending merge
-   * (`pendingMerge`) until a merge into `into` lands or `abortMerge`. `strategy` settles conflicts
+   * (`pendingMerge`) until a merge of the same commit lands, another one conflicts, or `abortMerge`. `strategy` settles conflicts
    * by side; `resolve` gives, per keyed table, rows that settle its row conflicts by key (each replaces
    * the merged row of its key). `dryRun` works it out and stores nothing.
    * @throws {SchemaMismatchError} resolving rows with other columns than their table
@@ -668,7 +668,7 @@ export class Store {
     const result = await mergeRefs(this.context(), theirs, into, message, this.authorship(options), { strategies: options.strategy, resolutions, dryRun: options.dryRun });
     if (options.dryRun) return result;
     if (result.status === 'conflicts') await this.pendingMerges.set(into, { source, theirs, time: new Date().toISOString(), ...(options.message !== undefined ? { message: options.message } : {}) });
-    else await this.pendingMerges.set(into, undefined);
+    else if ((await this.pendingMerges.get(into))?.theirs === theirs) await this.pendingMerges.set(into, undefined); // finished
     return result;
   }
 
