@@ -665,7 +665,7 @@ export class Store {
     const resolutions: Record<string, Table> = {};
     for (const [table, rows] of Object.entries(options.resolve ?? {})) resolutions[table] = await collectTable(await toSource(rows, `rows resolving "${table}"`));
     const message = options.message ?? `merge ${source} into ${into}`;
-    const result = await mergeRefs(this.context(), theirs, into, message, this.authorship(options), { strategies: options.strategy, resolutions, dryRun: options.dryRun });
+    const result = await mergeRefs(this.context(), theirs, into, message, this.authorship(options), { strategies: options.strategy, resolutions, dryRun: options.dryRun, label: source });
     if (options.dryRun) return result;
     if (result.status === 'conflicts') await this.pendingMerges.set(into, { source, theirs, time: new Date().toISOString(), ...(options.message !== undefined ? { message: options.message } : {}) });
     else if ((await this.pendingMerges.get(into))?.theirs === theirs) await this.pendingMerges.set(into, undefined); // finished
@@ -768,7 +768,7 @@ export class Store {
   subscribe(options: { branch?: string; since?: string; intervalMs?: number } = {}): Subscription {
     this.ensureOpen('subscribe');
     const branch = validateName('branch', options.branch ?? DEFAULT_BRANCH);
-    const sub = subscribe(this.commits, this.refs, this.backend, branch, options, () => this.subscriptions.delete(sub));
+    const sub = subscribe(this.commits, this.refs, this.backend, this.expiry, branch, options, () => this.subscriptions.delete(sub));
     this.subscriptions.add(sub);
     return sub;
   }

@@ -23,8 +23,10 @@ describe('expire', () => {
       expect(dry).toMatchObject({ branch: 'main', expired: 8, oldestVersions: [{ table: 't', version: 9 }] });
       expect((await store.read('t', { version: 3 })).numRows).toBe(500); // a dry run expires nothing
 
+      const first = (await store.log()).at(-1)!.commit;
       const report = await store.expire({ keepLast: 2 });
       expect(report).toEqual(dry);
+      await expect(store.changes({ since: first })).rejects.toThrow(VersionExpiredError);
       // Expired versions are gone for reads, at once and by a typed error naming the oldest kept.
       await expect(store.read('t', { version: 8 })).rejects.toThrow(VersionExpiredError);
       await expect(store.read('t', { version: 8 })).rejects.toThrow(/version 8 of table "t" has expired \(the oldest kept is version 9\)/);

@@ -25,6 +25,7 @@ describe('merge', () => {
       await store.createBranch('dev');
       const w = await store.write('t', people([[2, 'b', 2]]), { branch: 'dev', mode: 'append' });
       expect(await store.merge('dev')).toEqual({ status: 'fast-forward', commit: w.commit, tables: [], conflicts: [] });
+      expect((await store.reflog('branch', 'main')).at(-1)!.reason).toBe('merge dev: fast-forward');
       expect(await store.merge('dev')).toMatchObject({ status: 'up-to-date' });
       expect(await rowsOf(store, 't')).toEqual([[1, 'a', 1], [2, 'b', 2]]);
     });

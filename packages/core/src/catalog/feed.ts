@@ -72,6 +72,7 @@ export function subscribe(
   commits: CommitReader,
   refs: RefStore,
   backend: Pick<ObjectBackend, 'watchRefs'>,
+  expiry: Expiry,
   branch: string,
   options: { since?: string; intervalMs?: number } = {},
   onClose?: () => void,
@@ -95,7 +96,7 @@ export function subscribe(
       while (!closed) {
         const head = await refs.head(branch);
         if (head !== last) {
-          for (const e of await changesBetween(commits, last, head)) {
+          for (const e of await changesBetween(commits, last, head, expiry)) {
             if (closed) return;
             yield e;
           }

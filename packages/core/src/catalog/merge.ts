@@ -72,6 +72,8 @@ export interface MergeOptions {
   resolutions?: Record<string, Table>;
   /** Work the merge out without storing or committing anything. */
   dryRun?: boolean;
+  /** What the reflog calls the source (default: `source` as passed, which may be a resolved commit id). */
+  label?: string;
 }
 
 const strategyFor = (s: MergeStrategies | undefined, table: string): MergeStrategy | undefined => (typeof s === 'string' ? s : s?.[table]);
@@ -119,6 +121,7 @@ export async function mergeBase(commits: CommitReader, a: CommitInfo, b: CommitI
 
 export async function mergeRefs(ctx: MergeContext, source: string, into: string, message: string, about: Authorship = {}, options: MergeOptions = {}): Promise<MergeResult> {
   const { strategies, resolutions, dryRun } = options;
+  const label = options.label ?? source;
   const window = await ctx.refs.fence.open();
   for (let attempt = 0; attempt < 10; attempt++) {
     const theirsId = await ctx.refs.resolve(source);
@@ -127,7 +130,7 @@ export async function mergeRefs(ctx: MergeContext, source: string, into: string,
     if (await isAncestor(ctx.commits, theirs, ours, cuts)) return { status: 'up-to-date', commit: ours.id, tables: [], conflicts: [] };
     if (await isAncestor(ctx.commits, ours, theirs, cuts)) {
       if (dryRun) return { status: 'fast-forward', commit: ours.id, tables: [], conflicts: [] };
-      if ((await ctx.refs.move('branch', into, ours.id, theirs.id, `merge ${source}: fast-forward`, window)) === true) {
+      if ((await ctx.refs.move('branch', into, ours.id, theirs.id, `merge ${label}: fast-forward`, window)) === true) {
         return { status: 'fast-forward', commit: theirs.id, tables: [], conflicts: [] };
       }
       continue; // `into` moved under us: start again
@@ -142,7 +145,7 @@ export async function mergeRefs(ctx: MergeContext, source: string, into: string,
     if (result.conflicts.length > 0) return { status: 'conflicts', commit: ours.id, tables: result.actions, conflicts: result.conflicts };
     if (dryRun) return { status: 'merged', commit: ours.id, tables: result.actions, conflicts: [] };
     const commit = await ctx.commits.create([ours.id, theirs.id], result.tables, message, { about });
-    if ((await ctx.refs.move('branch', into, ours.id, commit.id, `merge ${source}`, window)) === true) {
+    if ((await ctx.refs.move('branch', into, ours.id, commit.id, `merge ${label}`, window)) === true) {
       return { status: 'merged', commit: commit.id, tables: result.actions, conflicts: [] };
     }
   }
