@@ -8,6 +8,16 @@ import { manifestOf, withTempStore } from './helpers.js';
 const int32s = (xs: number[]) => vectorFromArray(xs, new Int32());
 
 describe('schema evolution on append', () => {
+  it('takes in-memory rows with the same types built another way (Int32 vs Int_, fresh dictionary ids)', async () => {
+    await withTempStore(async (store) => {
+      // Read back from the store, the table's types are Int_ and renumbered dictionaries; the new rows'
+      // are Int32 and new dictionaries. Same types: the rows keep every value.
+      await store.write('t', tableFromArrays({ id: Int32Array.of(1), name: ['ann'] }));
+      await store.write('t', tableFromArrays({ id: Int32Array.of(2), name: ['bob'], team: ['red'] }), { mode: 'append', schema: 'merge' });
+      expect(rowsOf(await store.read('t'))).toEqual([{ id: 1, name: 'ann', team: null }, { id: 2, name: 'bob', team: 'red' }]);
+    });
+  });
+
   it('adds columns, fills missing nullable ones and widens types, storing about the change', async () => {
     await withTempStore(async (store) => {
       const base = new Table({ id: int32s(Array.from({ length: 10_000 }, (_, i) => i)), score: vectorFromArray(Float32Array.from({ length: 10_000 }, (_, i) => i / 4)) });

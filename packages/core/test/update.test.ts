@@ -1,4 +1,4 @@
-import { Table, tableFromArrays, vectorFromArray } from 'apache-arrow';
+import { RecordBatch, Table, tableFromArrays, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
 import { InvalidArgumentError, KeyNotFoundError, SchemaMismatchError } from '../src/index.js';
@@ -165,6 +165,17 @@ describe('upsert', () => {
       const whole = await store.transaction((tx) => tx.upsert('n', valuesAt(ids.slice(0, 50), value), { deleteMissing: true }));
       expect(whole.value).toEqual({ updated: 0, inserted: 0, deleted: 10_050, unchanged: 50 });
       expect(rowsOf(await store.read('n'))).toEqual(rowsOf(valuesAt(ids.slice(0, 50), value)));
+    });
+  });
+
+  it('inserts every new row of rows given in batches whose dictionaries differ', async () => {
+    await withTempStore(async (store) => {
+      await store.write('p', tableFromArrays({ id: Int32Array.of(1), name: ['ann'] }), { keys: ['id'] });
+      // Two batches, each with its own dictionary for `name`: joined by value, no row lost.
+      const [a, b] = [tableFromArrays({ id: Int32Array.of(1, 2), name: ['amy', 'bob'] }), tableFromArrays({ id: Int32Array.of(3), name: ['cid'] })];
+      const rows = new Table(a.schema, [...a.batches, new RecordBatch(a.schema, b.batches[0]!.data)]);
+      expect(await store.transaction((tx) => tx.upsert('p', rows)).then((r) => r.value)).toMatchObject({ updated: 1, inserted: 2 });
+      expect(rowsOf(await store.read('p'))).toEqual([{ id: 1, name: 'amy' }, { id: 2, name: 'bob' }, { id: 3, name: 'cid' }]);
     });
   });
 

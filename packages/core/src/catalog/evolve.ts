@@ -7,12 +7,14 @@
  * (add-columns.ts), so the change stores about one column, never the table. Versions before the
  * change keep their schema.
  */
-import { Field, RecordBatch, Schema, Struct, Table, makeData, util, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
+import { Field, Schema, Table, type Vector } from 'apache-arrow';
 
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import { SchemaMismatchError } from '../errors.js';
 import type { PhaseRuntime } from '../phases/types.js';
+import { nullColumn } from '../table/conform.js';
 import { readManifest } from '../table/table-reader.js';
+import { sameType } from '../table/schema.js';
 import { widenColumn, widens } from '../table/widen.js';
 import { wholeColumnPatches } from './add-columns.js';
 import { makeManifest, type Manifest } from './manifest.js';
@@ -40,7 +42,7 @@ export function mergeSchemas(name: string, table: Schema, incoming: Schema): Evo
       if (!f.nullable) problems.push(`column "${f.name}" is non-nullable and the new rows lack it`);
       return f;
     }
-    if (util.compareTypes(f.type, other.type) || widens(other.type, f.type)) return f;
+    if (sameType(f.type, other.type) || widens(other.type, f.type)) return f;
     if (widens(f.type, other.type)) {
       const wider = f.clone({ type: other.type });
       widened.push(wider);
@@ -65,18 +67,4 @@ export async function evolveManifest(ctx: { runtime: PhaseRuntime; chunks: Chunk
   for (const f of added) columns[f.name] = nullColumn(f.type, current.rows);
   const chunks = Object.keys(columns).length > 0 && current.chunks.length > 0 ? await wholeColumnPatches(ctx, current, new Table(columns)) : current.chunks;
   return makeManifest(schema, chunks, current);
-}
-
-/** `rows` nulls of `type`. */
-const nullColumn = (type: DataType, rows: number) => vectorFromArray(new Array(rows).fill(null), type);
-
-/** `batch` as a batch of `schema` (a merge of its own): columns in order, missing ones null, narrower ones widened. */
-export function conformBatch(batch: RecordBatch, schema: Schema): RecordBatch {
-  const children = schema.fields.map((f) => {
-    const column = batch.getChild(f.name);
-    if (!column) return nullColumn(f.type, batch.numRows).data[0]!;
-    if (util.compareTypes(column.type, f.type)) return column.data[0]!;
-    return widenColumn(column, f.type as DataType).data[0]!;
-  });
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: batch.numRows, nullCount: 0, children }));
 }

@@ -154,8 +154,8 @@ async function spreadChanges(ctx: Ctx, current: Manifest, next: Table): Promise<
     for (const r of fileRows(live, Array.from(source.subarray(j, end), (s) => s - first))) kept[r] = 1;
     const theirs = rowsOf(next, j, count);
     const ours = combineBatches(new Table(schema, maskedSlices(all, kept)));
-    const diff = ours && theirs ? differingRows(ours, theirs) : undefined;
-    if (!diff || diff.rows.length * 2 > count) {
+    const diff = differingRows(ours, theirs);
+    if (diff.rows.length * 2 > count) {
       pushWrite(out, j, end);
       j = end;
       continue;
@@ -237,8 +237,8 @@ async function commonRun(ctx: Ctx, current: Manifest, next: Table, fromEnd: bool
 }
 
 /**
- * The current version's chunks with their visible rows as one batch (`rows` undefined when they
- * cannot be made one), from the start or the end. Groups grow 1, 2, 4, 8: an unrelated table costs
+ * The current version's chunks with their visible rows as one batch (`rows` undefined when the
+ * decoded rows are not the chunk's live rows), from the start or the end. Groups grow 1, 2, 4, 8: an unrelated table costs
  * one chunk's decode per end.
  */
 async function* visibleChunks(ctx: Ctx, current: Manifest, fromEnd: boolean): AsyncIterable<{ ref: ChunkRef; all: RecordBatch; rows?: RecordBatch; live?: Uint8Array }> {
@@ -256,10 +256,9 @@ async function* visibleChunks(ctx: Ctx, current: Manifest, fromEnd: boolean): As
   }
 }
 
-/** Rows [start, start + count) of `table` as one batch, or undefined when they cannot be made one. */
-function rowsOf(table: Table, start: number, count: number): RecordBatch | undefined {
-  const slice = table.slice(start, start + count);
-  return slice.batches.length === 1 ? slice.batches[0] : combineBatches(slice);
+/** Rows [start, start + count) of `table` as one batch. */
+function rowsOf(table: Table, start: number, count: number): RecordBatch {
+  return combineBatches(table.slice(start, start + count));
 }
 
 /**

@@ -15,6 +15,7 @@ import { InvalidArgumentError, KeyNotFoundError, SchemaMismatchError } from '../
 import type { PhaseRuntime, StoredChunk } from '../phases/types.js';
 import { castNumbers, schemaDifferences } from '../table/schema.js';
 import { combineBatches, wholeColumn } from '../table/concat.js';
+import { conformBatch } from '../table/conform.js';
 import { cellEquality } from '../table/row-match.js';
 import { chunkStats } from '../table/stats.js';
 import { readChunkContents } from '../table/table-reader.js';
@@ -64,8 +65,7 @@ export async function updateRows(
   const on = [...(options.on ?? current.keys ?? [])];
   updates = castNumbers(schema, updates);
   // One batch, so each chunk's patch takes its rows without joining the update's batches again.
-  const joined = updates.batches.length > 1 ? combineBatches(updates) : undefined;
-  if (joined) updates = new Table(joined);
+  if (updates.batches.length > 1) updates = new Table(combineBatches(updates));
   const set = checkUpdate(table, schema, updates, on);
   const index = keyIndex(updates, on);
   const settings = { codec: current.codec, chunkRows: current.chunkRows, keys: current.keys };
@@ -148,10 +148,11 @@ export async function upsertRows(
   const diffs = schemaDifferences(schema, rows.schema);
   if (diffs.length > 0) throw new SchemaMismatchError(table, diffs);
   // One batch, joined once: updateRows takes it as it is, and the rows to insert are sliced from it.
-  const joined = rows.batches.length === 1 ? rows.batches[0] : combineBatches(rows);
-  if (joined) rows = new Table(joined);
+  const joined = combineBatches(rows);
+  rows = new Table(joined);
   const done = await updateRows(ctx, table, current, rows, { ...options, skipUnchanged: true });
-  const fresh = joined ? maskedSlices(joined, done.matched.map((m) => 1 - m)) : [];
+  // Written under the table's schema (its dictionary ids), whatever the rows were built with.
+  const fresh = maskedSlices(joined, done.matched.map((m) => 1 - m)).map((b) => conformBatch(b, schema));
   const settings = { codec: current.codec, chunkRows: current.chunkRows, keys: current.keys };
   const added = fresh.length > 0 ? (await writeChunks(ctx.runtime, { schema, batches: fresh }, settings)).chunks.map(({ written: _w, ...ref }) => ref) : [];
   const inserted = fresh.reduce((n, b) => n + b.numRows, 0);

@@ -14,18 +14,14 @@
  */
 import { Data, RecordBatch, Struct, Type, makeData, vectorFromArray, type DataType, type Table, type Vector } from 'apache-arrow';
 
-/** `table` as one contiguous record batch (copied), or undefined when a column type cannot be concatenated. */
-export function combineBatches(table: Table): RecordBatch | undefined {
-  if (table.batches.length === 1) return table.batches[0];
-  const parts = table.batches.map((b) => b.data);
-  const children: Data[] = [];
-  for (let c = 0; c < table.schema.fields.length; c++) {
-    const child = concatData(parts.map((p) => p.children[c]!));
-    if (!child) return undefined;
-    children.push(child);
-  }
-  const length = parts.reduce((n, p) => n + p.length, 0);
-  return new RecordBatch(table.schema, makeData({ type: new Struct(table.schema.fields), length, children }));
+/**
+ * `table` as one contiguous record batch: its only batch, or its batches joined (copied). A column
+ * `concatData` cannot join (dictionaries that differ between batches, say) is rebuilt from its values.
+ */
+export function combineBatches(table: Table): RecordBatch {
+  if (table.batches.length === 1) return table.batches[0]!;
+  const children = table.schema.fields.map((f, c) => (table.batches.length === 0 ? vectorFromArray([], f.type as DataType).data[0]! : wholeColumn(table.getChildAt(c)!)));
+  return new RecordBatch(table.schema, makeData({ type: new Struct(table.schema.fields), length: table.numRows, children }));
 }
 
 /** Types whose values are one typed array, `stride` elements per row, pre-sliced to the data's offset. */

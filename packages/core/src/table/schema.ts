@@ -53,6 +53,16 @@ export function appendFields(a: Schema, b: Schema): Schema {
   return canonicalSchema(new Schema([...head.fields, ...canonicalSchema(b, dictionaries).fields], a.metadata));
 }
 
+/**
+ * Whether two types are the same, their dictionary ids aside (every new dictionary gets a fresh id).
+ * Both ways: apache-arrow's comparison asks `b instanceof a.constructor`, so an `Int32` (built in
+ * memory) matches an `Int_` of 32 bits (read from IPC) only one way round.
+ */
+export function sameType(a: DataType, b: DataType): boolean {
+  const [x, y] = [a, b].map((t) => canonicalSchema(new Schema([new Field('_', t)])).fields[0]!.type);
+  return util.compareTypes(x!, y!) || util.compareTypes(y!, x!);
+}
+
 /** A readable type name, e.g. `Timestamp<MILLISECOND, UTC>`, `List<Int32>`. */
 export function typeName(field: Field): string {
   return String(field.type);

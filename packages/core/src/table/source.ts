@@ -270,8 +270,7 @@ export async function* sliceIntoRuns(source: TableSource, chunkRows: number, chu
 
 /** One batch per chunk, so chunk bytes depend on the rows and not on the input's batching. */
 function contiguous(chunk: Table): Table {
-  const one = chunk.batches.length > 1 ? combineBatches(chunk) : undefined;
-  return one ? new Table(chunk.schema, [one]) : chunk;
+  return chunk.batches.length > 1 ? new Table(chunk.schema, [combineBatches(chunk)]) : chunk;
 }
 
 /** Groups an async stream into arrays of at most `size` items (bounds memory per phase call). */
