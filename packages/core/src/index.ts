@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 export { openStore, initStore, Store, DEFAULT_BRANCH, DEFAULT_CHUNK_ROWS, DEFAULT_CODEC } from './store.js';
-export type { OpenOptions, WriteOptions, WriteResult, ReadOptions, AtOptions, TableInfo, LogEntry, CommitShown, MergeOptions, TransactionOptions, TransactionResult, SqlOptions, PublishOptions, DeltaPublishOptions, IcebergPublishOptions, PublishReport, ImportDeltaOptions } from './store.js';
+export type { OpenOptions, WriteOptions, WriteResult, ReadOptions, AtOptions, TableInfo, LogEntry, CommitShown, MergeOptions, TransactionOptions, TransactionResult, FeedRange, SqlOptions, PublishOptions, DeltaPublishOptions, IcebergPublishOptions, PublishReport, ImportDeltaOptions } from './store.js';
 export type { ImportedVersion } from './views/delta-import.js';
 export type { DeltaPublishReport, DeltaPublishedVersion } from './views/delta.js';
 export type { IcebergPublishReport, IcebergPublishedVersion } from './views/iceberg.js';
@@ -26,6 +26,7 @@ export type { MergeResult, MergeConflict, MergeStrategy, MergeStrategies } from 
 export type { PendingMerge } from './catalog/pending-merge.js';
 export type { DiffResult, TableDiff } from './catalog/diff.js';
 export type { ChangeEntry, Subscription } from './catalog/feed.js';
+export { CHANGE_COLUMNS, type ChangeType } from './catalog/row-changes.js';
 export type { TableSource, TableInput } from './table/source.js';
 export { openTableFile, type FileSource } from './io/read-file.js';
 export { TABLE_FILE_EXTENSIONS } from './io/formats.js';

@@ -22,6 +22,7 @@ import { checkAuthorship, type Authorship, type CommitInfo, type TableEntry } fr
 import { CommitReader } from './catalog/history.js';
 import { diffCommits, type DiffResult } from './catalog/diff.js';
 import { changesBetween, subscribe, type ChangeEntry, type Subscription } from './catalog/feed.js';
+import { rowChanges } from './catalog/row-changes.js';
 import { applyChange, mergeRefs, type MergeResult, type MergeStrategies } from './catalog/merge.js';
 import { PendingMerges, type PendingMerge } from './catalog/pending-merge.js';
 import { Expiry, type ExpireOptions, type ExpireReport } from './catalog/expiry.js';
@@ -200,6 +201,15 @@ export interface TransactionOptions extends Authorship {
   message?: string;
   /** Re-run the whole transaction this many times on a commit conflict (default 0). */
   retries?: number;
+}
+
+/** A range of a branch's history: the commits after `since` (default: from the first) up to `until` (default: the head). */
+export interface FeedRange {
+  branch?: string;
+  /** A commit on the branch's first-parent chain; the range starts after it. */
+  since?: string;
+  /** A branch, tag or commit that ends the range instead of the branch head. */
+  until?: string;
 }
 
 export interface TransactionResult<T> {
@@ -752,11 +762,43 @@ export class Store {
     return { commit: id, parents, time, message, ...(author ? { author } : {}), ...(metadata ? { metadata } : {}), ...(cut ? { historyExpired: true as const } : {}), tables: diff.tables };
   }
 
-  /** Commits that landed on `branch` after commit `since` (default: all), oldest first. */
-  async changes(options: { since?: string; branch?: string } = {}): Promise<ChangeEntry[]> {
+  /**
+   * Commits that landed on `branch` after commit `since` (default: all), oldest first; `until` (a
+   * branch, tag or commit) ends the range instead of the branch head.
+   */
+  async changes(options: FeedRange = {}): Promise<ChangeEntry[]> {
     this.ensureOpen('changes');
-    const head = await this.refs.requireHead(options.branch ?? DEFAULT_BRANCH);
-    return changesBetween(this.commits, options.since, head, this.expiry);
+    return changesBetween(this.commits, options.since, await this.feedEnd(options), this.expiry);
+  }
+
+  /**
+   * The rows of `table` that the commits on `branch` after commit `since` (default: all) changed,
+   * with their values: the change data feed. Each row carries `_change_type` (`insert`, `delete`,
+   * `update_preimage`, `update_postimage`; updates where the table has keys on both sides),
+   * `_commit_version` (the table's version, -1 for a drop), `_commit_timestamp` and `_commit`.
+   * `until` (a branch, tag or commit) ends the range instead of the branch head. Nothing is stored
+   * for it: each commit's rows are derived from the chunks it changed (catalog/row-changes.ts).
+   * @example
+   * const rows = await store.tableChanges('orders', { since: lastSeen });
+   * @throws {TableNotFoundError} the table is neither at the end of the range nor changed in it
+   * @throws {InvalidArgumentError} `since` is not on the chain, or the table has a column named like a change column
+   * @throws {VersionExpiredError} `since` is older than the branch's expired history
+   */
+  async tableChanges(table: string, options: FeedRange = {}): Promise<Table> {
+    this.ensureOpen('tableChanges');
+    validateName('table', table);
+    const head = await this.feedEnd(options);
+    const entries = await changesBetween(this.commits, options.since, head, this.expiry);
+    const current = (await this.commits.get(head)).tables[table];
+    if (!current && !entries.some((e) => e.tables.some((t) => t.table === table))) {
+      throw new TableNotFoundError(table, options.until !== undefined ? `ref "${options.until}"` : `branch "${options.branch ?? DEFAULT_BRANCH}"`);
+    }
+    return rowChanges(this.context(), entries, table, current && manifestSchema(await this.manifests.get(current.manifest)));
+  }
+
+  /** The commit a feed range ends at: `until`, or the branch head. */
+  private async feedEnd(options: FeedRange): Promise<string> {
+    return options.until !== undefined ? this.refs.resolve(options.until) : this.refs.requireHead(options.branch ?? DEFAULT_BRANCH);
   }
 
   /**

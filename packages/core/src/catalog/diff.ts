@@ -91,7 +91,7 @@ async function diffTable(
 }
 
 /** Chunks only in manifest `a` and only in `b`; a missing side has no chunks. */
-async function chunkChanges(store: ChunkStore, a: string | undefined, b: string | undefined): Promise<{ removed: ChunkRef[]; added: ChunkRef[] }> {
+export async function chunkChanges(store: ChunkStore, a: string | undefined, b: string | undefined): Promise<{ removed: ChunkRef[]; added: ChunkRef[] }> {
   if (a && b) return diffManifestChunks(store, a, b);
   return { removed: a ? (await getManifest(store, a)).chunks : [], added: b ? (await getManifest(store, b)).chunks : [] };
 }

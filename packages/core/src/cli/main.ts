@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { isArmillariaError } from '../errors.js';
 import { PHASE_ORDER } from '../phases/types.js';
 import { initStore } from '../store.js';
+import { registerFeedCommands } from './commands/feed.js';
 import { registerMaintenanceCommands } from './commands/maintenance.js';
 import { registerPublishCommands } from './commands/publish.js';
 import { registerRefCommands } from './commands/refs.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   const ctx = makeContext(program);
   registerTableCommands(ctx);
   registerRefCommands(ctx);
+  registerFeedCommands(ctx);
   registerMaintenanceCommands(ctx);
   registerSqlCommand(ctx);
   registerPublishCommands(ctx);

@@ -1,5 +1,7 @@
-/** Terminal output helpers for the CLI: aligned text tables, JSON, byte sizes, progress bars, commits and diffs. */
+/** Terminal output helpers for the CLI: aligned text tables, rows, JSON, byte sizes, progress bars, commits and diffs. */
+import type { Schema, Table } from 'apache-arrow';
 import cliProgress from 'cli-progress';
+import { stringify } from 'csv-stringify/sync';
 
 import type { TableDiff } from '../catalog/diff.js';
 import type { LogEntry } from '../store.js';
@@ -13,6 +15,54 @@ export function printTable(header: string[], rows: (string | number)[][]): void 
   const cells = [header, ...rows.map((r) => r.map(String))];
   const widths = header.map((_, c) => Math.max(...cells.map((r) => r[c]!.length)));
   for (const r of cells) process.stdout.write(`${r.map((v, c) => v.padEnd(widths[c]!)).join('  ').trimEnd()}\n`);
+}
+
+/** Rows of a table as aligned text (with a row count), CSV or JSON objects. */
+export function printRows(t: Table, format: 'table' | 'csv' | 'json'): void {
+  const names = t.schema.fields.map((f) => f.name);
+  // By position: two result columns may share a name (SELECT a.id, b.id), which rows keyed by name lose.
+  const columns = names.map((_, i) => t.getChildAt(i)!);
+  const values = Array.from({ length: t.numRows }, (_, r) => columns.map((c) => c.get(r) as unknown));
+  if (format === 'json') return printJson(jsonRows(t));
+  if (format === 'csv') return void process.stdout.write(stringify([names, ...values.map((v) => v.map((x, i) => text(x, t.schema, i)))]));
+  printTable(names, values.map((v) => v.map((x, i) => text(x, t.schema, i))));
+  process.stdout.write(`(${t.numRows} ${t.numRows === 1 ? 'row' : 'rows'})\n`);
+}
+
+/** Rows as JSON objects: times as ISO 8601, 64-bit integers as numbers where exact, binary as hex. */
+export function jsonRows(t: Table): Record<string, unknown>[] {
+  const names = t.schema.fields.map((f) => f.name);
+  const columns = names.map((_, i) => t.getChildAt(i)!);
+  return Array.from({ length: t.numRows }, (_, r) => Object.fromEntries(names.map((n, i) => [n, jsonValue(columns[i]!.get(r), t.schema, i)])));
+}
+
+/** A cell as text: nulls as NULL, times as ISO 8601, decimals with their scale. */
+function text(v: unknown, schema: Schema, i: number): string {
+  const j = jsonValue(v, schema, i);
+  return j === null ? 'NULL' : typeof j === 'string' ? j : String(j);
+}
+
+function jsonValue(v: unknown, schema: Schema, i: number): unknown {
+  if (v === null || v === undefined) return null;
+  const type = schema.fields[i]!.type as { scale?: number };
+  const name = String(schema.fields[i]!.type);
+  if (name.startsWith('Decimal')) return decimalText(v as Uint32Array, type.scale ?? 0);
+  // apache-arrow reads dates and timestamps of every unit as milliseconds since the epoch.
+  if (name.startsWith('Timestamp')) return new Date(Number(v)).toISOString();
+  if (name.startsWith('Date')) return new Date(Number(v)).toISOString().slice(0, 10);
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+  return v;
+}
+
+/** A Decimal128 value (four little-endian 32-bit words, two's complement) as text. */
+function decimalText(words: Uint32Array, scale: number): string {
+  let n = 0n;
+  for (let w = 3; w >= 0; w--) n = (n << 32n) | BigInt(words[w]!);
+  if (n >= 1n << 127n) n -= 1n << 128n;
+  const digits = (n < 0n ? -n : n).toString().padStart(scale + 1, '0');
+  const body = scale > 0 ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
+  return n < 0n ? `-${body}` : body;
 }
 
 export function formatBytes(n: number): string {

@@ -5,14 +5,13 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 
 import { Option, InvalidArgumentError as CommanderArgumentError } from 'commander';
-import { stringify } from 'csv-stringify/sync';
-import type { RecordBatch, Schema, Table } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
 
 import { InvalidArgumentError, isArmillariaError } from '../../errors.js';
 import { writeTableFile } from '../../io/write-file.js';
 import type { SqlOptions, Store } from '../../store.js';
 import { atOptions, withAtFlags, type AtFlags, type CliContext } from '../context.js';
-import { printJson, printTable } from '../output.js';
+import { printRows } from '../output.js';
 
 const FORMATS = ['table', 'csv', 'json', 'parquet', 'arrow'] as const;
 type Format = (typeof FORMATS)[number];
@@ -73,47 +72,7 @@ async function runOne(store: Store, query: string, o: SqlFlags): Promise<void> {
   if (o.format === 'parquet' || o.format === 'arrow') {
     throw new InvalidArgumentError(`sql: --format ${o.format} writes a file: give --out FILE.${o.format}`);
   }
-  print(await store.sql(query, sqlOptions(o)), o.format);
-}
-
-function print(t: Table, format: Exclude<Format, 'parquet' | 'arrow'>): void {
-  const names = t.schema.fields.map((f) => f.name);
-  // By position: two result columns may share a name (SELECT a.id, b.id), which rows keyed by name lose.
-  const columns = names.map((_, i) => t.getChildAt(i)!);
-  const values = Array.from({ length: t.numRows }, (_, r) => columns.map((c) => c.get(r) as unknown));
-  if (format === 'json') return printJson(values.map((v) => Object.fromEntries(names.map((n, i) => [n, jsonValue(v[i], t.schema, i)]))));
-  if (format === 'csv') return void process.stdout.write(stringify([names, ...values.map((v) => v.map((x, i) => text(x, t.schema, i)))]));
-  printTable(names, values.map((v) => v.map((x, i) => text(x, t.schema, i))));
-  process.stdout.write(`(${t.numRows} ${t.numRows === 1 ? 'row' : 'rows'})\n`);
-}
-
-/** A cell as text: nulls as NULL, times as ISO 8601, decimals with their scale. */
-function text(v: unknown, schema: Schema, i: number): string {
-  const j = jsonValue(v, schema, i);
-  return j === null ? 'NULL' : typeof j === 'string' ? j : String(j);
-}
-
-function jsonValue(v: unknown, schema: Schema, i: number): unknown {
-  if (v === null || v === undefined) return null;
-  const type = schema.fields[i]!.type as { scale?: number };
-  const name = String(schema.fields[i]!.type);
-  if (name.startsWith('Decimal')) return decimalText(v as Uint32Array, type.scale ?? 0);
-  // apache-arrow reads dates and timestamps of every unit as milliseconds since the epoch.
-  if (name.startsWith('Timestamp')) return new Date(Number(v)).toISOString();
-  if (name.startsWith('Date')) return new Date(Number(v)).toISOString().slice(0, 10);
-  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
-  return v;
-}
-
-/** A Decimal128 value (four little-endian 32-bit words, two's complement) as text. */
-function decimalText(words: Uint32Array, scale: number): string {
-  let n = 0n;
-  for (let w = 3; w >= 0; w--) n = (n << 32n) | BigInt(words[w]!);
-  if (n >= 1n << 127n) n -= 1n << 128n;
-  const digits = (n < 0n ? -n : n).toString().padStart(scale + 1, '0');
-  const body = scale > 0 ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
-  return n < 0n ? `-${body}` : body;
+  printRows(await store.sql(query, sqlOptions(o)), o.format);
 }
 
 /** The shell: statements end with `;`, errors are printed and the shell goes on; history is kept in ~/.armillaria_sql_history. */
@@ -137,7 +96,7 @@ async function shell(store: Store, o: SqlFlags): Promise<void> {
         if (query.trim() !== '') {
           await appendFile(HISTORY, `${query.replaceAll('\n', ' ')}\n`).catch(() => undefined);
           try {
-            print(await store.sql(query, sqlOptions(o)), o.format === 'parquet' || o.format === 'arrow' ? 'table' : o.format);
+            printRows(await store.sql(query, sqlOptions(o)), o.format === 'parquet' || o.format === 'arrow' ? 'table' : o.format);
           } catch (e) {
             if (!isArmillariaError(e)) throw e;
             process.stdout.write(`error: ${e.message}\n`);
