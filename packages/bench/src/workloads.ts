@@ -234,7 +234,7 @@ export function insertMiddle(table: Table, fraction = INSERT_FRACTION): { table:
 export function deleteEvery(table: Table, nth = 25): Table {
   const keep: Table[] = [];
   for (let at = 0; at < table.numRows; at += nth) keep.push(table.slice(at, Math.min(at + nth - 1, table.numRows)));
-  return new Table(combineBatches(new Table(table.schema, keep.flatMap((t) => t.batches)))!);
+  return new Table(combineBatches(new Table(table.schema, keep.flatMap((t) => t.batches))));
 }
 
 /** The table with `value` changed in the rows of the versioning workload's first version (5%). */
@@ -256,7 +256,7 @@ export const UPSERT_FRACTION = 0.05;
  */
 export function upsertWorkload(table: Table, fraction = UPSERT_FRACTION): { source: Table; result: Table } {
   const [u] = versionUpdates(table.numRows, 1, fraction / 2);
-  const whole = table.batches.length === 1 ? table.batches[0]! : combineBatches(table)!;
+  const whole = combineBatches(table);
   const changed = replaceColumn(new Table(takeBatch(whole, u!.rows)), 'value', float64Vector(u!.values));
   const [fresh] = appendBatches(table, 1, fraction / 2);
   const values = valuesOf(table);

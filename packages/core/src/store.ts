@@ -20,18 +20,19 @@ import type { S3Options } from './backend/s3-backend.js';
 import { ChunkStore } from './chunk-store/chunk-store.js';
 import { checkAuthorship, type Authorship, type CommitInfo, type TableEntry } from './catalog/commit.js';
 import { CommitReader } from './catalog/history.js';
-import { diffCommits, type DiffResult } from './catalog/diff.js';
-import { changesBetween, subscribe, type ChangeEntry, type Subscription } from './catalog/feed.js';
-import { rowChanges } from './catalog/row-changes.js';
-import { applyChange, mergeRefs, type MergeResult, type MergeStrategies } from './catalog/merge.js';
+import { diffCommits, type DiffResult } from './ops/diff.js';
+import { changesBetween, subscribe, type ChangeEntry, type Subscription } from './ops/feed.js';
+import { rowChanges } from './ops/row-changes.js';
+import { applyChange, mergeRefs, type MergeResult, type MergeStrategies } from './ops/merge.js';
 import { PendingMerges, type PendingMerge } from './catalog/pending-merge.js';
 import { Expiry, type ExpireOptions, type ExpireReport } from './catalog/expiry.js';
-import { collectGarbage, verifyStore, type GcOptions, type GcReport, type VerifyReport } from './catalog/maintenance.js';
+import { collectGarbage, verifyStore, type GcOptions, type GcReport, type VerifyReport } from './ops/maintenance.js';
 import { ManifestReader, manifestBytes, manifestSchema, type Manifest } from './catalog/manifest.js';
 import { validateName } from './catalog/names.js';
 import { RefStore, type RefInfo, type RefKind } from './catalog/refs.js';
 import { SweepFence } from './catalog/sweep-fence.js';
-import { Transaction, withRetry, type TxContext, type TxWriteOptions } from './catalog/transaction.js';
+import { Transaction, withRetry, type TxContext } from './catalog/transaction.js';
+import type { TxWriteOptions } from './ops/write.js';
 import {
   CorruptObjectError,
   InvalidArgumentError,
@@ -336,7 +337,7 @@ export class Store {
   /**
    * Writes `data` as a new version of table `name` on a branch, as one commit. Overwriting with an
    * in-memory table keeps what it shares with the current version: changed values become column
-   * patches, rows inserted or deleted in one region keep the chunks around them (catalog/overwrite.ts).
+   * patches, rows inserted or deleted in one region keep the chunks around them (ops/overwrite.ts).
    * @param data an Arrow Table or RecordBatch (from any copy of apache-arrow), a RecordBatchReader, an
    * (async) iterable of record batches or `{ schema, batches }` (streamed: for large inputs), or Arrow
    * IPC bytes (stream or file format, or a byte stream)
@@ -777,7 +778,7 @@ export class Store {
    * `update_preimage`, `update_postimage`; updates where the table has keys on both sides),
    * `_commit_version` (the table's version, -1 for a drop), `_commit_timestamp` and `_commit`.
    * `until` (a branch, tag or commit) ends the range instead of the branch head. Nothing is stored
-   * for it: each commit's rows are derived from the chunks it changed (catalog/row-changes.ts).
+   * for it: each commit's rows are derived from the chunks it changed (ops/row-changes.ts).
    * @example
    * const rows = await store.tableChanges('orders', { since: lastSeen });
    * @throws {TableNotFoundError} the table is neither at the end of the range nor changed in it

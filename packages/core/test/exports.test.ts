@@ -7,7 +7,7 @@ describe('public API', () => {
   it('exports exactly these names at the root (change deliberately)', () => {
     expect(Object.keys(core).sort()).toEqual(
       [
-        'ArmillariaError', 'BranchNotFoundError', 'CODECS', 'ChunkNotFoundError', 'CommitConflictError', 'CorruptChunkError',
+        'ArmillariaError', 'BranchNotFoundError', 'CHANGE_COLUMNS', 'CODECS', 'ChunkNotFoundError', 'CommitConflictError', 'CorruptChunkError',
         'CorruptObjectError', 'DEFAULT_BRANCH', 'DuplicateKeyError', 'DEFAULT_CHUNK_ROWS', 'DEFAULT_CODEC', 'ErrorCode', 'GcConflictError', 'GcRunningError',
         'InvalidArgumentError', 'InvalidNameError', 'KeyNotFoundError', 'LockTimeoutError', 'NativeUnavailableError', 'ObjectNotFoundError', 'PHASE_ORDER',
         'RefNotFoundError', 'SchemaMismatchError', 'SqlError', 'StorageError', 'Store', 'StoreClosedError', 'StoreExistsError',

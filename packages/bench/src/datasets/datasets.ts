@@ -279,17 +279,16 @@ export async function ensureFileDataset(
  */
 function oneBatch(table: Table, log?: (line: string) => void): Table {
   if (table.batches.length <= 1) return table;
-  const whole = combineBatches(table);
-  if (whole) return new Table(table.schema, [whole]);
-  const decoded = table.schema.fields.map((f) => {
+  const mixed = (c: number) => new Set(table.batches.map((b) => b.data.children[c]!.dictionary)).size > 1;
+  if (!table.schema.fields.some((f, c) => DataType.isDictionary(f.type) && mixed(c))) return new Table(table.schema, [combineBatches(table)]);
+  const decoded = table.schema.fields.map((f, c) => {
     const column = table.getChild(f.name)!;
-    if (!DataType.isDictionary(f.type)) return [f.name, column] as const;
+    if (!DataType.isDictionary(f.type) || !mixed(c)) return [f.name, column] as const;
     log?.(`datasets: column ${f.name} has a different dictionary per row group; benchmarking its plain values`);
     return [f.name, vectorFromArray(Array.from(column as Iterable<unknown>), f.type.dictionary)] as const;
   });
   const plain = new Table(Object.fromEntries(decoded));
-  const joined = combineBatches(plain);
-  return joined ? new Table(plain.schema, [joined]) : plain;
+  return new Table(plain.schema, [combineBatches(plain)]);
 }
 
 /** sha256 of a file, streamed (a user's table may be larger than memory wants twice). */

@@ -8,8 +8,8 @@
  *
  * Patch objects are encoded by the table's phase like any chunk, so every phase writes the same ids.
  * A chunk whose patches grow past `MAX_PATCHES` or cover half its rows is rewritten instead (see
- * update.ts), which bounds the work a read spends on overlays. Whole-column patches add columns
- * (add-columns.ts).
+ * ops/update.ts), which bounds the work a read spends on overlays. Whole-column patches add columns
+ * (ops/add-columns.ts).
  */
 import { Data, RecordBatch, Struct, Type, makeData, makeVector, vectorFromArray, type DataType, type Schema } from 'apache-arrow';
 

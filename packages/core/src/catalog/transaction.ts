@@ -28,61 +28,26 @@
  * CAS leaves the old head and some unreferenced objects (collected by `gc` after its grace period).
  * A conflict is a typed, retryable error; `withRetry` re-runs the whole transaction from a new head.
  */
-import { Schema, Table } from 'apache-arrow';
-
 import { PutGroup, type ChunkStore } from '../chunk-store/chunk-store.js';
-import { BranchNotFoundError, CommitConflictError, InvalidArgumentError, SchemaMismatchError, TableNotFoundError } from '../errors.js';
-import type { PhaseRuntime, StoredChunk } from '../phases/types.js';
-import { conformBatch } from '../table/conform.js';
-import { filterMask, mayMatch, validateFilter, type Filter } from '../table/filter.js';
-import { parseCodec, type Codec } from '../table/parquet-codec.js';
-import { columnNameProblems, schemaDifferences } from '../table/schema.js';
-import { collectTable, mapBatches, toSource, type InputSource, type TableInput, type TableSource } from '../table/source.js';
-import { readChunkContents, readManifest, scanManifest, type ManifestReadOptions } from '../table/table-reader.js';
-import { maskedSlices } from '../table/select-rows.js';
-import { checkChunkRows, newlyStored, writeChunks } from '../table/table-writer.js';
-import { addColumns } from './add-columns.js';
+import { BranchNotFoundError, CommitConflictError, InvalidArgumentError, TableNotFoundError } from '../errors.js';
+import { addColumns } from '../ops/add-columns.js';
+import { deleteRows } from '../ops/delete.js';
+import { dropColumns } from '../ops/drop-columns.js';
+import { optimizeChunks, type OptimizeResult } from '../ops/optimize.js';
+import { unmatchedKeys, updateRows, upsertRows, type UpdateOptions, type UpsertOptions, type UpsertResult } from '../ops/update.js';
+import { writeTable, type StagedWrite, type TxWriteOptions } from '../ops/write.js';
+import type { PhaseRuntime } from '../phases/types.js';
+import type { Filter } from '../table/filter.js';
+import type { Codec } from '../table/parquet-codec.js';
+import { collectTable, toSource, type TableInput } from '../table/source.js';
+import { readManifest, scanManifest, type ManifestReadOptions } from '../table/table-reader.js';
 import { nextEntry, type Authorship, type CommitInfo, type TableEntry } from './commit.js';
-import { keepLive, liveMask, liveRows, showOnly } from './deletion-vector.js';
-import { chunkKey } from './manifest-tree.js';
 import type { CommitReader } from './history.js';
-import { makeManifest, manifestSchema, putManifest, type ChunkRef, type Manifest, type ManifestReader } from './manifest.js';
-import { evolveManifest, mergeSchemas } from './evolve.js';
-import { optimizeChunks, type OptimizeResult } from './optimize.js';
-import { addKeptKeys, UniqueKeys } from './keys.js';
+import { chunkKey } from './manifest-tree.js';
+import { makeManifest, putManifest, type ChunkRef, type Manifest, type ManifestReader } from './manifest.js';
 import { validateName } from './names.js';
-import { canReuse, reuseUnchanged } from './overwrite.js';
-import { unmatchedKeys, updateRows, upsertRows, type UpdateOptions, type UpsertOptions, type UpsertResult } from './update.js';
 import type { RefStore } from './refs.js';
 import type { WriteWindow } from './sweep-fence.js';
-
-export type WriteMode = 'overwrite' | 'append';
-
-export interface TxWriteOptions {
-  mode?: WriteMode;
-  codec?: Codec;
-  chunkRows?: number;
-  /** Declare (or change) the table's key columns; kept across later writes. */
-  keys?: string[];
-  /**
-   * `'merge'`: an append may bring new columns, lack nullable ones, or widen a column's type; the
-   * table's schema evolves to take it (evolve.ts). Default `'strict'`: the schemas must be equal.
-   * An overwrite takes the new content's schema either way.
-   */
-  schema?: 'strict' | 'merge';
-  onProgress?: (rows: number) => void;
-}
-
-/** What one staged write did; `version`/`commit` are filled in when the transaction commits. */
-export interface StagedWrite {
-  table: string;
-  rows: number;
-  chunks: number;
-  /** Chunks whose bytes were not in the store before (a column patch is not a chunk). */
-  newChunks: number;
-  /** Bytes of the chunks and column patches that were not in the store before. */
-  newBytes: number;
-}
 
 export interface TxContext {
   chunks: ChunkStore;
@@ -136,120 +101,27 @@ export class Transaction {
     return readManifest(this.ctx, await this.requireManifest(name), name, options);
   }
 
-  /** Writes `data` as the new content of `name` (`overwrite`, the default) or appends it. */
+  /** Writes `data` as the new content of `name` (`overwrite`, the default) or appends it (ops/write.ts). */
   async write(name: string, data: TableInput, options: TxWriteOptions = {}): Promise<StagedWrite> {
     this.checkOpen();
     validateName('table', name);
-    const mode = parseMode(options.mode ?? 'overwrite');
-    const input = await toSource(data);
-    checkColumnNames(name, input.schema);
-    const stored = await this.manifestOf(name);
-    // An append with schema 'merge' evolves the table first and conforms the new rows to it.
-    const evolution = mode === 'append' && stored && parseSchemaMode(options.schema) === 'merge' && schemaDifferences(manifestSchema(stored), input.schema).length > 0
-      ? mergeSchemas(name, manifestSchema(stored), input.schema)
-      : undefined;
-    const current = evolution ? await evolveManifest(this.ctx, name, stored!, evolution) : stored;
-    const source = evolution ? conformSource(input, evolution.schema) : input;
-    if (mode === 'append' && current) checkSchema(name, manifestSchema(current), source.schema);
-    if (options.keys) checkKeys(name, source.schema, options.keys);
-    const settings = {
-      codec: parseCodec(options.codec ?? this.ctx.codec),
-      chunkRows: checkChunkRows(options.chunkRows ?? this.ctx.chunkRows),
-      keys: options.keys ?? current?.keys,
-    };
-    // An overwrite with the same schema and settings keeps what it shares with the current version
-    // (overwrite.ts); only the rest is written. A stream (a file, say) is read whole for it.
-    const reusable = mode === 'overwrite' && current !== undefined && canReuse(current, source.schema, settings);
-    const table = reusable ? (source.table ?? (await collectTable(source))) : source.table;
-    // Declared keys stay unique: every row written and the rows an append keeps are checked, a table
-    // in memory before anything is written, a stream as it passes and before it is staged.
-    const keys = settings.keys?.length ? settings.keys : undefined;
-    const unique = keys && new UniqueKeys(name, keys, source.schema);
-    const keysHeld = async () => {
-      if (mode === 'append' && current) await addKeptKeys(this.ctx, current, name, unique!, keys!);
-      unique!.check();
-    };
-    if (unique && table) {
-      for (const b of table.batches) unique.add(b);
-      await keysHeld();
-    }
-    const reuse = reusable && table ? await reuseUnchanged(this.ctx, current, table) : undefined;
-    const segments = reuse?.segments;
-    const refs: ChunkRef[] = [];
-    const chunks: StoredChunk[] = [];
-    let rows = 0;
-    const write = async (part: TableSource) => {
-      const done = rows;
-      const written = await writeChunks(this.ctx.runtime, part, settings, options.onProgress && ((n) => options.onProgress!(done + n)));
-      chunks.push(...written.chunks);
-      refs.push(...written.chunks.map(({ written: _w, ...ref }) => ref));
-      rows += written.rows;
-    };
-    if (!segments) await write(unique && !table ? checkedKeys(source, unique) : source);
-    for (const s of segments ?? []) {
-      if ('keep' in s) refs.push(s.keep);
-      else await write(await toSource(table!.slice(s.write[0], s.write[1])));
-    }
-    if (segments) rows = table!.numRows; // kept rows count too
-    if (unique && !table) await keysHeld();
+    const { manifest, appended, result } = await writeTable(this.ctx, name, await this.manifestOf(name), data, options);
     const prev = this.staged.get(name);
-    if (mode === 'append' && current) {
-      this.stage(name, makeManifest(current.schema, [...current.chunks, ...refs], { ...settings, codec: current.codec, chunkRows: current.chunkRows }), {
-        appendOnly: !evolution && (prev ? prev.appendOnly : true),
-        appended: [...(prev?.appended ?? []), ...refs],
-      });
-    } else {
-      this.stage(name, makeManifest(source.schema, refs, settings), { appendOnly: false, appended: [] });
-    }
-    const written = newlyStored(chunks);
-    return {
-      table: name,
-      rows,
-      chunks: refs.length,
-      newChunks: written.newChunks + (reuse?.newChunks ?? 0),
-      newBytes: written.newBytes + (reuse?.newBytes ?? 0),
-    };
+    // A plain append rebases onto concurrent appends, as long as every change to the table was one.
+    this.stage(name, manifest, appended ? { appendOnly: prev ? prev.appendOnly : true, appended: [...(prev?.appended ?? []), ...appended] } : { appendOnly: false, appended: [] });
+    return result;
   }
 
   /**
-   * Deletes the rows of `name` matching `filter`. Chunks that cannot match (by statistics) or do not
-   * match are kept as they are. A chunk with matching rows keeps its bytes and gets a deletion vector
-   * while more than half its rows live; otherwise its live rows are rewritten. Returns rows deleted.
+   * Deletes the rows of `name` matching `filter` (ops/delete.ts): chunks that cannot or do not match
+   * are kept as they are, others keep their bytes behind a deletion vector or are rewritten. Returns
+   * rows deleted.
    */
   async delete(name: string, filter: Filter): Promise<number> {
     this.checkOpen();
     const current = await this.requireManifest(name);
-    const schema = manifestSchema(current);
-    validateFilter(filter, schema, name);
-    const settings = { codec: current.codec, chunkRows: current.chunkRows, keys: current.keys };
-    const out: ChunkRef[] = [];
-    let deleted = 0;
-    for (const ref of current.chunks) {
-      if (!mayMatch(filter, ref.stats, ref.rows)) {
-        out.push(ref);
-        continue;
-      }
-      const [batch] = await readChunkContents(this.ctx.runtime, [ref], schema, {});
-      const live = await liveMask(this.ctx.chunks, ref);
-      const mask = keepLive(filterMask(filter, batch!), live);
-      const hits = mask.reduce((n, m) => n + m, 0);
-      if (hits === 0) {
-        out.push(ref);
-        continue;
-      }
-      deleted += hits;
-      const keepMask = keepLive(mask.map((m) => 1 - m), live);
-      const remaining = liveRows(ref) - hits;
-      if (remaining * 2 > ref.rows) {
-        out.push(await showOnly(this.ctx.chunks, ref, keepMask));
-        continue;
-      }
-      const keep = maskedSlices(batch!, keepMask);
-      if (keep.length === 0) continue;
-      const { chunks } = await writeChunks(this.ctx.runtime, { schema, batches: keep }, settings);
-      out.push(...chunks.map(({ written: _w, ...r }) => r));
-    }
-    if (deleted > 0) this.stage(name, makeManifest(current.schema, out, settings), { appendOnly: false, appended: [] });
+    const { chunks, deleted } = await deleteRows(this.ctx, name, current, filter);
+    if (deleted > 0) this.stage(name, makeManifest(current.schema, chunks, current), { appendOnly: false, appended: [] });
     return deleted;
   }
 
@@ -292,7 +164,7 @@ export class Transaction {
 
   /**
    * Adds the columns of `columns` (one value per row, in table order) to `name`. No chunk is
-   * rewritten: each gains a patch holding its share of the new columns (add-columns.ts).
+   * rewritten: each gains a patch holding its share of the new columns (ops/add-columns.ts).
    * @throws {InvalidArgumentError} a column that exists, or a row count that differs from the table's
    */
   async addColumns(name: string, columns: TableInput): Promise<void> {
@@ -329,31 +201,20 @@ export class Transaction {
   }
 
   /**
-   * Drops `columns` from table `name`, rewriting no chunk: the table's schema loses them, and each
-   * chunk records them as hidden, so reads no longer decode them. Versions before keep them. A key
-   * column cannot be dropped, nor every column.
+   * Drops `columns` from table `name`, rewriting no chunk (ops/drop-columns.ts): the schema loses
+   * them and each chunk records them as hidden. Versions before keep them. A key column cannot be
+   * dropped, nor every column.
    * @throws {InvalidArgumentError} naming a column the table lacks, a key column, or all of them
    */
   async dropColumns(name: string, columns: readonly string[]): Promise<void> {
     this.checkOpen();
     const current = await this.requireManifest(name);
-    const schema = manifestSchema(current);
-    const names = schema.fields.map((f) => f.name);
-    const drop = new Set(columns);
-    if (drop.size === 0) throw new InvalidArgumentError(`table: no column to drop from "${name}"`);
-    const unknown = [...drop].filter((c) => !names.includes(c));
-    if (unknown.length > 0) throw new InvalidArgumentError(`table: table "${name}" has no column ${unknown.map((c) => JSON.stringify(c)).join(', ')} (columns: ${names.join(', ')})`);
-    const keys = (current.keys ?? []).filter((k) => drop.has(k));
-    if (keys.length > 0) throw new InvalidArgumentError(`table: cannot drop key column ${keys.map((k) => JSON.stringify(k)).join(', ')} of "${name}"`);
-    if (drop.size === names.length) throw new InvalidArgumentError(`table: cannot drop every column of "${name}" (drop the table instead)`);
-    const kept = new Schema(schema.fields.filter((f) => !drop.has(f.name)), schema.metadata);
-    const chunks = current.chunks.map((c) => ({ ...c, hidden: [...new Set([...(c.hidden ?? []), ...drop])].sort() }));
-    this.stage(name, makeManifest(kept, chunks, current), { appendOnly: false, appended: [] });
+    this.stage(name, dropColumns(name, current, columns), { appendOnly: false, appended: [] });
   }
 
   /**
    * Compacts `name`: runs of small chunks, and chunks with deletion vectors or patches, are written
-   * again as full chunks; the rows and their order stay (optimize.ts). Stages nothing when the table
+   * again as full chunks; the rows and their order stay (ops/optimize.ts). Stages nothing when the table
    * is tidy already.
    */
   async optimize(name: string): Promise<OptimizeResult> {
@@ -473,50 +334,6 @@ function sameEntry(a: TableEntry | undefined, b: TableEntry | undefined): boolea
 
 function firstLine(s: string): string {
   return s.split('\n', 1)[0]!.slice(0, 200);
-}
-
-export function parseMode(value: string): WriteMode {
-  if (value === 'overwrite' || value === 'append') return value;
-  throw new InvalidArgumentError(`table: invalid write mode ${JSON.stringify(value)}: expected overwrite or append`);
-}
-
-function checkSchema(name: string, table: Schema, incoming: Schema): void {
-  const diffs = schemaDifferences(table, incoming);
-  if (diffs.length > 0) throw new SchemaMismatchError(name, diffs);
-}
-
-function checkColumnNames(name: string, schema: Schema): void {
-  const problems = columnNameProblems(schema);
-  if (problems.length > 0) throw new InvalidArgumentError(`table: column names of "${name}" must be non-empty and unique: ${problems.join('; ')}`);
-}
-
-/** `source`, each batch's keys added to `unique` as it passes (which throws at a duplicate). */
-function checkedKeys(source: TableSource, unique: UniqueKeys): TableSource {
-  return mapBatches(source, source.schema, (b) => {
-    unique.add(b);
-    return b;
-  });
-}
-
-function parseSchemaMode(value: string | undefined): 'strict' | 'merge' {
-  if (value === undefined || value === 'strict' || value === 'merge') return value ?? 'strict';
-  throw new InvalidArgumentError(`table: invalid schema mode ${JSON.stringify(value)}: expected strict or merge`);
-}
-
-/** `source` with each batch conformed to `schema` (evolve.ts), in memory when it was. */
-function conformSource(source: InputSource, schema: Schema): InputSource {
-  if (source.table) {
-    const table = new Table(schema, source.table.batches.map((b) => conformBatch(b, schema)));
-    return { schema, batches: table.batches, table };
-  }
-  return mapBatches(source, schema, (b) => conformBatch(b, schema));
-}
-
-function checkKeys(name: string, schema: Schema, keys: string[]): void {
-  const names = new Set(schema.fields.map((f) => f.name));
-  for (const k of keys) {
-    if (!names.has(k)) throw new InvalidArgumentError(`table: key column "${k}" not found in table "${name}"`);
-  }
 }
 
 /**

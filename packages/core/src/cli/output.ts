@@ -3,7 +3,7 @@ import type { Schema, Table } from 'apache-arrow';
 import cliProgress from 'cli-progress';
 import { stringify } from 'csv-stringify/sync';
 
-import type { TableDiff } from '../catalog/diff.js';
+import type { TableDiff } from '../ops/diff.js';
 import type { LogEntry } from '../store.js';
 
 export function printJson(value: unknown): void {

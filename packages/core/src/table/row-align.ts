@@ -1,6 +1,6 @@
 /**
  * Aligning a table's new rows with its old ones by row hash (row-hash.ts), so an overwrite with
- * edits spread over the table keeps the old rows in place (overwrite.ts). A greedy walk of both
+ * edits spread over the table keeps the old rows in place (ops/overwrite.ts). A greedy walk of both
  * sequences in order: equal rows pair; where they differ, the nearer of "the new row turns up later in
  * the old" (old rows deleted before it) and "the old row turns up later in the new" (new rows inserted
  * before it) is taken; a row found in neither is a change of the old row into the new one (paired, so

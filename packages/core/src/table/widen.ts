@@ -1,7 +1,7 @@
 /**
  * Safe type widenings, the changes of a column's type that keep every value exactly: a signed or
  * unsigned integer to a wider integer that holds its range, an integer of up to 32 bits or a float32
- * to float64, and a date (days) to a timestamp without zone (midnight UTC). Schema evolution (evolve.ts)
+ * to float64, and a date (days) to a timestamp without zone (midnight UTC). Schema evolution (ops/evolve.ts)
  * widens a table's column when new rows bring the wider type, and new rows of a narrower type are
  * widened to the table's.
  */

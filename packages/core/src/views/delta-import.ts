@@ -2,7 +2,7 @@
  * Import from Delta Lake with history: each Delta version becomes one version of an Armillaria
  * table. A version that only added files is an append of their rows; one that removed files (a
  * delete, update, merge or overwrite rewrote them) or changed the schema is an overwrite with every
- * live file's rows, which keeps the chunks it shares with the version before (catalog/overwrite.ts).
+ * live file's rows, which keeps the chunks it shares with the version before (ops/overwrite.ts).
  * A version that changed no data (OPTIMIZE, a commit of metadata only) makes no version.
  *
  * The Parquet bytes are not reused as chunks: a chunk is what our encoder makes of exactly

@@ -1,7 +1,7 @@
 /** History as a feed: `changes` (commits, or a table's changed rows, since a commit) and `watch` (the same, as commits land). */
 import { Option } from 'commander';
 
-import type { ChangeEntry } from '../../catalog/feed.js';
+import type { ChangeEntry } from '../../ops/feed.js';
 import type { Store } from '../../store.js';
 import { nonNegativeInt, positiveInt, type CliContext } from '../context.js';
 import { jsonRows, printJson, printRows } from '../output.js';

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 
 import { InvalidArgumentError } from '../../errors.js';
-import type { MergeResult, MergeStrategies, MergeStrategy } from '../../catalog/merge.js';
+import type { MergeResult, MergeStrategies, MergeStrategy } from '../../ops/merge.js';
 import { openTableFile } from '../../io/read-file.js';
 import { metaPair, type CliContext } from '../context.js';
 import { printJson, printTable, tableDiffText } from '../output.js';

@@ -28,12 +28,12 @@ import type { PhaseRuntime } from '../phases/types.js';
 import { castNumbers, schemaDifferences } from '../table/schema.js';
 import { readManifest } from '../table/table-reader.js';
 import { writeChunks } from '../table/table-writer.js';
-import { nextEntry, type Authorship, type CommitInfo, type TableEntry } from './commit.js';
-import type { Expiry } from './expiry.js';
-import type { CommitReader } from './history.js';
-import { getManifest, makeManifest, manifestSchema, putManifest, type Manifest } from './manifest.js';
-import { buildTable, cellKey, displayValue, indexByKey, rowCells, type KeyedRows } from './rows.js';
-import type { RefStore } from './refs.js';
+import { nextEntry, type Authorship, type CommitInfo, type TableEntry } from '../catalog/commit.js';
+import type { Expiry } from '../catalog/expiry.js';
+import type { CommitReader } from '../catalog/history.js';
+import { getManifest, makeManifest, manifestSchema, putManifest, type Manifest } from '../catalog/manifest.js';
+import { buildTable, cellKey, displayValue, indexByKey, rowCells, type KeyedRows } from '../catalog/rows.js';
+import type { RefStore } from '../catalog/refs.js';
 
 export interface MergeConflict {
   table: string;
@@ -96,7 +96,7 @@ async function isAncestor(commits: CommitReader, ancestor: CommitInfo, from: Com
 
 /**
  * A best common ancestor: walks both histories newest-first (by depth, then time) and returns the
- * first commit reached from both sides. It does not walk past a cut (expiry.ts): history beyond one has expired.
+ * first commit reached from both sides. It does not walk past a cut (catalog/expiry.ts): history beyond one has expired.
  */
 export async function mergeBase(commits: CommitReader, a: CommitInfo, b: CommitInfo, cuts: ReadonlySet<string> = new Set()): Promise<CommitInfo | undefined> {
   const marks = new Map<string, number>(); // bit 1: reached from a, bit 2: from b

@@ -25,8 +25,8 @@ import { takeColumn } from '../table/select-rows.js';
 import { readManifest } from '../table/table-reader.js';
 import { chunkChanges, type DiffContext } from './diff.js';
 import type { ChangeEntry } from './feed.js';
-import { keyReader } from './keys.js';
-import { getManifestHeader, manifestSchema, type Manifest } from './manifest.js';
+import { keyReader } from '../catalog/keys.js';
+import { getManifestHeader, manifestSchema, type Manifest } from '../catalog/manifest.js';
 
 export type ChangeType = 'insert' | 'delete' | 'update_preimage' | 'update_postimage';
 

@@ -17,7 +17,7 @@ import { readManifest } from '../table/table-reader.js';
 import { sameType } from '../table/schema.js';
 import { widenColumn, widens } from '../table/widen.js';
 import { wholeColumnPatches } from './add-columns.js';
-import { makeManifest, type Manifest } from './manifest.js';
+import { makeManifest, type Manifest } from '../catalog/manifest.js';
 
 /** The merged schema, and what it changes of the table's. */
 export interface Evolution {

@@ -10,7 +10,7 @@ import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import type { PhaseRuntime } from '../phases/types.js';
 import { readManifest } from '../table/table-reader.js';
 import { newlyStored, writeChunks } from '../table/table-writer.js';
-import { makeManifest, type ChunkRef, type Manifest } from './manifest.js';
+import { makeManifest, type ChunkRef, type Manifest } from '../catalog/manifest.js';
 
 /** What a compaction did. */
 export interface OptimizeResult {

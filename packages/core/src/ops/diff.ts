@@ -2,18 +2,18 @@
  * Diff between two commits, and the change feed.
  *
  * Chunk ids are the Merkle leaves: two versions share every chunk they have in common, so a diff
- * walks only the manifest pages that differ (manifest-tree.ts) and reads only the chunks on one side
+ * walks only the manifest pages that differ (catalog/manifest-tree.ts) and reads only the chunks on one side
  * alone. For keyed tables those rows are matched by key into inserts, deletes and updates; rows of
  * shared chunks are never read.
  */
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import type { PhaseRuntime } from '../phases/types.js';
 import { readManifest } from '../table/table-reader.js';
-import type { CommitInfo } from './commit.js';
-import { liveRows } from './deletion-vector.js';
-import type { CommitReader } from './history.js';
-import { diffManifestChunks, getManifest, getManifestHeader, manifestSchema, type ChunkRef, type Manifest } from './manifest.js';
-import { displayValue, indexByKey, rowCells, type KeyedRows } from './rows.js';
+import type { CommitInfo } from '../catalog/commit.js';
+import { liveRows } from '../catalog/deletion-vector.js';
+import type { CommitReader } from '../catalog/history.js';
+import { diffManifestChunks, getManifest, getManifestHeader, manifestSchema, type ChunkRef, type Manifest } from '../catalog/manifest.js';
+import { displayValue, indexByKey, rowCells, type KeyedRows } from '../catalog/rows.js';
 
 export interface TableDiff {
   table: string;

@@ -1,19 +1,19 @@
 /**
- * verify (fsck) and garbage collection, both built on one walk of the commit graph (reachability.ts).
+ * verify (fsck) and garbage collection, both built on one walk of the commit graph (catalog/reachability.ts).
  *
  * gc keeps every object reachable from a branch or tag, and from any reflog entry younger than the
  * retention (so a ref moved or deleted by mistake can be restored), not walking past the cuts of
- * expired history (expiry.ts). It sweeps inside the gc fence
- * (sweep-fence.ts), which is what makes it safe beside writers in other processes, whatever the grace
+ * expired history (catalog/expiry.ts). It sweeps inside the gc fence
+ * (catalog/sweep-fence.ts), which is what makes it safe beside writers in other processes, whatever the grace
  * period; the grace period (objects younger than it are kept) spares writes in flight a retry.
  */
 import type { ObjectBackend } from '../backend/backend.js';
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { Cut, Expiry } from './expiry.js';
-import type { CommitReader } from './history.js';
-import { reachableObjects } from './reachability.js';
-import type { SweepFence } from './sweep-fence.js';
+import type { Cut, Expiry } from '../catalog/expiry.js';
+import type { CommitReader } from '../catalog/history.js';
+import { reachableObjects } from '../catalog/reachability.js';
+import type { SweepFence } from '../catalog/sweep-fence.js';
 
 export interface VerifyReport {
   objectsChecked: number;
@@ -22,7 +22,7 @@ export interface VerifyReport {
 }
 
 export interface GcOptions {
-  /** Never delete objects younger than this (default 1 hour); 0 is safe too (see sweep-fence.ts). */
+  /** Never delete objects younger than this (default 1 hour); 0 is safe too (see catalog/sweep-fence.ts). */
   graceMs?: number;
   /** Keep what reflog entries younger than this reach (default 30 days). */
   reflogRetentionMs?: number;
@@ -74,7 +74,7 @@ async function readRefs(backend: ObjectBackend): Promise<Map<string, string>> {
 
 /**
  * Roots for a walk: every ref's value, and with a retention, the values recent reflog entries name,
- * but for a branch's entries from before a cut of its history was made (expiry.ts).
+ * but for a branch's entries from before a cut of its history was made (catalog/expiry.ts).
  */
 async function roots(backend: ObjectBackend, refs: Map<string, string>, reflogRetentionMs: number | undefined, cuts: Cut[] = []): Promise<{ id: string; from: string }[]> {
   const out = [...refs].map(([name, id]) => ({ id, from: `ref ${name}` }));

@@ -31,8 +31,8 @@ import { differingRows, matchingRows } from '../table/row-match.js';
 import { readChunkContents } from '../table/table-reader.js';
 import { maskedSlices } from '../table/select-rows.js';
 import { CHUNKS_PER_CALL } from '../table/table-writer.js';
-import { liveMask, liveRows, showOnly } from './deletion-vector.js';
-import { makeManifest, manifestSchema, type ChunkRef, type Manifest } from './manifest.js';
+import { liveMask, liveRows, showOnly } from '../catalog/deletion-vector.js';
+import { makeManifest, manifestSchema, type ChunkRef, type Manifest } from '../catalog/manifest.js';
 import { changeChunk } from './update.js';
 
 /** A chunk the prefix or suffix ends inside is kept only if this share of its rows stays visible. */

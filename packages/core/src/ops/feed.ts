@@ -6,10 +6,10 @@
 import type { ObjectBackend } from '../backend/backend.js';
 
 import { ErrorCode, InvalidArgumentError, isArmillariaError, VersionExpiredError } from '../errors.js';
-import type { CommitInfo, TableEntry } from './commit.js';
-import type { Expiry } from './expiry.js';
-import type { CommitReader } from './history.js';
-import type { RefStore } from './refs.js';
+import type { CommitInfo, TableEntry } from '../catalog/commit.js';
+import type { Expiry } from '../catalog/expiry.js';
+import type { CommitReader } from '../catalog/history.js';
+import type { RefStore } from '../catalog/refs.js';
 
 export interface ChangeEntry {
   commit: string;
@@ -39,7 +39,7 @@ function entryOf(c: CommitInfo, parent: Record<string, TableEntry>): ChangeEntry
 export async function changesBetween(commits: CommitReader, since: string | undefined, head: string | undefined, expiry?: Expiry): Promise<ChangeEntry[]> {
   if (!head || head === since) return [];
   let c = await commits.get(head);
-  // History before the chain's cut has expired (expiry.ts): its oldest entry is the cut, as if a root.
+  // History before the chain's cut has expired (catalog/expiry.ts): its oldest entry is the cut, as if a root.
   const floor = await expiry?.floor(c);
   const stop = since ? await commits.get(since).catch((e: unknown) => (floor && isArmillariaError(e) && e.code === ErrorCode.ObjectNotFound ? undefined : Promise.reject(e))) : undefined;
   if (floor && since !== undefined && (!stop || stop.depth < floor.depth)) {

@@ -1,5 +1,5 @@
 /**
- * Row updates by key, stored as column patches (column-patch.ts): each row of the update names a
+ * Row updates by key, stored as column patches (catalog/column-patch.ts): each row of the update names a
  * table row by its key columns and carries new values for some other columns. Every chunk that holds
  * a matching row keeps its bytes and gains one patch; a chunk whose patches would grow past
  * `MAX_PATCHES` or cover half its rows is rewritten with its patches and deleted rows folded in.
@@ -21,10 +21,10 @@ import { chunkStats } from '../table/stats.js';
 import { readChunkContents } from '../table/table-reader.js';
 import { maskedSlices, takeColumn } from '../table/select-rows.js';
 import { CHUNKS_PER_CALL, newlyStored, writeChunks } from '../table/table-writer.js';
-import { applyPatches, MAX_PATCHES, PATCH_ROW, patchedRows } from './column-patch.js';
-import { liveMask, liveRows, showOnly } from './deletion-vector.js';
-import { describeKey, keyReader } from './keys.js';
-import { manifestSchema, type ChunkRef, type Manifest } from './manifest.js';
+import { applyPatches, MAX_PATCHES, PATCH_ROW, patchedRows } from '../catalog/column-patch.js';
+import { liveMask, liveRows, showOnly } from '../catalog/deletion-vector.js';
+import { describeKey, keyReader } from '../catalog/keys.js';
+import { manifestSchema, type ChunkRef, type Manifest } from '../catalog/manifest.js';
 
 interface KeyOptions {
   /** Key columns that match update rows to table rows (default: the table's declared keys). */

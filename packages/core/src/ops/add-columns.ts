@@ -1,6 +1,6 @@
 /**
  * Adding columns in place: every chunk keeps its file and gains one full-column patch
- * (column-patch.ts) holding the new columns for its rows, so a version with a new column stores that
+ * (catalog/column-patch.ts) holding the new columns for its rows, so a version with a new column stores that
  * column alone. Chunks written afterwards hold every column in their own file. Schema evolution
  * (evolve.ts) patches whole columns the same way.
  */
@@ -14,9 +14,9 @@ import { appendFields, columnNameProblems } from '../table/schema.js';
 import { chunkStats } from '../table/stats.js';
 import { CHUNKS_PER_CALL } from '../table/table-writer.js';
 import { takeColumn } from '../table/select-rows.js';
-import { PATCH_ROW, type PatchRef } from './column-patch.js';
-import { liveMask, liveRows } from './deletion-vector.js';
-import { manifestSchema, type ChunkRef, type Manifest } from './manifest.js';
+import { PATCH_ROW, type PatchRef } from '../catalog/column-patch.js';
+import { liveMask, liveRows } from '../catalog/deletion-vector.js';
+import { manifestSchema, type ChunkRef, type Manifest } from '../catalog/manifest.js';
 
 /** The table's schema with `columns` appended, and its chunk list with each chunk's share of them. */
 export async function addColumns(
