@@ -14,19 +14,20 @@
  * change are conformed to it: a column added later is null, a widened column is widened, a dropped
  * column is left out, and a column whose type was replaced by an overwrite (not a widening) is null.
  */
-import { Field, Int64, RecordBatch, Schema, Struct, Table, TimestampMillisecond, Utf8, makeData, vectorFromArray, type Vector } from 'apache-arrow';
+import { Field, Int64, RecordBatch, Schema, Struct, Table, TimestampMillisecond, Utf8, makeData, type Data } from 'apache-arrow';
 
 import { InvalidArgumentError } from '../errors.js';
 import { combineBatches } from '../table/concat.js';
 import { conformBatch } from '../table/conform.js';
 import { rowHashes } from '../table/row-hash.js';
 import { cellEquality } from '../table/row-match.js';
-import { takeColumn } from '../table/select-rows.js';
-import { readManifest } from '../table/table-reader.js';
+import { selectRows, takeColumn } from '../table/select-rows.js';
+import { readChunkContents, readManifest } from '../table/table-reader.js';
 import { chunkChanges, type DiffContext } from './diff.js';
 import type { ChangeEntry } from './feed.js';
 import { keyReader } from '../catalog/keys.js';
-import { getManifestHeader, manifestSchema, type Manifest } from '../catalog/manifest.js';
+import { liveMask } from '../catalog/deletion-vector.js';
+import { getManifestHeader, manifestSchema, type ChunkRef, type Manifest } from '../catalog/manifest.js';
 
 export type ChangeType = 'insert' | 'delete' | 'update_preimage' | 'update_postimage';
 
@@ -53,8 +54,9 @@ export async function rowChanges(ctx: DiffContext, entries: readonly ChangeEntry
     const change = entry.tables.find((t) => t.table === table);
     if (change) parts.push(await commitRows(ctx, table, entry, change));
   }
-  const schema = parts.at(-1)?.schema ?? current;
-  if (!schema) return new Table();
+  const last = parts.at(-1)?.schema ?? (current && withChangeColumns(current));
+  if (!last) return new Table();
+  const schema = last;
   return new Table(schema, parts.flatMap((p) => (p.schema === schema ? p.batches : p.batches.map((b) => conformBatch(b, schema)))));
 }
 
@@ -64,27 +66,75 @@ async function commitRows(ctx: DiffContext, table: string, entry: ChangeEntry, c
   const clash = schema.fields.find((f) => (CHANGE_COLUMNS as readonly string[]).includes(f.name));
   if (clash) throw new InvalidArgumentError(`changes: table "${table}" has a column named "${clash.name}", which the change feed adds (${CHANGE_COLUMNS.join(', ')})`);
   const { removed, added } = await chunkChanges(ctx.chunks, change.previous ?? undefined, change.manifest ?? undefined);
-  const rowsOf = async (m: Header | undefined, refs: Manifest['chunks']) => {
-    if (!m || refs.length === 0) return undefined;
-    const t = await readManifest(ctx, { ...m, chunks: refs }, table);
-    return t.numRows === 0 ? undefined : combineBatches(t);
-  };
-  const [gone, come] = await Promise.all([rowsOf(before, removed), rowsOf(after, added)]);
-  const old = gone && after ? conformBatch(gone, schema) : gone;
-  const keys = before?.keys?.length && before.keys.join() === after?.keys?.join() ? before.keys : undefined;
-  const matched = matchRows(old, come, keys);
+  const [gone, come] = before && after && before.schema === after.schema
+    ? await differingRows(ctx, schema, removed, added)
+    : await Promise.all([rowsOf(ctx, table, before, removed), rowsOf(ctx, table, after, added)]);
+  const old = after ? gone.map((b) => conformBatch(b, schema)) : gone;
   // A commit that dropped the table has no version of it: its rows are deletes at version -1, as `log` shows a drop.
   const stamp = { version: change.version ?? -1, time: entry.time, commit: entry.commit };
   const out = withChangeColumns(schema);
   const batches: RecordBatch[] = [];
-  const push = (from: RecordBatch | undefined, rows: number[], type: ChangeType) => {
-    if (from && rows.length > 0) batches.push(stamped(out, from, Uint32Array.from(rows), type, stamp));
+  const push = (from: RecordBatch | undefined, rows: Uint32Array, type: ChangeType) => {
+    if (from && rows.length > 0) batches.push(stamped(out, from, rows, type, stamp));
   };
-  push(old, matched.deleted, 'delete');
-  push(old, matched.updated.map(([o]) => o), 'update_preimage');
-  push(come, matched.updated.map(([, n]) => n), 'update_postimage');
-  push(come, matched.inserted, 'insert');
+  // Rows on one side only (an append, a first version, a drop) are what they are, batch by batch.
+  if (old.length === 0 || come.length === 0) {
+    for (const b of old) push(b, allRows(b), 'delete');
+    for (const b of come) push(b, allRows(b), 'insert');
+    return { schema: out, batches };
+  }
+  const [a, b] = [combineBatches(new Table(schema, old)), combineBatches(new Table(schema, come))];
+  const keys = before?.keys?.length && before.keys.join() === after?.keys?.join() ? before.keys : undefined;
+  const matched = matchRows(a, b, keys);
+  push(a, Uint32Array.from(matched.deleted), 'delete');
+  push(a, Uint32Array.from(matched.updated, ([o]) => o), 'update_preimage');
+  push(b, Uint32Array.from(matched.updated, ([, n]) => n), 'update_postimage');
+  push(b, Uint32Array.from(matched.inserted), 'insert');
   return { schema: out, batches };
+}
+
+/** The live rows of `refs` (chunks of `m`), as batches with rows. */
+async function rowsOf(ctx: DiffContext, table: string, m: Header | undefined, refs: ChunkRef[]): Promise<RecordBatch[]> {
+  if (!m || refs.length === 0) return [];
+  return (await readManifest(ctx, { ...m, chunks: refs }, table)).batches.filter((b) => b.numRows > 0);
+}
+
+const allRows = (b: RecordBatch) => Uint32Array.from({ length: b.numRows }, (_, r) => r);
+
+/**
+ * The live rows of `removed` and of `added` (chunks of two versions of one schema), less the rows they
+ * share unchanged: a chunk on both sides (one file, with other deletes or patches) keeps only the rows
+ * live on one side alone or differing in a column that a patch of one side alone sets. So an update of
+ * 5% of a table, which patches every chunk, matches those rows only, not the table.
+ */
+async function differingRows(ctx: DiffContext, schema: Schema, removed: ChunkRef[], added: ChunkRef[]): Promise<[RecordBatch[], RecordBatch[]]> {
+  const read = async (refs: ChunkRef[]) => {
+    const [batches, live] = await Promise.all([readChunkContents(ctx.runtime, refs, schema, {}), Promise.all(refs.map((r) => liveMask(ctx.chunks, r)))]);
+    return { batches, keep: refs.map((r, i) => live[i] ?? new Uint8Array(r.rows).fill(1)) };
+  };
+  const [a, b] = await Promise.all([read(removed), read(added)]);
+  const twins = new Map<string, number[]>();
+  removed.forEach((r, i) => (twins.get(r.id) ?? twins.set(r.id, []).get(r.id)!).push(i));
+  added.forEach((ref, j) => {
+    const i = twins.get(ref.id)?.shift();
+    if (i === undefined) return;
+    const [ka, kb] = [a.keep[i]!, b.keep[j]!];
+    const columns = patchedColumns(removed[i]!, ref).filter((c) => schema.fields.some((f) => f.name === c));
+    const equal = columns.map((c) => cellEquality(a.batches[i]!.getChild(c)!.data[0]!, b.batches[j]!.getChild(c)!.data[0]!));
+    for (let r = 0; r < ref.rows; r++) {
+      if (ka[r] === 1 && kb[r] === 1 && equal.every((eq) => eq(r, r))) ka[r] = kb[r] = 0;
+    }
+  });
+  const side = ({ batches, keep }: { batches: RecordBatch[]; keep: Uint8Array[] }) => batches.flatMap((batch, i) => selectRows(batch, keep[i]!)).filter((p) => p.numRows > 0);
+  return [side(a), side(b)];
+}
+
+/** The columns set by the patches one of two refs to the same file has and the other lacks. */
+function patchedColumns(a: ChunkRef, b: ChunkRef): string[] {
+  const ids = (r: ChunkRef) => new Set((r.patches ?? []).map((p) => p.id));
+  const [ia, ib] = [ids(a), ids(b)];
+  const alone = [...(a.patches ?? []).filter((p) => !ib.has(p.id)), ...(b.patches ?? []).filter((p) => !ia.has(p.id))];
+  return [...new Set(alone.flatMap((p) => p.columns))];
 }
 
 interface Matched {
@@ -95,9 +145,7 @@ interface Matched {
 }
 
 /** Pairs rows of `old` and `now` (same schema): by key when `keys` is given, else as whole rows. */
-function matchRows(old: RecordBatch | undefined, now: RecordBatch | undefined, keys: readonly string[] | undefined): Matched {
-  const all = (b: RecordBatch | undefined) => Array.from({ length: b?.numRows ?? 0 }, (_, r) => r);
-  if (!old || !now) return { deleted: all(old), inserted: all(now), updated: [] };
+function matchRows(old: RecordBatch, now: RecordBatch, keys: readonly string[] | undefined): Matched {
   const equal = old.schema.fields.map((_, c) => cellEquality(old.data.children[c]!, now.data.children[c]!));
   const same = (o: number, n: number) => equal.every((eq) => eq(o, n));
   const out: Matched = { deleted: [], inserted: [], updated: [] };
@@ -141,16 +189,24 @@ function withChangeColumns(schema: Schema): Schema {
   return new Schema([...schema.fields, ...CHANGE_COLUMNS.map((name, i) => new Field(name, types[i]!, false))], schema.metadata);
 }
 
-/** Rows `rows` of `from`, with the change columns of one commit appended. */
+/** Rows `rows` of `from` (all of them: the batch as it is), with the change columns of one commit appended. */
 function stamped(schema: Schema, from: RecordBatch, rows: Uint32Array, type: ChangeType, at: { version: number; time: string; commit: string }): RecordBatch {
   const n = rows.length;
-  const repeat = <T,>(v: T) => new Array<T>(n).fill(v);
-  const extra: Vector[] = [
-    vectorFromArray(repeat(type), new Utf8()),
-    vectorFromArray(repeat(BigInt(at.version)), new Int64()),
-    vectorFromArray(repeat(Date.parse(at.time)), new TimestampMillisecond()),
-    vectorFromArray(repeat(at.commit), new Utf8()),
+  const all = n === from.numRows && rows.every((r, i) => r === i);
+  const extra = [
+    repeatedText(type, n),
+    makeData({ type: new Int64(), length: n, data: new BigInt64Array(n).fill(BigInt(at.version)) }),
+    makeData({ type: new TimestampMillisecond(), length: n, data: new BigInt64Array(n).fill(BigInt(Date.parse(at.time))) }),
+    repeatedText(at.commit, n),
   ];
-  const children = [...from.data.children.map((d) => takeColumn(d, rows)), ...extra.map((v) => v.data[0]!)];
+  const children = [...from.data.children.map((d) => (all ? d : takeColumn(d, rows))), ...extra];
   return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, children }));
+}
+
+/** `n` copies of `text` as a Utf8 column, built in two typed arrays (a million rows in a few ms). */
+function repeatedText(text: string, n: number): Data<Utf8> {
+  const width = Buffer.byteLength(text);
+  const valueOffsets = new Int32Array(n + 1);
+  for (let i = 1; i <= n; i++) valueOffsets[i] = i * width;
+  return makeData({ type: new Utf8(), length: n, valueOffsets, data: n > 0 ? Buffer.alloc(width * n, text) : new Uint8Array(0) });
 }

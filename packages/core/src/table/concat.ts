@@ -19,8 +19,24 @@ import { Data, RecordBatch, Struct, Type, makeData, vectorFromArray, type DataTy
  * `concatData` cannot join (dictionaries that differ between batches, say) is rebuilt from its values.
  */
 export function combineBatches(table: Table): RecordBatch {
+  return joined(table, true)!;
+}
+
+/** `table` as one batch when every column joins as bytes (none rebuilt from its values); else undefined. */
+export function joinBatches(table: Table): RecordBatch | undefined {
+  return joined(table, false);
+}
+
+function joined(table: Table, rebuild: boolean): RecordBatch | undefined {
   if (table.batches.length === 1) return table.batches[0]!;
-  const children = table.schema.fields.map((f, c) => (table.batches.length === 0 ? vectorFromArray([], f.type as DataType).data[0]! : wholeColumn(table.getChildAt(c)!)));
+  const children: Data[] = [];
+  for (const [c, f] of table.schema.fields.entries()) {
+    const type = f.type as DataType;
+    const parts = table.batches.map((b) => b.data.children[c]!);
+    const child = parts.length === 0 ? vectorFromArray([], type).data[0]! : (concatData(parts) ?? (rebuild ? vectorFromArray([...table.getChildAt(c)!], type).data[0]! : undefined));
+    if (!child) return undefined;
+    children.push(child);
+  }
   return new RecordBatch(table.schema, makeData({ type: new Struct(table.schema.fields), length: table.numRows, children }));
 }
 

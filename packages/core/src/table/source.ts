@@ -11,7 +11,7 @@
 import { RecordBatch, RecordBatchReader, Schema, Table } from 'apache-arrow';
 
 import { InvalidArgumentError } from '../errors.js';
-import { combineBatches } from './concat.js';
+import { joinBatches } from './concat.js';
 import {
   ArrowConverter, tagOf, converting, describeValue, isOwn, isReaderLike, isRecordBatchLike, isSchemaLike, isTableLike,
   type ForeignReader, type ForeignSchema,
@@ -270,7 +270,9 @@ export async function* sliceIntoRuns(source: TableSource, chunkRows: number, chu
 
 /** One batch per chunk, so chunk bytes depend on the rows and not on the input's batching. */
 function contiguous(chunk: Table): Table {
-  return chunk.batches.length > 1 ? new Table(chunk.schema, [combineBatches(chunk)]) : chunk;
+  // Joined only as bytes: a column rebuilt from its values (per-batch dictionaries) would cost an encode.
+  const one = chunk.batches.length > 1 ? joinBatches(chunk) : undefined;
+  return one ? new Table(chunk.schema, [one]) : chunk;
 }
 
 /** Groups an async stream into arrays of at most `size` items (bounds memory per phase call). */
