@@ -8,6 +8,22 @@ import { withTempStore } from './helpers.js';
 const rows = (ids: number[], names = ids.map((i) => `n${i}`)) => tableFromArrays({ id: BigInt64Array.from(ids.map(BigInt)), name: names });
 
 describe('declared keys', () => {
+  it('are unique across two appends that land side by side: the one that rebases onto the other is refused', async () => {
+    await withTempStore(async (store) => {
+      await store.write('t', rows([1, 2]), { keys: ['id'] });
+      const [a, b, c] = [await store.begin(), await store.begin(), await store.begin()];
+      await a.write('t', rows([3, 4]), { mode: 'append' });
+      await b.write('t', rows([5, 4]), { mode: 'append' });
+      await c.write('t', rows([6]), { mode: 'append' });
+      await a.commit('a');
+      // b saw no 4 in the table, but a appended one meanwhile: its rebase is refused, naming the key.
+      await expect(b.commit('b')).rejects.toThrow(DuplicateKeyError);
+      await expect(b.commit('b')).rejects.toThrow(/already committed|aborted/);
+      await c.commit('c'); // no key in common: rebases
+      expect((await store.read('t')).getChild('id')!.toArray()).toEqual(BigInt64Array.from([1n, 2n, 3n, 4n, 6n]));
+    });
+  });
+
   it('are unique on every write: in memory, streamed, appended and across key columns', async () => {
     await withTempStore(async (store) => {
       await store.write('t', rows([1, 2, 3]), { keys: ['id'] });

@@ -7,7 +7,7 @@ import { Type, type DataType, type RecordBatch, type Schema, type Vector } from 
 import { DuplicateKeyError } from '../errors.js';
 import { mayMatch, type Filter } from '../table/filter.js';
 import { readManifest, type ReadContext } from '../table/table-reader.js';
-import { makeManifest, type Manifest } from './manifest.js';
+import { makeManifest, manifestSchema, type ChunkRef, type Manifest } from './manifest.js';
 
 /**
  * Keys seen so far, across batches, held unique: `add` each batch, then `check`. A single integer key
@@ -122,6 +122,19 @@ export async function addKeptKeys(ctx: ReadContext, current: Manifest, table: st
   if (chunks.length === 0) return;
   const kept = await readManifest(ctx, makeManifest(current.schema, chunks, current), table, { columns: [...on] });
   for (const b of kept.batches) unique.add(b);
+}
+
+/**
+ * Holds `m`'s declared keys unique across two appends that landed side by side (a commit rebased
+ * onto another's append): the keys of the chunks `ours` added against those of `theirs`.
+ * @throws {DuplicateKeyError} naming a key both appended
+ */
+export async function checkRebasedKeys(ctx: ReadContext, table: string, m: Manifest, theirs: ChunkRef[], ours: ChunkRef[]): Promise<void> {
+  const on = m.keys!;
+  const unique = new UniqueKeys(table, on, manifestSchema(m));
+  for (const b of (await readManifest(ctx, makeManifest(m.schema, ours, m), table, { columns: [...on] })).batches) unique.add(b);
+  await addKeptKeys(ctx, makeManifest(m.schema, theirs, m), table, unique, on);
+  unique.check();
 }
 
 /**

@@ -43,6 +43,7 @@ import { collectTable, toSource, type TableInput } from '../table/source.js';
 import { readManifest, scanManifest, type ManifestReadOptions } from '../table/table-reader.js';
 import { nextEntry, type Authorship, type CommitInfo, type TableEntry } from './commit.js';
 import type { CommitReader } from './history.js';
+import { checkRebasedKeys } from './keys.js';
 import { chunkKey } from './manifest-tree.js';
 import { makeManifest, putManifest, type ChunkRef, type Manifest, type ManifestReader } from './manifest.js';
 import { validateName } from './names.js';
@@ -301,7 +302,11 @@ export class Transaction {
     if (s.appendOnly && s.base && current) {
       const [before, now] = await Promise.all([this.loadManifest(s.base.manifest), this.loadManifest(current.manifest)]);
       const onlyAppended = before.schema === now.schema && before.chunks.every((c, i) => now.chunks[i] && chunkKey(now.chunks[i]) === chunkKey(c));
-      if (onlyAppended) return makeManifest(now.schema, [...now.chunks, ...s.appended], now);
+      if (onlyAppended) {
+        // Each append held the keys unique against what it saw; side by side, they must be against each other.
+        if (now.keys?.length) await checkRebasedKeys(this.ctx, name, now, now.chunks.slice(before.chunks.length), s.appended);
+        return makeManifest(now.schema, [...now.chunks, ...s.appended], now);
+      }
     }
     throw new CommitConflictError(name, s.base?.version ?? 0, current?.version ?? 0, `branch "${this.branch}" moved`);
   }
