@@ -102,6 +102,24 @@ describe('change data feed (tableChanges)', () => {
     });
   });
 
+  it('shows a renamed column as no change, and earlier rows under its new name', async () => {
+    await withTempStore(async (store) => {
+      await store.write('p', people([[1, 'ann', 10], [2, 'bob', 20]]), { keys: ['id'] });
+      const first = await head(store);
+      await store.transaction((tx) => tx.renameColumn('p', 'score', 'points'), { message: 'rename' });
+      expect((await store.tableChanges('p', { since: first.commit })).numRows).toBe(0);
+      await store.transaction((tx) => tx.update('p', tableFromArrays({ id: new Int32Array([1]), points: new Float64Array([11]) })));
+      const all = await store.tableChanges('p');
+      expect(all.schema.fields.map((f) => f.name).slice(0, 3)).toEqual(['id', 'name', 'points']);
+      expect(changed(all)).toEqual([
+        ['insert', 1, 1, 'ann', 10],
+        ['insert', 1, 2, 'bob', 20],
+        ['update_preimage', 3, 1, 'ann', 10],
+        ['update_postimage', 3, 1, 'ann', 11],
+      ]);
+    });
+  });
+
   it('refuses a table with a column named like a change column, naming it', async () => {
     await withTempStore(async (store) => {
       await store.write('t', tableFromArrays({ _change_type: ['x'] }));

@@ -1,8 +1,9 @@
 import { tableFromArrays } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
-import { CommitConflictError, InvalidNameError, openStore, TableNotFoundError, VersionNotFoundError } from '../src/index.js';
-import { runCli, storeDigest, withTempDir, withTempStore } from './helpers.js';
+import { CommitConflictError, InvalidNameError, nativeStatus, openStore, PHASE_ORDER, TableNotFoundError, VersionNotFoundError } from '../src/index.js';
+import { PHASES } from '../src/internals.js';
+import { manifestOf, runCli, storeDigest, withTempDir, withTempStore } from './helpers.js';
 
 const ints = (...xs: number[]) => tableFromArrays({ id: new Int32Array(xs) });
 const ids = async (p: Promise<import('apache-arrow').Table>) => [...(await p).getChild('id')!].map(Number);
@@ -138,6 +139,67 @@ describe('drop columns', () => {
       await expect(drop(['id'])).rejects.toThrow('table: cannot drop key column "id" of "w"');
       await expect(drop([])).rejects.toThrow('table: no column to drop from "w"');
       expect((await store.describe('w')).manifest).toBe(manifest);
+    });
+  });
+});
+
+describe('rename columns', () => {
+  const phases = PHASE_ORDER.filter((p) => !PHASES[p].needsNative || nativeStatus().available);
+  const wide = (from: number, n: number) =>
+    tableFromArrays({ id: Int32Array.from({ length: n }, (_, i) => from + i), a: Float64Array.from({ length: n }, (_, i) => (from + i) / 2), b: Array.from({ length: n }, (_, i) => `b${from + i}`) });
+  const rowsOf = (t: import('apache-arrow').Table) => t.toArray().map((r) => r.toJSON() as Record<string, unknown>);
+
+  it.each(phases)('renames without rewriting a chunk, under patches, deletes, added columns and later writes (phase %s)', async (phase) => {
+    await withTempStore(async (store) => {
+      await store.write('w', wide(0, 1000), { chunkRows: 250, keys: ['id'] });
+      await store.transaction(async (tx) => {
+        await tx.update('w', tableFromArrays({ id: Int32Array.of(3, 600), a: Float64Array.of(-3, -600) })); // patches
+        await tx.delete('w', { column: 'id', op: '=', value: 7 }); // a deletion vector
+        await tx.addColumns('w', tableFromArrays({ c: Array.from({ length: 999 }, (_, i) => `c${i}`) })); // whole-column patches
+      });
+      const before = await store.describe('w');
+      const expected: Record<string, unknown>[] = rowsOf(await store.read('w')).map(({ a, c, ...r }) => ({ ...r, score: a, label: c }));
+      await store.transaction(async (tx) => {
+        await tx.renameColumn('w', 'a', 'tmp');
+        await tx.renameColumn('w', 'tmp', 'score'); // renames compose
+        await tx.renameColumn('w', 'c', 'label'); // a column only patches hold
+        await tx.renameColumn('w', 'id', 'key'); // a key column
+      });
+      const after = await store.describe('w');
+      expect(after.schema.fields.map((f) => f.name)).toEqual(['key', 'score', 'b', 'label']);
+      expect(after.keys).toEqual(['key']);
+      expect(after.bytes).toBe(before.bytes); // no chunk or patch written
+      expect(rowsOf(await store.read('w'))).toEqual(expected.map(({ id, ...r }) => ({ key: id, ...r })));
+      expect(rowsOf(await store.read('w', { version: before.version })).slice(0, 1)).toEqual([{ id: 0, a: 0, b: 'b0', c: 'c0' }]);
+      // Filters and projections by the new names, statistics included; SQL; updates, appends and diffs after.
+      const hit = await store.read('w', { filter: { column: 'score', op: '<', value: -100 }, columns: ['key', 'label'] });
+      expect(rowsOf(hit)).toEqual([{ key: 600, label: 'c599' }]);
+      expect(rowsOf(await store.sql('SELECT count(*) AS n, min(score) AS lo FROM w WHERE label IS NOT NULL'))).toEqual([{ n: 999n, lo: -600 }]);
+      await store.transaction((tx) => tx.update('w', tableFromArrays({ key: Int32Array.of(10), score: Float64Array.of(-10) })));
+      await store.write('w', tableFromArrays({ key: Int32Array.of(1000), score: Float64Array.of(1), b: ['new'], label: ['L'] }), { mode: 'append' });
+      const t = await store.read('w', { filter: { column: 'key', op: '>=', value: 999 } });
+      expect(rowsOf(t)).toEqual([{ key: 999, score: 499.5, b: 'b999', label: 'c998' }, { key: 1000, score: 1, b: 'new', label: 'L' }]);
+      expect(rowsOf(await store.read('w', { filter: { column: 'key', op: '=', value: 10 } }))).toEqual([{ key: 10, score: -10, b: 'b10', label: 'c9' }]);
+      // Compaction writes the renamed chunks again under the new names: the same rows, nothing left to rename.
+      const rows = rowsOf(await store.read('w'));
+      await store.transaction((tx) => tx.optimize('w'));
+      expect(rowsOf(await store.read('w'))).toEqual(rows);
+      expect((await manifestOf(store, 'w')).chunks.filter((c) => c.renamed)).toEqual([]);
+      expect((await store.verify()).problems).toEqual([]);
+    }, { phase });
+  });
+
+  it('refuses a column the table lacks and a name it has, and changes nothing; the CLI renames', async () => {
+    await withTempStore(async (store, dir) => {
+      await store.write('w', wide(0, 10), { keys: ['id'] });
+      const manifest = (await store.describe('w')).manifest;
+      const rename = (from: string, to: string) => store.transaction((tx) => tx.renameColumn('w', from, to));
+      await expect(rename('zz', 'y')).rejects.toThrow('table: table "w" has no column "zz" (columns: id, a, b)');
+      await expect(rename('a', 'b')).rejects.toThrow('table: cannot rename "a" of "w" to "b": the table has a column of that name');
+      await expect(rename('a', '')).rejects.toThrow(/column 1 has an empty name/);
+      expect((await store.describe('w')).manifest).toBe(manifest);
+      expect(await runCli('--store', dir, 'rename-column', 'w', 'a', 'score')).toMatchObject({ code: 0, out: expect.stringMatching(/^w: renamed a to score, version 2, commit [0-9a-f]{12}\n$/) });
+      expect((await store.describe('w')).schema.fields.map((f) => f.name)).toEqual(['id', 'score', 'b']);
     });
   });
 });

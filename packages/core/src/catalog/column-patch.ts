@@ -16,6 +16,7 @@ import { Data, RecordBatch, Struct, Type, makeData, makeVector, vectorFromArray,
 import { ErrorCode, WrappedError } from '../errors.js';
 import { concatData, isFixedWidth } from '../table/concat.js';
 import type { ChunkRef } from './manifest.js';
+import type { Renamed } from './renamed-columns.js';
 
 /** The patch column holding the chunk row each patch row replaces. */
 export const PATCH_ROW = '__armillaria_row';
@@ -33,6 +34,8 @@ export interface PatchRef {
   bytes: number;
   columns: string[];
   full?: true;
+  /** Columns renamed since the patch was written: table name -> name in its file (renamed-columns.ts). */
+  renamed?: Renamed;
 }
 
 /** Rows of the chunk replaced by its patches, counting a row once per patch. */

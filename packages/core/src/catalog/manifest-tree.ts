@@ -15,6 +15,7 @@ import { isChunkSum } from '../hash/chunk-sum.js';
 import { liveRows } from './deletion-vector.js';
 import type { ChunkRef } from './manifest.js';
 import { getJson, putJson } from './objects.js';
+import type { Renamed } from './renamed-columns.js';
 
 /** Entries per page: MIN_FANOUT, then on average one boundary per (AVG_FANOUT - MIN_FANOUT) entries. */
 export const MIN_FANOUT = 8;
@@ -99,7 +100,8 @@ export async function diffTrees(store: ChunkStore, a: TreeNode, b: TreeNode): Pr
 
 /** The identity of a chunk entry: its object id, its deletion vector's and its patches' (the rest follows from them). */
 export function chunkKey(c: ChunkRef): string {
-  return [c.id, ...(c.deleted ? [c.deleted.id] : []), ...(c.patches ?? []).map((p) => p.id), ...(c.hidden ? [`hidden:${c.hidden.join(',')}`] : [])].join('-');
+  const renamed = (r: Renamed | undefined) => (r ? [`renamed:${JSON.stringify(r)}`] : []);
+  return [c.id, ...(c.deleted ? [c.deleted.id] : []), ...(c.patches ?? []).flatMap((p) => [p.id, ...renamed(p.renamed)]), ...(c.hidden ? [`hidden:${c.hidden.join(',')}`] : []), ...renamed(c.renamed)].join('-');
 }
 
 type ChunkItem = { kind: 'chunk'; key: string; chunk: ChunkRef };
@@ -162,6 +164,8 @@ export function nodeProblem(node: unknown): string | undefined {
   return bad < 0 ? undefined : `page reference ${bad} is malformed`;
 }
 
+const isRenamed = (r: unknown): boolean => r === undefined || (typeof r === 'object' && r !== null && Object.values(r).every((v) => typeof v === 'string'));
+
 /** What is wrong with a chunk entry read from storage, if anything. */
 function chunkRefProblem(value: unknown): string | undefined {
   const c = value as Partial<ChunkRef> | null;
@@ -173,9 +177,10 @@ function chunkRefProblem(value: unknown): string | undefined {
   if (c.deleted !== undefined && (!isId(c.deleted.id) || !isCount(c.deleted.rows) || c.deleted.rows > (c.rows as number) || (c.deleted.runs !== undefined && !isCount(c.deleted.runs)))) {
     return `chunk ${c.id}: malformed deletion vector entry`;
   }
-  if (c.patches !== undefined && (!Array.isArray(c.patches) || !c.patches.every((p) => p && isId(p.id) && isCount(p.rows) && isCount(p.bytes) && Array.isArray(p.columns)))) {
+  if (c.patches !== undefined && (!Array.isArray(c.patches) || !c.patches.every((p) => p && isId(p.id) && isCount(p.rows) && isCount(p.bytes) && Array.isArray(p.columns) && isRenamed(p.renamed)))) {
     return `chunk ${c.id}: malformed column patch entry`;
   }
+  if (!isRenamed(c.renamed)) return `chunk ${c.id}: malformed renamed columns`;
   return undefined;
 }
 

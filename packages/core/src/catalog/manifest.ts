@@ -19,6 +19,7 @@ import type { PatchRef } from './column-patch.js';
 import { deletionVectorBytes, liveRows, type DeletionVectorRef } from './deletion-vector.js';
 import { diffTrees, loadTree, nodeProblem, putTree, type TreeNode } from './manifest-tree.js';
 import { getJson, putJson } from './objects.js';
+import type { Renamed } from './renamed-columns.js';
 
 export const MANIFEST_FORMAT = 2;
 
@@ -41,6 +42,8 @@ export interface ChunkRef {
    * them, and engines that read the file itself get the chunk folded (fold-chunk.ts).
    */
   hidden?: string[];
+  /** Columns renamed since the chunk was written: table name -> name in its file (renamed-columns.ts). */
+  renamed?: Renamed;
 }
 
 export interface Manifest {

@@ -34,6 +34,7 @@ import { addColumns } from '../ops/add-columns.js';
 import { deleteRows } from '../ops/delete.js';
 import { dropColumns } from '../ops/drop-columns.js';
 import { optimizeChunks, type OptimizeResult } from '../ops/optimize.js';
+import { renameColumn } from '../ops/rename-column.js';
 import { unmatchedKeys, updateRows, upsertRows, type UpdateOptions, type UpsertOptions, type UpsertResult } from '../ops/update.js';
 import { writeTable, type StagedWrite, type TxWriteOptions } from '../ops/write.js';
 import type { PhaseRuntime } from '../phases/types.js';
@@ -211,6 +212,18 @@ export class Transaction {
     this.checkOpen();
     const current = await this.requireManifest(name);
     this.stage(name, dropColumns(name, current, columns), { appendOnly: false, appended: [] });
+  }
+
+  /**
+   * Renames column `from` of table `name` to `to`, rewriting no chunk (ops/rename-column.ts): the
+   * schema, keys and statistics take the new name, and chunks and patches holding the column under
+   * another name record it. Versions before keep the old name.
+   * @throws {InvalidArgumentError} `from` is not a column, or `to` is one already or not a valid name
+   */
+  async renameColumn(name: string, from: string, to: string): Promise<void> {
+    this.checkOpen();
+    const current = await this.requireManifest(name);
+    this.stage(name, renameColumn(name, current, from, to), { appendOnly: false, appended: [] });
   }
 
   /**

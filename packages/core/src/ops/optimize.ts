@@ -1,13 +1,15 @@
 /**
  * Compaction (`tx.optimize`, `armillaria optimize`): a new version with the same rows in the same
  * order in fewer, cleaner chunks. Each run of chunks that are small (under half of `chunkRows`), carry
- * a deletion vector or carry patches is read (patches applied, deleted rows dropped) and written again,
+ * a deletion vector or patches, or hold dropped or renamed columns is read (patches applied, deleted
+ * rows dropped, columns as the table has them) and written again,
  * cut at `chunkRows`; chunks that are full and clean are kept as they are, so their boundaries stay
  * and later overwrites still find them. A run of one clean small chunk (a table's last) is kept too.
  * It commits like any write: beside a concurrent writer of the same table one of the two retries.
  */
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import type { PhaseRuntime } from '../phases/types.js';
+import { needsFold } from '../table/fold-chunk.js';
 import { readManifest } from '../table/table-reader.js';
 import { newlyStored, writeChunks } from '../table/table-writer.js';
 import { makeManifest, type ChunkRef, type Manifest } from '../catalog/manifest.js';
@@ -28,8 +30,9 @@ export async function optimizeChunks(
   table: string,
   current: Manifest,
 ): Promise<{ chunks: ChunkRef[]; result: OptimizeResult }> {
-  const untidy = (c: ChunkRef) => c.rows * 2 < current.chunkRows || c.deleted !== undefined || (c.patches?.length ?? 0) > 0;
-  const clean = (c: ChunkRef) => c.deleted === undefined && (c.patches?.length ?? 0) === 0;
+  // A chunk that read changes on its way out (deletes, patches, dropped or renamed columns) is not clean.
+  const clean = (c: ChunkRef) => !needsFold(c);
+  const untidy = (c: ChunkRef) => c.rows * 2 < current.chunkRows || !clean(c);
   const out: ChunkRef[] = [];
   let rowsRewritten = 0;
   let newBytes = 0;

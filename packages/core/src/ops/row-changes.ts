@@ -27,6 +27,7 @@ import { chunkChanges, type DiffContext } from './diff.js';
 import type { ChangeEntry } from './feed.js';
 import { keyReader } from '../catalog/keys.js';
 import { liveMask } from '../catalog/deletion-vector.js';
+import { underTableNames, type Renamed } from '../catalog/renamed-columns.js';
 import { getManifestHeader, manifestSchema, type ChunkRef, type Manifest } from '../catalog/manifest.js';
 
 export type ChangeType = 'insert' | 'delete' | 'update_preimage' | 'update_postimage';
@@ -40,6 +41,8 @@ type Header = Omit<Manifest, 'chunks'>;
 interface CommitRows {
   schema: Schema;
   batches: RecordBatch[];
+  /** Columns the commit renamed: new name -> old name. */
+  renames?: Renamed;
 }
 
 /**
@@ -54,10 +57,17 @@ export async function rowChanges(ctx: DiffContext, entries: readonly ChangeEntry
     const change = entry.tables.find((t) => t.table === table);
     if (change) parts.push(await commitRows(ctx, table, entry, change));
   }
-  const last = parts.at(-1)?.schema ?? (current && withChangeColumns(current));
-  if (!last) return new Table();
-  const schema = last;
-  return new Table(schema, parts.flatMap((p) => (p.schema === schema ? p.batches : p.batches.map((b) => conformBatch(b, schema)))));
+  const schema = parts.at(-1)?.schema ?? (current && withChangeColumns(current));
+  if (!schema) return new Table();
+  // Walking back, each part's rows are conformed under the names its columns had then.
+  const out: RecordBatch[][] = [];
+  let names: Renamed = {}; // newest name -> the name at the part reached
+  for (let k = parts.length - 1; k >= 0; k--) {
+    const p = parts[k]!;
+    out[k] = p.schema === schema ? p.batches : p.batches.map((b) => conformBatch(underTableNames(b, names), schema));
+    names = Object.fromEntries(schema.fields.map((f) => [f.name, names[f.name] ?? f.name]).map(([f, at]) => [f, p.renames?.[at!] ?? at]));
+  }
+  return new Table(schema, out.flat());
 }
 
 async function commitRows(ctx: DiffContext, table: string, entry: ChangeEntry, change: ChangeEntry['tables'][number]): Promise<CommitRows> {
@@ -69,7 +79,9 @@ async function commitRows(ctx: DiffContext, table: string, entry: ChangeEntry, c
   const [gone, come] = before && after && before.schema === after.schema
     ? await differingRows(ctx, schema, removed, added)
     : await Promise.all([rowsOf(ctx, table, before, removed), rowsOf(ctx, table, after, added)]);
-  const old = after ? gone.map((b) => conformBatch(b, schema)) : gone;
+  // Older rows under the newest names (a renamed column keeps its values), then the newest schema.
+  const renames = after ? renamesBetween(removed, added) : undefined;
+  const old = after ? gone.map((b) => conformBatch(underTableNames(b, renames), schema)) : gone;
   // A commit that dropped the table has no version of it: its rows are deletes at version -1, as `log` shows a drop.
   const stamp = { version: change.version ?? -1, time: entry.time, commit: entry.commit };
   const out = withChangeColumns(schema);
@@ -81,7 +93,7 @@ async function commitRows(ctx: DiffContext, table: string, entry: ChangeEntry, c
   if (old.length === 0 || come.length === 0) {
     for (const b of old) push(b, allRows(b), 'delete');
     for (const b of come) push(b, allRows(b), 'insert');
-    return { schema: out, batches };
+    return { schema: out, batches, ...(renames ? { renames } : {}) };
   }
   const [a, b] = [combineBatches(new Table(schema, old)), combineBatches(new Table(schema, come))];
   const keys = before?.keys?.length && before.keys.join() === after?.keys?.join() ? before.keys : undefined;
@@ -90,7 +102,7 @@ async function commitRows(ctx: DiffContext, table: string, entry: ChangeEntry, c
   push(a, Uint32Array.from(matched.updated, ([o]) => o), 'update_preimage');
   push(b, Uint32Array.from(matched.updated, ([, n]) => n), 'update_postimage');
   push(b, Uint32Array.from(matched.inserted), 'insert');
-  return { schema: out, batches };
+  return { schema: out, batches, ...(renames ? { renames } : {}) };
 }
 
 /** The live rows of `refs` (chunks of `m`), as batches with rows. */
@@ -135,6 +147,29 @@ function patchedColumns(a: ChunkRef, b: ChunkRef): string[] {
   const [ia, ib] = [ids(a), ids(b)];
   const alone = [...(a.patches ?? []).filter((p) => !ib.has(p.id)), ...(b.patches ?? []).filter((p) => !ia.has(p.id))];
   return [...new Set(alone.flatMap((p) => p.columns))];
+}
+
+/**
+ * The columns a commit renamed, as new name -> old name, read off the chunks (and their patches) on
+ * both sides: the same file records another name for the same stored column.
+ */
+function renamesBetween(removed: ChunkRef[], added: ChunkRef[]): Renamed | undefined {
+  const out: Renamed = {};
+  const note = (then: Renamed | undefined, now: Renamed | undefined) => {
+    const byStored = (r: Renamed | undefined) => new Map(Object.entries(r ?? {}).map(([table, stored]) => [stored, table]));
+    const [a, b] = [byStored(then), byStored(now)];
+    for (const [stored, name] of b) if ((a.get(stored) ?? stored) !== name) out[name] = a.get(stored) ?? stored;
+    for (const [stored, name] of a) if (!b.has(stored)) out[stored] = name; // renamed back to its stored name
+  };
+  const before = new Map(removed.map((r) => [r.id, r]));
+  for (const ref of added) {
+    const twin = before.get(ref.id);
+    if (!twin) continue;
+    note(twin.renamed, ref.renamed);
+    const patches = new Map((twin.patches ?? []).map((p) => [p.id, p]));
+    for (const p of ref.patches ?? []) if (patches.has(p.id)) note(patches.get(p.id)!.renamed, p.renamed);
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 interface Matched {

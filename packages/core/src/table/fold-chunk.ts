@@ -12,7 +12,7 @@ import { encodeChunk } from './parquet-codec.js';
 import { scanManifest, type ReadContext } from './table-reader.js';
 
 /** True for a chunk that `read` changes on its way out. */
-export const needsFold = (c: ChunkRef): boolean => c.deleted !== undefined || (c.patches?.length ?? 0) > 0 || (c.hidden?.length ?? 0) > 0;
+export const needsFold = (c: ChunkRef): boolean => c.deleted !== undefined || (c.patches?.length ?? 0) > 0 || (c.hidden?.length ?? 0) > 0 || c.renamed !== undefined;
 
 /**
  * Names a folded chunk by everything the fold reads (the chunk, its patches, its deletion vector, the

@@ -8,6 +8,7 @@ import { manifestSchema, type ChunkRef, type Manifest } from '../catalog/manifes
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import { addedColumns, applyPatches, patchAsChunk, patchColumns, patchesFor } from '../catalog/column-patch.js';
 import { keepLive, liveMask } from '../catalog/deletion-vector.js';
+import { storedNames, underTableNames } from '../catalog/renamed-columns.js';
 import { ErrorCode, InvalidArgumentError, WrappedError } from '../errors.js';
 import type { PhaseRuntime, ReadChunksOptions } from '../phases/types.js';
 import { filterColumns, filterMask, mayMatch, validateFilter, type Filter } from './filter.js';
@@ -108,7 +109,8 @@ async function* matchingRows(
   const restSchema = projectSchema(full, rest, table);
   const others = new Map<number, RecordBatch>();
   if (rest.length > 0) {
-    const [plain, patched] = partition(hits, (c) => patchesFor(group[c]!, rest).length === 0);
+    // Chunks with patches or renamed columns go through readChunkContents, which overlays and renames.
+    const [plain, patched] = partition(hits, (c) => patchesFor(group[c]!, rest).length === 0 && !group[c]!.renamed);
     const selected = plain.length === 0 ? [] : await runtime.readChunks(plain.map((c) => group[c]!), { columns: rest, verify, rows: plain.map((c) => picks[c]!) });
     plain.forEach((c, k) => others.set(c, applyPatches(selected[k]!, [], restSchema)));
     const whole = patched.length === 0 ? [] : await readChunkContents(runtime, patched.map((c) => group[c]!), restSchema, { columns: rest, verify });
@@ -146,18 +148,18 @@ export async function readChunkContents(runtime: PhaseRuntime, refs: readonly Ch
   // (asked by name, then, so they are not decoded): chunks are grouped by what is decoded of them.
   const decoded = await readGrouped(runtime, refs, verify, (r) => {
     const added = addedColumns(r);
-    const inFile = (columns ?? names).filter((c) => !added.has(c));
-    return { columns: columns || r.hidden ? inFile : undefined, key: inFile };
+    const inFile = storedNames(r.renamed, (columns ?? names).filter((c) => !added.has(c)));
+    return { columns: columns || r.hidden || r.renamed ? inFile : undefined, key: inFile };
   });
   const wanted = refs.map((r) => patchesFor(r, columns));
   const patches = wanted.flat();
   // Patches always decode exactly what is read of them (they are small, and differ in schema).
   const values = await readGrouped(runtime, patches.map(patchAsChunk), true, (_, i) => {
-    const of = patchColumns(patches[i]!, columns ?? patches[i]!.columns);
+    const of = storedNames(patches[i]!.renamed, patchColumns(patches[i]!, columns ?? patches[i]!.columns));
     return { columns: of, key: of };
   });
   let next = 0;
-  return decoded.map((batch, c) => applyPatches(batch, wanted[c]!.map(() => values[next++]!), schema));
+  return decoded.map((batch, c) => applyPatches(underTableNames(batch, refs[c]!.renamed), wanted[c]!.map((p) => underTableNames(values[next++]!, p.renamed)), schema));
 }
 
 /**

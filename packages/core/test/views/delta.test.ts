@@ -57,7 +57,7 @@ describe('publish delta', () => {
     });
   }, 180_000);
 
-  it('publishes a dropped column as gone: its chunks folded without it, earlier versions with it', async () => {
+  it('publishes a dropped column as gone and a renamed one by its new name: chunks folded, earlier versions as they were', async () => {
     await withTempStore(async (store, root) => {
       const dir = join(root, 'view');
       const scratch = join(root, 'scratch');
@@ -66,12 +66,14 @@ describe('publish delta', () => {
       await store.publish('t', dir);
       await store.transaction((tx) => tx.dropColumns('t', ['s', 'obj'])); // v2
       await store.write('t', typed(6, 8).select((await store.describe('t')).schema.fields.map((f) => f.name)), { mode: 'append' }); // v3
+      await store.transaction((tx) => tx.renameColumn('t', 'f64', 'score')); // v4
       const report = await store.publish('t', dir);
-      expect(report.published.map((p) => [p.deltaVersion, p.version])).toEqual([[1, 2], [2, 3]]);
-      expect(report.files.folded).toBe(2);
+      expect(report.published.map((p) => [p.deltaVersion, p.version])).toEqual([[1, 2], [2, 3], [3, 4]]);
+      expect(report.files.folded).toBe(2 + 3); // v2's two chunks; v4's three, under the new name
       const expected = [];
-      for (let v = 1; v <= 3; v++) expected.push(await store.read('t', { version: v }));
-      expect(await readWithEngines(dir, scratch, [0, 1, 2], expected)).toEqual(allOk([0, 1, 2]));
+      for (let v = 1; v <= 4; v++) expected.push(await store.read('t', { version: v }));
+      expect(expected[3]!.getChild('score')).not.toBeNull();
+      expect(await readWithEngines(dir, scratch, [0, 1, 2, 3], expected)).toEqual(allOk([0, 1, 2, 3]));
     });
   }, 120_000);
 

@@ -171,17 +171,23 @@ describe('publish iceberg', () => {
     });
   }, 120_000);
 
-  it('publishes a dropped column as gone from the current schema, its chunks folded without it', async () => {
+  it('publishes a dropped column as gone from the current schema and a renamed one by its new name, their chunks folded', async () => {
     await withTempStore(async (store, root) => {
       const dir = join(root, 'view');
       await store.write('t', keyedRows().slice(0, 300), { chunkRows: 100, keys: ['k'] });
       await store.publish('t', dir, { format: 'iceberg' });
-      await store.transaction((tx) => tx.dropColumns('t', ['value']));
+      await store.transaction((tx) => tx.renameColumn('t', 'value', 'amount'));
+      expect((await store.publish('t', dir, { format: 'iceberg' })).files).toMatchObject({ folded: 3, linked: 0 });
+      await store.transaction((tx) => tx.dropColumns('t', ['amount']));
       const report = await store.publish('t', dir, { format: 'iceberg' });
       expect(report.files).toMatchObject({ folded: 3, linked: 0 });
       const meta = await metadataOf(dir);
-      const reads = [{ expected: await store.read('t') }, { snapshot: meta.snapshots[0]!['snapshot-id'], expected: await store.read('t', { version: 1 }) }];
-      expect(await readWithPyiceberg(dir, join(root, 'scratch'), reads)).toEqual(['ok', 'ok']);
+      const reads = [
+        { expected: await store.read('t') },
+        { snapshot: meta.snapshots[1]!['snapshot-id'], expected: await store.read('t', { version: 2 }) },
+        { snapshot: meta.snapshots[0]!['snapshot-id'], expected: await store.read('t', { version: 1 }) },
+      ];
+      expect(await readWithPyiceberg(dir, join(root, 'scratch'), reads)).toEqual(['ok', 'ok', 'ok']);
     });
   }, 120_000);
 

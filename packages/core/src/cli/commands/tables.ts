@@ -165,6 +165,20 @@ export function registerTableCommands({ program, open }: CliContext): void {
     });
 
   program
+    .command('rename-column')
+    .description('rename column FROM of TABLE to TO: no chunk is rewritten; earlier versions keep the old name')
+    .argument('<table>', 'table name')
+    .argument('<from>', 'column name')
+    .argument('<to>', 'new column name')
+    .option('-m, --message <text>', 'commit message')
+    .option('--branch <name>', 'branch to commit to', DEFAULT_BRANCH)
+    .option('--json', 'print the result as JSON')
+    .action(async (table: string, from: string, to: string, o: { message?: string; branch: string; json?: boolean }) => {
+      const r = await (await open()).transaction((tx) => tx.renameColumn(table, from, to), { branch: o.branch, message: o.message ?? `rename ${from} of ${table} to ${to}` });
+      printChange(`${table}: renamed ${from} to ${to}`, { table, from, to, version: r.versions[table], commit: r.commit }, o.json);
+    });
+
+  program
     .command('optimize')
     .description('compact TABLE: small chunks, and chunks with deletes or updates, are written again as full chunks (same rows, same order)')
     .argument('<table>', 'table name')
