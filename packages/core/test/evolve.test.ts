@@ -8,6 +8,29 @@ import { manifestOf, withTempStore } from './helpers.js';
 const int32s = (xs: number[]) => vectorFromArray(xs, new Int32());
 
 describe('schema evolution on append', () => {
+  it('stores an overwrite that adds columns as what changed: kept chunks, the changed rows, the new columns as patches', async () => {
+    await withTempStore(async (store) => {
+      const n = 20_000;
+      const base = new Table({ id: int32s(Array.from({ length: n }, (_, i) => i)), score: vectorFromArray(Float64Array.from({ length: n }, (_, i) => i / 4)) });
+      await store.write('t', base, { chunkRows: 5000 });
+      const before = await manifestOf(store, 't');
+      const oneVersion = before.chunks.reduce((c, x) => c + x.bytes, 0);
+      // The same rows but one changed score, and a new column at the end.
+      const scores = Float64Array.from({ length: n }, (_, i) => (i === 123 ? -1 : i / 4));
+      const next = new Table({ id: int32s(Array.from({ length: n }, (_, i) => i)), score: vectorFromArray(scores), flag: vectorFromArray(Int32Array.from({ length: n }, (_, i) => i % 3), new Int32()) });
+      const r = await store.write('t', next, { chunkRows: 5000 });
+      const t = await store.read('t');
+      expect(t.schema.fields.map((f) => f.name)).toEqual(['id', 'score', 'flag']);
+      expect(rowsOf(t.slice(122, 125))).toEqual([{ id: 122, score: 30.5, flag: 2 }, { id: 123, score: -1, flag: 0 }, { id: 124, score: 31, flag: 1 }]);
+      const after = await manifestOf(store, 't');
+      expect(after.chunks.map((c) => c.id)).toEqual(before.chunks.map((c) => c.id)); // every chunk kept
+      // A patch for the changed row, and the new column: well under the table again.
+      expect(r.newBytes).toBeLessThan(oneVersion * 0.1); // 3.5% here
+      expect((await store.read('t', { version: 1 })).schema.fields.map((f) => f.name)).toEqual(['id', 'score']);
+      expect((await store.verify()).problems).toEqual([]);
+    });
+  });
+
   it('takes in-memory rows with the same types built another way (Int32 vs Int_, fresh dictionary ids)', async () => {
     await withTempStore(async (store) => {
       // Read back from the store, the table's types are Int_ and renumbered dictionaries; the new rows'

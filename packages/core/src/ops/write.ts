@@ -17,6 +17,7 @@ import { columnNameProblems, schemaDifferences } from '../table/schema.js';
 import { collectTable, mapBatches, toSource, type InputSource, type TableInput, type TableSource } from '../table/source.js';
 import { checkChunkRows, newlyStored, writeChunks } from '../table/table-writer.js';
 import { evolveManifest, mergeSchemas } from './evolve.js';
+import { addColumns } from './add-columns.js';
 import { canReuse, reuseUnchanged } from './overwrite.js';
 
 export type WriteMode = 'overwrite' | 'append';
@@ -86,6 +87,17 @@ export async function writeTable(ctx: WriteContext, name: string, stored: Manife
     chunkRows: checkChunkRows(options.chunkRows ?? ctx.chunkRows),
     keys: options.keys ?? current?.keys,
   };
+  // An overwrite that brings the table's columns and then new ones stores the table's columns as any
+  // overwrite does and the new ones as whole-column patches (add-columns.ts): about what changed.
+  const kept = mode === 'overwrite' && current ? keptColumns(current, source.schema, settings) : undefined;
+  if (kept) {
+    const whole = source.table ?? (await collectTable(source));
+    const names = whole.schema.fields.map((f) => f.name);
+    const base = await writeTable(ctx, name, current, whole.select(names.slice(0, kept)), { ...options, keys: settings.keys });
+    const added = await addColumns(ctx, name, base.manifest, whole.select(names.slice(kept)));
+    const patchBytes = added.chunks.reduce((n, c) => n + (c.patches?.at(-1)?.bytes ?? 0), 0);
+    return { manifest: makeManifest(added.schema, added.chunks, base.manifest), result: { ...base.result, newBytes: base.result.newBytes + patchBytes } };
+  }
   // An overwrite with the same schema and settings keeps what it shares with the current version
   // (ops/overwrite.ts); only the rest is written. A stream (a file, say) is read whole for it.
   const reusable = mode === 'overwrite' && current !== undefined && canReuse(current, source.schema, settings);
@@ -133,6 +145,16 @@ export async function writeTable(ctx: WriteContext, name: string, stored: Manife
     newBytes: written.newBytes + (reuse?.newBytes ?? 0),
   };
   return { manifest, result, ...(mode === 'append' && current && !evolution ? { appended: refs } : {}) };
+}
+
+/**
+ * How many leading columns of `schema` are `current`'s, exactly (names, types, order), when more
+ * follow and the settings and keys allow `current` to be kept; else undefined.
+ */
+function keptColumns(current: Manifest, schema: Schema, settings: { codec: Codec; chunkRows: number; keys?: string[] }): number | undefined {
+  const n = manifestSchema(current).fields.length;
+  if (schema.fields.length <= n || !(settings.keys ?? []).every((k) => schema.fields.slice(0, n).some((f) => f.name === k))) return undefined;
+  return canReuse(current, new Schema(schema.fields.slice(0, n), schema.metadata), settings) ? n : undefined;
 }
 
 export function parseMode(value: string): WriteMode {
