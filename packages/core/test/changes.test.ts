@@ -129,6 +129,27 @@ describe('change data feed (tableChanges)', () => {
   });
 });
 
+describe('diff across schema changes', () => {
+  it('compares rows by key in the newer schema: renamed columns by their new names, added ones from null', async () => {
+    await withTempStore(async (store) => {
+      await store.write('p', people([[1, 'ann', 10], [2, 'bob', 20], [3, 'cid', 30]]), { keys: ['id'] });
+      await store.createTag('v1');
+      await store.transaction(async (tx) => {
+        await tx.renameColumn('p', 'score', 'points');
+        await tx.update('p', tableFromArrays({ id: new Int32Array([2]), points: new Float64Array([21]) }));
+        await tx.addColumns('p', tableFromArrays({ team: ['red', null, null] }));
+      });
+      const d = (await store.diff('v1', 'main')).tables[0]!;
+      expect(d.keyed).toEqual({
+        keys: ['id'],
+        inserted: [],
+        deleted: [],
+        updated: [{ key: { id: 1 }, columns: ['team'] }, { key: { id: 2 }, columns: ['points'] }],
+      });
+    });
+  });
+});
+
 describe('changes and watch (CLI)', () => {
   it('lists commits since one, and prints a table’s changed rows as text and JSON', async () => {
     await withTempStore(async (store, dir) => {

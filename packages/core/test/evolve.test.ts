@@ -17,7 +17,7 @@ describe('schema evolution on append', () => {
       const oneVersion = before.chunks.reduce((c, x) => c + x.bytes, 0);
       // The same rows but one changed score, and a new column at the end.
       const scores = Float64Array.from({ length: n }, (_, i) => (i === 123 ? -1 : i / 4));
-      const next = new Table({ id: int32s(Array.from({ length: n }, (_, i) => i)), score: vectorFromArray(scores), flag: vectorFromArray(Int32Array.from({ length: n }, (_, i) => i % 3), new Int32()) });
+      const next = new Table({ id: int32s(Array.from({ length: n }, (_, i) => i)), score: vectorFromArray(scores), flag: vectorFromArray(Int32Array.from({ length: n }, (_, i) => i % 3)) });
       const r = await store.write('t', next, { chunkRows: 5000 });
       const t = await store.read('t');
       expect(t.schema.fields.map((f) => f.name)).toEqual(['id', 'score', 'flag']);

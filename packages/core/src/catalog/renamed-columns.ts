@@ -7,6 +7,8 @@
  */
 import { RecordBatch, Schema, Struct, makeData } from 'apache-arrow';
 
+import type { ChunkRef } from './manifest.js';
+
 /** Table name -> name in the object, for the columns whose names differ. */
 export type Renamed = Record<string, string>;
 
@@ -31,4 +33,27 @@ export function renameIn(renamed: Renamed | undefined, from: string, to: string)
   delete next[from];
   if (stored !== to) next[to] = stored;
   return Object.keys(next).length > 0 ? next : undefined;
+}
+
+/**
+ * The columns renamed between two versions, as new name -> old name, read off the chunks only one
+ * side has as it is (`removed`, `added`) and their patches: the same file under another name.
+ */
+export function renamesBetween(removed: ChunkRef[], added: ChunkRef[]): Renamed | undefined {
+  const out: Renamed = {};
+  const note = (then: Renamed | undefined, now: Renamed | undefined) => {
+    const byStored = (r: Renamed | undefined) => new Map(Object.entries(r ?? {}).map(([table, stored]) => [stored, table]));
+    const [a, b] = [byStored(then), byStored(now)];
+    for (const [stored, name] of b) if ((a.get(stored) ?? stored) !== name) out[name] = a.get(stored) ?? stored;
+    for (const [stored, name] of a) if (!b.has(stored)) out[stored] = name; // renamed back to its stored name
+  };
+  const before = new Map(removed.map((r) => [r.id, r]));
+  for (const ref of added) {
+    const twin = before.get(ref.id);
+    if (!twin) continue;
+    note(twin.renamed, ref.renamed);
+    const patches = new Map((twin.patches ?? []).map((p) => [p.id, p]));
+    for (const p of ref.patches ?? []) if (patches.has(p.id)) note(patches.get(p.id)!.renamed, p.renamed);
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }

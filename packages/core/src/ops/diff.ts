@@ -6,13 +6,17 @@
  * alone. For keyed tables those rows are matched by key into inserts, deletes and updates; rows of
  * shared chunks are never read.
  */
+import { Table } from 'apache-arrow';
+
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import type { PhaseRuntime } from '../phases/types.js';
+import { conformBatch } from '../table/conform.js';
 import { readManifest } from '../table/table-reader.js';
 import type { CommitInfo } from '../catalog/commit.js';
 import { liveRows } from '../catalog/deletion-vector.js';
 import type { CommitReader } from '../catalog/history.js';
 import { diffManifestChunks, getManifest, getManifestHeader, manifestSchema, type ChunkRef, type Manifest } from '../catalog/manifest.js';
+import { renamesBetween, underTableNames } from '../catalog/renamed-columns.js';
 import { displayValue, indexByKey, rowCells, type KeyedRows } from '../catalog/rows.js';
 
 export interface TableDiff {
@@ -84,8 +88,8 @@ async function diffTable(
     rowsRemoved: removed.reduce((n, c) => n + liveRows(c), 0),
   };
   const keys = ma?.keys ?? mb?.keys;
-  // Row-level changes need the same keys and columns on both sides to be meaningful.
-  const comparable = !ma || !mb || (ma.keys?.join() === mb.keys?.join() && ma.schema === mb.schema);
+  // Row-level changes need the same keys on both sides; rows of another schema are compared in the newer one.
+  const comparable = !ma || !mb || ma.keys?.join() === mb.keys?.join();
   if (rows && keys && comparable) d.keyed = await keyedChanges(ctx, table, keys, ma, removed, mb, added);
   return d;
 }
@@ -108,7 +112,11 @@ async function keyedChanges(
 ): Promise<NonNullable<TableDiff['keyed']>> {
   const only = async (m: ManifestHeader | undefined, refs: ChunkRef[]) =>
     m ? readManifest(ctx, { ...m, chunks: refs }, table) : undefined;
-  const [A, B] = await Promise.all([only(ma, removed), only(mb, added)]);
+  const [read, B] = await Promise.all([only(ma, removed), only(mb, added)]);
+  // Older rows under the newer schema: renamed columns by their new names, added ones null (conform.ts).
+  const schema = ma && mb && ma.schema !== mb.schema ? manifestSchema(mb) : undefined;
+  const renames = schema && renamesBetween(removed, added);
+  const A = read && schema ? new Table(schema, read.batches.map((b) => conformBatch(underTableNames(b, renames), schema))) : read;
   const ia = A ? indexByKey(A, keys) : undefined;
   const ib = B ? indexByKey(B, keys) : undefined;
   const ka = ia && 'index' in ia ? ia : undefined;

@@ -27,7 +27,7 @@ import { chunkChanges, type DiffContext } from './diff.js';
 import type { ChangeEntry } from './feed.js';
 import { keyReader } from '../catalog/keys.js';
 import { liveMask } from '../catalog/deletion-vector.js';
-import { underTableNames, type Renamed } from '../catalog/renamed-columns.js';
+import { renamesBetween, underTableNames, type Renamed } from '../catalog/renamed-columns.js';
 import { getManifestHeader, manifestSchema, type ChunkRef, type Manifest } from '../catalog/manifest.js';
 
 export type ChangeType = 'insert' | 'delete' | 'update_preimage' | 'update_postimage';
@@ -147,29 +147,6 @@ function patchedColumns(a: ChunkRef, b: ChunkRef): string[] {
   const [ia, ib] = [ids(a), ids(b)];
   const alone = [...(a.patches ?? []).filter((p) => !ib.has(p.id)), ...(b.patches ?? []).filter((p) => !ia.has(p.id))];
   return [...new Set(alone.flatMap((p) => p.columns))];
-}
-
-/**
- * The columns a commit renamed, as new name -> old name, read off the chunks (and their patches) on
- * both sides: the same file records another name for the same stored column.
- */
-function renamesBetween(removed: ChunkRef[], added: ChunkRef[]): Renamed | undefined {
-  const out: Renamed = {};
-  const note = (then: Renamed | undefined, now: Renamed | undefined) => {
-    const byStored = (r: Renamed | undefined) => new Map(Object.entries(r ?? {}).map(([table, stored]) => [stored, table]));
-    const [a, b] = [byStored(then), byStored(now)];
-    for (const [stored, name] of b) if ((a.get(stored) ?? stored) !== name) out[name] = a.get(stored) ?? stored;
-    for (const [stored, name] of a) if (!b.has(stored)) out[stored] = name; // renamed back to its stored name
-  };
-  const before = new Map(removed.map((r) => [r.id, r]));
-  for (const ref of added) {
-    const twin = before.get(ref.id);
-    if (!twin) continue;
-    note(twin.renamed, ref.renamed);
-    const patches = new Map((twin.patches ?? []).map((p) => [p.id, p]));
-    for (const p of ref.patches ?? []) if (patches.has(p.id)) note(patches.get(p.id)!.renamed, p.renamed);
-  }
-  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 interface Matched {
