@@ -5,19 +5,24 @@
  */
 import { RecordBatch, Struct, Table, makeBuilder, makeData, type Schema, type Vector } from 'apache-arrow';
 
-/** A cell as a string that is equal exactly when the values are (bigints, dates, nested values included). */
-export function cellKey(v: unknown): string {
+/** A cell as JSON, 64-bit integers as `bigint` makes them, nested values through their `toJSON`. */
+function cellJson(v: unknown, bigint: (x: bigint) => unknown): string | undefined {
   return JSON.stringify(v, (_k, x: unknown) => {
-    if (typeof x === 'bigint') return `${x}n`;
+    if (typeof x === 'bigint') return bigint(x);
     if (x && typeof x === 'object' && 'toJSON' in x && typeof (x as { toJSON: unknown }).toJSON === 'function') return (x as { toJSON(): unknown }).toJSON();
     if (typeof x === 'number' && !Number.isFinite(x)) return String(x);
     return x;
-  }) ?? 'undefined';
+  });
 }
 
-/** A cell as it should be shown to a user (bigints as strings, nested values as plain JSON). */
+/** A cell as a string that is equal exactly when the values are (bigints, dates, nested values included). */
+export function cellKey(v: unknown): string {
+  return cellJson(v, (x) => `${x}n`) ?? 'undefined';
+}
+
+/** A cell as it should be shown to a user: 64-bit integers as numbers (as strings beyond 2^53), nested values as plain JSON. */
 export function displayValue(v: unknown): unknown {
-  return JSON.parse(cellKey(v) === 'undefined' ? 'null' : cellKey(v)) as unknown;
+  return JSON.parse(cellJson(v, (x) => (Number.isSafeInteger(Number(x)) ? Number(x) : String(x))) ?? 'null') as unknown;
 }
 
 export interface KeyedRows {
