@@ -11,8 +11,10 @@
  * multiset of whole rows otherwise (a row on both sides is no change).
  *
  * Rows come in the schema of the table's newest version in the range. Rows from before a schema
- * change are conformed to it: a column added later is null, a widened column is widened, a dropped
- * column is left out, and a column whose type was replaced by an overwrite (not a widening) is null.
+ * change are conformed to it: a renamed column goes by its new name (a rename is no change), a column
+ * added later is null, a widened column is widened, a dropped column is left out, and a column whose
+ * type was replaced by an overwrite (not a widening) is null. A commit that changed the schema is
+ * matched over all the rows of both versions (it changed every chunk's entry), so it costs two reads.
  */
 import { Field, Int64, RecordBatch, Schema, Struct, Table, TimestampMillisecond, Utf8, makeData, type Data } from 'apache-arrow';
 
@@ -65,7 +67,11 @@ export async function rowChanges(ctx: DiffContext, entries: readonly ChangeEntry
   for (let k = parts.length - 1; k >= 0; k--) {
     const p = parts[k]!;
     out[k] = p.schema === schema ? p.batches : p.batches.map((b) => conformBatch(underTableNames(b, names), schema));
-    names = Object.fromEntries(schema.fields.map((f) => [f.name, names[f.name] ?? f.name]).map(([f, at]) => [f, p.renames?.[at!] ?? at]));
+    // A column part k renamed had its old name in the parts before it.
+    names = Object.fromEntries(schema.fields.map((f) => {
+      const at = names[f.name] ?? f.name;
+      return [f.name, p.renames?.[at] ?? at];
+    }));
   }
   return new Table(schema, out.flat());
 }
