@@ -2,7 +2,7 @@ import { tableFromArrays } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
 import { SchemaMismatchError } from '../src/index.js';
-import { withTempStore } from './helpers.js';
+import { manifestOf, withTempStore } from './helpers.js';
 
 /** A keyed table: id (key), name, score. */
 function people(rows: [number, string, number][]) {
@@ -63,6 +63,28 @@ describe('merge', () => {
       expect(r).toMatchObject({ status: 'merged', conflicts: [], tables: [{ table: 'p', action: 'row-merge' }] });
       expect(await rowsOf(store, 'p')).toEqual([[1, 'ANN', 11], [2, 'bob', 22], [4, 'dan', 40], [5, 'eve', 50], [6, 'fay', 60]]);
       expect((await store.describe('p')).keys).toEqual(['id']);
+    });
+  });
+
+  it('stores a row-level merge as what it changed of ours, not the table again', async () => {
+    await withTempStore(async (store) => {
+      const n = 20_000;
+      const rows = Array.from({ length: n }, (_, i): [number, string, number] => [i, `p${i}`, i]);
+      await store.write('p', people(rows), { keys: ['id'], chunkRows: 5000 });
+      await store.createBranch('dev');
+      await store.transaction((tx) => tx.update('p', people([[10, 'main', 1]])));
+      await store.transaction((tx) => tx.update('p', people([[15_000, 'dev', 2]])), { branch: 'dev' });
+      await store.write('p', people([[n, 'new', 3]]), { branch: 'dev', mode: 'append' });
+      const ours = (await store.describe('p')).manifest;
+      const before = await manifestOf(store, 'p');
+      expect((await store.merge('dev')).tables).toEqual([{ table: 'p', action: 'row-merge' }]);
+      const after = await manifestOf(store, 'p');
+      expect((await store.describe('p')).manifest).not.toBe(ours);
+      // Ours' four chunks are kept (one gains a patch for dev's update); dev's new row is one small chunk.
+      expect(after.chunks.slice(0, 4).map((c) => c.id)).toEqual(before.chunks.map((c) => c.id));
+      expect(after.chunks).toHaveLength(5);
+      const t = await store.read('p', { filter: { column: 'id', op: 'in', values: [10, 15_000, n] } });
+      expect(t.toArray().map((r) => Object.values(r.toJSON() as Record<string, unknown>))).toEqual([[10, 'main', 1], [15_000, 'dev', 2], [n, 'new', 3]]);
     });
   });
 

@@ -27,13 +27,13 @@ import { InvalidArgumentError, SchemaMismatchError } from '../errors.js';
 import type { PhaseRuntime } from '../phases/types.js';
 import { castNumbers, schemaDifferences } from '../table/schema.js';
 import { readManifest } from '../table/table-reader.js';
-import { writeChunks } from '../table/table-writer.js';
 import { nextEntry, type Authorship, type CommitInfo, type TableEntry } from '../catalog/commit.js';
 import type { Expiry } from '../catalog/expiry.js';
 import type { CommitReader } from '../catalog/history.js';
-import { getManifest, makeManifest, manifestSchema, putManifest, type Manifest } from '../catalog/manifest.js';
+import { getManifest, manifestSchema, putManifest, type Manifest } from '../catalog/manifest.js';
 import { buildTable, cellKey, displayValue, indexByKey, rowCells, type KeyedRows } from '../catalog/rows.js';
 import type { RefStore } from '../catalog/refs.js';
+import { writeTable } from './write.js';
 
 export interface MergeConflict {
   table: string;
@@ -326,10 +326,11 @@ async function mergeRows(
   // A dry run stores nothing: ours' manifest id stands for the merged one, which only has to exist.
   if (dryRun) return oursId;
 
+  // Ours' rows in ours' order, theirs' new ones after: written as an overwrite of ours, which keeps
+  // what ours holds (ops/overwrite.ts) and stores the changes merged in.
   const table = buildTable(schema, [...out.values()]);
-  const settings = { codec: om!.codec, chunkRows: om!.chunkRows, keys };
-  const { chunks } = await writeChunks(ctx.runtime, { schema, batches: table.batches }, settings);
-  return putManifest(ctx.chunks, makeManifest(om!.schema, chunks.map(({ written: _w, ...r }) => r), settings));
+  const { manifest } = await writeTable({ ...ctx, codec: om!.codec, chunkRows: om!.chunkRows }, name, om!, table, { codec: om!.codec, chunkRows: om!.chunkRows, keys });
+  return putManifest(ctx.chunks, manifest);
 }
 
 /**
