@@ -19,11 +19,11 @@ export function printTable(header: string[], rows: (string | number)[][]): void 
 
 /** Rows of a table as aligned text (with a row count), CSV or JSON objects. */
 export function printRows(t: Table, format: 'table' | 'csv' | 'json'): void {
+  if (format === 'json') return printJson(jsonRows(t));
   const names = t.schema.fields.map((f) => f.name);
   // By position: two result columns may share a name (SELECT a.id, b.id), which rows keyed by name lose.
   const columns = names.map((_, i) => t.getChildAt(i)!);
   const values = Array.from({ length: t.numRows }, (_, r) => columns.map((c) => c.get(r) as unknown));
-  if (format === 'json') return printJson(jsonRows(t));
   if (format === 'csv') return void process.stdout.write(stringify([names, ...values.map((v) => v.map((x, i) => text(x, t.schema, i)))]));
   printTable(names, values.map((v) => v.map((x, i) => text(x, t.schema, i))));
   process.stdout.write(`(${t.numRows} ${t.numRows === 1 ? 'row' : 'rows'})\n`);
