@@ -1,5 +1,5 @@
 /**
- * Diff between two commits, and the change feed.
+ * Diff between two commits: tables, chunks, and rows by key.
  *
  * Chunk ids are the Merkle leaves: two versions share every chunk they have in common, so a diff
  * walks only the manifest pages that differ (catalog/manifest-tree.ts) and reads only the chunks on one side
