@@ -756,7 +756,7 @@ export class Store {
   async show(ref: string): Promise<CommitShown> {
     this.ensureOpen('show');
     const commit = await this.commits.get(await this.refs.resolve(ref));
-    const cut = (await this.expiry.cutIds()).has(commit.id);
+    const cut = (await this.expiry.walks()).isCut(commit.id);
     const parent = commit.parents[0] && !cut ? await this.commits.get(commit.parents[0]) : undefined;
     const diff = await diffCommits(this.context(), parent, commit);
     const { id, parents, time, message, author, metadata } = commit;

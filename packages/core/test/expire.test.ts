@@ -93,6 +93,47 @@ describe('expire', () => {
     });
   });
 
+  it('reclaims the history a merge above the cut leads back into, once no ref holds it', async () => {
+    await withTempStore(async (writer, dir) => {
+      let store = writer;
+      await writeVersions(store, 2); // depth 2: where fix forks
+      await store.createBranch('fix');
+      await store.write('f', version(40), { branch: 'fix' });
+      await store.write('f', version(41), { branch: 'fix' });
+      for (const v of [3, 4, 5]) await store.write('t', version(v)); // main at depth 5
+      expect((await store.merge('fix')).status).toBe('merged'); // depth 6: its other parent is at depth 4
+      await store.write('t', version(60)); // depth 7
+      expect((await store.expire({ keepLast: 3 })).oldestVersions).toContainEqual({ table: 't', version: 5 });
+
+      // While fix stands, its history (and main's before the fork) stays, for fix.
+      expect((await store.gc({ graceMs: 0 })).deleted).toBe(3 * 2); // main's depths 3 and 4
+      expect(await firstValue(store, { ref: 'fix', version: 1 })).toBe(1000);
+      expect((await store.log({ branch: 'fix' })).length).toBe(4);
+
+      // Once fix is gone, nothing holds what lies below the cut by way of the merge: main's depths 1
+      // and 2 (a commit, a manifest and a chunk each) and fix's first commit (its commit, and f's
+      // manifest and chunk); fix's second commit goes too, but not its manifest of f, which main has.
+      await store.deleteBranch('fix');
+      expect((await store.gc({ graceMs: 0, reflogRetentionMs: 0 })).deleted).toBe(3 * 2 + 3 + 1);
+      store = await openStore(dir, { fsync: false }); // a process that never read the deleted commits
+      expect((await store.verify()).problems).toEqual([]);
+      expect(await firstValue(store)).toBe(60_000);
+      expect(await firstValue(store, { version: 5 })).toBe(5000);
+      expect((await store.read('f')).getChild('v')!.get(0)).toBe(41_000);
+      await expect(store.read('t', { version: 4 })).rejects.toThrow(VersionExpiredError);
+      expect((await store.show((await store.log())[1]!.commit)).parents).toHaveLength(2); // the merge
+
+      // Merges still find their base above the cut, and commits still land.
+      await store.createBranch('next');
+      await store.write('t', version(70), { branch: 'next' });
+      await store.write('f', version(42));
+      expect((await store.merge('next')).status).toBe('merged');
+      expect(await firstValue(store)).toBe(70_000);
+      expect((await store.gc({ graceMs: 0 })).deleted).toBe(0);
+      expect((await store.verify()).problems).toEqual([]);
+    });
+  });
+
   it('refuses bad options by name and leaves the store as it was', async () => {
     await withTempDir(async (dir) => {
       const store = await openStore(dir, { create: true, fsync: false });

@@ -37,6 +37,12 @@ export interface Commit {
   format: typeof COMMIT_FORMAT;
   /** First parent is the branch's previous head; a merge commit has two. */
   parents: string[];
+  /**
+   * A merge's parents' depths, in the order of `parents`: walks that must not go below a depth (an
+   * expired history, expiry.ts) then need not read a parent to learn it. Absent in other commits
+   * (a first parent is one shallower) and in merges made before it was recorded.
+   */
+  parentDepths?: number[];
   /** Position on the first-parent chain: 1 for a root commit. */
   depth: number;
   /** First-parent ancestor at depth `depth & (depth - 1)`, or null when that is 0. */
@@ -83,6 +89,9 @@ const isId = (v: unknown): boolean => typeof v === 'string' && /^[0-9a-f]{64}$/.
 function commitProblem(id: string, c: Commit): string | undefined {
   if (c.format !== COMMIT_FORMAT) throw new UnsupportedVersionError('commit', id, c.format, COMMIT_FORMAT);
   if (!Array.isArray(c.parents) || !c.parents.every(isId)) return 'malformed parent list';
+  if (c.parentDepths !== undefined && !(Array.isArray(c.parentDepths) && c.parentDepths.length === c.parents.length && c.parentDepths.every((d) => Number.isSafeInteger(d) && d >= 1))) {
+    return 'malformed parent depths';
+  }
   if (!Number.isSafeInteger(c.depth) || c.depth < 1 || (c.skip !== null && !isId(c.skip))) return 'malformed depth or skip pointer';
   if (typeof c.time !== 'string' || Number.isNaN(Date.parse(c.time)) || typeof c.message !== 'string') return 'malformed time or message';
   if (c.author !== undefined && typeof c.author !== 'string') return 'malformed author';

@@ -10,6 +10,13 @@
  * passing through the cut (a tag, a branch forked before it) stays, and so does what a recent reflog
  * entry names, except the cut branch's own entries from before the cut commit was made.
  *
+ * History older than the cut is also reached around it, through the other parents of merges made
+ * above it: a branch forked before the cut and merged after leads back into the expired history. A
+ * walk from a head whose first-parent chain has a cut (its floor) therefore does not go on, by any
+ * path, to a parent shallower than the floor: a merge records its parents' depths (commit.ts), so the
+ * walk knows a parent's depth without reading it, once gc has deleted it. Merges made before depths
+ * were recorded keep their other parents' history whole.
+ *
  * The record only grows (expire drops the cuts gc has since deleted), and is replaced by
  * compare-and-swap, so concurrent expiries both land. A gc that read it before an expiry landed keeps
  * more than it could have, never less, and writers never read it to commit: expiry is safe beside
@@ -71,22 +78,17 @@ export class Expiry {
     return (await this.read()).cuts;
   }
 
-  /** The ids of the cut commits: walks do not go past these. */
-  async cutIds(): Promise<Set<string>> {
-    return new Set((await this.cuts()).map((c) => c.commit));
+  /** The cuts as walks of the whole graph see them, read now. */
+  async walks(): Promise<ExpiredHistory> {
+    return new ExpiredHistory(this.commits, await this.cuts());
   }
 
   /**
    * The deepest cut on `head`'s first-parent chain (head itself included), or undefined when its history
    * is whole. The walks of history.ts stop there.
    */
-  async floor(head: CommitInfo, cuts?: Cut[]): Promise<CommitInfo | undefined> {
-    const onChain = (cuts ?? (await this.cuts())).filter((c) => c.depth <= head.depth).sort((a, b) => b.depth - a.depth);
-    for (const cut of onChain) {
-      const c = await this.commits.ancestorAtDepth(head, cut.depth);
-      if (c.id === cut.commit) return c;
-    }
-    return undefined;
+  async floor(head: CommitInfo): Promise<CommitInfo | undefined> {
+    return floorOf(this.commits, head, await this.cuts());
   }
 
   /**
@@ -135,6 +137,49 @@ export class Expiry {
     if (!Array.isArray(state.cuts) || !state.cuts.every(isCut)) throw new CorruptObjectError('record', RECORD, 'malformed cut list');
     return { cuts: state.cuts as Cut[], text };
   }
+}
+
+/**
+ * What a walk of the whole graph (gc's mark, verify, the gc fence's check, merge bases) may go on to:
+ * not past a cut, and from a head with a floor, to no parent shallower than the floor.
+ */
+export class ExpiredHistory {
+  private readonly ids: Set<string>;
+
+  constructor(
+    private readonly commits: CommitReader,
+    readonly cuts: readonly Cut[],
+  ) {
+    this.ids = new Set(cuts.map((c) => c.commit));
+  }
+
+  isCut(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  /** The deepest cut on `head`'s first-parent chain: the floor of every walk from it. */
+  floor(head: CommitInfo): Promise<CommitInfo | undefined> {
+    return floorOf(this.commits, head, this.cuts);
+  }
+
+  /** The parents of `c` that a walk from a head whose floor is `floor` goes on to. */
+  parents(c: CommitInfo, floor: CommitInfo | undefined): string[] {
+    if (this.ids.has(c.id)) return [];
+    if (floor === undefined) return c.parents;
+    return c.parents.filter((_, i) => {
+      const depth = i === 0 ? c.depth - 1 : c.parentDepths?.[i];
+      return depth === undefined || depth >= floor.depth;
+    });
+  }
+}
+
+async function floorOf(commits: CommitReader, head: CommitInfo, cuts: readonly Cut[]): Promise<CommitInfo | undefined> {
+  const onChain = cuts.filter((c) => c.depth <= head.depth).sort((a, b) => b.depth - a.depth);
+  for (const cut of onChain) {
+    const c = await commits.ancestorAtDepth(head, cut.depth);
+    if (c.id === cut.commit) return c;
+  }
+  return undefined;
 }
 
 /** The rules of `options`, checked. @throws {InvalidArgumentError} */

@@ -37,11 +37,12 @@ export class CommitReader {
    * write is only started (see `PutGroup`).
    */
   async create(parents: string[], tables: Record<string, TableEntry>, message: string, { time = new Date(), group, about = {} }: { time?: Date; group?: PutGroup; about?: Authorship } = {}): Promise<CommitInfo> {
-    const parent = parents[0] ? await this.get(parents[0]) : undefined;
+    const [parent, ...others] = await Promise.all(parents.map((p) => this.get(p)));
     const depth = (parent?.depth ?? 0) + 1;
     const target = skipDepth(depth);
     const skip = parent && target > 0 ? await this.skipTo(parent, target) : null;
-    const commit: Commit = { type: 'commit', format: COMMIT_FORMAT, parents, depth, skip, time: time.toISOString(), message, ...about, tables };
+    const parentDepths = others.length > 0 ? [parent!.depth, ...others.map((o) => o.depth)] : undefined;
+    const commit: Commit = { type: 'commit', format: COMMIT_FORMAT, parents, ...(parentDepths ? { parentDepths } : {}), depth, skip, time: time.toISOString(), message, ...about, tables };
     const id = await putCommit(this.store, commit, group);
     this.cache.set(id, commit);
     return { ...commit, id };

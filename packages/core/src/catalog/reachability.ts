@@ -5,6 +5,7 @@
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import { isArmillariaError, ErrorCode, type ObjectNotFoundError } from '../errors.js';
 import type { CommitInfo } from './commit.js';
+import type { ExpiredHistory } from './expiry.js';
 import type { CommitReader } from './history.js';
 import { diffManifestChunks, getManifest, type ChunkRef } from './manifest.js';
 
@@ -18,30 +19,43 @@ export function chunkObjects(c: ChunkRef): [string, string][] {
 }
 
 /**
- * Ids of every commit, manifest, page and chunk reachable from `roots`, not walking past the `cuts`
- * (expiry.ts); `onProblem` hears of broken links.
+ * Ids of every commit, manifest, page and chunk reachable from `roots`, not walking into expired
+ * history (expiry.ts); `onProblem` hears of broken links.
  */
 export async function reachableObjects(
   commits: CommitReader,
   chunks: ChunkStore,
   roots: { id: string; from: string }[],
-  cuts: ReadonlySet<string>,
+  history: ExpiredHistory,
   onProblem: (id: string, problem: string) => void = () => {},
 ): Promise<Set<string>> {
   const seen = new Set<string>();
-  const stack = [...roots];
-  while (stack.length > 0) {
-    const { id, from } = stack.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    let commit;
+  // A commit is walked once per floor: from a head with a deeper floor it may lead to fewer parents.
+  const walked = new Set<string>();
+  const load = async (id: string, from: string): Promise<CommitInfo | undefined> => {
     try {
-      commit = await commits.get(id);
+      return await commits.get(id);
     } catch (e) {
       onProblem(id, `commit reached from ${from}: ${(e as Error).message}`);
-      continue;
+      return undefined;
     }
-    if (!cuts.has(id)) for (const p of commit.parents) stack.push({ id: p, from });
+  };
+  const stack: { id: string; from: string; floor: CommitInfo | undefined }[] = [];
+  for (const { id, from } of roots) {
+    const head = await load(id, from);
+    // A floor not found (a broken chain, which the walk reports) only makes the walk keep more.
+    if (head) stack.push({ id, from, floor: await history.floor(head).catch(() => undefined) });
+  }
+  while (stack.length > 0) {
+    const { id, from, floor } = stack.pop()!;
+    const key = `${id} ${floor?.id ?? ''}`;
+    if (walked.has(key)) continue;
+    walked.add(key);
+    const commit = await load(id, from);
+    if (!commit) continue;
+    for (const p of history.parents(commit, floor)) stack.push({ id: p, from, floor });
+    if (seen.has(id)) continue;
+    seen.add(id);
     for (const [table, entry] of Object.entries(commit.tables)) {
       if (seen.has(entry.manifest)) continue;
       seen.add(entry.manifest);
@@ -65,16 +79,17 @@ export async function reachableObjects(
 
 /**
  * Ids of the objects reachable from commit `from` that do not exist, walking back from it until
- * commits known to reach a complete graph (the `roots` and their first-parent ancestors) or a cut
- * (expiry.ts), whose ancestors may be gone by design. For each
+ * commits known to reach a complete graph (the `roots` and their first-parent ancestors) or expired
+ * history (expiry.ts), which may be gone by design. For each
  * commit walked, only what it adds to its first parent is checked (manifests that differ, and the
  * pages and chunks of the difference), so the cost follows what changed since the roots.
  */
-export async function missingObjects(chunks: ChunkStore, commits: CommitReader, from: string, roots: readonly string[], cuts: ReadonlySet<string>): Promise<string[]> {
+export async function missingObjects(chunks: ChunkStore, commits: CommitReader, from: string, roots: readonly string[], history: ExpiredHistory): Promise<string[]> {
   const missing = new Set<string>();
   const complete = new CompleteCommits(commits, chunks, roots);
   const seen = new Set<string>();
   const stack = [from];
+  let floor: CommitInfo | undefined;
   while (stack.length > 0) {
     const id = stack.pop()!;
     if (seen.has(id)) continue;
@@ -85,15 +100,18 @@ export async function missingObjects(chunks: ChunkStore, commits: CommitReader, 
       continue;
     }
     const commit = await commits.get(id);
+    // A chain too broken to find its floor is missing commits, which this walk reports.
+    if (id === from) floor = await history.floor(commit).catch(() => undefined);
     if (await complete.has(commit)) continue;
-    const parentId = cuts.has(id) ? undefined : commit.parents[0];
+    const parents = history.parents(commit, floor);
+    const parentId = parents[0] === commit.parents[0] ? parents[0] : undefined;
     const parent = parentId && (await chunks.has(parentId)) ? await commits.get(parentId) : undefined;
     for (const [table, entry] of Object.entries(commit.tables)) {
       const before = parent?.tables[table]?.manifest;
       if (before === entry.manifest) continue;
       for (const id of await missingInManifest(chunks, entry.manifest, before)) missing.add(id);
     }
-    if (!cuts.has(id)) stack.push(...commit.parents);
+    stack.push(...parents);
   }
   return [...missing];
 }

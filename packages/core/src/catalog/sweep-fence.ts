@@ -203,7 +203,7 @@ export class SweepFence {
       const { state, text } = await this.read();
       const sweep = state.sweep;
       if (!sweep) {
-        const missing = await missingObjects(this.chunks, this.commits, next, state.last?.roots ?? [], await this.expiry.cutIds());
+        const missing = await missingObjects(this.chunks, this.commits, next, state.last?.roots ?? [], await this.expiry.walks());
         if (missing.length > 0) throw new GcConflictError(missing, ref);
         return { gen: state.gen, sweeping: false };
       }

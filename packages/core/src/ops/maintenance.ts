@@ -76,7 +76,7 @@ async function readRefs(backend: ObjectBackend): Promise<Map<string, string>> {
  * Roots for a walk: every ref's value, and with a retention, the values recent reflog entries name,
  * but for a branch's entries from before a cut of its history was made (catalog/expiry.ts).
  */
-async function roots(backend: ObjectBackend, refs: Map<string, string>, reflogRetentionMs: number | undefined, cuts: Cut[] = []): Promise<{ id: string; from: string }[]> {
+async function roots(backend: ObjectBackend, refs: Map<string, string>, reflogRetentionMs: number | undefined, cuts: readonly Cut[] = []): Promise<{ id: string; from: string }[]> {
   const out = [...refs].map(([name, id]) => ({ id, from: `ref ${name}` }));
   if (reflogRetentionMs !== undefined) {
     const cutoff = Date.now() - reflogRetentionMs;
@@ -122,7 +122,7 @@ export async function verifyStore(
     if (/^[0-9a-f]{64}$/.test(value)) refs.set(name, value);
     else problems.push({ id: `refs/${name}`, problem: `ref ${name} holds ${JSON.stringify(value.slice(0, 80))}, not a commit id` });
   }
-  await reachableObjects(commits, chunks, await roots(backend, refs, undefined), await expiry.cutIds(), (id, problem) => {
+  await reachableObjects(commits, chunks, await roots(backend, refs, undefined), await expiry.walks(), (id, problem) => {
     if (!corrupt.has(id)) problems.push({ id, problem });
   });
   return { objectsChecked, problems };
@@ -141,11 +141,11 @@ export async function collectGarbage(
   const sweep = dryRun ? undefined : await fence.beginSweep();
   try {
     // Read first: a cut recorded from here on only makes this sweep keep more than it could.
-    const cuts = await expiry.cuts();
+    const history = await expiry.walks();
     // A dry run deletes nothing, so it needs no snapshot linearized with writers (nor a writable store).
     const refs = sweep ? await backend.snapshotRefs() : await readRefs(backend);
     await sweep?.publishRoots([...new Set(refs.values())]);
-    const live = await reachableObjects(commits, chunks, await roots(backend, refs, reflogRetentionMs, cuts), new Set(cuts.map((c) => c.commit)));
+    const live = await reachableObjects(commits, chunks, await roots(backend, refs, reflogRetentionMs, history.cuts), history);
     const report: GcReport = { reachable: live.size, deleted: 0, bytesFreed: 0, keptYoung: 0, tempFilesRemoved: 0 };
     // Counted back from the sweep's start: what a writer stores or finds from then on is younger.
     const cutoff = (sweep?.startedMs ?? Date.now()) - graceMs;

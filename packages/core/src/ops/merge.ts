@@ -28,7 +28,7 @@ import type { PhaseRuntime } from '../phases/types.js';
 import { castNumbers, schemaDifferences } from '../table/schema.js';
 import { readManifest } from '../table/table-reader.js';
 import { nextEntry, type Authorship, type CommitInfo, type TableEntry } from '../catalog/commit.js';
-import type { Expiry } from '../catalog/expiry.js';
+import type { Expiry, ExpiredHistory } from '../catalog/expiry.js';
 import type { CommitReader } from '../catalog/history.js';
 import { getManifest, manifestSchema, putManifest, type Manifest } from '../catalog/manifest.js';
 import { buildTable, cellKey, displayValue, indexByKey, rowCells, type KeyedRows } from '../catalog/rows.js';
@@ -90,15 +90,16 @@ export interface MergeContext {
 }
 
 /** Is `ancestor` reachable from `from` (any parent)? Walks no deeper than `ancestor`'s depth allows. */
-async function isAncestor(commits: CommitReader, ancestor: CommitInfo, from: CommitInfo, cuts: ReadonlySet<string>): Promise<boolean> {
-  return (await mergeBase(commits, ancestor, from, cuts))?.id === ancestor.id;
+async function isAncestor(commits: CommitReader, ancestor: CommitInfo, from: CommitInfo, history?: ExpiredHistory): Promise<boolean> {
+  return (await mergeBase(commits, ancestor, from, history))?.id === ancestor.id;
 }
 
 /**
  * A best common ancestor: walks both histories newest-first (by depth, then time) and returns the
- * first commit reached from both sides. It does not walk past a cut (catalog/expiry.ts): history beyond one has expired.
+ * first commit reached from both sides. It does not walk into expired history (catalog/expiry.ts).
  */
-export async function mergeBase(commits: CommitReader, a: CommitInfo, b: CommitInfo, cuts: ReadonlySet<string> = new Set()): Promise<CommitInfo | undefined> {
+export async function mergeBase(commits: CommitReader, a: CommitInfo, b: CommitInfo, history?: ExpiredHistory): Promise<CommitInfo | undefined> {
+  const floors = [undefined, await history?.floor(a), await history?.floor(b)];
   const marks = new Map<string, number>(); // bit 1: reached from a, bit 2: from b
   const queue: CommitInfo[] = [];
   const push = (c: CommitInfo, bit: number): void => {
@@ -114,7 +115,7 @@ export async function mergeBase(commits: CommitReader, a: CommitInfo, b: CommitI
     const c = queue.pop()!;
     const m = marks.get(c.id)!;
     if (m === 3) return c;
-    if (!cuts.has(c.id)) for (const p of c.parents) push(await commits.get(p), m);
+    for (const p of history ? history.parents(c, floors[m]) : c.parents) push(await commits.get(p), m);
   }
   return undefined;
 }
@@ -126,16 +127,16 @@ export async function mergeRefs(ctx: MergeContext, source: string, into: string,
   for (let attempt = 0; attempt < 10; attempt++) {
     const theirsId = await ctx.refs.resolve(source);
     const oursId = await ctx.refs.requireHead(into);
-    const [ours, theirs, cuts] = await Promise.all([ctx.commits.get(oursId), ctx.commits.get(theirsId), ctx.expiry.cutIds()]);
-    if (await isAncestor(ctx.commits, theirs, ours, cuts)) return { status: 'up-to-date', commit: ours.id, tables: [], conflicts: [] };
-    if (await isAncestor(ctx.commits, ours, theirs, cuts)) {
+    const [ours, theirs, history] = await Promise.all([ctx.commits.get(oursId), ctx.commits.get(theirsId), ctx.expiry.walks()]);
+    if (await isAncestor(ctx.commits, theirs, ours, history)) return { status: 'up-to-date', commit: ours.id, tables: [], conflicts: [] };
+    if (await isAncestor(ctx.commits, ours, theirs, history)) {
       if (dryRun) return { status: 'fast-forward', commit: ours.id, tables: [], conflicts: [] };
       if ((await ctx.refs.move('branch', into, ours.id, theirs.id, `merge ${label}: fast-forward`, window)) === true) {
         return { status: 'fast-forward', commit: theirs.id, tables: [], conflicts: [] };
       }
       continue; // `into` moved under us: start again
     }
-    const base = await mergeBase(ctx.commits, ours, theirs, cuts);
+    const base = await mergeBase(ctx.commits, ours, theirs, history);
     const result = await mergeTables(ctx, base, ours, theirs, strategies, resolutions, dryRun);
     for (const table of Object.keys(resolutions ?? {})) {
       if (!result.actions.some((a) => a.table === table && (a.action === 'row-merge' || a.action === 'conflict'))) {
