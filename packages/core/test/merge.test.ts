@@ -66,6 +66,54 @@ describe('merge', () => {
     });
   });
 
+  it('merges row by row across schema changes: a column added, renamed, dropped or widened on one side', async () => {
+    await withTempStore(async (store) => {
+      await store.write('p', people([[1, 'ann', 10], [2, 'bob', 20], [3, 'cid', 30], [4, 'dan', 40]]), { keys: ['id'] });
+      await store.createBranch('dev');
+      // dev adds a column and renames one; main edits rows under the old schema.
+      await store.transaction(async (tx) => {
+        await tx.addColumns('p', tableFromArrays({ team: ['a', 'b', 'c', 'd'] }));
+        await tx.renameColumn('p', 'name', 'label');
+      }, { branch: 'dev' });
+      await store.write('p', people([[1, 'ann', 11], [2, 'bob', 20], [3, 'CID', 30], [5, 'eve', 50]]));
+      expect(await store.merge('dev')).toMatchObject({ status: 'merged', conflicts: [], tables: [{ table: 'p', action: 'row-merge' }] });
+      const merged = await store.read('p');
+      expect(merged.schema.fields.map((f) => f.name)).toEqual(['id', 'label', 'score', 'team']);
+      // Row 4, deleted on main, stays deleted: dev's new column alone is no edit of it.
+      expect(await rowsOf(store, 'p')).toEqual([[1, 'ann', 11, 'a'], [2, 'bob', 20, 'b'], [3, 'CID', 30, 'c'], [5, 'eve', 50, null]]);
+
+      // dev drops a column that main then changes: a conflict naming the row, not a change lost.
+      await store.transaction((tx) => tx.dropColumns('p', ['team']), { branch: 'dev' });
+      await store.write('p', tableFromArrays({ id: Int32Array.from([1, 2, 3, 5]), label: ['ann', 'bob', 'CID', 'eve'], score: Float64Array.from([11, 20, 30, 50]), team: ['a', 'B', 'c', null] }));
+      const dropped = await store.merge('dev');
+      expect(dropped.conflicts).toEqual([{ table: 'p', kind: 'row', key: { id: 2 }, column: 'team', base: 'b', ours: 'B', theirs: null, reason: 'changed on ours, column dropped on theirs' }]);
+      expect((await store.merge('dev', { strategy: 'theirs' })).status).toBe('merged');
+      expect((await store.read('p')).schema.fields.map((f) => f.name)).toEqual(['id', 'label', 'score']);
+    });
+  });
+
+  it('widens a column one side widened, and names a schema the two sides changed apart', async () => {
+    await withTempStore(async (store) => {
+      await store.write('c', tableFromArrays({ id: Int32Array.from([1, 2]), n: Int32Array.from([10, 20]), s: ['x', 'y'] }), { keys: ['id'] });
+      await store.createBranch('dev');
+      await store.write('c', tableFromArrays({ id: Int32Array.from([3]), n: BigInt64Array.from([2n ** 40n]), s: ['z'] }), { branch: 'dev', mode: 'append', schema: 'merge' });
+      await store.write('c', tableFromArrays({ id: Int32Array.from([1, 2]), n: Int32Array.from([11, 20]), s: ['x', 'y'] }));
+      expect((await store.merge('dev')).status).toBe('merged');
+      const c = await store.read('c');
+      expect(String(c.schema.fields[1]!.type)).toBe('Int64');
+      expect(c.toArray().map((r) => [r.id, r.n])).toEqual([[1, 11n], [2, 20n], [3, 2n ** 40n]]);
+
+      await store.createBranch('other');
+      await store.transaction((tx) => tx.renameColumn('c', 's', 'mine'));
+      await store.transaction((tx) => tx.renameColumn('c', 's', 'yours'), { branch: 'other' });
+      await store.write('c', tableFromArrays({ id: Int32Array.from([9]), n: BigInt64Array.from([9n]), yours: ['q'] }), { branch: 'other', mode: 'append' });
+      const head = (await store.log({ limit: 1 }))[0]!.commit;
+      const r = await store.merge('other');
+      expect(r).toMatchObject({ status: 'conflicts', commit: head });
+      expect(r.conflicts).toEqual([{ table: 'c', kind: 'table', reason: 'schema changed on both sides: column "s" was renamed to "mine" on ours and to "yours" on theirs' }]);
+    });
+  });
+
   it('stores a row-level merge as what it changed of ours, not the table again', async () => {
     await withTempStore(async (store) => {
       const n = 20_000;

@@ -31,13 +31,16 @@ import { nextEntry, type Authorship, type CommitInfo, type TableEntry } from '..
 import type { Expiry, ExpiredHistory } from '../catalog/expiry.js';
 import type { CommitReader } from '../catalog/history.js';
 import { getManifest, manifestSchema, putManifest, type Manifest } from '../catalog/manifest.js';
+import { renamesBetween } from '../catalog/renamed-columns.js';
 import { buildTable, cellKey, displayValue, indexByKey, rowCells, type KeyedRows } from '../catalog/rows.js';
 import type { RefStore } from '../catalog/refs.js';
+import { chunkChanges } from './diff.js';
+import { mergeSchemasThreeWay } from './merge-schema.js';
 import { writeTable } from './write.js';
 
 export interface MergeConflict {
   table: string;
-  /** `table`: both sides changed an unkeyed table (or its schema); `row`: one key, one column. */
+  /** `table`: both sides changed an unkeyed table (or one column apart); `row`: one key, one column. */
   kind: 'table' | 'row';
   /** The key columns' values, for row conflicts. */
   key?: Record<string, unknown>;
@@ -242,14 +245,21 @@ async function mergeRows(
   const [bm, om, tm] = await Promise.all([baseId, oursId, theirsId].map((id) => getManifest(ctx.chunks, id)));
   const keys = om!.keys;
   if (!keys || keys.join() !== tm!.keys?.join() || keys.join() !== bm!.keys?.join()) return undefined;
-  const schema = manifestSchema(om!);
-  const schemaDiff = [...schemaDifferences(manifestSchema(bm!), schema), ...schemaDifferences(schema, manifestSchema(tm!))];
-  if (schemaDiff.length > 0) {
-    conflicts.push({ table: name, kind: 'table', reason: `schema changed: ${schemaDiff.join('; ')}` });
+  const baseSchema = manifestSchema(bm!);
+  // Renames are read off the chunks, so only where a side's columns differ from the base's.
+  const renames = async (id: string, m: Manifest) => {
+    if (schemaDifferences(baseSchema, manifestSchema(m)).length === 0) return undefined;
+    const { removed, added } = await chunkChanges(ctx.chunks, baseId, id);
+    return renamesBetween(removed, added);
+  };
+  const plan = mergeSchemasThreeWay(baseSchema, manifestSchema(om!), manifestSchema(tm!), { ours: await renames(oursId, om!), theirs: await renames(theirsId, tm!) });
+  if (Array.isArray(plan)) {
+    conflicts.push({ table: name, kind: 'table', reason: `schema changed on both sides: ${plan.join('; ')}` });
     return undefined;
   }
-  const read = (m: Manifest): Promise<Table> => readManifest(ctx, m, name);
-  const [B, O, T] = await Promise.all([read(bm!), read(om!), read(tm!)]);
+  const { schema, droppedOn, edited } = plan;
+  const read = async (m: Manifest, version: 'base' | 'ours' | 'theirs'): Promise<Table> => plan.conform(version, await readManifest(ctx, m, name));
+  const [B, O, T] = await Promise.all([read(bm!, 'base'), read(om!, 'ours'), read(tm!, 'theirs')]);
   const idx = [B, O, T].map((x) => indexByKey(x, keys));
   const dup = idx.find((i): i is { duplicate: string } => 'duplicate' in i);
   if (dup) {
@@ -258,7 +268,9 @@ async function mergeRows(
   }
   const [base, ours, theirs] = idx as [KeyedRows, KeyedRows, KeyedRows];
   const resolved = resolution ? resolutionRows(name, schema, keys, resolution) : undefined;
-  const fields = schema.fields.map((f) => f.name);
+  const fields = plan.compared.fields.map((f) => f.name);
+  // A row is edited where a column on all three versions differs; a column added or dropped changes every row.
+  const editedIn = (a: string[], b: string[]) => a.some((v, c) => edited[c] && v !== b[c]);
   const keyOf = (rows: KeyedRows, r: number) => Object.fromEntries(keys.map((k) => [k, displayValue(rows.table.getChild(k)!.get(r))]));
   const before = conflicts.length;
 
@@ -292,6 +304,7 @@ async function mergeRows(
     const theirsChanged = fields.map((_, c) => bc[c] !== tc[c]);
     if (!theirsChanged.some(Boolean)) continue;
     if (or === undefined) {
+      if (!editedIn(bc, tc)) continue; // deleted on ours; theirs only added or dropped columns
       conflict(theirs, tr, '*', {}, 'updated on theirs, deleted on ours');
       if (takeTheirs) out.set(k, (c) => theirs.columns[c]!.get(tr));
       continue;
@@ -305,7 +318,7 @@ async function mergeRows(
           base: displayValue(base.columns[c]!.get(br)),
           ours: displayValue(ours.columns[c]!.get(or)),
           theirs: displayValue(theirs.columns[c]!.get(tr)),
-        }, 'changed on both sides to different values');
+        }, droppedOn[c] ? `changed on ${droppedOn[c] === 'ours' ? 'theirs' : 'ours'}, column dropped on ${droppedOn[c]}` : 'changed on both sides to different values');
         merged.push(takeTheirs ? 1 : 0);
         return;
       }
@@ -318,7 +331,7 @@ async function mergeRows(
     const or = ours.index.get(k);
     if (or === undefined) continue; // deleted on both
     const bc = rowCells(base, br);
-    const changedOnOurs = rowCells(ours, or).some((v, c) => v !== bc[c]);
+    const changedOnOurs = editedIn(bc, rowCells(ours, or));
     if (changedOnOurs) conflict(base, br, '*', {}, 'deleted on theirs, updated on ours');
     if (!changedOnOurs || takeTheirs) out.delete(k);
   }
