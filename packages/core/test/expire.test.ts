@@ -93,6 +93,21 @@ describe('expire', () => {
     });
   });
 
+  it('merges a branch forked before the cut three-way: its fork point, which it holds, is the base', async () => {
+    await withTempStore(async (store) => {
+      await writeVersions(store, 2);
+      await store.createBranch('dev');
+      await store.write('d', version(30), { branch: 'dev' });
+      await writeVersions(store, 3); // main at depth 5
+      await store.expire({ keepLast: 1 });
+      await store.gc({ graceMs: 0, reflogRetentionMs: 0 });
+      // Without the base, t (changed on main only) would be a table made on both sides: a conflict.
+      expect(await store.merge('dev')).toMatchObject({ status: 'merged', conflicts: [], tables: [{ table: 'd', action: 'theirs' }] });
+      expect(await firstValue(store)).toBe(3000);
+      expect((await store.verify()).problems).toEqual([]);
+    });
+  });
+
   it('reclaims the history a merge above the cut leads back into, once no ref holds it', async () => {
     await withTempStore(async (writer, dir) => {
       let store = writer;

@@ -6,9 +6,10 @@
  * `expired` lists cut points, as Git's shallow file does: a cut commit stays, whole and readable, but
  * its ancestors are gone for every walk that passes through it. gc and verify do not walk past a
  * cut; log, the change feed and time travel stop at it (an older version or time is a
- * `VersionExpiredError`); a merge finds no common base beyond it. What another ref reaches without
- * passing through the cut (a tag, a branch forked before it) stays, and so does what a recent reflog
- * entry names, except the cut branch's own entries from before the cut commit was made.
+ * `VersionExpiredError`); a merge looks for a base beyond it only among the commits another ref
+ * still holds (ops/merge.ts). What another ref reaches without passing through the cut (a tag, a
+ * branch forked before it) stays, and so does what a recent reflog entry names, except the cut
+ * branch's own entries from before the cut commit was made.
  *
  * History older than the cut is also reached around it, through the other parents of merges made
  * above it: a branch forked before the cut and merged after leads back into the expired history. A

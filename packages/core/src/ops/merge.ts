@@ -23,7 +23,7 @@
 import { RecordBatch, Table, type Schema } from 'apache-arrow';
 
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
-import { InvalidArgumentError, SchemaMismatchError } from '../errors.js';
+import { ErrorCode, InvalidArgumentError, SchemaMismatchError, isArmillariaError } from '../errors.js';
 import type { PhaseRuntime } from '../phases/types.js';
 import { castNumbers, schemaDifferences } from '../table/schema.js';
 import { readManifest } from '../table/table-reader.js';
@@ -99,28 +99,47 @@ async function isAncestor(commits: CommitReader, ancestor: CommitInfo, from: Com
 
 /**
  * A best common ancestor: walks both histories newest-first (by depth, then time) and returns the
- * first commit reached from both sides. It does not walk into expired history (catalog/expiry.ts).
+ * first commit reached from both sides. Beyond a cut (catalog/expiry.ts) it goes on only through the
+ * commits that still exist: another ref holds them (a branch forked before the cut holds its fork
+ * point), so such a branch still merges three-way. A commit missing this side of a cut is an error.
  */
 export async function mergeBase(commits: CommitReader, a: CommitInfo, b: CommitInfo, history?: ExpiredHistory): Promise<CommitInfo | undefined> {
   const floors = [undefined, await history?.floor(a), await history?.floor(b)];
   const marks = new Map<string, number>(); // bit 1: reached from a, bit 2: from b
+  const kept = new Set<string>(); // reached without passing a cut
   const queue: CommitInfo[] = [];
-  const push = (c: CommitInfo, bit: number): void => {
+  const push = (c: CommitInfo, bit: number, expired: boolean): void => {
     const m = marks.get(c.id) ?? 0;
+    if (!expired) kept.add(c.id);
     if ((m & bit) !== 0) return;
     marks.set(c.id, m | bit);
     queue.push(c);
   };
-  push(a, 1);
-  push(b, 2);
+  push(a, 1, false);
+  push(b, 2, false);
   while (queue.length > 0) {
     queue.sort((x, y) => x.depth - y.depth || Date.parse(x.time) - Date.parse(y.time));
     const c = queue.pop()!;
     const m = marks.get(c.id)!;
     if (m === 3) return c;
-    for (const p of history ? history.parents(c, floors[m]) : c.parents) push(await commits.get(p), m);
+    const walked = history && kept.has(c.id) ? history.parents(c, floors[m]) : c.parents;
+    for (const p of c.parents) {
+      const expired = !kept.has(c.id) || !walked.includes(p);
+      const parent = expired ? await existing(commits, p) : await commits.get(p);
+      if (parent) push(parent, m, expired);
+    }
   }
   return undefined;
+}
+
+/** Commit `id`, or undefined when it does not exist (expired history gc has deleted). */
+async function existing(commits: CommitReader, id: string): Promise<CommitInfo | undefined> {
+  try {
+    return await commits.get(id);
+  } catch (e) {
+    if (isArmillariaError(e) && e.code === ErrorCode.ObjectNotFound) return undefined;
+    throw e;
+  }
 }
 
 export async function mergeRefs(ctx: MergeContext, source: string, into: string, message: string, about: Authorship = {}, options: MergeOptions = {}): Promise<MergeResult> {

@@ -14,6 +14,10 @@
 //                                                  garbage), pausing before the commit; prints
 //                                                  "ok <i> <rows>" once a read-back matched, or
 //                                                  "gc-conflict <i>"
+//   node committer.mjs STORE merges TABLE COUNT    COUNT times: write TABLE on a new branch and another
+//                                                  table on main, merge the branch into main and delete
+//                                                  it (its history is then reached only through the
+//                                                  merge); prints "merged <i> <rows>"
 //   node committer.mjs STORE gc [expire]           gc in a loop, alternating grace 0 and the default,
 //                                                  reflog retention 0; prints "gc <deleted>" per run;
 //                                                  with expire, first expires main but its last 2
@@ -63,6 +67,19 @@ if (mode === 'crash') {
     const back = await store.read(table);
     const ok = back.numRows === rows(i) && back.getChild('v').get(rows(i) - 1) === (rows(i) - 1) * (1 + (i % 3));
     process.stdout.write(ok ? `ok ${i} ${rows(i)}\n` : `mismatch ${i}\n`);
+  }
+} else if (mode === 'merges') {
+  for (let i = 0; i < Number(count); i++) {
+    const side = `side-${table}`;
+    const rows = 1000 + i;
+    const data = tableFromArrays({ id: Int32Array.from({ length: rows }, (_, r) => r), v: Float64Array.from({ length: rows }, (_, r) => r * i) });
+    await withRetry(() => store.createBranch(side), { retries: 20 });
+    await store.transaction((tx) => tx.write(table, data, { chunkRows: 500 }), { branch: side, retries: 20 });
+    await store.transaction((tx) => tx.write(`${table}-main`, row(i)), { retries: 20 });
+    const merged = await withRetry(() => store.merge(side), { retries: 20 });
+    if (merged.status !== 'merged') throw new Error(`merge ${i}: ${merged.status}`);
+    await store.deleteBranch(side);
+    process.stdout.write(`merged ${i} ${rows}\n`);
   }
 } else if (mode === 'gc') {
   for (let i = 0; ; i++) {

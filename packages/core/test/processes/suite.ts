@@ -75,16 +75,18 @@ export function processSuite(phase: PhaseName, host: ProcessHost = localProcessH
   const start = (...args: string[]) => startWorker({ ...host.env, ARMILLARIA_PHASE: phase }, ...args);
   const open = (dir: string, create = false) => openStore(dir, { phase, create, ...host.options });
   /** Two writers reusing garbage (tables r0, r1; 12 commits each) beside a gc loop of `gcArgs`, until the writers are done. */
+  /** Two writers reusing garbage beside a gc loop; with `expire`, a third merging branches into main. */
   const reuseBesideGc = async (dir: string, ...gcArgs: string[]) => {
     await (await open(dir, true)).write('seed', seed());
     const gc = start(dir, 'gc', ...gcArgs);
     const writers = ['r0', 'r1'].map((t) => start(dir, 'reuse', t, '12'));
-    const codes = await Promise.all(writers.map((w) => w.done));
+    const merger = gcArgs.includes('expire') ? start(dir, 'merges', 'm', '8') : undefined;
+    const codes = await Promise.all([...writers, ...(merger ? [merger] : [])].map((w) => w.done));
     gc.child.kill('SIGKILL');
     await gc.done;
-    expect(codes).toEqual([0, 0]);
+    expect(codes).toEqual(merger ? [0, 0, 0] : [0, 0]);
     for (const w of writers) expect(lines(w, 'mismatch')).toEqual([]);
-    return { gc, writers };
+    return { gc, writers, merger };
   };
 
   describe.skipIf(!runnable)(`across processes, phase ${phase}${host === localProcessHost ? '' : ` on ${host.name}`}`, () => {
@@ -195,10 +197,13 @@ export function processSuite(phase: PhaseName, host: ProcessHost = localProcessH
 
     oncePerHost('expires history beside writers and gc without losing what a kept version names', async () => {
       await host.withLocation(async (dir) => {
-        const { gc, writers } = await reuseBesideGc(dir, 'expire');
+        const { gc, writers, merger } = await reuseBesideGc(dir, 'expire');
         expect(lines(gc, 'expired').some(([, n]) => Number(n) > 0)).toBe(true);
         const store = await open(dir);
         expect((await store.verify()).problems).toEqual([]);
+        // Every merge landed, and the merged table reads as the last one left it.
+        expect(lines(merger!, 'merged')).toHaveLength(8);
+        expect((await store.read('m')).numRows).toBe(1007);
         for (const [t, w] of [['r0', writers[0]!], ['r1', writers[1]!]] as const) {
           const landed = lines(w, 'ok');
           if (landed.length === 0) continue;
