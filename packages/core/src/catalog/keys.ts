@@ -124,15 +124,21 @@ export async function addKeptKeys(ctx: ReadContext, current: Manifest, table: st
   for (const b of kept.batches) unique.add(b);
 }
 
+/** The declared keys of the chunks `ours` appended to `m`'s table: read once, checked on every rebase. */
+export async function appendedKeys(ctx: ReadContext, table: string, m: Manifest, ours: ChunkRef[]): Promise<RecordBatch[]> {
+  return (await readManifest(ctx, makeManifest(m.schema, ours, m), table, { columns: [...m.keys!] })).batches;
+}
+
 /**
  * Holds `m`'s declared keys unique across two appends that landed side by side (a commit rebased
- * onto another's append): the keys of the chunks `ours` added against those of `theirs`.
+ * onto another's append): `ours`, the keys of the chunks we added (`appendedKeys`), against those of
+ * the chunks `theirs` added.
  * @throws {DuplicateKeyError} naming a key both appended
  */
-export async function checkRebasedKeys(ctx: ReadContext, table: string, m: Manifest, theirs: ChunkRef[], ours: ChunkRef[]): Promise<void> {
+export async function checkRebasedKeys(ctx: ReadContext, table: string, m: Manifest, theirs: ChunkRef[], ours: readonly RecordBatch[]): Promise<void> {
   const on = m.keys!;
   const unique = new UniqueKeys(table, on, manifestSchema(m));
-  for (const b of (await readManifest(ctx, makeManifest(m.schema, ours, m), table, { columns: [...on] })).batches) unique.add(b);
+  for (const b of ours) unique.add(b);
   await addKeptKeys(ctx, makeManifest(m.schema, theirs, m), table, unique, on);
   unique.check();
 }

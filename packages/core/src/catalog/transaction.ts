@@ -28,6 +28,8 @@
  * CAS leaves the old head and some unreferenced objects (collected by `gc` after its grace period).
  * A conflict is a typed, retryable error; `withRetry` re-runs the whole transaction from a new head.
  */
+import type { RecordBatch } from 'apache-arrow';
+
 import { PutGroup, type ChunkStore } from '../chunk-store/chunk-store.js';
 import { BranchNotFoundError, CommitConflictError, InvalidArgumentError, TableNotFoundError } from '../errors.js';
 import { addColumns } from '../ops/add-columns.js';
@@ -44,7 +46,7 @@ import { collectTable, toSource, type TableInput } from '../table/source.js';
 import { readManifest, scanManifest, type ManifestReadOptions } from '../table/table-reader.js';
 import { nextEntry, type Authorship, type CommitInfo, type TableEntry } from './commit.js';
 import type { CommitReader } from './history.js';
-import { checkRebasedKeys } from './keys.js';
+import { appendedKeys, checkRebasedKeys } from './keys.js';
 import { chunkKey } from './manifest-tree.js';
 import { makeManifest, putManifest, type ChunkRef, type Manifest, type ManifestReader } from './manifest.js';
 import { validateName } from './names.js';
@@ -79,8 +81,13 @@ export interface CommitOutcome {
   versions: Record<string, number>;
 }
 
+/** How a change other than an append is staged: the table's content is replaced, rebased by no append rule. */
+const REPLACED = { appendOnly: false, appended: [] as ChunkRef[] } as const;
+
 export class Transaction {
   private readonly staged = new Map<string, Staged>();
+  /** Per table, the keys of the rows this transaction appended, read at its first rebase onto another append. */
+  private readonly ourKeys = new Map<string, Promise<RecordBatch[]>>();
   private done = false;
 
   /** @internal Use `store.begin()` or `store.transaction()`. */
@@ -110,7 +117,7 @@ export class Transaction {
     const { manifest, appended, result } = await writeTable(this.ctx, name, await this.manifestOf(name), data, options);
     const prev = this.staged.get(name);
     // A plain append rebases onto concurrent appends, as long as every change to the table was one.
-    this.stage(name, manifest, appended ? { appendOnly: prev ? prev.appendOnly : true, appended: [...(prev?.appended ?? []), ...appended] } : { appendOnly: false, appended: [] });
+    this.stage(name, manifest, appended ? { appendOnly: prev ? prev.appendOnly : true, appended: [...(prev?.appended ?? []), ...appended] } : REPLACED);
     return result;
   }
 
@@ -123,7 +130,7 @@ export class Transaction {
     this.checkOpen();
     const current = await this.requireManifest(name);
     const { chunks, deleted } = await deleteRows(this.ctx, name, current, filter);
-    if (deleted > 0) this.stage(name, makeManifest(current.schema, chunks, current), { appendOnly: false, appended: [] });
+    if (deleted > 0) this.stage(name, makeManifest(current.schema, chunks, current));
     return deleted;
   }
 
@@ -144,7 +151,7 @@ export class Transaction {
     const updates = await collectTable(await toSource(rows, 'update rows'));
     const { chunks, updated, matched } = await updateRows(this.ctx, name, current, updates, options);
     if (!options.ignoreMissing && matched.includes(0)) throw unmatchedKeys(name, updates, options.on ?? current.keys ?? [], matched);
-    if (updated > 0) this.stage(name, makeManifest(current.schema, chunks, current), { appendOnly: false, appended: [] });
+    if (updated > 0) this.stage(name, makeManifest(current.schema, chunks, current));
     return updated;
   }
 
@@ -160,7 +167,7 @@ export class Transaction {
     this.checkOpen();
     const current = await this.requireManifest(name);
     const { chunks, result } = await upsertRows(this.ctx, name, current, await collectTable(await toSource(rows, 'upsert rows')), options);
-    if (result.updated + result.inserted + result.deleted > 0) this.stage(name, makeManifest(current.schema, chunks, current), { appendOnly: false, appended: [] });
+    if (result.updated + result.inserted + result.deleted > 0) this.stage(name, makeManifest(current.schema, chunks, current));
     return result;
   }
 
@@ -173,7 +180,7 @@ export class Transaction {
     this.checkOpen();
     const current = await this.requireManifest(name);
     const added = await addColumns(this.ctx, name, current, await collectTable(await toSource(columns, 'columns')));
-    this.stage(name, makeManifest(added.schema, added.chunks, current), { appendOnly: false, appended: [] });
+    this.stage(name, makeManifest(added.schema, added.chunks, current));
   }
 
   /**
@@ -184,7 +191,7 @@ export class Transaction {
   async dropTable(name: string): Promise<void> {
     this.checkOpen();
     await this.requireManifest(name);
-    this.stage(name, undefined, { appendOnly: false, appended: [] });
+    this.stage(name, undefined);
   }
 
   /**
@@ -198,8 +205,8 @@ export class Transaction {
     const manifest = await this.requireManifest(from);
     validateName('table', to);
     if (await this.manifestOf(to)) throw new InvalidArgumentError(`table: cannot rename "${from}" to "${to}": a table "${to}" exists (drop it first)`);
-    this.stage(to, manifest, { appendOnly: false, appended: [] });
-    this.stage(from, undefined, { appendOnly: false, appended: [] });
+    this.stage(to, manifest);
+    this.stage(from, undefined);
   }
 
   /**
@@ -211,7 +218,7 @@ export class Transaction {
   async dropColumns(name: string, columns: readonly string[]): Promise<void> {
     this.checkOpen();
     const current = await this.requireManifest(name);
-    this.stage(name, dropColumns(name, current, columns), { appendOnly: false, appended: [] });
+    this.stage(name, dropColumns(name, current, columns));
   }
 
   /**
@@ -223,7 +230,7 @@ export class Transaction {
   async renameColumn(name: string, from: string, to: string): Promise<void> {
     this.checkOpen();
     const current = await this.requireManifest(name);
-    this.stage(name, renameColumn(name, current, from, to), { appendOnly: false, appended: [] });
+    this.stage(name, renameColumn(name, current, from, to));
   }
 
   /**
@@ -235,7 +242,7 @@ export class Transaction {
     this.checkOpen();
     const current = await this.requireManifest(name);
     const { chunks, result } = await optimizeChunks(this.ctx, name, current);
-    if (result.rowsRewritten > 0) this.stage(name, makeManifest(current.schema, chunks, current), { appendOnly: false, appended: [] });
+    if (result.rowsRewritten > 0) this.stage(name, makeManifest(current.schema, chunks, current));
     return result;
   }
 
@@ -317,14 +324,18 @@ export class Transaction {
       const onlyAppended = before.schema === now.schema && before.chunks.every((c, i) => now.chunks[i] && chunkKey(now.chunks[i]) === chunkKey(c));
       if (onlyAppended) {
         // Each append held the keys unique against what it saw; side by side, they must be against each other.
-        if (now.keys?.length) await checkRebasedKeys(this.ctx, name, now, now.chunks.slice(before.chunks.length), s.appended);
+        if (now.keys?.length) {
+          if (!this.ourKeys.has(name)) this.ourKeys.set(name, appendedKeys(this.ctx, name, now, s.appended));
+          await checkRebasedKeys(this.ctx, name, now, now.chunks.slice(before.chunks.length), await this.ourKeys.get(name)!);
+        }
         return makeManifest(now.schema, [...now.chunks, ...s.appended], now);
       }
     }
     throw new CommitConflictError(name, s.base?.version ?? 0, current?.version ?? 0, `branch "${this.branch}" moved`);
   }
 
-  private stage(name: string, manifest: Manifest | undefined, how: { appendOnly: boolean; appended: ChunkRef[] }): void {
+  /** Stages `manifest` (undefined: the table dropped) as `name`'s content; `how` is for appends only. */
+  private stage(name: string, manifest: Manifest | undefined, how: { appendOnly: boolean; appended: ChunkRef[] } = REPLACED): void {
     const prev = this.staged.get(name);
     this.staged.set(name, { base: prev ? prev.base : this.base?.tables[name], manifest, ...how });
   }
