@@ -143,8 +143,12 @@ export async function getManifestHeader(store: ChunkStore, id: string): Promise<
   return { ...rest, format: MANIFEST_FORMAT };
 }
 
-/** The chunks only in manifest `a` (removed) and only in `b` (added), reading only differing pages. */
-export async function diffManifestChunks(store: ChunkStore, a: string, b: string): Promise<{ removed: ChunkRef[]; added: ChunkRef[] }> {
+/**
+ * The chunks only in manifest `a` (removed) and only in `b` (added), reading only differing pages; a
+ * side that is undefined (no table) has no chunks.
+ */
+export async function diffManifestChunks(store: ChunkStore, a: string | undefined, b: string | undefined): Promise<{ removed: ChunkRef[]; added: ChunkRef[] }> {
+  if (a === undefined || b === undefined) return { removed: a ? (await getManifest(store, a)).chunks : [], added: b ? (await getManifest(store, b)).chunks : [] };
   const [ma, mb] = await Promise.all([getStoredManifest(store, a), getStoredManifest(store, b)]);
   return diffTrees(store, ma.root, mb.root);
 }

@@ -2,22 +2,21 @@
  * Diff between two commits: tables, chunks, and rows by key.
  *
  * Chunk ids are the Merkle leaves: two versions share every chunk they have in common, so a diff
- * walks only the manifest pages that differ (catalog/manifest-tree.ts) and reads only the chunks on one side
- * alone. For keyed tables those rows are matched by key into inserts, deletes and updates; rows of
- * shared chunks are never read.
+ * walks only the manifest pages that differ (catalog/manifest-tree.ts) and reads only the chunks on one
+ * side alone. For keyed tables those rows are matched by key into inserts, deletes and updates, as the
+ * change feed matches them (row-changes.ts); rows of shared chunks are never read.
  */
-import { Table } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
 
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
 import type { PhaseRuntime } from '../phases/types.js';
-import { conformBatch } from '../table/conform.js';
-import { readManifest } from '../table/table-reader.js';
+import { cellEquality } from '../table/row-match.js';
 import type { CommitInfo } from '../catalog/commit.js';
 import { liveRows } from '../catalog/deletion-vector.js';
 import type { CommitReader } from '../catalog/history.js';
-import { diffManifestChunks, getManifest, getManifestHeader, manifestSchema, type ChunkRef, type Manifest } from '../catalog/manifest.js';
-import { renamesBetween, underTableNames } from '../catalog/renamed-columns.js';
-import { displayValue, indexByKey, rowCells, type KeyedRows } from '../catalog/rows.js';
+import { diffManifestChunks, getManifestHeader } from '../catalog/manifest.js';
+import { displayValue } from '../catalog/rows.js';
+import { versionRows } from './row-changes.js';
 
 export interface TableDiff {
   table: string;
@@ -36,8 +35,6 @@ export interface TableDiff {
     updated: { key: Record<string, unknown>; columns: string[] }[];
   };
 }
-
-type ManifestHeader = Omit<Manifest, 'chunks'>;
 
 export interface DiffResult {
   from: string | null;
@@ -74,7 +71,7 @@ async function diffTable(
   rows: boolean,
 ): Promise<TableDiff> {
   const [ma, mb] = await Promise.all([a ? getManifestHeader(ctx.chunks, a) : undefined, b ? getManifestHeader(ctx.chunks, b) : undefined]);
-  const { removed, added } = await chunkChanges(ctx.chunks, a, b);
+  const { removed, added } = await diffManifestChunks(ctx.chunks, a, b);
   const [removedIds, addedIds] = [new Set(removed.map((c) => c.id)), new Set(added.map((c) => c.id))];
   const d: TableDiff = {
     table,
@@ -90,50 +87,23 @@ async function diffTable(
   const keys = ma?.keys ?? mb?.keys;
   // Row-level changes need the same keys on both sides; rows of another schema are compared in the newer one.
   const comparable = !ma || !mb || ma.keys?.join() === mb.keys?.join();
-  if (rows && keys && comparable) d.keyed = await keyedChanges(ctx, table, keys, ma, removed, mb, added);
+  if (rows && keys && comparable) d.keyed = await keyedChanges(ctx, table, keys, a, b);
   return d;
 }
 
-/** Chunks only in manifest `a` and only in `b`; a missing side has no chunks. */
-export async function chunkChanges(store: ChunkStore, a: string | undefined, b: string | undefined): Promise<{ removed: ChunkRef[]; added: ChunkRef[] }> {
-  if (a && b) return diffManifestChunks(store, a, b);
-  return { removed: a ? (await getManifest(store, a)).chunks : [], added: b ? (await getManifest(store, b)).chunks : [] };
-}
-
-/** Matches the rows of the one-sided chunks by key. */
-async function keyedChanges(
-  ctx: DiffContext,
-  table: string,
-  keys: string[],
-  ma: ManifestHeader | undefined,
-  removed: ChunkRef[],
-  mb: ManifestHeader | undefined,
-  added: ChunkRef[],
-): Promise<NonNullable<TableDiff['keyed']>> {
-  const only = async (m: ManifestHeader | undefined, refs: ChunkRef[]) =>
-    m ? readManifest(ctx, { ...m, chunks: refs }, table) : undefined;
-  const [read, B] = await Promise.all([only(ma, removed), only(mb, added)]);
-  // Older rows under the newer schema: renamed columns by their new names, added ones null (conform.ts).
-  const schema = ma && mb && ma.schema !== mb.schema ? manifestSchema(mb) : undefined;
-  const renames = schema && renamesBetween(removed, added);
-  const A = read && schema ? new Table(schema, read.batches.map((b) => conformBatch(underTableNames(b, renames), schema))) : read;
-  const ia = A ? indexByKey(A, keys) : undefined;
-  const ib = B ? indexByKey(B, keys) : undefined;
-  const ka = ia && 'index' in ia ? ia : undefined;
-  const kb = ib && 'index' in ib ? ib : undefined;
-  const keyOf = (rows: KeyedRows, r: number) => Object.fromEntries(keys.map((k) => [k, displayValue(rows.table.getChild(k)!.get(r))]));
-  const out: NonNullable<TableDiff['keyed']> = { keys, inserted: [], deleted: [], updated: [] };
-  const names = (ma ?? mb) ? manifestSchema((mb ?? ma)!).fields.map((f) => f.name) : [];
-  for (const [k, rb] of kb?.index ?? []) {
-    const ra = ka?.index.get(k);
-    if (ra === undefined) out.inserted.push(keyOf(kb!, rb));
-    else {
-      const ca = rowCells(ka!, ra);
-      const cb = rowCells(kb!, rb);
-      const columns = names.filter((_, c) => ca[c] !== cb[c]);
-      if (columns.length > 0) out.updated.push({ key: keyOf(kb!, rb), columns });
-    }
-  }
-  for (const [k, ra] of ka?.index ?? []) if (!kb?.index.has(k)) out.deleted.push(keyOf(ka!, ra));
-  return out;
+/** The rows of the one-sided chunks matched by key (row-changes.ts), as keys and changed columns. */
+async function keyedChanges(ctx: DiffContext, table: string, keys: string[], a: string | undefined, b: string | undefined): Promise<NonNullable<TableDiff['keyed']>> {
+  const v = await versionRows(ctx, table, a, b, keys);
+  const keyOf = (batch: RecordBatch, r: number) => Object.fromEntries(keys.map((k) => [k, displayValue(batch.getChild(k)!.get(r))]));
+  const every = (batches: RecordBatch[]) => batches.flatMap((batch) => Array.from({ length: batch.numRows }, (_, r) => keyOf(batch, r)));
+  if (!v.matched) return { keys, inserted: every(v.now), deleted: every(v.old), updated: [] };
+  const { old, now, inserted, deleted, updated } = v.matched;
+  const names = v.schema.fields.map((f) => f.name);
+  const equal = names.map((_, c) => cellEquality(old.data.children[c]!, now.data.children[c]!));
+  return {
+    keys,
+    inserted: inserted.map((n) => keyOf(now, n)),
+    deleted: deleted.map((o) => keyOf(old, o)),
+    updated: updated.map(([o, n]) => ({ key: keyOf(now, n), columns: names.filter((_, c) => !equal[c]!(o, n)) })),
+  };
 }

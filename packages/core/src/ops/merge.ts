@@ -30,11 +30,10 @@ import { readManifest } from '../table/table-reader.js';
 import { nextEntry, type Authorship, type CommitInfo, type TableEntry } from '../catalog/commit.js';
 import type { Expiry, ExpiredHistory } from '../catalog/expiry.js';
 import type { CommitReader } from '../catalog/history.js';
-import { getManifest, manifestSchema, putManifest, type Manifest } from '../catalog/manifest.js';
+import { diffManifestChunks, getManifest, manifestSchema, putManifest, type Manifest } from '../catalog/manifest.js';
 import { renamesBetween } from '../catalog/renamed-columns.js';
 import { buildTable, cellKey, displayValue, indexByKey, rowCells, type KeyedRows } from '../catalog/rows.js';
 import type { RefStore } from '../catalog/refs.js';
-import { chunkChanges } from './diff.js';
 import { mergeSchemasThreeWay } from './merge-schema.js';
 import { writeTable } from './write.js';
 
@@ -268,7 +267,7 @@ async function mergeRows(
   // Renames are read off the chunks, so only where a side's columns differ from the base's.
   const renames = async (id: string, m: Manifest) => {
     if (schemaDifferences(baseSchema, manifestSchema(m)).length === 0) return undefined;
-    const { removed, added } = await chunkChanges(ctx.chunks, baseId, id);
+    const { removed, added } = await diffManifestChunks(ctx.chunks, baseId, id);
     return renamesBetween(removed, added);
   };
   const plan = mergeSchemasThreeWay(baseSchema, manifestSchema(om!), manifestSchema(tm!), { ours: await renames(oursId, om!), theirs: await renames(theirsId, tm!) });

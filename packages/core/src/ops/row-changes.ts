@@ -25,12 +25,12 @@ import { rowHashes } from '../table/row-hash.js';
 import { cellEquality } from '../table/row-match.js';
 import { selectRows, takeColumn } from '../table/select-rows.js';
 import { readChunkContents, readManifest } from '../table/table-reader.js';
-import { chunkChanges, type DiffContext } from './diff.js';
+import type { DiffContext } from './diff.js';
 import type { ChangeEntry } from './feed.js';
 import { keyReader } from '../catalog/keys.js';
 import { liveMask } from '../catalog/deletion-vector.js';
 import { renamesBetween, underTableNames, type Renamed } from '../catalog/renamed-columns.js';
-import { getManifestHeader, manifestSchema, type ChunkRef, type Manifest } from '../catalog/manifest.js';
+import { diffManifestChunks, getManifestHeader, manifestSchema, type ChunkRef, type Manifest } from '../catalog/manifest.js';
 
 export type ChangeType = 'insert' | 'delete' | 'update_preimage' | 'update_postimage';
 
@@ -77,38 +77,64 @@ export async function rowChanges(ctx: DiffContext, entries: readonly ChangeEntry
 }
 
 async function commitRows(ctx: DiffContext, table: string, entry: ChangeEntry, change: ChangeEntry['tables'][number]): Promise<CommitRows> {
-  const [before, after] = await Promise.all([change.previous ? getManifestHeader(ctx.chunks, change.previous) : undefined, change.manifest ? getManifestHeader(ctx.chunks, change.manifest) : undefined]);
-  const schema = manifestSchema((after ?? before)!);
-  const clash = schema.fields.find((f) => (CHANGE_COLUMNS as readonly string[]).includes(f.name));
+  const v = await versionRows(ctx, table, change.previous ?? undefined, change.manifest ?? undefined, 'declared');
+  const clash = v.schema.fields.find((f) => (CHANGE_COLUMNS as readonly string[]).includes(f.name));
   if (clash) throw new InvalidArgumentError(`changes: table "${table}" has a column named "${clash.name}", which the change feed adds (${CHANGE_COLUMNS.join(', ')})`);
-  const { removed, added } = await chunkChanges(ctx.chunks, change.previous ?? undefined, change.manifest ?? undefined);
-  const [gone, come] = before && after && before.schema === after.schema
+  // A commit that dropped the table has no version of it: its rows are deletes at version -1, as `log` shows a drop.
+  const stamp = { version: change.version ?? -1, time: entry.time, commit: entry.commit };
+  const out = withChangeColumns(v.schema);
+  const batches: RecordBatch[] = [];
+  const push = (from: RecordBatch | undefined, rows: Uint32Array, type: ChangeType) => {
+    if (from && rows.length > 0) batches.push(stamped(out, from, rows, type, stamp));
+  };
+  const renames = v.renames ? { renames: v.renames } : {};
+  if (!v.matched) {
+    for (const b of v.old) push(b, allRows(b), 'delete');
+    for (const b of v.now) push(b, allRows(b), 'insert');
+    return { schema: out, batches, ...renames };
+  }
+  const { old, now, deleted, updated, inserted } = v.matched;
+  push(old, Uint32Array.from(deleted), 'delete');
+  push(old, Uint32Array.from(updated, ([o]) => o), 'update_preimage');
+  push(now, Uint32Array.from(updated, ([, n]) => n), 'update_postimage');
+  push(now, Uint32Array.from(inserted), 'insert');
+  return { schema: out, batches, ...renames };
+}
+
+/** The rows two versions of a table hold apart, in the newer one's schema (see `versionRows`). */
+export interface VersionRows {
+  schema: Schema;
+  /** The older version's rows not in the newer, conformed to `schema` (a renamed column by its new name). */
+  old: RecordBatch[];
+  /** The newer version's rows not in the older. */
+  now: RecordBatch[];
+  /** With rows on both sides: `old` and `now` each as one batch, their rows paired. */
+  matched?: Matched & { old: RecordBatch; now: RecordBatch };
+  /** Columns renamed between the two: new name -> old name. */
+  renames?: Renamed;
+}
+
+/**
+ * The rows of manifest `previous` and of manifest `manifest` (two versions of `table`; undefined: no
+ * table) that differ, read from the chunks on one side alone, and paired: by `keys` (`'declared'`:
+ * the keys both versions declare, if the same), else as a multiset of whole rows.
+ */
+export async function versionRows(ctx: DiffContext, table: string, previous: string | undefined, manifest: string | undefined, keys: readonly string[] | 'declared'): Promise<VersionRows> {
+  const [before, after] = await Promise.all([previous ? getManifestHeader(ctx.chunks, previous) : undefined, manifest ? getManifestHeader(ctx.chunks, manifest) : undefined]);
+  const schema = manifestSchema((after ?? before)!);
+  const { removed, added } = await diffManifestChunks(ctx.chunks, previous, manifest);
+  const [gone, now] = before && after && before.schema === after.schema
     ? await differingRows(ctx, schema, removed, added)
     : await Promise.all([rowsOf(ctx, table, before, removed), rowsOf(ctx, table, after, added)]);
   // Older rows under the newest names (a renamed column keeps its values), then the newest schema.
   const renames = after ? renamesBetween(removed, added) : undefined;
   const old = after ? gone.map((b) => conformBatch(underTableNames(b, renames), schema)) : gone;
-  // A commit that dropped the table has no version of it: its rows are deletes at version -1, as `log` shows a drop.
-  const stamp = { version: change.version ?? -1, time: entry.time, commit: entry.commit };
-  const out = withChangeColumns(schema);
-  const batches: RecordBatch[] = [];
-  const push = (from: RecordBatch | undefined, rows: Uint32Array, type: ChangeType) => {
-    if (from && rows.length > 0) batches.push(stamped(out, from, rows, type, stamp));
-  };
-  // Rows on one side only (an append, a first version, a drop) are what they are, batch by batch.
-  if (old.length === 0 || come.length === 0) {
-    for (const b of old) push(b, allRows(b), 'delete');
-    for (const b of come) push(b, allRows(b), 'insert');
-    return { schema: out, batches, ...(renames ? { renames } : {}) };
-  }
-  const [a, b] = [combineBatches(new Table(schema, old)), combineBatches(new Table(schema, come))];
-  const keys = before?.keys?.length && before.keys.join() === after?.keys?.join() ? before.keys : undefined;
-  const matched = matchRows(a, b, keys);
-  push(a, Uint32Array.from(matched.deleted), 'delete');
-  push(a, Uint32Array.from(matched.updated, ([o]) => o), 'update_preimage');
-  push(b, Uint32Array.from(matched.updated, ([, n]) => n), 'update_postimage');
-  push(b, Uint32Array.from(matched.inserted), 'insert');
-  return { schema: out, batches, ...(renames ? { renames } : {}) };
+  const out: VersionRows = { schema, old, now, ...(renames ? { renames } : {}) };
+  // Rows on one side only (an append, a first version, a drop) are what they are.
+  if (old.length === 0 || now.length === 0) return out;
+  const [a, b] = [combineBatches(new Table(schema, old)), combineBatches(new Table(schema, now))];
+  const on = keys !== 'declared' ? keys : before?.keys?.length && before.keys.join() === after?.keys?.join() ? before.keys : undefined;
+  return { ...out, matched: { old: a, now: b, ...matchRows(a, b, on) } };
 }
 
 /** The live rows of `refs` (chunks of `m`), as batches with rows. */
@@ -155,7 +181,7 @@ function patchedColumns(a: ChunkRef, b: ChunkRef): string[] {
   return [...new Set(alone.flatMap((p) => p.columns))];
 }
 
-interface Matched {
+export interface Matched {
   deleted: number[];
   inserted: number[];
   /** [old row, new row] pairs whose values differ, in new-row order */
