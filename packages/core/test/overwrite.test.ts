@@ -141,4 +141,19 @@ describe('overwrite keeps what did not change', () => {
       expect(z.newChunks).toBe(10);
     });
   });
+
+  it('keeps the table’s codec and chunk size when an overwrite does not name them, so it still stores only what changed', async () => {
+    await withTempStore(async (store) => {
+      const t = narrowTable(10_000);
+      const first = await store.write('n', t, { chunkRows: 1000, codec: 'zstd' });
+      // A re-import of the same file, one row changed, as the CLI does it: no settings given.
+      const edited = splice(t, 5000, 1, narrowTable(1, 9));
+      const r = await store.write('n', edited);
+      expect(r.newChunks).toBeLessThanOrEqual(1);
+      expect(r.newBytes).toBeLessThan(first.newBytes / 5); // one chunk of ten, not the table again
+      const m = await manifestOf(store, 'n');
+      expect([m.codec, m.chunkRows]).toEqual(['zstd', 1000]);
+      expect(rowsOf(await store.read('n'))).toEqual(rowsOf(edited));
+    });
+  });
 });

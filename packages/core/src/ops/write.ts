@@ -82,9 +82,11 @@ export async function writeTable(ctx: WriteContext, name: string, stored: Manife
   const source = evolution ? conformSource(input, evolution.schema) : input;
   if (mode === 'append' && current) checkSchema(name, manifestSchema(current), source.schema);
   if (options.keys) checkKeys(name, source.schema, options.keys);
+  // A table keeps its codec and chunk size unless told otherwise: an overwrite under the store's
+  // defaults would rewrite every chunk (a re-import through the CLI names neither).
   const settings = {
-    codec: parseCodec(options.codec ?? ctx.codec),
-    chunkRows: checkChunkRows(options.chunkRows ?? ctx.chunkRows),
+    codec: parseCodec(options.codec ?? current?.codec ?? ctx.codec),
+    chunkRows: checkChunkRows(options.chunkRows ?? current?.chunkRows ?? ctx.chunkRows),
     keys: options.keys ?? current?.keys,
   };
   // An overwrite that brings the table's columns and then new ones stores the table's columns as any
