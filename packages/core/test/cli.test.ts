@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -294,6 +294,19 @@ describe('armillaria CLI', () => {
       expect(shell).toContain('error: sql: Binder Error');
       expect(shell).toMatch(/y\s*\n7\s*\n/);
       expect(await readFile(join(dir, '.armillaria_sql_history'), 'utf8')).toBe('SELECT 40 +  2 AS x\nSELECT nope\nSELECT 7 AS y\n');
+    });
+  });
+
+  it('stops quietly when its reader closes the pipe early (`armillaria … | head`)', async () => {
+    await withTempDir(async (dir) => {
+      const s = join(dir, 'store');
+      await cli('--store', s, 'init');
+      const child = spawn(process.execPath, [join(import.meta.dirname, '../bin/armillaria.js'), '--store', s, 'sql', 'SELECT * FROM range(1000000)']);
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.stdout.once('data', () => child.stdout.destroy()); // megabytes to come (a million rows): the next write meets a closed pipe
+      const code = await new Promise((resolve) => child.on('close', resolve));
+      expect({ code, err }).toEqual({ code: 0, err: '' });
     });
   });
 

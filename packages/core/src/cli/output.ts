@@ -13,7 +13,8 @@ export function printJson(value: unknown): void {
 /** Prints rows as left-aligned columns under a header. */
 export function printTable(header: string[], rows: (string | number)[][]): void {
   const cells = [header, ...rows.map((r) => r.map(String))];
-  const widths = header.map((_, c) => Math.max(...cells.map((r) => r[c]!.length)));
+  // A loop, not Math.max(...): a spread of a million rows' widths overflows the call stack.
+  const widths = header.map((_, c) => cells.reduce((w, r) => Math.max(w, r[c]!.length), 0));
   for (const r of cells) process.stdout.write(`${r.map((v, c) => v.padEnd(widths[c]!)).join('  ').trimEnd()}\n`);
 }
 
