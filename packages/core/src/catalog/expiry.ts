@@ -6,10 +6,9 @@
  * `expired` lists cut points, as Git's shallow file does: a cut commit stays, whole and readable, but
  * its ancestors are gone for every walk that passes through it. gc and verify do not walk past a
  * cut; log, the change feed and time travel stop at it (an older version or time is a
- * `VersionExpiredError`); a merge looks for a base beyond it only among the commits another ref
- * still holds (ops/merge.ts). What another ref reaches without passing through the cut (a tag, a
- * branch forked before it) stays, and so does what a recent reflog entry names, except the cut
- * branch's own entries from before the cut commit was made.
+ * `VersionExpiredError`); a merge finds no common base beyond it. What another ref reaches without
+ * passing through the cut (a tag, a branch forked before it) stays, and so does what a recent reflog
+ * entry names, except the cut branch's own entries from before the cut commit was made.
  *
  * History older than the cut is also reached around it, through the other parents of merges made
  * above it: a branch forked before the cut and merged after leads back into the expired history. A
@@ -113,10 +112,7 @@ export class Expiry {
       branch: options.branch,
       cut: cut?.id ?? null,
       expired: depth > floorDepth ? depth - floorDepth : 0,
-      // A table made after the cut has every version from its first.
-      oldestVersions: Object.keys(head.tables)
-        .sort()
-        .map((table) => ({ table, version: cut?.tables[table]?.version ?? 1 })),
+      oldestVersions: await Promise.all(Object.keys(head.tables).sort().map(async (table) => ({ table, version: await this.oldestVersion(head, table, cut) }))),
     };
     if (options.dryRun || report.expired === 0) return report;
     const entry: Cut = { commit: cut!.id, depth: cut!.depth, time: cut!.time, branch: options.branch };
@@ -128,6 +124,18 @@ export class Expiry {
       const next = JSON.stringify({ format: FORMAT, cuts: [...kept, entry] });
       if (await this.backend.compareAndSwapRecord(RECORD, text, next)) return report;
     }
+  }
+
+  /**
+   * The oldest version of `table` that `head`'s branch keeps with history cut at `cut`: the cut's, or
+   * for a table whose lineage began after the cut (made, or merged in from a branch, whose versions it
+   * carries on from), the version it began with.
+   */
+  private async oldestVersion(head: CommitInfo, table: string, cut: CommitInfo | undefined): Promise<number> {
+    const since = head.tables[table]!.since;
+    const atCut = cut?.tables[table];
+    if (atCut && !(since !== undefined && since > cut!.depth)) return atCut.version;
+    return since !== undefined ? ((await this.commits.ancestorAtDepth(head, since)).tables[table]?.version ?? 1) : 1;
   }
 
   private async read(): Promise<{ cuts: Cut[]; text: string | undefined }> {

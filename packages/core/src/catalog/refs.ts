@@ -18,11 +18,14 @@ import type { ObjectBackend, RefLogEntry } from '../backend/backend.js';
 import {
   BranchNotFoundError,
   CorruptObjectError,
+  ErrorCode,
+  isArmillariaError,
   InvalidArgumentError,
   InvalidNameError,
   RefNotFoundError,
 } from '../errors.js';
 import { isContentHash } from '../hash/content-hash.js';
+import type { CommitInfo } from './commit.js';
 import type { CommitReader } from './history.js';
 import { validateName, type NameKind } from './names.js';
 import type { SweepFence, WriteWindow } from './sweep-fence.js';
@@ -54,6 +57,23 @@ export class RefStore {
     const head = await this.head(branch);
     if (!head) throw new BranchNotFoundError(branch);
     return head;
+  }
+
+  /**
+   * The commit a branch points at now. A head read a moment before may have expired and been
+   * collected since (an expire and a gc beside a writer that waited); the branch has then moved on,
+   * and is read again. A branch that still names a missing commit is an error.
+   * @throws {BranchNotFoundError} @throws {ObjectNotFoundError}
+   */
+  async headCommit(branch: string): Promise<CommitInfo> {
+    for (;;) {
+      const id = await this.requireHead(branch);
+      try {
+        return await this.commits.get(id);
+      } catch (e) {
+        if (!(isArmillariaError(e) && e.code === ErrorCode.ObjectNotFound) || (await this.head(branch)) === id) throw e;
+      }
+    }
   }
 
   async get(kind: RefKind, name: string): Promise<string | undefined> {

@@ -308,7 +308,8 @@ export class Transaction {
       // Lost to another writer: wait a random part of what an attempt takes, growing with each loss,
       // so that writers contending for one branch do not all retry at once and all lose again.
       await new Promise((r) => setTimeout(r, Math.random() * (performance.now() - started) * Math.min(2 ** lost, 8)));
-      parent = await this.ctx.commits.get(moved.current);
+      // The branch read again, not `moved.current`: after the wait, that commit may have expired and gone.
+      parent = await this.ctx.refs.headCommit(this.branch);
     }
   }
 

@@ -23,7 +23,7 @@
 import { RecordBatch, Table, type Schema } from 'apache-arrow';
 
 import type { ChunkStore } from '../chunk-store/chunk-store.js';
-import { ErrorCode, InvalidArgumentError, SchemaMismatchError, isArmillariaError } from '../errors.js';
+import { InvalidArgumentError, SchemaMismatchError } from '../errors.js';
 import type { PhaseRuntime } from '../phases/types.js';
 import { castNumbers, schemaDifferences } from '../table/schema.js';
 import { readManifest } from '../table/table-reader.js';
@@ -98,47 +98,29 @@ async function isAncestor(commits: CommitReader, ancestor: CommitInfo, from: Com
 
 /**
  * A best common ancestor: walks both histories newest-first (by depth, then time) and returns the
- * first commit reached from both sides. Beyond a cut (catalog/expiry.ts) it goes on only through the
- * commits that still exist: another ref holds them (a branch forked before the cut holds its fork
- * point), so such a branch still merges three-way. A commit missing this side of a cut is an error.
+ * first commit reached from both sides. It does not walk into expired history (catalog/expiry.ts): a
+ * branch forked before a cut of the other's history has no base with it, as in a shallow Git clone.
  */
 export async function mergeBase(commits: CommitReader, a: CommitInfo, b: CommitInfo, history?: ExpiredHistory): Promise<CommitInfo | undefined> {
   const floors = [undefined, await history?.floor(a), await history?.floor(b)];
   const marks = new Map<string, number>(); // bit 1: reached from a, bit 2: from b
-  const kept = new Set<string>(); // reached without passing a cut
   const queue: CommitInfo[] = [];
-  const push = (c: CommitInfo, bit: number, expired: boolean): void => {
+  const push = (c: CommitInfo, bit: number): void => {
     const m = marks.get(c.id) ?? 0;
-    if (!expired) kept.add(c.id);
     if ((m & bit) !== 0) return;
     marks.set(c.id, m | bit);
     queue.push(c);
   };
-  push(a, 1, false);
-  push(b, 2, false);
+  push(a, 1);
+  push(b, 2);
   while (queue.length > 0) {
     queue.sort((x, y) => x.depth - y.depth || Date.parse(x.time) - Date.parse(y.time));
     const c = queue.pop()!;
     const m = marks.get(c.id)!;
     if (m === 3) return c;
-    const walked = history && kept.has(c.id) ? history.parents(c, floors[m]) : c.parents;
-    for (const p of c.parents) {
-      const expired = !kept.has(c.id) || !walked.includes(p);
-      const parent = expired ? await existing(commits, p) : await commits.get(p);
-      if (parent) push(parent, m, expired);
-    }
+    for (const p of history ? history.parents(c, floors[m]) : c.parents) push(await commits.get(p), m);
   }
   return undefined;
-}
-
-/** Commit `id`, or undefined when it does not exist (expired history gc has deleted). */
-async function existing(commits: CommitReader, id: string): Promise<CommitInfo | undefined> {
-  try {
-    return await commits.get(id);
-  } catch (e) {
-    if (isArmillariaError(e) && e.code === ErrorCode.ObjectNotFound) return undefined;
-    throw e;
-  }
 }
 
 export async function mergeRefs(ctx: MergeContext, source: string, into: string, message: string, about: Authorship = {}, options: MergeOptions = {}): Promise<MergeResult> {
@@ -147,8 +129,7 @@ export async function mergeRefs(ctx: MergeContext, source: string, into: string,
   const window = await ctx.refs.fence.open();
   for (let attempt = 0; attempt < 10; attempt++) {
     const theirsId = await ctx.refs.resolve(source);
-    const oursId = await ctx.refs.requireHead(into);
-    const [ours, theirs, history] = await Promise.all([ctx.commits.get(oursId), ctx.commits.get(theirsId), ctx.expiry.walks()]);
+    const [ours, theirs, history] = await Promise.all([ctx.refs.headCommit(into), ctx.commits.get(theirsId), ctx.expiry.walks()]);
     if (await isAncestor(ctx.commits, theirs, ours, history)) return { status: 'up-to-date', commit: ours.id, tables: [], conflicts: [] };
     if (await isAncestor(ctx.commits, ours, theirs, history)) {
       if (dryRun) return { status: 'fast-forward', commit: ours.id, tables: [], conflicts: [] };
@@ -189,7 +170,7 @@ export async function applyChange(
 ): Promise<MergeResult> {
   const window = await ctx.refs.fence.open();
   for (let attempt = 0; attempt < 10; attempt++) {
-    const ours = await ctx.commits.get(await ctx.refs.requireHead(into));
+    const ours = await ctx.refs.headCommit(into);
     const result = await mergeTables(ctx, base, ours, theirs, strategies);
     if (result.conflicts.length > 0) return { status: 'conflicts', commit: ours.id, tables: result.actions, conflicts: result.conflicts };
     const same = Object.keys(result.tables).length === Object.keys(ours.tables).length && Object.entries(result.tables).every(([k, e]) => ours.tables[k]?.manifest === e.manifest);

@@ -17,7 +17,8 @@
 //   node committer.mjs STORE merges TABLE COUNT    COUNT times: write TABLE on a new branch and another
 //                                                  table on main, merge the branch into main and delete
 //                                                  it (its history is then reached only through the
-//                                                  merge); prints "merged <i> <rows>"
+//                                                  merge); prints "merged <i> <rows>", or "no-base <i>"
+//                                                  when an expiry cut main above the fork (it forks again)
 //   node committer.mjs STORE gc [expire]           gc in a loop, alternating grace 0 and the default,
 //                                                  reflog retention 0; prints "gc <deleted>" per run;
 //                                                  with expire, first expires main but its last 2
@@ -73,12 +74,17 @@ if (mode === 'crash') {
     const side = `side-${table}`;
     const rows = 1000 + i;
     const data = tableFromArrays({ id: Int32Array.from({ length: rows }, (_, r) => r), v: Float64Array.from({ length: rows }, (_, r) => r * i) });
-    await withRetry(() => store.createBranch(side), { retries: 20 });
-    await store.transaction((tx) => tx.write(table, data, { chunkRows: 500 }), { branch: side, retries: 20 });
-    await store.transaction((tx) => tx.write(`${table}-main`, row(i)), { retries: 20 });
-    const merged = await withRetry(() => store.merge(side), { retries: 20 });
-    if (merged.status !== 'merged') throw new Error(`merge ${i}: ${merged.status}`);
-    await store.deleteBranch(side);
+    // An expire that cuts main above the fork leaves the merge no base (its tables conflict): fork again.
+    for (let attempt = 1; ; attempt++) {
+      await withRetry(() => store.createBranch(side), { retries: 20 });
+      await store.transaction((tx) => tx.write(table, data, { chunkRows: 500 }), { branch: side, retries: 20 });
+      await store.transaction((tx) => tx.write(`${table}-main`, row(i)), { retries: 20 });
+      const merged = await withRetry(() => store.merge(side), { retries: 20 });
+      await store.deleteBranch(side);
+      if (merged.status === 'merged') break;
+      if (attempt === 20) throw new Error(`merge ${i}: ${merged.status} ${JSON.stringify(merged.conflicts)}`);
+      process.stdout.write(`no-base ${i}\n`);
+    }
     process.stdout.write(`merged ${i} ${rows}\n`);
   }
 } else if (mode === 'gc') {

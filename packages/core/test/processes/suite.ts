@@ -95,7 +95,7 @@ export function processSuite(phase: PhaseName, host: ProcessHost = localProcessH
         let lastCommitted = -1;
         // Eight kills, and more while too few commits have landed to prove anything: a kill between
         // the two steps of the first commit's ref creation on S3 stalls the next ones for PENDING_MS.
-        for (let round = 0; round < 8 || (lastCommitted <= 5 && round < 20); round++) {
+        for (let round = 0; round < 8 || (lastCommitted <= 5 && round < 40); round++) {
           const w = start(dir, 'crash');
           // Let it commit for a random while, then kill it mid-flight. The while starts once the store
           // is open: a node start under load can take longer than any fixed delay.

@@ -57,7 +57,7 @@ describe('publish iceberg', () => {
       await store.write('t', typed(0, 9), { chunkRows: 3, keys: ['k'] }); // v1: 3 chunks, linked
       expect((await store.publish('t', dir, { format: 'iceberg' })).published).toMatchObject([{ sequenceNumber: 1, version: 1, added: 3, removed: 0 }]);
       await store.createTag('first');
-      await store.write('t', typed(9, 14), { mode: 'append' }); // v2
+      await store.write('t', typed(9, 14), { mode: 'append' }); // v2: 2 chunks (the table's chunkRows)
       await store.transaction((tx) => tx.delete('t', { column: 'k', op: 'in', values: [1, 10] })); // v3: deletion vectors
       await store.transaction((tx) => tx.update('t', typed(4, 6).slice(0, 1), { on: ['k'] }).then(() => undefined)); // v4: a patch
       const extra = tableFromArrays({ note: Array.from({ length: 12 }, (_, i) => (i % 4 === 0 ? null : `n${i}`)) });
@@ -73,7 +73,7 @@ describe('publish iceberg', () => {
       expect(meta['format-version']).toBe(2);
       expect(meta.snapshots.map((s) => s.summary['armillaria.version'])).toEqual(['1', '2', '3', '4', '5']);
       expect(meta.snapshots.map((s) => s.summary.operation)).toEqual(['append', 'append', 'delete', 'overwrite', 'overwrite']);
-      expect(meta.snapshots[2]!.summary).toMatchObject({ 'added-position-delete-files': '2', 'added-position-deletes': '2', 'total-delete-files': '2', 'total-data-files': '4' });
+      expect(meta.snapshots[2]!.summary).toMatchObject({ 'added-position-delete-files': '2', 'added-position-deletes': '2', 'total-delete-files': '2', 'total-data-files': '5' });
       expect(meta.snapshots[4]!.summary).toMatchObject({ 'total-delete-files': '0', 'removed-position-delete-files': '2' }); // all chunks folded
       expect(meta.refs).toMatchObject({ main: { type: 'branch', 'snapshot-id': meta.snapshots[4]!['snapshot-id'] }, first: { type: 'tag', 'snapshot-id': meta.snapshots[0]!['snapshot-id'] }, last: { type: 'tag' } });
       // Ids are kept by name: the added column gets a new one, the others keep theirs.
