@@ -14,7 +14,7 @@ import { cellEquality } from '../table/row-match.js';
 import type { CommitInfo } from '../catalog/commit.js';
 import { liveRows } from '../catalog/deletion-vector.js';
 import type { CommitReader } from '../catalog/history.js';
-import { diffManifestChunks, getManifestHeader } from '../catalog/manifest.js';
+import { diffManifestChunks, getManifestHeader, type ChunkRef } from '../catalog/manifest.js';
 import { displayValue } from '../catalog/rows.js';
 import { versionRows } from './row-changes.js';
 
@@ -87,13 +87,13 @@ async function diffTable(
   const keys = ma?.keys ?? mb?.keys;
   // Row-level changes need the same keys on both sides; rows of another schema are compared in the newer one.
   const comparable = !ma || !mb || ma.keys?.join() === mb.keys?.join();
-  if (rows && keys && comparable) d.keyed = await keyedChanges(ctx, table, keys, a, b);
+  if (rows && keys && comparable) d.keyed = await keyedChanges(ctx, table, keys, a, b, { removed, added });
   return d;
 }
 
 /** The rows of the one-sided chunks matched by key (row-changes.ts), as keys and changed columns. */
-async function keyedChanges(ctx: DiffContext, table: string, keys: string[], a: string | undefined, b: string | undefined): Promise<NonNullable<TableDiff['keyed']>> {
-  const v = await versionRows(ctx, table, a, b, keys);
+async function keyedChanges(ctx: DiffContext, table: string, keys: string[], a: string | undefined, b: string | undefined, changes: { removed: ChunkRef[]; added: ChunkRef[] }): Promise<NonNullable<TableDiff['keyed']>> {
+  const v = await versionRows(ctx, table, a, b, keys, changes);
   const keyOf = (batch: RecordBatch, r: number) => Object.fromEntries(keys.map((k) => [k, displayValue(batch.getChild(k)!.get(r))]));
   const every = (batches: RecordBatch[]) => batches.flatMap((batch) => Array.from({ length: batch.numRows }, (_, r) => keyOf(batch, r)));
   if (!v.matched) return { keys, inserted: every(v.now), deleted: every(v.old), updated: [] };

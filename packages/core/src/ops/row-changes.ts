@@ -119,10 +119,18 @@ export interface VersionRows {
  * table) that differ, read from the chunks on one side alone, and paired: by `keys` (`'declared'`:
  * the keys both versions declare, if the same), else as a multiset of whole rows.
  */
-export async function versionRows(ctx: DiffContext, table: string, previous: string | undefined, manifest: string | undefined, keys: readonly string[] | 'declared'): Promise<VersionRows> {
+export async function versionRows(
+  ctx: DiffContext,
+  table: string,
+  previous: string | undefined,
+  manifest: string | undefined,
+  keys: readonly string[] | 'declared',
+  /** The two manifests' one-sided chunks, when the caller has them already (diff.ts). */
+  changes?: { removed: ChunkRef[]; added: ChunkRef[] },
+): Promise<VersionRows> {
   const [before, after] = await Promise.all([previous ? getManifestHeader(ctx.chunks, previous) : undefined, manifest ? getManifestHeader(ctx.chunks, manifest) : undefined]);
   const schema = manifestSchema((after ?? before)!);
-  const { removed, added } = await diffManifestChunks(ctx.chunks, previous, manifest);
+  const { removed, added } = changes ?? (await diffManifestChunks(ctx.chunks, previous, manifest));
   const [gone, now] = before && after && before.schema === after.schema
     ? await differingRows(ctx, schema, removed, added)
     : await Promise.all([rowsOf(ctx, table, before, removed), rowsOf(ctx, table, after, added)]);
