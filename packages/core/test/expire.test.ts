@@ -1,6 +1,7 @@
 import { tableFromArrays } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
+import { missingObjects } from '../src/catalog/reachability.js';
 import { InvalidArgumentError, openStore, VersionExpiredError, type ReadOptions, type Store } from '../src/index.js';
 import { runCli, storeDigest, withTempDir, withTempStore } from './helpers.js';
 
@@ -90,6 +91,26 @@ describe('expire', () => {
       expect((await store.log({ branch: 'dev' })).length).toBe(3);
       expect(await firstValue(store, { version: 1, branch: 'dev' })).toBe(1000);
       await expect(store.read('t', { version: 3 })).rejects.toThrow(VersionExpiredError);
+    });
+  });
+
+  it("lets the gc fence check a ref forked before the cut without reading main's collected history", async () => {
+    await withTempDir(async (dir) => {
+      const store = await openStore(dir, { create: true, fsync: false });
+      await writeVersions(store, 4);
+      await store.createBranch('old');
+      await writeVersions(store, 12); // main at depth 16
+      await store.expire({ keepLast: 2 });
+      expect((await store.gc({ graceMs: 0 })).deleted).toBeGreaterThan(0);
+      await store.close();
+      // A fresh process, whose commit cache holds none of the deleted commits: proving a commit of
+      // "old" complete by main's first-parent chain would walk into them.
+      const fresh = await openStore(dir);
+      const main = (await fresh.refs.get('branch', 'main'))!;
+      const old = (await fresh.refs.get('branch', 'old'))!;
+      expect(await missingObjects(fresh.chunks, fresh.commits, old, [main], await fresh.expiry.walks())).toEqual([]);
+      expect((await fresh.verify()).problems).toEqual([]);
+      await fresh.close();
     });
   });
 

@@ -86,7 +86,7 @@ export async function reachableObjects(
  */
 export async function missingObjects(chunks: ChunkStore, commits: CommitReader, from: string, roots: readonly string[], history: ExpiredHistory): Promise<string[]> {
   const missing = new Set<string>();
-  const complete = new CompleteCommits(commits, chunks, roots);
+  const complete = new CompleteCommits(commits, chunks, roots, history);
   const seen = new Set<string>();
   const stack = [from];
   let floor: CommitInfo | undefined;
@@ -140,12 +140,20 @@ function problemId(e: unknown): string | undefined {
   return undefined;
 }
 
-/** Commits whose whole graph is known to exist: the roots and their first-parent ancestors. */
+/**
+ * Commits whose whole graph is known to exist: the roots and their first-parent ancestors down to each
+ * root's floor (below it, gc may have deleted them by design).
+ */
 class CompleteCommits {
   private readonly roots: Set<string>;
-  private loaded: CommitInfo[] | undefined;
+  private loaded: { root: CommitInfo; floorDepth: number }[] | undefined;
 
-  constructor(private readonly commits: CommitReader, private readonly chunks: ChunkStore, roots: readonly string[]) {
+  constructor(
+    private readonly commits: CommitReader,
+    private readonly chunks: ChunkStore,
+    roots: readonly string[],
+    private readonly history: ExpiredHistory,
+  ) {
     this.roots = new Set(roots);
   }
 
@@ -153,16 +161,25 @@ class CompleteCommits {
   async has(c: CommitInfo): Promise<boolean> {
     if (this.roots.has(c.id)) return true;
     this.loaded ??= await this.load();
-    for (const r of this.loaded) {
-      if (r.depth >= c.depth && (await this.commits.ancestorAtDepth(r, c.depth)).id === c.id) return true;
+    for (const { root, floorDepth } of this.loaded) {
+      if (root.depth < c.depth || c.depth < floorDepth) continue;
+      try {
+        if ((await this.commits.ancestorAtDepth(root, c.depth)).id === c.id) return true;
+      } catch (e) {
+        // A root that moved on since the sweep may have had its chain collected: no proof from it.
+        if (problemId(e) === undefined) throw e;
+      }
     }
     return false;
   }
 
-  private async load(): Promise<CommitInfo[]> {
-    const out: CommitInfo[] = [];
+  private async load(): Promise<{ root: CommitInfo; floorDepth: number }[]> {
+    const out: { root: CommitInfo; floorDepth: number }[] = [];
     for (const id of [...this.roots].slice(0, MAX_ROOTS)) {
-      if (await this.chunks.has(id)) out.push(await this.commits.get(id));
+      if (!(await this.chunks.has(id))) continue;
+      const root = await this.commits.get(id);
+      const floor = await this.history.floor(root).catch((e: unknown) => (problemId(e) === undefined ? Promise.reject(e) : root));
+      out.push({ root, floorDepth: floor?.depth ?? 1 });
     }
     return out;
   }
