@@ -10,7 +10,8 @@ packages/bench/src/engines/python-engine.ts):
             {"id": <same>, "ok": true, "ms": <time inside Python>, "rssPeakBytes": <int>, ...}
             {"id": <same>, "ok": false, "error": "<message>", "errorType": "<exception class>"}
           "ms" is measured with time.perf_counter() around the operation only (no JSON, no process
-          spawn); "rssPeakBytes" is this process's peak RSS during the request (Linux VmHWM after
+          spawn), "cpuMs" with time.process_time() around the same region (every thread of the
+          process); "rssPeakBytes" is this process's peak RSS during the request (Linux VmHWM after
           resetting it through /proc/self/clear_refs; the process-lifetime peak elsewhere).
   stderr  free-form diagnostics for humans; the harness forwards it, never parses it.
   exit    0 after {"cmd": "quit"} or end of input; 2 on a malformed request line.
@@ -400,9 +401,9 @@ class BaseDriver:
     def _grown(self, path: str, change: Callable[[], Any]) -> dict[str, Any]:
         """Time `change` to the table at `path` (a branch, say): its ms and the bytes it added there."""
         size0, _ = local_du(path)
-        t0 = time.perf_counter()
+        t0 = clock.start()
         change()
-        ms = (time.perf_counter() - t0) * 1000
+        ms = clock.stop(t0)
         return {"ms": ms, "bytes": local_du(path)[0] - size0}
 
     def du(self, req: dict[str, Any]) -> dict[str, Any]:
@@ -412,6 +413,24 @@ class BaseDriver:
     def drop(self, req: dict[str, Any]) -> dict[str, Any]:
         shutil.rmtree(req["path"], ignore_errors=True)
         return {}
+
+
+class Stopwatch:
+    """Wall and CPU time of a request's timed region (`t0 = clock.start()` ... `ms = clock.stop(t0)`).
+    CPU time counts every thread of this process (the engines' Rust pools too); serve() reports it as
+    "cpuMs", beside the Node engines' process.cpuUsage() (packages/bench/src/measure.ts, Stopwatch)."""
+
+    cpu_ms: float | None = None
+
+    def start(self) -> tuple[float, float]:
+        return time.perf_counter(), time.process_time()
+
+    def stop(self, t0: tuple[float, float]) -> float:
+        self.cpu_ms = (time.process_time() - t0[1]) * 1000
+        return (time.perf_counter() - t0[0]) * 1000
+
+
+clock = Stopwatch()
 
 
 def serve(driver: BaseDriver, name: str) -> int:
@@ -443,8 +462,11 @@ def serve(driver: BaseDriver, name: str) -> int:
             resp: dict[str, Any] = {"id": rid, "ok": False, "error": f"unknown command {cmd!r}", "errorType": "UnknownCommand"}
         else:
             _reset_hwm()
+            clock.cpu_ms = None
             try:
                 resp = {"id": rid, "ok": True, **handler(req)}
+                if clock.cpu_ms is not None and "ms" in resp:
+                    resp["cpuMs"] = clock.cpu_ms
                 resp["rssPeakBytes"] = _peak_rss()
             except Exception as e:  # reported to the harness, which records status 'error'
                 traceback.print_exc(file=sys.stderr)

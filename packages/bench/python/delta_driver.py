@@ -35,7 +35,6 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-import time
 from typing import Any
 
 import pyarrow as pa
@@ -44,7 +43,7 @@ import pyarrow.fs as pafs
 import deltalake
 from deltalake import DeltaTable, QueryBuilder, WriterProperties, write_deltalake
 
-from bench_driver import BaseDriver, filter_expression, filter_sql, local_du, serve, signed_integers, table_checksum
+from bench_driver import BaseDriver, clock, filter_expression, filter_sql, local_du, serve, signed_integers, table_checksum
 
 
 def _writer_properties(codec: str) -> WriterProperties:
@@ -88,11 +87,11 @@ class DeltaDriver(BaseDriver):
     def write(self, req: dict[str, Any]) -> dict[str, Any]:
         props = _writer_properties(req.get("codec", "snappy"))
         schema_mode = req.get("schemaMode")
-        t0 = time.perf_counter()
+        t0 = clock.start()
         table = self.source(req)
         so = self._so(req["path"])
         write_deltalake(req["path"], table, mode=req.get("mode", "overwrite"), writer_properties=props, schema_mode=schema_mode, storage_options=so)
-        ms = (time.perf_counter() - t0) * 1000
+        ms = clock.stop(t0)
         return {"ms": ms, "rows": table.num_rows, "version": DeltaTable(req["path"], storage_options=so).version()}
 
     def read(self, req: dict[str, Any]) -> dict[str, Any]:
@@ -100,12 +99,12 @@ class DeltaDriver(BaseDriver):
         filt = req.get("filter")
         expr = filter_expression(filt) if filt else None
         version = req.get("version")
-        t0 = time.perf_counter()
+        t0 = clock.start()
         dt = DeltaTable(req["path"], storage_options=self._so(req["path"]))
         if version is not None:
             dt.load_as_version(int(version))
         table = dt.to_pyarrow_table(columns=columns, filters=expr)
-        ms = (time.perf_counter() - t0) * 1000
+        ms = clock.stop(t0)
         out: dict[str, Any] = {"ms": ms, "rows": table.num_rows, "version": dt.version()}
         if req.get("checksum", True):
             out["checksum"] = table_checksum(table)
@@ -114,7 +113,7 @@ class DeltaDriver(BaseDriver):
     def sql(self, req: dict[str, Any]) -> dict[str, Any]:
         """A query over tables at the given versions, by DataFusion (QueryBuilder); rows back as lists."""
         versions = req.get("versions", {})
-        t0 = time.perf_counter()
+        t0 = clock.start()
         qb = QueryBuilder()
         for name, path in req["tables"].items():
             dt = DeltaTable(path, storage_options=self._so(path))
@@ -122,7 +121,7 @@ class DeltaDriver(BaseDriver):
                 dt.load_as_version(int(versions[name]))
             qb.register(name, dt)
         table = pa.table(qb.execute(req["query"]).read_all())
-        ms = (time.perf_counter() - t0) * 1000
+        ms = clock.stop(t0)
         rows = [list(r.values()) for r in table.to_pylist()]
         return {"ms": ms, "rows": table.num_rows, "resultRows": json.loads(json.dumps(rows, default=str))}
 
@@ -136,43 +135,43 @@ class DeltaDriver(BaseDriver):
         """A MERGE of the slot's rows into the table on id, with `clauses` added to the builder."""
         source = self.slots[req["slot"]]
         props = _writer_properties(req.get("codec", "snappy"))
-        t0 = time.perf_counter()
+        t0 = clock.start()
         dt = DeltaTable(req["path"], storage_options=self._so(req["path"]))
         merge = dt.merge(source=source, predicate="t.id = s.id", source_alias="s", target_alias="t", writer_properties=props)
         metrics = clauses(merge).execute()
-        ms = (time.perf_counter() - t0) * 1000
+        ms = clock.stop(t0)
         keep = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
         return {"ms": ms, "version": dt.version(), "metrics": keep}
 
     def delete(self, req: dict[str, Any]) -> dict[str, Any]:
         predicate = filter_sql(req["filter"])
         props = _writer_properties(req.get("codec", "snappy"))
-        t0 = time.perf_counter()
+        t0 = clock.start()
         dt = DeltaTable(req["path"], storage_options=self._so(req["path"]))
         metrics = dt.delete(predicate=predicate, writer_properties=props)
-        ms = (time.perf_counter() - t0) * 1000
+        ms = clock.stop(t0)
         keep = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
         return {"ms": ms, "rows": int(metrics.get("num_deleted_rows", 0)), "version": dt.version(), "metrics": keep, "predicate": predicate}
 
     def optimize(self, req: dict[str, Any]) -> dict[str, Any]:
         props = _writer_properties(req.get("codec", "snappy"))
-        t0 = time.perf_counter()
+        t0 = clock.start()
         dt = DeltaTable(req["path"], storage_options=self._so(req["path"]))
         metrics = dt.optimize.compact(writer_properties=props)
-        ms = (time.perf_counter() - t0) * 1000
+        ms = clock.stop(t0)
         keep = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
         return {"ms": ms, "version": dt.version(), "metrics": keep}
 
     def copy(self, req: dict[str, Any]) -> dict[str, Any]:
         src, dst = req["src"], req["dst"]
-        t0 = time.perf_counter()
+        t0 = clock.start()
         if src.startswith("s3://"):
             # Server-side copies, object by object (CopyObject): the nearest S3 equivalent of copytree.
             for info in self._s3_files(src):
                 self.s3.copy_file(info.path, dst[len("s3://"):] + info.path[len(src) - len("s3://"):])
         else:
             shutil.copytree(src, dst)
-        ms = (time.perf_counter() - t0) * 1000
+        ms = clock.stop(t0)
         size, files = self._du(dst)
         return {"ms": ms, "bytes": size, "files": files, "method": "full-copy"}
 

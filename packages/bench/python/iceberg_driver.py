@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import hashlib
 import sys
-import time
 from typing import Any
 
 import pyarrow as pa
@@ -59,7 +58,7 @@ from pyiceberg.expressions import (
 )
 from pyiceberg.table import Table
 
-from bench_driver import BaseDriver, serve, signed_integers, table_checksum
+from bench_driver import BaseDriver, clock, serve, signed_integers, table_checksum
 
 NAMESPACE = "bench"
 _PREDICATES = {"<": LessThan, "<=": LessThanOrEqual, ">": GreaterThan, ">=": GreaterThanOrEqual, "=": EqualTo, "!=": NotEqualTo}
@@ -128,7 +127,7 @@ class IcebergDriver(BaseDriver):
 
     def write(self, req: dict[str, Any]) -> dict[str, Any]:
         path, mode, codec = req["path"], req.get("mode", "overwrite"), req.get("codec", "snappy")
-        t0 = time.perf_counter()
+        t0 = clock.start()
         rows = self.source(req)
         try:
             table = self._load(path)
@@ -142,12 +141,12 @@ class IcebergDriver(BaseDriver):
             table.append(rows)
         else:
             table.overwrite(rows)
-        ms = (time.perf_counter() - t0) * 1000
+        ms = clock.stop(t0)
         return {"ms": ms, "rows": rows.num_rows, "version": self._version(table)}
 
     def read(self, req: dict[str, Any]) -> dict[str, Any]:
         columns, filt, version, branch = req.get("columns"), req.get("filter"), req.get("version"), req.get("branch")
-        t0 = time.perf_counter()
+        t0 = clock.start()
         table = self._load(req["path"])
         kwargs: dict[str, Any] = {"row_filter": iceberg_filter(filt) if filt else AlwaysTrue()}
         if columns:
@@ -160,7 +159,7 @@ class IcebergDriver(BaseDriver):
         result = scan.to_arrow()
         if columns:
             result = result.select(columns)  # selected_fields keeps the table's column order, not the request's
-        ms = (time.perf_counter() - t0) * 1000
+        ms = clock.stop(t0)
         out: dict[str, Any] = {"ms": ms, "rows": result.num_rows, "version": int(version) if version is not None else self._version(table)}
         if req.get("checksum", True):
             out["checksum"] = table_checksum(result)
@@ -168,31 +167,31 @@ class IcebergDriver(BaseDriver):
 
     def update(self, req: dict[str, Any]) -> dict[str, Any]:
         updates = self.slots[req["slot"]]
-        t0 = time.perf_counter()
+        t0 = clock.start()
         table = self._load(req["path"])
         matched_ids = In("id", updates.column("id").to_pylist())
         matched = table.scan(row_filter=matched_ids).to_arrow()
         names = matched.column_names
         rows = matched.drop_columns(["value"]).join(updates.select(["id", "value"]), "id").select(names).cast(matched.schema)
         table.overwrite(rows, overwrite_filter=matched_ids)
-        ms = (time.perf_counter() - t0) * 1000
+        ms = clock.stop(t0)
         return {"ms": ms, "rows": rows.num_rows, "version": self._version(table)}
 
     def upsert(self, req: dict[str, Any]) -> dict[str, Any]:
         rows = self.slots[req["slot"]]
-        t0 = time.perf_counter()
+        t0 = clock.start()
         table = self._load(req["path"])
         result = table.upsert(rows.cast(table.schema().as_arrow()), join_cols=["id"])
-        ms = (time.perf_counter() - t0) * 1000
+        ms = clock.stop(t0)
         return {"ms": ms, "rows": result.rows_updated + result.rows_inserted, "version": self._version(table)}
 
     def delete(self, req: dict[str, Any]) -> dict[str, Any]:
         path = req["path"]
         before = self._load(path).current_snapshot()
-        t0 = time.perf_counter()
+        t0 = clock.start()
         table = self._load(path)
         table.delete(delete_filter=iceberg_filter(req["filter"]))
-        ms = (time.perf_counter() - t0) * 1000
+        ms = clock.stop(t0)
         return {"ms": ms, "rows": _records(before) - _records(table.current_snapshot()), "version": self._version(table)}
 
     def _branch(self, path: str, name: str) -> Table:

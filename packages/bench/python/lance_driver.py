@@ -28,13 +28,12 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from typing import Any
 
 import lance
 import pyarrow as pa
 
-from bench_driver import BaseDriver, filter_sql, serve, table_checksum
+from bench_driver import BaseDriver, clock, filter_sql, serve, table_checksum
 
 
 class LanceDriver(BaseDriver):
@@ -45,20 +44,20 @@ class LanceDriver(BaseDriver):
         path = req["path"]
         # "create" where nothing is yet: Lance logs a warning for an overwrite or append that creates.
         mode = req.get("mode", "overwrite") if os.path.exists(path) else "create"
-        t0 = time.perf_counter()
+        t0 = clock.start()
         rows = self.source(req)
         dataset = lance.write_dataset(rows, path, mode=mode)
-        ms = (time.perf_counter() - t0) * 1000
+        ms = clock.stop(t0)
         return {"ms": ms, "rows": rows.num_rows, "version": dataset.version}
 
     def read(self, req: dict[str, Any]) -> dict[str, Any]:
         columns, filt, version, branch = req.get("columns"), req.get("filter"), req.get("version"), req.get("branch")
-        t0 = time.perf_counter()
+        t0 = clock.start()
         dataset = lance.dataset(req["path"], version=int(version) if version is not None else None)
         if branch is not None:
             dataset = dataset.checkout_version((branch, None))
         result = dataset.to_table(columns=columns, filter=filter_sql(filt, quote="`") if filt else None)
-        ms = (time.perf_counter() - t0) * 1000
+        ms = clock.stop(t0)
         out: dict[str, Any] = {"ms": ms, "rows": result.num_rows, "version": dataset.version}
         if req.get("checksum", True):
             out["checksum"] = table_checksum(result)
@@ -66,34 +65,34 @@ class LanceDriver(BaseDriver):
 
     def update(self, req: dict[str, Any]) -> dict[str, Any]:
         updates = self.slots[req["slot"]].select(["id", "value"])
-        t0 = time.perf_counter()
+        t0 = clock.start()
         dataset = lance.dataset(req["path"])
         metrics = dataset.merge_insert("id").when_matched_update_all().execute(updates)
-        ms = (time.perf_counter() - t0) * 1000
+        ms = clock.stop(t0)
         return {"ms": ms, "version": lance.dataset(req["path"]).version, "metrics": _numbers(metrics)}
 
     def upsert(self, req: dict[str, Any]) -> dict[str, Any]:
         rows = self.slots[req["slot"]]
-        t0 = time.perf_counter()
+        t0 = clock.start()
         dataset = lance.dataset(req["path"])
         metrics = dataset.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(rows)
-        ms = (time.perf_counter() - t0) * 1000
+        ms = clock.stop(t0)
         return {"ms": ms, "version": lance.dataset(req["path"]).version, "metrics": _numbers(metrics)}
 
     def delete(self, req: dict[str, Any]) -> dict[str, Any]:
         before = lance.dataset(req["path"]).count_rows()
-        t0 = time.perf_counter()
+        t0 = clock.start()
         dataset = lance.dataset(req["path"])
         dataset.delete(filter_sql(req["filter"], quote="`"))
-        ms = (time.perf_counter() - t0) * 1000
+        ms = clock.stop(t0)
         after = lance.dataset(req["path"])
         return {"ms": ms, "rows": before - after.count_rows(), "version": after.version}
 
     def optimize(self, req: dict[str, Any]) -> dict[str, Any]:
-        t0 = time.perf_counter()
+        t0 = clock.start()
         dataset = lance.dataset(req["path"])
         metrics = dataset.optimize.compact_files()
-        ms = (time.perf_counter() - t0) * 1000
+        ms = clock.stop(t0)
         keep = {k: getattr(metrics, k) for k in ("fragments_removed", "fragments_added", "files_removed", "files_added")}
         return {"ms": ms, "version": lance.dataset(req["path"]).version, "metrics": _numbers(keep)}
 
@@ -104,10 +103,10 @@ class LanceDriver(BaseDriver):
         if not new:
             raise ValueError(f"lance: add-column: the rows have no column beyond {dataset0.schema.names}")
         columns = rows.select(["id", *new])
-        t0 = time.perf_counter()
+        t0 = clock.start()
         dataset = lance.dataset(req["path"])
         dataset.merge(columns, left_on="id")
-        ms = (time.perf_counter() - t0) * 1000
+        ms = clock.stop(t0)
         return {"ms": ms, "version": lance.dataset(req["path"]).version}
 
     def branch(self, req: dict[str, Any]) -> dict[str, Any]:

@@ -90,6 +90,8 @@ export function assembleResult(
   const measured = outcome.tries.filter((t) => t.cold === undefined);
   const times = measured.map((t) => t.internalMs ?? t.ms);
   const stats = outcome.stats ?? (outcome.status === 'ok' && times.length > 0 ? timingStats(times) : undefined);
+  const cpu = measured.map((t) => t.cpuMs);
+  const cpuStats = stats && !outcome.stats && cpu.every((c) => c !== undefined) ? timingStats(cpu as number[]) : undefined;
   const bytes = dataset.entry.arrowBytes;
   const throughputMBps =
     outcome.throughputMBps ?? (bcase.throughput && stats && stats.median > 0 ? bytes / stats.median / 1000 : undefined);
@@ -104,6 +106,7 @@ export function assembleResult(
     ...(outcome.error ? { error: outcome.error } : {}),
     tries: outcome.tries,
     ...(stats ? { stats } : {}),
+    ...(cpuStats ? { cpuStats } : {}),
     ...(throughputMBps !== undefined && outcome.status === 'ok' ? { throughputMBps } : {}),
     ...(outcome.rssPeakBytes ? { rssPeakBytes: outcome.rssPeakBytes } : {}),
     ...(outcome.storage ? { storage: outcome.storage } : {}),

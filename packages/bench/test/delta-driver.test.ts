@@ -62,7 +62,9 @@ describe.skipIf(!python)('delta_driver.py', () => {
       const w = await driver.call('write', { slot: 't', path, mode: 'overwrite', codec: 'zstd' });
       expect(w.version).toBe(0);
       expect(w.ms).toBeGreaterThan(0);
+      expect(w.cpuMs).toBeGreaterThan(0); // time.process_time() over the same region
       expect(w.rssPeakBytes).toBeGreaterThan(0);
+      expect(await driver.call('du', { path })).not.toHaveProperty('cpuMs'); // untimed commands have none
       const r = await driver.call('read', { path });
       expect(r).toMatchObject({ rows: 2000, checksum: tableChecksum(table) });
       const p = await driver.call('read', { path, columns: ['s', 'f'] });

@@ -31,6 +31,7 @@ describe.skipIf(!python).each(['iceberg', 'lance'] as const)('%s_driver.py', (en
       const path = join(dir, 'tables', 't');
       const first = await driver.call('write', { slot: 't', path, mode: 'overwrite', codec: 'zstd' });
       expect(first.ms).toBeGreaterThan(0);
+      expect(first.cpuMs).toBeGreaterThan(0);
       expect(await driver.call('read', { path })).toMatchObject({ rows: 2000, checksum: tableChecksum(table) });
       // Columns come back in the order asked for, not the table's.
       const p = await driver.call('read', { path, columns: ['s', 'id'] });

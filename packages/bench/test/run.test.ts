@@ -31,6 +31,9 @@ describe('runBench', () => {
         expect(r.status, `${c}: ${r.error}`).toBe('ok');
         expect(r.dataset).toMatchObject({ name: 'seed-narrow', rows: 100_000, bytes: 1_600_000 });
         expect(r.stats!.samples).toBeGreaterThan(0);
+        // CPU time beside wall time, try by try (the regression check's steadier ratios)
+        expect(r.cpuStats!.samples).toBe(r.stats!.samples);
+        expect(r.tries.every((t) => t.cpuMs! > 0)).toBe(true);
       }
       expect(byKey.get('sequential/read')!.throughputMBps).toBeGreaterThan(0);
       // write and read run in 3 rounds (one measured try each here); only the first read is lukewarm
@@ -52,6 +55,7 @@ describe('runBench', () => {
       }
       if (python) {
         expect(byKey.get('delta/read')!.status).toBe('ok');
+        expect(byKey.get('delta/read')!.cpuStats!.min).toBeGreaterThan(0);
         expect(byKey.get('delta/versions')!.config.updateMethod).toMatch(/merge/);
         expect(byKey.get('delta/dedup')!.status).toBe('ok');
         // Delta rewrites the table and copies identical data in full

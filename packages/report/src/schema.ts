@@ -83,9 +83,12 @@ export interface BenchResult {
   /**
    * Every measured try, in order; `cold` marks the first try after dropping caches, or 'lukewarm'.
    * `requests`: what the try sent to object storage, by S3 operation, where the engine counts them.
+   * `cpuMs`: CPU time of the engine's process (every thread) over the same region as `internalMs`.
    */
-  tries: { ms: number; internalMs?: number; cold?: 'true' | 'lukewarm'; requests?: Record<string, number> }[];
+  tries: { ms: number; internalMs?: number; cpuMs?: number; cold?: 'true' | 'lukewarm'; requests?: Record<string, number> }[];
   stats?: TimingStats;
+  /** Statistics of the measured tries' `cpuMs`, when every one has it. */
+  cpuStats?: TimingStats;
   /** dataset.bytes / stats.median, in MB/s (10^6 bytes). */
   throughputMBps?: number;
   /** Peak resident set size of the process that did the work during this case. */

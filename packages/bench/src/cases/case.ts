@@ -112,7 +112,7 @@ export function mismatch(r: OperationResult, want: Expected): string | undefined
 
 /** One try as recorded: harness wall time, the engine's own time, and its requests to object storage. */
 export function tryOf(r: OperationResult, cold?: 'true' | 'lukewarm'): BenchResult['tries'][number] {
-  return { ms: r.wallMs, internalMs: r.internalMs, ...(cold ? { cold } : {}), ...(r.requests ? { requests: r.requests } : {}) };
+  return { ms: r.wallMs, internalMs: r.internalMs, ...(r.cpuMs !== undefined ? { cpuMs: r.cpuMs } : {}), ...(cold ? { cold } : {}), ...(r.requests ? { requests: r.requests } : {}) };
 }
 
 /** Make sure a target holding the dataset exists (untimed setup for read cases). */

@@ -25,7 +25,7 @@ import { PACKAGE_DIR } from '../paths.js';
 import { commitCounts, runWriters } from '../workers/processes.js';
 import { tableChecksum } from '../checksum.js';
 import { peakRss, resetPeakRss } from '../rss.js';
-import { mitataMeasure } from '../measure.js';
+import { mitataMeasure, Stopwatch } from '../measure.js';
 import type { Filter } from '../filter.js';
 import type { LoadedDataset } from '../datasets/datasets.js';
 import type { S3Place } from '../object-storage.js';
@@ -220,13 +220,13 @@ export class ArmillariaEngine implements Engine {
     const file = op.op === 'write' && op.fromFile ? stagedFile(this.workDir, op.source) : undefined;
     const requestsBefore = { ...requestsOf(store) };
     resetPeakRss();
-    const t0 = performance.now();
+    let watch = new Stopwatch();
     let out: OperationResult;
     switch (op.op) {
       case 'write': {
         const data = file ? await core.openTableFile(file) : op.source.table;
         const r = await store.write(op.table ?? TABLE, data, { mode: op.mode, ...(op.message ? { message: op.message } : {}) });
-        const ms = performance.now() - t0;
+        const ms = watch.stop();
         out = { internalMs: ms, wallMs: ms, rows: r.rows, version: r.version, extra: writeCounters(r) };
         break;
       }
@@ -238,47 +238,47 @@ export class ArmillariaEngine implements Engine {
           ...(op.filter ? { filter: op.filter } : {}),
         };
         const table = await store.read(TABLE, options);
-        const ms = performance.now() - t0;
+        const ms = watch.stop();
         out = { internalMs: ms, wallMs: ms, rows: table.numRows, checksum: tableChecksum(table) };
         break;
       }
       case 'update': {
         const r = await store.transaction((tx) => tx.update(TABLE, op.updates.table, { on: ['id'] }), { message: `update ${TABLE}` });
-        const ms = performance.now() - t0;
+        const ms = watch.stop();
         out = { internalMs: ms, wallMs: ms, rows: r.value, ...(r.versions[TABLE] !== undefined ? { version: r.versions[TABLE] } : {}) };
         break;
       }
       case 'upsert': {
         const r = await store.transaction((tx) => tx.upsert(TABLE, op.rows.table, { on: ['id'] }), { message: `upsert into ${TABLE}` });
-        const ms = performance.now() - t0;
+        const ms = watch.stop();
         out = { internalMs: ms, wallMs: ms, rows: r.value.updated + r.value.inserted, ...(r.versions[TABLE] !== undefined ? { version: r.versions[TABLE] } : {}) };
         break;
       }
       case 'delete': {
         const r = await store.transaction((tx) => tx.delete(TABLE, op.filter as core.Filter), { message: `delete from ${TABLE}` });
-        const ms = performance.now() - t0;
+        const ms = watch.stop();
         out = { internalMs: ms, wallMs: ms, rows: r.value, ...(r.versions[TABLE] !== undefined ? { version: r.versions[TABLE] } : {}) };
         break;
       }
       case 'optimize': {
         const r = await store.transaction((tx) => tx.optimize(TABLE), { message: `optimize ${TABLE}` });
-        const ms = performance.now() - t0;
+        const ms = watch.stop();
         out = { internalMs: ms, wallMs: ms, ...(r.versions[TABLE] !== undefined ? { version: r.versions[TABLE] } : {}), extra: { chunksBefore: r.value.chunksBefore, chunksAfter: r.value.chunksAfter } };
         break;
       }
       case 'add-column': {
         const have = new Set((await store.describe(TABLE)).schema.fields.map((f) => f.name));
         const added = op.next.table.schema.fields.map((f) => f.name).filter((n) => !have.has(n));
-        const t1 = performance.now(); // the schema lookup above is not part of the operation
+        watch = new Stopwatch(); // the schema lookup above is not part of the operation
         const r = await store.transaction((tx) => tx.addColumns(TABLE, op.next.table.select(added)), { message: `add a column to ${TABLE}` });
-        const ms = performance.now() - t1;
+        const ms = watch.stop();
         out = { internalMs: ms, wallMs: ms, rows: op.next.table.numRows, ...(r.versions[TABLE] !== undefined ? { version: r.versions[TABLE] } : {}) };
         break;
       }
       case 'branch-write': {
         await store.createBranch(op.name, { from: core.DEFAULT_BRANCH });
         const r = await store.write(TABLE, op.source.table, { mode: 'overwrite', branch: op.name });
-        const ms = performance.now() - t0;
+        const ms = watch.stop();
         out = { internalMs: ms, wallMs: ms, rows: r.rows, version: r.version, extra: writeCounters(r) };
         break;
       }
@@ -297,31 +297,33 @@ export class ArmillariaEngine implements Engine {
         if (!op.shared) await store.write('seed', op.source.table);
         const branch = (i: number) => (op.shared ? 'main' : `w${i}`);
         const w = await runWriters(Array.from({ length: op.writers }, (_, i) => [process.execPath, worker, this.dir(op.target), branch(i), `w${i}`, String(op.commits), rows]), env);
-        out = { internalMs: w.ms, wallMs: performance.now() - t0, ...commitCounts(w.counts) };
+        out = { internalMs: w.ms, wallMs: watch.stop(), ...commitCounts(w.counts) };
         break;
       }
       case 'sql': {
         const table = await store.sql(op.query, op.versions ? { versions: op.versions } : {});
-        const ms = performance.now() - t0;
+        const ms = watch.stop();
         out = { internalMs: ms, wallMs: ms, rows: table.numRows, resultRows: table.toArray().map((r) => Object.values(r.toJSON())) };
         break;
       }
       case 'publish': {
         const r = await store.publish(TABLE, resolve(this.workDir, 'views', op.view));
-        const ms = performance.now() - t0;
+        const ms = watch.stop();
         out = { internalMs: ms, wallMs: ms, bytes: r.bytesWritten, extra: { ...r.files, deltaCommits: r.published.length } };
         break;
       }
       case 'branch': {
         const before = this.opts.s3 ? 0 : duBytes(this.dir(op.target));
-        const t1 = performance.now();
+        watch = new Stopwatch();
         await store.createBranch(op.name, { from: core.DEFAULT_BRANCH });
-        const ms = performance.now() - t1;
+        const ms = watch.stop();
         // On S3 a branch is one ref object of a few hundred bytes (no object is added).
         out = { internalMs: ms, wallMs: ms, ...(this.opts.s3 ? {} : { bytes: duBytes(this.dir(op.target)) - before }) };
         break;
       }
     }
+    // The commits case's work is in processes of its own, whose CPU time this process does not see.
+    if (op.op !== 'commits' && watch.cpuMs !== undefined) out.cpuMs = watch.cpuMs;
     out.rssPeakBytes = peakRss();
     const requests = requestsOf(store);
     if (requests) out.requests = requestCounters(requestsBefore, requests);

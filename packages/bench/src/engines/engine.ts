@@ -103,6 +103,8 @@ export interface OperationResult {
   internalMs: number;
   /** Time the harness measured around the call (includes IPC for out-of-process engines). */
   wallMs: number;
+  /** CPU time of the engine's process (every thread) over the region of `internalMs`, where measured. */
+  cpuMs?: number;
   /** Rows returned (reads), written, or deleted (delete). */
   rows?: number;
   /** The rows a SQL query returned (converted outside the timed region). */

@@ -254,6 +254,7 @@ export abstract class PythonEngine implements Engine {
     const r = await d.call(cmd, args);
     const wallMs = performance.now() - t0;
     const out: OperationResult = { internalMs: r.ms ?? wallMs, wallMs };
+    if (typeof r.cpuMs === 'number') out.cpuMs = r.cpuMs;
     if (typeof r.rows === 'number') out.rows = r.rows;
     if (typeof r.checksum === 'string') out.checksum = r.checksum;
     if (typeof r.version === 'number') out.version = r.version;
