@@ -25,6 +25,7 @@ import {
   DEFAULT_GEOMEAN_TOLERANCE,
   DEFAULT_TOLERANCE,
   deriveNoise,
+  GATED_CASES,
   makeBaseline,
   makeBaselineFromRuns,
   type Baseline,
@@ -42,11 +43,20 @@ const positiveInt = (v: string): number => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${v}"`);
   return n;
 };
+const nonNegativeInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number >= 0, got "${v}"`);
+  return n;
+};
 const fraction = (v: string): number => {
   const n = Number(v);
   if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`expected a fraction in (0, 1), got "${v}"`);
   return n;
 };
+
+/** `--cases`: names, and the sets `gated` (the cases the regression check compares) and `ungated`. */
+const caseList = (v: string): string[] =>
+  list(v).flatMap((n) => (n === 'gated' ? [...GATED_CASES] : n === 'ungated' ? CASE_NAMES.filter((c) => !(GATED_CASES as readonly string[]).includes(c)) : [n]));
 
 const program = new Command('bench')
   .description('Benchmark Armillaria (per phase) against Delta Lake, Iceberg and Lance and write results + an HTML report')
@@ -56,7 +66,7 @@ const program = new Command('bench')
     `phases to run, comma-separated, and the competing engines: delta (Delta Lake), iceberg, lance (default: ${[...PHASE_ORDER, ...COMPETITORS].join(',')}; --quick and --storage s3: delta only)`,
     list,
   )
-  .option('--cases <list>', `cases (default: all): ${CASE_NAMES.join(',')}`, list)
+  .option('--cases <list>', `cases (default: all): ${CASE_NAMES.join(',')}; or gated (those --check compares: ${GATED_CASES.join(',')}), ungated (the rest)`, caseList)
   .option(
     '--datasets <list>',
     'datasets, and table files of your own (.parquet, .csv, .arrow; both engines get the same rows) ' +
@@ -65,6 +75,7 @@ const program = new Command('bench')
   )
   .option('--runs <n>', 'measured tries per case (default: quick 3, full 5)', positiveInt)
   .option('--warmup <n>', 'unmeasured tries before the measured ones (default 1)', (v) => (v === '0' ? 0 : positiveInt(v)))
+  .option('--min-time <ms>', 'fast cases add measured tries until this much engine time is measured (default: quick 300, full 1500; 0: exactly --runs tries)', nonNegativeInt)
   .option('--rounds <n>', `split the tries of the write, read and append cases into n rounds, engines taking turns, warm-ups in each (default ${DEFAULT_ROUNDS})`, positiveInt)
   .option('--scale', 'include the 10M-row datasets', false)
   .addOption(new Option('--codec <codec>', 'Parquet codec on both sides').choices(['snappy', 'zstd', 'uncompressed']).default('snappy'))
@@ -78,7 +89,7 @@ const program = new Command('bench')
   .option('--tolerance <fraction>', `per-key and geomean tolerance for --write-baseline (default ${DEFAULT_TOLERANCE} per key, ${DEFAULT_GEOMEAN_TOLERANCE} geomean)`, fraction)
   .option('--no-report', 'do not regenerate results/report.html')
   .action(async (o: {
-    quick: boolean; phases?: string[]; cases?: string[]; datasets?: string[]; runs?: number; warmup?: number; rounds?: number;
+    quick: boolean; phases?: string[]; cases?: string[]; datasets?: string[]; runs?: number; warmup?: number; minTime?: number; rounds?: number;
     scale: boolean; codec: Codec; chunkRows?: number; fsync: boolean; storage: 'local' | 's3'; out: string; workDir?: string; check?: string;
     writeBaseline?: string; tolerance?: number; report: boolean;
   }) => {
@@ -106,6 +117,7 @@ const program = new Command('bench')
       tries: o.runs ?? (o.quick ? 3 : 5),
       warmup: o.warmup ?? 1,
       ...(o.rounds ? { rounds: o.rounds } : {}),
+      ...(o.minTime !== undefined ? { minTimeMs: o.minTime } : {}),
       codec: o.codec,
       ...(o.workDir ? { workDir: userPath(o.workDir) } : {}),
       ...(o.chunkRows ? { chunkRows: o.chunkRows } : {}),
