@@ -178,8 +178,12 @@ class CompleteCommits {
     for (const id of [...this.roots].slice(0, MAX_ROOTS)) {
       if (!(await this.chunks.has(id))) continue;
       const root = await this.commits.get(id);
-      const floor = await this.history.floor(root).catch((e: unknown) => (problemId(e) === undefined ? Promise.reject(e) : root));
-      out.push({ root, floorDepth: floor?.depth ?? 1 });
+      try {
+        out.push({ root, floorDepth: (await this.history.floor(root))?.depth ?? 1 });
+      } catch (e) {
+        // A chain too broken to find its floor proves nothing (the root itself is in `roots`).
+        if (problemId(e) === undefined) throw e;
+      }
     }
     return out;
   }
