@@ -1,6 +1,7 @@
 /**
  * Pure aggregation of runs into what the report shows: the latest result per key, per-case ratios to
- * Delta Lake and to the `sequential` phase, geometric means per phase, history and regressions.
+ * Delta Lake and to the `sequential` phase, geometric means per phase, history and regressions, and each
+ * phase's ratio to Delta Lake run by run with the steps where it fell.
  *
  * Numbers are only compared within one *scope*, one machine with one `quick` flag, because a quick run's
  * small sizes and another machine's disks say nothing about this machine's full run.
@@ -20,9 +21,13 @@ import { geometricMean, speedup, throughputOf, type Throughput } from './metrics
 import {
   DEFAULT_TOLERANCE,
   buildHistory,
+  buildRatioHistory,
+  findRatioSteps,
   findRegressions,
   runRef,
   type HistorySeries,
+  type RatioSeries,
+  type RatioStep,
   type Regression,
   type RunRef,
 } from './history.js';
@@ -92,6 +97,10 @@ export interface Aggregate {
   geomeans: PhaseGeomean[];
   history: HistorySeries[];
   regressions: Regression[];
+  /** Each Armillaria key's ratio to Delta Lake per run, both sides from that run. */
+  ratioHistory: RatioSeries[];
+  /** Ratios to Delta Lake that fell beyond `tolerance` from one run to the next; not counted as regressions. */
+  ratioSteps: RatioStep[];
   tolerance: number;
 }
 
@@ -129,6 +138,7 @@ export function aggregate(runs: readonly RunFile[], options: AggregateOptions = 
   const latestRun = inScope.at(-1);
   const measurements = latestPerKey(inScope);
   const history = buildHistory(inScope);
+  const ratioHistory = buildRatioHistory(inScope);
   return {
     scope,
     otherScopes: summariseScopes(sorted).filter((s) => !scope || s.machine !== scope.machine || s.quick !== scope.quick),
@@ -139,6 +149,8 @@ export function aggregate(runs: readonly RunFile[], options: AggregateOptions = 
     geomeans: phaseGeomeans(measurements),
     history,
     regressions: findRegressions(history, tolerance, latestRun?.runId),
+    ratioHistory,
+    ratioSteps: findRatioSteps(ratioHistory, tolerance, latestRun?.runId),
     tolerance,
   };
 }

@@ -8,9 +8,10 @@
 import { View, parse } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { Aggregate } from './aggregate.js';
+import { runRef, type RunRef } from './history.js';
 import { compareCases, comparePhases, compareRows, rowId, THROUGHPUT_CASES, type RowKey } from './result-key.js';
 import { phaseColour, phaseLabel } from './palette.js';
-import { caseLabel, formatBytes, formatChange, formatMs, formatPercent, formatRows } from './format.js';
+import { caseLabel, formatBytes, formatChange, formatMs, formatPercent, formatRows, shortSha } from './format.js';
 
 /** One rendered chart. */
 export interface ChartSvg {
@@ -28,6 +29,8 @@ export interface ChartSet {
   storage: ChartSvg[];
   /** One per timed case without throughput (branch, time-travel, ...): median time per phase. */
   latency: ChartSvg[];
+  /** One per throughput row with a ratio to Delta Lake in at least two runs: the ratio per run, steps marked. */
+  ratioHistory: ChartSvg[];
   /** One per throughput row measured in at least two runs: MB/s per run, regressions marked. */
   history: ChartSvg[];
   /** Anything vega or vega-lite warned about; empty when the specs are sound. */
@@ -81,6 +84,7 @@ export async function renderCharts(agg: Aggregate): Promise<ChartSet> {
     throughput: await draw(throughputSpecs(agg)),
     storage: await draw(storageSpecs(agg)),
     latency: await draw(latencySpecs(agg)),
+    ratioHistory: await draw(ratioHistorySpecs(agg)),
     history: await draw(historySpecs(agg)),
     warnings,
   };
@@ -300,6 +304,119 @@ function historySpecs(agg: Aggregate): { title: string; spec: TopLevelSpec }[] {
                   data: { values: flagged },
                   mark: { type: 'text' as const, dy: -14, fontSize: 11, fontWeight: 700, color: REGRESSION },
                   encoding: { x, y: { field: 'mbps', type: 'quantitative' as const }, text: { field: 'label' } },
+                },
+              ]
+            : []),
+        ],
+      } as TopLevelSpec,
+    });
+  }
+  return specs;
+}
+
+/**
+ * Axis labels of runs: the short git sha, with `(2)`, `(3)` after a sha already seen, so that two runs of one
+ * commit stay two points on an ordinal axis.
+ */
+function runLabels(runs: readonly RunRef[]): Map<string, string> {
+  const seen = new Map<string, number>();
+  const out = new Map<string, string>();
+  for (const r of runs) {
+    const sha = shortSha(r.gitSha);
+    const n = (seen.get(sha) ?? 0) + 1;
+    seen.set(sha, n);
+    out.set(r.runId, n === 1 ? sha : `${sha} (${n})`);
+  }
+  return out;
+}
+
+/** A log-scale domain around the ratios and 1× (the dashed rule), with a margin so no point sits on an edge. */
+function ratioDomain(ratios: readonly number[]): [number, number] {
+  const margin = 1.25;
+  return [Math.min(1, ...ratios) / margin, Math.max(1, ...ratios) * margin];
+}
+
+/** Ticks at 1, 2 and 5 times powers of ten inside [lo, hi], finer steps when that leaves fewer than two. */
+function ratioTicks(lo: number, hi: number): number[] {
+  const within = (mantissas: readonly number[]): number[] => {
+    const out: number[] = [];
+    for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+      for (const m of mantissas) {
+        const v = Number((m * 10 ** e).toPrecision(2));
+        if (v >= lo && v <= hi) out.push(v);
+      }
+    }
+    return out;
+  };
+  const coarse = within([1, 2, 5]);
+  return coarse.length >= 2 ? coarse : within([1, 1.5, 2, 3, 5, 7]);
+}
+
+function ratioHistorySpecs(agg: Aggregate): { title: string; spec: TopLevelSpec }[] {
+  const labels = runLabels(agg.runs.map(runRef));
+  const label = (r: RunRef): string => labels.get(r.runId) ?? shortSha(r.gitSha);
+  const series = agg.ratioHistory.filter((s) => isThroughputCase(s.key.case));
+  const rows = [...groupBy(series, (s) => rowId(s.key))].sort(([, a], [, b]) => compareRows(a[0]!.key, b[0]!.key));
+  const specs: { title: string; spec: TopLevelSpec }[] = [];
+  for (const [row, ss] of rows) {
+    const points = ss.flatMap((s) => s.points.map((p) => ({ run: label(p.run), phase: phaseLabel(s.key.phase), ratio: p.value })));
+    // The runs of this row in date order (agg.runs is oldest first), each once.
+    const runs = [...new Set(agg.runs.map((r) => labels.get(r.runId)!).filter((l) => points.some((p) => p.run === l)))];
+    if (runs.length < 2) continue; // one run is not a history
+    const steps = agg.ratioSteps.filter((st) => rowId(st.key) === row);
+    const flagged = steps.map((st) => ({ run: label(st.to.run), ratio: st.to.value }));
+    // Percentages only for the latest run's steps: on a long history, a label per ring is unreadable.
+    const labelled = steps.filter((st) => st.inLatestRun).map((st) => ({ run: label(st.to.run), ratio: st.to.value, label: formatChange(st.change) }));
+    const k = ss[0]!.key;
+    const phases = [...new Set(ss.map((s) => s.key.phase))].sort(comparePhases);
+    const title = `${caseLabel(k.case)} · ${k.dataset} ${sizeLabel(k, false)}`;
+    const x = {
+      field: 'run',
+      type: 'ordinal' as const,
+      sort: runs,
+      title: null,
+      axis: { labelAngle: -90, labelFontSize: 10, labelOverlap: true, grid: false },
+    };
+    const [lo, hi] = ratioDomain(points.map((p) => p.ratio));
+    const y = {
+      field: 'ratio',
+      type: 'quantitative' as const,
+      title: '× Delta Lake',
+      scale: { type: 'log' as const, domain: [lo, hi], nice: false },
+      axis: { values: ratioTicks(lo, hi), labelExpr: "format(datum.value, '~g') + '×'" },
+    };
+    specs.push({
+      title,
+      spec: {
+        description: `${title}: each phase's median against Delta Lake's in the same run, per commit; red rings mark steps down`,
+        width: 250,
+        height: 140,
+        layer: [
+          {
+            data: { values: [{ one: 1 }] },
+            mark: { type: 'rule', color: MUTED, strokeDash: [4, 3], strokeWidth: 1 },
+            encoding: { y: { field: 'one', type: 'quantitative' } },
+          },
+          {
+            data: { values: points },
+            mark: { type: 'line', point: { size: 28 }, strokeWidth: 1.8 },
+            encoding: { x, y, color: { field: 'phase', type: 'nominal', scale: colourScale(phases), legend: null } },
+          },
+          ...(flagged.length
+            ? [
+                {
+                  data: { values: flagged },
+                  mark: { type: 'point' as const, shape: 'circle', size: 190, strokeWidth: 2, color: REGRESSION, filled: false },
+                  encoding: { x, y: { field: 'ratio', type: 'quantitative' as const } },
+                },
+              ]
+            : []),
+          ...(labelled.length
+            ? [
+                {
+                  data: { values: labelled },
+                  mark: { type: 'text' as const, dy: -14, fontSize: 11, fontWeight: 700, color: REGRESSION },
+                  encoding: { x, y: { field: 'ratio', type: 'quantitative' as const }, text: { field: 'label' } },
                 },
               ]
             : []),

@@ -20,9 +20,14 @@ export {
 export {
   DEFAULT_TOLERANCE,
   buildHistory,
+  buildRatioHistory,
+  findRatioSteps,
   findRegressions,
   type HistoryPoint,
   type HistorySeries,
+  type RatioPoint,
+  type RatioSeries,
+  type RatioStep,
   type Regression,
   type RunRef,
 } from './history.js';

@@ -51,7 +51,7 @@ ${charts.throughput.length
 ${latencySection(agg, charts.latency)}
 ${objectStorageSection(agg)}
 ${storageSection(agg, charts.storage)}
-${historySection(agg, charts.history)}
+${historySection(agg, charts.ratioHistory, charts.history)}
 ${environmentSection(agg)}`
     : headerSection(agg, header);
   const generated = options.generatedAt ? ` on ${formatDate(options.generatedAt)}` : '';

@@ -84,7 +84,16 @@ describe.skipIf(skip)('report in headless Chromium', () => {
     expect(await row.first().isVisible()).toBe(true);
   });
 
+  it('folds the MB/s history away and opens it on a click', async () => {
+    const mbps = page.locator('details.history-mbps');
+    expect(await mbps.locator('figure').first().isVisible()).toBe(false);
+    await mbps.locator('summary').click();
+    expect(await mbps.locator('figure').first().isVisible()).toBe(true);
+  });
+
   it('renders every chart as an SVG with visible size and drawn marks', async () => {
+    // Opened, as a reader who wants the MB/s history would; a closed <details> has no layout.
+    await page.evaluate(`document.querySelectorAll('details').forEach((d) => { d.open = true; })`);
     // A string script: the test tsconfig has no DOM lib, and this runs in the page anyway.
     const charts = (await page.evaluate(`[...document.querySelectorAll('figure svg')].map((svg) => {
       const box = svg.getBoundingClientRect();
@@ -92,7 +101,7 @@ describe.skipIf(skip)('report in headless Chromium', () => {
       const drawn = marks.filter((g) => g.getBBox().width > 0 && g.getBBox().height > 0).length;
       return { width: box.width, height: box.height, drawn };
     })`)) as { width: number; height: number; drawn: number }[];
-    expect(charts).toHaveLength(14);
+    expect(charts).toHaveLength(20); // 14, and the 6 ratio charts of the history
     for (const c of charts) {
       expect(c.width).toBeGreaterThan(150);
       expect(c.height).toBeGreaterThan(60);

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { buildHistory, findRegressions, type HistorySeries, type RunFile } from '../src/index.js';
-import { NEW_RUN_ID, OLD_RUN_ID, fixtureRuns, laterRun } from './helpers.js';
+import {
+  buildHistory,
+  buildRatioHistory,
+  findRatioSteps,
+  findRegressions,
+  type HistorySeries,
+  type RatioSeries,
+  type RunFile,
+} from '../src/index.js';
+import { NEW_RUN_ID, OLD_RUN_ID, find, fixtureRuns, laterRun } from './helpers.js';
 
 describe('buildHistory', () => {
   it('gives every key its points oldest first', () => {
@@ -56,5 +64,53 @@ describe('findRegressions', () => {
     const third: RunFile = laterRun(runs[1]!, 'r3', '2025-11-28T09:00:00Z');
     const flagged = findRegressions(buildHistory([...runs, third]), 0.1, 'r3');
     expect(flagged.map((r) => r.inLatestRun)).toEqual([false]);
+  });
+});
+
+describe('buildRatioHistory', () => {
+  it("pairs each phase with Delta Lake's result of the same run, oldest first", () => {
+    const series = buildRatioHistory(fixtureRuns());
+    const batchWrite = series.find((s) => s.id === 'armillaria|batch|write|seed-narrow|500000|zstd|')!;
+    // 500 then 400 MB/s against Delta Lake's 160 MB/s in both runs.
+    expect(batchWrite.points.map((p) => [p.run.runId, p.value])).toEqual([
+      [OLD_RUN_ID, 500 / 160],
+      [NEW_RUN_ID, 400 / 160],
+    ]);
+    expect(series.some((s) => s.key.engine === 'delta')).toBe(false);
+  });
+
+  it('leaves out runs where either side is not ok, and never pairs across runs', () => {
+    const [old, latest] = fixtureRuns() as [RunFile, RunFile];
+    latest.results = latest.results.filter((r) => !(r.engine === 'delta' && r.case === 'write' && r.dataset.rows === 500_000));
+    const series = buildRatioHistory([old, latest]);
+    expect(series.find((s) => s.id === 'armillaria|batch|write|seed-narrow|500000|zstd|')!.points.map((p) => p.run.runId)).toEqual([OLD_RUN_ID]);
+    // parallel-parse read seed-narrow 500K was rejected in the latest run, its only run.
+    expect(series.find((s) => s.id === 'armillaria|parallel-parse|read|seed-narrow|500000|zstd|')).toBeUndefined();
+  });
+});
+
+describe('findRatioSteps', () => {
+  const series = (values: number[]): RatioSeries => ({
+    id: 'k',
+    key: { engine: 'armillaria', phase: 'batch', case: 'write', dataset: 'seed-narrow', rows: 1, codec: '', variant: '' },
+    points: values.map((value, i) => ({ run: { runId: `r${i}`, date: `2025-11-2${i}`, gitSha: `sha${i}` }, value })),
+  });
+
+  it('flags a ratio that fell beyond the tolerance from the previous run, by the rule regressions use', () => {
+    const steps = findRatioSteps([series([2.5, 2.5, 1.5])], 0.1, 'r2');
+    expect(steps.map((s) => [s.from.run.runId, s.to.run.runId, s.inLatestRun])).toEqual([['r1', 'r2', true]]);
+    expect(steps[0]!.change).toBeCloseTo(-0.4, 12);
+    expect(findRatioSteps([series([2.5, 2.5, 1.5])], 0.5, 'r2')).toEqual([]);
+  });
+
+  it('does not flag a ratio that rose or moved within the tolerance', () => {
+    expect(findRatioSteps([series([1, 2, 1.85, 1.9])], 0.1, 'r3')).toEqual([]);
+  });
+
+  it('agrees with the regression of the fixture, whose Delta Lake side did not move', () => {
+    const runs = fixtureRuns();
+    expect(find(runs[0]!, 'delta', 'write', 'seed-narrow', 500_000).stats?.median).toBe(find(runs[1]!, 'delta', 'write', 'seed-narrow', 500_000).stats?.median);
+    const steps = findRatioSteps(buildRatioHistory(runs), 0.1, NEW_RUN_ID);
+    expect(steps.map((s) => [s.id, s.change])).toEqual([['armillaria|batch|write|seed-narrow|500000|zstd|', expect.closeTo(-0.2, 12)]]);
   });
 });

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { aggregate, renderCharts, renderHtml, renderReport, writeReport, type RunFile } from '../src/index.js';
-import { fixtureRuns, laterRun } from './helpers.js';
+import { aggregate, renderCharts, renderHtml, renderReport, writeReport, type BenchResult, type RunFile } from '../src/index.js';
+import { find, fixtureRuns, laterRun } from './helpers.js';
 
 /** Text a reader would see in a fragment: tags dropped, entities decoded, whitespace collapsed. */
 function text(fragment: string): string {
@@ -100,7 +100,7 @@ describe('renderReport', () => {
   });
 
   it('inlines every chart as SVG, with unique ids across the page', () => {
-    expect(html.match(/<svg /g)).toHaveLength(14); // 4 throughput, 3 timed cases, 1 storage, 6 history
+    expect(html.match(/<svg /g)).toHaveLength(20); // 4 throughput, 3 timed cases, 1 storage, 6 ratio history, 6 MB/s history
     const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(ids).size).toBe(ids.length);
   });
@@ -239,5 +239,80 @@ describe('competitionSection', () => {
     const runs = fixtureRuns().map((r) => ({ ...r, results: r.results.filter((x) => x.engine === 'armillaria') }));
     const html = await renderReport(runs);
     expect(html).not.toContain('id="competition"');
+  });
+});
+
+describe('ratio to Delta Lake across commits', () => {
+  /** `r` taking `factor` times as long: every timing and the throughput scaled. */
+  function slower(r: BenchResult, factor: number): void {
+    r.stats = { ...r.stats!, min: r.stats!.min * factor, median: r.stats!.median * factor, max: r.stats!.max * factor };
+    r.tries = r.tries.map((t) => ({ ...t, ms: t.ms * factor }));
+    if (r.throughputMBps !== undefined) r.throughputMBps /= factor;
+  }
+
+  /** Three runs of one commit each (shas not in alphabetical order); batch write seed-narrow 100K is 40% behind in the third. */
+  function threeRuns(): RunFile[] {
+    const [first] = fixtureRuns() as [RunFile];
+    const commits = [
+      ['c0ffee1', '2025-12-01T09:00:00Z'],
+      ['a11ce22', '2025-12-01T15:00:00Z'], // same day: an ordinal axis keeps both
+      ['b0b0b03', '2025-12-03T09:00:00Z'],
+    ] as const;
+    const runs = commits.map(([sha, date]) =>
+      laterRun(first, `${date}-${sha}`, date, (r) => r, { versions: { ...first.versions, armillaria: `${sha}${'0'.repeat(33)}` } }),
+    );
+    slower(find(runs[2]!, 'batch', 'write', 'seed-narrow', 100_000), 1 / 0.6);
+    return [runs[2]!, runs[0]!, runs[1]!]; // given out of order
+  }
+
+  /** The x-axis labels of a chart, left to right. */
+  const xLabels = (svg: string): string[] =>
+    [...svg.matchAll(/<text[^>]*>([0-9a-f]{7}[^<]*)<\/text>/g)].map((m) => m[1]!);
+
+  it('shows a 40% fall of one phase as a flagged step, on an axis of short shas in date order', async () => {
+    const agg = aggregate(threeRuns());
+    expect(agg.ratioSteps.map((s) => [s.key.phase, s.key.case, s.key.rows, s.to.run.gitSha.slice(0, 7)])).toEqual([
+      ['batch', 'write', 100_000, 'b0b0b03'],
+    ]);
+    expect(agg.ratioSteps[0]!.change).toBeCloseTo(-0.4, 9);
+    const charts = await renderCharts(agg);
+    expect(charts.warnings).toEqual([]);
+    const chart = charts.ratioHistory.find((c) => c.title === 'Write · seed-narrow 100K')!;
+    expect(xLabels(chart.svg)).toEqual(['c0ffee1', 'a11ce22', 'b0b0b03']);
+    expect(chart.svg).toContain('−40.0%');
+    expect(chart.svg.match(/stroke="#d62728"/g)).toHaveLength(1); // one ring
+    // The other rows held still: no rings there.
+    const others = charts.ratioHistory.filter((c) => c !== chart);
+    expect(others.length).toBeGreaterThan(0);
+    for (const c of others) expect(c.svg).not.toContain('#d62728');
+  });
+
+  it('gives two runs of one commit two places on the axis', async () => {
+    const [first, second, third] = threeRuns().sort((a, b) => a.date.localeCompare(b.date)) as [RunFile, RunFile, RunFile];
+    third.versions.armillaria = second.versions.armillaria;
+    const charts = await renderCharts(aggregate([first, second, third]));
+    expect(xLabels(charts.ratioHistory[0]!.svg)).toEqual(['c0ffee1', 'a11ce22', 'a11ce22 (2)']);
+  });
+
+  it('draws no ratio chart from a single run', async () => {
+    const charts = await renderCharts(aggregate([fixtureRuns()[0]!]));
+    expect(charts.ratioHistory).toEqual([]);
+    const html = renderHtml(aggregate([fixtureRuns()[0]!]), charts);
+    expect(html).not.toContain('Ratio to Delta Lake across commits');
+  });
+
+  it('leads the history section, with the MB/s charts folded below', async () => {
+    const html = await renderReport(fixtureRuns());
+    const section = html.slice(html.indexOf('<section id="history">'), html.indexOf('</section>', html.indexOf('<section id="history">')));
+    const ratios = section.indexOf('Ratio to Delta Lake across commits');
+    const details = section.indexOf('<details class="history-mbps">');
+    expect(ratios).toBeGreaterThan(0);
+    expect(section.indexOf('<figure>')).toBeGreaterThan(ratios);
+    expect(section.indexOf('<figure>')).toBeLessThan(details);
+    expect(text(section)).toContain("Each Armillaria phase's median against Delta Lake's on the same case and data, both measured in the same run");
+    const folded = section.slice(details);
+    expect(text(folded)).toMatch(/^Median MB\/s per run/);
+    expect(folded.match(/<svg /g)).toHaveLength(6);
+    expect(section.slice(0, details).match(/<svg /g)).toHaveLength(6);
   });
 });

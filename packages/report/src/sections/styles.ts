@@ -70,6 +70,8 @@ td.cell.regressed { box-shadow: inset 3px 0 0 var(--bad); }
 .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; vertical-align: -1px; margin-right: 5px; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr)); gap: 14px; margin-top: 10px; }
 .charts.wide { grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); }
+details.history-mbps { margin-top: 16px; }
+details.history-mbps > summary { cursor: pointer; font-size: 14px; font-weight: 600; color: var(--muted); }
 figure { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px 6px; background: #fff; }
 figure svg { display: block; max-width: 100%; height: auto; }
 figcaption { font-size: 12.5px; font-weight: 600; color: var(--ink); margin: 0 0 4px; }
