@@ -301,12 +301,13 @@ describe('ratio to Delta Lake across commits', () => {
     expect(html).not.toContain('Ratio to Delta Lake across commits');
   });
 
-  it('leads the history section, with the MB/s charts folded below', async () => {
+  it('follows the regressions in the history section, with the MB/s charts folded below', async () => {
     const html = await renderReport(fixtureRuns());
     const section = html.slice(html.indexOf('<section id="history">'), html.indexOf('</section>', html.indexOf('<section id="history">')));
     const ratios = section.indexOf('Ratio to Delta Lake across commits');
     const details = section.indexOf('<details class="history-mbps">');
-    expect(ratios).toBeGreaterThan(0);
+    expect(ratios).toBeGreaterThan(section.indexOf('Regressions</h3>'));
+    expect(section.indexOf('Regressions</h3>')).toBeGreaterThan(0);
     expect(section.indexOf('<figure>')).toBeGreaterThan(ratios);
     expect(section.indexOf('<figure>')).toBeLessThan(details);
     expect(text(section)).toContain("Each Armillaria phase's median against Delta Lake's on the same case and data, both measured in the same run");

@@ -12,8 +12,8 @@ const figureOf = (p: HistoryPoint): string =>
   p.throughputMBps !== undefined ? formatMBps(p.throughputMBps) : p.medianMs !== undefined ? formatMs(p.medianMs) : p.status;
 
 /**
- * The history section: first each phase's ratio to Delta Lake per commit, then the regressions, then the
- * median MB/s per run folded away in a `<details>`.
+ * The history section: first the regressions (what a reader acts on), then each phase's ratio to Delta
+ * Lake per commit, then the median MB/s per run folded away in a `<details>`.
  *
  * @param ratioCharts - `ChartSet.ratioHistory`
  * @param mbpsCharts - `ChartSet.history`
@@ -30,16 +30,6 @@ export function historySection(agg: Aggregate, ratioCharts: readonly ChartSvg[],
   return html`<section id="history">
   <h2>History and regressions</h2>
   <p class="lede">Every run of <strong>${agg.scope?.machine ?? '—'}</strong> (${agg.scope?.quick ? 'quick' : 'full'} runs only), oldest to newest.</p>
-  ${ratioCharts.length
-    ? html`<h3>Ratio to Delta Lake across commits</h3>
-  <p class="lede">Each Armillaria phase's median against Delta Lake's on the same case and data, both measured in
-  the same run (the ladder's × Delta), one point per run, labelled by its commit. Drift that slows a whole run, such
-  as load on the shared machine, slows both engines and cancels out of the ratio, so a change in the code shows as a
-  step; noise within a run does not cancel. Log scale; the dashed line is 1×, as fast as Delta Lake; a red ring marks
-  a ratio more than ${tol} below the previous run's, with the change written beside it in the latest run. The CI gate compares ratios of this kind with
-  <code>results/baseline.json</code>, taken from each side's best try rather than its median.</p>
-  ${legend(ratioPhases)}<div class="charts">${ratioCharts.map(figure)}</div>`
-    : ''}
   <h3>Regressions</h3>
   <p class="lede">A regression is a key (engine, phase, case, dataset, size, codec) whose median throughput, or
   speed for timed cases, fell more than ${tol} below its previous measurement, or that stopped passing.</p>
@@ -58,6 +48,16 @@ export function historySection(agg: Aggregate, ratioCharts: readonly ChartSvg[],
       </tr>`,
     )}</tbody>
   </table></div>`}
+  ${ratioCharts.length
+    ? html`<h3>Ratio to Delta Lake across commits</h3>
+  <p class="lede">Each Armillaria phase's median against Delta Lake's on the same case and data, both measured in
+  the same run (the ladder's × Delta), one point per run, labelled by its commit. Drift that slows a whole run, such
+  as load on the shared machine, slows both engines and cancels out of the ratio, so a change in the code shows as a
+  step; noise within a run does not cancel. Log scale; the dashed line is 1×, as fast as Delta Lake; a red ring marks
+  a ratio more than ${tol} below the previous run's, with the change written beside it in the latest run. The CI gate compares ratios of this kind with
+  <code>results/baseline.json</code>, taken from each side's best try rather than its median.</p>
+  ${legend(ratioPhases)}<div class="charts">${ratioCharts.map(figure)}</div>`
+    : ''}
   ${mbpsCharts.length
     ? html`<details class="history-mbps">
   <summary>Median MB/s per run</summary>
