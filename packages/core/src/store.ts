@@ -34,6 +34,8 @@ import { SweepFence } from './catalog/sweep-fence.js';
 import { Transaction, withRetry, type TxContext } from './catalog/transaction.js';
 import type { TxWriteOptions } from './ops/write.js';
 import {
+  BranchNotFoundError,
+  CommitConflictError,
   CorruptObjectError,
   InvalidArgumentError,
   StoreClosedError,
@@ -48,7 +50,7 @@ import { resolvePhase } from './phases/registry.js';
 import type { PhaseName, PhaseRuntime } from './phases/types.js';
 import type { Filter } from './table/filter.js';
 import { parseCodec, type Codec } from './table/parquet-codec.js';
-import { collectTable, toSource, type TableInput } from './table/source.js';
+import { collectTable, isInMemory, toSource, type TableInput } from './table/source.js';
 import { readManifest, scanManifest } from './table/table-reader.js';
 import { importDelta, type DeltaImportOptions, type ImportedVersion } from './views/delta-import.js';
 import { publishDelta, readDeltaState, type DeltaPublishedVersion, type DeltaPublishReport, type VersionToPublish } from './views/delta.js';
@@ -348,12 +350,12 @@ export class Store {
   async write(name: string, data: TableInput, options: WriteOptions = {}): Promise<WriteResult> {
     this.ensureOpen('write');
     const mode = options.mode ?? 'overwrite';
-    const { value, commit, versions } = await this.transaction((tx) => tx.write(name, data, options), {
+    const { value, commit, versions } = await this.transactionOn((tx) => tx.write(name, data, options), {
       branch: options.branch,
       message: options.message ?? `${mode} ${name}`,
       author: options.author,
       metadata: options.metadata,
-    });
+    }, mode === 'append' && isInMemory(data));
     return { ...value, commit: commit!, version: versions[name]! };
   }
 
@@ -369,21 +371,43 @@ export class Store {
    * }, { message: 'nightly load' });
    */
   async transaction<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<TransactionResult<T>> {
+    return this.transactionOn(fn, options, false);
+  }
+
+  /**
+   * `transaction`, where `blindAppend` says `fn` only appends data held in memory. Such a transaction
+   * may begin on the head this process last moved the branch to, without reading the branch (on S3,
+   * one request of the five a small commit costs). It is the head as long as nobody else moved the
+   * branch, and the ref's swap, conditioned on that very version, fails if anybody did. Then the
+   * append rebases onto the branch as it is, as any append does; what cannot be rebased (the table
+   * was replaced, say, which may have happened long before this transaction began) and anything
+   * that fails on the remembered base is run again from the branch read afresh, as if begun now.
+   */
+  private async transactionOn<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions, blindAppend: boolean): Promise<TransactionResult<T>> {
     this.ensureOpen('transaction');
     const branch = validateName('branch', options.branch ?? DEFAULT_BRANCH);
     const about = this.authorship(options);
     return withRetry(
       async () => {
-        const tx = await this.begin(branch);
-        let value: T;
-        try {
-          value = await fn(tx);
-        } catch (e) {
-          tx.abort();
-          throw e;
+        for (let remembered = blindAppend; ; remembered = false) {
+          const tx = await this.beginOn(branch, remembered);
+          let value: T;
+          try {
+            value = await fn(tx);
+          } catch (e) {
+            tx.abort();
+            if (tx.remembered) continue;
+            throw e;
+          }
+          try {
+            const outcome = await tx.commit(options.message ?? 'transaction', about);
+            return { value, commit: outcome?.commit.id, versions: outcome?.versions ?? {} };
+          } catch (e) {
+            // Only errors that say the ref did not move: after others, running again could append twice.
+            if (tx.remembered && (e instanceof CommitConflictError || e instanceof BranchNotFoundError)) continue;
+            throw e;
+          }
         }
-        const outcome = await tx.commit(options.message ?? 'transaction', about);
-        return { value, commit: outcome?.commit.id, versions: outcome?.versions ?? {} };
       },
       { retries: options.retries ?? 0 },
     );
@@ -391,14 +415,25 @@ export class Store {
 
   /** Starts a transaction by hand (commit with `tx.commit(message)`); `transaction()` is usually simpler. */
   async begin(branch = DEFAULT_BRANCH): Promise<Transaction> {
+    return this.beginOn(branch, false);
+  }
+
+  /** `begin`; with `remembered`, on the head this process last moved the branch to, if it knows one (see `transactionOn`). */
+  private async beginOn(branch: string, remembered: boolean): Promise<Transaction> {
     this.ensureOpen('begin');
+    const ctx: TxContext = { ...this.context(), codec: this.codec, chunkRows: this.chunkRows };
+    const known = this.backend.refVersion?.(`heads/${branch}`);
+    if (remembered && known?.swapped && known.value !== undefined) {
+      // The commit this process wrote is normally in its cache; if not, and it is gone, read the branch.
+      const base = await this.commits.get(known.value).catch(() => undefined);
+      if (base) return new Transaction(ctx, branch, base, this.fence.after(known.version), true);
+    }
     // The head first, then the fence: so a swap on the version read here may skip its second look
     // at the fence; and a head this process itself moved there needs no look at all (sweep-fence.ts,
     // WriteWindow.refVersion).
     const head = branch === DEFAULT_BRANCH ? await this.refs.head(branch) : await this.refs.requireHead(branch);
     const version = this.backend.refVersion?.(`heads/${branch}`);
     const window = version?.swapped ? this.fence.after(version.version) : await this.fence.open(version?.version);
-    const ctx: TxContext = { ...this.context(), codec: this.codec, chunkRows: this.chunkRows };
     return new Transaction(ctx, branch, head ? await this.commits.get(head) : undefined, window);
   }
 

@@ -80,6 +80,8 @@ export interface SwapOptions {
 export interface RefVersion {
   version: string;
   swapped: boolean;
+  /** The commit the ref held at that version (undefined: a tombstone or a pending ref). */
+  value: string | undefined;
 }
 
 export interface StoredObject {

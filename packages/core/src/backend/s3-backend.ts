@@ -33,7 +33,8 @@
  * ```
  * The backend remembers each ref as it last read or wrote it, with its ETag: a move from that value
  * skips the GET and goes straight to the guarded PUT (412 then reads it), so a commit reads its
- * branch's ref once, when it begins, and not again to swap it.
+ * branch's ref once, when it begins, and not again to swap it; an append on a head this process
+ * wrote does not read it at all (store.ts, `transactionOn`): chunk, manifest, commit, ref: 4 PUTs.
  * Each write carries a fresh `stamp`, so a 412 after a lost response is told from a lost race by
  * reading the ref back: our stamp there means our write landed.
  * A ref is created in two steps so that gc's snapshot sees it before its guard runs: the pending
@@ -239,7 +240,7 @@ export class S3Backend implements ObjectBackend {
 
   refVersion(name: string): RefVersion | undefined {
     const k = this.known.get(name);
-    return k && { version: k.etag, swapped: k.swapped };
+    return k && { version: k.etag, swapped: k.swapped, value: k.body.commit };
   }
 
   async compareAndSwapRef(name: string, expected: string | undefined, next: string | undefined, options: SwapOptions = {}): Promise<boolean> {
@@ -248,9 +249,9 @@ export class S3Backend implements ObjectBackend {
       if (next === undefined) throw new InvalidArgumentError('refs: a swap from nothing to nothing');
       return this.createRef(name, next, entry, options);
     }
-    for (let attempt = 0; ; attempt++) {
-      const cached = this.known.get(name);
-      const current: Fetched<RefBody> | undefined = attempt === 0 && cached?.body.commit === expected ? cached : await this.getRef(name);
+    const cached = this.known.get(name);
+    let current: Fetched<RefBody> | undefined = cached?.body.commit === expected ? cached : await this.getRef(name);
+    for (;;) {
       if (current?.body.commit !== expected) {
         options.onMismatch?.(current?.body.commit);
         return false;
@@ -263,7 +264,10 @@ export class S3Backend implements ObjectBackend {
       let etag = await this.putIfMatch(key, body, current.etag);
       if (!etag) {
         const now = await this.getRef(name);
-        if (now?.body.stamp !== body.stamp) continue; // someone else wrote first: look again
+        if (now?.body.stamp !== body.stamp) {
+          current = now; // someone else wrote first: decide again on what they wrote
+          continue;
+        }
         etag = now.etag; // ours: the response was lost
       }
       this.known.set(name, { body, etag, swapped: options.guard !== undefined && next !== undefined });

@@ -7,7 +7,7 @@
  * readers outside see nothing until the commit.
  *
  * ```
- *   base = head(branch)
+ *   base = head(branch)                    (or, for an append, the head this process last wrote: store.ts)
  *   stage: write / append / delete / update / add columns ──> chunks + manifests (invisible)
  *   commit:
  *     parent = base
@@ -98,6 +98,8 @@ export class Transaction {
     readonly base: CommitInfo | undefined,
     /** The gc fence as the transaction began, before it read `base`. */
     private readonly window: WriteWindow,
+    /** True when `base` is the head this process last moved the branch to, remembered rather than read (store.ts, `transactionOn`). */
+    readonly remembered = false,
   ) {}
 
   /** Names of the tables visible in this transaction (base plus staged, less dropped), sorted. */

@@ -75,6 +75,12 @@ export async function toSource(input: unknown, what = 'data'): Promise<InputSour
   throw new InvalidArgumentError(`table: ${what} must be ${ACCEPTED} (got ${describeValue(input)})`);
 }
 
+/** True when `input` is whole in memory (a table, a batch or IPC bytes): it can be read again, where a stream is read once. */
+export function isInMemory(input: unknown): boolean {
+  const tag = tagOf(input);
+  return isOwn(Table, input) || isTableLike(input) || isOwn(RecordBatch, input) || isRecordBatchLike(input) || tag === 'Uint8Array' || tag === 'ArrayBuffer';
+}
+
 /**
  * Bytes in memory are decoded whole, up front: the batches are views of `bytes` (no copy), and a
  * damaged message fails here, before anything is written.

@@ -30,7 +30,7 @@ describe.skipIf(!server)('S3 store requests', () => {
   const delta = (before: Record<string, number>, after: Record<string, number>) =>
     Object.fromEntries(Object.entries(after).filter(([k, v]) => v !== (before[k] ?? 0)).map(([k, v]) => [k, v - (before[k] ?? 0)]));
 
-  it('commits a small append in 5 requests on a branch this process moved last, and reads the fence when another did', async () => {
+  it('commits a small append in 4 requests on a branch this process moved last, and rebases when another moved it since', async () => {
     const location = freshLocation(server!);
     const a = await openStore(location, { create: true, s3: s3Options(server!), phase: 'sequential' });
     const b = await openStore(location, { s3: s3Options(server!), phase: 'sequential' });
@@ -40,16 +40,64 @@ describe.skipIf(!server)('S3 store requests', () => {
       const requests = (a.backend as S3Backend).requests;
       let before = { ...requests };
       await a.write('t', rows(10), { mode: 'append' });
-      // The head (GET), then the chunk, the manifest, the commit and the ref (PUTs): no fence read.
-      expect(delta(before, requests)).toEqual({ GetObject: 1, PutObject: 4 });
+      // The chunk, the manifest, the commit and the ref (PUTs): the head is the one this process wrote.
+      expect(delta(before, requests)).toEqual({ PutObject: 4 });
 
       await b.write('t', rows(10), { mode: 'append' }); // another writer moves the branch
       before = { ...requests };
       await a.write('t', rows(10), { mode: 'append' });
-      // A head this process did not write: the fence is read as the write begins, and the other
-      // writer's commit and manifest, which this process has not seen (4 GETs).
-      expect(delta(before, requests)).toEqual({ GetObject: 4, PutObject: 4 });
+      // The ref's swap fails (412); the ref is read, then the other writer's commit and manifest and
+      // the fence (GETs); the append rebased is a manifest, a commit and the ref again.
+      expect(delta(before, requests)).toEqual({ GetObject: 5, PutObject: 7 });
       expect((await b.read('t')).numRows).toBe(50);
+
+      // A stream is read once, so its append reads the head first.
+      before = { ...requests };
+      const batches = rows(10).batches;
+      await a.write('t', (async function* () { yield* batches; })(), { mode: 'append' });
+      expect(delta(before, requests)).toEqual({ GetObject: 1, PutObject: 4 });
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('runs an append again on the branch as it is when its remembered head cannot be rebased onto', async () => {
+    const location = freshLocation(server!);
+    const a = await openStore(location, { create: true, s3: s3Options(server!), phase: 'sequential' });
+    const b = await openStore(location, { s3: s3Options(server!), phase: 'sequential' });
+    try {
+      await a.write('t', rows(10));
+      await a.write('t', rows(10), { mode: 'append' }); // a remembers the head it wrote
+      const replaced = rows(3);
+      await b.write('t', replaced); // replaced by another writer: no append rebases onto that
+      await b.write('u', rows(2)); // and another table appears
+      const mine = rows(10);
+      const { version } = await a.write('t', mine, { mode: 'append' }); // not a conflict: it began after both
+      expect(version).toBe(4);
+      const t = await b.read('t');
+      expect(t.getChild('id')!.toArray()).toEqual(Int32Array.from([...replaced.getChild('id')!.toArray(), ...mine.getChild('id')!.toArray()]));
+      expect((await b.read('u')).numRows).toBe(2);
+      expect((await a.log()).map((c) => c.message)).toEqual(['append t', 'overwrite u', 'overwrite t', 'append t', 'overwrite t']);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('runs an append again on the branch as it is when it fails on its remembered head', async () => {
+    const location = freshLocation(server!);
+    const a = await openStore(location, { create: true, s3: s3Options(server!), phase: 'sequential' });
+    const b = await openStore(location, { s3: s3Options(server!), phase: 'sequential' });
+    try {
+      await a.write('t', rows(10));
+      await a.write('t', rows(10), { mode: 'append' });
+      const wider = (n: number) => tableFromArrays({ id: Int32Array.from({ length: n }, () => next++), x: new Float64Array(n) });
+      await b.write('t', wider(4)); // another schema: the remembered head's table would refuse these rows
+      await a.write('t', wider(6), { mode: 'append' });
+      const t = await b.read('t');
+      expect(t.schema.fields.map((f) => f.name)).toEqual(['id', 'x']);
+      expect(t.numRows).toBe(10);
     } finally {
       await a.close();
       await b.close();
