@@ -39,6 +39,11 @@ export function formatRam(bytes: number): string {
   return `${trim((bytes / 2 ** 30).toFixed(1))} GiB`;
 }
 
+/** `687 MiB`, `41.9 MiB` (binary, as RSS is counted); peak memory and the input it is compared with. */
+export function formatMiB(bytes: number): string {
+  return `${sig3(bytes / 2 ** 20)} MiB`;
+}
+
 /** Row counts as the roadmap wrote them: `100K`, `500K`, `1M`, `10M`, `2.5M`. */
 export function formatRows(rows: number): string {
   if (rows >= 1e6 && rows % 1e5 === 0) return `${trim((rows / 1e6).toFixed(1))}M`;

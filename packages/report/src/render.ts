@@ -15,6 +15,7 @@ import { ladderSection } from './sections/ladder.js';
 import { latencySection } from './sections/latency.js';
 import { objectStorageSection } from './sections/object-storage.js';
 import { storageSection } from './sections/storage.js';
+import { memorySection } from './sections/memory.js';
 import { historySection } from './sections/history.js';
 import { environmentSection } from './sections/environment.js';
 import { figure, legend } from './sections/parts.js';
@@ -51,6 +52,7 @@ ${charts.throughput.length
 ${latencySection(agg, charts.latency)}
 ${objectStorageSection(agg)}
 ${storageSection(agg, charts.storage)}
+${memorySection(agg)}
 ${historySection(agg, charts.ratioHistory, charts.history)}
 ${environmentSection(agg)}`
     : headerSection(agg, header);

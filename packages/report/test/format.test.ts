@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatChange, formatMBps, formatMs, formatRam, formatRatio, formatRows, shortSha } from '../src/format.js';
+import { formatBytes, formatChange, formatMBps, formatMiB, formatMs, formatRam, formatRatio, formatRows, shortSha } from '../src/format.js';
 
 describe('format', () => {
   it('formats throughput with SI units', () => {
@@ -12,6 +12,7 @@ describe('format', () => {
     expect([formatMs(0.35), formatMs(12), formatMs(1250)]).toEqual(['350 µs', '12.0 ms', '1.25 s']);
     expect([formatBytes(212), formatBytes(1_480_000), formatBytes(10_900_000)]).toEqual(['212 B', '1.48 MB', '10.9 MB']);
     expect([formatRam(8 * 2 ** 30), formatRam(15.6 * 2 ** 30)]).toEqual(['8 GiB', '15.6 GiB']);
+    expect([formatMiB(687 * 2 ** 20), formatMiB(43_888_912), formatMiB(1.5 * 2 ** 20)]).toEqual(['687 MiB', '41.9 MiB', '1.50 MiB']);
     expect([100_000, 500_000, 1_000_000, 2_500_000, 10_000_000, 1234].map(formatRows)).toEqual(['100K', '500K', '1M', '2.5M', '10M', '1,234']);
   });
 

@@ -317,3 +317,102 @@ describe('ratio to Delta Lake across commits', () => {
     expect(section.slice(0, details).match(/<svg /g)).toHaveLength(6);
   });
 });
+
+describe('memorySection', () => {
+  const MiB = 2 ** 20;
+
+  /** An ok result on seed-wide 1M (input 100 MiB of Arrow) whose process peaked at `peakMiB`. */
+  function peaked(engine: 'armillaria' | 'delta', phase: string, c: string, peakMiB: number): BenchResult {
+    const stats = { min: 100, median: 100, max: 100, mean: 100, samples: 1 };
+    return {
+      engine,
+      phase,
+      case: c,
+      dataset: { name: 'seed-wide', rows: 1_000_000, bytes: 100 * MiB, sha256: 'f'.repeat(64) },
+      config: { codec: 'zstd' },
+      status: 'ok',
+      tries: [{ ms: 100 }],
+      stats,
+      rssPeakBytes: peakMiB * MiB,
+    };
+  }
+
+  /** One run: Armillaria (batch) and Delta Lake writing and reading seed-wide 1M, plus `more`. */
+  function peakRun(more: BenchResult[] = []): RunFile {
+    const [, latest] = fixtureRuns();
+    return laterRun(latest!, '2025-11-26T09:00:00Z-ccccccc', '2025-11-26T09:00:00Z', () => [
+      peaked('armillaria', 'batch', 'write', 250), // 2.5× its input: over the goal
+      peaked('delta', 'delta', 'write', 150),
+      peaked('armillaria', 'batch', 'read', 120),
+      peaked('delta', 'delta', 'read', 230), // over 2×, but a read and not Armillaria's: not marked
+      ...more,
+    ]);
+  }
+
+  const section = (html: string): string => html.slice(html.indexOf('<section id="memory">'), html.indexOf('</section>', html.indexOf('<section id="memory">')));
+
+  function memoryCell(fragment: string, rowId: string, phase: string): string {
+    const row = fragment.match(new RegExp(`<tr data-memory-row="${rowId.replace(/\|/g, '\\|')}">([\\s\\S]*?)</tr>`));
+    if (!row) throw new Error(`no memory row ${rowId}`);
+    const m = row[1]!.match(new RegExp(`<td class="[^"]*" data-phase="${phase}"[^>]*>[\\s\\S]*?</td>`));
+    if (!m) throw new Error(`no memory cell ${phase} in ${rowId}`);
+    return m[0];
+  }
+
+  const classes = (cellHtml: string): string[] => cellHtml.match(/^<td class="([^"]*)"/)![1]!.split(' ');
+
+  it('shows each engine\'s peak in MiB and as a multiple of the input, the lowest starred, an Armillaria write ≥ 2× red', async () => {
+    const memory = section(await renderReport([peakRun()]));
+    expect(text(memory)).toContain('Memory');
+    expect(text(memory.slice(memory.indexOf('<h3>'), memory.indexOf('</thead>')))).toBe('1M rows Operation Dataset Input (Arrow) batch Delta Lake');
+    const write = 'write|seed-wide|1000000|zstd|';
+    const read = 'read|seed-wide|1000000|zstd|';
+    expect(memory.indexOf(`data-memory-row="${write}"`)).toBeLessThan(memory.indexOf(`data-memory-row="${read}"`));
+    const inputOf = (rowId: string) => text(memory.match(new RegExp(`data-memory-row="${rowId.replace(/\|/g, '\\|')}">([\\s\\S]*?)<td class="cell`))![1]!);
+    expect(inputOf(write)).toBe('Write seed-wide 100 MiB');
+    expect(inputOf(read)).toBe('Read seed-wide 100 MiB');
+
+    const armWrite = memoryCell(memory, write, 'batch');
+    expect(text(armWrite)).toBe('250 MiB 2.50× input');
+    expect(classes(armWrite)).toContain('over');
+    expect(classes(armWrite)).not.toContain('best');
+    expect(armWrite).toContain('<span class="bad">2.50× input</span>');
+    expect(armWrite).toContain('over the goal: an Armillaria write peaks below 2× its input');
+    const deltaWrite = memoryCell(memory, write, 'delta');
+    expect(text(deltaWrite)).toBe('150 MiB 1.50× input');
+    expect(classes(deltaWrite)).toEqual(['cell', 'delta', 'ok', 'best']);
+
+    const armRead = memoryCell(memory, read, 'batch');
+    expect(text(armRead)).toBe('120 MiB 1.20× input');
+    expect(classes(armRead)).toEqual(['cell', 'ok', 'best']);
+    const deltaRead = memoryCell(memory, read, 'delta');
+    expect(text(deltaRead)).toBe('230 MiB 2.30× input');
+    expect(classes(deltaRead)).toEqual(['cell', 'delta', 'ok']);
+    expect(deltaRead).not.toContain('class="bad"');
+    expect(memory).not.toContain('<details');
+  });
+
+  it('folds the other cases with peaks below write and read', async () => {
+    const memory = section(await renderReport([peakRun([peaked('armillaria', 'batch', 'time-travel', 130), peaked('delta', 'delta', 'time-travel', 140)])]));
+    const details = memory.indexOf('<details class="memory-more">');
+    expect(details).toBeGreaterThan(memory.indexOf('data-memory-row="read|'));
+    expect(text(memory.slice(details))).toMatch(/^Other cases \(1 row\) 1M rows/);
+    expect(text(memoryCell(memory.slice(details), 'time-travel|seed-wide|1000000|zstd|', 'batch'))).toBe('130 MiB 1.30× input');
+  });
+
+  it('follows the storage section, with the latest fixture peaks', async () => {
+    const html = await renderReport(fixtureRuns());
+    expect(html.indexOf('<section id="memory">')).toBeGreaterThan(html.indexOf('<section id="storage">'));
+    expect(html.indexOf('<section id="memory">')).toBeLessThan(html.indexOf('<section id="history">'));
+    const memory = section(html);
+    expect(text(memoryCell(memory, 'write|seed-wide|1000000|zstd|', 'batch'))).toBe('160 MiB 3.82× input');
+    expect(classes(memoryCell(memory, 'write|seed-wide|1000000|zstd|', 'batch'))).toEqual(['cell', 'ok', 'best', 'over']);
+  });
+
+  it('is there only when a result reports a peak RSS', async () => {
+    const runs = fixtureRuns();
+    expect(await renderReport(runs)).toContain('<section id="memory">');
+    for (const run of runs) for (const r of run.results) delete r.rssPeakBytes;
+    expect(await renderReport(runs)).not.toContain('id="memory"');
+  });
+});

@@ -39,15 +39,15 @@ thead th { font-size: 12px; color: var(--muted); font-weight: 600; border-bottom
 tbody tr:hover td { background: #fafcff; }
 .scroll { overflow-x: auto; }
 
-table.ladder th.phase, table.ladder td.cell { text-align: right; min-width: 104px; }
+table.ladder th.phase, table.ladder td.cell, table.memory th.phase, table.memory td.cell { text-align: right; min-width: 104px; }
 table.ladder th.phase .swatch { margin-right: 5px; }
-table.ladder th.delta, table.ladder td.delta { border-left: 2px solid #cbd2d9; }
+table.ladder th.delta, table.ladder td.delta, table.memory th.delta, table.memory td.delta { border-left: 2px solid #cbd2d9; }
 table.competition td.num { min-width: 110px; }
 table.competition td .note { max-width: 220px; white-space: normal; }
 table.ladder tr.dataset th { background: #f0f4f8; font-size: 13px; color: var(--ink); text-align: left; padding-top: 9px; }
 table.ladder tr.dataset th .codec { color: var(--muted); font-weight: 400; }
-table.ladder td.op { font-weight: 600; white-space: nowrap; }
-table.ladder td.rows { color: var(--muted); white-space: nowrap; }
+table.ladder td.op, table.memory td.op { font-weight: 600; white-space: nowrap; }
+table.ladder td.rows, table.memory td.rows { color: var(--muted); white-space: nowrap; }
 td.cell .v { font-weight: 600; white-space: nowrap; }
 td.cell .r { font-size: 11.5px; color: var(--muted); white-space: nowrap; }
 td.cell .r span { display: block; }
@@ -55,6 +55,7 @@ td.cell.best { background: #eef5fc; }
 td.cell.best .v::before { content: "★ "; color: var(--accent); font-size: 11px; }
 td.cell.none { color: #b0b8c1; }
 td.cell.regressed { box-shadow: inset 3px 0 0 var(--bad); }
+td.cell.over { background: var(--bad-bg); }
 .good { color: var(--good); }
 .bad { color: var(--bad); }
 .flag { display: inline-block; margin-top: 2px; font-size: 11px; font-weight: 700; color: var(--bad); background: var(--bad-bg); border-radius: 3px; padding: 0 5px; white-space: nowrap; }
@@ -70,8 +71,8 @@ td.cell.regressed { box-shadow: inset 3px 0 0 var(--bad); }
 .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; vertical-align: -1px; margin-right: 5px; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr)); gap: 14px; margin-top: 10px; }
 .charts.wide { grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); }
-details.history-mbps { margin-top: 16px; }
-details.history-mbps > summary { cursor: pointer; font-size: 14px; font-weight: 600; color: var(--muted); }
+details.history-mbps, details.memory-more { margin-top: 16px; }
+details.history-mbps > summary, details.memory-more > summary { cursor: pointer; font-size: 14px; font-weight: 600; color: var(--muted); }
 figure { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px 6px; background: #fff; }
 figure svg { display: block; max-width: 100%; height: auto; }
 figcaption { font-size: 12.5px; font-weight: 600; color: var(--ink); margin: 0 0 4px; }
