@@ -33,6 +33,8 @@ function best(ms: readonly Measurement[], pick: Pick, score: (m: Measurement) =>
 
 /** DESIGN.md's memory goal: writing 10M rows peaks below this multiple of the input's Arrow bytes. */
 export const WRITE_PEAK_GOAL = 2;
+/** The goal is set for tables of this many rows (`--scale`): at small sizes the process's fixed footprint dominates the peak. */
+export const WRITE_PEAK_GOAL_ROWS = 1e7;
 
 const where = (m: Measurement): string => `${m.key.phase}, ${m.key.dataset} ${formatRows(m.key.rows)}`;
 
@@ -96,7 +98,11 @@ export function evaluateGoals(agg: Aggregate): GoalResult[] {
     check(`${goal}: new bytes vs one version`, `≤ ${limit * 100}%`, worst, (v) => v <= limit, (v) => `${(v * 100).toFixed(1)}% (worst)`);
   }
 
-  const tenMillion: Pick = (m) => armillariaOk(m) && m.key.case === 'write' && m.key.rows === 1e7 && m.result.rssPeakBytes !== undefined;
-  check('memory, writing 10M rows', `peak RSS < ${WRITE_PEAK_GOAL}× input Arrow bytes`, best(ms, tenMillion, (m) => -m.result.rssPeakBytes! / m.result.dataset.bytes), (v) => -v < WRITE_PEAK_GOAL, (v) => formatRatio(-v));
+  // Per dataset the best phase's peak; the goal holds when it holds for every dataset.
+  const tenMillion: Pick = (m) => armillariaOk(m) && m.key.case === 'write' && m.key.rows === WRITE_PEAK_GOAL_ROWS && m.result.rssPeakBytes !== undefined;
+  const multiple = (m: Measurement) => m.result.rssPeakBytes! / m.result.dataset.bytes;
+  const bestPerDataset = [...new Set(ms.filter(tenMillion).map((m) => m.key.dataset))].map((d) => best(ms, (m) => tenMillion(m) && m.key.dataset === d, (m) => -multiple(m))!);
+  const worstDataset = best(bestPerDataset.map((b) => b.m), () => true, multiple);
+  check('memory, writing 10M rows', `peak RSS < ${WRITE_PEAK_GOAL}× input Arrow bytes`, worstDataset, (v) => v < WRITE_PEAK_GOAL, formatRatio);
   return out;
 }

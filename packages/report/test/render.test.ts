@@ -328,7 +328,7 @@ describe('memorySection', () => {
       engine,
       phase,
       case: c,
-      dataset: { name: 'seed-wide', rows: 1_000_000, bytes: 100 * MiB, sha256: 'f'.repeat(64) },
+      dataset: { name: 'seed-wide', rows: 10_000_000, bytes: 100 * MiB, sha256: 'f'.repeat(64) },
       config: { codec: 'zstd' },
       status: 'ok',
       tries: [{ ms: 100 }],
@@ -364,9 +364,9 @@ describe('memorySection', () => {
   it('shows each engine\'s peak in MiB and as a multiple of the input, the lowest starred, an Armillaria write ≥ 2× red', async () => {
     const memory = section(await renderReport([peakRun()]));
     expect(text(memory)).toContain('Memory');
-    expect(text(memory.slice(memory.indexOf('<h3>'), memory.indexOf('</thead>')))).toBe('1M rows Operation Dataset Input (Arrow) batch Delta Lake');
-    const write = 'write|seed-wide|1000000|zstd|';
-    const read = 'read|seed-wide|1000000|zstd|';
+    expect(text(memory.slice(memory.indexOf('<h3>'), memory.indexOf('</thead>')))).toBe('10M rows Operation Dataset Input (Arrow) batch Delta Lake');
+    const write = 'write|seed-wide|10000000|zstd|';
+    const read = 'read|seed-wide|10000000|zstd|';
     expect(memory.indexOf(`data-memory-row="${write}"`)).toBeLessThan(memory.indexOf(`data-memory-row="${read}"`));
     const inputOf = (rowId: string) => text(memory.match(new RegExp(`data-memory-row="${rowId.replace(/\|/g, '\\|')}">([\\s\\S]*?)<td class="cell`))![1]!);
     expect(inputOf(write)).toBe('Write seed-wide 100 MiB');
@@ -396,8 +396,8 @@ describe('memorySection', () => {
     const memory = section(await renderReport([peakRun([peaked('armillaria', 'batch', 'time-travel', 130), peaked('delta', 'delta', 'time-travel', 140)])]));
     const details = memory.indexOf('<details class="memory-more">');
     expect(details).toBeGreaterThan(memory.indexOf('data-memory-row="read|'));
-    expect(text(memory.slice(details))).toMatch(/^Other cases \(1 row\) 1M rows/);
-    expect(text(memoryCell(memory.slice(details), 'time-travel|seed-wide|1000000|zstd|', 'batch'))).toBe('130 MiB 1.30× input');
+    expect(text(memory.slice(details))).toMatch(/^Other cases \(1 row\) 10M rows/);
+    expect(text(memoryCell(memory.slice(details), 'time-travel|seed-wide|10000000|zstd|', 'batch'))).toBe('130 MiB 1.30× input');
   });
 
   it('follows the storage section, with the latest fixture peaks', async () => {
@@ -406,7 +406,8 @@ describe('memorySection', () => {
     expect(html.indexOf('<section id="memory">')).toBeLessThan(html.indexOf('<section id="history">'));
     const memory = section(html);
     expect(text(memoryCell(memory, 'write|seed-wide|1000000|zstd|', 'batch'))).toBe('160 MiB 3.82× input');
-    expect(classes(memoryCell(memory, 'write|seed-wide|1000000|zstd|', 'batch'))).toEqual(['cell', 'ok', 'best', 'over']);
+    // 3.8× its input, but at 1M rows the goal (set for 10M) does not apply.
+    expect(classes(memoryCell(memory, 'write|seed-wide|1000000|zstd|', 'batch'))).toEqual(['cell', 'ok', 'best']);
   });
 
   it('is there only when a result reports a peak RSS', async () => {

@@ -4,7 +4,7 @@
  * cases are folded below them.
  */
 import type { Aggregate, Measurement } from '../aggregate.js';
-import { WRITE_PEAK_GOAL } from '../goals.js';
+import { WRITE_PEAK_GOAL, WRITE_PEAK_GOAL_ROWS } from '../goals.js';
 import { DELTA_PHASE, compareCases, comparePhases, isCompetitor, type ResultKey } from '../result-key.js';
 import { caseLabel, formatDate, formatMiB, formatRatio, formatRows, shortSha } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
@@ -29,7 +29,7 @@ export function peakMultiple(m: Measurement): number | undefined {
 /** Whether a measurement is an Armillaria write at or above DESIGN.md's memory goal. */
 export function overWriteGoal(m: Measurement): boolean {
   const multiple = peakMultiple(m);
-  return m.key.engine === 'armillaria' && m.key.case === 'write' && multiple !== undefined && multiple >= WRITE_PEAK_GOAL;
+  return m.key.engine === 'armillaria' && m.key.case === 'write' && m.key.rows >= WRITE_PEAK_GOAL_ROWS && multiple !== undefined && multiple >= WRITE_PEAK_GOAL;
 }
 
 /** Order rows within one size: write, read, the other cases; then dataset, codec, variant. */
