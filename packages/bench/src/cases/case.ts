@@ -79,7 +79,7 @@ export interface BenchCase {
 /** A fraction as a signed percentage, e.g. `+96.0%`. */
 export const signedPercent = (x: unknown): string => `${Number(x) >= 0 ? '+' : ''}${(Number(x) * 100).toFixed(1)}%`;
 
-/** Tracks the peak RSS over a case's operations. */
+/** Tracks the peak RSS over a case's measured operations (its setup and read-backs report to trackers of their own). */
 export class PeakTracker {
   peak = 0;
   add(r: OperationResult): OperationResult {
