@@ -852,5 +852,6 @@ module.exports.openPutStream = nativeBinding.openPutStream
 module.exports.putChunks = nativeBinding.putChunks
 module.exports.readTable = nativeBinding.readTable
 module.exports.reserveMapRegion = nativeBinding.reserveMapRegion
+module.exports.trimMemory = nativeBinding.trimMemory
 module.exports.unmapChunks = nativeBinding.unmapChunks
 module.exports.writeTable = nativeBinding.writeTable

@@ -263,6 +263,14 @@ mod result_maps {
         Some(map)
     }
 
+    /// Unmaps every idle map (`trimMemory`): their pages count in RSS until the kernel takes them.
+    pub fn release_idle() -> usize {
+        let mut idle = IDLE.lock().unwrap_or_else(|e| e.into_inner());
+        let bytes = idle.iter().map(|m| m.len()).sum();
+        idle.clear();
+        bytes
+    }
+
     /// Takes back a map nothing references any more; keeps the `KEPT` largest, unmaps the rest.
     pub fn give_back(map: MmapMut) {
         if map.len() > KEPT_MAX_BYTES {
@@ -281,6 +289,11 @@ mod result_maps {
             idle.swap_remove(smallest);
         }
     }
+}
+
+/// Unmaps the large-stream maps kept for reuse (see `result_maps`); returns their bytes.
+pub fn release_idle_maps() -> usize {
+    result_maps::release_idle()
 }
 
 // ---- napi glue -------------------------------------------------------------------------------
@@ -393,6 +406,12 @@ mod tests {
         let again = write_stream_for_js(&shorter[0].schema(), &shorter).unwrap();
         assert!(matches!(&again, IpcBytes::Mapped { map, .. } if map.as_ptr() == at), "the released map is reused");
         assert_eq!(&again[..], &write_stream(&shorter[0].schema(), &shorter).unwrap()[..]);
+        // `trimMemory` unmaps what waits in the pool.
+        let IpcBytes::Mapped { map, .. } = again else { unreachable!("checked above") };
+        let len = map.len();
+        result_maps::give_back(map);
+        assert_eq!(release_idle_maps(), len);
+        assert_eq!(release_idle_maps(), 0);
     }
 
     #[test]
