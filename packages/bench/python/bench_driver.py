@@ -37,6 +37,8 @@ identically in `table_checksum` below.
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import hashlib
 import json
 import os
@@ -374,6 +376,17 @@ class BaseDriver:
             "pid": os.getpid(),
             "checksum": CHECKSUM_VERSION,
         }
+
+    def settle(self, _req: dict[str, Any]) -> dict[str, Any]:
+        """Before a case: collect garbage and hand the memory earlier cases freed back to the OS (Arrow's
+        pool, glibc's arenas), as the Node side does, so that the case's peak RSS is its own."""
+        gc.collect()
+        pa.default_memory_pool().release_unused()
+        try:
+            ctypes.CDLL(None).malloc_trim(0)
+        except (AttributeError, OSError):  # not glibc
+            pass
+        return {}
 
     def load(self, req: dict[str, Any]) -> dict[str, Any]:
         # The whole file in memory, then zero-copy IPC decode: the same as the Node side does.

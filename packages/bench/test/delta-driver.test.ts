@@ -32,6 +32,11 @@ describe.skipIf(!python)('delta_driver.py', () => {
     expect(r.checksum).toBe('armillaria-checksum-v1');
   });
 
+  it('settles before a case: collects, trims, and keeps serving', async () => {
+    expect(await driver.request('settle')).toMatchObject({ ok: true });
+    expect((await driver.call('hello')).checksum).toBe('armillaria-checksum-v1');
+  });
+
   it('computes the same checksum as Node on the same IPC file (nulls, strings, bools, timestamps, -0, binary, decimals, lists, structs)', async () => {
     await withTempDir(async (dir) => {
       for (const [name, table] of [

@@ -25,7 +25,7 @@ import { PACKAGE_DIR } from '../paths.js';
 import { commitCounts, runWriters } from '../workers/processes.js';
 import { tableChecksum } from '../checksum.js';
 import { peakRss, resetPeakRss } from '../rss.js';
-import { mitataMeasure, Stopwatch } from '../measure.js';
+import { collectGarbage, mitataMeasure, Stopwatch } from '../measure.js';
 import type { Filter } from '../filter.js';
 import type { LoadedDataset } from '../datasets/datasets.js';
 import type { S3Place } from '../object-storage.js';
@@ -161,12 +161,23 @@ export class ArmillariaEngine implements Engine {
 
   async setup(_dataset: LoadedDataset, workDir: string): Promise<void> {
     this.checkPhase();
+    // The stores of the dataset before are done with: closed, they free what they hold (caches, the
+    // addon's reusable buffers), which would count in this dataset's peaks, and no target name of
+    // this dataset finds a store of that one.
+    for (const store of this.stores.values()) await store.close();
+    this.stores.clear();
     this.workDir = workDir;
     mkdirSync(resolve(workDir, 'stores'), { recursive: true });
   }
 
   unsupported(_feature: Feature): string | undefined {
     return undefined;
+  }
+
+  /** A full collection, then glibc's arenas trimmed by the addon (its malloc settings keep freed memory for speed). */
+  async settle(): Promise<void> {
+    await collectGarbage({ full: true });
+    (core.nativeStatus().module?.trimMemory as (() => boolean) | undefined)?.();
   }
 
   /** A target's store: a directory under the work directory, or a prefix on S3. */

@@ -147,6 +147,11 @@ export interface Engine {
    * count, gc between iterations, results kept alive). Returns per-iteration milliseconds.
    */
   sample?(op: Extract<Operation, { op: 'branch' }>, samples: number): Promise<number[]>;
+  /**
+   * Before a case: collect garbage and return memory earlier cases freed to the OS, so that the
+   * case's peak RSS is its own (a long-lived process otherwise carries what it freed before).
+   */
+  settle(): Promise<void>;
   /** Release everything `setup` and `run` created (files, handles). */
   teardown(): Promise<void>;
   /** End the engine (child processes). */

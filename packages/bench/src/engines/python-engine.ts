@@ -193,6 +193,10 @@ export abstract class PythonEngine implements Engine {
     this.loaded.add(key);
   }
 
+  async settle(): Promise<void> {
+    await (await this.d()).call('settle');
+  }
+
   /** Per-dataset setup in the driver, once the work directory is known (Iceberg's catalog). */
   protected async prepare(_d: PythonDriver): Promise<void> {}
 
