@@ -378,8 +378,8 @@ class BaseDriver:
         }
 
     def settle(self, _req: dict[str, Any]) -> dict[str, Any]:
-        """Before a case: collect garbage and hand the memory earlier cases freed back to the OS (Arrow's
-        pool, glibc's arenas), as the Node side does, so that the case's peak RSS is its own."""
+        """Before a dataset's cases: collect garbage and hand the memory earlier work freed back to the OS
+        (Arrow's pool, glibc's arenas), as the Node side does, so that the peaks measured next are their own."""
         gc.collect()
         pa.default_memory_pool().release_unused()
         try:

@@ -81,7 +81,7 @@ const usedBytes = (): number => {
  * Before a try, when gc is exposed (`node --expose-gc`): collect the young generation, and the whole
  * heap once it has grown by FULL_GC_AFTER_BYTES since the last full collection, so one try's garbage
  * is not paid by the next; then let the collector's background work finish. `full`: the whole heap
- * regardless, twice (before a case: `Engine.settle`).
+ * regardless, twice (before a dataset's cases: `Engine.settle`).
  */
 export async function collectGarbage({ full = false } = {}): Promise<void> {
   // With no argument, a full collection: this V8 takes `{ type: 'major' }` for a minor one.

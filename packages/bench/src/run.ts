@@ -18,7 +18,7 @@ import { IcebergEngine } from './engines/iceberg.js';
 import { LanceEngine } from './engines/lance.js';
 import type { Engine, EngineDescription } from './engines/engine.js';
 import { baseVersions, machineInfo } from './environment.js';
-import { timingStats } from './measure.js';
+import { collectGarbage, timingStats } from './measure.js';
 import { makeProgress, type Progress } from './progress.js';
 import { makeRunFile } from './results.js';
 import { selectCases, type BenchCase, type CaseOutcome, type CaseSettings, type SessionState } from './cases/index.js';
@@ -194,6 +194,10 @@ export async function runBench(opts: RunOptions): Promise<RunFile> {
         if (!setupError) {
           try {
             await slot.engine.setup(dataset, workDir);
+            // What the datasets before freed would count in this one's peak RSS (seed-wide 10M's write
+            // began at 1009 MiB after seed-narrow 10M's cases, at 552 MiB alone). Once per dataset:
+            // before every case, it slowed short reads whose few tries then met unmapped pages.
+            await slot.engine.settle();
           } catch (e) {
             setupError = e;
           }
@@ -233,9 +237,7 @@ export async function runBench(opts: RunOptions): Promise<RunFile> {
             if (skipped[k] !== undefined || outcomes[k]!.some((o) => o.status !== 'ok')) continue;
             progress.status(`${phase} ${dataset.spec.name} ${bcase.name}${rounds > 1 ? ` (round ${round + 1}/${rounds})` : ''}`);
             try {
-              // What earlier cases freed would count in this one's peak RSS (seed-wide 10M's write began at
-              // 1009 MiB after seed-narrow's reads, at 552 MiB alone). The cost falls on the warm-up try.
-              await engine.settle();
+              await collectGarbage();
               outcomes[k]!.push(await bcase.run({ engine, dataset, settings: roundSettings(settings, round, rounds), round, state, log }));
             } catch (e) {
               if (isNotImplemented(e)) outcomes[k]!.push({ status: 'not-implemented', error: errMessage(e), tries: [] });

@@ -148,8 +148,8 @@ export interface Engine {
    */
   sample?(op: Extract<Operation, { op: 'branch' }>, samples: number): Promise<number[]>;
   /**
-   * Before a case: collect garbage and return memory earlier cases freed to the OS, so that the
-   * case's peak RSS is its own (a long-lived process otherwise carries what it freed before).
+   * Before a dataset's cases: collect garbage and return memory earlier work freed to the OS, so that
+   * the peaks measured next are their own (a long-lived process otherwise carries what it freed).
    */
   settle(): Promise<void>;
   /** Release everything `setup` and `run` created (files, handles). */
