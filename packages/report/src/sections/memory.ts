@@ -112,8 +112,8 @@ export function memorySection(agg: Aggregate): SafeHtml {
   <h2>Memory</h2>
   <p class="lede">Peak resident set size of each engine's own process during the case's measured operations (Node for
   Armillaria, Python for the others), which includes the runtime and the input the process holds; under each peak, its
-  multiple of the input's Arrow size. ★ marks the lowest peak in a row; red, an Armillaria write at or above
-  ${WRITE_PEAK_GOAL}× its input (DESIGN.md's goal).</p>
+  multiple of the input's Arrow size. ★ marks the lowest peak in a row; red, an Armillaria write of
+  ${formatRows(WRITE_PEAK_GOAL_ROWS)} rows or more at or above ${WRITE_PEAK_GOAL}× its input (DESIGN.md's goal).</p>
   ${leading.length
     ? html`${sizeTables(leading, byRow, columns)}
   ${others.length
@@ -124,9 +124,9 @@ export function memorySection(agg: Aggregate): SafeHtml {
     : ''}`
     : sizeTables(others, byRow, columns)}
   <p class="note">On Linux the kernel's high-water mark (<code>VmHWM</code>) is reset before each operation and read
-  after it, so a peak is that case's own; elsewhere it is the process-lifetime peak. A peak counts all the process holds
-  as well: the runtime, and in these long-lived processes other datasets and memory not yet returned, so the multiple
-  bounds the operation's own memory from above and is largest at small sizes; DESIGN.md's goal is set for writing 10M
-  rows. Hover a cell for the exact bytes and the run.</p>
+  after it, so a peak is that case's own; elsewhere it is the process-lifetime peak. Before each dataset's cases every
+  engine collects its garbage and returns freed memory to the OS. A peak counts all the process holds as well: the
+  runtime, and what earlier cases of the dataset left, so the multiple bounds the operation's own memory from above and
+  is largest at small sizes. Hover a cell for the exact bytes and the run.</p>
 </section>`;
 }
