@@ -73,7 +73,7 @@ fn set_thresholds() -> bool {
 /// Returns to the OS the memory the addon keeps for the next operation's speed: the idle maps of
 /// large IPC streams (ipc.rs, `result_maps`: marked free, yet counted in RSS until the kernel needs
 /// them) and the free memory of glibc's arenas (`malloc_trim(0)`; the thresholds above keep it). A
-/// caller that measures peak RSS per operation (the bench, between cases) trims first, so that one
+/// caller that measures peak RSS per operation (the bench, before each dataset) trims first, so that one
 /// operation's peak does not carry what the one before freed. True when memory was returned.
 #[napi_derive::napi]
 pub fn trim_memory() -> bool {
