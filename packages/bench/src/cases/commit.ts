@@ -12,7 +12,7 @@
  * writers have a branch each, Delta Lake's a table each.
  */
 import type { BenchResult } from '@armillaria/report';
-import { op, PeakTracker, tryOf, wantMoreTries, type BenchCase } from './case.js';
+import { op, PeakTracker, tryOf, unmeasured, wantMoreTries, type BenchCase } from './case.js';
 
 const ROWS = 10;
 export const WRITERS = 8;
@@ -34,7 +34,7 @@ export const commitCase: BenchCase = {
   async run(ctx) {
     const peak = new PeakTracker();
     const target = `commit-${ctx.round}`;
-    await op(ctx, peak, { op: 'write', target, source: smallTable(ctx), mode: 'overwrite' });
+    await unmeasured(ctx, { op: 'write', target, source: smallTable(ctx), mode: 'overwrite' });
     const tries: BenchResult['tries'] = [];
     let commits = 0;
     for (let i = 0; i < ctx.settings.warmup || wantMoreTries(ctx.settings, tries); i++) {
@@ -42,7 +42,7 @@ export const commitCase: BenchCase = {
       commits++;
       if (i >= ctx.settings.warmup) tries.push(tryOf(r));
     }
-    const head = await op(ctx, peak, { op: 'read', target });
+    const head = await unmeasured(ctx, { op: 'read', target });
     await ctx.engine.run({ op: 'drop', target });
     const rows = ROWS * (commits + 1);
     const bad = head.rows !== rows ? `returned ${head.rows} rows after ${commits} commits, expected ${rows}` : undefined;

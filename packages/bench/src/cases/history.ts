@@ -14,7 +14,7 @@ import {
   versionUpdates,
 } from '../workloads.js';
 import { readTries } from './io.js';
-import { datasetSource, dedupOf, ensureMain, mismatch, op, PeakTracker, storedBytes, tryOf, type BenchCase, type CaseContext } from './case.js';
+import { datasetSource, dedupOf, ensureMain, mismatch, op, PeakTracker, storedBytes, tryOf, unmeasured, type BenchCase, type CaseContext } from './case.js';
 
 /**
  * Run the versioning workload on a fresh target; returns the per-version update timings, the stored
@@ -24,7 +24,7 @@ async function runVersions(ctx: CaseContext, peak: PeakTracker, target: string) 
   const table = ctx.dataset.table;
   const ids = table.getChild('id')!;
   const idAt = (row: number): bigint => ids.get(row) as bigint;
-  const first = await op(ctx, peak, { op: 'write', target, source: datasetSource(ctx), mode: 'overwrite' });
+  const first = await unmeasured(ctx, { op: 'write', target, source: datasetSource(ctx), mode: 'overwrite' });
   const bytes: number[] = [await storedBytes(ctx, target)];
   const current = valuesOf(table);
   const tries: BenchResult['tries'] = [];
@@ -43,7 +43,7 @@ async function runVersions(ctx: CaseContext, peak: PeakTracker, target: string) 
     bytes.push(await storedBytes(ctx, target));
   }
   const expected = replaceColumn(table, 'value', float64Vector(current));
-  const head = await op(ctx, peak, { op: 'read', target });
+  const head = await unmeasured(ctx, { op: 'read', target });
   const bad = mismatch(head, { rows: table.numRows, checksum: tableChecksum(expected) });
   return { tries, bytes, bad, firstVersion: first.version ?? 0, extra, updatedRows: updates[0]?.rows.length ?? 0, values: current };
 }

@@ -7,19 +7,7 @@ import { filterRows, filterToString, type Filter } from '../filter.js';
 import { appendBatch, filterOf, projectionOf } from '../workloads.js';
 import { NotImplementedError, type OperationResult } from '../engines/engine.js';
 import type { BenchResult } from '@armillaria/report';
-import {
-  datasetSource,
-  ensureMain,
-  mismatch,
-  op,
-  PeakTracker,
-  tryOf,
-  wantMoreTries,
-  type BenchCase,
-  type CaseContext,
-  type CaseOutcome,
-  type Expected,
-} from './case.js';
+import { datasetSource, ensureMain, mismatch, op, PeakTracker, tryOf, unmeasured, wantMoreTries, type BenchCase, type CaseContext, type CaseOutcome, type Expected } from './case.js';
 
 /** write: a fresh table per try (new directory), whole dataset, mode overwrite. */
 export const writeCase: BenchCase = {
@@ -41,8 +29,7 @@ export const writeCase: BenchCase = {
       last = target;
     }
     // Verify what the last try wrote, then keep it as the session's main table (the first round's).
-    // The read-back holds the table it read beside the input: its peak is the read's, not the write's.
-    const check = await op(ctx, new PeakTracker(), { op: 'read', target: last });
+    const check = await unmeasured(ctx, { op: 'read', target: last });
     const bad = mismatch(check, { rows: ctx.dataset.table.numRows, checksum: ctx.dataset.checksum });
     const storage = await ctx.engine.run({ op: 'storage', target: last });
     if (!ctx.state.main) ctx.state.main = { target: last };
@@ -156,14 +143,14 @@ export const appendCase: BenchCase = {
     let last = '';
     for (let i = 0; i < ctx.settings.warmup || wantMoreTries(ctx.settings, tries); i++) {
       const target = `append-${ctx.round}-${i}`;
-      await op(ctx, new PeakTracker(), { op: 'write', target, source: base, mode: 'overwrite' }); // setup: not the append's peak
+      await unmeasured(ctx, { op: 'write', target, source: base, mode: 'overwrite' });
       const r = await op(ctx, peak, { op: 'write', target, source, mode: 'append' });
       if (i >= ctx.settings.warmup) tries.push(tryOf(r));
       if (last) await ctx.engine.run({ op: 'drop', target: last });
       last = target;
     }
     const want = { rows: ctx.dataset.table.numRows * 2, checksum: tableChecksum(ctx.dataset.table.concat(batch)) };
-    const check = await op(ctx, new PeakTracker(), { op: 'read', target: last });
+    const check = await unmeasured(ctx, { op: 'read', target: last });
     const bad = mismatch(check, want);
     const storage = await ctx.engine.run({ op: 'storage', target: last });
     await ctx.engine.run({ op: 'drop', target: last });
