@@ -37,7 +37,9 @@ import {
   BranchNotFoundError,
   CommitConflictError,
   CorruptObjectError,
+  ErrorCode,
   InvalidArgumentError,
+  isArmillariaError,
   StoreClosedError,
   StoreExistsError,
   StoreNotFoundError,
@@ -425,7 +427,7 @@ export class Store {
     const known = this.backend.refVersion?.(`heads/${branch}`);
     if (remembered && known?.swapped && known.value !== undefined) {
       // The commit this process wrote is normally in its cache; if not, and it is gone, read the branch.
-      const base = await this.commits.get(known.value).catch(() => undefined);
+      const base = await this.commits.get(known.value).catch((e: unknown) => (isArmillariaError(e) && e.code === ErrorCode.ObjectNotFound ? undefined : Promise.reject(e)));
       if (base) return new Transaction(ctx, branch, base, this.fence.after(known.version), true);
     }
     // The head first, then the fence: so a swap on the version read here may skip its second look

@@ -253,6 +253,22 @@ function horizontalBars(
   } as TopLevelSpec;
 }
 
+/**
+ * The layers that mark falls on a history chart: a red ring on each point of `rings`, and the change
+ * (`label`) written above each point of `labelled`; `y` names the field that places them.
+ */
+function ringLayers(x: object, y: string, rings: readonly object[], labelled: readonly object[]): object[] {
+  const at = { x, y: { field: y, type: 'quantitative' as const } };
+  return [
+    ...(rings.length
+      ? [{ data: { values: rings }, mark: { type: 'point', shape: 'circle', size: 190, strokeWidth: 2, color: REGRESSION, filled: false }, encoding: at }]
+      : []),
+    ...(labelled.length
+      ? [{ data: { values: labelled }, mark: { type: 'text', dy: -14, fontSize: 11, fontWeight: 700, color: REGRESSION }, encoding: { ...at, text: { field: 'label' } } }]
+      : []),
+  ];
+}
+
 function historySpecs(agg: Aggregate): { title: string; spec: TopLevelSpec }[] {
   const series = agg.history.filter((s) => isThroughputCase(s.key.case));
   const rows = [...groupBy(series, (s) => rowId(s.key))].sort(([, a], [, b]) => compareRows(a[0]!.key, b[0]!.key));
@@ -293,20 +309,7 @@ function historySpecs(agg: Aggregate): { title: string; spec: TopLevelSpec }[] {
               color: { field: 'phase', type: 'nominal', scale: colourScale(phases), legend: null },
             },
           },
-          ...(flagged.length
-            ? [
-                {
-                  data: { values: flagged },
-                  mark: { type: 'point' as const, shape: 'circle', size: 190, strokeWidth: 2, color: REGRESSION, filled: false },
-                  encoding: { x, y: { field: 'mbps', type: 'quantitative' as const } },
-                },
-                {
-                  data: { values: flagged },
-                  mark: { type: 'text' as const, dy: -14, fontSize: 11, fontWeight: 700, color: REGRESSION },
-                  encoding: { x, y: { field: 'mbps', type: 'quantitative' as const }, text: { field: 'label' } },
-                },
-              ]
-            : []),
+          ...ringLayers(x, 'mbps', flagged, flagged),
         ],
       } as TopLevelSpec,
     });
@@ -402,24 +405,7 @@ function ratioHistorySpecs(agg: Aggregate): { title: string; spec: TopLevelSpec 
             mark: { type: 'line', point: { size: 28 }, strokeWidth: 1.8 },
             encoding: { x, y, color: { field: 'phase', type: 'nominal', scale: colourScale(phases), legend: null } },
           },
-          ...(flagged.length
-            ? [
-                {
-                  data: { values: flagged },
-                  mark: { type: 'point' as const, shape: 'circle', size: 190, strokeWidth: 2, color: REGRESSION, filled: false },
-                  encoding: { x, y: { field: 'ratio', type: 'quantitative' as const } },
-                },
-              ]
-            : []),
-          ...(labelled.length
-            ? [
-                {
-                  data: { values: labelled },
-                  mark: { type: 'text' as const, dy: -14, fontSize: 11, fontWeight: 700, color: REGRESSION },
-                  encoding: { x, y: { field: 'ratio', type: 'quantitative' as const }, text: { field: 'label' } },
-                },
-              ]
-            : []),
+          ...ringLayers(x, 'ratio', flagged, labelled),
         ],
       } as TopLevelSpec,
     });

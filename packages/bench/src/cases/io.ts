@@ -7,7 +7,20 @@ import { filterRows, filterToString, type Filter } from '../filter.js';
 import { appendBatch, filterOf, projectionOf } from '../workloads.js';
 import { NotImplementedError, type OperationResult } from '../engines/engine.js';
 import type { BenchResult } from '@armillaria/report';
-import { datasetSource, ensureMain, mismatch, op, PeakTracker, tryOf, unmeasured, wantMoreTries, type BenchCase, type CaseContext, type CaseOutcome, type Expected } from './case.js';
+import {
+  datasetSource,
+  ensureMain,
+  mismatch,
+  op,
+  PeakTracker,
+  tryOf,
+  unmeasured,
+  wantMoreTries,
+  type BenchCase,
+  type CaseContext,
+  type CaseOutcome,
+  type Expected,
+} from './case.js';
 
 /** write: a fresh table per try (new directory), whole dataset, mode overwrite. */
 export const writeCase: BenchCase = {

@@ -28,7 +28,21 @@ import {
   withColumn,
   withoutRows,
 } from '../workloads.js';
-import { datasetSource, dedupOf, mismatch, op, PeakTracker, signedPercent, storedBytes, tryOf, unmeasured, type BenchCase, type CaseContext, type CaseOutcome, type Expected } from './case.js';
+import {
+  datasetSource,
+  dedupOf,
+  mismatch,
+  op,
+  PeakTracker,
+  signedPercent,
+  storedBytes,
+  tryOf,
+  unmeasured,
+  type BenchCase,
+  type CaseContext,
+  type CaseOutcome,
+  type Expected,
+} from './case.js';
 
 const seeded = (d: LoadedDataset): boolean => d.table.getChild('id') !== null && d.table.getChild('value') !== null;
 

@@ -174,7 +174,7 @@ export class ArmillariaEngine implements Engine {
     return undefined;
   }
 
-  /** A full collection, then glibc's arenas trimmed by the addon (its malloc settings keep freed memory for speed). */
+  /** Two full collections, then the addon's `trimMemory` (its idle result maps and glibc's free arena memory, kept for speed). */
   async settle(): Promise<void> {
     await collectGarbage({ full: true });
     (core.nativeStatus().module?.trimMemory as (() => boolean) | undefined)?.();
