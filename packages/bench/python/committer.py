@@ -4,7 +4,8 @@ competing engines:
 
   committer.py ENGINE URI COMMITS ROWS_FILE CODEC [CATALOG_DIR]
 
-appends the table in ROWS_FILE (Arrow IPC file) to the table at URI, COMMITS times, one commit each;
+appends the rows in ROWS_FILE (Arrow IPC file) to the table at URI in COMMITS commits, the i-th of COMMITS
+equal runs of them each;
 ENGINE is delta, iceberg (CATALOG_DIR: the SQLite catalog's directory, as iceberg_driver.py's `catalog`)
 or lance. Prints `ready` once set up, waits for a line on stdin, then prints `done <landed> <failed>`.
 A commit the engine gives up on counts as failed: delta-rs's CommitFailedError after its own retries;
@@ -21,29 +22,29 @@ import os
 import sys
 from typing import Callable
 
-# An engine's append, and the exceptions that mean it gave up on a commit.
-Appender = tuple[Callable[[], None], tuple[type[BaseException], ...]]
-
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
 from bench_driver import signed_integers
+
+# An engine's append of some rows, and the exceptions that mean it gave up on a commit.
+Appender = tuple[Callable[[pa.Table], None], tuple[type[BaseException], ...]]
 
 # Iceberg: attempts per commit before it counts as failed. A bound of our choosing: in the one measured run
 # (8 writers x 50 commits on one table) every commit landed within it.
 RETRIES = 15
 
 
-def delta_append(uri: str, rows: pa.Table, codec: str) -> Appender:
+def delta_append(uri: str, codec: str) -> Appender:
     from deltalake import WriterProperties, write_deltalake
     from deltalake.exceptions import CommitFailedError
 
     options = json.loads(os.environ.get("ARMILLARIA_DELTA_STORAGE_OPTIONS", "null"))
     props = WriterProperties(compression=codec.upper())
-    return (lambda: write_deltalake(uri, rows, mode="append", writer_properties=props, storage_options=options)), (CommitFailedError,)
+    return (lambda rows: write_deltalake(uri, rows, mode="append", writer_properties=props, storage_options=options)), (CommitFailedError,)
 
 
-def iceberg_append(uri: str, rows: pa.Table, codec: str, catalog_dir: str) -> Appender:
+def iceberg_append(uri: str, codec: str, catalog_dir: str) -> Appender:
     from pyiceberg.exceptions import CommitFailedException, NoSuchTableError
     from sqlalchemy.exc import OperationalError
 
@@ -52,7 +53,7 @@ def iceberg_append(uri: str, rows: pa.Table, codec: str, catalog_dir: str) -> Ap
     driver = IcebergDriver()
     driver.catalog({"dir": catalog_dir})
 
-    def append() -> None:
+    def append(rows: pa.Table) -> None:
         for attempt in range(RETRIES):
             try:
                 try:
@@ -68,30 +69,33 @@ def iceberg_append(uri: str, rows: pa.Table, codec: str, catalog_dir: str) -> Ap
     return append, (CommitFailedException, OperationalError)
 
 
-def lance_append(uri: str, rows: pa.Table) -> Appender:
+def lance_append(uri: str) -> Appender:
     import lance
 
-    return (lambda: lance.write_dataset(rows, uri, mode="append" if os.path.exists(uri) else "create")), ()
+    return (lambda rows: lance.write_dataset(rows, uri, mode="append" if os.path.exists(uri) else "create")), ()
 
 
 def main() -> int:
     engine, uri, commits, rows_file, codec = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
     rows = ipc.open_file(rows_file).read_all()
     if engine == "delta":
-        append, gave_up = delta_append(uri, signed_integers(rows, engine)[0], codec)
+        append, gave_up = delta_append(uri, codec)
+        rows = signed_integers(rows, engine)[0]
     elif engine == "iceberg":
-        append, gave_up = iceberg_append(uri, signed_integers(rows, engine)[0], codec, sys.argv[6])
+        append, gave_up = iceberg_append(uri, codec, sys.argv[6])
+        rows = signed_integers(rows, engine)[0]
     elif engine == "lance":
-        append, gave_up = lance_append(uri, rows)
+        append, gave_up = lance_append(uri)
     else:
         print(f"committer: unknown engine {engine!r}", file=sys.stderr)
         return 2
     print("ready", flush=True)
     sys.stdin.readline()
     landed = failed = 0
-    for _ in range(commits):
+    per = rows.num_rows // commits
+    for i in range(commits):
         try:
-            append()
+            append(rows.slice(i * per, per))
             landed += 1
         except gave_up as e:  # the engine gave up on this commit: counted, and said
             failed += 1

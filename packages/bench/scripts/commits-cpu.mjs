@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Where the CPU of the `commits-apart` case goes on S3: 8 writer processes (the bench's own
-// dist/workers/commit-worker.js), a branch each, appending a small table COMMITS times to a fresh
+// dist/workers/commit-worker.js), a branch each, appending 10 new rows COMMITS times to a fresh
 // SeaweedFS started here. CPU time (user + system, /proc/<pid>/stat) of every writer and of the
 // server is read at `go` and as each writer reports `done`, so start-up is left out. On a machine
 // whose cores the case saturates, cores ÷ CPU per commit bounds the commits per second any tuning
@@ -28,15 +28,21 @@ const cpuMs = (pid) => {
 const server = await startSeaweed();
 const env = { ...process.env, ARMILLARIA_PHASE: phase, AWS_ENDPOINT_URL: server.endpoint, AWS_REGION: server.region, AWS_ACCESS_KEY_ID: server.accessKeyId, AWS_SECRET_ACCESS_KEY: server.secretAccessKey };
 const location = `s3://${server.bucket}/commits-cpu`;
-const rows = join(mkdtempSync(join(tmpdir(), 'commits-cpu-')), 'rows.arrow');
-const small = tableFromArrays({ id: BigInt64Array.from({ length: 10 }, (_, i) => BigInt(i)), value: Float64Array.from({ length: 10 }, (_, i) => i / 10) });
-writeFileSync(rows, tableToIPC(small, 'file'));
+// Each writer's commits append 10 rows no other commit appends, as the bench's (workers/processes.ts).
+const dir = mkdtempSync(join(tmpdir(), 'commits-cpu-'));
+const rowsOf = (from, n) => tableFromArrays({ id: BigInt64Array.from({ length: n }, (_, i) => BigInt(from + i)), value: Float64Array.from({ length: n }, (_, i) => (from + i) / 10) });
+const small = rowsOf(0, 10);
+const rows = Array.from({ length: writers }, (_, i) => {
+  const path = join(dir, `w${i}-rows.arrow`);
+  writeFileSync(path, tableToIPC(rowsOf((i + 1) * commits * 10, commits * 10), 'file'));
+  return path;
+});
 const seed = await openStore(location, { create: true, phase, s3: { endpoint: server.endpoint, region: server.region, credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey } } });
 await seed.write('seed', small);
 await seed.close();
 
 const worker = new URL('../dist/workers/commit-worker.js', import.meta.url).pathname;
-const children = Array.from({ length: writers }, (_, i) => spawn(process.execPath, [...(process.env.WORKER_NODE_ARGS ?? "").split(" ").filter(Boolean), worker, location, `w${i}`, `w${i}`, String(commits), rows], { stdio: ['pipe', 'pipe', 'inherit'], env }));
+const children = Array.from({ length: writers }, (_, i) => spawn(process.execPath, [...(process.env.WORKER_NODE_ARGS ?? "").split(" ").filter(Boolean), worker, location, `w${i}`, `w${i}`, String(commits), rows[i]], { stdio: ['pipe', 'pipe', 'inherit'], env }));
 const lines = children.map((c) => {
   const rl = createInterface({ input: c.stdout });
   const waiting = [];

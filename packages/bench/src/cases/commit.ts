@@ -5,11 +5,12 @@
  * so nothing is deduplicated). Its figures are the latency and, on object storage, the requests the
  * engine sends (Armillaria counts them).
  *
- * commits, commits-apart: WRITERS processes each append COMMITS_PER_WRITER times, all at once; the
- * figure is commits per second, from the moment all are ready to the last one done. In `commits` every
- * commit goes through one serialization point: Armillaria's writers each have a table but share a
- * branch (one ref), Delta Lake's share a table (one log). In `commits-apart` none does: Armillaria's
- * writers have a branch each, Delta Lake's a table each.
+ * commits, commits-apart: WRITERS processes each append COMMITS_PER_WRITER times, all at once, each
+ * commit ROWS rows of its own (consecutive runs of the dataset, new rows as in `commit`); the figure is
+ * commits per second, from the moment all are ready to the last one done. In `commits` every commit
+ * goes through one serialization point: Armillaria's writers each have a table but share a branch (one
+ * ref), Delta Lake's share a table (one log). In `commits-apart` none does: Armillaria's writers have a
+ * branch each, Delta Lake's a table each.
  */
 import type { BenchResult } from '@armillaria/report';
 import { op, PeakTracker, tryOf, unmeasured, wantMoreTries, type BenchCase } from './case.js';
@@ -18,10 +19,10 @@ const ROWS = 10;
 export const WRITERS = 8;
 const COMMITS_PER_WRITER = { quick: 20, full: 50 };
 
-/** The `i`-th `ROWS` rows of the dataset (wrapping around): the small table a commit appends. */
-function smallTable(ctx: Parameters<BenchCase['run']>[0], i = 0) {
-  const at = (i * ROWS) % (ctx.dataset.table.numRows - ROWS + 1);
-  return { key: `commit-rows:${ctx.dataset.spec.name}:${at}`, table: ctx.dataset.table.slice(at, at + ROWS) };
+/** The `i`-th `ROWS` rows of the dataset (wrapping around), or `count` such runs from there: the small tables commits append. */
+function smallTable(ctx: Parameters<BenchCase['run']>[0], i = 0, count = 1) {
+  const at = (i * ROWS) % (ctx.dataset.table.numRows - count * ROWS + 1);
+  return { key: `commit-rows:${ctx.dataset.spec.name}:${at}:${count}`, table: ctx.dataset.table.slice(at, at + count * ROWS) };
 }
 
 export const commitCase: BenchCase = {
@@ -58,12 +59,12 @@ function makeCommitsCase(name: string, shared: boolean, how: string): BenchCase 
     throughput: false,
     feature: 'commits',
     oncePerRun: true,
-    applies: (d) => d.table.numRows >= ROWS,
+    applies: (d) => d.table.numRows >= WRITERS * COMMITS_PER_WRITER.full * ROWS,
     headline: (r) => `${Number(r.extra?.commitsPerSecond).toFixed(1)} commits/s${Number(r.extra?.failedCommits) > 0 ? `, ${r.extra?.failedCommits} failed` : ''}`,
     async run(ctx) {
       const peak = new PeakTracker();
       const perWriter = ctx.settings.quick ? COMMITS_PER_WRITER.quick : COMMITS_PER_WRITER.full;
-      const r = await op(ctx, peak, { op: 'commits', target: name, source: smallTable(ctx), writers: WRITERS, commits: perWriter, shared });
+      const r = await op(ctx, peak, { op: 'commits', target: name, source: smallTable(ctx, 0, WRITERS * perWriter), writers: WRITERS, commits: perWriter, shared });
       await ctx.engine.run({ op: 'drop', target: name });
       const total = WRITERS * perWriter;
       const landed = r.rows ?? 0;

@@ -14,15 +14,14 @@
  *  - add-column: the transaction's `tx.addColumns` with the columns the widened table adds (no chunk
  *    is rewritten); Delta overwrites with schema evolution.
  */
-import { readdirSync, lstatSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { createRequire } from 'node:module';
 import * as core from '@armillaria/core';
 import type { Store } from '@armillaria/core';
 import * as internals from '@armillaria/core/internals';
-import { tableToIPC } from 'apache-arrow';
 import { PACKAGE_DIR } from '../paths.js';
-import { commitCounts, runWriters } from '../workers/processes.js';
+import { commitCounts, runWriters, writeWriterRows } from '../workers/processes.js';
 import { tableChecksum } from '../checksum.js';
 import { peakRss, resetPeakRss } from '../rss.js';
 import { collectGarbage, mitataMeasure, Stopwatch } from '../measure.js';
@@ -295,8 +294,7 @@ export class ArmillariaEngine implements Engine {
       }
       case 'commits': {
         // The writers are processes of their own (dist/workers/commit-worker.js, built by `pnpm bench`).
-        const rows = resolve(this.workDir, `${op.target}-rows.arrow`);
-        writeFileSync(rows, tableToIPC(op.source.table, 'file'));
+        const rows = writeWriterRows(op.source.table, op.writers, (i) => resolve(this.workDir, `${op.target}-w${i}-rows.arrow`));
         const worker = resolve(PACKAGE_DIR, 'dist', 'workers', 'commit-worker.js');
         const s3 = this.opts.s3;
         const env = {
@@ -307,7 +305,7 @@ export class ArmillariaEngine implements Engine {
         // A branch needs a commit to start from: main gets one before the writers start.
         if (!op.shared) await store.write('seed', op.source.table);
         const branch = (i: number) => (op.shared ? 'main' : `w${i}`);
-        const w = await runWriters(Array.from({ length: op.writers }, (_, i) => [process.execPath, worker, this.dir(op.target), branch(i), `w${i}`, String(op.commits), rows]), env);
+        const w = await runWriters(Array.from({ length: op.writers }, (_, i) => [process.execPath, worker, this.dir(op.target), branch(i), `w${i}`, String(op.commits), rows[i]!]), env);
         out = { internalMs: w.ms, wallMs: watch.stop(), ...commitCounts(w.counts) };
         break;
       }

@@ -72,7 +72,9 @@ export type Operation =
    */
   | { op: 'branch-write'; target: string; name: string; source: SourceTable }
   /**
-   * `writers` processes appending `source` `commits` times each, all at once. `shared`: all their
+   * `writers` processes appending `commits` times each, all at once, each commit rows of its own:
+   * `source` holds `writers` × `commits` equal runs of rows, writer `i`'s commit `c` appends run
+   * `i` × `commits` + `c` (`writeWriterRows`). `shared`: all their
    * commits go through one serialization point (Armillaria: a table each on one branch, so one ref;
    * Delta: one table, so one log); otherwise none (Armillaria: a branch each; Delta: a table each).
    * The timer runs from the moment every writer is ready to the last one done; `rows` of the result

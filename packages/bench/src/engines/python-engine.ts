@@ -6,14 +6,13 @@
  * slots, table directories under the work directory, and turning answers into results.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { tableToIPC } from 'apache-arrow';
 import type { VersionInfo } from '@armillaria/report';
 import { ensureVenv } from '@armillaria/testkit';
 import { PYTHON_DIR } from '../paths.js';
-import { commitCounts, runWriters } from '../workers/processes.js';
+import { commitCounts, runWriters, writeWriterRows } from '../workers/processes.js';
 import type { LoadedDataset } from '../datasets/datasets.js';
 import { stagedFile, type Engine, type EngineDescription, type Feature, type Operation, type OperationResult, type SourceTable } from './engine.js';
 
@@ -288,15 +287,14 @@ export abstract class PythonEngine implements Engine {
    */
   private async commits(op: Extract<Operation, { op: 'commits' }>, d: PythonDriver): Promise<OperationResult> {
     const codec = this.opts.codec;
-    const rows = resolve(this.workDir, 'staging', `${op.target}-rows.arrow`);
-    writeFileSync(rows, tableToIPC(op.source.table, 'file'));
+    const rows = writeWriterRows(op.source.table, op.writers, (i) => resolve(this.workDir, 'staging', `${op.target}-w${i}-rows.arrow`));
     const committer = resolve(PYTHON_DIR, 'committer.py');
     const python = this.opts.python ?? ensureVenv();
     const t0 = performance.now();
     const table = (i: number) => (op.shared ? this.path(op.target) : this.path(op.target, `w${i}`));
     // Writers of one table need it to exist (a first commit by each of them would conflict on its creation).
     if (op.shared) await d.call('write', { slot: await this.slot(op.source), path: this.path(op.target), mode: 'overwrite', codec });
-    const command = (i: number) => [python, committer, this.engine, table(i), String(op.commits), rows, codec, ...this.committerArgs()];
+    const command = (i: number) => [python, committer, this.engine, table(i), String(op.commits), rows[i]!, codec, ...this.committerArgs()];
     const w = await runWriters(Array.from({ length: op.writers }, (_, i) => command(i)), this.committerEnv());
     return { internalMs: w.ms, wallMs: performance.now() - t0, ...commitCounts(w.counts) };
   }

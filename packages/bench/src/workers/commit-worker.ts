@@ -2,8 +2,8 @@
 /**
  * One Armillaria writer of the `commits` cases (workers/processes.ts has the protocol):
  *   node commit-worker.js LOCATION BRANCH TABLE COMMITS ROWS_FILE
- * appends the table in ROWS_FILE (Arrow IPC) to TABLE on BRANCH (created from main if needed, before
- * `ready`), COMMITS times, one commit each, and prints `done <landed> <failed>` (a commit conflict,
+ * appends the rows in ROWS_FILE (Arrow IPC) to TABLE on BRANCH (created from main if needed, before
+ * `ready`) in COMMITS commits, the `i`-th of COMMITS equal runs of them each, and prints `done <landed> <failed>` (a commit conflict,
  * which appends to tables of their own never meet, counts as failed). Phase, codec and
  * S3 settings come from the environment (ARMILLARIA_PHASE, ARMILLARIA_BENCH_CODEC, AWS_*).
  */
@@ -16,6 +16,7 @@ import { openStore, parseCodec } from '@armillaria/core';
 const [location, branch, table, commits, rowsFile] = process.argv.slice(2);
 const store = await openStore(location!, { codec: parseCodec(process.env.ARMILLARIA_BENCH_CODEC ?? 'snappy') });
 const rows = tableFromIPC(readFileSync(rowsFile!));
+const per = Math.floor(rows.numRows / Number(commits));
 if (branch !== 'main' && !(await store.branches()).some((b) => b.name === branch)) await store.createBranch(branch!);
 const go = new Promise<void>((resolve) => createInterface({ input: process.stdin }).once('line', () => resolve()));
 process.stdout.write('ready\n');
@@ -24,7 +25,7 @@ let landed = 0;
 let failed = 0;
 for (let i = 0; i < Number(commits); i++) {
   try {
-    await store.write(table!, rows, { mode: 'append', branch: branch!, message: `commit ${i} of ${table}` });
+    await store.write(table!, rows.slice(i * per, (i + 1) * per), { mode: 'append', branch: branch!, message: `commit ${i} of ${table}` });
     landed++;
   } catch (e) {
     if ((e as { code?: string }).code !== 'ARM_COMMIT_CONFLICT') throw e;

@@ -4,7 +4,10 @@
  * process start-up and imports are not measured.
  */
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+
+import { tableToIPC, type Table } from 'apache-arrow';
 
 export interface Started {
   /** Milliseconds from `go` to the last `done`. */
@@ -17,6 +20,20 @@ export interface Started {
 export function commitCounts(counts: number[][]): { rows: number; extra: { failedCommits: number } } {
   const sum = (k: number) => counts.reduce((a, c) => a + (c[k] ?? 0), 0);
   return { rows: sum(0), extra: { failedCommits: sum(1) } };
+}
+
+/**
+ * Splits the rows of a `commits` operation into one Arrow IPC file per writer (`path(i)`), in order,
+ * so that no two commits append the same rows: writer `i` gets the `i`-th of `writers` equal parts,
+ * and its commit `c` appends the `c`-th of `commits` equal parts of that (commit-worker.ts,
+ * committer.py), as a pipeline's appends of new rows would.
+ */
+export function writeWriterRows(rows: Table, writers: number, path: (i: number) => string): string[] {
+  const per = Math.floor(rows.numRows / writers);
+  return Array.from({ length: writers }, (_, i) => {
+    writeFileSync(path(i), tableToIPC(rows.slice(i * per, (i + 1) * per), 'file'));
+    return path(i);
+  });
 }
 
 /** Runs one writer per command line (`[program, ...args]`), with `env` added to this process's environment. */
