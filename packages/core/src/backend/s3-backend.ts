@@ -48,19 +48,11 @@
  */
 import { randomBytes } from 'node:crypto';
 
-import {
-  CopyObjectCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 
 import { InvalidArgumentError, StorageError } from '../errors.js';
 import type { ObjectBackend, ObjectPutBatch, PutResult, RefLogEntry, RefVersion, StoredObject, SwapOptions } from './backend.js';
+import { encodeKey, S3Requests, type S3Response } from './s3-requests.js';
 
 /** Options of an S3 store; each falls back to the standard AWS environment variables. */
 export interface S3Options {
@@ -104,7 +96,10 @@ export class S3Backend implements ObjectBackend {
   readonly localRoot = undefined;
   readonly bucket: string;
   readonly prefix: string;
+  /** The SDK's client: listing, and the credentials provider chain. */
   private readonly client: S3Client;
+  /** Every single-object request (s3-requests.ts says why not the SDK's). */
+  private readonly requestsTo: S3Requests;
   private readonly concurrency: number;
   /** Requests sent, by operation (PutObject, GetObject, ...): what the harness reports. */
   readonly requests: Record<string, number> = {};
@@ -121,9 +116,11 @@ export class S3Backend implements ObjectBackend {
     this.prefix = prefix;
     this.concurrency = options.concurrency ?? 16;
     const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+    const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+    const pathStyle = options.forcePathStyle ?? true;
     const config: S3ClientConfig = {
-      region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
-      forcePathStyle: options.forcePathStyle ?? true,
+      region,
+      forcePathStyle: pathStyle,
       // Many S3-compatible servers reject the checksums the SDK adds by default.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
@@ -142,6 +139,21 @@ export class S3Backend implements ObjectBackend {
       },
       { step: 'initialize', name: 'armillariaRequestCounter' },
     );
+    let url: URL;
+    try {
+      url = new URL(endpoint ?? `https://s3.${region}.amazonaws.com`);
+    } catch {
+      throw new InvalidArgumentError(`store: invalid S3 endpoint ${JSON.stringify(endpoint)} (expected a URL such as http://127.0.0.1:8333)`);
+    }
+    this.requestsTo = new S3Requests({
+      endpoint: url,
+      region,
+      bucket,
+      pathStyle,
+      credentials: this.client.config.credentials,
+      maxSockets: Math.max(this.concurrency, 64),
+      counter: this.requests,
+    });
   }
 
   // ---- objects ----
@@ -158,7 +170,7 @@ export class S3Backend implements ObjectBackend {
         // A gc may delete the object between our 412 and our refresh: then it is written again.
         for (;;) {
           try {
-            await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, IfNoneMatch: '*' }));
+            await this.requestsTo.send('PutObject', 'PUT', key, { 'if-none-match': '*' }, bytes);
             return { id, written: true, bytes: bytes.byteLength };
           } catch (e) {
             if (!preconditionFailed(e)) throw this.error(e, 'store object', key);
@@ -182,7 +194,7 @@ export class S3Backend implements ObjectBackend {
   async hasObject(id: string): Promise<boolean> {
     const key = this.objectKey(id);
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      await this.requestsTo.send('HeadObject', 'HEAD', key);
       return true;
     } catch (e) {
       if (notFound(e)) return false;
@@ -194,15 +206,11 @@ export class S3Backend implements ObjectBackend {
   async refreshObject(id: string): Promise<boolean> {
     const key = this.objectKey(id);
     try {
-      await this.client.send(
-        new CopyObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          CopySource: `${this.bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`,
-          MetadataDirective: 'REPLACE',
-          Metadata: { refreshed: new Date().toISOString() },
-        }),
-      );
+      await this.requestsTo.send('CopyObject', 'PUT', key, {
+        'x-amz-copy-source': `${this.bucket}/${encodeKey(key)}`,
+        'x-amz-metadata-directive': 'REPLACE',
+        'x-amz-meta-refreshed': new Date().toISOString(),
+      });
       return true;
     } catch (e) {
       if (notFound(e)) return false;
@@ -222,9 +230,10 @@ export class S3Backend implements ObjectBackend {
     const key = this.objectKey(id);
     try {
       // S3 answers a delete of a missing key with success: the HEAD says whether there was one (and its age).
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      if (ifOlderThanMs !== undefined && Date.now() - (head.LastModified?.getTime() ?? Date.now()) <= ifOlderThanMs) return false;
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+      const head = await this.requestsTo.send('HeadObject', 'HEAD', key);
+      const modified = Date.parse(head.headers['last-modified'] ?? '');
+      if (ifOlderThanMs !== undefined && Date.now() - (Number.isNaN(modified) ? Date.now() : modified) <= ifOlderThanMs) return false;
+      await this.requestsTo.send('DeleteObject', 'DELETE', key);
       return true;
     } catch (e) {
       if (notFound(e)) return false;
@@ -280,7 +289,7 @@ export class S3Backend implements ObjectBackend {
   private async removeTombstone(name: string, log: RefLogEntry[], etag: string): Promise<void> {
     await this.putText(this.key(`logs/${name}/${Date.now()}-${randomBytes(4).toString('hex')}`), JSON.stringify(log), 'log deleted ref');
     const key = this.refKey(name);
-    await this.conditional(() => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: etag })), 'delete ref', key);
+    await this.conditional(() => this.requestsTo.send('DeleteObject', 'DELETE', key, { 'if-match': etag }), 'delete ref', key);
   }
 
   /** The two-step creation (see the top of this file). */
@@ -307,7 +316,7 @@ export class S3Backend implements ObjectBackend {
       try {
         await guard?.(etag);
       } catch (e) {
-        await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: etag })).catch(() => undefined);
+        await this.requestsTo.send('DeleteObject', 'DELETE', key, { 'if-match': etag }).catch(() => undefined);
         throw e;
       }
       const done: RefBody = { commit: next, stamp: stamp(), log: trimLog([...body.log, entry()]) };
@@ -370,7 +379,7 @@ export class S3Backend implements ObjectBackend {
     const key = this.key(`records/${name}`);
     const current = await this.getTextWithEtag(key, `read record ${name}`);
     if (current?.body !== expected) return false;
-    const put = () => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: next, ...(current ? { IfMatch: current.etag } : { IfNoneMatch: '*' }) }));
+    const put = () => this.requestsTo.send('PutObject', 'PUT', key, current ? { 'if-match': current.etag } : { 'if-none-match': '*' }, next);
     if (await this.conditional(put, `write record ${name}`, key)) return true;
     return (await this.readRecord(name)) === next; // a lost response to our own write reads back as ours
   }
@@ -383,7 +392,7 @@ export class S3Backend implements ObjectBackend {
 
   async createMarker(text: string): Promise<boolean> {
     const key = this.key('armillaria.json');
-    return this.conditional(() => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: text, IfNoneMatch: '*' })), 'write the store marker', key);
+    return this.conditional(() => this.requestsTo.send('PutObject', 'PUT', key, { 'if-none-match': '*' }, text), 'write the store marker', key);
   }
 
   /**
@@ -399,7 +408,7 @@ export class S3Backend implements ObjectBackend {
       if (pending && pending.expires > Date.now() - olderThanMs) continue;
       if (pending) {
         const key = this.refKey(name);
-        if (await this.conditional(() => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: current.etag })), 'remove pending ref', key)) n++;
+        if (await this.conditional(() => this.requestsTo.send('DeleteObject', 'DELETE', key, { 'if-match': current.etag }), 'remove pending ref', key)) n++;
       } else {
         await this.removeTombstone(name, current.body.log, current.etag);
         n++;
@@ -411,6 +420,7 @@ export class S3Backend implements ObjectBackend {
   /** Closes the HTTP connections. Idempotent. */
   close(): void {
     this.client.destroy();
+    this.requestsTo.destroy();
   }
 
   // ---- internals ----
@@ -443,26 +453,26 @@ export class S3Backend implements ObjectBackend {
 
   /** PUT with If-Match: the new ETag, or undefined on 412. */
   private async putIfMatch(key: string, body: RefBody, etag: string): Promise<string | undefined> {
-    return this.putJson(key, body, { IfMatch: etag });
+    return this.putJson(key, body, { 'if-match': etag });
   }
 
   private async putIfNoneMatch(key: string, body: RefBody): Promise<string | undefined> {
-    return this.putJson(key, body, { IfNoneMatch: '*' });
+    return this.putJson(key, body, { 'if-none-match': '*' });
   }
 
-  private async putJson(key: string, body: RefBody, condition: { IfMatch?: string; IfNoneMatch?: string }): Promise<string | undefined> {
+  private async putJson(key: string, body: RefBody, condition: { 'if-match': string } | { 'if-none-match': '*' }): Promise<string | undefined> {
     try {
-      const r = await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(body), ...condition }));
-      return r.ETag ?? '';
+      const r = await this.requestsTo.send('PutObject', 'PUT', key, condition, JSON.stringify(body));
+      return etagOf(r);
     } catch (e) {
-      if (preconditionFailed(e) || (condition.IfMatch && notFound(e))) return undefined;
+      if (preconditionFailed(e) || ('if-match' in condition && notFound(e))) return undefined;
       throw this.error(e, 'write ref', key);
     }
   }
 
   private async putText(key: string, text: string, action: string): Promise<void> {
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: text }));
+      await this.requestsTo.send('PutObject', 'PUT', key, {}, text);
     } catch (e) {
       throw this.error(e, action, key);
     }
@@ -481,8 +491,7 @@ export class S3Backend implements ObjectBackend {
 
   private async getBytes(key: string, action: string): Promise<Uint8Array | undefined> {
     try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return await r.Body!.transformToByteArray();
+      return (await this.requestsTo.send('GetObject', 'GET', key)).body;
     } catch (e) {
       if (notFound(e)) return undefined;
       throw this.error(e, action, key);
@@ -495,8 +504,8 @@ export class S3Backend implements ObjectBackend {
 
   private async getTextWithEtag(key: string, action: string): Promise<Fetched<string> | undefined> {
     try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return { body: await r.Body!.transformToString(), etag: r.ETag ?? '' };
+      const r = await this.requestsTo.send('GetObject', 'GET', key);
+      return { body: r.body.toString('utf8'), etag: etagOf(r) };
     } catch (e) {
       if (notFound(e)) return undefined;
       throw this.error(e, action, key);
@@ -542,6 +551,10 @@ function preconditionFailed(e: unknown): boolean {
 function notFound(e: unknown): boolean {
   const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
   return err?.$metadata?.httpStatusCode === 404 || err?.name === 'NoSuchKey' || err?.name === 'NotFound';
+}
+
+function etagOf(r: S3Response): string {
+  return String(r.headers.etag ?? '');
 }
 
 function stamp(): string {
