@@ -105,6 +105,25 @@ describe.skipIf(!server)('S3 store requests', () => {
   });
 });
 
+describe.skipIf(!server)('S3 keys', () => {
+  it('keeps a branch whose name has characters S3 keys escape, as the signed request names it', async () => {
+    const location = freshLocation(server!);
+    const store = await openStore(location, { create: true, s3: s3Options(server!), phase: 'sequential' });
+    const other = await openStore(location, { s3: s3Options(server!), phase: 'sequential' });
+    try {
+      const branch = "feature/é+#%&=(x)!@'";
+      await store.write('t', tableFromArrays({ id: Int32Array.from([1, 2]) }));
+      await store.createBranch(branch);
+      await store.write('t', tableFromArrays({ id: Int32Array.from([3]) }), { mode: 'append', branch });
+      expect((await other.branches()).map((b) => b.name).sort()).toEqual([branch, 'main']);
+      expect([...(await other.read('t', { branch })).getChild('id')!.toArray()]).toEqual([1, 2, 3]);
+    } finally {
+      await store.close();
+      await other.close();
+    }
+  });
+});
+
 describe.skipIf(!server)('S3 ref creation', () => {
   it('takes over the pending ref of a creator stalled between its two steps, which then reports the ref taken', async () => {
     const location = freshLocation(server!);
