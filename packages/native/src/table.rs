@@ -1,7 +1,8 @@
 //! The native-parquet phase: Arrow crosses once (IPC bytes) and everything else is native.
 //! `writeTable` = split + encode + stats + hash + write + fsync; `readTable` = map + verify +
-//! decode + one IPC stream. Both run one rayon task per chunk, so a call holds at most about
-//! 2 × `threads` encoded chunks in flight besides its input and output.
+//! decode + one IPC stream. Both run one rayon task per chunk (whose columns are tasks of their
+//! own, parquet.rs), so a call holds at most about 2 × `threads` encoded chunks in flight besides
+//! its input and output.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -269,7 +270,7 @@ pub struct ReadTableTask {
     failure: Failure,
 }
 
-/// Runs `readTable` on the libuv pool; one rayon task per chunk.
+/// Runs `readTable` on the libuv pool; one rayon task per chunk, and per column within it.
 #[napi]
 impl<'task> ScopedTask<'task> for ReadTableTask {
     type Output = IpcBytes;
