@@ -3,9 +3,10 @@
  * One Armillaria writer of the `commits` cases (workers/processes.ts has the protocol):
  *   node commit-worker.js LOCATION BRANCH TABLE COMMITS ROWS_FILE
  * appends the rows in ROWS_FILE (Arrow IPC) to TABLE on BRANCH (created from main if needed, before
- * `ready`) in COMMITS commits, the `i`-th of COMMITS equal runs of them each, and prints `done <landed> <failed>` (a commit conflict,
- * which appends to tables of their own never meet, counts as failed). Phase, codec and
- * S3 settings come from the environment (ARMILLARIA_PHASE, ARMILLARIA_BENCH_CODEC, AWS_*).
+ * `ready`) in COMMITS commits, the `i`-th of COMMITS equal runs of them each, and prints
+ * `done <landed> <failed>` (a commit conflict, which appends to tables of their own never meet,
+ * counts as failed). Phase, codec and S3 settings come from the environment (ARMILLARIA_PHASE,
+ * ARMILLARIA_BENCH_CODEC, AWS_*).
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';

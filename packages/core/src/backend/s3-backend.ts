@@ -99,7 +99,7 @@ export class S3Backend implements ObjectBackend {
   /** The SDK's client: listing, and the credentials provider chain. */
   private readonly client: S3Client;
   /** Every single-object request (s3-requests.ts says why not the SDK's). */
-  private readonly requestsTo: S3Requests;
+  private readonly http: S3Requests;
   private readonly concurrency: number;
   /** Requests sent, by operation (PutObject, GetObject, ...): what the harness reports. */
   readonly requests: Record<string, number> = {};
@@ -145,7 +145,7 @@ export class S3Backend implements ObjectBackend {
     } catch {
       throw new InvalidArgumentError(`store: invalid S3 endpoint ${JSON.stringify(endpoint)} (expected a URL such as http://127.0.0.1:8333)`);
     }
-    this.requestsTo = new S3Requests({
+    this.http = new S3Requests({
       endpoint: url,
       region,
       bucket,
@@ -170,7 +170,7 @@ export class S3Backend implements ObjectBackend {
         // A gc may delete the object between our 412 and our refresh: then it is written again.
         for (;;) {
           try {
-            await this.requestsTo.send('PutObject', 'PUT', key, { 'if-none-match': '*' }, bytes);
+            await this.http.send('PutObject', 'PUT', key, { 'if-none-match': '*' }, bytes);
             return { id, written: true, bytes: bytes.byteLength };
           } catch (e) {
             if (!preconditionFailed(e)) throw this.error(e, 'store object', key);
@@ -194,7 +194,7 @@ export class S3Backend implements ObjectBackend {
   async hasObject(id: string): Promise<boolean> {
     const key = this.objectKey(id);
     try {
-      await this.requestsTo.send('HeadObject', 'HEAD', key);
+      await this.http.send('HeadObject', 'HEAD', key);
       return true;
     } catch (e) {
       if (notFound(e)) return false;
@@ -206,7 +206,7 @@ export class S3Backend implements ObjectBackend {
   async refreshObject(id: string): Promise<boolean> {
     const key = this.objectKey(id);
     try {
-      await this.requestsTo.send('CopyObject', 'PUT', key, {
+      await this.http.send('CopyObject', 'PUT', key, {
         'x-amz-copy-source': `${this.bucket}/${encodeKey(key)}`,
         'x-amz-metadata-directive': 'REPLACE',
         'x-amz-meta-refreshed': new Date().toISOString(),
@@ -230,10 +230,10 @@ export class S3Backend implements ObjectBackend {
     const key = this.objectKey(id);
     try {
       // S3 answers a delete of a missing key with success: the HEAD says whether there was one (and its age).
-      const head = await this.requestsTo.send('HeadObject', 'HEAD', key);
+      const head = await this.http.send('HeadObject', 'HEAD', key);
       const modified = Date.parse(head.headers['last-modified'] ?? '');
       if (ifOlderThanMs !== undefined && Date.now() - (Number.isNaN(modified) ? Date.now() : modified) <= ifOlderThanMs) return false;
-      await this.requestsTo.send('DeleteObject', 'DELETE', key);
+      await this.http.send('DeleteObject', 'DELETE', key);
       return true;
     } catch (e) {
       if (notFound(e)) return false;
@@ -289,7 +289,7 @@ export class S3Backend implements ObjectBackend {
   private async removeTombstone(name: string, log: RefLogEntry[], etag: string): Promise<void> {
     await this.putText(this.key(`logs/${name}/${Date.now()}-${randomBytes(4).toString('hex')}`), JSON.stringify(log), 'log deleted ref');
     const key = this.refKey(name);
-    await this.conditional(() => this.requestsTo.send('DeleteObject', 'DELETE', key, { 'if-match': etag }), 'delete ref', key);
+    await this.conditional(() => this.http.send('DeleteObject', 'DELETE', key, { 'if-match': etag }), 'delete ref', key);
   }
 
   /** The two-step creation (see the top of this file). */
@@ -316,7 +316,7 @@ export class S3Backend implements ObjectBackend {
       try {
         await guard?.(etag);
       } catch (e) {
-        await this.requestsTo.send('DeleteObject', 'DELETE', key, { 'if-match': etag }).catch(() => undefined);
+        await this.http.send('DeleteObject', 'DELETE', key, { 'if-match': etag }).catch(() => undefined);
         throw e;
       }
       const done: RefBody = { commit: next, stamp: stamp(), log: trimLog([...body.log, entry()]) };
@@ -379,7 +379,7 @@ export class S3Backend implements ObjectBackend {
     const key = this.key(`records/${name}`);
     const current = await this.getTextWithEtag(key, `read record ${name}`);
     if (current?.body !== expected) return false;
-    const put = () => this.requestsTo.send('PutObject', 'PUT', key, current ? { 'if-match': current.etag } : { 'if-none-match': '*' }, next);
+    const put = () => this.http.send('PutObject', 'PUT', key, current ? { 'if-match': current.etag } : { 'if-none-match': '*' }, next);
     if (await this.conditional(put, `write record ${name}`, key)) return true;
     return (await this.readRecord(name)) === next; // a lost response to our own write reads back as ours
   }
@@ -392,7 +392,7 @@ export class S3Backend implements ObjectBackend {
 
   async createMarker(text: string): Promise<boolean> {
     const key = this.key('armillaria.json');
-    return this.conditional(() => this.requestsTo.send('PutObject', 'PUT', key, { 'if-none-match': '*' }, text), 'write the store marker', key);
+    return this.conditional(() => this.http.send('PutObject', 'PUT', key, { 'if-none-match': '*' }, text), 'write the store marker', key);
   }
 
   /**
@@ -408,7 +408,7 @@ export class S3Backend implements ObjectBackend {
       if (pending && pending.expires > Date.now() - olderThanMs) continue;
       if (pending) {
         const key = this.refKey(name);
-        if (await this.conditional(() => this.requestsTo.send('DeleteObject', 'DELETE', key, { 'if-match': current.etag }), 'remove pending ref', key)) n++;
+        if (await this.conditional(() => this.http.send('DeleteObject', 'DELETE', key, { 'if-match': current.etag }), 'remove pending ref', key)) n++;
       } else {
         await this.removeTombstone(name, current.body.log, current.etag);
         n++;
@@ -420,7 +420,7 @@ export class S3Backend implements ObjectBackend {
   /** Closes the HTTP connections. Idempotent. */
   close(): void {
     this.client.destroy();
-    this.requestsTo.destroy();
+    this.http.destroy();
   }
 
   // ---- internals ----
@@ -462,7 +462,7 @@ export class S3Backend implements ObjectBackend {
 
   private async putJson(key: string, body: RefBody, condition: { 'if-match': string } | { 'if-none-match': '*' }): Promise<string | undefined> {
     try {
-      const r = await this.requestsTo.send('PutObject', 'PUT', key, condition, JSON.stringify(body));
+      const r = await this.http.send('PutObject', 'PUT', key, condition, JSON.stringify(body));
       return etagOf(r);
     } catch (e) {
       if (preconditionFailed(e) || ('if-match' in condition && notFound(e))) return undefined;
@@ -472,7 +472,7 @@ export class S3Backend implements ObjectBackend {
 
   private async putText(key: string, text: string, action: string): Promise<void> {
     try {
-      await this.requestsTo.send('PutObject', 'PUT', key, {}, text);
+      await this.http.send('PutObject', 'PUT', key, {}, text);
     } catch (e) {
       throw this.error(e, action, key);
     }
@@ -491,7 +491,7 @@ export class S3Backend implements ObjectBackend {
 
   private async getBytes(key: string, action: string): Promise<Uint8Array | undefined> {
     try {
-      return (await this.requestsTo.send('GetObject', 'GET', key)).body;
+      return (await this.http.send('GetObject', 'GET', key)).body;
     } catch (e) {
       if (notFound(e)) return undefined;
       throw this.error(e, action, key);
@@ -504,7 +504,7 @@ export class S3Backend implements ObjectBackend {
 
   private async getTextWithEtag(key: string, action: string): Promise<Fetched<string> | undefined> {
     try {
-      const r = await this.requestsTo.send('GetObject', 'GET', key);
+      const r = await this.http.send('GetObject', 'GET', key);
       return { body: r.body.toString('utf8'), etag: etagOf(r) };
     } catch (e) {
       if (notFound(e)) return undefined;
