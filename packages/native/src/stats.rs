@@ -492,7 +492,7 @@ mod tests {
         use crate::parquet::{encode_pieces, Compression, EncodeSettings};
         let batch = RecordBatch::try_from_iter(columns).unwrap();
         let settings = EncodeSettings::new(batch.num_rows() as u32, Compression::Snappy).unwrap();
-        let (_, from_footer) = encode_pieces(&batch.schema(), std::slice::from_ref(&batch), &settings, 0).unwrap();
+        let (_, from_footer) = encode_pieces(&batch.schema(), std::slice::from_ref(&batch), &settings, 0, false).unwrap();
         (chunk_stats(&batch.schema(), &[batch], None), from_footer)
     }
 

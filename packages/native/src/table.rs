@@ -23,7 +23,7 @@ use crate::ipc_pieces::with_pieces_view;
 use crate::layout::Layout;
 use crate::mmap::map_object;
 use crate::parquet::{
-    chunks_to_ipc, decode_chunk, encode_pieces, for_each_slice, Compression, DecodedChunk, EncodeSettings,
+    chunks_to_ipc, columns_in_parallel, decode_chunk, encode_pieces, for_each_slice, Compression, DecodedChunk, EncodeSettings,
 };
 
 /// One chunk stored by `write_table`.
@@ -85,8 +85,8 @@ fn store_table(root: &str, table: &IpcTable, settings: &EncodeSettings, fsync: b
             })
             .collect();
         drop(rx);
-        let encoded = for_each_slice(table, settings.chunk_rows, |index, pieces, rows| {
-            let (data, stats) = encode_pieces(&table.schema, pieces, settings, index)?;
+        let encoded = for_each_slice(table, settings.chunk_rows, |index, pieces, rows, columns| {
+            let (data, stats) = encode_pieces(&table.schema, pieces, settings, index, columns)?;
             let chunk = StoredChunk { id: hash_hex(&data), sum: sum_hex(&data), rows, bytes: data.len(), written: false, stats };
             tx.send((index, chunk.id.clone(), data))
                 .map_err(|_| NativeError::Internal("write-table: the I/O threads stopped".to_owned()))?;
@@ -135,17 +135,14 @@ pub fn read_table(
         )));
     }
     let layout = Layout::new(root);
+    let parallel = columns_in_parallel(ids.len());
     let decode = |(index, id): (usize, &String)| -> NativeResult<DecodedChunk> {
         let mapped = map_object(&layout, id)?;
         check.check(index, id, mapped.as_ref())?;
         // Zero-copy: the decoder reads straight from the map, which drops with the last `Bytes`.
-        decode_chunk(Bytes::from_owner(mapped), columns, rows.map(|r| r[index].as_slice()), index)
+        decode_chunk(Bytes::from_owner(mapped), columns, rows.map(|r| r[index].as_slice()), index, parallel)
     };
-    let decoded: Vec<NativeResult<DecodedChunk>> = if ids.len() > 1 {
-        config::install(|| Ok(ids.par_iter().enumerate().map(decode).collect()))?
-    } else {
-        ids.iter().enumerate().map(decode).collect()
-    };
+    let decoded: Vec<NativeResult<DecodedChunk>> = config::install(|| Ok(ids.par_iter().enumerate().map(decode).collect()))?;
     chunks_to_ipc(decoded.into_iter().collect::<NativeResult<Vec<_>>>()?)
 }
 
