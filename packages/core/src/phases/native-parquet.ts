@@ -5,7 +5,7 @@
  * On object storage the addon encodes (`encodeChunks`) and decodes (`decodeChunks`), and the bytes
  * go through the port, in parallel.
  */
-import { Table } from 'apache-arrow';
+import { Table, Type, type Schema } from 'apache-arrow';
 
 import type { ChunkRef } from '../catalog/manifest.js';
 import { tableFromIpcBytes, tableToIpcPieces } from '../table/arrow-ipc.js';
@@ -37,7 +37,8 @@ export function nativeParquetRuntime({ backend, chunks }: PhaseContext, name: st
   return {
     pushdown,
     writeRows,
-    ...(root !== undefined ? { checkChunks: (refs: readonly ChunkRef[]) => checkMapped(native, root, refs) } : {}),
+    // writeTable stores chunks as it encodes them; encodeChunks returns the run's chunks, so runs stay.
+    ...(root !== undefined ? { writesWhole: readInPlace, checkChunks: (refs: readonly ChunkRef[]) => checkMapped(native, root, refs) } : {}),
     writeChunks: (slices, settings) =>
       slices.length === 0 ? Promise.resolve([]) : writeRows(new Table(slices[0]!.schema, slices.flatMap((s) => s.batches)), settings),
     async readChunks(refs, { columns, verify, rows }) {
@@ -49,6 +50,19 @@ export function nativeParquetRuntime({ backend, chunks }: PhaseContext, name: st
       return tableFromIpcBytes(ipc).batches;
     },
   };
+}
+
+/**
+ * Column types the addon reads where they lie in a write's IPC pieces (`buffer_count` in the addon's
+ * ipc_pieces.rs); a table with any other type is joined into one copy first, so it keeps runs.
+ */
+const IN_PLACE = new Set([
+  Type.Int, Type.Float, Type.Decimal, Type.Date, Type.Time, Type.Timestamp, Type.Interval, Type.Duration,
+  Type.Bool, Type.FixedSizeBinary, Type.Utf8, Type.Binary, Type.LargeUtf8, Type.LargeBinary,
+]);
+
+function readInPlace(schema: Schema): boolean {
+  return schema.fields.every((f) => IN_PLACE.has(f.typeId));
 }
 
 export const nativeParquet: Phase = {

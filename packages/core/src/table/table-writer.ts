@@ -27,7 +27,8 @@ export async function writeChunks(
     onProgress?.(rows);
   };
   if (runtime.writeRows) {
-    for await (const run of sliceIntoRuns(source, settings.chunkRows, CHUNKS_PER_CALL)) stored(await runtime.writeRows(run, settings));
+    const whole = Array.isArray(source.batches) && runtime.writesWhole?.(source.schema);
+    for await (const run of sliceIntoRuns(source, settings.chunkRows, whole ? Infinity : CHUNKS_PER_CALL)) stored(await runtime.writeRows(run, settings));
   } else {
     for await (const group of groupsOf(sliceIntoChunks(source, settings.chunkRows), CHUNKS_PER_CALL)) stored(await runtime.writeChunks(group, settings));
   }
