@@ -192,9 +192,9 @@ pub fn encode_pieces(
 
 /// Whether the chunks of a call of `chunks` chunks have their columns encoded or decoded in
 /// parallel: when they are few, up to four per thread. More chunk tasks keep every core busy
-/// alone, and a worker waiting on its columns steals another chunk, so more chunks are held at
-/// once: with columns in parallel, a whole seed-wide 10M write (77 chunks in one call) peaked at
-/// 825 MiB against 679 MiB for the same write in runs of 8 chunks.
+/// alone, and a worker waiting on its columns may steal another chunk, holding more chunks at once.
+/// (Measured, one try each: a whole seed-wide 10M write peaked at 825 MiB with columns in parallel
+/// and at 765 / 815 MiB without, so this bounds a risk more than it saves memory there.)
 pub fn columns_in_parallel(chunks: usize) -> bool {
     chunks <= 4 * config::resolved_threads().unwrap_or(1)
 }
